@@ -1,0 +1,239 @@
+/* conf: the configuration language (RouterOS /ip ipsec command scripts), its menu and
+ * property table, the model, validation and export. One lexer and parser serve the file,
+ * the control socket and export (DESIGN.md §2). */
+#ifndef IPSECD_CONF_H
+#define IPSECD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ipsecd/conf_menus.h"
+
+/* Property value types. The table (src/conf/menus.c) gives each property one of these. */
+enum conf_type {
+	CONF_T_STR,    /* free text */
+	CONF_T_NAME,   /* the item's own name: unique within the menu */
+	CONF_T_REF,    /* name of an item of prop->ref (another menu) */
+	CONF_T_BOOL,   /* yes | no (also true/false) */
+	CONF_T_INT,    /* integer in min..max */
+	CONF_T_TIME,   /* RouterOS time (1d2h3m4s, 30m, 0s, 00:30:00), seconds in min..max */
+	CONF_T_SIZE,   /* byte count with optional k/M/G suffix (binary multiples) */
+	CONF_T_ENUM,   /* one of prop->choices */
+	CONF_T_ENUMS,  /* comma list of prop->choices, order kept (preference) */
+	CONF_T_PREFIX, /* IPv4 or IPv6 prefix; an address alone means /32 or /128 */
+	CONF_T_ADDR,   /* IPv4 or IPv6 address */
+	CONF_T_PORT,   /* 0..65535 or "any" (stored as -1) */
+	CONF_T_ID,     /* TYPE:VALUE identity (auto, ignore, address:, fqdn:, user-fqdn:, key-id:) */
+	CONF_T_SECRET, /* text, sensitive */
+	CONF_T_KEY,    /* key material: 0x-prefixed hex or text; sensitive */
+	CONF_T_RANGES, /* address pool ranges: A-B, A or prefix, comma separated */
+	CONF_T_PROTO,  /* IP protocol: all, a name (tcp, udp, icmp, ...) or 0..255; all = -1 */
+	CONF_T_FILE,   /* a file path */
+};
+
+/* Property flags. */
+enum {
+	CONF_F_RO = 1u << 0,       /* read-only: filled by the engines, shown by print */
+	CONF_F_SECRET = 1u << 1,   /* hidden in print/export unless show-sensitive */
+	CONF_F_REQUIRED = 1u << 2, /* must be given on add */
+	CONF_F_LEGACY = 1u << 3,   /* v6 form: accepted, converted to v7 by conf_v6.c, never kept */
+	CONF_F_WEAK = 1u << 4,     /* some choices are weak: prop->weak lists them (warning) */
+	CONF_F_NOEXPORT = 1u << 5, /* never printed by export (e.g. import-only arguments) */
+};
+
+struct conf_prop {
+	const char *name;
+	enum conf_type type;
+	unsigned flags;
+	const char *def;                 /* default as RouterOS prints it; NULL = empty/unset */
+	const char *const *choices;      /* ENUM/ENUMS: NULL-terminated valid words */
+	const char *const *weak;         /* choices loaded with a warning, NULL-terminated */
+	long long min, max;              /* INT/TIME/SIZE range (0,0 = unbounded) */
+	enum conf_menu_id ref;           /* REF: menu whose item names are valid */
+	const char *help;                /* one line for the man page and errors */
+	const char *const *aliases;      /* "old=new" value aliases, NULL-terminated */
+};
+
+/* Menu flags. */
+enum {
+	CONF_MF_SINGLETON = 1u << 0, /* one unnamed item, only "set" (settings) */
+	CONF_MF_RUNTIME = 1u << 1,   /* runtime state: print only (installed-sa, ...) */
+	CONF_MF_ORDERED = 1u << 2,   /* order of items matters (policy) */
+	CONF_MF_IMPORT = 1u << 3,    /* items come from "import" (certificate, key) */
+};
+
+struct conf_builtin {
+	const char *name;   /* value of the name property, or NULL */
+	const char *const *props; /* NULL-terminated "prop=value" overrides of the defaults */
+};
+
+struct conf_menu {
+	enum conf_menu_id id;
+	const char *path;               /* "ip ipsec peer", "ip pool", "certificate" */
+	const char *alias;              /* other path accepted (remote-peers), or NULL */
+	unsigned flags;
+	const struct conf_prop *props;  /* indexed by the menu's CONF_<MENU>_<PROP> enum */
+	size_t nprops;
+	int name_prop;                  /* index of the NAME property, or -1 */
+	const struct conf_builtin *builtins; /* terminated by {NULL, NULL}; or NULL */
+	const char *help;
+};
+
+/* The table: every menu, indexed by enum conf_menu_id. */
+extern const struct conf_menu conf_menus[CONF_M_COUNT];
+const struct conf_menu *conf_menu_by_path(const char *path);
+/* Index of the property called name in m, or -1. */
+int conf_prop_index(const struct conf_menu *m, const char *name);
+
+/* An address or prefix (CONF_T_ADDR, CONF_T_PREFIX). */
+struct conf_addr {
+	uint8_t family; /* AF_INET or AF_INET6; 0 = unset */
+	uint8_t plen;
+	uint8_t bytes[16];
+};
+
+/* An ordered list of small integers: ENUMS indexes or RANGES pairs. */
+struct conf_list {
+	uint32_t n;
+	uint32_t v[];
+};
+
+struct conf_range {
+	struct conf_addr lo, hi;
+};
+
+struct conf_ranges {
+	uint32_t n;
+	struct conf_range r[];
+};
+
+union conf_val {
+	int64_t i;               /* BOOL, INT, TIME, SIZE, ENUM (index), PORT, PROTO */
+	char *s;                 /* STR, NAME, REF, SECRET, KEY, ID, FILE (owned) */
+	struct conf_list *list;  /* ENUMS (owned) */
+	struct conf_ranges *rng; /* RANGES (owned) */
+	struct conf_addr a;      /* ADDR, PREFIX */
+};
+
+/* One item of a menu. v[] is dense: one value per property of the menu; a property whose
+ * bit in `set` is clear holds the menu default. */
+struct conf_item {
+	const struct conf_menu *menu;
+	uint32_t id;       /* RouterOS-style *ID, stable for the item's life */
+	uint32_t line;     /* where it was added (0 = built-in or runtime) */
+	uint64_t set;      /* bit i: property i was given explicitly */
+	uint8_t builtin;   /* a default entry: can be set, not removed */
+	uint8_t dynamic;   /* added by the engines, not by configuration */
+	uint8_t invalid;   /* validation flagged it (policy duplicates) */
+	union conf_val v[];
+};
+
+struct conf; /* the model: every menu's items */
+
+/* Located diagnostics. Every error names FILE:LINE:COL. */
+enum conf_sev { CONF_ERROR, CONF_WARNING };
+
+struct conf_diag {
+	enum conf_sev sev;
+	char *file;
+	unsigned line, col;
+	char *msg;
+};
+
+struct conf_diags {
+	struct conf_diag *d;
+	size_t n, cap;
+	size_t nerrors;
+};
+
+void conf_diags_init(struct conf_diags *ds);
+void conf_diags_free(struct conf_diags *ds);
+void conf_diag_add(struct conf_diags *ds, enum conf_sev sev, const char *file, unsigned line,
+		   unsigned col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Writes "FILE:LINE:COL: error: msg" lines. */
+void conf_diags_print(const struct conf_diags *ds, FILE *out);
+
+/* --- the model --- */
+
+/* A new model holding only the built-in entries. Caller frees with conf_free(). */
+struct conf *conf_new(void);
+void conf_free(struct conf *c);
+/* A deep copy (for atomic changes: change the copy, validate, swap). */
+struct conf *conf_clone(const struct conf *c);
+
+size_t conf_count(const struct conf *c, enum conf_menu_id m);
+struct conf_item *conf_item_at(const struct conf *c, enum conf_menu_id m, size_t i);
+struct conf_item *conf_find(const struct conf *c, enum conf_menu_id m, const char *name);
+
+/* Typed accessors; each returns the default when the property is not set. */
+int64_t conf_int(const struct conf_item *it, int prop);
+bool conf_bool(const struct conf_item *it, int prop);
+const char *conf_str(const struct conf_item *it, int prop);
+const struct conf_addr *conf_addr(const struct conf_item *it, int prop);
+const struct conf_list *conf_enums(const struct conf_item *it, int prop);
+bool conf_is_set(const struct conf_item *it, int prop);
+
+/* --- the language --- */
+
+/* Parse and run a whole script (a file's contents) against c, collecting every error.
+ * `file` names the source in diagnostics. In file mode runtime verbs are errors.
+ * Returns 0 when there was no error (warnings allowed), -EINVAL otherwise; the model
+ * is then in an unspecified state and the caller discards it. */
+enum conf_origin { CONF_FROM_FILE, CONF_FROM_CTL };
+int conf_load_buf(struct conf *c, const char *file, const char *buf, size_t len,
+		  enum conf_origin origin, struct conf_diags *ds);
+/* Reads FILE and loads it into a new model (built-ins + file), then validates it.
+ * Returns the model or NULL with ds holding every error. */
+struct conf *conf_load_file(const char *path, struct conf_diags *ds);
+
+/* Cross-item checks (references, duplicates, families). Adds to ds; returns 0 or -EINVAL. */
+int conf_validate(struct conf *c, struct conf_diags *ds);
+
+/* Export in the file's language, defaults omitted. */
+enum { CONF_EXPORT_SENSITIVE = 1u << 0 };
+void conf_export(const struct conf *c, FILE *out, unsigned flags);
+
+/* Formats one value of an item as the language writes it (quoted when needed).
+ * Returns the number of characters written, like snprintf. */
+int conf_format_val(const struct conf_item *it, int prop, char *buf, size_t len);
+
+/* --- differences, for reload and runtime changes --- */
+
+enum conf_change { CONF_ADDED, CONF_REMOVED, CONF_CHANGED };
+typedef void (*conf_diff_fn)(enum conf_change what, const struct conf_item *old_it,
+			     const struct conf_item *new_it, void *arg);
+/* Calls fn for each item added, removed or changed between a and b (matched by name, or
+ * for unnamed menus by id then by content). Returns the number of differences. */
+size_t conf_diff(const struct conf *a, const struct conf *b, conf_diff_fn fn, void *arg);
+
+/* --- commands from ipsecctl --- */
+
+/* Where print/export output goes. columns() is called once before the records of a print
+ * with the space-separated property names a table view should show; record() once per
+ * item with a terse line: "flags=XD .id=*3 name=a address=1.2.3.4/32 ..." (every
+ * property, values quoted as the language writes them, secrets as "*****" unless
+ * CONF_CTL_SENSITIVE); text() for free text such as export lines. */
+struct conf_sink {
+	void (*columns)(void *arg, const char *cols);
+	void (*record)(void *arg, const char *terse);
+	void (*text)(void *arg, const char *line);
+	void *arg;
+};
+
+enum {
+	CONF_CTL_ROOT = 1u << 0,      /* the caller may change the configuration */
+	CONF_CTL_SENSITIVE = 1u << 1, /* the caller may see secrets (root only) */
+};
+
+/* Runs one command line from the control socket: print (detail, where PROP=VALUE),
+ * export (show-sensitive), add/set/remove/enable/disable. A change is made on a copy of
+ * *cp, validated, and only then swapped in: on success *old receives the previous model
+ * (caller diffs and frees it); on refusal nothing changes and ds says why.
+ * Returns 0, -EINVAL (refused), -EPERM (not allowed for this caller) or -ENOTSUP
+ * (a runtime menu whose data is not available yet). */
+int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags,
+		  const struct conf_sink *sink, struct conf **old, struct conf_diags *ds);
+
+#endif

@@ -1,0 +1,243 @@
+/* ctl_exec: commands from ipsecctl. print and export read the model; changes run on a
+ * copy that is validated before it replaces the running model, so a refused command
+ * changes nothing. Runtime menus answer "not available" until their engines exist. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+static const char *const runtime_verbs[] = {"print",	 "export",	  "flush",
+					    "kill-connections", "generate-key", "export-pub-key",
+					    "dump-kernel-policies", NULL};
+
+bool conf_verb_is_runtime(const char *verb)
+{
+	for (size_t i = 0; runtime_verbs[i]; i++)
+		if (!strcmp(verb, runtime_verbs[i]))
+			return true;
+	return false;
+}
+
+static void refuse(struct conf_parse_ctx *px, int status, const struct conf_tok *at,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void refuse(struct conf_parse_ctx *px, int status, const struct conf_tok *at,
+		   const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	conf_diag_add(px->ds, CONF_ERROR, px->file, at ? at->line : 1, at ? at->col : 1, "%s",
+		      buf);
+	px->status = status;
+}
+
+/* Columns a table view shows: the name, then what any printed item has set. */
+static void print_columns(struct conf_parse_ctx *px, const struct conf_menu *m,
+			  struct conf_item **items, size_t n)
+{
+	struct strbuf cols = STRBUF_INIT;
+	size_t shown = 0;
+
+	if (m->name_prop >= 0) {
+		sb_puts(&cols, m->props[m->name_prop].name);
+		shown++;
+	}
+	for (size_t p = 0; p < m->nprops && shown < 8; p++) {
+		const struct conf_prop *prop = &m->props[p];
+		bool any = false;
+
+		if ((int)p == m->name_prop || !strcmp(prop->name, "disabled") ||
+		    !strcmp(prop->name, "comment") || (prop->flags & CONF_F_SECRET))
+			continue;
+		for (size_t i = 0; i < n && !any; i++)
+			any = conf_is_set(items[i], (int)p);
+		if (!any && !(m->flags & CONF_MF_SINGLETON))
+			continue;
+		sb_printf(&cols, "%s%s", cols.len ? " " : "", prop->name);
+		shown++;
+	}
+	if (px->sink && px->sink->columns)
+		px->sink->columns(px->sink->arg, sb_str(&cols));
+	sb_free(&cols);
+}
+
+static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, struct conf_tok *t,
+		      size_t n)
+{
+	bool sensitive = false;
+	size_t where = n;
+
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].key) {
+			if (where == n)
+				refuse(px, -EINVAL, &t[i], "print: conditions go after where (%s=%s)",
+				       t[i].key, t[i].val);
+			continue;
+		}
+		if (!strcmp(t[i].val, "where") && where == n)
+			where = i + 1;
+		else if (!strcmp(t[i].val, "show-sensitive"))
+			sensitive = true;
+		else if (!strcmp(t[i].val, "stats"))
+			refuse(px, -ENOTSUP, &t[i], "%s print stats: not available yet: the kernel "
+			       "interface that counts per policy is not part of this build",
+			       m->path);
+		else if (strcmp(t[i].val, "detail") && strcmp(t[i].val, "terse"))
+			refuse(px, -EINVAL, &t[i], "print: unknown argument \"%s\"; valid: detail, "
+			       "terse, show-sensitive, where PROP=VALUE",
+			       t[i].val);
+	}
+	if (sensitive && !(px->ctl_flags & CONF_CTL_SENSITIVE))
+		refuse(px, -EPERM, NULL, "show-sensitive needs root");
+	if (px->status || px->ds->nerrors)
+		return;
+	size_t total = conf_count(px->c, m->id), count = 0;
+	struct conf_item **items = xcalloc(total + 1, sizeof(*items));
+
+	for (size_t i = 0; i < total; i++) {
+		struct conf_item *it = conf_item_at(px->c, m->id, i);
+		bool ok = true;
+
+		for (size_t k = where; k < n && ok; k++)
+			ok = !t[k].key || conf_item_matches(it, t[k].key, t[k].val);
+		if (ok)
+			items[count++] = it;
+	}
+	print_columns(px, m, items, count);
+	struct strbuf rec = STRBUF_INIT;
+
+	for (size_t i = 0; i < count && px->sink && px->sink->record; i++) {
+		sb_reset(&rec);
+		conf_item_terse(items[i], conf_item_index(px->c, items[i]), sensitive, &rec);
+		px->sink->record(px->sink->arg, sb_str(&rec));
+	}
+	sb_clear_free(&rec);
+	free(items);
+}
+
+static void cmd_export(struct conf_parse_ctx *px, const struct conf_menu *m, struct conf_tok *t,
+		       size_t n)
+{
+	unsigned flags = 0;
+	char *text = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].key && !strcmp(t[i].val, "show-sensitive"))
+			flags |= CONF_EXPORT_SENSITIVE;
+		else
+			refuse(px, -EINVAL, &t[i], "export: unknown argument \"%s\"; valid: "
+			       "show-sensitive (file= is handled by ipsecctl)",
+			       t[i].key ? t[i].key : t[i].val);
+	}
+	if ((flags & CONF_EXPORT_SENSITIVE) && !(px->ctl_flags & CONF_CTL_SENSITIVE))
+		refuse(px, -EPERM, NULL, "export show-sensitive needs root");
+	if (px->status || px->ds->nerrors)
+		return;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f) {
+		refuse(px, -ENOMEM, NULL, "export: out of memory");
+		return;
+	}
+	conf_export_menu(px->c, m, f, flags);
+	fclose(f);
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (px->sink && px->sink->text)
+			px->sink->text(px->sink->arg, l);
+	if (flags & CONF_EXPORT_SENSITIVE)
+		OPENSSL_cleanse(text, len);
+	free(text);
+}
+
+void conf_run_runtime(struct conf_parse_ctx *px, const struct conf_menu *m, const char *verb,
+		      struct conf_tok *args, size_t nargs)
+{
+	const struct conf_tok *at = args - 1;
+
+	if (m && (m->flags & CONF_MF_RUNTIME)) {
+		refuse(px, -ENOTSUP, at, "%s %s: not available yet: this data comes from the IKE "
+		       "engines and the kernel interface, which are not part of this build",
+		       m->path, verb);
+		return;
+	}
+	if (!strcmp(verb, "print")) {
+		if (!m)
+			refuse(px, -EINVAL, at, "print needs a menu (e.g. peer print)");
+		else
+			cmd_print(px, m, args, nargs);
+	} else if (!strcmp(verb, "export")) {
+		cmd_export(px, m, args, nargs);
+	} else {
+		refuse(px, -ENOTSUP, at, "%s %s: not available yet in this build", m ? m->path : "",
+		       verb);
+	}
+}
+
+static int run_ctl(struct conf_parse_ctx *px, const char *line)
+{
+	struct conf_lexer lx;
+	struct conf_tok *toks;
+	int n, commands = 0;
+
+	conf_lex_init(&lx, px->file, line, strlen(line), px->ds);
+	while ((n = conf_lex_next(&lx, &toks)) >= 0) {
+		if (n == 0)
+			continue;
+		if (++commands > 1) {
+			conf_diag_add(px->ds, CONF_ERROR, px->file, toks[0].line, toks[0].col,
+				      "one command per request");
+			break;
+		}
+		conf_run_line(px, toks, (size_t)n);
+	}
+	conf_lex_free(&lx);
+	return commands;
+}
+
+int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags,
+		  const struct conf_sink *sink, struct conf **old, struct conf_diags *ds)
+{
+	struct conf_parse_ctx px = {.c = *cp, .file = "ipsecctl", .origin = CONF_FROM_CTL,
+				    .ds = ds, .ctl_flags = flags, .sink = sink, .probe = true};
+
+	*old = NULL;
+	px.locs.file = px.file;
+	if (run_ctl(&px, line) == 0)
+		conf_diag_add(ds, CONF_ERROR, px.file, 1, 1, "empty command");
+	free((char *)px.menu_prefix);
+	px.menu_prefix = NULL;
+	px.menu = NULL;
+	if (ds->nerrors || px.status || !px.wants_change)
+		return px.status ? px.status : ds->nerrors ? -EINVAL : 0;
+	if (!(flags & CONF_CTL_ROOT)) {
+		conf_diag_add(ds, CONF_ERROR, px.file, 1, 1, "changing the configuration needs root");
+		return -EPERM;
+	}
+	/* The change, on a copy. */
+	px.c = conf_clone(*cp);
+	px.probe = false;
+	run_ctl(&px, line);
+	free((char *)px.menu_prefix);
+	if (!ds->nerrors && !px.status) {
+		conf_v6_convert_policies(px.c, ds);
+		conf_validate_at(px.c, ds, &px.locs);
+	}
+	free(px.locs.e);
+	if (ds->nerrors || px.status) {
+		conf_free(px.c);
+		return px.status ? px.status : -EINVAL;
+	}
+	*old = *cp;
+	*cp = px.c;
+	return 0;
+}

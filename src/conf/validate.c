@@ -1,0 +1,285 @@
+/* validate: checks across items, after a whole script has run and before anything is
+ * applied: references, address families, what each authentication method needs, key
+ * lengths of manual SAs and duplicate policies. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+struct vctx {
+	struct conf *c;
+	struct conf_diags *ds;
+	const struct conf_locmap *lm;
+};
+
+static void verr(struct vctx *v, enum conf_sev sev, const struct conf_item *it, int prop,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void verr(struct vctx *v, enum conf_sev sev, const struct conf_item *it, int prop,
+		 const char *fmt, ...)
+{
+	struct conf_loc l = conf_loc_find(v->lm, it, prop);
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	conf_diag_add(v->ds, sev, l.file, l.line, l.col, "%s", buf);
+}
+
+static void names_of(const struct conf *c, enum conf_menu_id m, struct strbuf *out)
+{
+	size_t n = conf_count(c, m);
+	int np = conf_menus[m].name_prop;
+
+	for (size_t i = 0; i < n && i < 8 && np >= 0; i++)
+		sb_printf(out, "%s%s", i ? ", " : "", conf_item_at(c, m, i)->v[np].s);
+	if (n > 8)
+		sb_puts(out, ", ...");
+	if (n == 0)
+		sb_puts(out, "none");
+}
+
+static void check_refs(struct vctx *v, const struct conf_item *it)
+{
+	const struct conf_menu *m = it->menu;
+
+	for (size_t p = 0; p < m->nprops; p++) {
+		const struct conf_prop *prop = &m->props[p];
+		const char *name = it->v[p].s;
+
+		/* "none" is how RouterOS writes an empty reference */
+		if (prop->type != CONF_T_REF || (prop->flags & CONF_F_LEGACY) || !name || !*name ||
+		    !strcmp(name, "none"))
+			continue;
+		if (conf_find(v->c, prop->ref, name))
+			continue;
+		struct strbuf msg = STRBUF_INIT;
+
+		sb_printf(&msg, "%s=%s: no such %s", prop->name, name, conf_menus[prop->ref].path);
+		const char *names[64];
+		size_t n = 0;
+		int np = conf_menus[prop->ref].name_prop;
+
+		for (size_t i = 0; np >= 0 && i < conf_count(v->c, prop->ref) && n < 63; i++)
+			names[n++] = conf_item_at(v->c, prop->ref, i)->v[np].s;
+		names[n] = NULL;
+		const char *s = conf_suggest(name, names);
+
+		if (s)
+			sb_printf(&msg, " (did you mean %s?)", s);
+		sb_puts(&msg, "; defined: ");
+		names_of(v->c, prop->ref, &msg);
+		verr(v, CONF_ERROR, it, (int)p, "%s", sb_str(&msg));
+		sb_free(&msg);
+	}
+}
+
+static bool has_prefix(const struct conf_item *it, int p)
+{
+	return it->v[p].a.family != 0;
+}
+
+static void same_family(struct vctx *v, const struct conf_item *it, int a, int b)
+{
+	const struct conf_addr *x = &it->v[a].a, *y = &it->v[b].a;
+
+	if (!has_prefix(it, a) || !has_prefix(it, b) || x->family == y->family)
+		return;
+	/* a property left at its default follows the other one's family */
+	if (!conf_is_set(it, a) || !conf_is_set(it, b))
+		return;
+	verr(v, CONF_ERROR, it, b, "%s and %s must be of the same address family",
+	     it->menu->props[a].name, it->menu->props[b].name);
+}
+
+static const char *choice(const struct conf_item *it, int p)
+{
+	return it->menu->props[p].choices[it->v[p].i];
+}
+
+static bool empty(const struct conf_item *it, int p)
+{
+	return !it->v[p].s || !*it->v[p].s;
+}
+
+/* What each authentication method cannot do without (seed 001, identity). */
+static void check_identity(struct vctx *v, const struct conf_item *it)
+{
+	const char *am = choice(it, CONF_IDENTITY_AUTH_METHOD);
+
+	if (!strncmp(am, "pre-shared-key", 14) && empty(it, CONF_IDENTITY_SECRET))
+		verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
+		     "auth-method=%s needs secret=", am);
+	else if (!strcmp(am, "digital-signature") && empty(it, CONF_IDENTITY_CERTIFICATE))
+		verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
+		     "auth-method=%s needs certificate=", am);
+	else if (!strcmp(am, "rsa-key") &&
+		 (empty(it, CONF_IDENTITY_KEY) || empty(it, CONF_IDENTITY_REMOTE_KEY)))
+		verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
+		     "auth-method=%s needs key= and remote-key=", am);
+	else if (!strcmp(am, "eap") && empty(it, CONF_IDENTITY_USERNAME))
+		verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
+		     "auth-method=%s needs username= (and password=)", am);
+}
+
+static void check_peer(struct vctx *v, const struct conf_item *it)
+{
+	same_family(v, it, CONF_PEER_ADDRESS, CONF_PEER_LOCAL_ADDRESS);
+}
+
+/* Bytes a manual-SA key gives: 0x-hex or the text itself. Returns -1 for bad hex. */
+static long key_bytes(const char *k)
+{
+	if (!k)
+		return 0;
+	if (k[0] == '0' && (k[1] == 'x' || k[1] == 'X')) {
+		size_t n = strlen(k + 2);
+
+		for (size_t i = 0; i < n; i++)
+			if (!strchr("0123456789abcdefABCDEF", k[2 + i]))
+				return -1;
+		return n % 2 ? -1 : (long)(n / 2);
+	}
+	return (long)strlen(k);
+}
+
+/* Key length in bytes for an algorithm name; 0 = no key; -1 = any. */
+static long alg_key_len(const char *alg)
+{
+	static const struct {
+		const char *name;
+		long len;
+	} t[] = {{"null", 0},	      {"none", 0},	    {"md5", 16},	 {"sha1", 20},
+		 {"sha256", 32},      {"sha512", 64},	    {"des", 8},		 {"3des", 24},
+		 {"aes-128", 16},     {"aes-192", 24},	    {"aes-256", 32},	 {"aes-128-cbc", 16},
+		 {"aes-192-cbc", 24}, {"aes-256-cbc", 32},  {"blowfish", -1},	 {"twofish", 32},
+		 {"camellia-128", 16}, {"camellia-192", 24}, {"camellia-256", 32}};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(t[i].name, alg))
+			return t[i].len;
+	return -1;
+}
+
+static void check_key(struct vctx *v, const struct conf_item *it, int alg_p, int key_p)
+{
+	const char *alg = choice(it, alg_p);
+	long want = alg_key_len(alg);
+	const char *key = it->v[key_p].s;
+
+	if (!key || !*key)
+		return;
+	long have = key_bytes(key);
+	char buf[160];
+
+	if (have < 0) {
+		verr(v, CONF_ERROR, it, key_p,
+		     "%s: bad hex key (0x followed by an even number of hex digits)",
+		     it->menu->props[key_p].name);
+		return;
+	}
+	if (want >= 0 && have != want) {
+		snprintf(buf, sizeof(buf), "%s needs a %ld-byte key (%ld hex digits), got %ld bytes",
+			 alg, want, want * 2, have);
+		verr(v, CONF_ERROR, it, key_p, "%s: %s", it->menu->props[key_p].name, buf);
+	}
+}
+
+static void check_manual_sa(struct vctx *v, const struct conf_item *it)
+{
+	check_key(v, it, CONF_MANUALSA_AH_ALGORITHM, CONF_MANUALSA_AH_KEY);
+	check_key(v, it, CONF_MANUALSA_ESP_AUTH_ALGORITHM, CONF_MANUALSA_ESP_AUTH_KEY);
+	check_key(v, it, CONF_MANUALSA_ESP_ENC_ALGORITHM, CONF_MANUALSA_ESP_ENC_KEY);
+}
+
+static void check_policy(struct vctx *v, struct conf_item *it)
+{
+	same_family(v, it, CONF_POLICY_SRC_ADDRESS, CONF_POLICY_DST_ADDRESS);
+	same_family(v, it, CONF_POLICY_SA_SRC_ADDRESS, CONF_POLICY_SA_DST_ADDRESS);
+	if (conf_bool(it, CONF_POLICY_TEMPLATE) || conf_bool(it, CONF_POLICY_DISABLED))
+		return;
+	if (!strcmp(choice(it, CONF_POLICY_ACTION), "encrypt") && empty(it, CONF_POLICY_PEER) &&
+	    empty(it, CONF_POLICY_MANUAL_SA))
+		verr(v, CONF_ERROR, it, -1,
+		     "policy with action=encrypt needs peer= (or manual-sa=)");
+	int64_t sp = conf_int(it, CONF_POLICY_SRC_PORT), dp = conf_int(it, CONF_POLICY_DST_PORT);
+	int64_t proto = conf_int(it, CONF_POLICY_PROTOCOL);
+
+	if ((sp >= 0 || dp >= 0) && proto != 6 && proto != 17 && proto != 132 && proto != 33 &&
+	    proto != 136)
+		verr(v, CONF_ERROR, it, sp >= 0 ? CONF_POLICY_SRC_PORT : CONF_POLICY_DST_PORT,
+		     "ports need protocol=tcp, udp, sctp, dccp or udp-lite");
+}
+
+/* Duplicate policies (same selectors) are marked invalid, as RouterOS does. */
+static void check_policy_dups(struct vctx *v)
+{
+	static const int key[] = {CONF_POLICY_SRC_ADDRESS, CONF_POLICY_DST_ADDRESS,
+				  CONF_POLICY_PROTOCOL,	   CONF_POLICY_SRC_PORT,
+				  CONF_POLICY_DST_PORT,	   CONF_POLICY_TEMPLATE};
+	struct hash seen = HASH_INIT;
+	size_t n = conf_count(v->c, CONF_M_POLICY);
+	char **keys = xcalloc(n + 1, sizeof(*keys));
+
+	for (size_t i = 0; i < n; i++) {
+		struct conf_item *it = conf_item_at(v->c, CONF_M_POLICY, i);
+		struct strbuf k = STRBUF_INIT;
+
+		it->invalid = 0;
+		if (conf_bool(it, CONF_POLICY_DISABLED))
+			continue;
+		for (size_t j = 0; j < sizeof(key) / sizeof(key[0]); j++) {
+			conf_val_format(&it->menu->props[key[j]], &it->v[key[j]], &k);
+			sb_putc(&k, ' ');
+		}
+		keys[i] = sb_take(&k);
+		if (hash_get(&seen, keys[i])) {
+			it->invalid = 1;
+			verr(v, CONF_WARNING, it, -1,
+			     "policy duplicates an earlier one with the same selectors (%s); it is "
+			     "marked invalid",
+			     keys[i]);
+			continue;
+		}
+		hash_put(&seen, keys[i], it);
+	}
+	hash_free(&seen);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+int conf_validate_at(struct conf *c, struct conf_diags *ds, const struct conf_locmap *lm)
+{
+	struct vctx v = {c, ds, lm};
+	size_t before = ds->nerrors;
+
+	for (int m = 0; m < CONF_M_COUNT; m++) {
+		for (size_t i = 0; i < conf_count(c, (enum conf_menu_id)m); i++) {
+			struct conf_item *it = conf_item_at(c, (enum conf_menu_id)m, i);
+
+			check_refs(&v, it);
+			if (m == CONF_M_IDENTITY)
+				check_identity(&v, it);
+			else if (m == CONF_M_PEER)
+				check_peer(&v, it);
+			else if (m == CONF_M_MANUAL_SA)
+				check_manual_sa(&v, it);
+			else if (m == CONF_M_POLICY)
+				check_policy(&v, it);
+		}
+	}
+	check_policy_dups(&v);
+	return ds->nerrors > before ? -EINVAL : 0;
+}
+
+int conf_validate(struct conf *c, struct conf_diags *ds)
+{
+	return conf_validate_at(c, ds, NULL);
+}

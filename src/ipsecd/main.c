@@ -1,0 +1,351 @@
+/* ipsecd: options, the pid file, daemonising, and the wiring of the configuration and
+ * the control socket onto the event loop. SIGHUP reloads, SIGTERM/SIGINT stop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ipsecd/conf.h"
+#include "ipsecd/ctl.h"
+#include "ipsecd/log.h"
+#include "ipsecd/loop.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+struct daemon {
+	const char *conf_path;
+	const char *sock_path;
+	const char *pid_path;
+	struct conf *conf;
+	struct loop *loop;
+	struct ctl_server *ctl;
+	int pid_fd;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
+		     "[-p PIDFILE] [-V]\n"
+		     "  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
+		     "  -F          stay in the foreground, log to stderr\n"
+		     "  -n          check the configuration and exit (0 ok, 1 errors)\n"
+		     "  -d          more logging (repeat); -d TOPIC=LEVEL for one topic\n"
+		     "              topics: ike kernel config ctl net main;"
+		     " levels: error warning info debug packet\n"
+		     "  -S SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
+		     "  -p PIDFILE  pid file (default /run/ipsecd/ipsecd.pid)\n"
+		     "  -V          print the version and exit\n");
+}
+
+static void log_diags(const struct conf_diags *ds)
+{
+	for (size_t i = 0; i < ds->n; i++) {
+		const struct conf_diag *d = &ds->d[i];
+
+		log_msg(LOG_CONFIG, d->sev == CONF_ERROR ? LOG_LVL_ERROR : LOG_LVL_WARNING, NULL,
+			"%s:%u:%u: %s", d->file, d->line, d->col, d->msg);
+	}
+}
+
+struct diff_count {
+	size_t added, removed, changed;
+};
+
+static void count_diff(enum conf_change what, const struct conf_item *o,
+		       const struct conf_item *n, void *arg)
+{
+	struct diff_count *dc = arg;
+	const struct conf_item *it = n ? n : o;
+
+	dc->added += what == CONF_ADDED;
+	dc->removed += what == CONF_REMOVED;
+	dc->changed += what == CONF_CHANGED;
+	log_debug(LOG_CONFIG, NULL, "%s %s item *%X", it->menu->path,
+		  what == CONF_ADDED ? "added" : what == CONF_REMOVED ? "removed" : "changed", it->id);
+}
+
+/* Takes the new model; the engines will be told the difference here. */
+static void apply(struct daemon *d, struct conf *next, const char *why)
+{
+	struct diff_count dc = {0};
+
+	conf_diff(d->conf, next, count_diff, &dc);
+	log_info(LOG_CONFIG, NULL, "%s: %zu added, %zu removed, %zu changed", why, dc.added,
+		 dc.removed, dc.changed);
+	conf_free(d->conf);
+	d->conf = next;
+}
+
+static void reload(struct daemon *d)
+{
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	struct conf *next = conf_load_file(d->conf_path, &ds);
+
+	log_diags(&ds);
+	if (!next)
+		log_error(LOG_CONFIG, NULL, "reload of %s refused: %zu error(s); nothing changed",
+			  d->conf_path, ds.nerrors);
+	else
+		apply(d, next, "reload");
+	conf_diags_free(&ds);
+}
+
+static int ctl_exec(void *arg, const char *line, unsigned flags, const struct conf_sink *sink,
+		    struct conf_diags *ds)
+{
+	struct daemon *d = arg;
+	struct conf *old = NULL;
+	struct conf *next = d->conf;
+	int r = conf_ctl_exec(&next, line, flags, sink, &old, ds);
+
+	if (r == 0 && old) {
+		d->conf = old; /* apply() diffs old against next, then keeps next */
+		apply(d, next, "ipsecctl");
+	}
+	return r;
+}
+
+static void on_signal(struct loop_signal *w, int signum, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (signum == SIGHUP) {
+		log_info(LOG_MAIN, NULL, "SIGHUP: reloading %s", d->conf_path);
+		reload(d);
+		return;
+	}
+	log_info(LOG_MAIN, NULL, "%s: stopping", strsignal(signum));
+	loop_break(d->loop);
+}
+
+/* Locks the pid file so that a second instance refuses to start. */
+static int pidfile_lock(struct daemon *d)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char buf[32] = "";
+
+	char *dir = strdup(d->pid_path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755); /* /run/ipsecd may not exist yet; EEXIST is fine */
+	}
+	free(dir);
+	d->pid_fd = open(d->pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->pid_fd < 0) {
+		fprintf(stderr, "ipsecd: cannot open pid file %s: %s\n", d->pid_path,
+			strerror(errno));
+		return -1;
+	}
+	if (fcntl(d->pid_fd, F_SETLK, &fl) < 0) {
+		ssize_t n = pread(d->pid_fd, buf, sizeof(buf) - 1, 0);
+
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fprintf(stderr, "ipsecd: another ipsecd (pid %s) holds %s\n", buf[0] ? buf : "?",
+			d->pid_path);
+		return -1;
+	}
+	return 0;
+}
+
+static void pidfile_write(struct daemon *d)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (ftruncate(d->pid_fd, 0) < 0 || pwrite(d->pid_fd, buf, (size_t)n, 0) != n)
+		log_warn(LOG_MAIN, NULL, "cannot write pid file %s: %s", d->pid_path,
+			 strerror(errno));
+}
+
+/* Forks; the parent waits for the child to report that it is serving, so a failed start
+ * is the parent's exit status (systemd Type=forking). Returns the pipe's write end. */
+static int daemonise(void)
+{
+	int p[2];
+	char ok = 0;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		ssize_t n = read(p[0], &ok, 1);
+
+		_exit(n == 1 && ok == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return p[1];
+}
+
+static int check_only(const char *path)
+{
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	struct conf *c = conf_load_file(path, &ds);
+
+	conf_diags_print(&ds, stderr);
+	if (c)
+		printf("%s: configuration ok (%zu warning(s))\n", path, ds.n - ds.nerrors);
+	else
+		fprintf(stderr, "%s: %zu error(s)\n", path, ds.nerrors);
+	conf_diags_free(&ds);
+	conf_free(c);
+	return c ? 0 : 1;
+}
+
+static bool is_log_spec(const char *s)
+{
+	return s && s[0] != '-' && log_parse_spec(s) == 0;
+}
+
+static int run(struct daemon *d, bool foreground)
+{
+	char err[256];
+	int ready = -1;
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	d->conf = conf_load_file(d->conf_path, &ds);
+	conf_diags_print(&ds, stderr);
+	conf_diags_free(&ds);
+	if (!d->conf) {
+		fprintf(stderr, "ipsecd: %s has errors; not starting\n", d->conf_path);
+		return 1;
+	}
+	if (pidfile_lock(d) < 0)
+		return 1;
+	if (!foreground && (ready = daemonise()) < 0) {
+		fprintf(stderr, "ipsecd: cannot daemonise: %s\n", strerror(errno));
+		return 1;
+	}
+	/* The lock belongs to the process that holds the fd: take it again after fork. */
+	if (!foreground) {
+		close(d->pid_fd);
+		if (pidfile_lock(d) < 0)
+			return 1;
+	}
+	d->loop = loop_default();
+	d->ctl = ctl_server_new(d->loop, d->sock_path, ctl_exec, d, err, sizeof(err));
+	if (!d->ctl) {
+		log_error(LOG_MAIN, NULL, "%s", err);
+		if (foreground)
+			fprintf(stderr, "ipsecd: %s\n", err);
+		unlink(d->pid_path);
+		return 1;
+	}
+	pidfile_write(d);
+	struct loop_signal *sig[3] = {loop_signal_new(d->loop, SIGHUP, on_signal, d),
+				      loop_signal_new(d->loop, SIGTERM, on_signal, d),
+				      loop_signal_new(d->loop, SIGINT, on_signal, d)};
+
+	log_info(LOG_MAIN, NULL, "ipsecd %s started: %s, control socket %s", PACKAGE_VERSION,
+		 d->conf_path, d->sock_path);
+	if (ready >= 0) {
+		char ok = 1;
+
+		if (write(ready, &ok, 1) != 1)
+			log_warn(LOG_MAIN, NULL, "could not report readiness to the parent");
+		close(ready);
+	}
+	loop_run(d->loop);
+	for (int i = 0; i < 3; i++)
+		loop_signal_free(sig[i]);
+	ctl_server_free(d->ctl);
+	unlink(d->pid_path);
+	close(d->pid_fd);
+	conf_free(d->conf);
+	log_info(LOG_MAIN, NULL, "stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = {.conf_path = SYSCONFDIR "/ipsecd.conf",
+			   .sock_path = CTL_DEFAULT_SOCKET,
+			   .pid_path = "/run/ipsecd/ipsecd.pid",
+			   .pid_fd = -1};
+	bool foreground = false, check = false;
+	int verbosity = LOG_LVL_INFO, opt;
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+
+	if (getenv("IPSECD_SOCKET"))
+		d.sock_path = getenv("IPSECD_SOCKET");
+	log_init("ipsecd", false, LOG_LVL_INFO);
+	while ((opt = getopt_long(argc, argv, "f:Fnd::S:p:Vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			d.conf_path = optarg;
+			break;
+		case 'F':
+			foreground = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'd':
+			if (optarg || is_log_spec(argv[optind])) {
+				const char *spec = optarg ? optarg : argv[optind++];
+
+				if (log_parse_spec(spec) < 0) {
+					fprintf(stderr, "ipsecd: bad -d %s\n", spec);
+					return 1;
+				}
+			} else if (verbosity < LOG_LVL_PACKET) {
+				log_init("ipsecd", false, (enum log_level)++verbosity);
+			}
+			break;
+		case 'S':
+			d.sock_path = optarg;
+			break;
+		case 'p':
+			d.pid_path = optarg;
+			break;
+		case 'V':
+			printf("ipsecd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ipsecd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+	if (check)
+		return check_only(d.conf_path);
+	signal(SIGPIPE, SIG_IGN);
+	if (!foreground)
+		log_open_syslog("ipsecd");
+	return run(&d, foreground);
+}
