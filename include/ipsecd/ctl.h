@@ -40,10 +40,10 @@ enum {
 
 enum ctl_status {
 	CTL_OK,
-	CTL_REFUSED,     /* the command is wrong (-EINVAL) */
-	CTL_DENIED,      /* the caller may not do this (-EPERM) */
+	CTL_REFUSED,	 /* the command is wrong (-EINVAL) */
+	CTL_DENIED,	 /* the caller may not do this (-EPERM) */
 	CTL_UNAVAILABLE, /* no data for this yet (-ENOTSUP) */
-	CTL_INTERNAL,    /* anything else */
+	CTL_INTERNAL,	 /* anything else */
 };
 
 /* --- framing (proto.c) --- */
@@ -60,9 +60,9 @@ void ctl_encode_line(struct strbuf *out, char kind, const char *payload);
 void ctl_encode_status(struct strbuf *out, enum ctl_status st, const char *reason);
 
 struct ctl_line {
-	char kind;              /* CTL_COLUMNS ... CTL_DIAG, or CTL_STATUS */
+	char kind;		/* CTL_COLUMNS ... CTL_DIAG, or CTL_STATUS */
 	enum ctl_status status; /* CTL_STATUS only */
-	const char *payload;    /* points into the decoded line; the reason for a status */
+	const char *payload;	/* points into the decoded line; the reason for a status */
 };
 /* Decodes one reply line (without its '\n'). Returns 0 or -EINVAL when it is none of the
  * above. */

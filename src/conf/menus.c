@@ -551,6 +551,7 @@ static const struct conf_prop identity_props[CONF_IDENTITY_NPROPS] = {
 				    .help = "XAuth or EAP password"},
 	[CONF_IDENTITY_PEER] = {.name = "peer",
 				.type = CONF_T_REF,
+				.flags = CONF_F_REQUIRED,
 				.ref = CONF_M_PEER,
 				.help = "peer this identity authenticates"},
 	[CONF_IDENTITY_POLICY_TEMPLATE_GROUP] =

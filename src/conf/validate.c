@@ -103,9 +103,10 @@ static const char *choice(const struct conf_item *it, int p)
 	return it->menu->props[p].choices[it->v[p].i];
 }
 
+/* Unset text or reference ("none" is how RouterOS writes an empty reference). */
 static bool empty(const struct conf_item *it, int p)
 {
-	return !it->v[p].s || !*it->v[p].s;
+	return !it->v[p].s || !*it->v[p].s || !strcmp(it->v[p].s, "none");
 }
 
 /* What each authentication method cannot do without (seed 001, identity). */

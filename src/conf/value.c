@@ -384,9 +384,9 @@ static int parse_scalar(const struct conf_prop *p, const char *text, union conf_
 			return sb_printf(why, "\"%s\" is not yes or no", text), -EINVAL;
 		return 0;
 	case CONF_T_INT:
-		if (parse_u64(text, &u) < 0 || u > INT64_MAX)
+		if (parse_u64(text + (text[0] == '-' && p->min < 0), &u) < 0 || u > INT64_MAX)
 			return sb_printf(why, "\"%s\" is not a number", text), -EINVAL;
-		out->i = (int64_t)u;
+		out->i = text[0] == '-' ? -(int64_t)u : (int64_t)u;
 		return in_range(p, out->i) ? 0 : range_error(p, why);
 	case CONF_T_TIME:
 		if (parse_time(text, &v) < 0)

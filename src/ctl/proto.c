@@ -175,10 +175,13 @@ static int hexval(char c)
 /* Decodes the escape at *pp (just after the backslash) onto val; advances *pp. */
 static int unescape(const char **pp, struct strbuf *val)
 {
-	static const char from[] = "\"\\nrtabfv_$?";
-	static const char to[] = "\"\\\n\r\t\a\b\f\v _$?";
+	static const struct {
+		char in, out;
+	} esc[] = {
+		{'"', '"'},  {'\\', '\\'}, {'n', '\n'}, {'r', '\r'}, {'t', '\t'}, {'a', '\a'},
+		{'b', '\b'}, {'f', '\f'},  {'v', '\v'}, {'_', ' '},  {'$', '$'},  {'?', '?'},
+	};
 	const char *p = *pp;
-	const char *e;
 
 	if (hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
 		int c = hexval(p[0]) * 16 + hexval(p[1]);
@@ -189,11 +192,14 @@ static int unescape(const char **pp, struct strbuf *val)
 		*pp = p + 2;
 		return 0;
 	}
-	if (!*p || !(e = strchr(from, *p)))
-		return -EINVAL;
-	sb_putc(val, to[e - from]);
-	*pp = p + 1;
-	return 0;
+	for (size_t i = 0; i < sizeof(esc) / sizeof(esc[0]); i++) {
+		if (*p && *p == esc[i].in) {
+			sb_putc(val, esc[i].out);
+			*pp = p + 1;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /* Reads a value at *pp (quoted or bare) onto val; advances *pp past it. */
@@ -297,7 +303,8 @@ static int client_connect(const char *path, char *err, size_t errlen)
 	int fd, rc;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "cannot reach ipsecd at %s: %s", path, strerror(ENAMETOOLONG));
+		snprintf(err, errlen, "cannot reach ipsecd at %s: %s", path,
+			 strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
 	}
 	strcpy(sun.sun_path, path);

@@ -18,11 +18,11 @@
 #include "ipsecd/loop.h"
 #include "ipsecd/strbuf.h"
 
-#define CTL_MAX_CONNS 64       /* connections served at once; more are turned away */
+#define CTL_MAX_CONNS	 64    /* connections served at once; more are turned away */
 #define CTL_CONN_TIMEOUT 30.0  /* seconds a connection may take, request and reply */
 #define CTL_ACCEPT_PAUSE 1.0   /* seconds accepting rests after running out of fds */
-#define CTL_MAX_GROUPS 65536   /* NGROUPS_MAX on Linux */
-#define NO_GID ((gid_t)-1)
+#define CTL_MAX_GROUPS	 65536 /* NGROUPS_MAX on Linux */
+#define NO_GID		 ((gid_t)-1)
 
 struct ctl_conn {
 	struct ctl_server *srv;
@@ -32,11 +32,11 @@ struct ctl_conn {
 	struct loop_timer *timer;
 	uid_t uid;
 	pid_t pid;
-	unsigned flags;       /* CONF_CTL_* */
-	bool columns_sent;    /* a C line was sent, or a record (columns come first) */
-	struct strbuf in;     /* the request, until its '\n' */
-	struct strbuf out;    /* the whole reply; non-empty once the request was handled */
-	size_t off;           /* how much of out was written */
+	unsigned flags;	   /* CONF_CTL_* */
+	bool columns_sent; /* a C line was sent, or a record (columns come first) */
+	struct strbuf in;  /* the request, until its '\n' */
+	struct strbuf out; /* the whole reply; non-empty once the request was handled */
+	size_t off;	   /* how much of out was written */
 };
 
 struct ctl_server {
@@ -323,8 +323,10 @@ static int conn_creds(struct ctl_conn *c)
 	flags = ctl_cred_flags(uc.uid, uc.gid, groups, ngroups, sgid);
 	free(groups);
 	if (flags < 0)
-		log_info(LOG_CTL, NULL, "refused control connection from uid %u (pid %d): "
-			 "not root and not in the socket's group", (unsigned)uc.uid, (int)uc.pid);
+		log_info(LOG_CTL, NULL,
+			 "refused control connection from uid %u (pid %d): "
+			 "not root and not in the socket's group",
+			 (unsigned)uc.uid, (int)uc.pid);
 	return flags;
 }
 
@@ -403,8 +405,9 @@ static int make_parents(const char *path, char *err, size_t errlen)
 			chmod(dir, 0755); /* whatever the umask */
 		} else if (errno != EEXIST) {
 			rc = -errno;
-			snprintf(err, errlen, "cannot create directory %s for the control socket: %s",
-				 dir, strerror(errno));
+			snprintf(err, errlen,
+				 "cannot create directory %s for the control socket: %s", dir,
+				 strerror(errno));
 			break;
 		}
 		*p = '/';
@@ -453,8 +456,7 @@ static int claim_path(const char *path, const struct sockaddr_un *sun, char *err
 	return 0;
 }
 
-static int listen_on(struct ctl_server *s, const struct sockaddr_un *sun, char *err,
-		     size_t errlen)
+static int listen_on(struct ctl_server *s, const struct sockaddr_un *sun, char *err, size_t errlen)
 {
 	struct stat st;
 	int rc;
@@ -514,8 +516,7 @@ void ctl_server_free(struct ctl_server *s)
 	loop_timer_free(s->pause);
 	if (s->fd >= 0) {
 		close(s->fd);
-		if (s->ino && stat(s->path, &st) == 0 && st.st_dev == s->dev &&
-		    st.st_ino == s->ino)
+		if (s->ino && stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
 			unlink(s->path);
 	}
 	free(s->path);

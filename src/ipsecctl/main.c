@@ -20,9 +20,9 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_UNREACHABLE = 2, EXIT_USAGE = 2 };
 struct opts {
 	const char *socket;
 	bool json;
-	bool detail;         /* the request asks for print detail */
-	const char *file;    /* export file=PATH, written here rather than by the daemon */
-	bool sensitive;      /* export show-sensitive: the file gets mode 0600 */
+	bool detail;	  /* the request asks for print detail */
+	const char *file; /* export file=PATH, written here rather than by the daemon */
+	bool sensitive;	  /* export show-sensitive: the file gets mode 0600 */
 };
 
 static void usage(FILE *f)
@@ -35,11 +35,14 @@ static void usage(FILE *f)
 		"to the running daemon and prints the reply.\n"
 		"\n"
 		"  MENU   peer, profile, proposal, identity, policy, mode-config, installed-sa,\n"
-		"         active-peers, statistics, key, ... (also \"ip ipsec peer\", \"/ip pool\")\n"
-		"  VERB   print [detail] [where PROP=VALUE], add, set, remove, enable, disable, ...\n"
+		"         active-peers, statistics, key, ... (also \"ip ipsec peer\", \"/ip "
+		"pool\")\n"
+		"  VERB   print [detail] [where PROP=VALUE], add, set, remove, enable, disable, "
+		"...\n"
 		"\n"
 		"options:\n"
-		"  -j, --json            records as a JSON array of objects, text as {\"text\": []}\n"
+		"  -j, --json            records as a JSON array of objects, text as {\"text\": "
+		"[]}\n"
 		"  -s, --socket SOCKET   control socket (default $IPSECD_SOCKET, else %s)\n"
 		"  -h, --help            this text\n"
 		"\n"

@@ -9,7 +9,7 @@
 #include "ipsecd/strbuf.h"
 #include "render.h"
 
-#define CELL_MAX 40     /* widest table cell; longer values end in "..." */
+#define CELL_MAX     40	 /* widest table cell; longer values end in "..." */
 #define DETAIL_WIDTH 100 /* detail lines wrap here */
 
 static const struct {

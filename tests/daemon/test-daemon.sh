@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The daemon and ipsecctl together, as a user drives them: start, print, change at run
+# time, refusals, SIGHUP with a bad and a good file, a second instance, SIGTERM.
+# Run from the build directory (make check sets top_srcdir). Needs no network.
+set -uo pipefail
+top_srcdir=${top_srcdir:-.}
+pass=0 fail=0
+T=$(mktemp -d)
+SOCK=$T/ipsecd.sock PID=$T/ipsecd.pid CONF=$T/ipsecd.conf
+daemon_pid=
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; [ -f "$T/log" ] && sed 's/^/#   /' "$T/log"; }
+check() { # check NAME EXPECTED-STATUS COMMAND...
+	local name=$1 want=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"; local rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$name"; else
+		not_ok "$name (exit $rc, wanted $want)"; sed 's/^/#   /' "$T/out" "$T/err"; fi
+}
+has() { # has NAME PATTERN FILE
+	if grep -q -- "$2" "$3"; then ok "$1"; else not_ok "$1: no '$2' in:"; sed 's/^/#   /' "$3"; fi
+}
+ctl() { ./ipsecctl -s "$SOCK" "$@"; }
+
+cat >"$CONF" <<'CONF'
+/ip ipsec peer
+add name=site-b address=198.51.100.2/32 exchange-mode=ike2
+/ip ipsec identity
+add peer=site-b secret=s3cret-psk
+/ip ipsec policy
+add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 tunnel=yes peer=site-b
+CONF
+
+check "ipsecd -n accepts a good file" 0 ./ipsecd -n -f "$CONF"
+printf '/ip ipsec peer\nadd name=x adress=1.2.3.4\nadd name=y exchange-mode=ike3\n' >"$T/bad.conf"
+check "ipsecd -n rejects a bad file" 1 ./ipsecd -n -f "$T/bad.conf"
+has "-n reports the first error located" "bad.conf:2:12: error: .*did you mean address" "$T/err"
+has "-n reports every error" "bad.conf:3:26: error" "$T/err"
+check "ipsecd -V" 0 ./ipsecd -V
+check "ipsecctl without a daemon exits 2" 2 ctl peer print
+has "unreachable socket is named" "cannot reach ipsecd at $SOCK" "$T/err"
+
+./ipsecd -F -f "$CONF" -S "$SOCK" -p "$PID" 2>"$T/log" &
+daemon_pid=$!
+for _ in $(seq 100); do ctl peer print >/dev/null 2>&1 && break; sleep 0.05; done # readiness poll
+
+check "peer print" 0 ctl peer print
+has "peer print shows the peer" "site-b" "$T/out"
+check "policy print detail" 0 ctl policy print detail
+has "detail shows every property" "ph2-state=" "$T/out"
+check "identity print hides the secret" 0 ctl identity print detail
+has "secret masked" 'secret=\*\*\*\*\*' "$T/out"
+if [ "$(id -u)" = 0 ]; then
+	check "export show-sensitive as root" 0 ctl export show-sensitive
+	has "secret exported for root" "secret=s3cret-psk" "$T/out"
+	check "runtime add" 0 ctl peer add name=rt address=203.0.113.7/32 comment="two words"
+	check "print where" 0 ctl --json peer print where name=rt
+	has "json record with the comment" '"comment": "two words"' "$T/out"
+	check "refused change exits 1" 1 ctl peer add name=bad address=1.2.3.4 exchange-mode=ike3
+	has "refusal says why" "did you mean ike2" "$T/err"
+	check "dangling reference refused" 1 ctl peer remove site-b
+	check "refused change changed nothing" 0 ctl peer print where name=site-b
+	has "site-b still there" "site-b" "$T/out"
+	check "built-in cannot be removed" 1 ctl proposal remove default
+fi
+check "runtime menu not available yet" 1 ctl installed-sa print
+has "says not available" "not available yet" "$T/err"
+check "second instance refused" 1 ./ipsecd -F -f "$CONF" -S "$SOCK" -p "$PID"
+
+cp "$T/bad.conf" "$CONF.new" && mv "$CONF" "$CONF.good" && mv "$CONF.new" "$CONF"
+kill -HUP "$daemon_pid"
+for _ in $(seq 100); do grep -q "reload of .* refused" "$T/log" && break; sleep 0.05; done
+has "bad reload is refused" "reload of .* refused" "$T/log"
+check "after a bad reload the peer is still there" 0 ctl peer print where name=site-b
+has "site-b kept" "site-b" "$T/out"
+{ cat "$CONF.good"; printf '/ip ipsec peer\nadd name=site-c address=198.51.100.3/32\n'; } >"$CONF"
+kill -HUP "$daemon_pid"
+for _ in $(seq 100); do grep -q "reload: " "$T/log" && break; sleep 0.05; done
+check "good reload applies" 0 ctl peer print where name=site-c
+has "site-c added by reload" "site-c" "$T/out"
+
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"; rc=$?
+daemon_pid=
+if [ "$rc" -eq 0 ]; then ok "SIGTERM exits 0"; else not_ok "SIGTERM exit status $rc"; fi
+if [ ! -e "$SOCK" ] && [ ! -e "$PID" ]; then ok "socket and pid file removed"; else
+	not_ok "socket or pid file left behind"; fi
+
+echo "daemon: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,703 @@
+/* Unit tests of the configuration language: lexer, menu paths, values, selectors, every
+ * validation rule with its located message, v6 conversion, export round trip, the
+ * control commands and diffs. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ipsecd/conf.h"
+
+static struct conf_diags ds;
+
+static struct conf *load(const char *text)
+{
+	struct conf *c = conf_new();
+
+	conf_diags_free(&ds);
+	conf_diags_init(&ds);
+	if (conf_load_buf(c, "t.conf", text, strlen(text), CONF_FROM_FILE, &ds) < 0) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Is there a diagnostic that starts with `where` ("t.conf:2:5: error") and holds `what`? */
+static bool has_diag(const char *where, const char *what)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < ds.n; i++) {
+		const struct conf_diag *d = &ds.d[i];
+
+		snprintf(buf, sizeof(buf), "%s:%u:%u: %s: %s", d->file, d->line, d->col,
+			 d->sev == CONF_ERROR ? "error" : "warning", d->msg);
+		if (!strncmp(buf, where, strlen(where)) && strstr(buf, what))
+			return true;
+	}
+	conf_diags_print(&ds, stderr);
+	return false;
+}
+
+static char *export_str(const struct conf *c, unsigned flags)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	conf_export(c, f, flags);
+	fclose(f);
+	return text;
+}
+
+static void setup(void)
+{
+	conf_diags_init(&ds);
+}
+
+static void teardown(void)
+{
+	conf_diags_free(&ds);
+}
+
+static const char *val(const struct conf_item *it, int prop)
+{
+	static char buf[256];
+
+	conf_format_val(it, prop, buf, sizeof(buf));
+	return buf;
+}
+
+/* --- lexer and paths --- */
+
+START_TEST(test_paths_and_continuations)
+{
+	struct conf *c = load("# comment line\n"
+			      "/ip ipsec peer\n"
+			      "add name=a address=192.0.2.1/32 \\\n"
+			      "    exchange-mode=ike2 # trailing comment\n"
+			      "ip ipsec peer add name=b address=192.0.2.2\n"
+			      "peer add name=c address=192.0.2.3; peer add name=d address=192.0.2.4\n"
+			      "/ip ipsec peer add name=e address=2001:db8::1/128\n"
+			      "/ip pool add name=pool1 ranges=10.0.0.10-10.0.0.20,10.0.1.0/30\n"
+			      "/ip ipsec\n"
+			      "proposal add name=p2 enc-algorithms=aes-256-gcm,aes-128-cbc\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(conf_count(c, CONF_M_PEER), 5);
+	struct conf_item *a = conf_find(c, CONF_M_PEER, "a");
+
+	ck_assert_str_eq(val(a, CONF_PEER_EXCHANGE_MODE), "ike2");
+	ck_assert_str_eq(val(conf_find(c, CONF_M_PEER, "b"), CONF_PEER_ADDRESS), "192.0.2.2/32");
+	ck_assert_str_eq(val(conf_find(c, CONF_M_PEER, "e"), CONF_PEER_ADDRESS),
+			 "2001:db8::1/128");
+	ck_assert_str_eq(val(conf_find(c, CONF_M_POOL, "pool1"), CONF_POOL_RANGES),
+			 "10.0.0.10-10.0.0.20,10.0.1.0-10.0.1.3");
+	ck_assert_str_eq(val(conf_find(c, CONF_M_PROPOSAL, "p2"), CONF_PROPOSAL_ENC_ALGORITHMS),
+			 "aes-256-gcm,aes-128-cbc");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_quoting_and_escapes)
+{
+	struct conf *c = load("/ip ipsec peer\n"
+			      "add name=\"my peer\" address=192.0.2.1 comment=\"say \\\"hi\\\" \\\\ "
+			      "\\41\\_x\"\n");
+
+	ck_assert_ptr_nonnull(c);
+	struct conf_item *p = conf_find(c, CONF_M_PEER, "my peer");
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(conf_str(p, CONF_PEER_COMMENT), "say \"hi\" \\ A x");
+	char *e = export_str(c, 0);
+
+	ck_assert_ptr_nonnull(strstr(e, "comment=\"say \\\"hi\\\" \\\\ A x\""));
+	free(e);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_lexer_errors_located)
+{
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=\"open address=1.2.3.4\n"));
+	ck_assert(has_diag("t.conf:2:10: error", "unterminated quoted string"));
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd comment=\"a\\qb\" name=x\n"));
+	ck_assert(has_diag("t.conf:2:15: error", "unknown escape"));
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd =x\n"));
+	ck_assert(has_diag("t.conf:2:5: error", "'=' without a property name"));
+	ck_assert_ptr_null(load("/ip ipsec peer\n:foreach i in={1} do={ }\n"));
+	ck_assert(has_diag("t.conf:2:", "not supported"));
+}
+END_TEST
+
+START_TEST(test_unknown_menu_and_verb)
+{
+	ck_assert_ptr_null(load("/ip ipsec peers\nadd name=x\n"));
+	ck_assert(has_diag("t.conf:1:", "unknown menu \"peers\""));
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=x address=1.2.3.4\nadd2 name=y\n"));
+	ck_assert(has_diag("t.conf:3:1: error", "(did you mean add?)"));
+	ck_assert_ptr_null(load("/ip ipsec policy\nprint\n"));
+	ck_assert(has_diag("t.conf:2:1: error", "runtime command"));
+	ck_assert_ptr_null(load("/ip ipsec installed-sa\nflush\n"));
+	ck_assert(has_diag("t.conf:2:1: error", "accepted only from ipsecctl"));
+}
+END_TEST
+
+/* --- values --- */
+
+START_TEST(test_times_and_ranges)
+{
+	struct conf *c = load("/ip ipsec proposal\n"
+			      "add name=a lifetime=1d2h3m4s\nadd name=b lifetime=00:30:00\n"
+			      "add name=c lifetime=0s\nadd name=d lifetime=1w\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(conf_int(conf_find(c, CONF_M_PROPOSAL, "a"), CONF_PROPOSAL_LIFETIME),
+			 93784);
+	ck_assert_str_eq(val(conf_find(c, CONF_M_PROPOSAL, "a"), CONF_PROPOSAL_LIFETIME),
+			 "1d2h3m4s");
+	ck_assert_int_eq(conf_int(conf_find(c, CONF_M_PROPOSAL, "b"), CONF_PROPOSAL_LIFETIME),
+			 1800);
+	ck_assert_int_eq(conf_int(conf_find(c, CONF_M_PROPOSAL, "c"), CONF_PROPOSAL_LIFETIME), 0);
+	ck_assert_int_eq(conf_int(conf_find(c, CONF_M_PROPOSAL, "d"), CONF_PROPOSAL_LIFETIME),
+			 604800);
+	conf_free(c);
+	ck_assert_ptr_null(load("/ip ipsec proposal\nadd name=a lifetime=30x\n"));
+	ck_assert(has_diag("t.conf:2:21: error", "is not a time"));
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=10.0.0.1/33\n"));
+	ck_assert(has_diag("t.conf:2:20: error", "not an IPv4 or IPv6 prefix"));
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=1.2.3.4 port=70000\n"));
+	ck_assert(has_diag("t.conf:2:", "port"));
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=1.2.3.4 passive=maybe\n"));
+	ck_assert(has_diag("t.conf:2:", "not yes or no"));
+}
+END_TEST
+
+START_TEST(test_prefix_normalised)
+{
+	struct conf *c = load("/ip ipsec policy\n"
+			      "add src-address=10.1.2.3/24 dst-address=10.9.0.0/16 action=none\n");
+
+	ck_assert_ptr_nonnull(c);
+	struct conf_item *p = conf_item_at(c, CONF_M_POLICY, 0);
+
+	ck_assert_str_eq(val(p, CONF_POLICY_SRC_ADDRESS), "10.1.2.0/24");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_enum_suggestion_and_choices)
+{
+	ck_assert_ptr_null(load("/ip ipsec proposal\nadd name=x enc-algorithms=aes-256-cbd\n"));
+	ck_assert(has_diag("t.conf:2:27: error", "did you mean aes-256-cbc?"));
+	ck_assert(has_diag("t.conf:2:27: error", "valid: "));
+	ck_assert_ptr_null(
+		load("/ip ipsec proposal\nadd name=x enc-algorithms=aes-128-cbc,aes-128-cbc\n"));
+	ck_assert(has_diag("t.conf:2:", "listed twice"));
+	ck_assert_ptr_null(load("/ip ipsec policy\nadd protocol=tcpp action=none\n"));
+	ck_assert(has_diag("t.conf:2:14: error", "did you mean tcp?"));
+}
+END_TEST
+
+START_TEST(test_unknown_and_readonly_property)
+{
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a adress=1.2.3.4\n"));
+	ck_assert(has_diag("t.conf:2:12: error", "no property \"adress\" (did you mean address?)"));
+	ck_assert_ptr_null(load("/ip ipsec policy\nadd action=none ph2-count=3\n"));
+	ck_assert(has_diag("t.conf:2:17: error", "ph2-count is read-only"));
+}
+END_TEST
+
+START_TEST(test_weak_algorithm_warns)
+{
+	struct conf *c = load("/ip ipsec profile\nadd name=old dh-group=modp1024 hash-algorithm=md5\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert(has_diag("t.conf:2:", "warning: dh-group=modp1024 is weak"));
+	ck_assert(has_diag("t.conf:2:", "warning: hash-algorithm=md5 is weak"));
+	conf_free(c);
+}
+END_TEST
+
+/* --- selectors and built-ins --- */
+
+START_TEST(test_selectors)
+{
+	struct conf *c = load("/ip ipsec profile\n"
+			      "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256\n"
+			      "add name=p2\n"
+			      "set [ find name=p2 ] lifetime=8h\n"
+			      "/ip ipsec peer\n"
+			      "add name=a address=1.2.3.4 comment=x\n"
+			      "add name=b address=1.2.3.5 comment=x\n"
+			      "set [ find where comment=x ] passive=yes\n"
+			      "set a port=4500\n"
+			      "disable b\n"
+			      "/ip ipsec mode-config\n"
+			      "set [ find name=request-only ] system-dns=no\n");
+
+	ck_assert_ptr_nonnull(c);
+	struct conf_item *d = conf_find(c, CONF_M_PROFILE, "default");
+
+	ck_assert_str_eq(val(d, CONF_PROFILE_DH_GROUP), "ecp256");
+	ck_assert_str_eq(val(conf_find(c, CONF_M_PROFILE, "p2"), CONF_PROFILE_LIFETIME), "8h");
+	ck_assert(conf_bool(conf_find(c, CONF_M_PEER, "a"), CONF_PEER_PASSIVE));
+	ck_assert(conf_bool(conf_find(c, CONF_M_PEER, "b"), CONF_PEER_PASSIVE));
+	ck_assert_int_eq(conf_int(conf_find(c, CONF_M_PEER, "a"), CONF_PEER_PORT), 4500);
+	ck_assert(conf_bool(conf_find(c, CONF_M_PEER, "b"), CONF_PEER_DISABLED));
+	conf_free(c);
+	ck_assert_ptr_null(load("/ip ipsec peer\nset nosuch passive=yes\n"));
+	ck_assert(has_diag("t.conf:2:5: error", "has no item \"nosuch\""));
+	ck_assert_ptr_null(load("/ip ipsec peer\nset [ find where nme=x ] passive=yes\n"));
+	ck_assert(has_diag("t.conf:2:18: error", "(did you mean name?)"));
+	ck_assert_ptr_null(load("/ip ipsec peer\nset [ find name=x passive=yes\n"));
+	ck_assert(has_diag("t.conf:2:5: error", "without a matching ']'"));
+}
+END_TEST
+
+START_TEST(test_builtins_cannot_be_removed)
+{
+	static const char *const cases[][2] = {
+		{"/ip ipsec proposal\nremove default\n", "t.conf:2:1: error"},
+		{"/ip ipsec profile\nremove [ find default=yes ]\n", "t.conf:2:1: error"},
+		{"/ip ipsec policy group\nremove default\n", "t.conf:2:1: error"},
+		{"/ip ipsec mode-config\nremove request-only\n", "t.conf:2:1: error"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_ptr_null(load(cases[i][0]));
+		ck_assert(has_diag(cases[i][1], "built-in entry cannot be removed"));
+	}
+	struct conf *c = conf_new();
+
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_PROPOSAL, "default"));
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_PROFILE, "default"));
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_POLICY_GROUP, "default"));
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_MODE_CONFIG, "request-only"));
+	ck_assert(!conf_bool(conf_find(c, CONF_M_MODE_CONFIG, "request-only"),
+			     CONF_MODECONF_RESPONDER));
+	conf_free(c);
+}
+END_TEST
+
+/* --- validation across items --- */
+
+START_TEST(test_duplicate_name)
+{
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=1.2.3.4\n"
+				"add name=a address=1.2.3.5\n"));
+	ck_assert(has_diag("t.conf:3:10: error", "\"a\" already exists"));
+}
+END_TEST
+
+START_TEST(test_references)
+{
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=office2 address=1.2.3.4 profile=fast\n"
+				"/ip ipsec identity\nadd peer=ofice2 secret=x\n"
+				"/ip ipsec policy\nadd peer=office2 proposal=strong "
+				"src-address=10.0.0.0/24 dst-address=10.1.0.0/24 tunnel=yes\n"
+				"/ip ipsec mode-config\nadd name=m address-pool=nopool\n"));
+	ck_assert(has_diag("t.conf:2:34: error", "profile=fast: no such ip ipsec profile"));
+	ck_assert(has_diag("t.conf:4:5: error", "peer=ofice2: no such ip ipsec peer (did you "
+						 "mean office2?)"));
+	ck_assert(has_diag("t.conf:6:18: error", "proposal=strong: no such"));
+	ck_assert(has_diag("t.conf:8:", "address-pool=nopool: no such ip pool"));
+	ck_assert_uint_ge(ds.nerrors, 4); /* all of them, not only the first */
+}
+END_TEST
+
+START_TEST(test_required_property)
+{
+	ck_assert_ptr_null(load("/ip ipsec identity\nadd secret=x\n"));
+	ck_assert(has_diag("t.conf:2:1: error", "peer= is required"));
+}
+END_TEST
+
+START_TEST(test_address_families)
+{
+	ck_assert_ptr_null(load("/ip ipsec policy\nadd src-address=10.0.0.0/8 "
+				"dst-address=2001:db8::/32 action=none\n"));
+	ck_assert(has_diag("t.conf:2:28: error", "same address family"));
+	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=192.0.2.1/32 "
+				"local-address=2001:db8::1\n"));
+	ck_assert(has_diag("t.conf:2:", "same address family"));
+}
+END_TEST
+
+START_TEST(test_auth_method_needs)
+{
+	const char *peer = "/ip ipsec peer\nadd name=a address=1.2.3.4\n/ip ipsec identity\n";
+	static const char *const cases[][2] = {
+		{"add peer=a\n", "auth-method=pre-shared-key needs secret="},
+		{"add peer=a auth-method=digital-signature\n",
+		 "auth-method=digital-signature needs certificate="},
+		{"add peer=a auth-method=rsa-key\n", "needs key= and remote-key="},
+	};
+	char buf[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", peer, cases[i][0]);
+		ck_assert_ptr_null(load(buf));
+		ck_assert(has_diag("t.conf:4:", cases[i][1]));
+	}
+}
+END_TEST
+
+START_TEST(test_policy_rules)
+{
+	ck_assert_ptr_null(load("/ip ipsec policy\nadd src-address=10.0.0.0/24 "
+				"dst-address=10.1.0.0/24 tunnel=yes\n"));
+	ck_assert(has_diag("t.conf:2:1: error", "needs peer="));
+	ck_assert_ptr_null(load("/ip ipsec policy\nadd action=none dst-port=80\n"));
+	ck_assert(has_diag("t.conf:2:17: error", "ports need protocol="));
+	struct conf *c = load("/ip ipsec policy\nadd action=none dst-address=10.0.0.0/8\n"
+			      "add action=discard dst-address=10.0.0.0/8\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert(has_diag("t.conf:3:1: warning", "marked invalid"));
+	ck_assert(conf_item_at(c, CONF_M_POLICY, 1)->invalid);
+	ck_assert(!conf_item_at(c, CONF_M_POLICY, 0)->invalid);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_manual_sa_key_lengths)
+{
+	struct conf *c = load("/ip ipsec manual-sa\nadd name=m esp-enc-algorithm=aes-128 "
+			      "esp-enc-key=0x000102030405060708090a0b0c0d0e0f "
+			      "esp-auth-algorithm=sha1 esp-auth-key=01234567890123456789\n");
+
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	ck_assert_ptr_null(load("/ip ipsec manual-sa\nadd name=m esp-enc-algorithm=aes-256 "
+				"esp-enc-key=0x0001\n"));
+	ck_assert(has_diag("t.conf:2:", "aes-256 needs a 32-byte key (64 hex digits), got 2"));
+	ck_assert_ptr_null(load("/ip ipsec manual-sa\nadd name=m esp-enc-key=0xzz\n"));
+	ck_assert(has_diag("t.conf:2:12: error", "bad hex key"));
+}
+END_TEST
+
+/* --- v6 and aliases --- */
+
+START_TEST(test_v6_peer_conversion)
+{
+	struct conf *c = load("/ip ipsec peer\n"
+			      "add address=192.0.2.10/32 secret=\"v6 secret\" enc-algorithm=aes-128 "
+			      "dh-group=modp2048 generate-policy=yes exchange-mode=main-l2tp "
+			      "my-id-user-fqdn=me@example.com\n"
+			      "add address=192.0.2.11/32 secret=other enc-algorithm=aes-128 "
+			      "dh-group=modp2048\n"
+			      "/ip ipsec policy\n"
+			      "add src-address=10.0.0.0/24 dst-address=10.1.0.0/24 "
+			      "sa-src-address=192.0.2.1 sa-dst-address=192.0.2.10 tunnel=yes\n");
+
+	ck_assert_ptr_nonnull(c);
+	struct conf_item *p1 = conf_find(c, CONF_M_PEER, "peer1");
+
+	ck_assert_ptr_nonnull(p1);
+	ck_assert_str_eq(val(p1, CONF_PEER_EXCHANGE_MODE), "main");
+	ck_assert_str_eq(conf_str(p1, CONF_PEER_PROFILE), "profile_1");
+	ck_assert_str_eq(conf_str(conf_find(c, CONF_M_PEER, "peer2"), CONF_PEER_PROFILE),
+			 "profile_1"); /* same parameters share one profile */
+	struct conf_item *prof = conf_find(c, CONF_M_PROFILE, "profile_1");
+
+	ck_assert_str_eq(val(prof, CONF_PROFILE_ENC_ALGORITHM), "aes-128");
+	ck_assert_str_eq(val(prof, CONF_PROFILE_DH_GROUP), "modp2048");
+	struct conf_item *id = conf_item_at(c, CONF_M_IDENTITY, 0);
+
+	ck_assert_str_eq(conf_str(id, CONF_IDENTITY_PEER), "peer1");
+	ck_assert_str_eq(conf_str(id, CONF_IDENTITY_SECRET), "v6 secret");
+	ck_assert_str_eq(val(id, CONF_IDENTITY_GENERATE_POLICY), "port-override");
+	ck_assert_str_eq(conf_str(id, CONF_IDENTITY_MY_ID), "user-fqdn:me@example.com");
+	ck_assert_str_eq(conf_str(conf_item_at(c, CONF_M_POLICY, 0), CONF_POLICY_PEER), "peer1");
+	/* export prints the v7 form */
+	char *e = export_str(c, CONF_EXPORT_SENSITIVE);
+
+	ck_assert_ptr_null(strstr(e, "enc-algorithm=aes-128 dh"));
+	ck_assert_ptr_nonnull(strstr(e, "/ip ipsec identity\nadd generate-policy=port-override"));
+	ck_assert_ptr_nonnull(strstr(e, "profile=profile_1"));
+	free(e);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_aliases)
+{
+	struct conf *c = load("/ip ipsec proposal\nadd name=x enc-algorithms=aes-128,3des\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(val(conf_find(c, CONF_M_PROPOSAL, "x"), CONF_PROPOSAL_ENC_ALGORITHMS),
+			 "aes-128-cbc,3des");
+	ck_assert(has_diag("t.conf:2:27: warning", "old name; read as aes-128-cbc,3des"));
+	conf_free(c);
+}
+END_TEST
+
+/* --- export --- */
+
+static const char full_config[] =
+	"/ip pool\nadd name=rw ranges=10.9.0.10-10.9.0.200\n"
+	"/ip ipsec mode-config\nadd address-pool=rw name=rw-cfg\n"
+	"/ip ipsec policy group\nadd name=rw-group\n"
+	"/ip ipsec profile\nset [ find default=yes ] dh-group=ecp256,modp2048 "
+	"enc-algorithm=aes-256\nadd name=strong dh-group=ecp384 lifetime=8h\n"
+	"/ip ipsec peer\nadd address=192.0.2.1/32 exchange-mode=ike2 name=office2 "
+	"profile=strong\nadd address=0.0.0.0/0 name=rw passive=yes\n"
+	"/ip ipsec proposal\nset [ find default=yes ] pfs-group=none\n"
+	"add enc-algorithms=aes-256-gcm name=gcm pfs-group=ecp256\n"
+	"/ip ipsec identity\nadd peer=office2 secret=\"p s k\"\n"
+	"add generate-policy=port-strict mode-config=rw-cfg peer=rw "
+	"policy-template-group=rw-group secret=rwsecret\n"
+	"/ip ipsec policy\nadd dst-address=10.2.0.0/24 peer=office2 proposal=gcm "
+	"src-address=10.1.0.0/24 tunnel=yes\n"
+	"add dst-address=10.9.0.0/24 group=rw-group src-address=0.0.0.0/0 template=yes\n"
+	"add action=none disabled=yes dst-address=10.3.0.0/24 src-address=10.1.0.0/24\n";
+
+START_TEST(test_export_round_trip)
+{
+	struct conf *c = load(full_config);
+
+	ck_assert_ptr_nonnull(c);
+	char *e1 = export_str(c, CONF_EXPORT_SENSITIVE);
+	struct conf *c2 = load(e1);
+
+	ck_assert_ptr_nonnull(c2);
+	char *e2 = export_str(c2, CONF_EXPORT_SENSITIVE);
+
+	ck_assert_str_eq(e1, e2);
+	ck_assert_uint_eq(conf_diff(c, c2, NULL, NULL), 0);
+	/* defaults omitted, as RouterOS does */
+	ck_assert_ptr_null(strstr(e1, "passive=no"));
+	ck_assert_ptr_null(strstr(e1, "level=require"));
+	ck_assert_ptr_nonnull(strstr(e1, "set [ find default=yes ] dh-group=ecp256,modp2048"));
+	free(e1);
+	free(e2);
+	conf_free(c);
+	conf_free(c2);
+}
+END_TEST
+
+START_TEST(test_export_hides_secrets)
+{
+	struct conf *c = load(full_config);
+	char *e = export_str(c, 0);
+
+	ck_assert_ptr_null(strstr(e, "rwsecret"));
+	ck_assert_ptr_null(strstr(e, "p s k"));
+	ck_assert_ptr_nonnull(strstr(e, "secrets hidden"));
+	free(e);
+	e = export_str(c, CONF_EXPORT_SENSITIVE);
+	ck_assert_ptr_nonnull(strstr(e, "secret=rwsecret"));
+	free(e);
+	conf_free(c);
+}
+END_TEST
+
+/* --- control commands --- */
+
+struct capture {
+	char cols[256];
+	size_t records;
+	char last[4096];
+	size_t texts;
+};
+
+static void cap_cols(void *arg, const char *cols)
+{
+	snprintf(((struct capture *)arg)->cols, 256, "%s", cols);
+}
+
+static void cap_rec(void *arg, const char *r)
+{
+	struct capture *k = arg;
+
+	k->records++;
+	snprintf(k->last, sizeof(k->last), "%s", r);
+}
+
+static void cap_text(void *arg, const char *t)
+{
+	((struct capture *)arg)->texts++;
+}
+
+static int ctl(struct conf **c, const char *line, unsigned flags, struct capture *k,
+	       struct conf **old)
+{
+	struct conf_sink sink = {cap_cols, cap_rec, cap_text, k};
+
+	memset(k, 0, sizeof(*k));
+	conf_diags_free(&ds);
+	conf_diags_init(&ds);
+	return conf_ctl_exec(c, line, flags, &sink, old, &ds);
+}
+
+START_TEST(test_ctl_print)
+{
+	struct conf *c = load(full_config), *old = NULL;
+	struct capture k;
+
+	ck_assert_int_eq(ctl(&c, "peer print", 0, &k, &old), 0);
+	ck_assert_ptr_null(old);
+	ck_assert_uint_eq(k.records, 2);
+	ck_assert_ptr_nonnull(strstr(k.cols, "name"));
+	ck_assert_int_eq(ctl(&c, "/ip ipsec identity print detail where peer=office2", 0, &k,
+			     &old),
+			 0);
+	ck_assert_uint_eq(k.records, 1);
+	ck_assert_ptr_nonnull(strstr(k.last, "secret=*****"));
+	ck_assert_int_eq(ctl(&c, "identity print show-sensitive", CONF_CTL_ROOT |
+			     CONF_CTL_SENSITIVE, &k, &old), 0);
+	ck_assert_ptr_nonnull(strstr(k.last, "secret=rwsecret"));
+	ck_assert_int_eq(ctl(&c, "identity print show-sensitive", 0, &k, &old), -EPERM);
+	ck_assert_int_eq(ctl(&c, "ip pool print", 0, &k, &old), 0);
+	ck_assert_uint_eq(k.records, 1);
+	ck_assert_int_eq(ctl(&c, "export", 0, &k, &old), 0);
+	ck_assert_uint_ge(k.texts, 10);
+	ck_assert_int_eq(ctl(&c, "installed-sa print", 0, &k, &old), -ENOTSUP);
+	ck_assert(has_diag("ipsecctl:1:", "not available yet"));
+	ck_assert_int_eq(ctl(&c, "remote-peers print", 0, &k, &old), -ENOTSUP);
+	ck_assert_int_eq(ctl(&c, "statistics print", 0, &k, &old), -ENOTSUP);
+	ck_assert_int_eq(ctl(&c, "policy print stats", 0, &k, &old), -ENOTSUP);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_ctl_changes_are_atomic)
+{
+	struct conf *c = load(full_config), *old = NULL, *before = c;
+	struct capture k;
+	char *e0 = export_str(c, CONF_EXPORT_SENSITIVE);
+
+	/* refused: a dangling reference; nothing changes */
+	ck_assert_int_eq(ctl(&c, "peer remove office2", CONF_CTL_ROOT, &k, &old), -EINVAL);
+	ck_assert(has_diag("", "peer=office2: no such ip ipsec peer"));
+	ck_assert_ptr_eq(c, before);
+	ck_assert_ptr_null(old);
+	char *e1 = export_str(c, CONF_EXPORT_SENSITIVE);
+
+	ck_assert_str_eq(e0, e1);
+	free(e1);
+	/* not root */
+	ck_assert_int_eq(ctl(&c, "peer set office2 passive=yes", 0, &k, &old), -EPERM);
+	ck_assert_ptr_eq(c, before);
+	/* bad value */
+	ck_assert_int_eq(ctl(&c, "peer add name=x address=1.2.3.999", CONF_CTL_ROOT, &k, &old),
+			 -EINVAL);
+	ck_assert(has_diag("ipsecctl:1:25: error", "not an IPv4 or IPv6 prefix"));
+	ck_assert_int_eq(ctl(&c, "peer add name=x address=1.2.3.4; peer add name=y", CONF_CTL_ROOT,
+			     &k, &old),
+			 -EINVAL);
+	ck_assert(has_diag("ipsecctl:1:", "one command per request"));
+	/* accepted */
+	ck_assert_int_eq(ctl(&c, "peer add name=x address=198.51.100.7 exchange-mode=ike2",
+			     CONF_CTL_ROOT, &k, &old),
+			 0);
+	ck_assert_ptr_eq(old, before);
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_PEER, "x"));
+	ck_assert_ptr_null(conf_find(old, CONF_M_PEER, "x"));
+	ck_assert_uint_eq(conf_diff(old, c, NULL, NULL), 1);
+	conf_free(old);
+	free(e0);
+	conf_free(c);
+}
+END_TEST
+
+struct diffs {
+	int added, removed, changed;
+};
+
+static void on_diff(enum conf_change what, const struct conf_item *o, const struct conf_item *n,
+		    void *arg)
+{
+	struct diffs *d = arg;
+
+	d->added += what == CONF_ADDED;
+	d->removed += what == CONF_REMOVED;
+	d->changed += what == CONF_CHANGED;
+}
+
+START_TEST(test_diff)
+{
+	struct conf *a = load("/ip ipsec peer\nadd name=a address=1.2.3.4\nadd name=b "
+			      "address=1.2.3.5\n/ip ipsec policy\nadd action=none "
+			      "dst-address=10.0.0.0/8\nadd action=none dst-address=10.1.0.0/16\n");
+	struct conf *b = load("/ip ipsec peer\nadd name=a address=1.2.3.4 passive=yes\nadd "
+			      "name=c address=1.2.3.6\n/ip ipsec policy\nadd action=none "
+			      "dst-address=10.1.0.0/16\nadd action=none dst-address=10.2.0.0/16\n");
+	struct diffs d = {0};
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(conf_diff(a, b, on_diff, &d), 5);
+	ck_assert_int_eq(d.changed, 1); /* peer a */
+	ck_assert_int_eq(d.added, 2);   /* peer c, policy 10.2/16 */
+	ck_assert_int_eq(d.removed, 2); /* peer b, policy 10/8 */
+	conf_free(a);
+	conf_free(b);
+}
+END_TEST
+
+START_TEST(test_clone_is_deep)
+{
+	struct conf *a = load(full_config);
+	struct conf *b = conf_clone(a);
+
+	conf_free(a);
+	char *e = export_str(b, CONF_EXPORT_SENSITIVE);
+
+	ck_assert_ptr_nonnull(strstr(e, "secret=\"p s k\""));
+	free(e);
+	conf_free(b);
+}
+END_TEST
+
+static Suite *conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *t = tcase_create("language");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, test_paths_and_continuations);
+	tcase_add_test(t, test_quoting_and_escapes);
+	tcase_add_test(t, test_lexer_errors_located);
+	tcase_add_test(t, test_unknown_menu_and_verb);
+	tcase_add_test(t, test_times_and_ranges);
+	tcase_add_test(t, test_prefix_normalised);
+	tcase_add_test(t, test_enum_suggestion_and_choices);
+	tcase_add_test(t, test_unknown_and_readonly_property);
+	tcase_add_test(t, test_weak_algorithm_warns);
+	tcase_add_test(t, test_selectors);
+	tcase_add_test(t, test_builtins_cannot_be_removed);
+	tcase_add_test(t, test_duplicate_name);
+	tcase_add_test(t, test_references);
+	tcase_add_test(t, test_required_property);
+	tcase_add_test(t, test_address_families);
+	tcase_add_test(t, test_auth_method_needs);
+	tcase_add_test(t, test_policy_rules);
+	tcase_add_test(t, test_manual_sa_key_lengths);
+	tcase_add_test(t, test_v6_peer_conversion);
+	tcase_add_test(t, test_aliases);
+	tcase_add_test(t, test_export_round_trip);
+	tcase_add_test(t, test_export_hides_secrets);
+	tcase_add_test(t, test_ctl_print);
+	tcase_add_test(t, test_ctl_changes_are_atomic);
+	tcase_add_test(t, test_diff);
+	tcase_add_test(t, test_clone_is_deep);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
