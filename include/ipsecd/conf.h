@@ -25,21 +25,22 @@ enum conf_type {
 	CONF_T_PREFIX, /* IPv4 or IPv6 prefix; an address alone means /32 or /128 */
 	CONF_T_ADDR,   /* IPv4 or IPv6 address */
 	CONF_T_PORT,   /* 0..65535 or "any" (stored as -1) */
-	CONF_T_ID,     /* TYPE:VALUE identity (auto, ignore, address:, fqdn:, user-fqdn:, key-id:) */
+	CONF_T_ID, /* TYPE:VALUE identity (auto, ignore, address:, fqdn:, user-fqdn:, key-id:) */
 	CONF_T_SECRET, /* text, sensitive */
 	CONF_T_KEY,    /* key material: 0x-prefixed hex or text; sensitive */
 	CONF_T_RANGES, /* address pool ranges: A-B, A or prefix, comma separated */
 	CONF_T_PROTO,  /* IP protocol: all, a name (tcp, udp, icmp, ...) or 0..255; all = -1 */
 	CONF_T_FILE,   /* a file path */
+	CONF_T_SPI,    /* SPI 0x100..0xFFFFFFFF, or IN/OUT: in << 32 | out */
 };
 
 /* Property flags. */
 enum {
-	CONF_F_RO = 1u << 0,       /* read-only: filled by the engines, shown by print */
+	CONF_F_RO = 1u << 0,	   /* read-only: filled by the engines, shown by print */
 	CONF_F_SECRET = 1u << 1,   /* hidden in print/export unless show-sensitive */
 	CONF_F_REQUIRED = 1u << 2, /* must be given on add */
 	CONF_F_LEGACY = 1u << 3,   /* v6 form: accepted, converted to v7 by conf_v6.c, never kept */
-	CONF_F_WEAK = 1u << 4,     /* some choices are weak: prop->weak lists them (warning) */
+	CONF_F_WEAK = 1u << 4,	   /* some choices are weak: prop->weak lists them (warning) */
 	CONF_F_NOEXPORT = 1u << 5, /* never printed by export (e.g. import-only arguments) */
 };
 
@@ -47,13 +48,13 @@ struct conf_prop {
 	const char *name;
 	enum conf_type type;
 	unsigned flags;
-	const char *def;                 /* default as RouterOS prints it; NULL = empty/unset */
-	const char *const *choices;      /* ENUM/ENUMS: NULL-terminated valid words */
-	const char *const *weak;         /* choices loaded with a warning, NULL-terminated */
-	long long min, max;              /* INT/TIME/SIZE range (0,0 = unbounded) */
-	enum conf_menu_id ref;           /* REF: menu whose item names are valid */
-	const char *help;                /* one line for the man page and errors */
-	const char *const *aliases;      /* "old=new" value aliases, NULL-terminated */
+	const char *def;	    /* default as RouterOS prints it; NULL = empty/unset */
+	const char *const *choices; /* ENUM/ENUMS: NULL-terminated valid words */
+	const char *const *weak;    /* choices loaded with a warning, NULL-terminated */
+	long long min, max;	    /* INT/TIME/SIZE range (0,0 = unbounded) */
+	enum conf_menu_id ref;	    /* REF: menu whose item names are valid */
+	const char *help;	    /* one line for the man page and errors */
+	const char *const *aliases; /* "old=new" value aliases, NULL-terminated */
 };
 
 /* Menu flags. */
@@ -65,18 +66,18 @@ enum {
 };
 
 struct conf_builtin {
-	const char *name;   /* value of the name property, or NULL */
+	const char *name;	  /* value of the name property, or NULL */
 	const char *const *props; /* NULL-terminated "prop=value" overrides of the defaults */
 };
 
 struct conf_menu {
 	enum conf_menu_id id;
-	const char *path;               /* "ip ipsec peer", "ip pool", "certificate" */
-	const char *alias;              /* other path accepted (remote-peers), or NULL */
+	const char *path;  /* "ip ipsec peer", "ip pool", "certificate" */
+	const char *alias; /* other path accepted (remote-peers), or NULL */
 	unsigned flags;
-	const struct conf_prop *props;  /* indexed by the menu's CONF_<MENU>_<PROP> enum */
+	const struct conf_prop *props; /* indexed by the menu's CONF_<MENU>_<PROP> enum */
 	size_t nprops;
-	int name_prop;                  /* index of the NAME property, or -1 */
+	int name_prop;			     /* index of the NAME property, or -1 */
 	const struct conf_builtin *builtins; /* terminated by {NULL, NULL}; or NULL */
 	const char *help;
 };
@@ -110,23 +111,23 @@ struct conf_ranges {
 };
 
 union conf_val {
-	int64_t i;               /* BOOL, INT, TIME, SIZE, ENUM (index), PORT, PROTO */
-	char *s;                 /* STR, NAME, REF, SECRET, KEY, ID, FILE (owned) */
-	struct conf_list *list;  /* ENUMS (owned) */
+	int64_t i;		 /* BOOL, INT, TIME, SIZE, ENUM (index), PORT, PROTO */
+	char *s;		 /* STR, NAME, REF, SECRET, KEY, ID, FILE (owned) */
+	struct conf_list *list;	 /* ENUMS (owned) */
 	struct conf_ranges *rng; /* RANGES (owned) */
-	struct conf_addr a;      /* ADDR, PREFIX */
+	struct conf_addr a;	 /* ADDR, PREFIX */
 };
 
 /* One item of a menu. v[] is dense: one value per property of the menu; a property whose
  * bit in `set` is clear holds the menu default. */
 struct conf_item {
 	const struct conf_menu *menu;
-	uint32_t id;       /* RouterOS-style *ID, stable for the item's life */
-	uint32_t line;     /* where it was added (0 = built-in or runtime) */
-	uint64_t set;      /* bit i: property i was given explicitly */
-	uint8_t builtin;   /* a default entry: can be set, not removed */
-	uint8_t dynamic;   /* added by the engines, not by configuration */
-	uint8_t invalid;   /* validation flagged it (policy duplicates) */
+	uint32_t id;	 /* RouterOS-style *ID, stable for the item's life */
+	uint32_t line;	 /* where it was added (0 = built-in or runtime) */
+	uint64_t set;	 /* bit i: property i was given explicitly */
+	uint8_t builtin; /* a default entry: can be set, not removed */
+	uint8_t dynamic; /* added by the engines, not by configuration */
+	uint8_t invalid; /* validation flagged it (policy duplicates) */
 	union conf_val v[];
 };
 
@@ -233,7 +234,7 @@ enum {
  * (caller diffs and frees it); on refusal nothing changes and ds says why.
  * Returns 0, -EINVAL (refused), -EPERM (not allowed for this caller) or -ENOTSUP
  * (a runtime menu whose data is not available yet). */
-int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags,
-		  const struct conf_sink *sink, struct conf **old, struct conf_diags *ds);
+int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const struct conf_sink *sink,
+		  struct conf **old, struct conf_diags *ds);
 
 #endif

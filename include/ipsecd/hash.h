@@ -17,7 +17,10 @@ struct hash_ent {
 	uint32_t h;
 };
 
-#define HASH_INIT {NULL, 0, 0}
+#define HASH_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 uint32_t hash_str(const char *s);
 void *hash_get(const struct hash *t, const char *key);

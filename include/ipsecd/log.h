@@ -20,8 +20,8 @@ void log_msg(enum log_topic t, enum log_level level, const char *ctx, const char
 int log_parse_spec(const char *spec);
 
 #define log_error(t, ctx, ...) log_msg(t, LOG_LVL_ERROR, ctx, __VA_ARGS__)
-#define log_warn(t, ctx, ...) log_msg(t, LOG_LVL_WARNING, ctx, __VA_ARGS__)
-#define log_info(t, ctx, ...) log_msg(t, LOG_LVL_INFO, ctx, __VA_ARGS__)
+#define log_warn(t, ctx, ...)  log_msg(t, LOG_LVL_WARNING, ctx, __VA_ARGS__)
+#define log_info(t, ctx, ...)  log_msg(t, LOG_LVL_INFO, ctx, __VA_ARGS__)
 #define log_debug(t, ctx, ...)                                                                     \
 	do {                                                                                       \
 		if (log_enabled(t, LOG_LVL_DEBUG))                                                 \

@@ -7,12 +7,15 @@
 #include <stddef.h>
 
 struct strbuf {
-	char *s;   /* always NUL-terminated once anything was added; NULL when empty */
+	char *s; /* always NUL-terminated once anything was added; NULL when empty */
 	size_t len;
 	size_t cap;
 };
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void sb_add(struct strbuf *b, const char *s, size_t n);
 void sb_puts(struct strbuf *b, const char *s);

@@ -8,8 +8,8 @@
 
 #include "ipsecd/log.h"
 
-static const char *const topic_names[LOG_TOPICS] = {"ike", "kernel", "config", "ctl", "net",
-						     "main"};
+static const char *const topic_names[LOG_TOPICS] = {"ike", "kernel", "config",
+						    "ctl", "net",    "main"};
 static const char *const level_names[] = {"error", "warning", "info", "debug", "packet"};
 static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_DEBUG};
 

@@ -11,9 +11,14 @@
 
 #include "internal.h"
 
-static const char *const runtime_verbs[] = {"print",	 "export",	  "flush",
-					    "kill-connections", "generate-key", "export-pub-key",
-					    "dump-kernel-policies", NULL};
+static const char *const runtime_verbs[] = {"print",
+					    "export",
+					    "flush",
+					    "kill-connections",
+					    "generate-key",
+					    "export-pub-key",
+					    "dump-kernel-policies",
+					    NULL};
 
 bool conf_verb_is_runtime(const char *verb)
 {
@@ -35,8 +40,7 @@ static void refuse(struct conf_parse_ctx *px, int status, const struct conf_tok 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	conf_diag_add(px->ds, CONF_ERROR, px->file, at ? at->line : 1, at ? at->col : 1, "%s",
-		      buf);
+	conf_diag_add(px->ds, CONF_ERROR, px->file, at ? at->line : 1, at ? at->col : 1, "%s", buf);
 	px->status = status;
 }
 
@@ -79,8 +83,9 @@ static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, stru
 	for (size_t i = 0; i < n; i++) {
 		if (t[i].key) {
 			if (where == n)
-				refuse(px, -EINVAL, &t[i], "print: conditions go after where (%s=%s)",
-				       t[i].key, t[i].val);
+				refuse(px, -EINVAL, &t[i],
+				       "print: conditions go after where (%s=%s)", t[i].key,
+				       t[i].val);
 			continue;
 		}
 		if (!strcmp(t[i].val, "where") && where == n)
@@ -88,11 +93,13 @@ static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, stru
 		else if (!strcmp(t[i].val, "show-sensitive"))
 			sensitive = true;
 		else if (!strcmp(t[i].val, "stats"))
-			refuse(px, -ENOTSUP, &t[i], "%s print stats: not available yet: the kernel "
+			refuse(px, -ENOTSUP, &t[i],
+			       "%s print stats: not available yet: the kernel "
 			       "interface that counts per policy is not part of this build",
 			       m->path);
 		else if (strcmp(t[i].val, "detail") && strcmp(t[i].val, "terse"))
-			refuse(px, -EINVAL, &t[i], "print: unknown argument \"%s\"; valid: detail, "
+			refuse(px, -EINVAL, &t[i],
+			       "print: unknown argument \"%s\"; valid: detail, "
 			       "terse, show-sensitive, where PROP=VALUE",
 			       t[i].val);
 	}
@@ -135,7 +142,8 @@ static void cmd_export(struct conf_parse_ctx *px, const struct conf_menu *m, str
 		if (!t[i].key && !strcmp(t[i].val, "show-sensitive"))
 			flags |= CONF_EXPORT_SENSITIVE;
 		else
-			refuse(px, -EINVAL, &t[i], "export: unknown argument \"%s\"; valid: "
+			refuse(px, -EINVAL, &t[i],
+			       "export: unknown argument \"%s\"; valid: "
 			       "show-sensitive (file= is handled by ipsecctl)",
 			       t[i].key ? t[i].key : t[i].val);
 	}
@@ -165,7 +173,8 @@ void conf_run_runtime(struct conf_parse_ctx *px, const struct conf_menu *m, cons
 	const struct conf_tok *at = args - 1;
 
 	if (m && (m->flags & CONF_MF_RUNTIME)) {
-		refuse(px, -ENOTSUP, at, "%s %s: not available yet: this data comes from the IKE "
+		refuse(px, -ENOTSUP, at,
+		       "%s %s: not available yet: this data comes from the IKE "
 		       "engines and the kernel interface, which are not part of this build",
 		       m->path, verb);
 		return;
@@ -204,11 +213,16 @@ static int run_ctl(struct conf_parse_ctx *px, const char *line)
 	return commands;
 }
 
-int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags,
-		  const struct conf_sink *sink, struct conf **old, struct conf_diags *ds)
+int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const struct conf_sink *sink,
+		  struct conf **old, struct conf_diags *ds)
 {
-	struct conf_parse_ctx px = {.c = *cp, .file = "ipsecctl", .origin = CONF_FROM_CTL,
-				    .ds = ds, .ctl_flags = flags, .sink = sink, .probe = true};
+	struct conf_parse_ctx px = {.c = *cp,
+				    .file = "ipsecctl",
+				    .origin = CONF_FROM_CTL,
+				    .ds = ds,
+				    .ctl_flags = flags,
+				    .sink = sink,
+				    .probe = true};
 
 	*old = NULL;
 	px.locs.file = px.file;
@@ -220,7 +234,8 @@ int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags,
 	if (ds->nerrors || px.status || !px.wants_change)
 		return px.status ? px.status : ds->nerrors ? -EINVAL : 0;
 	if (!(flags & CONF_CTL_ROOT)) {
-		conf_diag_add(ds, CONF_ERROR, px.file, 1, 1, "changing the configuration needs root");
+		conf_diag_add(ds, CONF_ERROR, px.file, 1, 1,
+			      "changing the configuration needs root");
 		return -EPERM;
 	}
 	/* The change, on a copy. */

@@ -35,8 +35,8 @@ void conf_diag_add(struct conf_diags *ds, enum conf_sev sev, const char *file, u
 		ds->cap = ds->cap ? ds->cap * 2 : 8;
 		ds->d = xrealloc(ds->d, ds->cap * sizeof(*ds->d));
 	}
-	ds->d[ds->n++] = (struct conf_diag){sev, xstrdup(file ? file : "-"), line, col,
-					    sb_take(&b)};
+	ds->d[ds->n++] =
+		(struct conf_diag){sev, xstrdup(file ? file : "-"), line, col, sb_take(&b)};
 	if (sev == CONF_ERROR)
 		ds->nerrors++;
 }

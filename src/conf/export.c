@@ -111,8 +111,7 @@ void conf_item_terse(const struct conf_item *it, size_t index, bool sensitive, s
 	sb_clear_free(&v);
 }
 
-static void export_menu(const struct conf *c, const struct conf_menu *m, bool sensitive,
-			FILE *out)
+static void export_menu(const struct conf *c, const struct conf_menu *m, bool sensitive, FILE *out)
 {
 	struct strbuf lines = STRBUF_INIT, args = STRBUF_INIT;
 
@@ -139,8 +138,7 @@ static void export_menu(const struct conf *c, const struct conf_menu *m, bool se
 	sb_clear_free(&args);
 }
 
-void conf_export_menu(const struct conf *c, const struct conf_menu *only, FILE *out,
-		      unsigned flags)
+void conf_export_menu(const struct conf *c, const struct conf_menu *only, FILE *out, unsigned flags)
 {
 	bool sensitive = flags & CONF_EXPORT_SENSITIVE;
 

@@ -93,7 +93,7 @@ struct conf_parse_ctx {
 	const struct conf_sink *sink;
 	int status; /* for ctl: -ENOTSUP, -EPERM ... */
 	bool changed;
-	bool probe;        /* ctl first pass: note a change verb, change nothing */
+	bool probe;	   /* ctl first pass: note a change verb, change nothing */
 	bool wants_change; /* the probe met a change verb */
 	struct conf_locmap locs;
 };

@@ -12,8 +12,8 @@
 void conf_lex_init(struct conf_lexer *lx, const char *file, const char *buf, size_t len,
 		   struct conf_diags *ds)
 {
-	*lx = (struct conf_lexer){.buf = buf, .len = len, .line = 1, .col = 1, .file = file,
-				  .ds = ds};
+	*lx = (struct conf_lexer){
+		.buf = buf, .len = len, .line = 1, .col = 1, .file = file, .ds = ds};
 }
 
 void conf_toks_free(struct conf_tok *toks, size_t n)
@@ -48,6 +48,12 @@ static void advance(struct conf_lexer *lx)
 	lx->pos++;
 }
 
+static bool at_continuation(const struct conf_lexer *lx)
+{
+	return peek(lx, 0) == '\\' &&
+	       (peek(lx, 1) == '\n' || (peek(lx, 1) == '\r' && peek(lx, 2) == '\n'));
+}
+
 /* Skips blanks and backslash-newline continuations; stops at a newline. */
 static void skip_blanks(struct conf_lexer *lx)
 {
@@ -56,8 +62,8 @@ static void skip_blanks(struct conf_lexer *lx)
 
 		if (c == ' ' || c == '\t' || c == '\r') {
 			advance(lx);
-		} else if (c == '\\' && (peek(lx, 1) == '\n' ||
-					 (peek(lx, 1) == '\r' && peek(lx, 2) == '\n'))) {
+		} else if (c == '\\' &&
+			   (peek(lx, 1) == '\n' || (peek(lx, 1) == '\r' && peek(lx, 2) == '\n'))) {
 			advance(lx);
 			if (peek(lx, 0) == '\r')
 				advance(lx);
@@ -138,8 +144,8 @@ static int lex_quoted(struct conf_lexer *lx, struct strbuf *out)
 
 static bool word_end(int c)
 {
-	return c == -1 || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' ||
-	       c == '[' || c == ']';
+	return c == -1 || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '[' ||
+	       c == ']';
 }
 
 /* Reads a bare or quoted run (stops at '=' when stop_eq). */
@@ -158,8 +164,12 @@ static int lex_part(struct conf_lexer *lx, struct strbuf *out, bool stop_eq, boo
 		return 0;
 	}
 	while (!word_end(peek(lx, 0)) && !(stop_eq && peek(lx, 0) == '=')) {
-		if (peek(lx, 0) == '\\' && (peek(lx, 1) == '\n' || peek(lx, 1) == '\r'))
-			break;
+		if (at_continuation(lx)) {
+			/* a line broken inside a word (RouterOS breaks after "name="):
+			 * the word goes on after the next line's indentation */
+			skip_blanks(lx);
+			continue;
+		}
 		sb_putc(out, (char)peek(lx, 0));
 		advance(lx);
 	}
@@ -175,6 +185,8 @@ static int lex_word(struct conf_lexer *lx, struct conf_tok *t)
 		goto fail;
 	if (peek(lx, 0) == '=' && a.len > 0 && !q) {
 		advance(lx);
+		if (at_continuation(lx))
+			skip_blanks(lx);
 		t->key = sb_take(&a);
 		t->vcol = lx->col;
 		if (lex_part(lx, &a, false, &t->quoted) < 0)

@@ -16,11 +16,11 @@ enum conf_tok_kind {
 
 struct conf_tok {
 	enum conf_tok_kind kind;
-	char *key;   /* the part before '=' (NULL for a plain word) */
-	char *val;   /* the word, or the part after '=' (unquoted, escapes resolved) */
-	bool quoted; /* the value was written in quotes */
-	unsigned line, col;   /* where the token starts */
-	unsigned vcol;        /* where the value starts */
+	char *key;	    /* the part before '=' (NULL for a plain word) */
+	char *val;	    /* the word, or the part after '=' (unquoted, escapes resolved) */
+	bool quoted;	    /* the value was written in quotes */
+	unsigned line, col; /* where the token starts */
+	unsigned vcol;	    /* where the value starts */
 };
 
 struct conf_lexer {

@@ -15,8 +15,8 @@
 #define WARN(px, t, col, ...)                                                                      \
 	conf_diag_add((px)->ds, CONF_WARNING, (px)->file, (t)->line, (col), __VA_ARGS__)
 
-static const char *const config_verbs[] = {"add", "set", "remove", "enable", "disable", "import",
-					   NULL};
+static const char *const config_verbs[] = {"add",     "set",	"remove", "enable",
+					   "disable", "import", NULL};
 
 void conf_loc_note(struct conf_locmap *lm, uint32_t id, int prop, unsigned line, unsigned col)
 {
@@ -303,8 +303,8 @@ struct conf_item **conf_select(struct conf_parse_ctx *px, const struct conf_menu
 	return out;
 }
 
-static void warn_weak(struct conf_parse_ctx *px, const struct conf_prop *p,
-		      const union conf_val *v, const struct conf_tok *t)
+static void warn_weak(struct conf_parse_ctx *px, const struct conf_prop *p, const union conf_val *v,
+		      const struct conf_tok *t)
 {
 	for (size_t w = 0; p->weak && p->weak[w]; w++) {
 		bool used = false;
@@ -320,10 +320,28 @@ static void warn_weak(struct conf_parse_ctx *px, const struct conf_prop *p,
 }
 
 /* Parses one key=value argument into *v. Returns the property index or -1. */
-static int parse_arg(struct conf_parse_ctx *px, const struct conf_menu *m,
-		     const struct conf_tok *t, union conf_val *v)
+/* A property by its name or, as RouterOS allows, by an unambiguous prefix of it. */
+static int prop_lookup(const struct conf_menu *m, const char *key)
 {
-	int p = conf_prop_index(m, t->key);
+	int p = conf_prop_index(m, key), found = -1;
+	size_t n = strlen(key);
+
+	if (p >= 0)
+		return p;
+	for (size_t i = 0; i < m->nprops; i++) {
+		if (strncmp(m->props[i].name, key, n) || (m->props[i].flags & CONF_F_RO))
+			continue;
+		if (found >= 0)
+			return -1;
+		found = (int)i;
+	}
+	return found;
+}
+
+static int parse_arg(struct conf_parse_ctx *px, const struct conf_menu *m, const struct conf_tok *t,
+		     union conf_val *v)
+{
+	int p = prop_lookup(m, t->key);
 	struct strbuf why = STRBUF_INIT;
 
 	if (p < 0) {
@@ -336,13 +354,13 @@ static int parse_arg(struct conf_parse_ctx *px, const struct conf_menu *m,
 	const struct conf_prop *prop = &m->props[p];
 
 	if (prop->flags & CONF_F_RO) {
-		ERR(px, t, t->col, "%s is read-only", t->key);
+		ERR(px, t, t->col, "%s is read-only", m->props[p].name);
 		return -1;
 	}
 	char *aliased = conf_apply_aliases(prop, t->val);
 
 	if (conf_val_parse(prop, aliased ? aliased : t->val, v, &why) < 0) {
-		ERR(px, t, t->vcol, "%s: %s", t->key, sb_str(&why));
+		ERR(px, t, t->vcol, "%s: %s", prop->name, sb_str(&why));
 		free(aliased);
 		sb_free(&why);
 		return -1;
@@ -370,8 +388,8 @@ static bool name_taken(struct conf_parse_ctx *px, struct conf_item *it, const un
 }
 
 /* Applies key=value arguments to an item. Returns the number of errors. */
-static int apply_args(struct conf_parse_ctx *px, struct conf_item *it, struct conf_tok *t,
-		      size_t n, const char *const *extra)
+static int apply_args(struct conf_parse_ctx *px, struct conf_item *it, struct conf_tok *t, size_t n,
+		      const char *const *extra)
 {
 	const struct conf_menu *m = it->menu;
 	int errors = 0;
@@ -386,8 +404,7 @@ static int apply_args(struct conf_parse_ctx *px, struct conf_item *it, struct co
 		if (skip)
 			continue;
 		if (!t[i].key) {
-			ERR(px, &t[i], t[i].col, "expected PROPERTY=VALUE, found \"%s\"",
-			    t[i].val);
+			ERR(px, &t[i], t[i].col, "expected PROPERTY=VALUE, found \"%s\"", t[i].val);
 			errors++;
 			continue;
 		}
@@ -436,8 +453,8 @@ static void auto_name(struct conf_parse_ctx *px, struct conf_item *it)
 	conf_item_set(px->c, it, m->name_prop, &v);
 }
 
-static size_t place_before(struct conf_parse_ctx *px, const struct conf_menu *m,
-			   struct conf_tok *t, size_t n)
+static size_t place_before(struct conf_parse_ctx *px, const struct conf_menu *m, struct conf_tok *t,
+			   size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!t[i].key || strcmp(t[i].key, "place-before"))
@@ -494,8 +511,8 @@ static void cmd_add(struct conf_parse_ctx *px, const struct conf_menu *m, struct
 }
 
 /* set/remove/enable/disable on selected items. */
-static void cmd_change(struct conf_parse_ctx *px, const struct conf_menu *m,
-		       struct conf_tok *verb, struct conf_tok *t, size_t n)
+static void cmd_change(struct conf_parse_ctx *px, const struct conf_menu *m, struct conf_tok *verb,
+		       struct conf_tok *t, size_t n)
 {
 	struct conf_item **sel;
 	size_t used = 0, count = 0, errors0 = px->ds->nerrors;
@@ -521,10 +538,10 @@ static void cmd_change(struct conf_parse_ctx *px, const struct conf_menu *m,
 		if (!strcmp(verb->val, "set")) {
 			apply_args(px, it, t, n, NULL);
 			if (m->id == CONF_M_PEER)
-				conf_v6_convert_peer(px->c, it,
-						     &(struct conf_loc){px->file, verb->line,
-									verb->col},
-						     px->ds);
+				conf_v6_convert_peer(
+					px->c, it,
+					&(struct conf_loc){px->file, verb->line, verb->col},
+					px->ds);
 		} else if (!strcmp(verb->val, "remove")) {
 			if (it->builtin) {
 				ERR(px, verb, verb->col,
@@ -547,8 +564,8 @@ static void cmd_change(struct conf_parse_ctx *px, const struct conf_menu *m,
 }
 
 /* /certificate import, /ip ipsec key import: the item records the file it came from. */
-static void cmd_import(struct conf_parse_ctx *px, const struct conf_menu *m,
-		       struct conf_tok *verb, struct conf_tok *t, size_t n)
+static void cmd_import(struct conf_parse_ctx *px, const struct conf_menu *m, struct conf_tok *verb,
+		       struct conf_tok *t, size_t n)
 {
 	if (!(m->flags & CONF_MF_IMPORT)) {
 		ERR(px, verb, verb->col, "%s has no import command", m->path);
@@ -612,7 +629,8 @@ int conf_run_line(struct conf_parse_ctx *px, struct conf_tok *t, size_t n)
 	else {
 		const char *s = conf_suggest(verb->val, config_verbs);
 
-		ERR(px, verb, verb->col, "unknown command \"%s\"%s%s%s; valid: add, set, remove, "
+		ERR(px, verb, verb->col,
+		    "unknown command \"%s\"%s%s%s; valid: add, set, remove, "
 		    "enable, disable, import, print, export",
 		    verb->val, s ? " (did you mean " : "", s ? s : "", s ? "?)" : "");
 	}
@@ -622,8 +640,8 @@ int conf_run_line(struct conf_parse_ctx *px, struct conf_tok *t, size_t n)
 int conf_load_buf(struct conf *c, const char *file, const char *buf, size_t len,
 		  enum conf_origin origin, struct conf_diags *ds)
 {
-	struct conf_parse_ctx px = {.c = c, .file = file, .origin = origin, .ds = ds,
-				    .ctl_flags = CONF_CTL_ROOT};
+	struct conf_parse_ctx px = {
+		.c = c, .file = file, .origin = origin, .ds = ds, .ctl_flags = CONF_CTL_ROOT};
 	struct conf_lexer lx;
 	struct conf_tok *toks;
 	int n;

@@ -20,7 +20,9 @@ static int target_of(const char *name, enum conf_menu_id *menu)
 {
 	static const struct {
 		const char *v6, *v7;
-	} renames[] = {{"policy-group", "policy-template-group"}};
+	} renames[] = {{"policy-group", "policy-template-group"},
+		       {"xauth-login", "username"},
+		       {"xauth-password", "password"}};
 	int p;
 
 	for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++)
@@ -118,7 +120,8 @@ static struct conf_item *identity_for(struct conf *c, const char *peer, const st
 
 static struct conf_item *profile_copy(struct conf *c, const struct conf_item *peer)
 {
-	const struct conf_item *base = conf_find(c, CONF_M_PROFILE, conf_str(peer, CONF_PEER_PROFILE));
+	const struct conf_item *base =
+		conf_find(c, CONF_M_PROFILE, conf_str(peer, CONF_PEER_PROFILE));
 	struct conf_item *prof = conf_item_new(c, &conf_menus[CONF_M_PROFILE]);
 
 	for (size_t p = 0; base && p < prof->menu->nprops; p++) {
@@ -194,12 +197,30 @@ static bool prefix_contains(const struct conf_addr *net, const struct conf_addr 
 	return true;
 }
 
+/* A v3/v6 transport policy named only its SA ends: they are its selectors too. */
+static void transport_selectors(struct conf *c, struct conf_item *pol)
+{
+	static const int from[2] = {CONF_POLICY_SA_SRC_ADDRESS, CONF_POLICY_SA_DST_ADDRESS};
+	static const int to[2] = {CONF_POLICY_SRC_ADDRESS, CONF_POLICY_DST_ADDRESS};
+
+	if (conf_bool(pol, CONF_POLICY_TUNNEL))
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (!conf_is_set(pol, from[i]) || conf_is_set(pol, to[i]))
+			continue;
+		union conf_val v = {.a = *conf_addr(pol, from[i])};
+
+		conf_item_set(c, pol, to[i], &v);
+	}
+}
+
 void conf_v6_convert_policies(struct conf *c, struct conf_diags *ds)
 {
 	for (size_t i = 0; i < conf_count(c, CONF_M_POLICY); i++) {
 		struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
 		const struct conf_item *best = NULL;
 
+		transport_selectors(c, pol);
 		if (!conf_is_set(pol, CONF_POLICY_SA_DST_ADDRESS) ||
 		    conf_is_set(pol, CONF_POLICY_PEER) || conf_is_set(pol, CONF_POLICY_MANUAL_SA))
 			continue;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/crypto.h>
+
 #include "internal.h"
 
 struct vctx {
@@ -156,11 +158,13 @@ static long alg_key_len(const char *alg)
 	static const struct {
 		const char *name;
 		long len;
-	} t[] = {{"null", 0},	      {"none", 0},	    {"md5", 16},	 {"sha1", 20},
-		 {"sha256", 32},      {"sha512", 64},	    {"des", 8},		 {"3des", 24},
-		 {"aes-128", 16},     {"aes-192", 24},	    {"aes-256", 32},	 {"aes-128-cbc", 16},
-		 {"aes-192-cbc", 24}, {"aes-256-cbc", 32},  {"blowfish", -1},	 {"twofish", 32},
-		 {"camellia-128", 16}, {"camellia-192", 24}, {"camellia-256", 32}};
+	} t[] = {{"null", 0},	      {"none", 0},	    {"md5", 16},
+		 {"sha1", 20},	      {"sha256", 32},	    {"sha512", 64},
+		 {"des", 8},	      {"3des", 24},	    {"aes-128", 16},
+		 {"aes-192", 24},     {"aes-256", 32},	    {"aes-128-cbc", 16},
+		 {"aes-192-cbc", 24}, {"aes-256-cbc", 32},  {"blowfish", -1},
+		 {"twofish", 32},     {"camellia-128", 16}, {"camellia-192", 24},
+		 {"camellia-256", 32}};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!strcmp(t[i].name, alg))
@@ -168,15 +172,30 @@ static long alg_key_len(const char *alg)
 	return -1;
 }
 
+static void check_one_key(struct vctx *v, const struct conf_item *it, int key_p, const char *alg,
+			  long want, long have);
+
 static void check_key(struct vctx *v, const struct conf_item *it, int alg_p, int key_p)
 {
 	const char *alg = choice(it, alg_p);
 	long want = alg_key_len(alg);
-	const char *key = it->v[key_p].s;
+	const char *all = it->v[key_p].s;
 
-	if (!key || !*key)
+	if (!all || !*all)
 		return;
-	long have = key_bytes(key);
+	/* IN/OUT keys, or one key for both directions */
+	char *keys = xstrdup(all), *save = NULL;
+	size_t len = strlen(keys);
+
+	for (char *key = strtok_r(keys, "/", &save); key; key = strtok_r(NULL, "/", &save))
+		check_one_key(v, it, key_p, alg, want, key_bytes(key));
+	OPENSSL_cleanse(keys, len);
+	free(keys);
+}
+
+static void check_one_key(struct vctx *v, const struct conf_item *it, int key_p, const char *alg,
+			  long want, long have)
+{
 	char buf[160];
 
 	if (have < 0) {
@@ -185,9 +204,15 @@ static void check_key(struct vctx *v, const struct conf_item *it, int alg_p, int
 		     it->menu->props[key_p].name);
 		return;
 	}
+	if (want == 0 && have > 0) {
+		verr(v, CONF_WARNING, it, key_p, "%s: %s uses no key; the key is ignored",
+		     it->menu->props[key_p].name, alg);
+		return;
+	}
 	if (want >= 0 && have != want) {
-		snprintf(buf, sizeof(buf), "%s needs a %ld-byte key (%ld hex digits), got %ld bytes",
-			 alg, want, want * 2, have);
+		snprintf(buf, sizeof(buf),
+			 "%s needs a %ld-byte key (%ld hex digits), got %ld bytes", alg, want,
+			 want * 2, have);
 		verr(v, CONF_ERROR, it, key_p, "%s: %s", it->menu->props[key_p].name, buf);
 	}
 }
@@ -207,8 +232,9 @@ static void check_policy(struct vctx *v, struct conf_item *it)
 		return;
 	if (!strcmp(choice(it, CONF_POLICY_ACTION), "encrypt") && empty(it, CONF_POLICY_PEER) &&
 	    empty(it, CONF_POLICY_MANUAL_SA))
-		verr(v, CONF_ERROR, it, -1,
-		     "policy with action=encrypt needs peer= (or manual-sa=)");
+		verr(v, CONF_WARNING, it, -1,
+		     "policy with action=encrypt has no peer= (nor manual-sa=): nothing can "
+		     "negotiate its SAs");
 	int64_t sp = conf_int(it, CONF_POLICY_SRC_PORT), dp = conf_int(it, CONF_POLICY_DST_PORT);
 	int64_t proto = conf_int(it, CONF_POLICY_PROTOCOL);
 

@@ -11,15 +11,15 @@
 #include "internal.h"
 
 static const char *const proto_names[] = {
-	"icmp",	   "igmp",	  "ggp",	"ipencap",  "st",	  "tcp",	  "egp",
-	"pup",	   "udp",	  "hmp",	"xns-idp",  "rdp",	  "iso-tp4",	  "dccp",
-	"xtp",	   "ddp",	  "idpr-cmtp",	"ipv6",	    "ipv6-route", "ipv6-frag",	  "rsvp",
-	"gre",	   "ipsec-esp",	  "ipsec-ah",	"icmpv6",   "ipv6-nonxt", "ipv6-opts",	  "rspf",
-	"vmtp",	   "ospf",	  "ipip",	"etherip",  "encap",	  "pim",	  "vrrp",
-	"l2tp",	   "sctp",	  "udp-lite",	NULL};
-static const int proto_numbers[] = {1,	2,  3,	4,  5,	 6,   8,   12, 17,  20,	22, 27, 29,
-				    33, 36, 37, 38, 41, 43, 44, 46, 47, 50, 51, 58, 59, 60, 73,
-				    81, 89, 94, 97, 98, 103, 112, 115, 132, 136};
+	"icmp", "igmp",	     "ggp",	  "ipencap", "st",	   "tcp",	"egp",
+	"pup",	"udp",	     "hmp",	  "xns-idp", "rdp",	   "iso-tp4",	"dccp",
+	"xtp",	"ddp",	     "idpr-cmtp", "ipv6",    "ipv6-route", "ipv6-frag", "rsvp",
+	"gre",	"ipsec-esp", "ipsec-ah",  "icmpv6",  "ipv6-nonxt", "ipv6-opts", "rspf",
+	"vmtp", "ospf",	     "ipip",	  "etherip", "encap",	   "pim",	"vrrp",
+	"l2tp", "sctp",	     "udp-lite",  NULL};
+static const int proto_numbers[] = {1,	2,  3,	4,  5,	6,  8,	12,  17,  20,  22,  27, 29,
+				    33, 36, 37, 38, 41, 43, 44, 46,  47,  50,  51,  58, 59,
+				    60, 73, 81, 89, 94, 97, 98, 103, 112, 115, 132, 136};
 
 static const char *const id_types[] = {"address", "fqdn", "user-fqdn", "key-id", NULL};
 
@@ -301,8 +301,9 @@ static int parse_ranges(const char *s, union conf_val *out, struct strbuf *why)
 		if (dash)
 			*dash = '-';
 		if (bad) {
-			sb_printf(why, "\"%s\" is not an address range (A.B.C.D-E.F.G.H, an address "
-				       "or a prefix)",
+			sb_printf(why,
+				  "\"%s\" is not an address range (A.B.C.D-E.F.G.H, an address "
+				  "or a prefix)",
 				  part);
 			free(part);
 			free(r);
@@ -330,8 +331,9 @@ static int parse_id(const char *s, union conf_val *out, struct strbuf *why)
 	int t = colon ? find_choice(id_types, s, (size_t)(colon - s)) : -1;
 
 	if (t < 0 || !colon[1]) {
-		sb_printf(why, "\"%s\" is not an identity; valid: auto, ignore, address:IP, "
-			       "fqdn:NAME, user-fqdn:USER@NAME, key-id:ID",
+		sb_printf(why,
+			  "\"%s\" is not an identity; valid: auto, ignore, address:IP, "
+			  "fqdn:NAME, user-fqdn:USER@NAME, key-id:ID",
 			  s);
 		return -EINVAL;
 	}
@@ -390,7 +392,8 @@ static int parse_scalar(const struct conf_prop *p, const char *text, union conf_
 		return in_range(p, out->i) ? 0 : range_error(p, why);
 	case CONF_T_TIME:
 		if (parse_time(text, &v) < 0)
-			return sb_printf(why, "\"%s\" is not a time (e.g. 30s, 8h, 1d2h3m, 00:30:00)",
+			return sb_printf(why,
+					 "\"%s\" is not a time (e.g. 30s, 8h, 1d2h3m, 00:30:00)",
 					 text),
 			       -EINVAL;
 		out->i = v;
@@ -401,6 +404,27 @@ static int parse_scalar(const struct conf_prop *p, const char *text, union conf_
 			       -EINVAL;
 		out->i = v;
 		return in_range(p, v) ? 0 : range_error(p, why);
+	case CONF_T_SPI: {
+		const char *slash = strchr(text, '/');
+		unsigned long long in, outv;
+		char tmp[24];
+
+		if (slash && (size_t)(slash - text) < sizeof(tmp)) {
+			memcpy(tmp, text, (size_t)(slash - text));
+			tmp[slash - text] = '\0';
+		}
+		if ((slash && (size_t)(slash - text) >= sizeof(tmp)) ||
+		    parse_u64(slash ? tmp : text, &in) < 0 ||
+		    parse_u64(slash ? slash + 1 : text, &outv) < 0 || in < 0x100 || outv < 0x100 ||
+		    in > 0xFFFFFFFFULL || outv > 0xFFFFFFFFULL)
+			return sb_printf(why,
+					 "\"%s\" is not an SPI; valid: 0x100..0xFFFFFFFF, or "
+					 "IN/OUT",
+					 text),
+			       -EINVAL;
+		out->i = (int64_t)(in << 32 | outv);
+		return 0;
+	}
 	case CONF_T_PORT:
 		if (!strcmp(text, "any")) {
 			out->i = -1;
@@ -563,6 +587,13 @@ void conf_val_format(const struct conf_prop *p, const union conf_val *v, struct 
 		break;
 	case CONF_T_TIME:
 		format_time(v->i, out);
+		break;
+	case CONF_T_SPI:
+		if ((uint64_t)v->i >> 32 == ((uint64_t)v->i & 0xFFFFFFFFu))
+			sb_printf(out, "0x%llX", (unsigned long long)v->i & 0xFFFFFFFFu);
+		else
+			sb_printf(out, "0x%llX/0x%llX", (unsigned long long)v->i >> 32,
+				  (unsigned long long)v->i & 0xFFFFFFFFu);
 		break;
 	case CONF_T_PORT:
 		if (v->i < 0)

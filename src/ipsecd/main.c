@@ -59,8 +59,8 @@ struct diff_count {
 	size_t added, removed, changed;
 };
 
-static void count_diff(enum conf_change what, const struct conf_item *o,
-		       const struct conf_item *n, void *arg)
+static void count_diff(enum conf_change what, const struct conf_item *o, const struct conf_item *n,
+		       void *arg)
 {
 	struct diff_count *dc = arg;
 	const struct conf_item *it = n ? n : o;
@@ -69,7 +69,10 @@ static void count_diff(enum conf_change what, const struct conf_item *o,
 	dc->removed += what == CONF_REMOVED;
 	dc->changed += what == CONF_CHANGED;
 	log_debug(LOG_CONFIG, NULL, "%s %s item *%X", it->menu->path,
-		  what == CONF_ADDED ? "added" : what == CONF_REMOVED ? "removed" : "changed", it->id);
+		  what == CONF_ADDED	 ? "added"
+		  : what == CONF_REMOVED ? "removed"
+					 : "changed",
+		  it->id);
 }
 
 /* Takes the new model; the engines will be told the difference here. */
@@ -317,7 +320,7 @@ int main(int argc, char **argv)
 					return 1;
 				}
 			} else if (verbosity < LOG_LVL_PACKET) {
-				log_init("ipsecd", false, (enum log_level)++verbosity);
+				log_init("ipsecd", false, (enum log_level)++ verbosity);
 			}
 			break;
 		case 'S':

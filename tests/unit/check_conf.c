@@ -75,16 +75,17 @@ static const char *val(const struct conf_item *it, int prop)
 
 START_TEST(test_paths_and_continuations)
 {
-	struct conf *c = load("# comment line\n"
-			      "/ip ipsec peer\n"
-			      "add name=a address=192.0.2.1/32 \\\n"
-			      "    exchange-mode=ike2 # trailing comment\n"
-			      "ip ipsec peer add name=b address=192.0.2.2\n"
-			      "peer add name=c address=192.0.2.3; peer add name=d address=192.0.2.4\n"
-			      "/ip ipsec peer add name=e address=2001:db8::1/128\n"
-			      "/ip pool add name=pool1 ranges=10.0.0.10-10.0.0.20,10.0.1.0/30\n"
-			      "/ip ipsec\n"
-			      "proposal add name=p2 enc-algorithms=aes-256-gcm,aes-128-cbc\n");
+	struct conf *c =
+		load("# comment line\n"
+		     "/ip ipsec peer\n"
+		     "add name=a address=192.0.2.1/32 \\\n"
+		     "    exchange-mode=ike2 # trailing comment\n"
+		     "ip ipsec peer add name=b address=192.0.2.2\n"
+		     "peer add name=c address=192.0.2.3; peer add name=d address=192.0.2.4\n"
+		     "/ip ipsec peer add name=e address=2001:db8::1/128\n"
+		     "/ip pool add name=pool1 ranges=10.0.0.10-10.0.0.20,10.0.1.0/30\n"
+		     "/ip ipsec\n"
+		     "proposal add name=p2 enc-algorithms=aes-256-gcm,aes-128-cbc\n");
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(conf_count(c, CONF_M_PEER), 5);
@@ -92,8 +93,7 @@ START_TEST(test_paths_and_continuations)
 
 	ck_assert_str_eq(val(a, CONF_PEER_EXCHANGE_MODE), "ike2");
 	ck_assert_str_eq(val(conf_find(c, CONF_M_PEER, "b"), CONF_PEER_ADDRESS), "192.0.2.2/32");
-	ck_assert_str_eq(val(conf_find(c, CONF_M_PEER, "e"), CONF_PEER_ADDRESS),
-			 "2001:db8::1/128");
+	ck_assert_str_eq(val(conf_find(c, CONF_M_PEER, "e"), CONF_PEER_ADDRESS), "2001:db8::1/128");
 	ck_assert_str_eq(val(conf_find(c, CONF_M_POOL, "pool1"), CONF_POOL_RANGES),
 			 "10.0.0.10-10.0.0.20,10.0.1.0-10.0.1.3");
 	ck_assert_str_eq(val(conf_find(c, CONF_M_PROPOSAL, "p2"), CONF_PROPOSAL_ENC_ALGORITHMS),
@@ -104,9 +104,10 @@ END_TEST
 
 START_TEST(test_quoting_and_escapes)
 {
-	struct conf *c = load("/ip ipsec peer\n"
-			      "add name=\"my peer\" address=192.0.2.1 comment=\"say \\\"hi\\\" \\\\ "
-			      "\\41\\_x\"\n");
+	struct conf *c =
+		load("/ip ipsec peer\n"
+		     "add name=\"my peer\" address=192.0.2.1 comment=\"say \\\"hi\\\" \\\\ "
+		     "\\41\\_x\"\n");
 
 	ck_assert_ptr_nonnull(c);
 	struct conf_item *p = conf_find(c, CONF_M_PEER, "my peer");
@@ -214,7 +215,8 @@ END_TEST
 
 START_TEST(test_weak_algorithm_warns)
 {
-	struct conf *c = load("/ip ipsec profile\nadd name=old dh-group=modp1024 hash-algorithm=md5\n");
+	struct conf *c =
+		load("/ip ipsec profile\nadd name=old dh-group=modp1024 hash-algorithm=md5\n");
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert(has_diag("t.conf:2:", "warning: dh-group=modp1024 is weak"));
@@ -303,7 +305,7 @@ START_TEST(test_references)
 				"/ip ipsec mode-config\nadd name=m address-pool=nopool\n"));
 	ck_assert(has_diag("t.conf:2:34: error", "profile=fast: no such ip ipsec profile"));
 	ck_assert(has_diag("t.conf:4:5: error", "peer=ofice2: no such ip ipsec peer (did you "
-						 "mean office2?)"));
+						"mean office2?)"));
 	ck_assert(has_diag("t.conf:6:18: error", "proposal=strong: no such"));
 	ck_assert(has_diag("t.conf:8:", "address-pool=nopool: no such ip pool"));
 	ck_assert_uint_ge(ds.nerrors, 4); /* all of them, not only the first */
@@ -349,13 +351,16 @@ END_TEST
 
 START_TEST(test_policy_rules)
 {
-	ck_assert_ptr_null(load("/ip ipsec policy\nadd src-address=10.0.0.0/24 "
-				"dst-address=10.1.0.0/24 tunnel=yes\n"));
-	ck_assert(has_diag("t.conf:2:1: error", "needs peer="));
+	struct conf *c = load("/ip ipsec policy\nadd src-address=10.0.0.0/24 "
+			      "dst-address=10.1.0.0/24 tunnel=yes\n");
+
+	ck_assert_ptr_nonnull(c); /* RouterOS accepts it; nothing can negotiate it */
+	ck_assert(has_diag("t.conf:2:1: warning", "has no peer="));
+	conf_free(c);
 	ck_assert_ptr_null(load("/ip ipsec policy\nadd action=none dst-port=80\n"));
 	ck_assert(has_diag("t.conf:2:17: error", "ports need protocol="));
-	struct conf *c = load("/ip ipsec policy\nadd action=none dst-address=10.0.0.0/8\n"
-			      "add action=discard dst-address=10.0.0.0/8\n");
+	c = load("/ip ipsec policy\nadd action=none dst-address=10.0.0.0/8\n"
+		 "add action=discard dst-address=10.0.0.0/8\n");
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert(has_diag("t.conf:3:1: warning", "marked invalid"));
@@ -376,8 +381,40 @@ START_TEST(test_manual_sa_key_lengths)
 	ck_assert_ptr_null(load("/ip ipsec manual-sa\nadd name=m esp-enc-algorithm=aes-256 "
 				"esp-enc-key=0x0001\n"));
 	ck_assert(has_diag("t.conf:2:", "aes-256 needs a 32-byte key (64 hex digits), got 2"));
+	c = load("/ip ipsec manual-sa\nadd name=m ah-key=abcfed\n");
+	ck_assert_ptr_nonnull(c); /* v3 manual: the default ah-algorithm=null ignores it */
+	ck_assert(has_diag("t.conf:2:", "warning: ah-key: null uses no key"));
+	conf_free(c);
 	ck_assert_ptr_null(load("/ip ipsec manual-sa\nadd name=m esp-enc-key=0xzz\n"));
 	ck_assert(has_diag("t.conf:2:12: error", "bad hex key"));
+}
+END_TEST
+
+START_TEST(test_manual_sa_in_out_and_abbreviations)
+{
+	struct conf *c = load("/ip ipsec manual-sa\nadd name=m esp-spi=0x101/0x100 "
+			      "esp-enc-algorithm=aes-128 esp-auth-algorithm=sha1 "
+			      "esp-enc-key=0x000102030405060708090a0b0c0d0e0f/"
+			      "0x0f0e0d0c0b0a09080706050403020100\n"
+			      "/ip ipsec policy\nadd sa-src=192.0.2.1 sa-dst=192.0.2.2 manual-sa=m "
+			      "tunnel=yes src-address=10.0.0.0/24 dst-address=10.1.0.0/24\n");
+
+	ck_assert_ptr_nonnull(c);
+	struct conf_item *m = conf_find(c, CONF_M_MANUAL_SA, "m");
+
+	ck_assert_str_eq(val(m, CONF_MANUALSA_ESP_SPI), "0x101/0x100");
+	ck_assert_int_eq(conf_int(m, CONF_MANUALSA_ESP_SPI), (int64_t)0x101 << 32 | 0x100);
+	ck_assert_str_eq(val(conf_item_at(c, CONF_M_POLICY, 0), CONF_POLICY_SA_DST_ADDRESS),
+			 "192.0.2.2");
+	conf_free(c);
+	ck_assert_ptr_null(load("/ip ipsec manual-sa\nadd name=m esp-enc-algorithm=aes-128 "
+				"esp-enc-key=0x000102030405060708090a0b0c0d0e0f/0x00\n"));
+	ck_assert(has_diag("t.conf:2:", "aes-128 needs a 16-byte key (32 hex digits), got 1"));
+	ck_assert_ptr_null(load("/ip ipsec manual-sa\nadd name=m esp-spi=0x99\n"));
+	ck_assert(has_diag("t.conf:2:20: error", "not an SPI"));
+	/* "s" is a prefix of several properties: ambiguous, so unknown */
+	ck_assert_ptr_null(load("/ip ipsec policy\nadd s=1.2.3.4 action=none\n"));
+	ck_assert(has_diag("t.conf:2:5: error", "no property \"s\""));
 }
 END_TEST
 
@@ -385,15 +422,16 @@ END_TEST
 
 START_TEST(test_v6_peer_conversion)
 {
-	struct conf *c = load("/ip ipsec peer\n"
-			      "add address=192.0.2.10/32 secret=\"v6 secret\" enc-algorithm=aes-128 "
-			      "dh-group=modp2048 generate-policy=yes exchange-mode=main-l2tp "
-			      "my-id-user-fqdn=me@example.com\n"
-			      "add address=192.0.2.11/32 secret=other enc-algorithm=aes-128 "
-			      "dh-group=modp2048\n"
-			      "/ip ipsec policy\n"
-			      "add src-address=10.0.0.0/24 dst-address=10.1.0.0/24 "
-			      "sa-src-address=192.0.2.1 sa-dst-address=192.0.2.10 tunnel=yes\n");
+	struct conf *c =
+		load("/ip ipsec peer\n"
+		     "add address=192.0.2.10/32 secret=\"v6 secret\" enc-algorithm=aes-128 "
+		     "dh-group=modp2048 generate-policy=yes exchange-mode=main-l2tp "
+		     "my-id-user-fqdn=me@example.com\n"
+		     "add address=192.0.2.11/32 secret=other enc-algorithm=aes-128 "
+		     "dh-group=modp2048\n"
+		     "/ip ipsec policy\n"
+		     "add src-address=10.0.0.0/24 dst-address=10.1.0.0/24 "
+		     "sa-src-address=192.0.2.1 sa-dst-address=192.0.2.10 tunnel=yes\n");
 
 	ck_assert_ptr_nonnull(c);
 	struct conf_item *p1 = conf_find(c, CONF_M_PEER, "peer1");
@@ -544,13 +582,13 @@ START_TEST(test_ctl_print)
 	ck_assert_ptr_null(old);
 	ck_assert_uint_eq(k.records, 2);
 	ck_assert_ptr_nonnull(strstr(k.cols, "name"));
-	ck_assert_int_eq(ctl(&c, "/ip ipsec identity print detail where peer=office2", 0, &k,
-			     &old),
+	ck_assert_int_eq(ctl(&c, "/ip ipsec identity print detail where peer=office2", 0, &k, &old),
 			 0);
 	ck_assert_uint_eq(k.records, 1);
 	ck_assert_ptr_nonnull(strstr(k.last, "secret=*****"));
-	ck_assert_int_eq(ctl(&c, "identity print show-sensitive", CONF_CTL_ROOT |
-			     CONF_CTL_SENSITIVE, &k, &old), 0);
+	ck_assert_int_eq(ctl(&c, "identity print show-sensitive",
+			     CONF_CTL_ROOT | CONF_CTL_SENSITIVE, &k, &old),
+			 0);
 	ck_assert_ptr_nonnull(strstr(k.last, "secret=rwsecret"));
 	ck_assert_int_eq(ctl(&c, "identity print show-sensitive", 0, &k, &old), -EPERM);
 	ck_assert_int_eq(ctl(&c, "ip pool print", 0, &k, &old), 0);
@@ -634,7 +672,7 @@ START_TEST(test_diff)
 	ck_assert_ptr_nonnull(b);
 	ck_assert_uint_eq(conf_diff(a, b, on_diff, &d), 5);
 	ck_assert_int_eq(d.changed, 1); /* peer a */
-	ck_assert_int_eq(d.added, 2);   /* peer c, policy 10.2/16 */
+	ck_assert_int_eq(d.added, 2);	/* peer c, policy 10.2/16 */
 	ck_assert_int_eq(d.removed, 2); /* peer b, policy 10/8 */
 	conf_free(a);
 	conf_free(b);
@@ -679,6 +717,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_auth_method_needs);
 	tcase_add_test(t, test_policy_rules);
 	tcase_add_test(t, test_manual_sa_key_lengths);
+	tcase_add_test(t, test_manual_sa_in_out_and_abbreviations);
 	tcase_add_test(t, test_v6_peer_conversion);
 	tcase_add_test(t, test_aliases);
 	tcase_add_test(t, test_export_round_trip);

@@ -4,7 +4,9 @@
     secret="gvejimezyfopmekun" hash-algorithm=md5 enc-algorithm=3des \
     dh-group=modp1024 lifetime=28800s
 
-/ip ipsec proposal auth-algorithms=md5 \
+# the manual omits the verb ("/ip ipsec proposal auth-algorithms=md5 ..."), which
+# RouterOS rejects; "set default" is what it means
+/ip ipsec proposal set default auth-algorithms=md5 \
     enc-algorithms=3des pfs-group=none
 
 /ip ipsec policy add sa-src-address=192.168.0.155 \

@@ -1,0 +1,1 @@
+peer add name=office3 address=203.0.113.7/32 exchange-mode=ike2 comment="added at \"run\" time"

@@ -1,0 +1,1 @@
+/ip ipsec proposal set [ find default=yes ] pfs-group=ecp384 enc-algorithms=aes-256-gcm auth-algorithms=null
