@@ -85,7 +85,7 @@ START_TEST(test_paths_and_continuations)
 		     "/ip ipsec peer add name=e address=2001:db8::1/128\n"
 		     "/ip pool add name=pool1 ranges=10.0.0.10-10.0.0.20,10.0.1.0/30\n"
 		     "/ip ipsec\n"
-		     "proposal add name=p2 enc-algorithms=aes-256-gcm,aes-128-cbc\n");
+		     "proposal add name=p2 enc-algorithms=\\\n    aes-256-gcm,aes-128-cbc\n");
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(conf_count(c, CONF_M_PEER), 5);
