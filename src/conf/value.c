@@ -560,6 +560,38 @@ bool conf_val_equal(const struct conf_prop *p, const union conf_val *a, const un
 	}
 }
 
+/* The prefix length when lo..hi is exactly one prefix, else -1. */
+static int range_prefix(const struct conf_range *r)
+{
+	unsigned max = r->lo.family == AF_INET ? 32 : 128, plen = 0;
+
+	while (plen < max &&
+	       !((r->lo.bytes[plen / 8] ^ r->hi.bytes[plen / 8]) & (0x80u >> (plen % 8))))
+		plen++;
+	for (unsigned b = plen; b < max; b++) {
+		uint8_t m = (uint8_t)(0x80u >> (b % 8));
+
+		if ((r->lo.bytes[b / 8] & m) || !(r->hi.bytes[b / 8] & m))
+			return -1;
+	}
+	return (int)plen;
+}
+
+/* A single address, a prefix (as RouterOS prints split-include), or A-B. */
+static void format_range(const struct conf_range *r, struct strbuf *out)
+{
+	int plen = range_prefix(r);
+	unsigned max = r->lo.family == AF_INET ? 32 : 128;
+
+	conf_addr_format(&r->lo, false, out);
+	if (plen >= 0 && (unsigned)plen < max) {
+		sb_printf(out, "/%d", plen);
+	} else if (plen < 0) {
+		sb_putc(out, '-');
+		conf_addr_format(&r->hi, false, out);
+	}
+}
+
 static void format_proto(int64_t v, struct strbuf *out)
 {
 	if (v < 0) {
@@ -616,11 +648,7 @@ void conf_val_format(const struct conf_prop *p, const union conf_val *v, struct 
 		for (uint32_t i = 0; v->rng && i < v->rng->n; i++) {
 			if (i)
 				sb_putc(out, ',');
-			conf_addr_format(&v->rng->r[i].lo, false, out);
-			if (memcmp(&v->rng->r[i].lo, &v->rng->r[i].hi, sizeof(struct conf_addr))) {
-				sb_putc(out, '-');
-				conf_addr_format(&v->rng->r[i].hi, false, out);
-			}
+			format_range(&v->rng->r[i], out);
 		}
 		break;
 	case CONF_T_PROTO:

@@ -95,7 +95,7 @@ START_TEST(test_paths_and_continuations)
 	ck_assert_str_eq(val(conf_find(c, CONF_M_PEER, "b"), CONF_PEER_ADDRESS), "192.0.2.2/32");
 	ck_assert_str_eq(val(conf_find(c, CONF_M_PEER, "e"), CONF_PEER_ADDRESS), "2001:db8::1/128");
 	ck_assert_str_eq(val(conf_find(c, CONF_M_POOL, "pool1"), CONF_POOL_RANGES),
-			 "10.0.0.10-10.0.0.20,10.0.1.0-10.0.1.3");
+			 "10.0.0.10-10.0.0.20,10.0.1.0/30");
 	ck_assert_str_eq(val(conf_find(c, CONF_M_PROPOSAL, "p2"), CONF_PROPOSAL_ENC_ALGORITHMS),
 			 "aes-256-gcm,aes-128-cbc");
 	conf_free(c);
