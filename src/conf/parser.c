@@ -435,21 +435,35 @@ static void check_required(struct conf_parse_ctx *px, struct conf_item *it,
 	}
 }
 
-/* Peers without a name get peer1, peer2, ... as RouterOS does. */
-static void auto_name(struct conf_parse_ctx *px, struct conf_item *it)
+/* An item of a named menu added without a name: peers get peer1, peer2, ... and imported
+ * files their file's base name, as RouterOS does; elsewhere the name is required. */
+static void auto_name(struct conf_parse_ctx *px, struct conf_item *it, const struct conf_tok *verb)
 {
 	const struct conf_menu *m = it->menu;
+	int file = conf_prop_index(m, "file-name");
 	char name[32];
+	union conf_val v = {0};
 
-	if (m->id != CONF_M_PEER || conf_is_set(it, m->name_prop))
+	if (m->name_prop < 0 || conf_is_set(it, m->name_prop))
 		return;
-	for (unsigned k = 1;; k++) {
-		snprintf(name, sizeof(name), "peer%u", k);
-		if (!conf_find(px->c, m->id, name))
-			break;
-	}
-	union conf_val v = {.s = xstrdup(name)};
+	if (m->id == CONF_M_PEER) {
+		for (unsigned k = 1;; k++) {
+			snprintf(name, sizeof(name), "peer%u", k);
+			if (!conf_find(px->c, m->id, name))
+				break;
+		}
+		v.s = xstrdup(name);
+	} else if ((m->flags & CONF_MF_IMPORT) && file >= 0 && conf_str(it, file)) {
+		const char *slash = strrchr(conf_str(it, file), '/');
 
+		v.s = xstrdup(slash ? slash + 1 : conf_str(it, file));
+	}
+	if (!v.s || !*v.s || conf_find(px->c, m->id, v.s)) {
+		ERR(px, verb, verb->col, "%s %s: name= is required%s", m->path, verb->val,
+		    v.s && *v.s ? " (the file's name is taken)" : "");
+		free(v.s);
+		return;
+	}
 	conf_item_set(px->c, it, m->name_prop, &v);
 }
 
@@ -497,12 +511,11 @@ static void cmd_add(struct conf_parse_ctx *px, const struct conf_menu *m, struct
 	check_required(px, it, verb);
 	/* An item with bad arguments is still added, so that the checks across items report
 	 * their problems too; the model is discarded anyway. Not so without a usable name. */
-	if (px->ds->nerrors != errors0 && m->name_prop >= 0 && m->id != CONF_M_PEER &&
-	    !conf_is_set(it, m->name_prop)) {
+	auto_name(px, it, verb);
+	if (px->ds->nerrors != errors0 && m->name_prop >= 0 && !conf_is_set(it, m->name_prop)) {
 		conf_item_free(it);
 		return;
 	}
-	auto_name(px, it);
 	conf_insert(px->c, it, pos);
 	if (m->id == CONF_M_PEER)
 		conf_v6_convert_peer(px->c, it, &(struct conf_loc){px->file, verb->line, verb->col},

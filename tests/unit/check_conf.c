@@ -418,6 +418,30 @@ START_TEST(test_manual_sa_in_out_and_abbreviations)
 }
 END_TEST
 
+/* Found by fuzz_conf: an import without name= exported name="" that did not load back. */
+START_TEST(test_names_required_or_derived)
+{
+	struct conf *c = load("/certificate\nimport file-name=/etc/ipsecd/certs/ca.pem\n"
+			      "/ip ipsec peer\nadd address=192.0.2.1\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_CERTIFICATE, "ca.pem"));
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_PEER, "peer1"));
+	char *e = export_str(c, 0);
+	struct conf *c2 = load(e);
+
+	ck_assert_ptr_nonnull(c2);
+	free(e);
+	conf_free(c2);
+	conf_free(c);
+	ck_assert_ptr_null(
+		load("/certificate\nimport file-name=a/ca.pem\nimport file-name=ca.pem\n"));
+	ck_assert(has_diag("t.conf:3:1: error", "name= is required (the file's name is taken)"));
+	ck_assert_ptr_null(load("/ip ipsec proposal\nadd enc-algorithms=aes-128-cbc\n"));
+	ck_assert(has_diag("t.conf:2:1: error", "proposal add: name= is required"));
+}
+END_TEST
+
 /* --- v6 and aliases --- */
 
 START_TEST(test_v6_peer_conversion)
@@ -718,6 +742,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_policy_rules);
 	tcase_add_test(t, test_manual_sa_key_lengths);
 	tcase_add_test(t, test_manual_sa_in_out_and_abbreviations);
+	tcase_add_test(t, test_names_required_or_derived);
 	tcase_add_test(t, test_v6_peer_conversion);
 	tcase_add_test(t, test_aliases);
 	tcase_add_test(t, test_export_round_trip);
