@@ -429,8 +429,16 @@ static void check_required(struct conf_parse_ctx *px, struct conf_item *it,
 	for (size_t p = 0; p < it->menu->nprops; p++) {
 		const struct conf_prop *prop = &it->menu->props[p];
 
-		if ((prop->flags & CONF_F_REQUIRED) && !conf_is_set(it, (int)p))
+		bool text = prop->type == CONF_T_REF || prop->type == CONF_T_STR ||
+			    prop->type == CONF_T_FILE || prop->type == CONF_T_NAME;
+
+		if (!(prop->flags & CONF_F_REQUIRED))
+			continue;
+		if (!conf_is_set(it, (int)p))
 			ERR(px, verb, verb->col, "%s add: %s= is required", it->menu->path,
+			    prop->name);
+		else if (text && !*conf_str(it, (int)p))
+			ERR(px, verb, verb->col, "%s add: %s= cannot be empty", it->menu->path,
 			    prop->name);
 	}
 }

@@ -316,6 +316,9 @@ START_TEST(test_required_property)
 {
 	ck_assert_ptr_null(load("/ip ipsec identity\nadd secret=x\n"));
 	ck_assert(has_diag("t.conf:2:1: error", "peer= is required"));
+	/* found by fuzz_conf: an empty required reference exported as nothing */
+	ck_assert_ptr_null(load("/ip ipsec identity\nadd peer=\"\" secret=x\n"));
+	ck_assert(has_diag("t.conf:2:1: error", "peer= cannot be empty"));
 }
 END_TEST
 
