@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the configuration-language fuzz target with clang-14 (libFuzzer, ASan, UBSan) and
-# runs it for FUZZ_SECONDS (default 20) on a copy of the seed corpus in fuzz/out/corpus;
+# runs it for FUZZ_RUNS runs (default 60000, seed FUZZ_SEED, default 1), at most
+# FUZZ_SECONDS (default 20), on a copy of the seed corpus in fuzz/out/corpus;
 # the checked-in corpus is never written. Crash inputs are left in fuzz/out (crash-*,
 # leak-*, timeout-*, oom-*). Exits non-zero when the target crashes.
 set -euo pipefail
@@ -38,7 +39,10 @@ cp fuzz/corpus/conf/* "$out/corpus/"
 echo "fuzz_conf: running for ${seconds}s on $(find "$out/corpus" -type f | wc -l) seeds"
 log="$out/fuzz_conf.log"
 status=0
-(cd "$out" && ./fuzz_conf -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+# A fixed seed and a bounded number of runs make CI's run the same every time (a crash
+# found once is found again); FUZZ_SEED=0 and a large FUZZ_RUNS explore instead.
+(cd "$out" && ./fuzz_conf -seed="${FUZZ_SEED:-1}" -runs="${FUZZ_RUNS:-60000}" \
+	-max_total_time="$seconds" -max_len=8192 -timeout=10 \
 	-print_final_stats=1 corpus) >"$log" 2>&1 || status=$?
 
 if [ "$status" -ne 0 ]; then
