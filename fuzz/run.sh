@@ -30,7 +30,9 @@ done
 echo "fuzz_conf: building with $cc"
 "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-std=gnu11 -Wall -Wextra -Wno-unused-parameter "${inc[@]}" \
-	src/conf/*.c src/common/*.c fuzz/fuzz_conf.c -lcrypto -o "$out/fuzz_conf"
+	src/conf/*.c src/common/*.c fuzz/fuzz_conf.c -lcrypto -o "$out/fuzz_conf.$$"
+# renamed into place, so that a run still going on from another shell keeps its binary
+mv -f "$out/fuzz_conf.$$" "$out/fuzz_conf"
 
 rm -rf "$out/corpus"
 mkdir -p "$out/corpus"
