@@ -27,32 +27,34 @@ for b in build build-san; do
 	fi
 done
 
-echo "fuzz_conf: building with $cc"
-"$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-std=gnu11 -Wall -Wextra -Wno-unused-parameter "${inc[@]}" \
-	src/conf/*.c src/common/*.c fuzz/fuzz_conf.c -lcrypto -o "$out/fuzz_conf.$$"
-# renamed into place, so that a run still going on from another shell keeps its binary
-mv -f "$out/fuzz_conf.$$" "$out/fuzz_conf"
+# run_target NAME CORPUS SOURCES...: builds fuzz/out/NAME, runs it on a copy of CORPUS.
+run_target() {
+	local name=$1 corpus=$2 status=0 runs log
+	shift 2
+	echo "$name: building with $cc"
+	"$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-std=gnu11 -Wall -Wextra -Wno-unused-parameter "${inc[@]}" "$@" -lcrypto \
+		-o "$out/$name"
+	rm -rf "$out/corpus-$name"
+	mkdir -p "$out/corpus-$name"
+	cp "$corpus"/* "$out/corpus-$name/"
+	echo "$name: at most ${seconds}s on $(find "$out/corpus-$name" -type f | wc -l) seeds"
+	log="$out/$name.log"
+	# A fixed seed and a bounded number of runs make CI's run the same every time (a
+	# crash found once is found again); FUZZ_SEED=0 and a large FUZZ_RUNS explore instead.
+	(cd "$out" && "./$name" -seed="${FUZZ_SEED:-1}" -runs="${FUZZ_RUNS:-60000}" \
+		-max_total_time="$seconds" -max_len=8192 -timeout=10 \
+		-print_final_stats=1 "corpus-$name") >"$log" 2>&1 || status=$?
+	if [ "$status" -ne 0 ]; then
+		tail -n 60 "$log" >&2
+		echo "$name: crashed (exit $status); inputs in $out:" >&2
+		ls "$out" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' >&2 || true
+		return "$status"
+	fi
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	echo "$name: ${runs:-?} runs, no crash"
+}
 
-rm -rf "$out/corpus"
-mkdir -p "$out/corpus"
-cp fuzz/corpus/conf/* "$out/corpus/"
-
-echo "fuzz_conf: running for ${seconds}s on $(find "$out/corpus" -type f | wc -l) seeds"
-log="$out/fuzz_conf.log"
-status=0
-# A fixed seed and a bounded number of runs make CI's run the same every time (a crash
-# found once is found again); FUZZ_SEED=0 and a large FUZZ_RUNS explore instead.
-(cd "$out" && ./fuzz_conf -seed="${FUZZ_SEED:-1}" -runs="${FUZZ_RUNS:-60000}" \
-	-max_total_time="$seconds" -max_len=8192 -timeout=10 \
-	-print_final_stats=1 corpus) >"$log" 2>&1 || status=$?
-
-if [ "$status" -ne 0 ]; then
-	tail -n 60 "$log" >&2
-	echo "fuzz_conf: crashed (exit $status); inputs in $out:" >&2
-	ls "$out" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' >&2 || true
-	exit "$status"
-fi
-
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-echo "fuzz_conf: ${runs:-?} runs, no crash"
+run_target fuzz_conf fuzz/corpus/conf src/conf/*.c src/common/*.c fuzz/fuzz_conf.c
+run_target fuzz_xfrm_stat fuzz/corpus/xfrm_stat src/kernel/*.c src/conf/menus.c \
+	fuzz/fuzz_xfrm_stat.c

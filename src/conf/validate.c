@@ -163,7 +163,7 @@ static long alg_key_len(const char *alg)
 		 {"des", 8},	      {"3des", 24},	    {"aes-128", 16},
 		 {"aes-192", 24},     {"aes-256", 32},	    {"aes-128-cbc", 16},
 		 {"aes-192-cbc", 24}, {"aes-256-cbc", 32},  {"blowfish", -1},
-		 {"twofish", 32},     {"camellia-128", 16}, {"camellia-192", 24},
+		 {"twofish", -1},     {"camellia-128", 16}, {"camellia-192", 24},
 		 {"camellia-256", 32}};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
