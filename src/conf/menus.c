@@ -630,7 +630,7 @@ static const struct conf_prop manualsa_props[CONF_MANUALSA_NPROPS] = {
 				       .flags = CONF_F_SECRET,
 				       .help = "ESP cipher keys, IN/OUT"},
 	[CONF_MANUALSA_ESP_SPI] = {.name = "esp-spi",
-				  .type = CONF_T_SPI,
+				   .type = CONF_T_SPI,
 				   .def = "0x100",
 				   .min = 0x100,
 				   .max = 0xFFFFFFFFLL,
