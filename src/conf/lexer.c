@@ -129,14 +129,14 @@ static int lex_quoted(struct conf_lexer *lx, struct strbuf *out)
 		} else if (e != -1 && strchr(ctl, e)) {
 			sb_putc(out, ctlv[strchr(ctl, e) - ctl]);
 			advance(lx);
-		} else if ((h1 = hexval(e)) >= 0 && (h2 = hexval(peek(lx, 1))) >= 0) {
+		} else if ((h1 = hexval(e)) >= 0 && (h2 = hexval(peek(lx, 1))) >= 0 && (h1 || h2)) {
 			sb_putc(out, (char)(h1 * 16 + h2));
 			advance(lx);
 			advance(lx);
 		} else {
 			conf_diag_add(lx->ds, CONF_ERROR, lx->file, eline, ecol,
 				      "unknown escape sequence in quoted string; valid: \\\" \\\\ "
-				      "\\n \\r \\t \\$ \\? \\_ \\a \\b \\f \\v \\HH");
+				      "\\n \\r \\t \\$ \\? \\_ \\a \\b \\f \\v \\HH (not \\00)");
 			return -1;
 		}
 	}

@@ -128,6 +128,9 @@ START_TEST(test_lexer_errors_located)
 	ck_assert(has_diag("t.conf:2:10: error", "unterminated quoted string"));
 	ck_assert_ptr_null(load("/ip ipsec peer\nadd comment=\"a\\qb\" name=x\n"));
 	ck_assert(has_diag("t.conf:2:15: error", "unknown escape"));
+	/* \00 would cut the value short without a word (seen while fuzzing) */
+	ck_assert_ptr_null(load("/ip ipsec identity\nadd peer=a secret=\"ab\\00cd\"\n"));
+	ck_assert(has_diag("t.conf:2:", "unknown escape"));
 	ck_assert_ptr_null(load("/ip ipsec peer\nadd =x\n"));
 	ck_assert(has_diag("t.conf:2:5: error", "'=' without a property name"));
 	ck_assert_ptr_null(load("/ip ipsec peer\n:foreach i in={1} do={ }\n"));
