@@ -82,8 +82,8 @@ static void run_ctl(struct conf **cp, const uint8_t *data, size_t size)
 	memcpy(line, data, size);
 	line[size] = '\0';
 	conf_diags_init(&ds);
-	if (conf_ctl_exec(cp, line, CONF_CTL_ROOT | CONF_CTL_SENSITIVE, &noop_sink, &old, &ds) ==
-		    0 &&
+	if (conf_ctl_exec(cp, line, CONF_CTL_ROOT | CONF_CTL_SENSITIVE, &noop_sink, NULL, &old,
+			  &ds) == 0 &&
 	    old)
 		check_round_trip(*cp);
 	conf_free(old);

@@ -228,13 +228,45 @@ enum {
 	CONF_CTL_SENSITIVE = 1u << 1, /* the caller may see secrets (root only) */
 };
 
-/* Runs one command line from the control socket: print (detail, where PROP=VALUE),
- * export (show-sensitive), add/set/remove/enable/disable. A change is made on a copy of
- * *cp, validated, and only then swapped in: on success *old receives the previous model
- * (caller diffs and frees it); on refusal nothing changes and ds says why.
- * Returns 0, -EINVAL (refused), -EPERM (not allowed for this caller) or -ENOTSUP
- * (a runtime menu whose data is not available yet). */
-int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const struct conf_sink *sink,
-		  struct conf **old, struct conf_diags *ds);
+/* Runtime data the model does not hold, answered by the daemon's engines (installed
+ * SAs, statistics, policy state). Every callback may be NULL. */
+struct conf_runtime {
+	/* Fills `into` (an empty model) with the items of runtime menu m, using
+	 * conf_runtime_add() and conf_set_text()/conf_set_int(). Returns 0, or -errno
+	 * with the reason in ds. */
+	int (*fill)(void *arg, enum conf_menu_id m, struct conf *into, unsigned ctl_flags,
+		    struct conf_diags *ds);
+	/* Sets the read-only properties of configured items (policy: active, ph2-state;
+	 * with stats, the counters) before they are printed. */
+	void (*annotate)(void *arg, const struct conf *c, struct conf_item **items, size_t n,
+			 bool stats);
+	/* Runs a runtime verb other than print and export (flush, kill-connections,
+	 * dump-kernel-policies, ...) with its arguments (keys[i] NULL for a bare word).
+	 * Output goes to sink->text. Returns 0, -ENOTSUP when it does not know the verb
+	 * for m, or -errno with the reason in ds. */
+	int (*verb)(void *arg, enum conf_menu_id m, const char *verb, const char *const *keys,
+		    const char *const *vals, size_t n, unsigned ctl_flags,
+		    const struct conf_sink *sink, struct conf_diags *ds);
+	void *arg;
+};
 
+/* For conf_runtime.fill: a new item at the end of menu m. */
+struct conf_item *conf_runtime_add(struct conf *c, enum conf_menu_id m);
+/* Sets a property from its text as the language writes it. Returns 0 or -EINVAL. */
+int conf_set_text(struct conf *c, struct conf_item *it, int prop, const char *text);
+/* Sets a BOOL, INT, TIME, SIZE, ENUM (index), PORT or PROTO property. */
+void conf_set_int(struct conf *c, struct conf_item *it, int prop, int64_t v);
+
+/* Seconds as the language writes a time (1d2h3m4s, 0s). */
+void conf_format_time(long long secs, char *buf, size_t len);
+
+/* Runs one command line from the control socket: print (detail, where PROP=VALUE),
+ * export (show-sensitive), add/set/remove/enable/disable, and through rt (may be NULL)
+ * the runtime menus and verbs. A change is made on a copy of *cp, validated, and only
+ * then swapped in: on success *old receives the previous model (caller diffs and frees
+ * it); on refusal nothing changes and ds says why.
+ * Returns 0, -EINVAL (refused), -EPERM (not allowed for this caller) or -ENOTSUP
+ * (a runtime menu or verb whose data is not available). */
+int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const struct conf_sink *sink,
+		  const struct conf_runtime *rt, struct conf **old, struct conf_diags *ds);
 #endif

@@ -28,5 +28,8 @@ void *hash_get(const struct hash *t, const char *key);
 void hash_put(struct hash *t, const char *key, void *val);
 void *hash_del(struct hash *t, const char *key);
 void hash_free(struct hash *t);
+/* Iteration: start with *pos = 0; returns the next value, or NULL at the end. Deleting
+ * the entry just returned is allowed; inserting during the walk is not. */
+void *hash_next(const struct hash *t, size_t *pos);
 
 #endif

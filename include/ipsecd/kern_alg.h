@@ -31,6 +31,11 @@ const struct kern_alg *kern_alg_find(const char *name);
  * value may be either). NULL if there is none. */
 const struct kern_alg *kern_alg_find_kind(const char *name, enum kern_alg_kind kind);
 
+/* The row for a kernel algorithm name and key length in bits (as a dump reports them),
+ * the first name wins (aes-128-cbc before aes-128); when no row has that length, the
+ * first with the name; NULL when the name is unknown. */
+const struct kern_alg *kern_alg_by_kname(const char *kname, unsigned key_bits);
+
 /* Writes into buf (NUL-terminated, truncated to len) the explanation of err, the error
  * XFRM_MSG_NEWSA returned for an SA using kname, when err (sign ignored) is ENOENT,
  * ENOSYS or EINVAL: "this kernel has no <kname>; load the module or choose another

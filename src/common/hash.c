@@ -99,3 +99,14 @@ void hash_free(struct hash *t)
 	t->e = NULL;
 	t->n = t->cap = 0;
 }
+
+void *hash_next(const struct hash *t, size_t *pos)
+{
+	while (*pos < t->cap) {
+		const struct hash_ent *e = &t->e[(*pos)++];
+
+		if (e->key && e->key != HASH_TOMB)
+			return e->val;
+	}
+	return NULL;
+}

@@ -1,6 +1,6 @@
 /* ctl_exec: commands from ipsecctl. print and export read the model; changes run on a
  * copy that is validated before it replaces the running model, so a refused command
- * changes nothing. Runtime menus answer "not available" until their engines exist. */
+ * changes nothing. Runtime menus and verbs are answered by the daemon (conf_runtime). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,10 +74,39 @@ static void print_columns(struct conf_parse_ctx *px, const struct conf_menu *m,
 	sb_free(&cols);
 }
 
+/* Stats columns: what Linux can count per policy (the man page says which it cannot). */
+static const char stats_columns[] = "src-address dst-address ph2-state in-transformed "
+				    "out-transformed";
+
+/* The model print reads: the configuration, or for a runtime menu a scratch model the
+ * daemon fills. NULL (and px refused) when the data is not available. */
+static struct conf *print_source(struct conf_parse_ctx *px, const struct conf_menu *m,
+				 const struct conf_tok *at)
+{
+	if (!(m->flags & CONF_MF_RUNTIME))
+		return px->c;
+	if (!px->rt || !px->rt->fill) {
+		refuse(px, -ENOTSUP, at,
+		       "%s print: not available: this data comes from the IKE engines and the "
+		       "kernel interface, which this process does not run",
+		       m->path);
+		return NULL;
+	}
+	struct conf *scratch = conf_new();
+	int r = px->rt->fill(px->rt->arg, m->id, scratch, px->ctl_flags, px->ds);
+
+	if (r < 0) {
+		px->status = r;
+		conf_free(scratch);
+		return NULL;
+	}
+	return scratch;
+}
+
 static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, struct conf_tok *t,
 		      size_t n)
 {
-	bool sensitive = false;
+	bool sensitive = false, stats = false;
 	size_t where = n;
 
 	for (size_t i = 0; i < n; i++) {
@@ -92,26 +121,31 @@ static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, stru
 			where = i + 1;
 		else if (!strcmp(t[i].val, "show-sensitive"))
 			sensitive = true;
-		else if (!strcmp(t[i].val, "stats"))
-			refuse(px, -ENOTSUP, &t[i],
-			       "%s print stats: not available yet: the kernel "
-			       "interface that counts per policy is not part of this build",
-			       m->path);
+		else if (!strcmp(t[i].val, "stats") && m->id == CONF_M_POLICY)
+			stats = true;
 		else if (strcmp(t[i].val, "detail") && strcmp(t[i].val, "terse"))
 			refuse(px, -EINVAL, &t[i],
 			       "print: unknown argument \"%s\"; valid: detail, "
-			       "terse, show-sensitive, where PROP=VALUE",
-			       t[i].val);
+			       "terse, show-sensitive, where PROP=VALUE%s",
+			       t[i].val, m->id == CONF_M_POLICY ? ", stats" : "");
 	}
 	if (sensitive && !(px->ctl_flags & CONF_CTL_SENSITIVE))
 		refuse(px, -EPERM, NULL, "show-sensitive needs root");
 	if (px->status || px->ds->nerrors)
 		return;
-	size_t total = conf_count(px->c, m->id), count = 0;
+	struct conf *src = print_source(px, m, t - 1);
+
+	if (!src)
+		return;
+	size_t total = conf_count(src, m->id), count = 0;
 	struct conf_item **items = xcalloc(total + 1, sizeof(*items));
 
+	for (size_t i = 0; i < total; i++)
+		items[i] = conf_item_at(src, m->id, i);
+	if (src == px->c && px->rt && px->rt->annotate)
+		px->rt->annotate(px->rt->arg, src, items, total, stats);
 	for (size_t i = 0; i < total; i++) {
-		struct conf_item *it = conf_item_at(px->c, m->id, i);
+		struct conf_item *it = items[i];
 		bool ok = true;
 
 		for (size_t k = where; k < n && ok; k++)
@@ -119,16 +153,21 @@ static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, stru
 		if (ok)
 			items[count++] = it;
 	}
-	print_columns(px, m, items, count);
+	if (stats && px->sink && px->sink->columns)
+		px->sink->columns(px->sink->arg, stats_columns);
+	else
+		print_columns(px, m, items, count);
 	struct strbuf rec = STRBUF_INIT;
 
 	for (size_t i = 0; i < count && px->sink && px->sink->record; i++) {
 		sb_reset(&rec);
-		conf_item_terse(items[i], conf_item_index(px->c, items[i]), sensitive, &rec);
+		conf_item_terse(items[i], conf_item_index(src, items[i]), sensitive, &rec);
 		px->sink->record(px->sink->arg, sb_str(&rec));
 	}
 	sb_clear_free(&rec);
 	free(items);
+	if (src != px->c)
+		conf_free(src);
 }
 
 static void cmd_export(struct conf_parse_ctx *px, const struct conf_menu *m, struct conf_tok *t,
@@ -167,28 +206,45 @@ static void cmd_export(struct conf_parse_ctx *px, const struct conf_menu *m, str
 	free(text);
 }
 
+/* A runtime verb (flush, dump-kernel-policies, ...) handed to the daemon. */
+static void cmd_verb(struct conf_parse_ctx *px, const struct conf_menu *m, const char *verb,
+		     struct conf_tok *args, size_t nargs)
+{
+	const struct conf_tok *at = args - 1;
+	const char **keys = xcalloc(nargs + 1, sizeof(*keys));
+	const char **vals = xcalloc(nargs + 1, sizeof(*vals));
+	int r = -ENOTSUP;
+
+	for (size_t i = 0; i < nargs; i++) {
+		keys[i] = args[i].key;
+		vals[i] = args[i].val;
+	}
+	if (m && px->rt && px->rt->verb)
+		r = px->rt->verb(px->rt->arg, m->id, verb, keys, vals, nargs, px->ctl_flags,
+				 px->sink, px->ds);
+	free(keys);
+	free(vals);
+	if (r == -ENOTSUP)
+		refuse(px, -ENOTSUP, at, "%s %s: not available in this build", m ? m->path : "",
+		       verb);
+	else if (r < 0)
+		px->status = r;
+}
+
 void conf_run_runtime(struct conf_parse_ctx *px, const struct conf_menu *m, const char *verb,
 		      struct conf_tok *args, size_t nargs)
 {
 	const struct conf_tok *at = args - 1;
 
-	if (m && (m->flags & CONF_MF_RUNTIME)) {
-		refuse(px, -ENOTSUP, at,
-		       "%s %s: not available yet: this data comes from the IKE "
-		       "engines and the kernel interface, which are not part of this build",
-		       m->path, verb);
-		return;
-	}
 	if (!strcmp(verb, "print")) {
 		if (!m)
 			refuse(px, -EINVAL, at, "print needs a menu (e.g. peer print)");
 		else
 			cmd_print(px, m, args, nargs);
-	} else if (!strcmp(verb, "export")) {
+	} else if (!strcmp(verb, "export") && !(m && (m->flags & CONF_MF_RUNTIME))) {
 		cmd_export(px, m, args, nargs);
 	} else {
-		refuse(px, -ENOTSUP, at, "%s %s: not available yet in this build", m ? m->path : "",
-		       verb);
+		cmd_verb(px, m, verb, args, nargs);
 	}
 }
 
@@ -214,9 +270,10 @@ static int run_ctl(struct conf_parse_ctx *px, const char *line)
 }
 
 int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const struct conf_sink *sink,
-		  struct conf **old, struct conf_diags *ds)
+		  const struct conf_runtime *rt, struct conf **old, struct conf_diags *ds)
 {
 	struct conf_parse_ctx px = {.c = *cp,
+				    .rt = rt,
 				    .file = "ipsecctl",
 				    .origin = CONF_FROM_CTL,
 				    .ds = ds,

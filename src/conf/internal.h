@@ -91,6 +91,7 @@ struct conf_parse_ctx {
 	struct conf_diags *ds;
 	unsigned ctl_flags;
 	const struct conf_sink *sink;
+	const struct conf_runtime *rt;
 	int status; /* for ctl: -ENOTSUP, -EPERM ... */
 	bool changed;
 	bool probe;	   /* ctl first pass: note a change verb, change nothing */

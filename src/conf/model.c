@@ -237,3 +237,31 @@ bool conf_is_set(const struct conf_item *it, int prop)
 {
 	return (it->set & bit(prop)) != 0;
 }
+
+struct conf_item *conf_runtime_add(struct conf *c, enum conf_menu_id m)
+{
+	struct conf_item *it = conf_item_new(c, &conf_menus[m]);
+
+	conf_insert(c, it, conf_count(c, m));
+	return it;
+}
+
+int conf_set_text(struct conf *c, struct conf_item *it, int prop, const char *text)
+{
+	struct strbuf why = STRBUF_INIT;
+	union conf_val v;
+	int r = conf_val_parse(&it->menu->props[prop], text, &v, &why);
+
+	sb_free(&why);
+	if (r < 0)
+		return r;
+	conf_item_set(c, it, prop, &v);
+	return 0;
+}
+
+void conf_set_int(struct conf *c, struct conf_item *it, int prop, int64_t v)
+{
+	union conf_val val = {.i = v};
+
+	conf_item_set(c, it, prop, &val);
+}

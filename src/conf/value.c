@@ -813,3 +813,12 @@ char *conf_apply_aliases(const struct conf_prop *p, const char *text)
 	}
 	return sb_take(&out);
 }
+
+void conf_format_time(long long secs, char *buf, size_t len)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	format_time(secs, &b);
+	snprintf(buf, len, "%s", sb_str(&b));
+	sb_free(&b);
+}

@@ -13,8 +13,11 @@
 #include "config.h"
 #include "ipsecd/conf.h"
 #include "ipsecd/ctl.h"
+#include "ipsecd/kernel.h"
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
+#include "runtime.h"
+#include "spd.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -27,6 +30,11 @@ struct daemon {
 	struct conf *conf;
 	struct loop *loop;
 	struct ctl_server *ctl;
+	struct kern *kern;
+	struct spd *spd;
+	struct loop_io *kern_io[2];
+	struct runtime rt;
+	struct conf_runtime runtime;
 	int pid_fd;
 };
 
@@ -85,6 +93,7 @@ static void apply(struct daemon *d, struct conf *next, const char *why)
 		 dc.removed, dc.changed);
 	conf_free(d->conf);
 	d->conf = next;
+	spd_apply(d->spd, d->conf);
 }
 
 static void reload(struct daemon *d)
@@ -109,7 +118,7 @@ static int ctl_exec(void *arg, const char *line, unsigned flags, const struct co
 	struct daemon *d = arg;
 	struct conf *old = NULL;
 	struct conf *next = d->conf;
-	int r = conf_ctl_exec(&next, line, flags, sink, &old, ds);
+	int r = conf_ctl_exec(&next, line, flags, sink, &d->runtime, &old, ds);
 
 	if (r == 0 && old) {
 		d->conf = old; /* apply() diffs old against next, then keeps next */
@@ -227,6 +236,65 @@ static bool is_log_spec(const char *s)
 	return s && s[0] != '-' && log_parse_spec(s) == 0;
 }
 
+static void on_kern_answer(struct loop_io *w, int fd, int events, void *arg)
+{
+	(void)w, (void)fd, (void)events;
+	kern_on_request_ready(arg);
+}
+
+static void on_kern_event(struct loop_io *w, int fd, int events, void *arg)
+{
+	(void)w, (void)fd, (void)events;
+	kern_on_event_ready(arg);
+}
+
+/* Opens the kernel interface, removes what an earlier ipsecd left there and installs
+ * the configuration's policies. */
+static int kernel_start(struct daemon *d)
+{
+	struct kern_events ev;
+	int err = 0;
+
+	d->rt = (struct runtime){.conf = &d->conf,
+				 .proc_crypto = "/proc/crypto",
+				 .xfrm_stat = "/proc/net/xfrm_stat"};
+	runtime_events(&d->rt, &ev);
+	runtime_ctl(&d->rt, &d->runtime);
+	d->kern = kern_open(&ev, &err);
+	if (!d->kern) {
+		log_error(LOG_KERNEL, NULL, "cannot open the kernel's XFRM interface: %s",
+			  strerror(-err));
+		return -1;
+	}
+	d->rt.kern = d->kern;
+	d->spd = d->rt.spd = spd_new(d->kern);
+	d->kern_io[0] =
+		loop_io_new(d->loop, kern_request_fd(d->kern), LOOP_READ, on_kern_answer, d->kern);
+	d->kern_io[1] =
+		loop_io_new(d->loop, kern_event_fd(d->kern), LOOP_READ, on_kern_event, d->kern);
+	err = spd_remove_leftovers(d->spd);
+	if (err < 0)
+		log_warn(LOG_KERNEL, NULL, "could not look for leftovers of an earlier run: %s",
+			 strerror(-err));
+	spd_apply(d->spd, d->conf);
+	return 0;
+}
+
+static void kernel_stop(struct daemon *d)
+{
+	size_t sp = 0, sa = 0;
+
+	if (!d->kern)
+		return;
+	spd_counts(d->spd, &sp, &sa);
+	spd_free(d->spd); /* removes what it installed */
+	log_info(LOG_KERNEL, NULL, "removed %zu policies and %zu SAs from the kernel", sp, sa);
+	loop_io_free(d->kern_io[0]);
+	loop_io_free(d->kern_io[1]);
+	kern_close(d->kern);
+	d->kern = NULL;
+}
+
 static int run(struct daemon *d, bool foreground)
 {
 	char err[256];
@@ -254,11 +322,18 @@ static int run(struct daemon *d, bool foreground)
 			return 1;
 	}
 	d->loop = loop_default();
+	if (kernel_start(d) < 0) {
+		if (foreground)
+			fprintf(stderr, "ipsecd: cannot open the kernel's XFRM interface\n");
+		unlink(d->pid_path);
+		return 1;
+	}
 	d->ctl = ctl_server_new(d->loop, d->sock_path, ctl_exec, d, err, sizeof(err));
 	if (!d->ctl) {
 		log_error(LOG_MAIN, NULL, "%s", err);
 		if (foreground)
 			fprintf(stderr, "ipsecd: %s\n", err);
+		kernel_stop(d);
 		unlink(d->pid_path);
 		return 1;
 	}
@@ -280,6 +355,7 @@ static int run(struct daemon *d, bool foreground)
 	for (int i = 0; i < 3; i++)
 		loop_signal_free(sig[i]);
 	ctl_server_free(d->ctl);
+	kernel_stop(d);
 	unlink(d->pid_path);
 	close(d->pid_fd);
 	conf_free(d->conf);

@@ -84,6 +84,23 @@ const struct kern_alg *kern_alg_find(const char *name)
 	return NULL;
 }
 
+const struct kern_alg *kern_alg_by_kname(const char *kname, unsigned key_bits)
+{
+	const struct kern_alg *any = NULL;
+
+	if (!kname)
+		return NULL;
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		if (strcmp(algs[i].kname, kname))
+			continue;
+		if (algs[i].key_bits == key_bits)
+			return &algs[i];
+		if (!any)
+			any = &algs[i];
+	}
+	return any;
+}
+
 int kern_alg_explain(const char *kname, int err, char *buf, size_t len)
 {
 	int n;

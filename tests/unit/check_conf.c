@@ -600,7 +600,7 @@ static int ctl(struct conf **c, const char *line, unsigned flags, struct capture
 	memset(k, 0, sizeof(*k));
 	conf_diags_free(&ds);
 	conf_diags_init(&ds);
-	return conf_ctl_exec(c, line, flags, &sink, old, &ds);
+	return conf_ctl_exec(c, line, flags, &sink, NULL, old, &ds);
 }
 
 START_TEST(test_ctl_print)
@@ -625,11 +625,106 @@ START_TEST(test_ctl_print)
 	ck_assert_uint_eq(k.records, 1);
 	ck_assert_int_eq(ctl(&c, "export", 0, &k, &old), 0);
 	ck_assert_uint_ge(k.texts, 10);
+	/* without a daemon's runtime: runtime menus are refused, stats shows its columns */
 	ck_assert_int_eq(ctl(&c, "installed-sa print", 0, &k, &old), -ENOTSUP);
-	ck_assert(has_diag("ipsecctl:1:", "not available yet"));
+	ck_assert(has_diag("ipsecctl:1:", "not available"));
 	ck_assert_int_eq(ctl(&c, "remote-peers print", 0, &k, &old), -ENOTSUP);
 	ck_assert_int_eq(ctl(&c, "statistics print", 0, &k, &old), -ENOTSUP);
-	ck_assert_int_eq(ctl(&c, "policy print stats", 0, &k, &old), -ENOTSUP);
+	ck_assert_int_eq(ctl(&c, "installed-sa flush", CONF_CTL_ROOT, &k, &old), -ENOTSUP);
+	ck_assert_int_eq(ctl(&c, "policy print stats", 0, &k, &old), 0);
+	ck_assert_ptr_nonnull(strstr(k.cols, "in-transformed"));
+	ck_assert_int_eq(ctl(&c, "peer print stats", 0, &k, &old), -EINVAL);
+	conf_free(c);
+}
+END_TEST
+
+/* A fake daemon runtime: two installed SAs, policies annotated, one verb. */
+static int fake_annotated, fake_verb_args;
+
+static int fake_fill(void *arg, enum conf_menu_id m, struct conf *into, unsigned flags,
+		     struct conf_diags *d)
+{
+	if (m != CONF_M_INSTALLED_SA) {
+		conf_diag_add(d, CONF_ERROR, "ipsecctl", 1, 1, "no such data");
+		return -ENOTSUP;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct conf_item *it = conf_runtime_add(into, m);
+
+		ck_assert_int_eq(conf_set_text(into, it, CONF_ISA_SPI, i ? "0x200" : "0x100"), 0);
+		ck_assert_int_eq(conf_set_text(into, it, CONF_ISA_DST_ADDRESS, "192.0.2.1"), 0);
+		ck_assert_int_eq(conf_set_text(into, it, CONF_ISA_DST_ADDRESS, "not an address"),
+				 -EINVAL);
+		conf_set_int(into, it, CONF_ISA_ESP, 1);
+		conf_set_int(into, it, CONF_ISA_CURRENT_BYTES, 100 * (i + 1));
+		if (flags & CONF_CTL_SENSITIVE)
+			conf_set_text(into, it, CONF_ISA_ENC_KEY, "00112233");
+	}
+	return 0;
+}
+
+static void fake_annotate(void *arg, const struct conf *c, struct conf_item **items, size_t n,
+			  bool stats)
+{
+	for (size_t i = 0; i < n; i++)
+		conf_set_int((struct conf *)c, items[i], CONF_POLICY_ACTIVE, i == 0);
+	fake_annotated += (int)n;
+}
+
+static int fake_verb(void *arg, enum conf_menu_id m, const char *verb, const char *const *keys,
+		     const char *const *vals, size_t n, unsigned flags,
+		     const struct conf_sink *sink, struct conf_diags *d)
+{
+	if (m != CONF_M_INSTALLED_SA || strcmp(verb, "flush"))
+		return -ENOTSUP;
+	fake_verb_args = (int)n;
+	ck_assert_str_eq(keys[0], "sa-type");
+	ck_assert_str_eq(vals[0], "esp");
+	sink->text(sink->arg, "flushed");
+	return 0;
+}
+
+START_TEST(test_ctl_runtime)
+{
+	struct conf *c = load(full_config), *old = NULL;
+	struct conf_runtime rt = {fake_fill, fake_annotate, fake_verb, NULL};
+	struct conf_sink sink;
+	struct capture k;
+
+	memset(&k, 0, sizeof(k));
+	sink = (struct conf_sink){cap_cols, cap_rec, cap_text, &k};
+	conf_diags_free(&ds);
+	conf_diags_init(&ds);
+	ck_assert_int_eq(
+		conf_ctl_exec(&c, "installed-sa print where spi=0x200", 0, &sink, &rt, &old, &ds),
+		0);
+	ck_assert_uint_eq(k.records, 1);
+	ck_assert_ptr_nonnull(strstr(k.last, "current-bytes=200"));
+	ck_assert_ptr_null(strstr(k.last, "00112233"));
+	memset(&k, 0, sizeof(k));
+	ck_assert_int_eq(conf_ctl_exec(&c, "installed-sa print detail show-sensitive",
+				       CONF_CTL_ROOT | CONF_CTL_SENSITIVE, &sink, &rt, &old, &ds),
+			 0);
+	ck_assert_uint_eq(k.records, 2);
+	ck_assert_ptr_nonnull(strstr(k.last, "enc-key=00112233"));
+	memset(&k, 0, sizeof(k));
+	ck_assert_int_eq(
+		conf_ctl_exec(&c, "policy print where active=yes", 0, &sink, &rt, &old, &ds), 0);
+	ck_assert_int_gt(fake_annotated, 0);
+	ck_assert_uint_eq(k.records, 1);
+	memset(&k, 0, sizeof(k));
+	ck_assert_int_eq(conf_ctl_exec(&c, "installed-sa flush sa-type=esp", CONF_CTL_ROOT, &sink,
+				       &rt, &old, &ds),
+			 0);
+	ck_assert_int_eq(fake_verb_args, 1);
+	ck_assert_uint_eq(k.texts, 1);
+	ck_assert_int_eq(conf_ctl_exec(&c, "active-peers print", 0, &sink, &rt, &old, &ds),
+			 -ENOTSUP);
+	ck_assert(has_diag("ipsecctl:", "no such data"));
+	ck_assert_int_eq(conf_ctl_exec(&c, "active-peers kill-connections", CONF_CTL_ROOT, &sink,
+				       &rt, &old, &ds),
+			 -ENOTSUP);
+	ck_assert_ptr_null(old);
 	conf_free(c);
 }
 END_TEST
@@ -754,6 +849,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_export_round_trip);
 	tcase_add_test(t, test_export_hides_secrets);
 	tcase_add_test(t, test_ctl_print);
+	tcase_add_test(t, test_ctl_runtime);
 	tcase_add_test(t, test_ctl_changes_are_atomic);
 	tcase_add_test(t, test_diff);
 	tcase_add_test(t, test_clone_is_deep);

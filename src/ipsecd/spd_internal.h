@@ -1,0 +1,71 @@
+/* spd_internal: what spd.c (the model -> wanted entries) and spd_apply.c (wanted
+ * entries -> the kernel) share. */
+#ifndef IPSECD_SPD_INTERNAL_H
+#define IPSECD_SPD_INTERNAL_H
+
+#include "ipsecd/hash.h"
+#include "spd.h"
+
+#define SPD_PRIO_BASE 10000u
+#define MAX_SP	      3 /* out, in, fwd */
+#define MAX_SA	      4 /* in and out, for ESP and AH */
+#define KEY_LEN	      136
+#define WAIT_MS	      5000
+
+enum ent_state { ENT_PENDING, ENT_OK, ENT_FAILED, ENT_GONE };
+
+struct ent {
+	char key[KEY_LEN];
+	bool is_sa;
+	bool seen;	   /* wanted by the model being applied */
+	bool dying;	   /* delete sent: freed once every request about it is answered */
+	bool deleting;	   /* the delete request was sent */
+	unsigned inflight; /* requests about it not yet answered */
+	enum ent_state state;
+	char *why;    /* ENT_FAILED: the kernel's reason */
+	unsigned pos; /* the policy's position (1-based) when last applied, for logs */
+	struct spd *s;
+	union {
+		struct kern_sp sp;
+		struct kern_sa sa;
+	} u;
+};
+
+struct reqid_ent {
+	char *name; /* "ms:NAME" for a manual SA, "sp:KEY" for a policy */
+	uint32_t reqid;
+	bool seen;
+};
+
+struct spd {
+	struct kern *k;
+	struct hash ents;
+	struct hash reqids;
+	uint32_t next_reqid;
+	uint32_t *free_slots;
+	size_t nfree, free_cap;
+	uint32_t next_slot;
+	size_t nsp, nsa;
+};
+
+/* What one policy item becomes. */
+struct want {
+	struct kern_sp sp[MAX_SP];
+	struct kern_sa sa[MAX_SA];
+	char sp_key[MAX_SP][KEY_LEN];
+	char sa_key[MAX_SA][KEY_LEN];
+	int nsp, nsa;
+	uint32_t reqid;
+};
+
+/* Computes what policy item `it` (at rank in the priority order) becomes. create:
+ * allocate reqids (apply) or only look them up (status). Returns NULL, or why it cannot
+ * be installed. */
+const char *spd_want_policy(struct spd *s, const struct conf *c, const struct conf_item *it,
+			    unsigned rank, bool create, struct want *w);
+/* The table key of an SA. */
+void spd_sa_key(const struct kern_sa_id *id, char *buf);
+/* Disabled, template or invalid: not a kernel entry. */
+bool spd_policy_skipped(const struct conf_item *it);
+
+#endif
