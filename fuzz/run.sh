@@ -56,5 +56,8 @@ run_target() {
 }
 
 run_target fuzz_conf fuzz/corpus/conf src/conf/*.c src/common/*.c fuzz/fuzz_conf.c
-run_target fuzz_xfrm_stat fuzz/corpus/xfrm_stat src/kernel/*.c src/conf/menus.c \
+run_target fuzz_xfrm_stat fuzz/corpus/xfrm_stat src/kernel/xfrm_stat.c src/kernel/alg.c src/conf/menus.c \
 	fuzz/fuzz_xfrm_stat.c
+# shellcheck disable=SC2046 # pkg-config's words are separate arguments
+run_target fuzz_xfrm_msg fuzz/corpus/xfrm_msg src/kernel/xfrm_msg.c src/kernel/alg.c \
+	fuzz/fuzz_xfrm_msg.c -Isrc/kernel $(pkg-config --cflags --libs libnl-3.0)

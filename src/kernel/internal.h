@@ -24,6 +24,7 @@ struct kern {
 	struct kern_events events;
 	struct kern_req *q; /* ring: [head, head+n) of cap; the first `sent` are in flight */
 	size_t cap, head, n, sent;
+	size_t batch_max; /* bytes per sendto(): BATCH_BYTES unless the socket refused it */
 	uint32_t seq;
 };
 

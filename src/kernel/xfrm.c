@@ -48,6 +48,9 @@ static struct nl_sock *open_sock(bool nonblock, int *err)
 	 * may wait, which WINDOW keeps well under. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	size = BATCH_BYTES * 2;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	return sk;
@@ -63,6 +66,7 @@ struct kern *kern_open(const struct kern_events *ev, int *err)
 	if (ev)
 		k->events = *ev;
 	k->seq = (uint32_t)time(NULL);
+	k->batch_max = BATCH_BYTES;
 	if (!(k->req = open_sock(true, err)) || !(k->dump = open_sock(false, err)) ||
 	    !(k->ev = open_sock(true, err))) {
 		kern_close(k);
@@ -153,16 +157,25 @@ static void pump(struct kern *k)
 		while (k->sent < k->n && k->sent < WINDOW) {
 			struct nlmsghdr *h = nlmsg_hdr(q_at(k, k->sent)->msg);
 
-			if (batch.len && batch.len + h->nlmsg_len > BATCH_BYTES)
+			if (batch.len && batch.len + h->nlmsg_len > k->batch_max)
 				break;
 			sb_add(&batch, (const char *)h, NLMSG_ALIGN(h->nlmsg_len));
 			k->sent++;
 		}
-		int r = nl_sendto(k->req, batch.s, batch.len);
+		struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 
-		if (r < 0) {
-			/* EAGAIN: the kernel is busy; send them when acks arrive. */
+		if (sendto(kern_request_fd(k), batch.s, batch.len, 0, (struct sockaddr *)&kernel,
+			   sizeof(kernel)) < 0) {
 			k->sent = first;
+			/* a socket buffer smaller than asked for: smaller batches */
+			if (errno == EMSGSIZE && k->batch_max > 4096) {
+				k->batch_max /= 2;
+				continue;
+			}
+			/* EAGAIN: the kernel is busy; they go when acks arrive */
+			if (errno != EAGAIN)
+				log_warn(LOG_KERNEL, NULL, "sending to the kernel: %s",
+					 strerror(errno));
 			break;
 		}
 		for (size_t i = first; i < k->sent; i++) {

@@ -4,6 +4,7 @@
  * objects, which free keys unwiped. What the kernel sends is checked length by length:
  * nlmsg_parse() validates every attribute against the minimum sizes below. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/netlink.h>
@@ -418,12 +419,13 @@ static void get_sa_info(struct kern_sa_info *out, const struct xfrm_usersa_info 
 int xfrm_parse_sa(const struct nlmsghdr *h, struct kern_sa_info *out)
 {
 	struct nlattr *tb[XFRMA_MAX + 1];
-	const struct xfrm_usersa_info *p = nlmsg_data(h);
+	struct xfrm_usersa_info p;
 
 	memset(out, 0, sizeof(*out));
-	if (parse(h, sizeof(*p), tb) < 0)
+	if (parse(h, sizeof(p), tb) < 0)
 		return -EINVAL;
-	get_sa_info(out, p);
+	memcpy(&p, nlmsg_data(h), sizeof(p)); /* messages are 4-aligned; it has u64s */
+	get_sa_info(out, &p);
 	if (parse_sa_algs(tb, out) < 0) {
 		explicit_bzero(out, sizeof(*out));
 		return -EINVAL;
@@ -490,10 +492,13 @@ int xfrm_parse_sp(const struct nlmsghdr *h, struct kern_sp *out)
 {
 	struct nlattr *tb[XFRMA_MAX + 1];
 
+	struct xfrm_userpolicy_info p;
+
 	memset(out, 0, sizeof(*out));
-	if (parse(h, sizeof(struct xfrm_userpolicy_info), tb) < 0)
+	if (parse(h, sizeof(p), tb) < 0)
 		return -EINVAL;
-	get_sp(out, nlmsg_data(h));
+	memcpy(&p, nlmsg_data(h), sizeof(p));
+	get_sp(out, &p);
 	get_tmpls(out, tb[XFRMA_TMPL]);
 	return 0;
 }
@@ -501,12 +506,13 @@ int xfrm_parse_sp(const struct nlmsghdr *h, struct kern_sp *out)
 int xfrm_parse_acquire(const struct nlmsghdr *h, struct kern_acquire *out)
 {
 	struct nlattr *tb[XFRMA_MAX + 1];
-	const struct xfrm_user_acquire *p = nlmsg_data(h);
+	struct xfrm_user_acquire acq, *p = &acq;
 	struct kern_sp sp;
 
 	memset(out, 0, sizeof(*out));
-	if (parse(h, sizeof(*p), tb) < 0)
+	if (parse(h, sizeof(acq), tb) < 0)
 		return -EINVAL;
+	memcpy(&acq, nlmsg_data(h), sizeof(acq));
 	get_sp(&sp, &p->policy);
 	get_tmpls(&sp, tb[XFRMA_TMPL]);
 	out->sp_index = sp.index;
@@ -524,10 +530,11 @@ int xfrm_parse_acquire(const struct nlmsghdr *h, struct kern_acquire *out)
 int xfrm_parse_expire(const struct nlmsghdr *h, struct kern_sa_id *id, uint32_t *reqid, bool *hard)
 {
 	struct nlattr *tb[XFRMA_MAX + 1];
-	const struct xfrm_user_expire *p = nlmsg_data(h);
+	struct xfrm_user_expire exp, *p = &exp;
 
-	if (parse(h, sizeof(*p), tb) < 0)
+	if (parse(h, sizeof(exp), tb) < 0)
 		return -EINVAL;
+	memcpy(&exp, nlmsg_data(h), sizeof(exp));
 	get_addr(&id->dst, &p->state.id.daddr, p->state.family);
 	id->proto = p->state.id.proto;
 	id->spi = ntohl(p->state.id.spi);
@@ -576,11 +583,11 @@ int xfrm_parse_delpolicy(const struct nlmsghdr *h, uint32_t *index, enum kern_di
 		return -EINVAL;
 	*index = p->index;
 	*dir = p->dir <= KERN_DIR_FWD ? (enum kern_dir)p->dir : KERN_DIR_FWD;
-	if (!*index && tb[XFRMA_POLICY]) {
-		const struct xfrm_userpolicy_info *info = nla_data(tb[XFRMA_POLICY]);
-
-		*index = info->index;
-	}
+	if (!*index && tb[XFRMA_POLICY])
+		memcpy(index,
+		       (const char *)nla_data(tb[XFRMA_POLICY]) +
+			       offsetof(struct xfrm_userpolicy_info, index),
+		       sizeof(*index));
 	return 0;
 }
 

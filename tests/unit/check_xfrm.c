@@ -1,0 +1,440 @@
+/* check_xfrm: the XFRM messages ipsecd builds, read back by its own parsers and checked
+ * field by field against linux/xfrm.h (src/kernel/xfrm_msg.c); malformed kernel messages
+ * refused; and, as root, the real kernel in a private network namespace: policies added,
+ * dumped, updated and deleted in batches, ALLOCSPI, events of deletions by others, and the
+ * IKE socket bypass. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/xfrm.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "ipsecd/kernel.h"
+#include "xfrm_msg.h"
+
+static struct kern_addr v4(const char *s)
+{
+	struct kern_addr a = {.family = AF_INET};
+
+	ck_assert_int_eq(inet_pton(AF_INET, s, a.bytes), 1);
+	return a;
+}
+
+static struct kern_sel sel4(const char *src, int splen, const char *dst, int dplen)
+{
+	struct kern_sel s = {
+		.family = AF_INET, .src_plen = (uint8_t)splen, .dst_plen = (uint8_t)dplen};
+
+	ck_assert_int_eq(inet_pton(AF_INET, src, s.src), 1);
+	ck_assert_int_eq(inet_pton(AF_INET, dst, s.dst), 1);
+	return s;
+}
+
+static struct kern_sa esp_sa(void)
+{
+	struct kern_sa sa = {0};
+
+	sa.id.dst = v4("192.0.2.2");
+	sa.id.proto = IPPROTO_ESP;
+	sa.id.spi = 0x1002;
+	sa.src = v4("192.0.2.1");
+	sa.reqid = KERN_REQID_OWN | 7;
+	sa.tunnel = true;
+	sa.enc = kern_alg_find("aes-128-cbc");
+	sa.auth = kern_alg_find_kind("sha256", KERN_ALG_AUTH);
+	sa.enc_key.len = 16;
+	memset(sa.enc_key.bytes, 0xaa, 16);
+	sa.auth_key.len = 32;
+	memset(sa.auth_key.bytes, 0xbb, 32);
+	sa.replay_window = 32;
+	sa.lft = (struct kern_lifetime){.soft_add = 2700, .hard_add = 3600, .hard_bytes = 1 << 30};
+	return sa;
+}
+
+START_TEST(test_sa_round_trip)
+{
+	struct kern_sa sa = esp_sa();
+	struct nl_msg *m = xfrm_msg_sa_add(&sa, false);
+	struct kern_sa_info info;
+
+	ck_assert_ptr_nonnull(m);
+	struct nlmsghdr *h = nlmsg_hdr(m);
+
+	ck_assert_int_eq(h->nlmsg_type, XFRM_MSG_NEWSA);
+	/* what the kernel reads: the fixed header */
+	const struct xfrm_usersa_info *p = nlmsg_data(h);
+
+	ck_assert_uint_eq(ntohl(p->id.spi), 0x1002);
+	ck_assert_uint_eq(p->mode, XFRM_MODE_TUNNEL);
+	ck_assert_uint_eq(p->lft.hard_add_expires_seconds, 3600);
+	ck_assert(p->lft.soft_byte_limit == XFRM_INF);
+	ck_assert_uint_eq(p->replay_window, 32);
+	/* and our parser gives back what went in */
+	ck_assert_int_eq(xfrm_parse_sa(h, &info), 0);
+	ck_assert_str_eq(info.enc_kname, "cbc(aes)");
+	ck_assert_str_eq(info.auth_kname, "hmac(sha256)");
+	ck_assert_uint_eq(info.enc_key_bits, 128);
+	ck_assert_mem_eq(info.sa.enc_key.bytes, sa.enc_key.bytes, 16);
+	ck_assert_mem_eq(info.sa.auth_key.bytes, sa.auth_key.bytes, 32);
+	ck_assert_mem_eq(&info.sa.id, &sa.id, sizeof(sa.id));
+	ck_assert_uint_eq(info.sa.reqid, sa.reqid);
+	ck_assert_uint_eq(info.sa.lft.soft_add, 2700);
+	ck_assert_uint_eq(info.sa.lft.hard_bytes, 1 << 30);
+	ck_assert(!info.larval);
+	xfrm_msg_free_wiped(m);
+}
+END_TEST
+
+START_TEST(test_sa_aead_esn_encap)
+{
+	struct kern_sa sa = esp_sa();
+	struct kern_sa_info info;
+
+	sa.enc = kern_alg_find("aes-256-gcm");
+	sa.auth = NULL;
+	sa.enc_key.len = 36; /* 256-bit key + 32-bit salt */
+	sa.esn = true;
+	sa.replay_window = 128;
+	sa.encap_sport = 4500;
+	sa.encap_dport = 4501;
+	struct nl_msg *m = xfrm_msg_sa_add(&sa, true);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(nlmsg_hdr(m)->nlmsg_type, XFRM_MSG_UPDSA);
+	ck_assert_int_eq(xfrm_parse_sa(nlmsg_hdr(m), &info), 0);
+	ck_assert_str_eq(info.enc_kname, "rfc4106(gcm(aes))");
+	ck_assert_uint_eq(info.enc_key_bits, 288);
+	ck_assert_str_eq(info.auth_kname, "");
+	ck_assert(info.sa.esn);
+	ck_assert_uint_eq(info.sa.replay_window, 128);
+	ck_assert_uint_eq(info.sa.encap_sport, 4500);
+	ck_assert_uint_eq(info.sa.encap_dport, 4501);
+	xfrm_msg_free_wiped(m);
+	sa.enc_key.len = 65; /* longer than any key: refused, not truncated */
+	ck_assert_ptr_null(xfrm_msg_sa_add(&sa, false));
+}
+END_TEST
+
+START_TEST(test_sp_round_trip)
+{
+	struct kern_sp sp = {.sel = sel4("10.1.0.0", 24, "10.2.0.0", 24),
+			     .dir = KERN_DIR_FWD,
+			     .priority = 10005,
+			     .index = KERN_SP_INDEX_OWN | 3 << 3 | KERN_DIR_FWD,
+			     .ntmpl = 2};
+	struct kern_sp back;
+
+	sp.sel.proto = IPPROTO_TCP;
+	sp.sel.dport = 443;
+	sp.tmpl[0] = (struct kern_tmpl){.proto = IPPROTO_ESP,
+					.tunnel = true,
+					.level = KERN_LEVEL_UNIQUE,
+					.reqid = 9,
+					.src = v4("192.0.2.2"),
+					.dst = v4("192.0.2.1")};
+	sp.tmpl[1] = (struct kern_tmpl){.proto = IPPROTO_AH, .level = KERN_LEVEL_USE, .reqid = 9};
+	struct nl_msg *m = xfrm_msg_sp_add(&sp, false);
+
+	ck_assert_ptr_nonnull(m);
+	const struct xfrm_userpolicy_info *p = nlmsg_data(nlmsg_hdr(m));
+
+	ck_assert_uint_eq(p->sel.dport, htons(443));
+	ck_assert_uint_eq(p->sel.dport_mask, 0xffff);
+	ck_assert_uint_eq(p->sel.sport_mask, 0);
+	ck_assert_uint_eq(p->action, XFRM_POLICY_ALLOW);
+	ck_assert_int_eq(xfrm_parse_sp(nlmsg_hdr(m), &back), 0);
+	ck_assert_mem_eq(&back.sel, &sp.sel, sizeof(sp.sel));
+	ck_assert_uint_eq(back.dir, KERN_DIR_FWD);
+	ck_assert_uint_eq(back.priority, 10005);
+	ck_assert_uint_eq(back.index, sp.index);
+	ck_assert_uint_eq(back.ntmpl, 2);
+	ck_assert_mem_eq(&back.tmpl[0], &sp.tmpl[0], sizeof(sp.tmpl[0]));
+	ck_assert_uint_eq(back.tmpl[1].proto, IPPROTO_AH);
+	ck_assert_uint_eq(back.tmpl[1].level, KERN_LEVEL_USE);
+	ck_assert(!back.tmpl[1].tunnel);
+	nlmsg_free(m);
+
+	sp.block = true;
+	sp.ntmpl = 0;
+	m = xfrm_msg_sp_add(&sp, true);
+	ck_assert_int_eq(nlmsg_hdr(m)->nlmsg_type, XFRM_MSG_UPDPOLICY);
+	ck_assert_int_eq(xfrm_parse_sp(nlmsg_hdr(m), &back), 0);
+	ck_assert(back.block);
+	ck_assert_uint_eq(back.ntmpl, 0);
+	nlmsg_free(m);
+}
+END_TEST
+
+START_TEST(test_truncated_refused)
+{
+	struct kern_sa sa = esp_sa();
+	struct nl_msg *m = xfrm_msg_sa_add(&sa, false);
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	struct kern_sa_info info;
+	struct kern_sp sp;
+	uint32_t full = h->nlmsg_len;
+
+	/* every length short of the whole: refused or parsed without reading past it */
+	for (uint32_t len = 0; len < full; len++) {
+		h->nlmsg_len = len;
+		int r = xfrm_parse_sa(h, &info);
+
+		if (len < NLMSG_HDRLEN + sizeof(struct xfrm_usersa_info))
+			ck_assert_int_eq(r, -EINVAL);
+	}
+	h->nlmsg_len = NLMSG_HDRLEN + 4;
+	ck_assert_int_eq(xfrm_parse_sp(h, &sp), -EINVAL);
+	xfrm_msg_free_wiped(m);
+}
+END_TEST
+
+START_TEST(test_ack_parse)
+{
+	/* an error with NETLINK_CAP_ACK and an extended-ack message */
+	unsigned char buf[256] = {0};
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct nlmsgerr *e = NLMSG_DATA(h);
+	struct nlattr *a = (struct nlattr *)(e + 1);
+	const char text[] = "Requested encryption algorithm not found";
+	char msg[128];
+	int err;
+
+	e->error = -ENOSYS;
+	a->nla_type = NLMSGERR_ATTR_MSG;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + sizeof(text));
+	memcpy((char *)a + NLA_HDRLEN, text, sizeof(text));
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
+	h->nlmsg_len = (uint32_t)(NLMSG_HDRLEN + sizeof(*e) + NLA_ALIGN(a->nla_len));
+	ck_assert_int_eq(xfrm_parse_ack(h, &err, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(err, -ENOSYS);
+	ck_assert_str_eq(msg, text);
+	/* an attribute claiming more than is there is not read */
+	a->nla_len = 200;
+	ck_assert_int_eq(xfrm_parse_ack(h, &err, msg, sizeof(msg)), 0);
+	ck_assert_str_eq(msg, "");
+	/* too short for an nlmsgerr */
+	h->nlmsg_len = NLMSG_HDRLEN + 2;
+	ck_assert_int_eq(xfrm_parse_ack(h, &err, msg, sizeof(msg)), -EINVAL);
+}
+END_TEST
+
+/* --- the real kernel, in a network namespace of our own (root only) --- */
+
+static bool own_netns(void)
+{
+	return geteuid() == 0 && unshare(CLONE_NEWNET) == 0;
+}
+
+struct counted {
+	int answers, errors;
+	int last_err;
+	uint32_t spi;
+	size_t ours, others;
+};
+
+static void on_done(void *arg, int err, const char *msg)
+{
+	struct counted *c = arg;
+
+	c->answers++;
+	c->errors += err != 0;
+	c->last_err = err;
+}
+
+static void count_sp(void *arg, const struct kern_sp *sp)
+{
+	struct counted *c = arg;
+
+	if (kern_sp_index_ours(sp->index))
+		c->ours++;
+	else
+		c->others++;
+}
+
+static struct kern_sp nth_policy(int i, enum kern_dir dir)
+{
+	char src[32], dst[32];
+
+	snprintf(src, sizeof(src), "10.%d.%d.0", 1 + i / 256, i % 256);
+	snprintf(dst, sizeof(dst), "10.200.%d.0", i % 256);
+	struct kern_sp sp = {.sel = sel4(src, 24, dst, 24 - (i / 256)),
+			     .dir = dir,
+			     .priority = 10000 + (uint32_t)i,
+			     .index = KERN_SP_INDEX_OWN | (uint32_t)i << 3 | dir,
+			     .ntmpl = 1};
+
+	sp.tmpl[0] = (struct kern_tmpl){.proto = IPPROTO_ESP,
+					.tunnel = true,
+					.reqid = KERN_REQID_OWN | 1,
+					.src = v4("192.0.2.1"),
+					.dst = v4("192.0.2.2")};
+	return sp;
+}
+
+START_TEST(test_kernel_policies)
+{
+	struct counted c = {0};
+	int err = 0;
+
+	if (!own_netns()) {
+		printf("check_xfrm: not root or no netns: real-kernel test skipped\n");
+		return;
+	}
+	struct kern *k = kern_open(NULL, &err);
+
+	ck_assert_msg(k != NULL, "kern_open: %s", strerror(-err));
+	/* 1000 policies pipelined: more than one window and more than one batch */
+	for (int i = 0; i < 1000; i++) {
+		struct kern_sp sp = nth_policy(i, KERN_DIR_OUT);
+
+		kern_sp_add(k, &sp, false, on_done, &c);
+	}
+	err = kern_wait(k, 10000);
+	ck_assert_msg(err == 0, "wait %d: %d answers, %d errors (last %d), %zu pending", err,
+		      c.answers, c.errors, c.last_err, kern_pending(k));
+	ck_assert_int_eq(c.answers, 1000);
+	ck_assert_int_eq(c.errors, 0);
+	ck_assert_int_eq(kern_sp_dump(k, count_sp, &c), 0);
+	ck_assert_uint_eq(c.ours, 1000);
+	/* the same again: refused one by one, answered in order */
+	c = (struct counted){0};
+	struct kern_sp dup = nth_policy(5, KERN_DIR_OUT);
+
+	dup.index = 0;
+	kern_sp_add(k, &dup, false, on_done, &c);
+	ck_assert_int_eq(kern_wait(k, 5000), 0);
+	ck_assert_int_eq(c.last_err, -EEXIST);
+	/* update keeps the index; delete by index */
+	dup = nth_policy(5, KERN_DIR_OUT);
+	dup.block = true;
+	dup.ntmpl = 0;
+	kern_sp_add(k, &dup, true, on_done, &c);
+	kern_sp_del(k, &dup, on_done, &c);
+	kern_sp_del(k, &dup, on_done, &c);
+	ck_assert_int_eq(kern_wait(k, 5000), 0);
+	ck_assert_int_eq(c.answers, 4);
+	ck_assert_int_eq(c.last_err, -ENOENT);
+	c = (struct counted){0};
+	ck_assert_int_eq(kern_sp_dump(k, count_sp, &c), 0);
+	ck_assert_uint_eq(c.ours, 999);
+	kern_close(k);
+}
+END_TEST
+
+static void got_spi(void *arg, int err, uint32_t spi)
+{
+	struct counted *c = arg;
+
+	c->answers++;
+	c->last_err = err;
+	c->spi = spi;
+}
+
+struct seen_events {
+	int sp_deleted;
+	uint32_t index;
+};
+
+static void ev_sp_deleted(void *arg, uint32_t index, enum kern_dir dir)
+{
+	struct seen_events *s = arg;
+
+	s->sp_deleted++;
+	s->index = index;
+}
+
+START_TEST(test_kernel_spi_events_bypass)
+{
+	struct seen_events seen = {0};
+	struct kern_events ev = {.sp_deleted = ev_sp_deleted, .arg = &seen};
+	struct counted c = {0};
+	struct kern_addr a = v4("192.0.2.1"), b = v4("192.0.2.2");
+
+	if (!own_netns()) {
+		printf("check_xfrm: not root or no netns: real-kernel test skipped\n");
+		return;
+	}
+	struct kern *k = kern_open(&ev, NULL);
+	struct kern *other = kern_open(NULL, NULL);
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_nonnull(other);
+	kern_alloc_spi(k, &a, &b, IPPROTO_ESP, KERN_REQID_OWN | 2, 0x1000, 0x1fff, got_spi, &c);
+	ck_assert_int_eq(kern_wait(k, 5000), 0);
+	ck_assert_int_eq(c.last_err, 0);
+	ck_assert_uint_ge(c.spi, 0x1000);
+	ck_assert_uint_le(c.spi, 0x1fff);
+
+	/* a policy of ours deleted through another socket is an event; our own is not */
+	struct kern_sp sp = nth_policy(1, KERN_DIR_IN), sp2 = nth_policy(2, KERN_DIR_IN);
+
+	kern_sp_add(k, &sp, false, on_done, &c);
+	kern_sp_add(k, &sp2, false, on_done, &c);
+	kern_sp_del(k, &sp2, on_done, &c);
+	ck_assert_int_eq(kern_wait(k, 5000), 0);
+	kern_sp_del(other, &sp, on_done, &c);
+	ck_assert_int_eq(kern_wait(other, 5000), 0);
+	kern_on_event_ready(k);
+	ck_assert_int_eq(seen.sp_deleted, 1);
+	ck_assert_uint_eq(seen.index, sp.index);
+
+	/* bypass: a UDP socket goes past a block-everything policy */
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct kern_sp block = {.sel = {.family = AF_INET}, .dir = KERN_DIR_OUT, .block = true};
+
+	kern_sp_add(k, &block, false, on_done, &c);
+	ck_assert_int_eq(kern_wait(k, 5000), 0);
+	/* not over lo: the kernel never applies XFRM to loopback */
+	ck_assert_int_eq(system("ip link add v0 type veth peer name v1 && "
+				"ip addr add 192.0.2.1/24 dev v0 && ip link set v0 up && "
+				"ip link set v1 up"),
+			 0);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+
+	ck_assert_int_eq(inet_pton(AF_INET, "192.0.2.9", &to.sin_addr), 1);
+	ck_assert_int_lt(sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 0);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(kern_socket_bypass(fd, AF_INET), 0);
+	ck_assert_int_eq(sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+	close(fd);
+	kern_close(other);
+	kern_close(k);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("xfrm");
+	TCase *t = tcase_create("messages");
+
+	tcase_add_test(t, test_sa_round_trip);
+	tcase_add_test(t, test_sa_aead_esn_encap);
+	tcase_add_test(t, test_sp_round_trip);
+	tcase_add_test(t, test_truncated_refused);
+	tcase_add_test(t, test_ack_parse);
+	suite_add_tcase(s, t);
+	/* each runs forked (check's default), so its namespace dies with it */
+	t = tcase_create("kernel");
+	tcase_add_test(t, test_kernel_policies);
+	tcase_add_test(t, test_kernel_spi_events_bypass);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
