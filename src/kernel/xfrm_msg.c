@@ -340,51 +340,52 @@ static int parse(const struct nlmsghdr *h, size_t hdrlen, struct nlattr **tb)
 		       : 0;
 }
 
-/* Copies an algorithm's name and key (bits) out of an attribute whose fixed part is
- * fixed_len bytes; the key must fit both the attribute and out. */
-static int get_alg(const struct nlattr *a, size_t fixed_len, unsigned key_bits, char *name,
-		   size_t name_len, struct kern_key *out)
+/* Copies an algorithm's name and key out of an attribute whose fixed part is fixed_len
+ * bytes. Every xfrm_algo* starts with the name (64 bytes) and the key length in bits;
+ * the key must fit both the attribute and out. */
+static int get_alg(const struct nlattr *a, size_t fixed_len, char *name, size_t name_len,
+		   struct kern_key *out, unsigned *key_bits)
 {
-	size_t key_len = (key_bits + 7) / 8;
+	__u32 bits;
+	size_t key_len;
 
+	memcpy(&bits, (const char *)nla_data(a) + offsetof(struct xfrm_algo, alg_key_len),
+	       sizeof(bits));
+	key_len = ((size_t)bits + 7) / 8;
 	if ((size_t)nla_len(a) < fixed_len + key_len || key_len > sizeof(out->bytes))
 		return -EINVAL;
 	snprintf(name, name_len, "%.*s", 63, (const char *)nla_data(a));
 	out->len = (uint8_t)key_len;
 	memcpy(out->bytes, (const char *)nla_data(a) + fixed_len, key_len);
+	*key_bits = bits;
 	return 0;
 }
 
 static int parse_sa_algs(struct nlattr **tb, struct kern_sa_info *out)
 {
-	if (tb[XFRMA_ALG_AEAD]) {
-		const struct xfrm_algo_aead *x = nla_data(tb[XFRMA_ALG_AEAD]);
+	static const struct {
+		int type;
+		size_t fixed_len;
+		bool enc;
+	} kinds[] = {
+		{XFRMA_ALG_AEAD, sizeof(struct xfrm_algo_aead), true},
+		{XFRMA_ALG_CRYPT, sizeof(struct xfrm_algo), true},
+		{XFRMA_ALG_AUTH_TRUNC, sizeof(struct xfrm_algo_auth), false},
+		{XFRMA_ALG_AUTH, sizeof(struct xfrm_algo), false},
+	};
+	unsigned bits;
 
-		out->enc_key_bits = x->alg_key_len;
-		if (get_alg(tb[XFRMA_ALG_AEAD], sizeof(*x), x->alg_key_len, out->enc_kname,
-			    sizeof(out->enc_kname), &out->sa.enc_key) < 0)
-			return -EINVAL;
-	}
-	if (tb[XFRMA_ALG_CRYPT]) {
-		const struct xfrm_algo *x = nla_data(tb[XFRMA_ALG_CRYPT]);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct nlattr *a = tb[kinds[i].type];
+		char *name = kinds[i].enc ? out->enc_kname : out->auth_kname;
 
-		out->enc_key_bits = x->alg_key_len;
-		if (get_alg(tb[XFRMA_ALG_CRYPT], sizeof(*x), x->alg_key_len, out->enc_kname,
-			    sizeof(out->enc_kname), &out->sa.enc_key) < 0)
+		if (!a || name[0]) /* the truncated form of an integrity algorithm wins */
+			continue;
+		if (get_alg(a, kinds[i].fixed_len, name, sizeof(out->enc_kname),
+			    kinds[i].enc ? &out->sa.enc_key : &out->sa.auth_key, &bits) < 0)
 			return -EINVAL;
-	}
-	if (tb[XFRMA_ALG_AUTH_TRUNC]) {
-		const struct xfrm_algo_auth *x = nla_data(tb[XFRMA_ALG_AUTH_TRUNC]);
-
-		if (get_alg(tb[XFRMA_ALG_AUTH_TRUNC], sizeof(*x), x->alg_key_len, out->auth_kname,
-			    sizeof(out->auth_kname), &out->sa.auth_key) < 0)
-			return -EINVAL;
-	} else if (tb[XFRMA_ALG_AUTH]) {
-		const struct xfrm_algo *x = nla_data(tb[XFRMA_ALG_AUTH]);
-
-		if (get_alg(tb[XFRMA_ALG_AUTH], sizeof(*x), x->alg_key_len, out->auth_kname,
-			    sizeof(out->auth_kname), &out->sa.auth_key) < 0)
-			return -EINVAL;
+		if (kinds[i].enc)
+			out->enc_key_bits = bits;
 	}
 	return 0;
 }
