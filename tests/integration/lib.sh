@@ -1,0 +1,567 @@
+# shellcheck shell=bash
+# tests/integration/lib.sh: helpers for the integration scenarios.
+#
+# A scenario is a bash script in scenarios/ that starts with
+#     . "$IT_DIR/lib.sh"
+# and ends with
+#     finish
+# tests/integration/run sets IT_DIR, IT_WORK (a scratch directory of the scenario's
+# own) and IT_PREFIX (a prefix for the names of its network namespaces); run alone,
+# as root on a kernel with ESP, a scenario makes its own.
+#
+# What this file gives a scenario:
+#   topology      topo_two_hosts, topo_three_hosts; ns HOST; on HOST CMD...
+#   daemons       conf_file HOST; daemon_start HOST; daemon_stop HOST; daemon_signal
+#                 HOST SIG; ipsecctl_on HOST ARGS...
+#   kernel state  sa_bytes / sa_packets / sa_exists / sa_used HOST PROTO SPI; sa_count
+#                 HOST; policy_count HOST; policy_field / policy_exists HOST DIR SRC DST
+#   config        conf_ms1, conf_ms1_tunnel: the manual-SA tunnel most scenarios use
+#   traffic       ping_ok HOST DST; capture_start / capture_stop / capture_count
+#   waiting       wait_until SECONDS CMD... (bounded polling; never a fixed sleep)
+#   assertions    expect_ok, expect_fail, expect_eq, expect_same, expect_gt, expect_grep;
+#                 finish; skip
+#
+# On any failure (an assertion, or an unexpected error, which ends the scenario) it
+# prints each host's daemon log and kernel SAD and SPD. Namespaces, daemons and
+# captures are always cleaned up on exit.
+
+set -euo pipefail
+
+: "${IT_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
+# The build directory holding ipsecd and ipsecctl.
+BUILD=${IPSECD_BUILD:-$(cd "$IT_DIR/../.." && pwd)/build}
+IPSECD=$BUILD/ipsecd
+IPSECCTL=$BUILD/ipsecctl
+IT_NAME=$(basename "$0" .sh)
+: "${IT_PREFIX:=it$$-}"
+
+_it_own_work=
+if [ -z "${IT_WORK:-}" ]; then
+	IT_WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipsecd-it.XXXXXX")
+	_it_own_work=1
+fi
+
+_it_pass=0 _it_fail=0 _it_n=0 _it_finished=
+_it_namespaces=()          # namespaces this scenario created, to delete at exit
+_it_hosts=()               # host names, for the diagnostics
+declare -A _it_daemon_pid  # HOST -> pid of its ipsecd
+declare -A _it_capture_pid # capture name -> pid of its tcpdump
+
+# ---------------------------------------------------------------- output, waiting
+
+log() { printf '# %s\n' "$*"; }
+
+# Prints a file indented as a comment, under a heading.
+_it_show() { # _it_show HEADING FILE
+	printf '#   --- %s\n' "$1"
+	[ -s "$2" ] && sed 's/^/#   | /' "$2" || printf '#   | (empty)\n'
+}
+
+# A sleep without starting a process (a process start costs up to 300 ms in UML):
+# read with a timeout from a FIFO nobody writes to.
+mkfifo "$IT_WORK/.nap"
+exec {_it_napfd}<>"$IT_WORK/.nap"
+_nap() { read -r -t "${1:-0.05}" -u "$_it_napfd" _ || true; }
+
+# _it_deadline SECONDS sets _it_until to that many seconds from now; _it_expired
+# says whether it has passed. (Microseconds, from $EPOCHREALTIME: no subshell, as a
+# fork is dear in UML too.)
+_it_deadline() {
+	local t=${EPOCHREALTIME/./}
+	_it_until=$((10#$t + $1 * 1000000))
+}
+_it_expired() {
+	local t=${EPOCHREALTIME/./}
+	[ "$((10#$t))" -ge "$_it_until" ]
+}
+
+# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds (status 0) or
+# SECONDS have passed (status 1). CMD's output is discarded.
+wait_until() {
+	_it_deadline "$1"
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		_it_expired && return 1
+		_nap 0.05
+	done
+}
+
+# ---------------------------------------------------------------- assertions
+
+_it_ok() {
+	_it_n=$((_it_n + 1)) _it_pass=$((_it_pass + 1))
+	printf 'ok %d - %s\n' "$_it_n" "$1"
+}
+_it_not_ok() {
+	_it_n=$((_it_n + 1)) _it_fail=$((_it_fail + 1))
+	printf 'not ok %d - %s\n' "$_it_n" "$1"
+}
+
+# expect_ok DESCRIPTION CMD...: CMD must succeed; its output is shown if it does not.
+# The output of the last expect_* command is left in $IT_WORK/out.
+expect_ok() {
+	local desc=$1 rc=0
+	shift
+	"$@" >"$IT_WORK/out" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		_it_ok "$desc"
+	else
+		_it_not_ok "$desc (exit status $rc: $*)"
+		_it_show output "$IT_WORK/out"
+	fi
+	return 0
+}
+
+# expect_fail DESCRIPTION CMD...: CMD must fail.
+expect_fail() {
+	local desc=$1 rc=0
+	shift
+	"$@" >"$IT_WORK/out" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		_it_ok "$desc"
+	else
+		_it_not_ok "$desc (succeeded: $*)"
+		_it_show output "$IT_WORK/out"
+	fi
+	return 0
+}
+
+# expect_eq DESCRIPTION WANT GOT
+expect_eq() {
+	if [ "$2" = "$3" ]; then _it_ok "$1"; else _it_not_ok "$1 (wanted '$2', got '$3')"; fi
+}
+
+# expect_same DESCRIPTION BEFORE AFTER: a value that must not have changed; an empty
+# BEFORE (nothing to compare) fails too.
+expect_same() {
+	if [ -n "$2" ] && [ "$2" = "$3" ]; then
+		_it_ok "$1"
+	else
+		_it_not_ok "$1 (before '$2', after '$3')"
+	fi
+}
+
+# expect_gt DESCRIPTION A B: the integer A must be greater than B.
+expect_gt() {
+	if [[ $2 =~ ^[0-9]+$ && $3 =~ ^[0-9]+$ ]] && [ "$2" -gt "$3" ]; then
+		_it_ok "$1"
+	else
+		_it_not_ok "$1 (wanted $2 > $3)"
+	fi
+}
+
+# expect_grep DESCRIPTION EXTENDED-REGEX CMD...: CMD must succeed and print a line
+# matching the regular expression (case-insensitive).
+expect_grep() {
+	local desc=$1 re=$2 rc=0
+	shift 2
+	"$@" >"$IT_WORK/out" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ] && grep -Eiq -- "$re" "$IT_WORK/out"; then
+		_it_ok "$desc"
+	else
+		_it_not_ok "$desc (exit status $rc, wanted /$re/ in the output of: $*)"
+		_it_show output "$IT_WORK/out"
+	fi
+	return 0
+}
+
+# not CMD...: succeeds when CMD fails (for wait_until).
+not() { ! "$@"; }
+
+# skip REASON: the scenario cannot run here (exit status 77, as automake counts it).
+skip() {
+	log "SKIP: $*"
+	exit 77
+}
+
+# finish: the scenario's last line. Checks that every daemon still runs, shows the
+# diagnostics if anything failed (while the daemons and their kernel state are still
+# there), stops the daemons (each must exit with status 0), checks the daemon logs
+# for sanitizer reports, and exits with 0 if every assertion held, else 1.
+finish() {
+	local h rc
+	[ "$_it_n" -gt 0 ] || _it_not_ok "the scenario made no assertion"
+	for h in "${!_it_daemon_pid[@]}"; do
+		_it_running "${_it_daemon_pid[$h]}" ||
+			_it_not_ok "ipsecd on $h ran to the end of the scenario (it exited early)"
+	done
+	[ "$_it_fail" -eq 0 ] || _it_diagnostics
+	_it_finished=1 # the EXIT trap has nothing more to show
+	for h in "${!_it_daemon_pid[@]}"; do
+		rc=0
+		daemon_stop "$h" || rc=$?
+		expect_eq "ipsecd on $h stops with status 0" 0 "$rc"
+		[ "$rc" -eq 0 ] || _it_show "ipsecd log of $h" "$(_it_log "$h")"
+	done
+	for h in "${_it_hosts[@]}"; do
+		[ -e "$(_it_log "$h")" ] || continue
+		if grep -Eq 'runtime error:|ERROR: (Address|Leak)Sanitizer' "$(_it_log "$h")"; then
+			_it_not_ok "ipsecd's log on $h has no sanitizer report"
+			_it_show "ipsecd log of $h" "$(_it_log "$h")"
+		fi
+	done
+	printf '# %s: %d passed, %d failed\n' "$IT_NAME" "$_it_pass" "$_it_fail"
+	[ "$_it_fail" -eq 0 ] && exit 0
+	exit 1
+}
+
+# ---------------------------------------------------------------- topology
+
+# ns HOST: the network namespace of a host of this scenario.
+ns() { echo "$IT_PREFIX$1"; }
+
+# on HOST CMD...: runs CMD inside HOST's network namespace.
+on() {
+	local h=$1
+	shift
+	ip netns exec "$IT_PREFIX$h" "$@"
+}
+
+# _it_hosts_links HOST... -- H1:IF1:H2:IF2...: makes a namespace per host and a veth
+# pair per link (created straight inside the two namespaces, so nothing touches the
+# namespace run runs in), with everything up. One ip process: each process start is dear
+# in UML.
+_it_hosts_links() {
+	local h l i1 i2 h2 batch=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		_it_namespaces+=("$IT_PREFIX$1")
+		_it_hosts+=("$1")
+		batch+="netns add $IT_PREFIX$1"$'\n'
+		shift
+	done
+	shift
+	for l in "$@"; do
+		IFS=: read -r h i1 h2 i2 <<<"$l"
+		batch+="link add name $i1 netns $IT_PREFIX$h type veth peer name $i2 netns $IT_PREFIX$h2"$'\n'
+	done
+	ip -batch - <<<"$batch"
+}
+
+# _it_setup HOST: runs the ip commands on standard input (one a line, without "ip")
+# in HOST, after bringing up all its links.
+_it_setup() {
+	local links
+	links=$(ip -n "$IT_PREFIX$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print "link set " $2 " up" }')
+	{ echo "$links"; cat; } | ip -n "$IT_PREFIX$1" -batch -
+}
+
+# _it_router HOST: turns on IPv4 and IPv6 forwarding in HOST.
+_it_router() {
+	on "$1" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward &&
+		echo 1 >/proc/sys/net/ipv6/conf/all/forwarding'
+}
+
+# topo_two_hosts: two security gateways, a and b, each with a client behind it:
+#
+#   ca 10.1.0.2 --lan0-- a 192.0.2.1 ==eth0== eth0 192.0.2.2 b --lan0-- 10.2.0.2 cb
+#      (eth0)   10.1.0.1   2001:db8::1            2001:db8::2   10.2.0.1    (eth0)
+#
+# a and b forward, and route the other side's client subnet over the link; the clients
+# route everything to their gateway. Hosts: a, b, ca, cb.
+topo_two_hosts() {
+	_it_hosts_links a b ca cb -- a:eth0:b:eth0 a:lan0:ca:eth0 b:lan0:cb:eth0
+	_it_setup a <<-EOF
+		addr add 192.0.2.1/24 dev eth0
+		addr add 2001:db8::1/64 dev eth0 nodad
+		addr add 10.1.0.1/24 dev lan0
+		route add 10.2.0.0/24 via 192.0.2.2
+	EOF
+	_it_setup b <<-EOF
+		addr add 192.0.2.2/24 dev eth0
+		addr add 2001:db8::2/64 dev eth0 nodad
+		addr add 10.2.0.1/24 dev lan0
+		route add 10.1.0.0/24 via 192.0.2.1
+	EOF
+	_it_setup ca <<-EOF
+		addr add 10.1.0.2/24 dev eth0
+		route add default via 10.1.0.1
+	EOF
+	_it_setup cb <<-EOF
+		addr add 10.2.0.2/24 dev eth0
+		route add default via 10.2.0.1
+	EOF
+	_it_router a
+	_it_router b
+}
+
+# topo_three_hosts: a behind a router "nat", which b reaches on its outside:
+#
+#   a 10.0.1.2 ==eth0== eth0 10.0.1.1 nat 203.0.113.1 eth1 ==eth0== 203.0.113.2 b
+#
+# a's default route is nat; b has no route to 10.0.1.0/24, so a reaches b only once
+# nat translates (the NAT rules are for the NAT-T scenarios to add, e.g. with nft).
+# Hosts: a, nat, b.
+topo_three_hosts() {
+	_it_hosts_links a nat b -- a:eth0:nat:eth0 nat:eth1:b:eth0
+	_it_setup a <<-EOF
+		addr add 10.0.1.2/24 dev eth0
+		route add default via 10.0.1.1
+	EOF
+	_it_setup nat <<-EOF
+		addr add 10.0.1.1/24 dev eth0
+		addr add 203.0.113.1/24 dev eth1
+	EOF
+	_it_setup b <<-EOF
+		addr add 203.0.113.2/24 dev eth0
+	EOF
+	_it_router nat
+}
+
+# ---------------------------------------------------------------- ipsecd
+
+# conf_file HOST: where HOST's configuration is (the scenario writes it).
+conf_file() { echo "$IT_WORK/$1.conf"; }
+_it_sock() { echo "$IT_WORK/$1.sock"; }
+_it_pidfile() { echo "$IT_WORK/$1.pid"; }
+_it_log() { echo "$IT_WORK/$1.log"; }
+
+# ipsecctl_on HOST ARGS...: ipsecctl talking to HOST's daemon.
+ipsecctl_on() {
+	local h=$1
+	shift
+	"$IPSECCTL" -s "$(_it_sock "$h")" "$@"
+}
+
+_it_ready() { # _it_ready HOST: the daemon answers on its control socket
+	ipsecctl_on "$1" settings print
+}
+
+# _it_running PID: the process exists and has not exited (an exited child stays a
+# zombie until it is waited for, and kill -0 still reaches a zombie).
+_it_running() {
+	local stat
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# daemon_start HOST: starts ipsecd in HOST's namespace on conf_file HOST, in the
+# foreground with kernel debug logging to $IT_WORK/HOST.log, and waits until it answers
+# on its control socket (at most 15 s). Fails if it exits or never answers.
+daemon_start() {
+	local h=$1 pid bin
+	for bin in "$IPSECD" "$IPSECCTL"; do
+		if [ ! -x "$bin" ]; then
+			echo "$bin not found: build first (cd build && make), or set IPSECD_BUILD" >&2
+			return 1
+		fi
+	done
+	log "starting ipsecd on $h"
+	# ip netns exec execs the command, so $! is ipsecd's own pid.
+	ip netns exec "$(ns "$h")" "$IPSECD" -F -f "$(conf_file "$h")" -S "$(_it_sock "$h")" \
+		-p "$(_it_pidfile "$h")" -d kernel=debug >>"$(_it_log "$h")" 2>&1 &
+	pid=$!
+	_it_daemon_pid[$h]=$pid
+	_it_deadline 15
+	until _it_ready "$h" >/dev/null 2>&1; do
+		if ! _it_running "$pid"; then
+			echo "ipsecd on $h exited at start" >&2
+			return 1
+		fi
+		if _it_expired; then
+			echo "ipsecd on $h did not answer on its control socket within 15 s" >&2
+			return 1
+		fi
+		_nap 0.05
+	done
+}
+
+# daemon_pid HOST
+daemon_pid() { echo "${_it_daemon_pid[$1]}"; }
+
+# daemon_signal HOST SIGNAL: e.g. daemon_signal a HUP.
+daemon_signal() { kill -s "$2" "${_it_daemon_pid[$1]}"; }
+
+# daemon_stop HOST: SIGTERM, then waits (at most 15 s) for the daemon to exit. Its
+# exit status is the function's status (137 if it had to be killed).
+daemon_stop() {
+	local h=$1 pid=${_it_daemon_pid[$1]:-} rc=0
+	[ -n "$pid" ] || return 0
+	unset "_it_daemon_pid[$h]"
+	kill -TERM "$pid" 2>/dev/null || true
+	if ! wait_until 15 _it_exited "$pid"; then
+		echo "ipsecd on $h ignored SIGTERM; killing it" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" || rc=$?
+	return "$rc"
+}
+_it_exited() { ! _it_running "$1"; }
+
+# ---------------------------------------------------------------- configuration
+
+# The keys of manual-sa ms1 (AES-128-CBC, HMAC-SHA1): set 1 protects b -> a (SPI 0x1001),
+# set 2 a -> b (SPI 0x1002).
+# shellcheck disable=SC2034 # used through namerefs (local -n) and by the scenarios
+declare -r \
+	MS1_ENC1=0x0102030405060708090a0b0c0d0e0f10 \
+	MS1_ENC2=0x1112131415161718191a1b1c1d1e1f20 \
+	MS1_AUTH1=0x0102030405060708090a0b0c0d0e0f1001020304 \
+	MS1_AUTH2=0x1112131415161718191a1b1c1d1e1f2011121314
+
+# conf_ms1 a|b: the manual-sa ms1 entry for topo_two_hosts' gateway a or b, with
+# inbound values first: a receives with 0x1001 and sends with 0x1002, b the reverse.
+conf_ms1() {
+	local in=1 out=2
+	[ "$1" = b ] && in=2 out=1
+	local -n ein=MS1_ENC$in eout=MS1_ENC$out ain=MS1_AUTH$in aout=MS1_AUTH$out
+	cat <<-EOF
+		/ip ipsec manual-sa
+		add name=ms1 esp-auth-algorithm=sha1 esp-enc-algorithm=aes-128 esp-spi=0x100$in/0x100$out esp-auth-key=$ain/$aout esp-enc-key=$ein/$eout
+	EOF
+}
+
+# conf_ms1_tunnel a|b: the policy of the tunnel between the client subnets that uses
+# ms1 (10.1.0.0/24 <-> 10.2.0.0/24 between 192.0.2.1 and 192.0.2.2), seen from a or b.
+conf_ms1_tunnel() {
+	if [ "$1" = a ]; then
+		echo "add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 sa-src-address=192.0.2.1 sa-dst-address=192.0.2.2 tunnel=yes manual-sa=ms1"
+	else
+		echo "add src-address=10.2.0.0/24 dst-address=10.1.0.0/24 sa-src-address=192.0.2.2 sa-dst-address=192.0.2.1 tunnel=yes manual-sa=ms1"
+	fi
+}
+
+# ---------------------------------------------------------------- kernel state
+
+# _it_sa_field HOST PROTO SPI FIELD: FIELD (bytes or packets) of the "lifetime current"
+# counters of the SA with that protocol (esp, ah, comp) and SPI (any notation bash
+# reads: 0x1001, 4097) in HOST's SAD; ip prints "spi 0x00001001(4097)". Prints nothing
+# and fails if there is none. (ip -n: cheaper than ip netns exec, no mount namespace.)
+_it_sa_field() {
+	local spi
+	spi=$(printf '0x%08x' "$(($3))")
+	ip -n "$IT_PREFIX$1" -s xfrm state | awk -v proto="$2" -v spi="$spi" -v field="$4" '
+		/^src / { this = 0; current = 0 }
+		$1 == "proto" && $2 == proto && $3 == "spi" && index($4, spi) == 1 { this = 1 }
+		this && /lifetime current:/ { current = 1; next }
+		this && current {
+			n = split($0, f, /[(),]+/)
+			for (i = 1; i < n; i++) if (f[i + 1] == field) { gsub(/[ \t]/, "", f[i]); print f[i] }
+			found = 1; exit
+		}
+		END { exit !found }'
+}
+sa_bytes() { _it_sa_field "$1" "$2" "$3" bytes; }
+sa_packets() { _it_sa_field "$1" "$2" "$3" packets; }
+
+# sa_exists HOST PROTO SPI
+sa_exists() { _it_sa_field "$1" "$2" "$3" bytes >/dev/null; }
+
+# sa_used HOST PROTO SPI: the SA exists and has counted bytes.
+sa_used() {
+	local b
+	b=$(_it_sa_field "$1" "$2" "$3" bytes) && [ "$b" -gt 0 ]
+}
+
+# sa_count HOST / policy_count HOST: how many SAs / policies HOST's kernel holds.
+sa_count() { ip -n "$IT_PREFIX$1" xfrm state | grep -c '^src ' || true; }
+policy_count() { ip -n "$IT_PREFIX$1" xfrm policy | grep -c '^src ' || true; }
+
+# policy_field HOST DIR SRC DST FIELD: FIELD (index, action, priority) of HOST's policy
+# whose selector is exactly SRC and DST (no protocol or ports) in direction DIR.
+# Prints nothing and fails if there is none.
+policy_field() {
+	ip -n "$IT_PREFIX$1" -s xfrm policy | awk -v dir="$2" -v sel="src $3 dst $4" -v field="$5" '
+		/^src / { s = $0; sub(/ +uid [0-9]+ *$/, "", s); sub(/ +$/, "", s); this = (s == sel); next }
+		this && $1 == "dir" && $2 == dir {
+			for (i = 1; i < NF; i++) if ($i == field) { print $(i + 1); found = 1; exit }
+		}
+		END { exit !found }'
+}
+policy_exists() { policy_field "$1" "$2" "$3" "$4" index >/dev/null; }
+
+# ---------------------------------------------------------------- traffic
+
+# ping_ok HOST DST: three pings from HOST; succeeds if at least one is answered.
+ping_ok() { on "$1" ping -n -q -c 3 -i 0.2 -W 1 "$2"; }
+
+# ping_one HOST DST: one ping, waiting at most half a second (for pings meant to
+# fail; the round trip between namespaces is well under a millisecond).
+ping_one() { on "$1" ping -n -q -c 1 -W 0.5 "$2"; }
+
+# capture_start HOST IF NAME: records the packets HOST sends out of IF (outgoing only,
+# so that a tunnel's decrypted copy on the receiver cannot be mistaken for plaintext on
+# the wire) into $IT_WORK/NAME.pcap, and waits until tcpdump listens.
+capture_start() {
+	local h=$1 ifname=$2 name=$3
+	ip netns exec "$IT_PREFIX$h" tcpdump -i "$ifname" -Q out -n -U --immediate-mode -Z root \
+		-w "$IT_WORK/$name.pcap" 2>"$IT_WORK/$name.tcpdump" &
+	_it_capture_pid[$name]=$!
+	if ! wait_until 10 grep -q 'listening on' "$IT_WORK/$name.tcpdump"; then
+		echo "tcpdump on $h $ifname did not start" >&2
+		_it_show tcpdump "$IT_WORK/$name.tcpdump"
+		return 1
+	fi
+}
+
+# capture_stop NAME [COUNT FILTER]: stops the capture. tcpdump may not yet have read the
+# last packets sent when it is stopped: with COUNT and FILTER, it first waits (at most
+# 5 s) until COUNT packets matching FILTER are on disk, e.g. "capture_stop link 3 esp"
+# after three pings that should be encrypted.
+capture_stop() {
+	local pid=${_it_capture_pid[$1]:-}
+	[ -n "$pid" ] || return 0
+	[ $# -lt 3 ] || wait_until 5 _it_captured "$1" "$2" "$3" || true
+	unset "_it_capture_pid[$1]"
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+_it_captured() { [ "$(capture_count "$1" "$3")" -ge "$2" ]; }
+
+# capture_count NAME FILTER: how many captured packets match a pcap FILTER ('esp',
+# 'ah', 'icmp', 'host 10.2.0.3', ...).
+capture_count() {
+	tcpdump -r "$IT_WORK/$1.pcap" -n "$2" 2>/dev/null | wc -l
+}
+
+# capture_show NAME: the capture, one packet a line, as a comment (for failures).
+capture_show() {
+	tcpdump -r "$IT_WORK/$1.pcap" -n 2>/dev/null >"$IT_WORK/$1.txt" || true
+	_it_show "capture $1" "$IT_WORK/$1.txt"
+}
+
+# ---------------------------------------------------------------- diagnostics, cleanup
+
+# Prints, for each host, its daemon's log and its kernel's SAD and SPD.
+_it_diagnostics() {
+	local h
+	log "diagnostics of $IT_NAME:"
+	for h in "${_it_hosts[@]}"; do
+		[ -e "$(_it_log "$h")" ] && _it_show "ipsecd log of $h" "$(_it_log "$h")"
+		case $h in c*) continue ;; esac # the clients run nothing IPsec
+		ip -n "$IT_PREFIX$h" -s xfrm state >"$IT_WORK/diag" 2>&1 || true
+		_it_show "ip -s xfrm state on $h" "$IT_WORK/diag"
+		ip -n "$IT_PREFIX$h" xfrm policy >"$IT_WORK/diag" 2>&1 || true
+		_it_show "ip xfrm policy on $h" "$IT_WORK/diag"
+	done
+}
+
+_it_cleanup() {
+	local rc=$? h name n
+	trap - EXIT ERR
+	set +e
+	# A signal may arrive while an expect_* has the output going to its file.
+	exec 1>&"$_it_stdout" 2>&"$_it_stderr"
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -z "$_it_finished" ]; then
+		log "$IT_NAME stopped early (exit status $rc)"
+		_it_diagnostics
+	fi
+	for name in "${!_it_capture_pid[@]}"; do capture_stop "$name"; done
+	for h in "${!_it_daemon_pid[@]}"; do daemon_stop "$h" >/dev/null 2>&1; done
+	for n in "${_it_namespaces[@]}"; do ip netns del "$n" 2>/dev/null; done
+	exec {_it_napfd}<&-
+	[ -n "$_it_own_work" ] && rm -rf "$IT_WORK"
+	exit "$rc"
+}
+exec {_it_stdout}>&1 {_it_stderr}>&2
+trap _it_cleanup EXIT
+# A signal (the runner's timeout) ends the scenario through the EXIT trap, so it cleans up.
+trap 'exit 143' TERM INT
+# An unexpected failing command ends the scenario; say where.
+_it_on_error() { # _it_on_error STATUS LINE
+	local text
+	text=$(sed -n "$2{s/^[[:space:]]*//;p}" "$0" 2>/dev/null) || true
+	echo "# error: $IT_NAME line $2: $text (exit status $1)" >&2
+}
+trap '_it_on_error $? $LINENO' ERR
