@@ -80,6 +80,7 @@ struct conf_menu {
 	int name_prop;			     /* index of the NAME property, or -1 */
 	const struct conf_builtin *builtins; /* terminated by {NULL, NULL}; or NULL */
 	const char *help;
+	const char *columns; /* what a table view shows; NULL: the name and what is set */
 };
 
 /* The table: every menu, indexed by enum conf_menu_id. */

@@ -83,7 +83,9 @@ struct ctl_kv {
 
 struct ctl_record {
 	struct ctl_kv *kv;
-	size_t n;
+	size_t n, cap;
+	char *arena; /* every key and value, one allocation per record */
+	size_t used;
 };
 
 /* Splits a terse record into its pairs, in order, undoing the quoting above (it also

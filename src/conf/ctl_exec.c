@@ -51,6 +51,11 @@ static void print_columns(struct conf_parse_ctx *px, const struct conf_menu *m,
 	struct strbuf cols = STRBUF_INIT;
 	size_t shown = 0;
 
+	if (m->columns) {
+		if (px->sink && px->sink->columns)
+			px->sink->columns(px->sink->arg, m->columns);
+		return;
+	}
 	if (m->name_prop >= 0) {
 		sb_puts(&cols, m->props[m->name_prop].name);
 		shown++;

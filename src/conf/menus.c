@@ -986,7 +986,9 @@ const struct conf_menu conf_menus[CONF_M_COUNT] = {
 				 .flags = CONF_MF_RUNTIME,
 				 PROPS(isa_props),
 				 .name_prop = -1,
-				 .help = "SAs in the kernel, with their keys"},
+				 .help = "SAs in the kernel, with their keys",
+				 .columns = "spi src-address dst-address state auth-algorithm "
+					    "enc-algorithm enc-key-size current-bytes"},
 	[CONF_M_ACTIVE_PEERS] = {.id = CONF_M_ACTIVE_PEERS,
 				 .path = "ip ipsec active-peers",
 				 .alias = "ip ipsec remote-peers",

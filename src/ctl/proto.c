@@ -234,27 +234,51 @@ static int split_value(const char **pp, struct strbuf *val, bool *quoted)
 	return 0;
 }
 
-static void record_add(struct ctl_record *rec, const char *key, size_t keylen, char *val,
-		       bool quoted)
+/* Copies n bytes and a NUL into the record's arena, which ctl_terse_split() sized for
+ * the whole record: unquoting only shrinks. */
+static char *arena_put(struct ctl_record *rec, const char *s, size_t n)
 {
-	rec->kv = xrealloc(rec->kv, (rec->n + 1) * sizeof(*rec->kv));
-	rec->kv[rec->n++] = (struct ctl_kv){xstrndup(key, keylen), val, quoted};
+	char *at = rec->arena + rec->used;
+
+	memcpy(at, s, n);
+	at[n] = '\0';
+	rec->used += n + 1;
+	return at;
+}
+
+static void record_add(struct ctl_record *rec, const char *key, size_t keylen,
+		       const struct strbuf *val, bool quoted)
+{
+	if (rec->n == rec->cap) {
+		rec->cap = rec->cap ? rec->cap * 2 : 32;
+		rec->kv = xrealloc(rec->kv, rec->cap * sizeof(*rec->kv));
+	}
+	char *k = arena_put(rec, key, keylen);
+	char *v = val ? arena_put(rec, sb_str(val), val->len) : NULL;
+
+	rec->kv[rec->n++] = (struct ctl_kv){k, v, quoted};
 }
 
 int ctl_terse_split(const char *terse, struct ctl_record *rec)
 {
 	const char *p = terse;
+	struct strbuf val = STRBUF_INIT;
 
 	*rec = (struct ctl_record){0};
+	/* key=value and a separator become key, NUL, value, NUL: never longer than the text
+	 * but for the last pair's NUL */
+	rec->arena = xmalloc(strlen(terse) + 2);
 	for (;;) {
-		struct strbuf val = STRBUF_INIT;
 		const char *key;
 		size_t keylen;
 		bool quoted;
 
+		sb_reset(&val);
 		p += strspn(p, " \t");
-		if (!*p)
+		if (!*p) {
+			sb_clear_free(&val);
 			return 0;
+		}
 		key = p;
 		keylen = strcspn(p, "= \t");
 		p += keylen;
@@ -265,23 +289,21 @@ int ctl_terse_split(const char *terse, struct ctl_record *rec)
 			continue;
 		}
 		p++;
-		if (!keylen || split_value(&p, &val, &quoted) < 0) {
-			sb_free(&val);
+		if (!keylen || split_value(&p, &val, &quoted) < 0)
 			goto bad;
-		}
-		record_add(rec, key, keylen, sb_take(&val), quoted);
+		record_add(rec, key, keylen, &val, quoted);
 	}
 bad:
+	sb_clear_free(&val);
 	ctl_record_free(rec);
 	return -EINVAL;
 }
 
 void ctl_record_free(struct ctl_record *rec)
 {
-	for (size_t i = 0; i < rec->n; i++) {
-		free(rec->kv[i].key);
-		free(rec->kv[i].val);
-	}
+	if (rec->arena)
+		explicit_bzero(rec->arena, rec->used); /* show-sensitive records hold keys */
+	free(rec->arena);
 	free(rec->kv);
 	*rec = (struct ctl_record){0};
 }
@@ -400,7 +422,7 @@ static int reply_lines(struct reply_state *rs, struct strbuf *b)
 static int read_reply(int fd, struct reply_state *rs, const char *path)
 {
 	struct strbuf b = STRBUF_INIT;
-	char chunk[8192];
+	static char chunk[65536]; /* big replies (10,000 SAs) in few reads */
 	ssize_t n = 0;
 	int rc = 0;
 

@@ -12,9 +12,9 @@ struct strbuf;
 struct render_reply {
 	char *columns; /* space-separated names, or NULL when no C line came */
 	char **records;
-	size_t nrecords;
+	size_t nrecords, records_cap;
 	char **text;
-	size_t ntext;
+	size_t ntext, text_cap;
 };
 
 /* Keeps a copy of a C, R or T payload; other kinds are ignored. */

@@ -38,7 +38,27 @@ struct isa_fill {
 	const char *proc_crypto;
 	bool sensitive;
 	time_t now;
+	/* hw-aead answers by kernel name: /proc/crypto is read once per print, not per SA */
+	struct {
+		char kname[64];
+		bool hw;
+	} hw[8];
+	size_t nhw;
 };
+
+static bool hw_accelerated(struct isa_fill *f, const char *kname)
+{
+	for (size_t i = 0; i < f->nhw; i++)
+		if (!strcmp(f->hw[i].kname, kname))
+			return f->hw[i].hw;
+	bool hw = kern_alg_hw_accelerated(f->proc_crypto, kname);
+
+	if (f->nhw < sizeof(f->hw) / sizeof(f->hw[0])) {
+		snprintf(f->hw[f->nhw].kname, sizeof(f->hw[0].kname), "%s", kname);
+		f->hw[f->nhw++].hw = hw;
+	}
+	return hw;
+}
 
 static void set_time_pair(struct conf *c, struct conf_item *it, int prop, uint64_t soft,
 			  uint64_t hard)
@@ -114,8 +134,7 @@ static void isa_algs(struct isa_fill *f, struct conf_item *it, const struct kern
 
 		conf_set_int(c, it, CONF_ISA_ENC_KEY_SIZE, (int64_t)(i->enc_key_bits - salt));
 		if (f->proc_crypto)
-			conf_set_int(c, it, CONF_ISA_HW_AEAD,
-				     kern_alg_hw_accelerated(f->proc_crypto, i->enc_kname));
+			conf_set_int(c, it, CONF_ISA_HW_AEAD, hw_accelerated(f, i->enc_kname));
 	}
 	if (f->sensitive) {
 		set_hex(c, it, CONF_ISA_ENC_KEY, &i->sa.enc_key);

@@ -144,6 +144,9 @@ static struct kern_req *enqueue(struct kern *k, struct nl_msg *msg)
 	return r;
 }
 
+static void answer(struct kern *k, struct kern_req *r, int err, uint32_t spi, const char *ext);
+static void pop(struct kern *k);
+
 /* Sends what the window allows, BATCH_BYTES per system call. The batch buffer may hold
  * keys: it is wiped after each send. */
 static void pump(struct kern *k)
@@ -173,10 +176,18 @@ static void pump(struct kern *k)
 				continue;
 			}
 			/* EAGAIN: the kernel is busy; they go when acks arrive */
-			if (errno != EAGAIN)
-				log_warn(LOG_KERNEL, NULL, "sending to the kernel: %s",
-					 strerror(errno));
-			break;
+			if (errno == EAGAIN || errno == EINTR || first > 0)
+				break;
+			/* nothing in flight and the send itself fails: the first request
+			 * cannot be sent; answer it rather than wait for an ack */
+			int err = -errno;
+
+			xfrm_msg_free_wiped(q_at(k, 0)->msg);
+			q_at(k, 0)->msg = NULL;
+			k->sent = 1;
+			answer(k, q_at(k, 0), err, 0, "the kernel refused the message");
+			pop(k);
+			continue;
 		}
 		for (size_t i = first; i < k->sent; i++) {
 			xfrm_msg_free_wiped(q_at(k, i)->msg);
