@@ -277,6 +277,8 @@ int ctl_terse_split(const char *terse, struct ctl_record *rec)
 		p += strspn(p, " \t");
 		if (!*p) {
 			sb_clear_free(&val);
+			if (!rec->n)
+				ctl_record_free(rec); /* nothing to hold: the caller may not free */
 			return 0;
 		}
 		key = p;
