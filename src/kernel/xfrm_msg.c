@@ -218,18 +218,25 @@ fail:
 	return NULL;
 }
 
-struct nl_msg *xfrm_msg_sa_del(const struct kern_sa_id *id)
+/* A message that is only its fixed header. */
+static struct nl_msg *fixed_msg(int type, const void *hdr, size_t len)
 {
-	struct xfrm_usersa_id x = {
-		.spi = htonl(id->spi), .family = id->dst.family, .proto = id->proto};
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_DELSA, 0);
+	struct nl_msg *msg = nlmsg_alloc_simple(type, 0);
 
-	put_addr(&x.daddr, id->dst.bytes, id->dst.family);
-	if (msg && nlmsg_append(msg, &x, sizeof(x), NLMSG_ALIGNTO) < 0) {
+	if (msg && nlmsg_append(msg, (void *)hdr, len, NLMSG_ALIGNTO) < 0) {
 		nlmsg_free(msg);
 		return NULL;
 	}
 	return msg;
+}
+
+struct nl_msg *xfrm_msg_sa_del(const struct kern_sa_id *id)
+{
+	struct xfrm_usersa_id x = {
+		.spi = htonl(id->spi), .family = id->dst.family, .proto = id->proto};
+
+	put_addr(&x.daddr, id->dst.bytes, id->dst.family);
+	return fixed_msg(XFRM_MSG_DELSA, &x, sizeof(x));
 }
 
 static void put_tmpl(struct xfrm_user_tmpl *t, const struct kern_tmpl *k, uint8_t family)
@@ -283,21 +290,15 @@ fail:
 struct nl_msg *xfrm_msg_sp_del(const struct kern_sp *sp)
 {
 	struct xfrm_userpolicy_id x = {.index = sp->index, .dir = (__u8)sp->dir};
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_DELPOLICY, 0);
 
 	put_sel(&x.sel, &sp->sel, sp->sel.family);
-	if (msg && nlmsg_append(msg, &x, sizeof(x), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	return msg;
+	return fixed_msg(XFRM_MSG_DELPOLICY, &x, sizeof(x));
 }
 
 struct nl_msg *xfrm_msg_alloc_spi(const struct kern_addr *src, const struct kern_addr *dst,
 				  uint8_t proto, uint32_t reqid, uint32_t min, uint32_t max)
 {
 	struct xfrm_userspi_info x = {.min = min, .max = max};
-	struct nl_msg *msg = nlmsg_alloc_simple(XFRM_MSG_ALLOCSPI, 0);
 
 	x.info.family = dst->family;
 	x.info.sel.family = dst->family;
@@ -306,11 +307,7 @@ struct nl_msg *xfrm_msg_alloc_spi(const struct kern_addr *src, const struct kern
 	x.info.id.proto = proto;
 	x.info.reqid = reqid;
 	x.info.mode = XFRM_MODE_TUNNEL;
-	if (msg && nlmsg_append(msg, &x, sizeof(x), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	return msg;
+	return fixed_msg(XFRM_MSG_ALLOCSPI, &x, sizeof(x));
 }
 
 struct nl_msg *xfrm_msg_dump(int type)
