@@ -567,8 +567,12 @@ int xfrm_parse_delsa(const struct nlmsghdr *h, struct kern_sa_id *id, uint32_t *
 	get_addr(&id->dst, &p->daddr, p->family);
 	id->proto = p->proto;
 	id->spi = ntohl(p->spi);
-	*reqid =
-		tb[XFRMA_SA] ? ((const struct xfrm_usersa_info *)nla_data(tb[XFRMA_SA]))->reqid : 0;
+	*reqid = 0;
+	if (tb[XFRMA_SA]) /* copied: the attribute is only 4-aligned, the struct has u64s */
+		memcpy(reqid,
+		       (const char *)nla_data(tb[XFRMA_SA]) +
+			       offsetof(struct xfrm_usersa_info, reqid),
+		       sizeof(*reqid));
 	return 0;
 }
 
