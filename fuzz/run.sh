@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds the configuration-language fuzz target with clang-14 (libFuzzer, ASan, UBSan) and
-# runs it for FUZZ_RUNS runs (default 60000, seed FUZZ_SEED, default 1), at most
-# FUZZ_SECONDS (default 20), on a copy of the seed corpus in fuzz/out/corpus;
-# the checked-in corpus is never written. Crash inputs are left in fuzz/out (crash-*,
-# leak-*, timeout-*, oom-*). Exits non-zero when the target crashes.
+# Builds each fuzz target with clang-14 (libFuzzer, ASan, UBSan), one after the other:
+#   fuzz_conf       the configuration language, loaded as a file and as an ipsecctl line
+#   fuzz_xfrm_stat  /proc/net/xfrm_stat and /proc/crypto text
+#   fuzz_xfrm_msg   XFRM netlink messages, through every parser of src/kernel/xfrm_msg.c
+# and runs each for FUZZ_RUNS runs (default 60000, seed FUZZ_SEED, default 1), at most
+# FUZZ_SECONDS (default 20), on a copy of its seed corpus (fuzz/corpus/conf, xfrm_stat,
+# xfrm_msg) in fuzz/out/corpus-TARGET; the checked-in corpora are never written. Crash
+# inputs are left in fuzz/out (crash-*, leak-*, timeout-*, oom-*), each target's output
+# in fuzz/out/TARGET.log. Stops at, and exits non-zero for, the first target that crashes.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."

@@ -203,7 +203,9 @@ static void explain(const struct kern_req *r, int err, const char *ext, char *bu
 
 	if (ext[0] && strstr(ext, "uth") && r->auth)
 		a = r->auth;
-	if (err == -EPROTONOSUPPORT && r->enc) {
+	/* An SA (it has an algorithm: ESP has enc, AH only auth) whose protocol the kernel
+	 * lacks: xfrm_init_state finds no type for it ("Requested type not found"). */
+	if (err == -EPROTONOSUPPORT && a) {
 		snprintf(buf, len,
 			 "this kernel has no ESP/AH support (esp4/esp6/ah4/ah6); load "
 			 "the modules");

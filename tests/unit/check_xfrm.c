@@ -2,12 +2,13 @@
  * field by field against linux/xfrm.h (src/kernel/xfrm_msg.c); malformed kernel messages
  * refused; and, as root, the real kernel in a private network namespace: policies added,
  * dumped, updated and deleted in batches, ALLOCSPI, events of deletions by others, and the
- * IKE socket bypass. */
+ * IKE socket bypass; an SA of a protocol the kernel lacks explained. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -409,6 +410,74 @@ START_TEST(test_kernel_spi_events_bypass)
 }
 END_TEST
 
+/* What on_explained saw of one SA added to the real kernel. */
+struct explained {
+	int answers;
+	int err;
+	char msg[256];
+};
+
+static void on_explained(void *arg, int err, const char *msg)
+{
+	struct explained *x = arg;
+
+	x->answers++;
+	x->err = err;
+	snprintf(x->msg, sizeof(x->msg), "%s", msg ? msg : "");
+}
+
+/* Adds sa to the kernel and returns how it was answered. */
+static struct explained add_sa_explained(struct kern *k, const struct kern_sa *sa)
+{
+	struct explained x = {0};
+
+	kern_sa_add(k, sa, false, on_explained, &x);
+	ck_assert_int_eq(kern_wait(k, 5000), 0);
+	ck_assert_int_eq(x.answers, 1);
+	return x;
+}
+
+/* A kernel without ESP or AH (CONFIG_INET_ESP/AH unset, as on the build machines)
+ * refuses such an SA with EPROTONOSUPPORT; the message must say what to do, for AH (no
+ * cipher, only integrity) as for ESP. On a kernel with them the SAs are simply added. */
+START_TEST(test_kernel_no_esp_ah_explained)
+{
+	static const char hint[] = "this kernel has no ESP/AH support (esp4/esp6/ah4/ah6); "
+				   "load the modules";
+	struct kern_sa esp = esp_sa(), ah = esp_sa();
+
+	if (!own_netns()) {
+		printf("check_xfrm: not root or no netns: real-kernel test skipped\n");
+		return;
+	}
+	struct kern *k = kern_open(NULL, NULL);
+
+	ck_assert_ptr_nonnull(k);
+	ah.id.proto = IPPROTO_AH;
+	ah.id.spi = 0x2002;
+	ah.enc = NULL;
+	ah.enc_key.len = 0;
+	ah.auth = kern_alg_find_kind("sha1", KERN_ALG_AUTH);
+	ah.auth_key.len = 20;
+	const struct kern_sa *sas[] = {&esp, &ah};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct explained x = add_sa_explained(k, sas[i]);
+		const char *what = i ? "AH" : "ESP";
+
+		if (x.err == 0) {
+			printf("check_xfrm: this kernel has %s: its explanation not tested\n",
+			       what);
+			continue;
+		}
+		ck_assert_msg(x.err == -EPROTONOSUPPORT, "%s SA: error %d (%s)", what, x.err,
+			      x.msg);
+		ck_assert_msg(!strcmp(x.msg, hint), "%s SA explained as '%s'", what, x.msg);
+	}
+	kern_close(k);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("xfrm");
@@ -424,6 +493,7 @@ static Suite *suite(void)
 	t = tcase_create("kernel");
 	tcase_add_test(t, test_kernel_policies);
 	tcase_add_test(t, test_kernel_spi_events_bypass);
+	tcase_add_test(t, test_kernel_no_esp_ah_explained);
 	suite_add_tcase(s, t);
 	return s;
 }
