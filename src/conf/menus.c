@@ -11,22 +11,25 @@
 
 /* --- choice lists, in the order the manuals give them --- */
 
-static const char *const dh_groups_v7[] = {
-	"modp768",  "modp1024", "ec2n155",  "ec2n185", "modp1536", "modp2048", "modp3072",
-	"modp4096", "modp6144", "modp8192", "ecp256",  "ecp384",   "ecp521",   NULL};
+static const char *const dh_groups_v7[] = {"modp768",  "modp1024",   "ec2n155",	 "ec2n185",
+					   "modp1536", "modp2048",   "modp3072", "modp4096",
+					   "modp6144", "modp8192",   "ecp256",	 "ecp384",
+					   "ecp521",   "curve25519", NULL};
 static const char *const dh_groups_v6[] = {"ec2n155",  "ec2n185",  "modp1024", "modp1536",
 					   "modp2048", "modp3072", "modp4096", "modp6144",
 					   "modp768",  NULL};
-static const char *const pfs_groups[] = {"ec2n155",  "ec2n185",	 "ecp256",   "ecp384",	 "ecp521",
-					 "modp768",  "modp1024", "modp1536", "modp2048", "modp3072",
-					 "modp4096", "modp6144", "modp8192", "none",	 NULL};
+static const char *const pfs_groups[] = {"ec2n155",  "ec2n185",	   "ecp256",   "ecp384",
+					 "ecp521",   "modp768",	   "modp1024", "modp1536",
+					 "modp2048", "modp3072",   "modp4096", "modp6144",
+					 "modp8192", "curve25519", "none",     NULL};
 static const char *const weak_groups[] = {"modp768", "modp1024", NULL};
 
-static const char *const ike_enc[] = {
-	"3des",		"aes-128",	"aes-192",	"aes-256", "blowfish",
-	"camellia-128", "camellia-192", "camellia-256", "des",	   NULL};
+static const char *const ike_enc[] = {"3des",	  "aes-128",	  "aes-192",	  "aes-256",
+				      "blowfish", "camellia-128", "camellia-192", "camellia-256",
+				      "des",	  "aes-128-gcm",  "aes-192-gcm",  "aes-256-gcm",
+				      NULL};
 static const char *const weak_ike_enc[] = {"3des", "des", NULL};
-static const char *const ike_hash[] = {"md5", "sha1", "sha256", "sha512", NULL};
+static const char *const ike_hash[] = {"md5", "sha1", "sha256", "sha384", "sha512", NULL};
 static const char *const weak_hash[] = {"md5", "sha1", NULL};
 static const char *const proposal_checks[] = {"claim", "exact", "obey", "strict", NULL};
 static const char *const dpd_aliases[] = {"disable-dpd=0s", NULL};

@@ -12,8 +12,11 @@
 
 #include "config.h"
 #include "ipsecd/conf.h"
+#include "ipsecd/crypto.h"
 #include "ipsecd/ctl.h"
+#include "ipsecd/ike.h"
 #include "ipsecd/kernel.h"
+#include "ipsecd/net.h"
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
 #include "runtime.h"
@@ -33,6 +36,11 @@ struct daemon {
 	struct kern *kern;
 	struct spd *spd;
 	struct loop_io *kern_io[2];
+	struct net *net;
+	struct loop_io *net_io[NET_MAX_FDS];
+	size_t nnet;
+	struct ike *ike;
+	uint16_t ike_port, natt_port;
 	struct runtime rt;
 	struct conf_runtime runtime;
 	int pid_fd;
@@ -41,7 +49,7 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
-		     "[-p PIDFILE] [-V]\n"
+		     "[-p PIDFILE] [-P IKE,NATT] [-V]\n"
 		     "  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
 		     "  -F          stay in the foreground, log to stderr\n"
 		     "  -n          check the configuration and exit (0 ok, 1 errors)\n"
@@ -50,6 +58,7 @@ static void usage(FILE *out)
 		     " levels: error warning info debug packet\n"
 		     "  -S SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
 		     "  -p PIDFILE  pid file (default /run/ipsecd/ipsecd.pid)\n"
+		     "  -P IKE,NATT UDP ports for IKE and NAT-T (default 500,4500)\n"
 		     "  -V          print the version and exit\n");
 }
 
@@ -94,6 +103,8 @@ static void apply(struct daemon *d, struct conf *next, const char *why)
 	conf_free(d->conf);
 	d->conf = next;
 	spd_apply(d->spd, d->conf);
+	if (d->ike)
+		ike_apply(d->ike, d->conf);
 }
 
 static void reload(struct daemon *d)
@@ -231,6 +242,20 @@ static int check_only(const char *path)
 	return c ? 0 : 1;
 }
 
+/* "500,4500": the IKE port and the NAT-T port (0 = the kernel picks). */
+static int parse_ports(const char *s, uint16_t *ike, uint16_t *natt)
+{
+	unsigned a, b;
+	int n = 0;
+
+	if (sscanf(s, "%u,%u%n", &a, &b, &n) != 2 || s[n] || a > 65535 || b > 65535 ||
+	    (a && a == b))
+		return -EINVAL;
+	*ike = (uint16_t)a;
+	*natt = (uint16_t)b;
+	return 0;
+}
+
 static bool is_log_spec(const char *s)
 {
 	return s && s[0] != '-' && log_parse_spec(s) == 0;
@@ -295,6 +320,64 @@ static void kernel_stop(struct daemon *d)
 	d->kern = NULL;
 }
 
+static void on_net(struct loop_io *w, int fd, int events, void *arg)
+{
+	(void)w, (void)events;
+	net_on_ready(arg, fd);
+}
+
+static void on_datagram(void *arg, const struct net_pkt *p)
+{
+	struct daemon *d = arg;
+
+	if (d->ike)
+		ike_recv(d->ike, p);
+}
+
+/* The IKE sockets (exempt from the SPD) and the engine on top of them. */
+static int ike_start(struct daemon *d)
+{
+	char err[256];
+	int fds[NET_MAX_FDS], e = 0;
+
+	if (crypto_init() < 0) {
+		log_error(LOG_IKE, NULL, "OpenSSL could not be initialised");
+		return -1;
+	}
+	d->net = net_open(d->ike_port, d->natt_port, 0, on_datagram, d, &e, err, sizeof(err));
+	if (!d->net) {
+		log_error(LOG_NET, NULL, "%s", err);
+		return -1;
+	}
+	d->nnet = net_fds(d->net, fds, NET_MAX_FDS);
+	for (size_t i = 0; i < d->nnet; i++)
+		d->net_io[i] = loop_io_new(d->loop, fds[i], LOOP_READ, on_net, d->net);
+	struct ike_deps deps = {.loop = d->loop,
+				.kern = d->kern,
+				.net = d->net,
+				.policy_reqid = runtime_policy_reqid,
+				.arg = &d->rt};
+
+	d->ike = d->rt.ike = ike_new(&deps);
+	if (!d->ike)
+		return -1;
+	ike_apply(d->ike, d->conf);
+	log_info(LOG_NET, NULL, "IKE on UDP ports %u and %u", net_port(d->net, false),
+		 net_port(d->net, true));
+	return 0;
+}
+
+static void ike_stop(struct daemon *d)
+{
+	ike_free(d->ike); /* deletes sent, the kernel's SAs removed */
+	d->ike = d->rt.ike = NULL;
+	for (size_t i = 0; i < d->nnet; i++)
+		loop_io_free(d->net_io[i]);
+	d->nnet = 0;
+	net_close(d->net);
+	d->net = NULL;
+}
+
 static int run(struct daemon *d, bool foreground)
 {
 	char err[256];
@@ -322,18 +405,22 @@ static int run(struct daemon *d, bool foreground)
 			return 1;
 	}
 	d->loop = loop_default();
-	if (kernel_start(d) < 0) {
-		if (foreground)
-			fprintf(stderr, "ipsecd: cannot open the kernel's XFRM interface\n");
-		unlink(d->pid_path);
-		return 1;
-	}
+	/* The control socket first: a second ipsecd must stop before it touches the kernel
+	 * entries of the one already running (it would take them for leftovers). */
 	d->ctl = ctl_server_new(d->loop, d->sock_path, ctl_exec, d, err, sizeof(err));
 	if (!d->ctl) {
 		log_error(LOG_MAIN, NULL, "%s", err);
 		if (foreground)
 			fprintf(stderr, "ipsecd: %s\n", err);
+		unlink(d->pid_path);
+		return 1;
+	}
+	if (kernel_start(d) < 0 || ike_start(d) < 0) {
+		if (foreground)
+			fprintf(stderr, "ipsecd: cannot start: see the log above\n");
+		ike_stop(d);
 		kernel_stop(d);
+		ctl_server_free(d->ctl);
 		unlink(d->pid_path);
 		return 1;
 	}
@@ -355,6 +442,7 @@ static int run(struct daemon *d, bool foreground)
 	for (int i = 0; i < 3; i++)
 		loop_signal_free(sig[i]);
 	ctl_server_free(d->ctl);
+	ike_stop(d);
 	kernel_stop(d);
 	unlink(d->pid_path);
 	close(d->pid_fd);
@@ -368,7 +456,9 @@ int main(int argc, char **argv)
 	struct daemon d = {.conf_path = SYSCONFDIR "/ipsecd.conf",
 			   .sock_path = CTL_DEFAULT_SOCKET,
 			   .pid_path = "/run/ipsecd/ipsecd.pid",
-			   .pid_fd = -1};
+			   .pid_fd = -1,
+			   .ike_port = 500,
+			   .natt_port = 4500};
 	bool foreground = false, check = false;
 	int verbosity = LOG_LVL_INFO, opt;
 	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
@@ -376,7 +466,7 @@ int main(int argc, char **argv)
 	if (getenv("IPSECD_SOCKET"))
 		d.sock_path = getenv("IPSECD_SOCKET");
 	log_init("ipsecd", false, LOG_LVL_INFO);
-	while ((opt = getopt_long(argc, argv, "f:Fnd::S:p:Vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:Fnd::S:p:P:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			d.conf_path = optarg;
@@ -404,6 +494,14 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			d.pid_path = optarg;
+			break;
+		case 'P':
+			if (parse_ports(optarg, &d.ike_port, &d.natt_port) < 0) {
+				fprintf(stderr,
+					"ipsecd: bad -P %s: want PORT,NATT-PORT (e.g. 500,4500)\n",
+					optarg);
+				return 1;
+			}
 			break;
 		case 'V':
 			printf("ipsecd %s\n", PACKAGE_VERSION);

@@ -228,8 +228,9 @@ static int fill(void *arg, enum conf_menu_id m, struct conf *into, unsigned flag
 		return fill_isa(r, into, flags, ds);
 	if (m == CONF_M_STATISTICS)
 		return fill_stats(r, into, ds);
-	conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
-		      "%s print: not available: no IKE engine in this build yet",
+	if (m == CONF_M_ACTIVE_PEERS)
+		return runtime_fill_peers(r, into, ds);
+	conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1, "%s print: not available in this build",
 		      conf_menus[m].path);
 	return -ENOTSUP;
 }
@@ -302,8 +303,13 @@ static void annotate(void *arg, const struct conf *c, struct conf_item **items, 
 		const char *ms = conf_str(items[i], CONF_POLICY_MANUAL_SA);
 		bool manual = ms && *ms && strcmp(ms, "none");
 
-		conf_set_text((struct conf *)c, items[i], CONF_POLICY_PH2_STATE,
-			      st.active && manual ? "established" : "no-phase2");
+		const char *ph2 = st.active && manual ? "established" : "no-phase2";
+		unsigned count = st.active && manual;
+
+		if (!manual && r->ike)
+			ike_policy_ph2(r->ike, items[i], &ph2, &count);
+		conf_set_text((struct conf *)c, items[i], CONF_POLICY_PH2_STATE, ph2);
+		conf_set_int((struct conf *)c, items[i], CONF_POLICY_PH2_COUNT, count);
 		if (stats)
 			policy_stats(r, c, items[i], &sc);
 	}
@@ -473,6 +479,14 @@ static int verb(void *arg, enum conf_menu_id m, const char *verb, const char *co
 		return cmd_flush(r, keys, vals, n, sink, ds);
 	if (m == CONF_M_POLICY && !strcmp(verb, "dump-kernel-policies"))
 		return cmd_dump_policies(r, n, sink, ds);
+	if (m == CONF_M_ACTIVE_PEERS && !strcmp(verb, "kill-connections")) {
+		if (!(flags & CONF_CTL_ROOT)) {
+			conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
+				      "active-peers kill-connections needs root");
+			return -EPERM;
+		}
+		return runtime_kill(r, keys, vals, n, sink, ds);
+	}
 	return -ENOTSUP;
 }
 
@@ -485,14 +499,23 @@ void runtime_ctl(struct runtime *r, struct conf_runtime *out)
 
 static void on_acquire(void *arg, const struct kern_acquire *a)
 {
+	struct runtime *r = arg;
 	char s[64], d[64];
 
-	(void)arg;
-	log_info(LOG_KERNEL, NULL,
-		 "ACQUIRE %s -> %s (%s, policy index 0x%x): no IKE engine in this build "
-		 "to negotiate it",
-		 kern_addr_str(&a->src, s, sizeof(s)), kern_addr_str(&a->dst, d, sizeof(d)),
-		 kern_proto_name(a->tmpl.proto), a->sp_index);
+	log_debug(LOG_KERNEL, NULL, "ACQUIRE %s -> %s (%s, policy index 0x%x)",
+		  kern_addr_str(&a->src, s, sizeof(s)), kern_addr_str(&a->dst, d, sizeof(d)),
+		  kern_proto_name(a->tmpl.proto), a->sp_index);
+	if (r->ike && kern_sp_index_ours(a->sp_index))
+		ike_acquire(r->ike, a);
+}
+
+static void on_mapping(void *arg, const struct kern_sa_id *id, const struct kern_addr *addr,
+		       uint16_t port)
+{
+	struct runtime *r = arg;
+
+	if (r->ike)
+		ike_mapping(r->ike, id, addr, port);
 }
 
 static void on_expire(void *arg, const struct kern_sa_id *id, uint32_t reqid, bool hard)
@@ -507,6 +530,8 @@ static void on_expire(void *arg, const struct kern_sa_id *id, uint32_t reqid, bo
 		 hard ? "hard" : "soft");
 	if (hard)
 		spd_sa_gone(r->spd, id);
+	if (r->ike)
+		ike_expire(r->ike, id, hard);
 }
 
 static void on_sa_deleted(void *arg, const struct kern_sa_id *id, uint32_t reqid)
@@ -515,6 +540,8 @@ static void on_sa_deleted(void *arg, const struct kern_sa_id *id, uint32_t reqid
 
 	if (kern_reqid_ours(reqid))
 		spd_sa_gone(r->spd, id);
+	if (r->ike && kern_reqid_ours(reqid))
+		ike_sa_deleted(r->ike, id);
 }
 
 static void on_sp_deleted(void *arg, uint32_t index, enum kern_dir dir)
@@ -537,6 +564,7 @@ void runtime_events(struct runtime *r, struct kern_events *out)
 {
 	*out = (struct kern_events){.acquire = on_acquire,
 				    .expire = on_expire,
+				    .mapping = on_mapping,
 				    .sa_deleted = on_sa_deleted,
 				    .sp_deleted = on_sp_deleted,
 				    .flushed = on_flushed,

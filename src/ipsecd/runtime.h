@@ -5,12 +5,14 @@
 #define IPSECD_RUNTIME_H
 
 #include "ipsecd/conf.h"
+#include "ipsecd/ike.h"
 #include "ipsecd/kernel.h"
 #include "spd.h"
 
 struct runtime {
 	struct kern *kern;
 	struct spd *spd;
+	struct ike *ike;	  /* NULL until started */
 	struct conf *const *conf; /* the running model: replaced on reload */
 	const char *proc_crypto;  /* path of /proc/crypto (tests may point elsewhere) */
 	const char *xfrm_stat;	  /* path of /proc/net/xfrm_stat */
@@ -18,7 +20,14 @@ struct runtime {
 
 /* conf_runtime callbacks over r (r must outlive their use). */
 void runtime_ctl(struct runtime *r, struct conf_runtime *out);
-/* Kernel event handlers over r: logged, and handed to spd. */
+/* runtime_ike.c: active-peers print and kill-connections from the IKE engine. */
+int runtime_fill_peers(struct runtime *r, struct conf *into, struct conf_diags *ds);
+int runtime_kill(struct runtime *r, const char *const *keys, const char *const *vals, size_t n,
+		 const struct conf_sink *sink, struct conf_diags *ds);
+/* The reqid of a policy's kernel entries (struct ike_deps.policy_reqid). */
+uint32_t runtime_policy_reqid(void *arg, const struct conf *c, const struct conf_item *pol);
+
+/* Kernel event handlers over r: logged, and handed to spd and the IKE engine. */
 void runtime_events(struct runtime *r, struct kern_events *out);
 
 #endif

@@ -1,0 +1,81 @@
+/* ike: the IKE engine (IKEv2, RFC 7296): IKE SAs and CHILD SAs negotiated with peers from
+ * the configuration's peers, profiles, identities, proposals and policies, and installed
+ * into the kernel. It runs on the loop through loop.h, talks to peers through net.h and
+ * to the kernel through kernel.h; the daemon hands it datagrams, kernel events and the
+ * configuration. */
+#ifndef IPSECD_IKE_H
+#define IPSECD_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipsecd/conf.h"
+#include "ipsecd/kernel.h"
+#include "ipsecd/net.h"
+
+struct loop;
+struct ike;
+
+/* What the engine needs of the daemon. */
+struct ike_deps {
+	struct loop *loop;
+	struct kern *kern;
+	struct net *net;
+	/* The reqid of the kernel policies ipsecd installed for a policy item (0: none). */
+	uint32_t (*policy_reqid)(void *arg, const struct conf *c, const struct conf_item *policy);
+	void *arg;
+};
+
+/* Returns NULL on allocation failure. deps is copied. */
+struct ike *ike_new(const struct ike_deps *deps);
+/* Sends a delete for every IKE SA (best effort, not waited for), removes the SAs it
+ * installed from the kernel, frees everything. Accepts NULL. */
+void ike_free(struct ike *ike);
+
+/* The configuration now in force (borrowed until the next call or ike_free). Peers that
+ * changed or went away lose their SAs; non-passive peers with policies initiate. */
+void ike_apply(struct ike *ike, const struct conf *c);
+
+/* A datagram from net. */
+void ike_recv(struct ike *ike, const struct net_pkt *p);
+
+/* Kernel events. */
+void ike_acquire(struct ike *ike, const struct kern_acquire *a);
+void ike_expire(struct ike *ike, const struct kern_sa_id *id, bool hard);
+void ike_mapping(struct ike *ike, const struct kern_sa_id *id, const struct kern_addr *addr,
+		 uint16_t port);
+void ike_sa_deleted(struct ike *ike, const struct kern_sa_id *id);
+
+/* One established or negotiating IKE SA, for active-peers print. */
+struct ike_peer_info {
+	uint32_t serial;
+	const char *peer;  /* peer item name, or "" */
+	const char *state; /* "established", "sa-init-sent", ... */
+	bool responder;	   /* the peer initiated */
+	bool natt;
+	struct net_addr local, remote;
+	uint64_t spi_i, spi_r;
+	double uptime, last_seen; /* seconds; uptime 0 until established */
+	unsigned ph2_total;
+	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
+	const char *last_error; /* why the last negotiation failed, or "" */
+};
+void ike_walk(struct ike *ike, void (*fn)(void *arg, const struct ike_peer_info *i), void *arg);
+
+/* Deletes IKE SAs (deletes sent, kernel cleaned): all, or those with this remote address
+ * (family 0 = all). Returns how many. */
+int ike_kill(struct ike *ike, const struct kern_addr *remote);
+
+/* A policy item's phase 2: "established" with count CHILD SAs, or "no-phase2". */
+void ike_policy_ph2(struct ike *ike, const struct conf_item *policy, const char **state,
+		    unsigned *count);
+
+/* Counters for statistics and tests. */
+struct ike_stats {
+	uint64_t rx_dropped, rx_malformed, rx_no_sa, rx_auth_failed, retransmits;
+	uint64_t established, failed;
+};
+const struct ike_stats *ike_stats(const struct ike *ike);
+
+#endif

@@ -1,0 +1,195 @@
+/* alg: OpenSSL's providers, random bytes, digests, constant-time helpers, and the table
+ * from IKEv2 transform ids (RFC 7296 3.3.2, RFC 5282) to OpenSSL's algorithm names. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+#include "internal.h"
+
+void crypto_cleanse(void *p, size_t len)
+{
+	if (p && len)
+		OPENSSL_cleanse(p, len);
+}
+
+void crypto_chunk_clear(struct crypto_chunk *c)
+{
+	if (!c)
+		return;
+	crypto_cleanse(c->ptr, c->len);
+	free(c->ptr);
+	c->ptr = NULL;
+	c->len = 0;
+}
+
+bool crypto_memeq(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+int crypto_init(void)
+{
+	static OSSL_PROVIDER *deflt, *legacy;
+
+	if (!deflt)
+		deflt = OSSL_PROVIDER_load(NULL, "default");
+	if (!legacy) /* DES and Blowfish; without it they are simply unsupported */
+		legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	ERR_clear_error();
+	return deflt ? 0 : -EIO;
+}
+
+int crypto_random(void *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
+}
+
+int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned len = 0;
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = EVP_DigestUpdate(ctx, iov[i].ptr, iov[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == 20;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+/* --- ciphers --- */
+
+static const struct crypto_encr encrs[] = {
+	{CRYPTO_ENCR_DES, 64, "DES-CBC", 8, 0, 0},
+	{CRYPTO_ENCR_3DES, 192, "DES-EDE3-CBC", 8, 0, 0},
+	{CRYPTO_ENCR_BLOWFISH, 128, "BF-CBC", 8, 0, 0},
+	{CRYPTO_ENCR_AES_CBC, 128, "AES-128-CBC", 16, 0, 0},
+	{CRYPTO_ENCR_AES_CBC, 192, "AES-192-CBC", 16, 0, 0},
+	{CRYPTO_ENCR_AES_CBC, 256, "AES-256-CBC", 16, 0, 0},
+	{CRYPTO_ENCR_CAMELLIA_CBC, 128, "CAMELLIA-128-CBC", 16, 0, 0},
+	{CRYPTO_ENCR_CAMELLIA_CBC, 192, "CAMELLIA-192-CBC", 16, 0, 0},
+	{CRYPTO_ENCR_CAMELLIA_CBC, 256, "CAMELLIA-256-CBC", 16, 0, 0},
+	{CRYPTO_ENCR_AES_GCM_8, 128, "AES-128-GCM", 8, 8, 4},
+	{CRYPTO_ENCR_AES_GCM_8, 192, "AES-192-GCM", 8, 8, 4},
+	{CRYPTO_ENCR_AES_GCM_8, 256, "AES-256-GCM", 8, 8, 4},
+	{CRYPTO_ENCR_AES_GCM_12, 128, "AES-128-GCM", 8, 12, 4},
+	{CRYPTO_ENCR_AES_GCM_12, 192, "AES-192-GCM", 8, 12, 4},
+	{CRYPTO_ENCR_AES_GCM_12, 256, "AES-256-GCM", 8, 12, 4},
+	{CRYPTO_ENCR_AES_GCM_16, 128, "AES-128-GCM", 8, 16, 4},
+	{CRYPTO_ENCR_AES_GCM_16, 192, "AES-192-GCM", 8, 16, 4},
+	{CRYPTO_ENCR_AES_GCM_16, 256, "AES-256-GCM", 8, 16, 4},
+};
+
+const struct crypto_encr *crypto_encr_find(uint16_t id, uint16_t keylen_bits)
+{
+	for (size_t i = 0; i < sizeof(encrs) / sizeof(encrs[0]); i++) {
+		const struct crypto_encr *e = &encrs[i];
+
+		/* fixed-size ciphers take no Key Length attribute (or their own size) */
+		bool fixed = id == CRYPTO_ENCR_DES || id == CRYPTO_ENCR_3DES;
+
+		if (e->id == id && (e->key_bits == keylen_bits || (fixed && !keylen_bits) ||
+				    (id == CRYPTO_ENCR_BLOWFISH && !keylen_bits)))
+			return e;
+	}
+	return NULL;
+}
+
+bool crypto_encr_supported(uint16_t id, uint16_t keylen_bits)
+{
+	const struct crypto_encr *e = crypto_encr_find(id, keylen_bits);
+	EVP_CIPHER *c = e ? EVP_CIPHER_fetch(NULL, e->ossl, NULL) : NULL;
+
+	EVP_CIPHER_free(c);
+	ERR_clear_error();
+	return c != NULL;
+}
+
+bool crypto_encr_is_aead(uint16_t id)
+{
+	return id == CRYPTO_ENCR_AES_GCM_8 || id == CRYPTO_ENCR_AES_GCM_12 ||
+	       id == CRYPTO_ENCR_AES_GCM_16;
+}
+
+size_t crypto_encr_key_len(uint16_t id, uint16_t keylen_bits)
+{
+	const struct crypto_encr *e = crypto_encr_find(id, keylen_bits);
+
+	return e ? e->key_bits / 8 + e->salt : 0;
+}
+
+/* --- hashes: PRF and integrity --- */
+
+static const struct crypto_hash hashes[] = {
+	{1, 1, "MD5", 16, 12},	   /* PRF_HMAC_MD5, AUTH_HMAC_MD5_96 */
+	{2, 2, "SHA1", 20, 12},	   /* PRF_HMAC_SHA1, AUTH_HMAC_SHA1_96 */
+	{5, 12, "SHA256", 32, 16}, /* RFC 4868 */
+	{6, 13, "SHA384", 48, 24}, {7, 14, "SHA512", 64, 32},
+};
+
+const struct crypto_hash *crypto_hash_by_prf(uint16_t id)
+{
+	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
+		if (hashes[i].prf == id)
+			return &hashes[i];
+	return NULL;
+}
+
+const struct crypto_hash *crypto_hash_by_integ(uint16_t id)
+{
+	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
+		if (hashes[i].integ == id)
+			return &hashes[i];
+	return NULL;
+}
+
+static bool md_ok(const struct crypto_hash *h)
+{
+	EVP_MD *md = h ? EVP_MD_fetch(NULL, h->ossl, NULL) : NULL;
+
+	EVP_MD_free(md);
+	ERR_clear_error();
+	return md != NULL;
+}
+
+bool crypto_prf_supported(uint16_t id)
+{
+	return md_ok(crypto_hash_by_prf(id));
+}
+
+size_t crypto_prf_key_len(uint16_t id)
+{
+	const struct crypto_hash *h = crypto_hash_by_prf(id);
+
+	return h ? h->out : 0;
+}
+
+size_t crypto_prf_out_len(uint16_t id)
+{
+	return crypto_prf_key_len(id);
+}
+
+bool crypto_integ_supported(uint16_t id)
+{
+	return md_ok(crypto_hash_by_integ(id));
+}
+
+size_t crypto_integ_key_len(uint16_t id)
+{
+	const struct crypto_hash *h = crypto_hash_by_integ(id);
+
+	return h ? h->out : 0;
+}
+
+size_t crypto_integ_icv_len(uint16_t id)
+{
+	const struct crypto_hash *h = crypto_hash_by_integ(id);
+
+	return h ? h->icv : 0;
+}

@@ -1,0 +1,186 @@
+/* events: what the kernel tells the engine (ACQUIRE starts a negotiation for its policy,
+ * EXPIRE rekeys or deletes a CHILD SA, MAPPING follows a peer behind a NAT, deletions by
+ * others forget a CHILD SA) and what ipsecctl asks of it (active peers, kill, a policy's
+ * phase 2). */
+#include <string.h>
+
+#include "ipsecd/log.h"
+#include "v2/v2.h"
+
+/* The policy whose kernel entries carry reqid (ACQUIREs name the template's reqid). */
+static const struct conf_item *policy_by_reqid(struct ike *eng, uint32_t reqid)
+{
+	const struct conf *c = eng->conf;
+
+	for (size_t i = 0; c && reqid && i < conf_count(c, CONF_M_POLICY); i++) {
+		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
+
+		if (eng->d.policy_reqid && eng->d.policy_reqid(eng->d.arg, c, pol) == reqid)
+			return pol;
+	}
+	return NULL;
+}
+
+void ike_acquire(struct ike *eng, const struct kern_acquire *a)
+{
+	const struct conf_item *pol = policy_by_reqid(eng, a->tmpl.reqid);
+	const char *pn = pol ? conf_str(pol, CONF_POLICY_PEER) : NULL;
+	const struct conf_item *peer = pn && *pn ? ike_peer_find(eng->conf, pn) : NULL;
+
+	if (!peer || conf_bool(peer, CONF_PEER_DISABLED) ||
+	    strcmp(ike_choice(peer, CONF_PEER_EXCHANGE_MODE), "ike2")) {
+		log_debug(LOG_IKE, NULL, "ACQUIRE for reqid 0x%x: no IKEv2 peer for it",
+			  a->tmpl.reqid);
+		return;
+	}
+	log_debug(LOG_IKE, NULL, "ACQUIRE for policy of peer %s", pn);
+	ike_want_policy(eng, peer, pol, &a->sel);
+}
+
+static struct ike_child *child_of(struct ike *eng, const struct kern_sa_id *id)
+{
+	struct ike_child *c = ike_child_find(eng, id->proto, id->spi);
+
+	if (c && c->state != CHILD_STATE_DELETING)
+		return c;
+	/* the outbound SA: found through the IKE SAs' children (expiries are rare) */
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	while ((sa = ike_tab_next(&eng->sas, &pos)))
+		for (c = sa->children; c; c = c->next)
+			if (c->spi_out == id->spi && c->proto == id->proto)
+				return c;
+	return NULL;
+}
+
+void ike_expire(struct ike *eng, const struct kern_sa_id *id, bool hard)
+{
+	struct ike_child *c = child_of(eng, id);
+
+	if (!c || c->state != CHILD_STATE_INSTALLED)
+		return;
+	struct ike_sa *sa = c->ike;
+
+	if (hard) {
+		log_info(LOG_IKE, sa->ctx, "CHILD SA #%u hard lifetime reached: deleting",
+			 c->serial);
+		ikev2_delete_child_start(sa, c);
+		return;
+	}
+	if (sa->rekeying || (sa->tasks & IKE_TASK_CHILD_REKEY))
+		return;
+	log_info(LOG_IKE, sa->ctx, "CHILD SA #%u soft lifetime reached: rekeying", c->serial);
+	sa->rekeying = c;
+	sa->tasks |= IKE_TASK_CHILD_REKEY;
+	ikev2_run_tasks(sa);
+}
+
+void ike_mapping(struct ike *eng, const struct kern_sa_id *id, const struct kern_addr *addr,
+		 uint16_t port)
+{
+	struct ike_child *c = child_of(eng, id);
+
+	if (!c)
+		return;
+	struct ike_sa *sa = c->ike;
+
+	/* RFC 7296 2.23: the peer's NAT changed its port; IKE follows on the next message,
+	 * and the kernel already updated the SA it reported */
+	log_info(LOG_IKE, sa->ctx, "NAT mapping of the peer changed to port %u", port);
+	if (addr->family == sa->remote.family)
+		memcpy(sa->remote.bytes, addr->bytes, sizeof(sa->remote.bytes));
+	sa->remote.port = port;
+}
+
+void ike_sa_deleted(struct ike *eng, const struct kern_sa_id *id)
+{
+	struct ike_child *c = ike_child_find(eng, id->proto, id->spi);
+
+	if (c && c->state == CHILD_STATE_INSTALLED)
+		log_info(LOG_IKE, c->ike->ctx,
+			 "CHILD SA #%u was removed from the kernel by "
+			 "someone else",
+			 c->serial);
+}
+
+static const char *state_name(enum ike_state s)
+{
+	switch (s) {
+	case IKE_STATE_INIT_SENT:
+		return "sa-init-sent";
+	case IKE_STATE_INIT_DONE:
+		return "sa-init-done";
+	case IKE_STATE_AUTH_SENT:
+		return "auth-sent";
+	case IKE_STATE_ESTABLISHED:
+		return "established";
+	case IKE_STATE_DELETING:
+		return "deleting";
+	default:
+		return "dead";
+	}
+}
+
+void ike_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_peer_info *i), void *arg)
+{
+	struct ike_sa *sa;
+	size_t pos = 0;
+	double now = ike_now(eng);
+
+	while ((sa = ike_tab_next(&eng->sas, &pos))) {
+		struct ike_peer_info i = {
+			.serial = sa->serial,
+			.peer = sa->peer,
+			.state = state_name(sa->state),
+			.responder = !sa->initiator,
+			.natt = sa->natt,
+			.local = sa->local,
+			.remote = sa->remote,
+			.spi_i = sa->spi_i,
+			.spi_r = sa->spi_r,
+			.uptime = sa->established ? now - sa->established : 0,
+			.last_seen = now - sa->last_seen,
+			.ph2_total = sa->nchildren,
+			.rx_bytes = sa->rx_bytes,
+			.rx_packets = sa->rx_packets,
+			.tx_bytes = sa->tx_bytes,
+			.tx_packets = sa->tx_packets,
+			.last_error = sa->last_error,
+		};
+		fn(arg, &i);
+	}
+}
+
+int ike_kill(struct ike *eng, const struct kern_addr *remote)
+{
+	struct ike_sa *sa;
+	size_t pos = 0;
+	int n = 0;
+
+	while ((sa = ike_tab_next(&eng->sas, &pos))) {
+		if (remote && remote->family &&
+		    (remote->family != sa->remote.family ||
+		     memcmp(remote->bytes, sa->remote.bytes, remote->family == AF_INET ? 4 : 16)))
+			continue;
+		log_info(LOG_IKE, sa->ctx, "killed by ipsecctl");
+		if (sa->state == IKE_STATE_ESTABLISHED)
+			ikev2_send_delete_ike(sa);
+		ike_sa_destroy(sa, true);
+		n++;
+	}
+	return n;
+}
+
+void ike_policy_ph2(struct ike *eng, const struct conf_item *policy, const char **state,
+		    unsigned *count)
+{
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	*count = 0;
+	while ((sa = ike_tab_next(&eng->sas, &pos)))
+		for (const struct ike_child *c = sa->children; c; c = c->next)
+			*count += c->policy_id == policy->id && c->state == CHILD_STATE_INSTALLED;
+	*state = *count ? "established" : "no-phase2";
+}

@@ -1,0 +1,394 @@
+/* ike: the engine's life cycle. IKE SAs and CHILD SAs are created, indexed, timed and
+ * destroyed here; the configuration is applied here (peers that should be up are
+ * initiated); kernel events are routed to the SA they concern. The exchanges themselves
+ * live in v2/. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipsecd/log.h"
+#include "ipsecd/loop.h"
+#include "v2/v2.h"
+
+double ike_now(const struct ike *eng)
+{
+	return loop_now(eng->d.loop);
+}
+
+struct ike *ike_new(const struct ike_deps *deps)
+{
+	struct ike *eng = calloc(1, sizeof(*eng));
+
+	if (!eng)
+		return NULL;
+	eng->d = *deps;
+	eng->next_serial = 1;
+	return eng;
+}
+
+const struct ike_stats *ike_stats(const struct ike *ike)
+{
+	return &ike->st;
+}
+
+/* A fresh SPI of ours: random, never 0 or all ones (the table's reserved keys), unique. */
+static uint64_t new_spi(struct ike *eng)
+{
+	uint64_t spi = 0;
+
+	while (spi == 0 || spi == UINT64_MAX || ike_tab_get(&eng->sas, spi))
+		if (crypto_random(&spi, sizeof(spi)) < 0)
+			return 0;
+	return spi;
+}
+
+uint64_t ike_sa_local_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
+			  const struct net_addr *local, const struct net_addr *remote)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	uint64_t spi = new_spi(eng);
+
+	if (!sa || !spi || !(sa->peer = strdup(peer ? peer : ""))) {
+		free(sa);
+		return NULL;
+	}
+	sa->eng = eng;
+	sa->serial = eng->next_serial++;
+	sa->initiator = initiator;
+	if (initiator)
+		sa->spi_i = spi;
+	else
+		sa->spi_r = spi;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->created = sa->last_seen = ike_now(eng);
+	wbuf_init(&sa->init_ours);
+	wbuf_init(&sa->init_theirs);
+	wbuf_init(&sa->req_pkt);
+	wbuf_init(&sa->resp_pkt);
+	snprintf(sa->ctx, sizeof(sa->ctx), "peer %s ike#%u", *sa->peer ? sa->peer : "?",
+		 sa->serial);
+	if (ike_tab_put(&eng->sas, spi, sa) < 0) {
+		free(sa->peer);
+		free(sa);
+		return NULL;
+	}
+	return sa;
+}
+
+void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sa->last_error, sizeof(sa->last_error), fmt, ap);
+	va_end(ap);
+	sa->eng->st.failed++;
+	log_info(LOG_IKE, sa->ctx, "%s", sa->last_error);
+}
+
+static void free_secrets(struct ike_sa *sa)
+{
+	ikev2_keys_clear(&sa->keys);
+	crypto_sk_free(sa->sk_in);
+	crypto_sk_free(sa->sk_out);
+	sa->sk_in = sa->sk_out = NULL;
+	crypto_dh_free(sa->dh);
+	sa->dh = NULL;
+	crypto_chunk_clear(&sa->ni);
+	crypto_chunk_clear(&sa->nr);
+	crypto_chunk_clear(&sa->cookie);
+	wbuf_free(&sa->init_ours);
+	wbuf_free(&sa->init_theirs);
+}
+
+void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
+{
+	struct ike *eng = sa->eng;
+
+	while (sa->children) {
+		struct ike_child *c = sa->children;
+
+		sa->children = c->next;
+		ike_child_free(c, delete_kernel);
+	}
+	if (sa->creating)
+		ike_child_free(sa->creating, delete_kernel);
+	if (sa->new_ike)
+		ike_sa_destroy(sa->new_ike, delete_kernel);
+	if (ike_tab_get(&eng->sas, ike_sa_local_spi(sa)) == sa)
+		ike_tab_del(&eng->sas, ike_sa_local_spi(sa));
+	if (!sa->initiator && ike_tab_get(&eng->half, sa->spi_i) == sa)
+		ike_tab_del(&eng->half, sa->spi_i);
+	if (sa->spare_spi)
+		ikev2_release_spi(sa, IPPROTO_ESP, sa->spare_spi);
+	loop_timer_free(sa->rtx);
+	loop_timer_free(sa->life);
+	free_secrets(sa);
+	crypto_chunk_clear(&sa->child_ni);
+	crypto_dh_free(sa->child_dh);
+	wbuf_free(&sa->held_data);
+	wbuf_free(&sa->req_pkt);
+	wbuf_free(&sa->resp_pkt);
+	log_debug(LOG_IKE, sa->ctx, "IKE SA freed");
+	free(sa->peer);
+	free(sa);
+}
+
+/* --- CHILD SAs --- */
+
+static uint64_t child_key(uint8_t proto, uint32_t spi)
+{
+	return (uint64_t)proto << 32 | spi;
+}
+
+struct ike_child *ike_child_new(struct ike_sa *sa, const struct conf_item *policy)
+{
+	struct ike_child *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ike = sa;
+	c->serial = sa->eng->next_serial++;
+	c->policy_id = policy ? policy->id : 0;
+	c->state = CHILD_STATE_INSTALLING;
+	return c;
+}
+
+void ike_child_index(struct ike_child *c)
+{
+	if (c->spi_in)
+		ike_tab_put(&c->ike->eng->children, child_key(c->proto, c->spi_in), c);
+}
+
+struct ike_child *ike_child_find(struct ike *eng, uint8_t proto, uint32_t spi_in)
+{
+	return ike_tab_get(&eng->children, child_key(proto, spi_in));
+}
+
+static void kernel_sa_del(struct ike_child *c, bool inbound)
+{
+	struct ike_sa *sa = c->ike;
+	struct kern_sa_id id = {.proto = c->proto, .spi = inbound ? c->spi_in : c->spi_out};
+	const struct net_addr *dst = inbound ? &sa->local : &sa->remote;
+
+	id.dst.family = dst->family;
+	memcpy(id.dst.bytes, dst->bytes, sizeof(id.dst.bytes));
+	kern_sa_del(sa->eng->d.kern, &id, NULL, NULL);
+}
+
+void ike_child_free(struct ike_child *c, bool delete_kernel)
+{
+	struct ike *eng = c->ike->eng;
+
+	if (c->spi_in && ike_tab_get(&eng->children, child_key(c->proto, c->spi_in)) == c)
+		ike_tab_del(&eng->children, child_key(c->proto, c->spi_in));
+	/* a larval SA from ALLOCSPI goes too: it would linger until the kernel's timeout */
+	if (delete_kernel && c->spi_in)
+		kernel_sa_del(c, true);
+	if (delete_kernel && c->installed_out)
+		kernel_sa_del(c, false);
+	if (delete_kernel)
+		kern_commit(eng->d.kern);
+	free(c);
+}
+
+/* --- timers: IKE SA rekey and liveness --- */
+
+static const struct conf_item *profile_of(const struct ike_sa *sa)
+{
+	const struct conf_item *peer = ike_peer_find(sa->eng->conf, sa->peer);
+
+	return peer ? ike_profile_of(sa->eng->conf, peer) : NULL;
+}
+
+static void on_life(struct loop_timer *w, void *arg)
+{
+	struct ike_sa *sa = arg;
+	double now = ike_now(sa->eng);
+
+	(void)w;
+	if (sa->state == IKE_STATE_DELETING) { /* rekeyed by the peer, which never deleted it */
+		ike_sa_destroy(sa, true);
+		return;
+	}
+	if (sa->state != IKE_STATE_ESTABLISHED)
+		return;
+	if (sa->rekey_at && now >= sa->rekey_at) {
+		sa->rekey_at = 0;
+		sa->tasks |= IKE_TASK_IKE_REKEY;
+	} else if (sa->dpd_at && now >= sa->dpd_at) {
+		sa->tasks |= IKE_TASK_DPD;
+	}
+	ikev2_run_tasks(sa);
+	ike_sa_schedule(sa);
+}
+
+/* Arms the life timer for the earlier of the rekey time and the next liveness check
+ * (dpd-interval after the last message from the peer). */
+void ike_sa_schedule(struct ike_sa *sa)
+{
+	const struct conf_item *prof = profile_of(sa);
+	double now = ike_now(sa->eng), next = 0;
+	int64_t dpd = prof ? conf_int(prof, CONF_PROFILE_DPD_INTERVAL) : 0;
+
+	sa->dpd_at = dpd > 0 ? sa->last_seen + (double)dpd : 0;
+	if (sa->dpd_at && sa->dpd_at <= now)
+		sa->dpd_at = now + (double)dpd;
+	next = sa->rekey_at;
+	if (sa->dpd_at && (!next || sa->dpd_at < next))
+		next = sa->dpd_at;
+	if (!next) {
+		loop_timer_free(sa->life);
+		sa->life = NULL;
+		return;
+	}
+	double after = next > now ? next - now : 0.001;
+
+	if (sa->life)
+		loop_timer_again(sa->life, after);
+	else
+		sa->life = loop_timer_new(sa->eng->d.loop, after, 0, on_life, sa);
+}
+
+void ike_sa_established(struct ike_sa *sa)
+{
+	const struct conf_item *prof = profile_of(sa);
+	int64_t life = prof ? conf_int(prof, CONF_PROFILE_LIFETIME) : 86400;
+	double now = ike_now(sa->eng);
+
+	sa->state = IKE_STATE_ESTABLISHED;
+	sa->established = now;
+	sa->last_error[0] = '\0';
+	sa->eng->st.established++;
+	wbuf_free(&sa->init_ours);
+	wbuf_free(&sa->init_theirs);
+	crypto_dh_free(sa->dh);
+	sa->dh = NULL;
+	/* The original initiator rekeys at 90% of the lifetime, the responder at 95%:
+	 * both ends can, and this makes simultaneous rekeys (2.8.1) rare. */
+	sa->rekey_at = life > 0 ? now + (double)life * (sa->initiator ? 0.90 : 0.95) : 0;
+	ike_sa_schedule(sa);
+}
+
+/* --- configuration --- */
+
+static struct ike_sa *sa_for_peer(struct ike *eng, const char *peer)
+{
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	while ((sa = ike_tab_next(&eng->sas, &pos)))
+		if (!strcmp(sa->peer, peer) && sa->state <= IKE_STATE_ESTABLISHED &&
+		    sa->state != IKE_STATE_DEAD)
+			return sa;
+	return NULL;
+}
+
+static bool child_for_policy(const struct ike_sa *sa, uint32_t policy_id)
+{
+	for (const struct ike_child *c = sa->children; c; c = c->next)
+		if (c->policy_id == policy_id && c->state <= CHILD_STATE_INSTALLED)
+			return true;
+	return sa->creating && sa->creating->policy_id == policy_id;
+}
+
+/* Starts what a policy needs: an IKE SA with its peer, or a CHILD SA in one. */
+void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
+		     const struct kern_sel *acquired)
+{
+	struct ike_sa *sa = sa_for_peer(eng, conf_str(peer, CONF_PEER_NAME));
+
+	if (!sa) {
+		ikev2_initiate(eng, peer, pol, acquired);
+		return;
+	}
+	if (child_for_policy(sa, pol->id))
+		return;
+	if (sa->state == IKE_STATE_ESTABLISHED && !(sa->tasks & IKE_TASK_CHILD_CREATE)) {
+		sa->tasks |= IKE_TASK_CHILD_CREATE;
+		sa->pending_policy = pol->id;
+		ikev2_run_tasks(sa);
+	}
+}
+
+static bool peer_initiates(const struct conf_item *peer)
+{
+	return !conf_bool(peer, CONF_PEER_DISABLED) && !conf_bool(peer, CONF_PEER_PASSIVE) &&
+	       !strcmp(ike_choice(peer, CONF_PEER_EXCHANGE_MODE), "ike2");
+}
+
+static void on_start(struct loop_timer *w, void *arg)
+{
+	struct ike *eng = arg;
+	const struct conf *c = eng->conf;
+
+	(void)w;
+	for (size_t i = 0; c && i < conf_count(c, CONF_M_POLICY); i++) {
+		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
+		const char *pn = conf_str(pol, CONF_POLICY_PEER);
+		const struct conf_item *peer = pn && *pn ? ike_peer_find(c, pn) : NULL;
+
+		if (peer && ike_policy_is_ours(pol, pn) && peer_initiates(peer))
+			ike_want_policy(eng, peer, pol, NULL);
+	}
+}
+
+void ike_apply(struct ike *eng, const struct conf *c)
+{
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	eng->conf = c;
+	/* peers that went away or were disabled take their SAs with them */
+	while ((sa = ike_tab_next(&eng->sas, &pos))) {
+		const struct conf_item *peer = ike_peer_find(c, sa->peer);
+
+		if (!peer || conf_bool(peer, CONF_PEER_DISABLED)) {
+			log_info(LOG_IKE, sa->ctx, "peer removed from the configuration: deleting");
+			ikev2_send_delete_ike(sa);
+			ike_sa_destroy(sa, true);
+		}
+	}
+	if (!eng->start)
+		eng->start = loop_timer_new(eng->d.loop, 0, 0, on_start, eng);
+	else
+		loop_timer_again(eng->start, 0);
+}
+
+void ike_free(struct ike *eng)
+{
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	if (!eng)
+		return;
+	while ((sa = ike_tab_next(&eng->sas, &pos))) {
+		if (sa->state == IKE_STATE_ESTABLISHED)
+			ikev2_send_delete_ike(sa);
+		ike_sa_destroy(sa, true);
+	}
+	ikev2_forget_tokens(eng);
+	loop_timer_free(eng->start);
+	ike_tab_free(&eng->sas);
+	ike_tab_free(&eng->half);
+	ike_tab_free(&eng->children);
+	free(eng);
+}
+
+void ike_recv(struct ike *eng, const struct net_pkt *p)
+{
+	const struct net_pkt *outer = eng->cur_pkt;
+
+	eng->cur_pkt = p; /* a request held for an SPI keeps a copy (ikev2_defer) */
+	ikev2_recv(eng, p);
+	eng->cur_pkt = outer;
+}

@@ -1,0 +1,204 @@
+/* The IKE engine's shared state: the engine, IKE SAs, CHILD SAs and the tables that find
+ * them. Only src/ike/ includes this. */
+#ifndef IPSECD_IKE_INTERNAL_H
+#define IPSECD_IKE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ipsecd/buf.h"
+#include "ipsecd/crypto.h"
+#include "ipsecd/ike.h"
+#include "ipsecd/wire.h"
+#include "proposal.h"
+#include "v2/keymat.h"
+
+struct loop_timer;
+struct ikev2_token;
+
+/* --- a table keyed by 64-bit values (SPIs), open addressing --- */
+struct ike_tab {
+	struct ike_tab_ent *e;
+	size_t n, used, cap; /* cap 0 or a power of two; used counts tombstones too */
+};
+struct ike_tab_ent {
+	uint64_t key; /* 0: empty, UINT64_MAX: deleted */
+	void *val;
+};
+void *ike_tab_get(const struct ike_tab *t, uint64_t key);
+int ike_tab_put(struct ike_tab *t, uint64_t key, void *val);
+void *ike_tab_del(struct ike_tab *t, uint64_t key);
+void *ike_tab_next(const struct ike_tab *t, size_t *pos);
+void ike_tab_free(struct ike_tab *t);
+
+enum ike_state {
+	IKE_STATE_INIT_SENT, /* initiator: IKE_SA_INIT request out */
+	IKE_STATE_INIT_DONE, /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
+	IKE_STATE_AUTH_SENT, /* initiator: IKE_AUTH request out */
+	IKE_STATE_ESTABLISHED,
+	IKE_STATE_DELETING, /* our delete is out */
+	IKE_STATE_DEAD,	    /* being freed */
+};
+
+enum child_state {
+	CHILD_STATE_INSTALLING,
+	CHILD_STATE_INSTALLED,
+	CHILD_STATE_REKEYED, /* replaced by a newer one; deleted soon */
+	CHILD_STATE_DELETING,
+};
+
+struct ike_sa;
+
+struct ike_child {
+	struct ike_child *next; /* in its IKE SA's list */
+	struct ike_sa *ike;
+	enum child_state state;
+	uint32_t serial;
+	uint32_t policy_id; /* conf item id of the policy */
+	uint32_t reqid;
+	uint8_t proto; /* IPPROTO_ESP / IPPROTO_AH */
+	bool tunnel;
+	bool pfs;
+	uint32_t spi_in, spi_out; /* ours (kernel-allocated), the peer's */
+	struct kern_sel sel;	  /* outbound view: local -> remote */
+	struct ike_chosen alg;
+	double established;
+	bool installed_in, installed_out;
+	bool delete_sent;
+	bool replaced;		       /* a rekey replaced it */
+	struct ike_child *replaced_by; /* the peer's rekey of it (2.8.1) */
+	uint8_t nonce_len, nonce[32];  /* the lowest nonce of the exchange that made it */
+};
+
+/* Work an IKE SA does when its request window is free (one exchange at a time). */
+enum ike_task {
+	IKE_TASK_CHILD_CREATE = 1u << 0,
+	IKE_TASK_CHILD_REKEY = 1u << 1,
+	IKE_TASK_IKE_REKEY = 1u << 2,
+	IKE_TASK_DPD = 1u << 3,
+	IKE_TASK_DELETE = 1u << 4,
+};
+
+/* How the reply to our outstanding request is handled. */
+enum ike_req_kind {
+	IKE_REQ_NONE,
+	IKE_REQ_SA_INIT,
+	IKE_REQ_AUTH,
+	IKE_REQ_CHILD,
+	IKE_REQ_CHILD_REKEY,
+	IKE_REQ_IKE_REKEY,
+	IKE_REQ_INFO,
+	IKE_REQ_DELETE_CHILD,
+	IKE_REQ_DELETE,
+};
+
+struct ike_sa {
+	struct ike *eng;
+	uint32_t serial;
+	char *peer; /* peer item name */
+	char ctx[48];
+	enum ike_state state;
+	bool initiator; /* we sent the IKE_SA_INIT (original initiator, 2.2) */
+	uint64_t spi_i, spi_r;
+	struct net_addr local, remote;
+	bool natt, nat_here, nat_there;
+
+	struct ike_chosen alg;
+	struct ikev2_keys keys;
+	struct crypto_sk *sk_out, *sk_in;
+	struct crypto_dh *dh;
+	struct crypto_chunk ni, nr;
+	struct wbuf init_ours, init_theirs; /* IKE_SA_INIT messages, until AUTH is done */
+	struct crypto_chunk cookie;
+	uint16_t dh_group; /* the group our KE uses (initiator) */
+
+	/* requests we send (window 1) */
+	uint32_t msgid_out;
+	enum ike_req_kind req;
+	struct wbuf req_pkt;
+	unsigned rtx_count;
+	struct loop_timer *rtx;
+	unsigned tasks;
+	uint32_t pending_policy;      /* CHILD_CREATE: the policy item id */
+	struct ike_child *rekeying;   /* CHILD_REKEY: the child being replaced */
+	struct ike_child *creating;   /* the child being negotiated */
+	struct ike_sa *new_ike;	      /* IKE_REKEY: the SA being made */
+	struct crypto_chunk child_ni; /* CREATE_CHILD_SA we started: our nonce */
+	struct crypto_dh *child_dh;   /* and our PFS key */
+	uint32_t spare_spi;	      /* an inbound SPI the kernel gave for a held request */
+	bool spi_failed;	      /* the kernel gave none */
+	bool held;		      /* a request waits for that SPI */
+	struct net_pkt held_pkt;
+	struct wbuf held_data;
+
+	/* requests we receive */
+	uint32_t msgid_in; /* the next one we expect */
+	struct wbuf resp_pkt;
+	bool resp_natt;
+
+	struct ike_child *children;
+	unsigned nchildren;
+	double created, established, last_seen;
+	struct loop_timer *life; /* rekey or DPD, whichever is next */
+	double rekey_at, dpd_at;
+	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
+	char last_error[160];
+};
+
+struct ike {
+	struct ike_deps d;
+	const struct conf *conf;
+	struct ike_tab sas;	       /* by our SPI */
+	struct ike_tab half;	       /* responder half-open, by the initiator's SPI */
+	struct ike_tab children;       /* by proto << 32 | inbound SPI */
+	struct ikev2_token *tokens;    /* SPI allocations the kernel has yet to answer */
+	const struct net_pkt *cur_pkt; /* the datagram being handled */
+	uint32_t next_serial;
+	struct loop_timer *start; /* initiations after ike_apply */
+	struct ike_stats st;
+};
+
+/* ike.c */
+struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
+			  const struct net_addr *local, const struct net_addr *remote);
+void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel);
+void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t ike_sa_local_spi(const struct ike_sa *sa);
+void ike_sa_established(struct ike_sa *sa);
+void ike_sa_schedule(struct ike_sa *sa);
+double ike_now(const struct ike *eng);
+struct ike_child *ike_child_new(struct ike_sa *sa, const struct conf_item *policy);
+void ike_child_free(struct ike_child *c, bool delete_kernel);
+struct ike_child *ike_child_find(struct ike *eng, uint8_t proto, uint32_t spi_in);
+void ike_child_index(struct ike_child *c);
+void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
+		     const struct kern_sel *acquired);
+
+/* peer.c: the configuration as the engine needs it */
+const struct conf_item *ike_peer_find(const struct conf *c, const char *name);
+const struct conf_item *ike_peer_for_addr(const struct conf *c, const struct net_addr *remote,
+					  const struct net_addr *local);
+const struct conf_item *ike_profile_of(const struct conf *c, const struct conf_item *peer);
+const struct conf_item *ike_identity_of(const struct conf *c, const struct conf_item *peer);
+const struct conf_item *ike_policy_by_id(const struct conf *c, uint32_t id);
+/* The proposal item of a policy (its proposal=, default "default"). */
+const struct conf_item *ike_proposal_of(const struct conf *c, const struct conf_item *policy);
+bool ike_policy_is_ours(const struct conf_item *pol, const char *peer);
+/* Our ID payload content from the identity's my-id (auto: our address). */
+void ike_my_id(const struct conf_item *id, const struct net_addr *local, uint8_t *type,
+	       uint8_t *buf, size_t *len);
+/* Whether the peer's ID matches the identity's remote-id (auto: anything for PSK). */
+bool ike_remote_id_ok(const struct conf_item *id, const struct net_addr *remote, uint8_t type,
+		      const uint8_t *data, size_t len, char *why, size_t whylen);
+/* The PSK: 0x-hex decoded or the text itself. Caller clears. */
+int ike_psk(const struct conf_item *id, struct crypto_chunk *out);
+const char *ike_choice(const struct conf_item *it, int prop);
+
+/* v2 */
+void ikev2_recv(struct ike *eng, const struct net_pkt *p);
+int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,
+		   const struct kern_sel *acquired);
+void ikev2_run_tasks(struct ike_sa *sa);
+void ikev2_send_delete_ike(struct ike_sa *sa);
+
+#endif

@@ -1,0 +1,226 @@
+/* peer: the configuration as the engine reads it. Which peer an address belongs to (the
+ * most specific address prefix wins), its profile and identity, the policies that are
+ * its, our ID and the check of the peer's (RFC 7296 3.5), and the pre-shared key. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ike_internal.h"
+
+const char *ike_choice(const struct conf_item *it, int prop)
+{
+	const struct conf_prop *p = &it->menu->props[prop];
+	int64_t v = conf_int(it, prop);
+
+	return p->choices && v >= 0 ? p->choices[v] : "";
+}
+
+const struct conf_item *ike_peer_find(const struct conf *c, const char *name)
+{
+	return c && name && *name ? conf_find(c, CONF_M_PEER, name) : NULL;
+}
+
+static bool prefix_has(const struct conf_addr *p, const struct net_addr *a)
+{
+	unsigned bits = p->plen;
+
+	if (p->family != a->family)
+		return false;
+	if (memcmp(p->bytes, a->bytes, bits / 8))
+		return false;
+	if (bits % 8) {
+		uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
+
+		return (p->bytes[bits / 8] & mask) == (a->bytes[bits / 8] & mask);
+	}
+	return true;
+}
+
+const struct conf_item *ike_peer_for_addr(const struct conf *c, const struct net_addr *remote,
+					  const struct net_addr *local)
+{
+	const struct conf_item *best = NULL;
+	int best_len = -1;
+
+	for (size_t i = 0; c && i < conf_count(c, CONF_M_PEER); i++) {
+		const struct conf_item *p = conf_item_at(c, CONF_M_PEER, i);
+		const struct conf_addr *a = conf_addr(p, CONF_PEER_ADDRESS);
+		const struct conf_addr *la = conf_addr(p, CONF_PEER_LOCAL_ADDRESS);
+
+		if (conf_bool(p, CONF_PEER_DISABLED) || !prefix_has(a, remote))
+			continue;
+		if (la->family && (la->family != local->family ||
+				   memcmp(la->bytes, local->bytes, la->family == AF_INET ? 4 : 16)))
+			continue;
+		if (a->plen > best_len) {
+			best = p;
+			best_len = a->plen;
+		}
+	}
+	return best;
+}
+
+const struct conf_item *ike_profile_of(const struct conf *c, const struct conf_item *peer)
+{
+	return conf_find(c, CONF_M_PROFILE, conf_str(peer, CONF_PEER_PROFILE));
+}
+
+const struct conf_item *ike_identity_of(const struct conf *c, const struct conf_item *peer)
+{
+	const char *name = conf_str(peer, CONF_PEER_NAME);
+
+	for (size_t i = 0; i < conf_count(c, CONF_M_IDENTITY); i++) {
+		const struct conf_item *id = conf_item_at(c, CONF_M_IDENTITY, i);
+		const char *p = conf_str(id, CONF_IDENTITY_PEER);
+
+		if (!conf_bool(id, CONF_IDENTITY_DISABLED) && p && !strcmp(p, name))
+			return id;
+	}
+	return NULL;
+}
+
+const struct conf_item *ike_policy_by_id(const struct conf *c, uint32_t id)
+{
+	for (size_t i = 0; c && i < conf_count(c, CONF_M_POLICY); i++) {
+		const struct conf_item *p = conf_item_at(c, CONF_M_POLICY, i);
+
+		if (p->id == id)
+			return p;
+	}
+	return NULL;
+}
+
+const struct conf_item *ike_proposal_of(const struct conf *c, const struct conf_item *policy)
+{
+	return conf_find(c, CONF_M_PROPOSAL, conf_str(policy, CONF_POLICY_PROPOSAL));
+}
+
+/* An enabled, installed encrypt policy of this peer negotiated by IKE. */
+bool ike_policy_is_ours(const struct conf_item *pol, const char *peer)
+{
+	const char *pn = conf_str(pol, CONF_POLICY_PEER);
+	const char *ms = conf_str(pol, CONF_POLICY_MANUAL_SA);
+
+	return pn && !strcmp(pn, peer) && !conf_bool(pol, CONF_POLICY_DISABLED) &&
+	       !conf_bool(pol, CONF_POLICY_TEMPLATE) && !pol->invalid &&
+	       !strcmp(ike_choice(pol, CONF_POLICY_ACTION), "encrypt") &&
+	       (!ms || !*ms || !strcmp(ms, "none"));
+}
+
+/* "fqdn:vpn.example.com" -> type and value; "auto" and "ignore" have no value. */
+static uint8_t id_split(const char *s, const char **value)
+{
+	static const struct {
+		const char *prefix;
+		uint8_t type;
+	} types[] = {{"address:", 0},
+		     {"fqdn:", IKEV2_ID_FQDN},
+		     {"user-fqdn:", IKEV2_ID_RFC822_ADDR},
+		     {"key-id:", IKEV2_ID_KEY_ID}};
+
+	for (size_t i = 0; s && i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t n = strlen(types[i].prefix);
+
+		if (!strncmp(s, types[i].prefix, n)) {
+			*value = s + n;
+			return types[i].type;
+		}
+	}
+	*value = NULL;
+	return 255; /* auto, ignore */
+}
+
+static void addr_id(const struct net_addr *a, uint8_t *type, uint8_t *buf, size_t *len)
+{
+	*type = a->family == AF_INET ? IKEV2_ID_IPV4_ADDR : IKEV2_ID_IPV6_ADDR;
+	*len = a->family == AF_INET ? 4 : 16;
+	memcpy(buf, a->bytes, *len);
+}
+
+void ike_my_id(const struct conf_item *id, const struct net_addr *local, uint8_t *type,
+	       uint8_t *buf, size_t *len)
+{
+	const char *v = NULL;
+	uint8_t t = id_split(id ? conf_str(id, CONF_IDENTITY_MY_ID) : NULL, &v);
+	struct net_addr a = {0};
+
+	if (t == 0 && inet_pton(AF_INET, v, a.bytes) == 1) {
+		a.family = AF_INET;
+		addr_id(&a, type, buf, len);
+	} else if (t == 0 && inet_pton(AF_INET6, v, a.bytes) == 1) {
+		a.family = AF_INET6;
+		addr_id(&a, type, buf, len);
+	} else if (t != 255 && t != 0) {
+		*type = t;
+		*len = strnlen(v, 255);
+		memcpy(buf, v, *len);
+	} else {
+		addr_id(local, type, buf, len); /* auto: our address */
+	}
+}
+
+bool ike_remote_id_ok(const struct conf_item *id, const struct net_addr *remote, uint8_t type,
+		      const uint8_t *data, size_t len, char *why, size_t whylen)
+{
+	const char *want = id ? conf_str(id, CONF_IDENTITY_REMOTE_ID) : "auto";
+	const char *v = NULL;
+	uint8_t t = id_split(want, &v), wt;
+	uint8_t wbuf[255];
+	size_t wlen = 0;
+
+	if (t == 255) /* auto with a PSK: the secret authenticates; ignore: anything */
+		return true;
+	if (t == 0) {
+		struct net_addr a = {0};
+
+		a.family = strchr(v, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(a.family, v, a.bytes) != 1)
+			a = *remote;
+		addr_id(&a, &wt, wbuf, &wlen);
+	} else {
+		wt = t;
+		wlen = strnlen(v, sizeof(wbuf));
+		memcpy(wbuf, v, wlen);
+	}
+	if (wt == type && wlen == len && !memcmp(wbuf, data, len))
+		return true;
+	snprintf(why, whylen, "peer's ID does not match remote-id=%s", want);
+	return false;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* RouterOS secrets are text; ipsecd also takes 0x-prefixed hex for binary keys. */
+int ike_psk(const struct conf_item *id, struct crypto_chunk *out)
+{
+	const char *s = id ? conf_str(id, CONF_IDENTITY_SECRET) : NULL;
+	size_t n = s ? strlen(s) : 0;
+	bool hex = n > 2 && n % 2 == 0 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+	out->ptr = NULL;
+	out->len = 0;
+	if (!n)
+		return -ENOENT;
+	for (size_t i = 2; hex && i < n; i++)
+		hex = hexval(s[i]) >= 0;
+	out->len = hex ? (n - 2) / 2 : n;
+	out->ptr = malloc(out->len);
+	if (!out->ptr)
+		return -ENOMEM;
+	for (size_t i = 0; i < out->len; i++)
+		out->ptr[i] = hex ? (uint8_t)(hexval(s[2 + 2 * i]) << 4 | hexval(s[3 + 2 * i]))
+				  : (uint8_t)s[i];
+	return 0;
+}

@@ -1,0 +1,294 @@
+/* auth: the IKE_AUTH exchange with pre-shared keys (RFC 7296 1.2, 2.15) and the first
+ * CHILD SA it carries. IDs are checked against the identity's remote-id; the AUTH
+ * payloads are compared in constant time; INITIAL_CONTACT (2.4) is sent when the peer's
+ * send-initial-contact says so and, received, removes older IKE SAs with that peer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipsecd/log.h"
+#include "v2.h"
+
+/* The identity and its PSK, or a reason why this IKE SA cannot authenticate. */
+static const struct conf_item *identity(struct ike_sa *sa, struct crypto_chunk *psk)
+{
+	const struct conf *c = sa->eng->conf;
+	const struct conf_item *peer = ike_peer_find(c, sa->peer);
+	const struct conf_item *id = peer ? ike_identity_of(c, peer) : NULL;
+	const char *method = id ? ike_choice(id, CONF_IDENTITY_AUTH_METHOD) : "";
+
+	if (!id) {
+		ike_sa_fail(sa, "no identity for this peer");
+		return NULL;
+	}
+	if (strcmp(method, "pre-shared-key")) {
+		ike_sa_fail(sa, "auth-method=%s is not implemented for IKEv2 yet", method);
+		return NULL;
+	}
+	if (ike_psk(id, psk) < 0) {
+		ike_sa_fail(sa, "the identity has no secret");
+		return NULL;
+	}
+	return id;
+}
+
+/* ID payload body as AUTH signs it: type, 3 reserved bytes, data (2.15). */
+static size_t id_body(uint8_t type, const uint8_t *data, size_t len, uint8_t *out)
+{
+	out[0] = type;
+	out[1] = out[2] = out[3] = 0;
+	memcpy(out + 4, data, len);
+	return len + 4;
+}
+
+/* AUTH for one side: `ours` says whose (the SK_p key and the message it signs). */
+static int psk_auth(struct ike_sa *sa, const struct crypto_chunk *psk, bool ours,
+		    const uint8_t *body, size_t blen, uint8_t *out, size_t *outlen)
+{
+	/* each end signs the IKE_SA_INIT message it sent and the other end's nonce */
+	const struct wbuf *msg = ours ? &sa->init_ours : &sa->init_theirs;
+	bool signer_is_i = ours == sa->initiator;
+	const struct crypto_chunk *nonce = signer_is_i ? &sa->nr : &sa->ni;
+	const struct crypto_chunk *skp = signer_is_i ? &sa->keys.sk_pi : &sa->keys.sk_pr;
+
+	return ikev2_psk_auth(sa->alg.prf, psk->ptr, psk->len, msg->p, msg->len, nonce->ptr,
+			      nonce->len, skp, body, blen, out, outlen);
+}
+
+static bool initial_contact(const struct ike_sa *sa)
+{
+	const struct conf_item *peer = ike_peer_find(sa->eng->conf, sa->peer);
+
+	return peer && conf_bool(peer, CONF_PEER_SEND_INITIAL_CONTACT);
+}
+
+/* --- initiator --- */
+
+static void auth_send(struct ike_sa *sa)
+{
+	const struct conf_item *id;
+	struct crypto_chunk psk = {0};
+	uint8_t idv[255], body[260], auth[64];
+	size_t idlen, blen, alen = 0;
+	uint8_t idtype;
+	struct wbuf in, out;
+	struct ikev2_enc e;
+
+	if (!(id = identity(sa, &psk)))
+		goto dead;
+	ike_my_id(id, &sa->local, &idtype, idv, &idlen);
+	blen = id_body(idtype, idv, idlen, body);
+	int r = psk_auth(sa, &psk, true, body, blen, auth, &alen);
+
+	crypto_chunk_clear(&psk);
+	if (r < 0) {
+		ike_sa_fail(sa, "AUTH could not be computed");
+		goto dead;
+	}
+	wbuf_init(&in);
+	wbuf_init(&out);
+	in.secret = true;
+	ikev2_enc_inner_begin(&e, &in);
+	ikev2_put_id(&e, IKEV2_PLD_IDI, idtype, idv, idlen);
+	if (initial_contact(sa))
+		ikev2_put_notify(&e, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
+	ikev2_put_auth(&e, IKEV2_AUTH_SHARED_KEY, auth, alen);
+	if (sa->creating && ikev2_child_put_offer(sa, sa->creating, &e, false) < 0) {
+		ike_child_free(sa->creating, true);
+		sa->creating = NULL;
+	}
+	r = ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, false, sa->msgid_out, &e, &out);
+	wbuf_free(&in);
+	if (r < 0) {
+		wbuf_free(&out);
+		goto dead;
+	}
+	sa->state = IKE_STATE_AUTH_SENT;
+	ikev2_send_request(sa, IKE_REQ_AUTH, &out);
+	return;
+dead:
+	ike_sa_destroy(sa, true);
+}
+
+static void auth_spi_ready(struct ike_sa *sa, int err, uint32_t spi)
+{
+	if (err < 0 || !sa->creating) {
+		log_error(LOG_KERNEL, sa->ctx, "no SPI from the kernel: %s", strerror(-err));
+		if (sa->creating)
+			ike_child_free(sa->creating, true);
+		sa->creating = NULL;
+	} else {
+		sa->creating->spi_in = spi;
+	}
+	auth_send(sa);
+}
+
+void ikev2_auth_start(struct ike_sa *sa)
+{
+	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, sa->pending_policy);
+
+	sa->pending_policy = 0;
+	if (pol && (sa->creating = ikev2_child_new(sa, pol))) {
+		ikev2_alloc_spi(sa, sa->creating->proto, auth_spi_ready);
+		return;
+	}
+	auth_send(sa);
+}
+
+static int check_peer_auth(struct ike_sa *sa, const struct conf_item *id,
+			   const struct crypto_chunk *psk, const struct ikev2_msg *m,
+			   const struct ikev2_id *pid)
+{
+	uint8_t want[64];
+	size_t wlen = 0;
+	char why[160];
+
+	if (!ike_remote_id_ok(id, &sa->remote, pid->type, pid->data.ptr, pid->data.len, why,
+			      sizeof(why))) {
+		ike_sa_fail(sa, "%s", why);
+		return -EPERM;
+	}
+	if (m->auth.method != IKEV2_AUTH_SHARED_KEY) {
+		ike_sa_fail(sa,
+			    "peer authenticates with method %u; this identity uses a "
+			    "pre-shared key",
+			    m->auth.method);
+		return -EPERM;
+	}
+	if (psk_auth(sa, psk, false, pid->body.ptr, pid->body.len, want, &wlen) < 0 ||
+	    m->auth.data.len != wlen || !crypto_memeq(want, m->auth.data.ptr, wlen)) {
+		crypto_cleanse(want, sizeof(want));
+		ike_sa_fail(sa, "AUTHENTICATION_FAILED: the peer's AUTH does not match our "
+				"secret");
+		return -EPERM;
+	}
+	crypto_cleanse(want, sizeof(want));
+	return 0;
+}
+
+/* 2.4: the peer has no other IKE SA with us: older ones are stale. */
+static void drop_older(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+	size_t pos = 0;
+
+	while ((o = ike_tab_next(&sa->eng->sas, &pos))) {
+		if (o == sa || strcmp(o->peer, sa->peer) || !net_addr_eq(&o->remote, &sa->remote))
+			continue;
+		log_info(LOG_IKE, o->ctx, "replaced: the peer sent INITIAL_CONTACT");
+		ike_sa_destroy(o, true);
+	}
+}
+
+void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
+{
+	struct crypto_chunk psk = {0};
+	const struct conf_item *id = identity(sa, &psk);
+	const struct ikev2_notify *n = ikev2_error_notify(m);
+	struct ike_child *c = sa->creating;
+
+	sa->creating = NULL;
+	if (!id || (n && !ikev2_has(m, IKEV2_PLD_AUTH))) {
+		if (n)
+			ike_sa_fail(sa, "peer refused IKE_AUTH: %s", ikev2_notify_name(n->type));
+		goto dead;
+	}
+	if (!ikev2_has(m, IKEV2_PLD_IDR) || !ikev2_has(m, IKEV2_PLD_AUTH)) {
+		ike_sa_fail(sa, "IKE_AUTH response lacks IDr or AUTH");
+		goto dead;
+	}
+	if (check_peer_auth(sa, id, &psk, m, &m->idr) < 0)
+		goto dead;
+	crypto_chunk_clear(&psk);
+	ike_sa_established(sa);
+	log_info(LOG_IKE, sa->ctx, "IKE SA established (initiator)");
+	if (c && ikev2_child_complete(sa, c, m, sa->ni.ptr, sa->ni.len, sa->nr.ptr, sa->nr.len,
+				      NULL) == 0)
+		ikev2_child_attach(sa, c);
+	else if (c)
+		ike_child_free(c, true);
+	ikev2_request_done(sa);
+	return;
+dead:
+	crypto_chunk_clear(&psk);
+	if (c)
+		ike_child_free(c, true);
+	ike_sa_destroy(sa, true);
+}
+
+/* --- responder --- */
+
+static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const struct conf_item *id,
+			 const struct crypto_chunk *psk)
+{
+	uint8_t idv[255], body[260], auth[64];
+	size_t idlen, alen = 0;
+	uint8_t idtype;
+	struct wbuf in, out;
+	struct ikev2_enc e;
+	struct ike_child *c = NULL;
+	int notify = 0;
+
+	ike_my_id(id, &sa->local, &idtype, idv, &idlen);
+	size_t blen = id_body(idtype, idv, idlen, body);
+
+	if (psk_auth(sa, psk, true, body, blen, auth, &alen) < 0)
+		return;
+	wbuf_init(&in);
+	wbuf_init(&out);
+	in.secret = true;
+	ikev2_enc_inner_begin(&e, &in);
+	ikev2_put_id(&e, IKEV2_PLD_IDR, idtype, idv, idlen);
+	ikev2_put_auth(&e, IKEV2_AUTH_SHARED_KEY, auth, alen);
+	if (ikev2_has(m, IKEV2_PLD_SA)) {
+		notify = ikev2_child_respond(sa, m, sa->ni.ptr, sa->ni.len, sa->nr.ptr, sa->nr.len,
+					     NULL, &e, &c);
+		if (notify)
+			/* 1.2: the IKE SA stands even when its first CHILD SA fails */
+			ikev2_put_notify(&e, 0, (uint16_t)notify, NULL, 0, NULL, 0);
+		else
+			ikev2_child_put_ts(c, &e);
+	}
+	if (ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, true, m->hdr.msgid, &e, &out) == 0)
+		ikev2_send_response(sa, &out);
+	wbuf_free(&in);
+	wbuf_free(&out);
+	crypto_cleanse(auth, sizeof(auth));
+	if (c)
+		ikev2_child_attach(sa, c);
+}
+
+void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
+{
+	struct crypto_chunk psk = {0};
+	const struct conf_item *id;
+
+	if (!ikev2_has(m, IKEV2_PLD_IDI) || !ikev2_has(m, IKEV2_PLD_AUTH)) {
+		ike_sa_fail(sa, "IKE_AUTH request lacks IDi or AUTH (EAP is not implemented)");
+		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid, IKEV2_N_AUTHENTICATION_FAILED,
+				     NULL, 0);
+		ike_sa_destroy(sa, true);
+		return;
+	}
+	/* a CHILD SA needs an inbound SPI from the kernel first: ask, and come back with
+	 * the same message (ikev2_defer replays it) */
+	if (ikev2_has(m, IKEV2_PLD_SA) && !sa->spare_spi && !sa->spi_failed) {
+		ikev2_defer(sa, m->sa.n ? m->sa.p[0].proto : IKEV2_PROTO_ESP);
+		return;
+	}
+	if (!(id = identity(sa, &psk)) || check_peer_auth(sa, id, &psk, m, &m->idi) < 0) {
+		crypto_chunk_clear(&psk);
+		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid, IKEV2_N_AUTHENTICATION_FAILED,
+				     NULL, 0);
+		ike_sa_destroy(sa, true);
+		return;
+	}
+	ike_tab_del(&sa->eng->half, sa->spi_i);
+	auth_respond(sa, m, id, &psk);
+	crypto_chunk_clear(&psk);
+	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
+		drop_older(sa);
+	ike_sa_established(sa);
+	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder)");
+}

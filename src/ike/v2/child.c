@@ -1,0 +1,390 @@
+/* child: CHILD SAs (RFC 7296 1.3, 2.9, 2.17). Our offer from the policy's proposal and
+ * selectors, the responder's choice of policy, proposal and narrowed selectors, the
+ * keying material, and the installation of both SAs into the kernel with the reqid of
+ * the policy ipsecd installed. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipsecd/log.h"
+#include "ts.h"
+#include "v2.h"
+
+#define REPLAY_WINDOW 64
+
+static bool supported(uint8_t type, uint16_t id, uint16_t keylen)
+{
+	(void)keylen;
+	if (type == IKEV2_TRANS_DH)
+		return crypto_dh_supported(id);
+	if (type == IKEV2_TRANS_ENCR)
+		return ike_kern_enc(id, keylen) != NULL;
+	if (type == IKEV2_TRANS_INTEG)
+		return ike_kern_integ(id) != NULL;
+	return true;
+}
+
+static uint8_t child_proto(const struct conf_item *pol)
+{
+	const struct conf_list *l = conf_enums(pol, CONF_POLICY_IPSEC_PROTOCOLS);
+
+	/* ESP+AH bundles are not negotiated yet: ESP wins when both are asked for */
+	for (uint32_t i = 0; l && i < l->n; i++)
+		if (!strcmp(pol->menu->props[CONF_POLICY_IPSEC_PROTOCOLS].choices[l->v[i]], "esp"))
+			return IPPROTO_ESP;
+	return l && l->n ? IPPROTO_AH : IPPROTO_ESP;
+}
+
+static uint8_t ikev2_proto_of(uint8_t ipproto)
+{
+	return ipproto == IPPROTO_AH ? IKEV2_PROTO_AH : IKEV2_PROTO_ESP;
+}
+
+int ikev2_child_offer(struct ike_sa *sa, const struct conf_item *pol, bool with_pfs,
+		      struct ikev2_sa *out)
+{
+	const struct conf_item *prop = ike_proposal_of(sa->eng->conf, pol);
+	char err[160];
+
+	if (!prop) {
+		ike_sa_fail(sa, "policy has no proposal");
+		return -ENOENT;
+	}
+	if (ike_offer_child(prop, ikev2_proto_of(child_proto(pol)), with_pfs, supported, out, err,
+			    sizeof(err)) < 0) {
+		ike_sa_fail(sa, "%s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- keys and the kernel --- */
+
+static void to_kaddr(struct kern_addr *k, const struct net_addr *a)
+{
+	k->family = a->family;
+	memcpy(k->bytes, a->bytes, sizeof(k->bytes));
+}
+
+static void fill_sa(const struct ike_child *c, bool inbound, const uint8_t *ek, size_t ekl,
+		    const uint8_t *ak, size_t akl, struct kern_sa *k)
+{
+	const struct ike_sa *sa = c->ike;
+	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, c->policy_id);
+	const struct conf_item *prop = pol ? ike_proposal_of(sa->eng->conf, pol) : NULL;
+	int64_t life = prop ? conf_int(prop, CONF_PROPOSAL_LIFETIME) : 1800;
+
+	memset(k, 0, sizeof(*k));
+	k->id.proto = c->proto;
+	k->id.spi = inbound ? c->spi_in : c->spi_out;
+	to_kaddr(&k->id.dst, inbound ? &sa->local : &sa->remote);
+	to_kaddr(&k->src, inbound ? &sa->remote : &sa->local);
+	k->reqid = c->reqid;
+	k->tunnel = c->tunnel;
+	k->enc = c->proto == IPPROTO_ESP ? ike_kern_enc(c->alg.encr, c->alg.encr_keylen) : NULL;
+	k->auth = c->alg.integ ? ike_kern_integ(c->alg.integ) : NULL;
+	k->enc_key.len = (uint8_t)ekl;
+	memcpy(k->enc_key.bytes, ek, ekl);
+	k->auth_key.len = (uint8_t)akl;
+	memcpy(k->auth_key.bytes, ak, akl);
+	k->replay_window = inbound ? REPLAY_WINDOW : 0;
+	/* soft expiry rekeys; the exchange initiator's SAs expire a little earlier so that
+	 * both ends rarely rekey at once (2.8.1) */
+	k->lft.hard_add = life > 0 ? (uint64_t)life : 0;
+	k->lft.soft_add = life > 0 ? (uint64_t)life * (sa->initiator ? 85 : 90) / 100 : 0;
+	if (sa->natt) {
+		k->encap_sport = inbound ? sa->remote.port : sa->local.port;
+		k->encap_dport = inbound ? sa->local.port : sa->remote.port;
+	}
+}
+
+static void installed(void *arg, int err, const char *msg)
+{
+	struct ike_child *c = arg;
+
+	/* c may have been freed meanwhile only if the IKE SA died: then the kernel
+	 * entries were deleted after this request, in order; nothing to do here */
+	if (err)
+		log_error(LOG_KERNEL, NULL, "CHILD SA install failed: %s",
+			  msg ? msg : strerror(-err));
+	(void)c;
+}
+
+/* 2.17: KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr); the exchange initiator's outbound keys
+ * come first. i_am_initiator: we started this exchange. */
+static int install(struct ike_child *c, bool i_am_initiator, const uint8_t *gir, size_t girlen,
+		   const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen)
+{
+	struct ike_sa *sa = c->ike;
+	const struct kern_alg *ka =
+		c->proto == IPPROTO_ESP ? ike_kern_enc(c->alg.encr, c->alg.encr_keylen) : NULL;
+	const struct kern_alg *ia = c->alg.integ ? ike_kern_integ(c->alg.integ) : NULL;
+	size_t ekl = ka ? ka->key_bits / 8 : 0, akl = ia ? ia->key_bits / 8 : 0;
+	uint8_t km[2 * (64 + 64)];
+	struct kern_sa k;
+
+	if ((c->proto == IPPROTO_ESP && !ka) || (c->proto == IPPROTO_AH && !ia) ||
+	    2 * (ekl + akl) > sizeof(km))
+		return -EINVAL;
+	if (ikev2_derive_child_keys(sa->keys.prf, &sa->keys.sk_d, gir, girlen, ni, nilen, nr, nrlen,
+				    km, 2 * (ekl + akl)) < 0)
+		return -EIO;
+	const uint8_t *i_e = km, *i_a = km + ekl, *r_e = km + ekl + akl, *r_a = r_e + ekl;
+	const uint8_t *in_e = i_am_initiator ? r_e : i_e, *in_a = i_am_initiator ? r_a : i_a;
+	const uint8_t *out_e = i_am_initiator ? i_e : r_e, *out_a = i_am_initiator ? i_a : r_a;
+
+	fill_sa(c, true, in_e, ekl, in_a, akl, &k);
+	kern_sa_add(sa->eng->d.kern, &k, true, installed, c); /* replaces the larval SA */
+	fill_sa(c, false, out_e, ekl, out_a, akl, &k);
+	kern_sa_add(sa->eng->d.kern, &k, false, installed, c);
+	kern_commit(sa->eng->d.kern);
+	crypto_cleanse(&k, sizeof(k));
+	crypto_cleanse(km, sizeof(km));
+	c->installed_in = c->installed_out = true;
+	c->state = CHILD_STATE_INSTALLED;
+	c->established = ike_now(sa->eng);
+	ike_child_index(c);
+	return 0;
+}
+
+static void log_child(const struct ike_child *c, const struct ikev2_ts_set *tsi,
+		      const struct ikev2_ts_set *tsr)
+{
+	char a[160], b[64], x[64];
+
+	ike_chosen_str(&c->alg, a, sizeof(a));
+	ike_ts_str(&tsi->ts[0], b, sizeof(b));
+	ike_ts_str(&tsr->ts[0], x, sizeof(x));
+	log_info(LOG_IKE, c->ike->ctx,
+		 "CHILD SA #%u established: %s === %s, %s %s, spi in %08x out %08x", c->serial, b,
+		 x, c->tunnel ? "tunnel" : "transport", a, c->spi_in, c->spi_out);
+}
+
+/* The kernel selector of the first TS pair (outbound view: local -> remote). */
+static int sel_from_ts(const struct ikev2_ts *local, const struct ikev2_ts *remote,
+		       struct kern_sel *sel)
+{
+	memset(sel, 0, sizeof(*sel));
+	if (!ike_ts_to_prefix(local, &sel->family, sel->src, &sel->src_plen) ||
+	    !ike_ts_to_prefix(remote, &sel->family, sel->dst, &sel->dst_plen))
+		return -EINVAL;
+	sel->proto = local->proto;
+	sel->sport = local->start_port == local->end_port ? local->start_port : 0;
+	sel->dport = remote->start_port == remote->end_port ? remote->start_port : 0;
+	return 0;
+}
+
+/* --- initiator --- */
+
+int ikev2_child_put_offer(struct ike_sa *sa, struct ike_child *c, struct ikev2_enc *inner, bool pfs)
+{
+	static struct ikev2_sa o; /* 3.5 KiB, single-threaded */
+	struct ikev2_sa *offer = &o;
+	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, c->policy_id);
+	struct ikev2_ts_set l, r;
+
+	if (!pol || ikev2_child_offer(sa, pol, pfs, offer) < 0)
+		return -ENOENT;
+	for (unsigned i = 0; i < offer->n; i++) {
+		offer->p[i].spi_size = 4;
+		offer->p[i].spi = c->spi_in;
+	}
+	ike_ts_from_policy(pol, &l, &r);
+	if (!c->tunnel)
+		ikev2_put_notify(inner, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ikev2_put_sa(inner, offer);
+	ikev2_put_ts(inner, IKEV2_PLD_TSI, &l);
+	ikev2_put_ts(inner, IKEV2_PLD_TSR, &r);
+	return 0;
+}
+
+int ikev2_child_complete(struct ike_sa *sa, struct ike_child *c, const struct ikev2_msg *m,
+			 const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+			 struct crypto_dh *dh)
+{
+	static struct ikev2_sa o;
+	const struct ikev2_sa *offer = &o;
+	const struct ikev2_notify *n = ikev2_error_notify(m);
+	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, c->policy_id);
+
+	/* the offer again: the configuration it came from is the one in force */
+	if (!pol || ikev2_child_offer(sa, pol, dh != NULL, &o) < 0)
+		return -ENOENT;
+	struct ikev2_ts_set l, r;
+	struct crypto_chunk gir = {0};
+	char ours[200];
+
+	if (n || !ikev2_has(m, IKEV2_PLD_SA)) {
+		ike_offer_str(offer, ours, sizeof(ours));
+		ike_sa_fail(sa, "CHILD SA refused by the peer: %s (we offered %s)",
+			    n ? ikev2_notify_name(n->type) : "no SA payload", ours);
+		return -EPERM;
+	}
+	if (!pol || ike_accept(offer, &m->sa, &c->alg) < 0 || c->alg.spi_size != 4) {
+		ike_sa_fail(sa, "peer chose a CHILD SA proposal we did not offer");
+		return -EBADMSG;
+	}
+	ike_ts_from_policy(pol, &l, &r);
+	if (!ike_ts_subset(&m->tsi, &l) || !ike_ts_subset(&m->tsr, &r) ||
+	    sel_from_ts(&m->tsi.ts[0], &m->tsr.ts[0], &c->sel) < 0) {
+		ike_sa_fail(sa, "peer's traffic selectors are not within our policy's");
+		return -EBADMSG;
+	}
+	if (c->tunnel != !ikev2_notify_find(m, IKEV2_N_USE_TRANSPORT_MODE)) {
+		ike_sa_fail(sa, "peer did not accept %s mode", c->tunnel ? "tunnel" : "transport");
+		return -EBADMSG;
+	}
+	if (dh && (!ikev2_has(m, IKEV2_PLD_KE) || m->ke.group != crypto_dh_group(dh) ||
+		   crypto_dh_shared(dh, m->ke.data.ptr, m->ke.data.len, &gir) < 0)) {
+		ike_sa_fail(sa, "peer's PFS key exchange is missing or bad");
+		return -EBADMSG;
+	}
+	c->spi_out = (uint32_t)c->alg.spi;
+	c->pfs = dh != NULL;
+	int err = install(c, true, gir.ptr, gir.len, ni, nilen, nr, nrlen);
+
+	crypto_chunk_clear(&gir);
+	if (err < 0) {
+		ike_sa_fail(sa, "CHILD SA keys could not be made");
+		return err;
+	}
+	log_child(c, &m->tsi, &m->tsr);
+	return 0;
+}
+
+/* --- responder --- */
+
+/* The first of the peer's policies whose selectors meet what the peer proposes (our
+ * local side is its TSr). */
+static const struct conf_item *pick_policy(struct ike_sa *sa, const struct ikev2_msg *m,
+					   struct ikev2_ts_set *tsi, struct ikev2_ts_set *tsr)
+{
+	const struct conf *c = sa->eng->conf;
+
+	for (size_t i = 0; i < conf_count(c, CONF_M_POLICY); i++) {
+		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
+		struct ikev2_ts_set l, r;
+
+		if (!ike_policy_is_ours(pol, sa->peer))
+			continue;
+		ike_ts_from_policy(pol, &l, &r);
+		if (ike_ts_narrow(&r, &m->tsi, tsi) == 0 && ike_ts_narrow(&l, &m->tsr, tsr) == 0)
+			return pol;
+	}
+	return NULL;
+}
+
+int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint8_t *ni,
+			size_t nilen, const uint8_t *nr, size_t nrlen, struct crypto_dh *dh,
+			struct ikev2_enc *inner, struct ike_child **out)
+{
+	static struct ikev2_sa ours, reply;
+	struct ikev2_ts_set tsi, tsr;
+	struct crypto_chunk gir = {0};
+	char a[256], b[256];
+	const struct conf_item *pol = pick_policy(sa, m, &tsi, &tsr);
+
+	*out = NULL;
+	if (!pol) {
+		log_info(LOG_IKE, sa->ctx, "no policy of this peer matches the proposed selectors");
+		return IKEV2_N_TS_UNACCEPTABLE;
+	}
+	bool pfs = dh != NULL;
+
+	if (ikev2_child_offer(sa, pol, pfs, &ours) < 0)
+		return IKEV2_N_NO_PROPOSAL_CHOSEN;
+	struct ike_child *c = ike_child_new(sa, pol);
+
+	if (!c)
+		return IKEV2_N_TEMPORARY_FAILURE;
+	if (ike_choose(&ours, &m->sa, pfs ? m->ke.group : 0, &c->alg) < 0 || c->alg.spi_size != 4 ||
+	    (pfs && c->alg.dh != m->ke.group)) {
+		ike_offer_str(&ours, a, sizeof(a));
+		ike_offer_str(&m->sa, b, sizeof(b));
+		ike_sa_fail(sa, "no CHILD SA proposal chosen: we accept %s, they offered %s", a, b);
+		free(c);
+		return IKEV2_N_NO_PROPOSAL_CHOSEN;
+	}
+	c->proto = c->alg.proto == IKEV2_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+	c->tunnel = conf_bool(pol, CONF_POLICY_TUNNEL);
+	c->reqid = sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
+	c->spi_out = (uint32_t)c->alg.spi;
+	c->spi_in = sa->spare_spi;
+	sa->spare_spi = 0;
+	if (!c->spi_in || sel_from_ts(&tsr.ts[0], &tsi.ts[0], &c->sel) < 0 ||
+	    (pfs && crypto_dh_shared(dh, m->ke.data.ptr, m->ke.data.len, &gir) < 0)) {
+		ike_sa_fail(sa, "CHILD SA could not be set up (SPI, selectors or PFS)");
+		free(c);
+		return IKEV2_N_TEMPORARY_FAILURE;
+	}
+	if (c->tunnel == !!ikev2_notify_find(m, IKEV2_N_USE_TRANSPORT_MODE)) {
+		log_info(LOG_IKE, sa->ctx, "peer asks for %s mode, the policy says %s",
+			 c->tunnel ? "transport" : "tunnel", c->tunnel ? "tunnel" : "transport");
+		free(c);
+		crypto_chunk_clear(&gir);
+		return IKEV2_N_NO_PROPOSAL_CHOSEN;
+	}
+	c->pfs = pfs;
+	int err = install(c, false, gir.ptr, gir.len, ni, nilen, nr, nrlen);
+
+	crypto_chunk_clear(&gir);
+	if (err < 0) {
+		free(c);
+		return IKEV2_N_TEMPORARY_FAILURE;
+	}
+	if (!c->tunnel)
+		ikev2_put_notify(inner, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ike_chosen_to_sa(&c->alg, 4, c->spi_in, &reply);
+	ikev2_put_sa(inner, &reply);
+	*out = c;
+	log_child(c, &tsi, &tsr);
+	(void)tsr;
+	return 0;
+}
+
+/* Writes the narrowed selectors of a child the responder just made. */
+void ikev2_child_put_ts(struct ike_child *c, struct ikev2_enc *inner)
+{
+	struct ikev2_ts_set l = {.n = 1}, r = {.n = 1};
+	const struct kern_sel *s = &c->sel;
+	struct conf_addr a = {.family = s->family};
+
+	memcpy(a.bytes, s->src, 16);
+	a.plen = s->src_plen;
+	ike_ts_from_prefix(&l.ts[0], &a, s->proto ? s->proto : -1, s->sport ? s->sport : -1);
+	memcpy(a.bytes, s->dst, 16);
+	a.plen = s->dst_plen;
+	ike_ts_from_prefix(&r.ts[0], &a, s->proto ? s->proto : -1, s->dport ? s->dport : -1);
+	/* TSi is the initiator's side: the peer's (remote) */
+	ikev2_put_ts(inner, IKEV2_PLD_TSI, &r);
+	ikev2_put_ts(inner, IKEV2_PLD_TSR, &l);
+}
+
+void ikev2_child_attach(struct ike_sa *sa, struct ike_child *c)
+{
+	c->next = sa->children;
+	sa->children = c;
+	sa->nchildren++;
+}
+
+void ikev2_child_detach(struct ike_sa *sa, struct ike_child *c)
+{
+	for (struct ike_child **pp = &sa->children; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			sa->nchildren--;
+			return;
+		}
+}
+
+uint8_t ikev2_proto_ipproto(uint8_t ikev2_proto)
+{
+	return ikev2_proto == IKEV2_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+}
+
+uint8_t ikev2_policy_proto(const struct conf_item *pol)
+{
+	return child_proto(pol);
+}

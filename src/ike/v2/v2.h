@@ -1,0 +1,107 @@
+/* The IKEv2 exchanges' shared helpers: message protection and I/O (msg.c), and the entry
+ * points of each exchange's file. Only src/ike/ includes this. */
+#ifndef IPSECD_IKEV2_V2_H
+#define IPSECD_IKEV2_V2_H
+
+#include "../ike_internal.h"
+
+/* RFC 7296 2.1: retransmission with back-off; after the last one the peer is dead. */
+#define IKEV2_RTX_BASE	       2.0
+#define IKEV2_RTX_MAX	       5 /* retransmissions before giving up */
+#define IKEV2_NONCE_LEN	       32
+#define IKEV2_HALF_OPEN_COOKIE 64 /* half-open SAs before we ask for cookies (2.6) */
+
+/* msg.c */
+/* A header for sa's next message. */
+void ikev2_hdr_for(const struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid,
+		   struct ikev2_hdr *h);
+/* Encrypts the inner payloads in `inner` (an inner chain over a wbuf) into a complete
+ * message in out. 0 or -errno. */
+int ikev2_protect(struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid,
+		  struct ikev2_enc *inner, struct wbuf *out);
+/* Sends a new request (out is taken over) and arms retransmission. */
+void ikev2_send_request(struct ike_sa *sa, enum ike_req_kind kind, struct wbuf *out);
+/* Sends a response (out is taken over and cached for duplicate requests). */
+void ikev2_send_response(struct ike_sa *sa, struct wbuf *out);
+/* Sends raw bytes to the SA's peer (no caching, no retransmission). */
+void ikev2_send_raw(struct ike_sa *sa, const struct wbuf *out);
+/* A protected response carrying one notify (errors, RFC 7296 2.21.2). */
+void ikev2_respond_notify(struct ike_sa *sa, uint8_t exch, uint32_t msgid, uint16_t type,
+			  const uint8_t *data, size_t len);
+/* The request is done (reply handled): stop retransmitting, run what waits. */
+void ikev2_request_done(struct ike_sa *sa);
+/* First notify of that type, or NULL. */
+const struct ikev2_notify *ikev2_notify_find(const struct ikev2_msg *m, uint16_t type);
+/* The first error notify (type < 16384), or NULL. */
+const struct ikev2_notify *ikev2_error_notify(const struct ikev2_msg *m);
+
+/* sa_init.c */
+int ikev2_sa_init_start(struct ike_sa *sa);
+void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struct ikev2_msg *m);
+void ikev2_sa_init_reply(struct ike_sa *sa, const struct ikev2_msg *m, const struct net_pkt *p);
+/* Derives the IKE SA's keys and SK contexts from the DH result and nonces. */
+int ikev2_sa_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t len,
+		  const struct ikev2_keys *old);
+/* NAT detection data: SHA-1(SPIi | SPIr | IP | port) (2.23). */
+void ikev2_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct net_addr *a, uint8_t out[20]);
+
+/* auth.c */
+void ikev2_auth_start(struct ike_sa *sa);
+void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m);
+void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m);
+
+/* child.c */
+/* Our CHILD SA offer for a policy (pfs: with its pfs-group's DH). */
+int ikev2_child_offer(struct ike_sa *sa, const struct conf_item *pol, bool pfs,
+		      struct ikev2_sa *out);
+/* Writes [N(USE_TRANSPORT_MODE),] SA, TSi, TSr for a new child (initiator) into inner. */
+int ikev2_child_put_offer(struct ike_sa *sa, struct ike_child *c, struct ikev2_enc *inner,
+			  bool pfs);
+/* The responder's narrowed TSi, TSr of a child it made. */
+void ikev2_child_put_ts(struct ike_child *c, struct ikev2_enc *inner);
+void ikev2_child_attach(struct ike_sa *sa, struct ike_child *c);
+void ikev2_child_detach(struct ike_sa *sa, struct ike_child *c);
+uint8_t ikev2_policy_proto(const struct conf_item *pol);
+uint8_t ikev2_proto_ipproto(uint8_t ikev2_proto);
+/* Responder: picks policy, proposal and TS for the peer's request, installs, and writes
+ * SA, [KE,] TSi, TSr into inner. Returns 0 or a notify type to answer with. */
+int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint8_t *ni,
+			size_t nilen, const uint8_t *nr, size_t nrlen, struct crypto_dh *dh,
+			struct ikev2_enc *inner, struct ike_child **out);
+/* Initiator: the reply to our offer. Returns 0 or -errno (logged). */
+int ikev2_child_complete(struct ike_sa *sa, struct ike_child *c, const struct ikev2_msg *m,
+			 const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+			 struct crypto_dh *dh);
+void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m);
+void ikev2_create_child_reply(struct ike_sa *sa, const struct ikev2_msg *m);
+void ikev2_child_start(struct ike_sa *sa);
+void ikev2_child_rekey_start(struct ike_sa *sa);
+
+/* ikev2.c */
+/* A new child of sa for a policy (proto, mode, reqid), not yet in any table. */
+struct ike_child *ikev2_child_new(struct ike_sa *sa, const struct conf_item *pol);
+/* XFRM_MSG_ALLOCSPI for an inbound SA from sa's peer; done runs only if sa still lives. */
+void ikev2_alloc_spi(struct ike_sa *sa, uint8_t proto,
+		     void (*done)(struct ike_sa *sa, int err, uint32_t spi));
+/* Deletes the larval SA of an SPI that went unused. */
+void ikev2_release_spi(struct ike_sa *sa, uint8_t proto, uint32_t spi);
+/* Holds the request being handled until an inbound SPI is there, then handles it again. */
+void ikev2_defer(struct ike_sa *sa, uint8_t ikev2_proto);
+void ikev2_forget_tokens(struct ike *eng);
+/* Whether the crypto module can do a transform (offers are filtered by it). */
+bool ikev2_ike_supported(uint8_t type, uint16_t id, uint16_t keylen);
+
+/* rekey.c */
+void ikev2_ike_rekey_start(struct ike_sa *sa);
+void ikev2_ike_rekey_request(struct ike_sa *sa, const struct ikev2_msg *m);
+void ikev2_ike_rekey_reply(struct ike_sa *sa, const struct ikev2_msg *m);
+
+/* info.c */
+void ikev2_informational_request(struct ike_sa *sa, const struct ikev2_msg *m);
+void ikev2_informational_reply(struct ike_sa *sa, const struct ikev2_msg *m);
+void ikev2_dpd_start(struct ike_sa *sa);
+void ikev2_delete_start(struct ike_sa *sa);
+void ikev2_delete_child_start(struct ike_sa *sa, struct ike_child *c);
+void ikev2_queue_delete_child(struct ike_sa *sa, struct ike_child *c);
+
+#endif
