@@ -422,6 +422,31 @@ conf_ms1_tunnel() {
 	fi
 }
 
+# conf_ike KEY=VALUE...: prints an ipsecd configuration with one IKEv2 peer authenticated
+# by a pre-shared key and one tunnel policy between two subnets. Keys:
+#   peer (its address), local_ts, remote_ts, psk            required
+#   passive=no, enc=aes-256, hash=sha256, dh=modp2048      the peer and its profile
+#   lifetime=1d, dpd=2m, natt=yes                          the profile
+#   penc=aes-256-cbc, pauth=sha256, pfs=none, plife=30m    the proposal
+#   extra                                                  more lines, appended as is
+conf_ike() {
+	local -A o=([passive]=no [enc]=aes-256 [hash]=sha256 [dh]=modp2048 [lifetime]=1d
+		[dpd]=2m [natt]=yes [penc]=aes-256-cbc [pauth]=sha256 [pfs]=none [plife]=30m)
+	local kv
+	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
+	cat <<CONF
+/ip ipsec profile add name=p1 enc-algorithm=${o[enc]} hash-algorithm=${o[hash]} dh-group=${o[dh]} lifetime=${o[lifetime]} dpd-interval=${o[dpd]} nat-traversal=${o[natt]}
+/ip ipsec peer add name=other address=${o[peer]}/32 exchange-mode=ike2 profile=p1 passive=${o[passive]}
+/ip ipsec identity add peer=other auth-method=pre-shared-key secret="${o[psk]}"
+/ip ipsec proposal add name=pr1 enc-algorithms=${o[penc]} auth-algorithms=${o[pauth]} pfs-group=${o[pfs]} lifetime=${o[plife]}
+/ip ipsec policy add src-address=${o[local_ts]} dst-address=${o[remote_ts]} tunnel=yes peer=other proposal=pr1
+${o[extra]:-}
+CONF
+}
+
+# ike_established HOST: HOST's ipsecd has an established IKE SA.
+ike_established() { ipsecctl_on "$1" active-peers print detail | grep -q 'state="*established'; }
+
 # ---------------------------------------------------------------- kernel state
 
 # _it_sa_field HOST PROTO SPI FIELD: FIELD (bytes or packets) of the "lifetime current"

@@ -8,26 +8,17 @@
 . "$IT_DIR/lib.sh"
 
 topo_two_hosts
-ike_conf() { # ike_conf HOST PEER-ADDR LOCAL-NET REMOTE-NET PASSIVE
-	cat <<CONF
-/ip ipsec profile add name=p1 enc-algorithm=aes-256 hash-algorithm=sha256 dh-group=modp2048
-/ip ipsec peer add name=other address=$2/32 exchange-mode=ike2 profile=p1 passive=$5
-/ip ipsec identity add peer=other auth-method=pre-shared-key secret="it's a test"
-/ip ipsec proposal add name=pr1 enc-algorithms=aes-256-cbc auth-algorithms=sha256 pfs-group=none
-/ip ipsec policy add src-address=$3 dst-address=$4 tunnel=yes peer=other proposal=pr1
-CONF
-}
-ike_conf a 192.0.2.2 10.1.0.0/24 10.2.0.0/24 no >"$(conf_file a)"
-ike_conf b 192.0.2.1 10.2.0.0/24 10.1.0.0/24 yes >"$(conf_file b)"
+conf_ike peer=192.0.2.2 local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24 psk="it's a test" >"$(conf_file a)"
+conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="it's a test" \
+	passive=yes >"$(conf_file b)"
 
 expect_ok "ipsecd -n accepts a's configuration" "$IPSECD" -n -f "$(conf_file a)"
 daemon_start b
 daemon_start a
 
-established() { ipsecctl_on "$1" active-peers print detail | grep -q 'state="*established'; }
 two_sas() { [ "$(sa_count "$1")" -ge 2 ]; }
-expect_ok "a's IKE SA is established" wait_until 10 established a
-expect_ok "b's IKE SA is established" wait_until 5 established b
+expect_ok "a's IKE SA is established" wait_until 10 ike_established a
+expect_ok "b's IKE SA is established" wait_until 5 ike_established b
 expect_ok "a has its CHILD SA pair" wait_until 5 two_sas a
 expect_ok "b has its CHILD SA pair" wait_until 5 two_sas b
 expect_grep "a is the initiator" 'side=initiator' ipsecctl_on a active-peers print detail
@@ -54,6 +45,6 @@ expect_ok "a's kernel has no SA left" wait_until 5 no_sas a
 expect_ok "b deletes its SAs on a's delete" wait_until 5 no_sas b
 
 expect_ok "traffic brings the tunnel up again (ACQUIRE)" wait_until 15 ping_one ca 10.2.0.2
-expect_ok "a's IKE SA is established again" wait_until 5 established a
+expect_ok "a's IKE SA is established again" wait_until 5 ike_established a
 
 finish
