@@ -3,6 +3,7 @@
 #   fuzz_conf       the configuration language, loaded as a file and as an ipsecctl line
 #   fuzz_xfrm_stat  /proc/net/xfrm_stat and /proc/crypto text
 #   fuzz_xfrm_msg   XFRM netlink messages, through every parser of src/kernel/xfrm_msg.c
+#   fuzz_ike_msg    IKEv2 messages, through src/wire's decoders, rules and encoders
 # and runs each for FUZZ_RUNS runs (default 60000, seed FUZZ_SEED, default 1), at most
 # FUZZ_SECONDS (default 20), on a copy of its seed corpus (fuzz/corpus/conf, xfrm_stat,
 # xfrm_msg) in fuzz/out/corpus-TARGET; the checked-in corpora are never written. Crash
@@ -65,3 +66,4 @@ run_target fuzz_xfrm_stat fuzz/corpus/xfrm_stat src/kernel/xfrm_stat.c src/kerne
 # shellcheck disable=SC2046 # pkg-config's words are separate arguments
 run_target fuzz_xfrm_msg fuzz/corpus/xfrm_msg src/kernel/xfrm_msg.c src/kernel/alg.c \
 	fuzz/fuzz_xfrm_msg.c -Isrc/kernel $(pkg-config --cflags --libs libnl-3.0)
+run_target fuzz_ike_msg fuzz/corpus/ike_msg src/wire/*.c src/common/buf.c fuzz/fuzz_ike_msg.c
