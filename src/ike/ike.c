@@ -228,6 +228,11 @@ static void on_life(struct loop_timer *w, void *arg)
 	} else if (sa->dpd_at && now >= sa->dpd_at) {
 		sa->tasks |= IKE_TASK_DPD;
 	}
+	if (sa->keepalive_at && now >= sa->keepalive_at) {
+		/* RFC 3948 4: keep the NAT's mapping alive when we are behind it */
+		net_send_keepalive(sa->eng->d.net, &sa->local, &sa->remote);
+		sa->keepalive_at = now + IKE_NATT_KEEPALIVE;
+	}
 	ikev2_run_tasks(sa);
 	ike_sa_schedule(sa);
 }
@@ -243,9 +248,15 @@ void ike_sa_schedule(struct ike_sa *sa)
 	sa->dpd_at = dpd > 0 ? sa->last_seen + (double)dpd : 0;
 	if (sa->dpd_at && sa->dpd_at <= now)
 		sa->dpd_at = now + (double)dpd;
+	if (!sa->nat_here)
+		sa->keepalive_at = 0;
+	else if (!sa->keepalive_at)
+		sa->keepalive_at = now + IKE_NATT_KEEPALIVE;
 	next = sa->rekey_at;
 	if (sa->dpd_at && (!next || sa->dpd_at < next))
 		next = sa->dpd_at;
+	if (sa->keepalive_at && (!next || sa->keepalive_at < next))
+		next = sa->keepalive_at;
 	if (!next) {
 		loop_timer_free(sa->life);
 		sa->life = NULL;

@@ -13,6 +13,8 @@
 #include "proposal.h"
 #include "v2/keymat.h"
 
+#define IKE_NATT_KEEPALIVE 20.0 /* seconds between NAT keepalives (RFC 3948 4) */
+
 struct loop_timer;
 struct ikev2_token;
 
@@ -140,7 +142,7 @@ struct ike_sa {
 	unsigned nchildren;
 	double created, established, last_seen;
 	struct loop_timer *life; /* rekey or DPD, whichever is next */
-	double rekey_at, dpd_at;
+	double rekey_at, dpd_at, keepalive_at;
 	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
 	char last_error[160];
 };

@@ -460,12 +460,12 @@ _it_sa_field() {
 		/^src / { this = 0; current = 0 }
 		$1 == "proto" && $2 == proto && $3 == "spi" && index($4, spi) == 1 { this = 1 }
 		this && /lifetime current:/ { current = 1; next }
-		this && current {
+		!found && this && current {
 			n = split($0, f, /[(),]+/)
 			for (i = 1; i < n; i++) if (f[i + 1] == field) { gsub(/[ \t]/, "", f[i]); print f[i] }
-			found = 1; exit
+			found = 1
 		}
-		END { exit !found }'
+		END { exit !found }' # reads to the end: ip must not die of SIGPIPE
 }
 sa_bytes() { _it_sa_field "$1" "$2" "$3" bytes; }
 sa_packets() { _it_sa_field "$1" "$2" "$3" packets; }
@@ -489,10 +489,10 @@ policy_count() { ip -n "$IT_PREFIX$1" xfrm policy | grep -c '^src ' || true; }
 policy_field() {
 	ip -n "$IT_PREFIX$1" -s xfrm policy | awk -v dir="$2" -v sel="src $3 dst $4" -v field="$5" '
 		/^src / { s = $0; sub(/ +uid [0-9]+ *$/, "", s); sub(/ +$/, "", s); this = (s == sel); next }
-		this && $1 == "dir" && $2 == dir {
-			for (i = 1; i < NF; i++) if ($i == field) { print $(i + 1); found = 1; exit }
+		!found && this && $1 == "dir" && $2 == dir {
+			for (i = 1; i < NF; i++) if ($i == field) { print $(i + 1); found = 1; break }
 		}
-		END { exit !found }'
+		END { exit !found }' # reads to the end: ip must not die of SIGPIPE (141 under pipefail)
 }
 policy_exists() { policy_field "$1" "$2" "$3" "$4" index >/dev/null; }
 

@@ -252,9 +252,14 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 	 * message is authentic. */
 	if (sa->nat_there && !net_addr_eq(&sa->remote, &p->remote) && p->natt)
 		sa->remote = p->remote;
-	if (dup)
+	if (dup) {
 		ikev2_send_raw(sa, &sa->resp_pkt);
-	else if (m->hdr.flags & IKEV2_FLAG_RESPONSE)
+	} else if (m->unsupported_critical && !(m->hdr.flags & IKEV2_FLAG_RESPONSE)) {
+		/* 2.5: refuse the whole request, naming the payload type */
+		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid,
+				     IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &m->unsupported_critical,
+				     1);
+	} else if (m->hdr.flags & IKEV2_FLAG_RESPONSE)
 		dispatch_reply(sa, m);
 	else
 		dispatch_request(sa, m);

@@ -458,6 +458,11 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 		eng->st.rx_malformed++;
 		return;
 	}
+	if (m->unsupported_critical) { /* 2.5 */
+		respond_plain(eng, p, m, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+			      &m->unsupported_critical, 1);
+		return;
+	}
 	const struct conf_item *peer = choose(eng, p, m, &ch);
 
 	if (!peer)
