@@ -230,8 +230,10 @@ int ike_offer_child(const struct conf_item *prop, uint8_t proto, bool with_pfs, 
 static const struct ikev2_transform *find(const struct ikev2_proposal *p,
 					  const struct ikev2_transform *t)
 {
+	/* RFC 7296 3.3.6: a transform with an attribute we do not understand is skipped */
 	for (unsigned i = 0; i < p->ntrans; i++)
-		if (p->t[i].type == t->type && p->t[i].id == t->id && p->t[i].keylen == t->keylen)
+		if (p->t[i].type == t->type && p->t[i].id == t->id && p->t[i].keylen == t->keylen &&
+		    !p->t[i].unknown_attr)
 			return &p->t[i];
 	return NULL;
 }
