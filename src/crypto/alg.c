@@ -1,6 +1,7 @@
-/* alg: OpenSSL's providers, random bytes, digests, constant-time helpers, and the table
- * from IKEv2 transform ids (RFC 7296 3.3.2, RFC 5282) to OpenSSL's algorithm names. */
+/* alg: OpenSSL's providers, random bytes, SHA-1, wiping and constant-time helpers, and the
+ * tables from IKEv2 transform ids (RFC 7296 3.3.2, RFC 4868, RFC 5282) to OpenSSL names. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 #include <openssl/rand.h>
 
 #include "internal.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 void crypto_cleanse(void *p, size_t len)
 {
@@ -37,6 +40,7 @@ int crypto_init(void)
 {
 	static OSSL_PROVIDER *deflt, *legacy;
 
+	/* Loading any provider by hand stops OpenSSL's implicit load of "default". */
 	if (!deflt)
 		deflt = OSSL_PROVIDER_load(NULL, "default");
 	if (!legacy) /* DES and Blowfish; without it they are simply unsupported */
@@ -47,7 +51,17 @@ int crypto_init(void)
 
 int crypto_random(void *buf, size_t len)
 {
-	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
+	uint8_t *p = buf;
+
+	while (len) { /* RAND_bytes takes an int */
+		int n = len > INT_MAX ? INT_MAX : (int)len;
+
+		if (RAND_bytes(p, n) != 1)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20])
@@ -65,47 +79,58 @@ int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20])
 
 /* --- ciphers --- */
 
-static const struct crypto_encr encrs[] = {
-	{CRYPTO_ENCR_DES, 64, "DES-CBC", 8, 0, 0},
-	{CRYPTO_ENCR_3DES, 192, "DES-EDE3-CBC", 8, 0, 0},
-	{CRYPTO_ENCR_BLOWFISH, 128, "BF-CBC", 8, 0, 0},
-	{CRYPTO_ENCR_AES_CBC, 128, "AES-128-CBC", 16, 0, 0},
-	{CRYPTO_ENCR_AES_CBC, 192, "AES-192-CBC", 16, 0, 0},
-	{CRYPTO_ENCR_AES_CBC, 256, "AES-256-CBC", 16, 0, 0},
-	{CRYPTO_ENCR_CAMELLIA_CBC, 128, "CAMELLIA-128-CBC", 16, 0, 0},
-	{CRYPTO_ENCR_CAMELLIA_CBC, 192, "CAMELLIA-192-CBC", 16, 0, 0},
-	{CRYPTO_ENCR_CAMELLIA_CBC, 256, "CAMELLIA-256-CBC", 16, 0, 0},
-	{CRYPTO_ENCR_AES_GCM_8, 128, "AES-128-GCM", 8, 8, 4},
-	{CRYPTO_ENCR_AES_GCM_8, 192, "AES-192-GCM", 8, 8, 4},
-	{CRYPTO_ENCR_AES_GCM_8, 256, "AES-256-GCM", 8, 8, 4},
-	{CRYPTO_ENCR_AES_GCM_12, 128, "AES-128-GCM", 8, 12, 4},
-	{CRYPTO_ENCR_AES_GCM_12, 192, "AES-192-GCM", 8, 12, 4},
-	{CRYPTO_ENCR_AES_GCM_12, 256, "AES-256-GCM", 8, 12, 4},
-	{CRYPTO_ENCR_AES_GCM_16, 128, "AES-128-GCM", 8, 16, 4},
-	{CRYPTO_ENCR_AES_GCM_16, 192, "AES-192-GCM", 8, 16, 4},
-	{CRYPTO_ENCR_AES_GCM_16, 256, "AES-256-GCM", 8, 16, 4},
+struct encr_row {
+	uint16_t id;
+	uint16_t min_bits, max_bits; /* Key Length attribute range (steps of 8) */
+	uint16_t def_bits;	     /* when no attribute was sent; 0: one is required */
+	const char *ossl;
+	uint8_t iv, block, icv, salt;
 };
 
-const struct crypto_encr *crypto_encr_find(uint16_t id, uint16_t keylen_bits)
+static const struct encr_row encrs[] = {
+	{CRYPTO_ENCR_DES, 64, 64, 64, "DES-CBC", 8, 8, 0, 0},
+	{CRYPTO_ENCR_3DES, 192, 192, 192, "DES-EDE3-CBC", 8, 8, 0, 0},
+	/* RFC 2451 2.2: variable key size, 128 bits when the attribute is absent */
+	{CRYPTO_ENCR_BLOWFISH, 128, 448, 128, "BF-CBC", 8, 8, 0, 0},
+	{CRYPTO_ENCR_AES_CBC, 128, 128, 0, "AES-128-CBC", 16, 16, 0, 0},
+	{CRYPTO_ENCR_AES_CBC, 192, 192, 0, "AES-192-CBC", 16, 16, 0, 0},
+	{CRYPTO_ENCR_AES_CBC, 256, 256, 0, "AES-256-CBC", 16, 16, 0, 0},
+	{CRYPTO_ENCR_CAMELLIA_CBC, 128, 128, 0, "CAMELLIA-128-CBC", 16, 16, 0, 0},
+	{CRYPTO_ENCR_CAMELLIA_CBC, 192, 192, 0, "CAMELLIA-192-CBC", 16, 16, 0, 0},
+	{CRYPTO_ENCR_CAMELLIA_CBC, 256, 256, 0, "CAMELLIA-256-CBC", 16, 16, 0, 0},
+	/* RFC 5282: 8-byte IV in the payload, 4-byte salt from the keying material */
+	{CRYPTO_ENCR_AES_GCM_8, 128, 128, 0, "AES-128-GCM", 8, 1, 8, 4},
+	{CRYPTO_ENCR_AES_GCM_8, 192, 192, 0, "AES-192-GCM", 8, 1, 8, 4},
+	{CRYPTO_ENCR_AES_GCM_8, 256, 256, 0, "AES-256-GCM", 8, 1, 8, 4},
+	{CRYPTO_ENCR_AES_GCM_12, 128, 128, 0, "AES-128-GCM", 8, 1, 12, 4},
+	{CRYPTO_ENCR_AES_GCM_12, 192, 192, 0, "AES-192-GCM", 8, 1, 12, 4},
+	{CRYPTO_ENCR_AES_GCM_12, 256, 256, 0, "AES-256-GCM", 8, 1, 12, 4},
+	{CRYPTO_ENCR_AES_GCM_16, 128, 128, 0, "AES-128-GCM", 8, 1, 16, 4},
+	{CRYPTO_ENCR_AES_GCM_16, 192, 192, 0, "AES-192-GCM", 8, 1, 16, 4},
+	{CRYPTO_ENCR_AES_GCM_16, 256, 256, 0, "AES-256-GCM", 8, 1, 16, 4},
+};
+
+bool crypto_encr_find(uint16_t id, uint16_t keylen_bits, struct crypto_encr *out)
 {
-	for (size_t i = 0; i < sizeof(encrs) / sizeof(encrs[0]); i++) {
-		const struct crypto_encr *e = &encrs[i];
+	for (size_t i = 0; i < N(encrs); i++) {
+		const struct encr_row *r = &encrs[i];
+		uint16_t bits = keylen_bits ? keylen_bits : r->def_bits;
 
-		/* fixed-size ciphers take no Key Length attribute (or their own size) */
-		bool fixed = id == CRYPTO_ENCR_DES || id == CRYPTO_ENCR_3DES;
-
-		if (e->id == id && (e->key_bits == keylen_bits || (fixed && !keylen_bits) ||
-				    (id == CRYPTO_ENCR_BLOWFISH && !keylen_bits)))
-			return e;
+		if (r->id != id || bits < r->min_bits || bits > r->max_bits || bits % 8)
+			continue;
+		*out = (struct crypto_encr){id, bits, r->ossl, r->iv, r->block, r->icv, r->salt};
+		return true;
 	}
-	return NULL;
+	return false;
 }
 
 bool crypto_encr_supported(uint16_t id, uint16_t keylen_bits)
 {
-	const struct crypto_encr *e = crypto_encr_find(id, keylen_bits);
-	EVP_CIPHER *c = e ? EVP_CIPHER_fetch(NULL, e->ossl, NULL) : NULL;
+	struct crypto_encr e;
+	EVP_CIPHER *c = NULL;
 
+	if (crypto_encr_find(id, keylen_bits, &e))
+		c = EVP_CIPHER_fetch(NULL, e.ossl, NULL);
 	EVP_CIPHER_free(c);
 	ERR_clear_error();
 	return c != NULL;
@@ -119,23 +144,24 @@ bool crypto_encr_is_aead(uint16_t id)
 
 size_t crypto_encr_key_len(uint16_t id, uint16_t keylen_bits)
 {
-	const struct crypto_encr *e = crypto_encr_find(id, keylen_bits);
+	struct crypto_encr e;
 
-	return e ? e->key_bits / 8 + e->salt : 0;
+	return crypto_encr_find(id, keylen_bits, &e) ? e.key_bits / 8u + e.salt : 0;
 }
 
 /* --- hashes: PRF and integrity --- */
 
 static const struct crypto_hash hashes[] = {
-	{1, 1, "MD5", 16, 12},	   /* PRF_HMAC_MD5, AUTH_HMAC_MD5_96 */
-	{2, 2, "SHA1", 20, 12},	   /* PRF_HMAC_SHA1, AUTH_HMAC_SHA1_96 */
-	{5, 12, "SHA256", 32, 16}, /* RFC 4868 */
-	{6, 13, "SHA384", 48, 24}, {7, 14, "SHA512", 64, 32},
+	{1, 1, "MD5", 16, 12},	   /* PRF_HMAC_MD5, AUTH_HMAC_MD5_96 (RFC 2403) */
+	{2, 2, "SHA1", 20, 12},	   /* PRF_HMAC_SHA1, AUTH_HMAC_SHA1_96 (RFC 2404) */
+	{5, 12, "SHA256", 32, 16}, /* RFC 4868: key = output size, ICV = half of it */
+	{6, 13, "SHA384", 48, 24},
+	{7, 14, "SHA512", 64, 32},
 };
 
 const struct crypto_hash *crypto_hash_by_prf(uint16_t id)
 {
-	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
+	for (size_t i = 0; i < N(hashes); i++)
 		if (hashes[i].prf == id)
 			return &hashes[i];
 	return NULL;
@@ -143,7 +169,7 @@ const struct crypto_hash *crypto_hash_by_prf(uint16_t id)
 
 const struct crypto_hash *crypto_hash_by_integ(uint16_t id)
 {
-	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
+	for (size_t i = 0; i < N(hashes); i++)
 		if (hashes[i].integ == id)
 			return &hashes[i];
 	return NULL;

@@ -1,10 +1,12 @@
-/* dh: the IKEv2 Diffie-Hellman groups. MODP groups (RFC 2409, 3526) with public values
- * padded to the prime's length, ECP groups with the RFC 5903 encoding (x | y, and x as
- * the shared secret), Curve25519 (RFC 8031). ec2n155/185 have no OpenSSL 3 support. */
+/* dh: the IKEv2 Diffie-Hellman groups. MODP (RFC 2409, RFC 3526) with public values and
+ * g^ir padded to the prime's length (RFC 7296 2.14), ECP with the RFC 5903 encoding
+ * (x | y as KE data, x as the shared secret) and Curve25519 (RFC 8031). The ec2n groups
+ * (3, 4) have no OpenSSL 3 support and are unknown here. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/dh.h>
 #include <openssl/err.h>
@@ -13,54 +15,92 @@
 
 #include "internal.h"
 
+#define N(a)	    (sizeof(a) / sizeof((a)[0]))
+#define MAX_PUB	    1024 /* modp8192 */
+#define MAX_EC_COORD 66	 /* P-521 */
+
 enum kind { MODP, ECP, X25519 };
 
 struct group {
 	uint16_t id;
 	enum kind kind;
-	const char *name; /* OpenSSL's group name, or NULL for an explicit prime */
-	size_t len;	  /* KE data length */
+	const char *name; /* OpenSSL's group name; NULL: MODP with the prime below */
+	BIGNUM *(*prime)(BIGNUM *);
+	size_t len; /* KE data length */
 };
 
 static const struct group groups[] = {
-	{1, MODP, NULL, 96},	      {2, MODP, NULL, 128},	     {5, MODP, "modp_1536", 192},
-	{14, MODP, "modp_2048", 256}, {15, MODP, "modp_3072", 384},  {16, MODP, "modp_4096", 512},
-	{17, MODP, "modp_6144", 768}, {18, MODP, "modp_8192", 1024}, {19, ECP, "P-256", 64},
-	{20, ECP, "P-384", 96},	      {21, ECP, "P-521", 132},	     {31, X25519, NULL, 32},
+	{1, MODP, NULL, BN_get_rfc2409_prime_768, 96},
+	{2, MODP, NULL, BN_get_rfc2409_prime_1024, 128},
+	{5, MODP, "modp_1536", NULL, 192},
+	{14, MODP, "modp_2048", NULL, 256},
+	{15, MODP, "modp_3072", NULL, 384},
+	{16, MODP, "modp_4096", NULL, 512},
+	{17, MODP, "modp_6144", NULL, 768},
+	{18, MODP, "modp_8192", NULL, 1024},
+	{19, ECP, "P-256", NULL, 64},
+	{20, ECP, "P-384", NULL, 96},
+	{21, ECP, "P-521", NULL, 132},
+	{31, X25519, NULL, NULL, 32},
 };
-
-/* RFC 2409 6.2: the 1024-bit Oakley group 2 prime; group 1 (768 bits) is its prefix
- * construction with different tail words. */
-static const char modp1024_hex[] =
-	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A0879"
-	"8E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B"
-	"0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
-static const char modp768_hex[] =
-	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A0879"
-	"8E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A63A3620"
-	"FFFFFFFFFFFFFFFF";
 
 struct crypto_dh {
 	const struct group *g;
-	EVP_PKEY *key;
-	uint8_t pub[1024];
+	EVP_PKEY *key; /* our key pair; OpenSSL wipes the private part when freeing it */
+	uint8_t pub[MAX_PUB];
 	size_t publen;
 };
 
 static const struct group *group_find(uint16_t id)
 {
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+	for (size_t i = 0; i < N(groups); i++)
 		if (groups[i].id == id)
 			return &groups[i];
 	return NULL;
 }
 
+/* The group's domain parameters, or NULL (X25519 has none: it is one fixed curve). */
+static EVP_PKEY *domain(const struct group *g)
+{
+	const char *alg = g->kind == MODP ? "DH" : "EC";
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL);
+	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+	BIGNUM *p = g->prime ? g->prime(NULL) : NULL, *two = BN_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY *pk = NULL;
+	int ok = ctx && b && two && BN_set_word(two, 2);
+
+	if (ok && g->name) /* the RFC 3526 groups and the curves OpenSSL knows by name */
+		ok = OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, g->name, 0);
+	else if (ok) /* RFC 2409 6.1, 6.2: the prime, generator 2 */
+		ok = p && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_FFC_P, p) &&
+		     OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_FFC_G, two);
+	if (ok && (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(ctx) > 0)
+		EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEY_PARAMETERS, params);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(b);
+	BN_free(p);
+	BN_free(two);
+	EVP_PKEY_CTX_free(ctx);
+	return pk;
+}
+
 bool crypto_dh_supported(uint16_t group)
 {
-	struct crypto_dh *dh = group_find(group) ? crypto_dh_new(group) : NULL;
+	const struct group *g = group_find(group);
+	EVP_KEYMGMT *km = NULL;
+	EVP_PKEY *params = NULL;
+	bool ok = false;
 
-	crypto_dh_free(dh);
-	return dh != NULL;
+	/* cheap on purpose: a peer's proposal can list many groups */
+	if (g && g->kind == X25519)
+		ok = (km = EVP_KEYMGMT_fetch(NULL, "X25519", NULL)) != NULL;
+	else if (g)
+		ok = (params = domain(g)) != NULL;
+	EVP_KEYMGMT_free(km);
+	EVP_PKEY_free(params);
+	ERR_clear_error();
+	return ok;
 }
 
 size_t crypto_dh_pub_len(uint16_t group)
@@ -89,85 +129,66 @@ void crypto_dh_free(struct crypto_dh *dh)
 	free(dh);
 }
 
-/* Domain parameters of an RFC 2409 group given by its prime (generator 2). */
-static EVP_PKEY *explicit_params(const char *hex)
-{
-	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-	BIGNUM *p = NULL, *g = BN_new();
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
-	EVP_PKEY *pk = NULL;
-
-	if (b && g && ctx && BN_hex2bn(&p, hex) && BN_set_word(g, 2) &&
-	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_FFC_P, p) &&
-	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_FFC_G, g) &&
-	    (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(ctx) > 0)
-		EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEY_PARAMETERS, params);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(b);
-	BN_free(p);
-	BN_free(g);
-	EVP_PKEY_CTX_free(ctx);
-	return pk;
-}
-
 static EVP_PKEY *generate(const struct group *g)
 {
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *params = NULL, *key = NULL;
+	EVP_PKEY *params = g->kind == X25519 ? NULL : domain(g), *key = NULL;
+	EVP_PKEY_CTX *ctx;
 
-	if (g->kind == MODP && !g->name) {
-		params = explicit_params(g->id == 1 ? modp768_hex : modp1024_hex);
+	if (g->kind == X25519)
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+	else
 		ctx = params ? EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL) : NULL;
-		if (ctx && EVP_PKEY_keygen_init(ctx) > 0)
-			EVP_PKEY_keygen(ctx, &key);
-	} else {
-		const char *alg = g->kind == MODP ? "DH" : g->kind == ECP ? "EC" : "X25519";
-		OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-								   (char *)g->name, 0),
-				  OSSL_PARAM_construct_end()};
-
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL);
-		if (ctx && EVP_PKEY_keygen_init(ctx) > 0 &&
-		    (!g->name || EVP_PKEY_CTX_set_params(ctx, p) > 0))
-			EVP_PKEY_keygen(ctx, &key);
-	}
+	if (ctx && EVP_PKEY_keygen_init(ctx) > 0)
+		EVP_PKEY_keygen(ctx, &key);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(params);
 	return key;
+}
+
+/* Our public value as KE data: MODP left-padded to the prime's length, ECP without the
+ * 0x04 of the uncompressed point (RFC 5903 7), X25519 as it is (RFC 8031 2). */
+static bool export_public(struct crypto_dh *dh)
+{
+	const struct group *g = dh->g;
+	unsigned char *enc = NULL;
+	size_t n = EVP_PKEY_get1_encoded_public_key(dh->key, &enc);
+	bool ok = false;
+
+	if (g->kind == ECP && n == g->len + 1 && enc[0] == 4) {
+		memcpy(dh->pub, enc + 1, g->len);
+		ok = true;
+	} else if (g->kind != ECP && n > 0 && n <= g->len) {
+		memset(dh->pub, 0, g->len - n);
+		memcpy(dh->pub + g->len - n, enc, n);
+		ok = g->kind == MODP || n == g->len;
+	}
+	dh->publen = g->len;
+	OPENSSL_free(enc);
+	return ok;
 }
 
 struct crypto_dh *crypto_dh_new(uint16_t group)
 {
 	const struct group *g = group_find(group);
 	struct crypto_dh *dh = g ? calloc(1, sizeof(*dh)) : NULL;
-	unsigned char *enc = NULL;
-	size_t n;
 
 	if (!dh)
 		return NULL;
 	dh->g = g;
 	dh->key = generate(g);
-	n = dh->key ? EVP_PKEY_get1_encoded_public_key(dh->key, &enc) : 0;
-	/* ECP: drop the 0x04 of the uncompressed point (RFC 5903 7) */
-	size_t skip = g->kind == ECP ? 1 : 0;
-
-	if (n != g->len + skip || (skip && enc[0] != 4)) {
-		OPENSSL_free(enc);
+	if (!dh->key || !export_public(dh)) {
 		crypto_dh_free(dh);
-		ERR_clear_error();
-		return NULL;
+		dh = NULL;
 	}
-	memcpy(dh->pub, enc + skip, g->len);
-	dh->publen = g->len;
-	OPENSSL_free(enc);
+	ERR_clear_error();
 	return dh;
 }
 
+/* The peer's public key in our group, from its KE data (length already checked). */
 static EVP_PKEY *peer_key(const struct crypto_dh *dh, const uint8_t *data, size_t len)
 {
+	uint8_t pt[1 + 2 * MAX_EC_COORD];
 	EVP_PKEY *peer;
-	uint8_t pt[1 + 132];
 
 	if (dh->g->kind == X25519)
 		return EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, data, len);
@@ -175,7 +196,7 @@ static EVP_PKEY *peer_key(const struct crypto_dh *dh, const uint8_t *data, size_
 		EVP_PKEY_free(peer);
 		return NULL;
 	}
-	if (dh->g->kind == ECP) {
+	if (dh->g->kind == ECP) { /* back to an uncompressed point */
 		pt[0] = 4;
 		memcpy(pt + 1, data, len);
 		data = pt;
@@ -197,29 +218,44 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
+/* Derives into out (allocated here). Peer validation (validate = 1): a MODP value must lie
+ * in 2..p-2 (and in the prime-order subgroup where OpenSSL knows q), an ECP point on the
+ * curve. */
+static int derive(struct crypto_dh *dh, EVP_PKEY *peer, struct crypto_chunk *out)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL);
+	size_t n = 0;
+	int r = -EINVAL;
+
+	if (ctx && EVP_PKEY_derive_init(ctx) > 0 &&
+	    (dh->g->kind != MODP || EVP_PKEY_CTX_set_dh_pad(ctx, 1) > 0) &&
+	    EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) > 0 && EVP_PKEY_derive(ctx, NULL, &n) > 0) {
+		r = -ENOMEM;
+		if ((out->ptr = malloc(n)) != NULL) {
+			out->len = n;
+			r = EVP_PKEY_derive(ctx, out->ptr, &out->len) > 0 ? 0 : -EINVAL;
+		}
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
 int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len,
 		     struct crypto_chunk *out)
 {
 	EVP_PKEY *pk = len == dh->g->len ? peer_key(dh, peer, len) : NULL;
-	EVP_PKEY_CTX *ctx = pk ? EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL) : NULL;
-	size_t n = 0;
 	int r = -EINVAL;
 
-	out->ptr = NULL;
-	out->len = 0;
-	/* validate=1: MODP values must be in 2..p-2, points on the curve */
-	if (ctx && EVP_PKEY_derive_init(ctx) > 0 &&
-	    (dh->g->kind != MODP || EVP_PKEY_CTX_set_dh_pad(ctx, 1) > 0) &&
-	    EVP_PKEY_derive_set_peer_ex(ctx, pk, 1) > 0 && EVP_PKEY_derive(ctx, NULL, &n) > 0 &&
-	    (out->ptr = malloc(n)) && EVP_PKEY_derive(ctx, out->ptr, &n) > 0) {
-		out->len = n;
-		r = 0;
-		if (dh->g->kind == X25519 && all_zero(out->ptr, n)) /* RFC 8031 2.3 */
-			r = -EINVAL;
-	}
+	*out = (struct crypto_chunk){0};
+	if (pk)
+		r = derive(dh, pk, out);
+	/* RFC 7296 2.14, RFC 5903 7: as long as the modulus, or one coordinate */
+	if (r == 0 && out->len != (dh->g->kind == ECP ? len / 2 : len))
+		r = -EIO;
+	if (r == 0 && dh->g->kind == X25519 && all_zero(out->ptr, out->len))
+		r = -EINVAL; /* RFC 8031 2.3: the peer sent a low-order point */
 	if (r < 0)
 		crypto_chunk_clear(out);
-	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(pk);
 	ERR_clear_error();
 	return r;

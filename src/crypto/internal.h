@@ -1,9 +1,10 @@
-/* The crypto module's tables, shared by its files. */
+/* The crypto module's tables (alg.c), shared by its files and by nobody else. */
 #ifndef IPSECD_CRYPTO_INTERNAL_H
 #define IPSECD_CRYPTO_INTERNAL_H
 
 #include "ipsecd/crypto.h"
 
+/* IKEv2 ENCR transform ids this module knows (RFC 7296 3.3.2, RFC 5282). */
 enum {
 	CRYPTO_ENCR_DES = 2,
 	CRYPTO_ENCR_3DES = 3,
@@ -15,25 +16,35 @@ enum {
 	CRYPTO_ENCR_CAMELLIA_CBC = 23,
 };
 
+#define CRYPTO_MAX_KEY 56 /* bytes: Blowfish at 448 bits */
+#define CRYPTO_MAX_MD  64 /* bytes: SHA-512 */
+
+/* One SK cipher at one key size. */
 struct crypto_encr {
-	uint16_t id, key_bits;
-	const char *ossl;
-	uint8_t iv;   /* bytes of IV in the SK payload (CBC: one block) */
-	uint8_t icv;  /* AEAD: the tag's length; 0 for CBC */
-	uint8_t salt; /* AEAD: bytes of salt after the key */
+	uint16_t id;
+	uint16_t key_bits; /* the key size chosen */
+	const char *ossl;  /* OpenSSL's cipher name */
+	uint8_t iv;	   /* bytes of IV in the SK payload (CBC: one block) */
+	uint8_t block;	   /* padding unit: the block size, 1 for AES-GCM */
+	uint8_t icv;	   /* AEAD: the tag's length; 0 for CBC */
+	uint8_t salt;	   /* AEAD: bytes of salt after the key */
 };
 
+/* One HMAC, as a PRF and as an integrity algorithm. */
 struct crypto_hash {
 	uint16_t prf, integ; /* transform ids */
-	const char *ossl;
-	uint8_t out; /* digest length = PRF output and key length */
-	uint8_t icv; /* truncated integrity check value */
+	const char *ossl;    /* OpenSSL's digest name */
+	uint8_t out;	     /* digest length = PRF output and key length */
+	uint8_t icv;	     /* truncated integrity check value */
 };
 
-const struct crypto_encr *crypto_encr_find(uint16_t id, uint16_t keylen_bits);
+/* The facts of a cipher at its Key Length attribute (0: none sent) into *out.
+ * false when the pair is unknown (whether OpenSSL has it is not checked). */
+bool crypto_encr_find(uint16_t id, uint16_t keylen_bits, struct crypto_encr *out);
 const struct crypto_hash *crypto_hash_by_prf(uint16_t id);
 const struct crypto_hash *crypto_hash_by_integ(uint16_t id);
-/* An HMAC with an OpenSSL digest name (PRF and the SK payload's integrity). */
+/* An HMAC keyed with key (copied) and the OpenSSL digest name; the PRF's and the SK
+ * payload's integrity. Caller frees with crypto_prf_free. NULL on error. */
 struct crypto_prf *crypto_prf_hmac(const char *digest, size_t outlen, const uint8_t *key,
 				   size_t keylen);
 

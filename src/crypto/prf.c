@@ -5,33 +5,35 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
 #include "internal.h"
 
 struct crypto_prf {
-	EVP_MAC_CTX *ctx;
+	EVP_MAC_CTX *ctx; /* keyed once; never updated itself */
 	size_t len;
 };
 
 struct crypto_prf *crypto_prf_hmac(const char *digest, size_t outlen, const uint8_t *key,
 				   size_t keylen)
 {
+	static const uint8_t none; /* a zero-length key still needs a pointer */
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	struct crypto_prf *p = calloc(1, sizeof(*p));
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
 		OSSL_PARAM_construct_end()};
-	static const uint8_t none;
 
 	if (!mac || !p || !(p->ctx = EVP_MAC_CTX_new(mac)) ||
 	    !EVP_MAC_init(p->ctx, keylen ? key : &none, keylen, params)) {
 		EVP_MAC_free(mac);
 		crypto_prf_free(p);
+		ERR_clear_error();
 		return NULL;
 	}
-	EVP_MAC_free(mac); /* the context keeps its own reference */
+	EVP_MAC_free(mac); /* the context holds its own reference */
 	p->len = outlen;
 	return p;
 }
@@ -47,55 +49,75 @@ void crypto_prf_free(struct crypto_prf *p)
 {
 	if (!p)
 		return;
-	EVP_MAC_CTX_free(p->ctx); /* OpenSSL wipes the key schedule */
+	EVP_MAC_CTX_free(p->ctx); /* OpenSSL wipes the HMAC key it holds */
 	free(p);
 }
 
 size_t crypto_prf_len(const struct crypto_prf *p)
 {
-	return p->len;
+	return p ? p->len : 0;
+}
+
+static bool feed(EVP_MAC_CTX *c, const struct crypto_iov *iov, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (iov[i].len && !EVP_MAC_update(c, iov[i].ptr, iov[i].len))
+			return false;
+	return true;
+}
+
+static int finish(const struct crypto_prf *p, EVP_MAC_CTX *c, bool ok, uint8_t *out)
+{
+	size_t len = 0;
+
+	ok = ok && EVP_MAC_final(c, out, &len, p->len) && len == p->len;
+	EVP_MAC_CTX_free(c);
+	if (!ok)
+		ERR_clear_error();
+	return ok ? 0 : -EIO;
 }
 
 int crypto_prf_run(struct crypto_prf *p, const struct crypto_iov *iov, size_t n, uint8_t *out)
 {
 	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(p->ctx);
-	size_t len = 0;
-	int ok = c != NULL;
 
-	for (size_t i = 0; ok && i < n; i++)
-		ok = !iov[i].len || EVP_MAC_update(c, iov[i].ptr, iov[i].len);
-	ok = ok && EVP_MAC_final(c, out, &len, p->len) && len == p->len;
-	EVP_MAC_CTX_free(c);
-	return ok ? 0 : -EIO;
+	return finish(p, c, c && feed(c, iov, n), out);
+}
+
+/* T(n) = prf(K, T(n-1) | S | n), T(0) empty. */
+static int prf_plus_block(struct crypto_prf *p, uint8_t *t, size_t tlen,
+			  const struct crypto_iov *seed, size_t nseed, uint8_t n)
+{
+	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(p->ctx);
+	struct crypto_iov prev = {t, tlen}, ctr = {&n, 1};
+	bool ok = c && feed(c, &prev, 1) && feed(c, seed, nseed) && feed(c, &ctr, 1);
+
+	return finish(p, c, ok, t);
 }
 
 int crypto_prf_plus(uint16_t id, const uint8_t *key, size_t keylen, const struct crypto_iov *seed,
 		    size_t nseed, uint8_t *out, size_t outlen)
 {
-	struct crypto_prf *p = crypto_prf_new(id, key, keylen);
-	struct crypto_iov iov[10];
-	uint8_t t[64], n = 1;
-	size_t done = 0, tlen = 0;
+	size_t hl = crypto_prf_out_len(id), done = 0;
+	struct crypto_prf *p;
+	uint8_t t[CRYPTO_MAX_MD];
 	int r = 0;
 
-	if (!p || nseed > 8 || (outlen + p->len - 1) / p->len > 255) {
-		crypto_prf_free(p);
-		return p ? -EINVAL : -EIO;
-	}
-	while (done < outlen && r == 0) {
-		/* T(n) = prf(K, T(n-1) | S | n) */
-		iov[0] = (struct crypto_iov){t, tlen};
-		memcpy(iov + 1, seed, nseed * sizeof(*seed));
-		iov[nseed + 1] = (struct crypto_iov){&n, 1};
-		r = crypto_prf_run(p, iov, nseed + 2, t);
-		tlen = p->len;
-		size_t take = outlen - done < tlen ? outlen - done : tlen;
+	if (!hl || outlen / hl > 255 || (outlen / hl == 255 && outlen % hl))
+		return -EINVAL; /* unknown PRF, or more than 255 blocks (2.13) */
+	if (!(p = crypto_prf_new(id, key, keylen)))
+		return -EIO;
+	for (unsigned n = 1; done < outlen && r == 0; n++) {
+		size_t take = outlen - done < hl ? outlen - done : hl;
 
-		memcpy(out + done, t, take);
+		r = prf_plus_block(p, t, n == 1 ? 0 : hl, seed, nseed, (uint8_t)n);
+		if (r == 0)
+			memcpy(out + done, t, take);
 		done += take;
-		n++;
 	}
 	crypto_cleanse(t, sizeof(t));
 	crypto_prf_free(p);
+	if (r)
+		crypto_cleanse(out, outlen);
 	return r;
 }

@@ -1,21 +1,23 @@
-/* sk: the SK payload's protection (RFC 7296 3.14): CBC ciphers with a truncated HMAC
- * over the whole message, or AES-GCM (RFC 5282) with the message up to the SK header as
- * additional data and a nonce of the key's salt and the payload's IV. */
+/* sk: the SK payload's protection (RFC 7296 3.14): CBC ciphers with a truncated HMAC over
+ * the message through the ciphertext, or AES-GCM (RFC 5282) with the message up to the SK
+ * header as additional data and a nonce of the key's salt and the payload's IV. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "internal.h"
 
 struct crypto_sk {
-	const struct crypto_encr *e;
+	struct crypto_encr e;
 	EVP_CIPHER *cipher;
 	EVP_CIPHER_CTX *ctx;
-	uint8_t key[32], salt[4];
-	size_t block, icv;
+	uint8_t key[CRYPTO_MAX_KEY], salt[4];
+	size_t icv;		  /* bytes of ICV: the AEAD tag or the truncated HMAC */
 	struct crypto_prf *integ; /* NULL with AES-GCM */
+	uint64_t iv_next;	  /* AES-GCM: the next IV, from a random start */
 };
 
 void crypto_sk_free(struct crypto_sk *sk)
@@ -29,30 +31,41 @@ void crypto_sk_free(struct crypto_sk *sk)
 	free(sk);
 }
 
+/* Are the cipher, the integrity algorithm and the key sizes a valid SK combination?
+ * RFC 5282 8: a combined-mode cipher takes no integrity transform; CBC needs one. */
+static bool sk_params_ok(const struct crypto_encr *e, uint16_t integ_id,
+			 const struct crypto_hash *h, size_t eklen, size_t aklen)
+{
+	if (eklen != e->key_bits / 8u + e->salt)
+		return false;
+	if (e->icv)
+		return integ_id == 0;
+	return h && aklen == h->out;
+}
+
 struct crypto_sk *crypto_sk_new(uint16_t encr_id, uint16_t keylen_bits, uint16_t integ_id,
 				const uint8_t *ekey, size_t eklen, const uint8_t *akey,
 				size_t aklen)
 {
-	const struct crypto_encr *e = crypto_encr_find(encr_id, keylen_bits);
 	const struct crypto_hash *h = integ_id ? crypto_hash_by_integ(integ_id) : NULL;
 	struct crypto_sk *sk = calloc(1, sizeof(*sk));
 
-	if (!sk || !e || eklen != e->key_bits / 8u + e->salt || (!e->icv && !h) ||
-	    (h && aklen != h->out)) {
+	if (!sk || !crypto_encr_find(encr_id, keylen_bits, &sk->e) ||
+	    !sk_params_ok(&sk->e, integ_id, h, eklen, aklen)) {
 		free(sk);
 		return NULL;
 	}
-	sk->e = e;
-	memcpy(sk->key, ekey, e->key_bits / 8);
-	memcpy(sk->salt, ekey + e->key_bits / 8, e->salt);
-	sk->cipher = EVP_CIPHER_fetch(NULL, e->ossl, NULL);
+	memcpy(sk->key, ekey, sk->e.key_bits / 8);
+	memcpy(sk->salt, ekey + sk->e.key_bits / 8, sk->e.salt);
+	sk->cipher = EVP_CIPHER_fetch(NULL, sk->e.ossl, NULL);
 	sk->ctx = EVP_CIPHER_CTX_new();
-	sk->block = e->icv ? 1 : e->iv;
-	sk->icv = e->icv ? e->icv : (h ? h->icv : 0);
+	sk->icv = sk->e.icv ? sk->e.icv : h->icv;
 	if (h)
 		sk->integ = crypto_prf_hmac(h->ossl, h->out, akey, aklen);
-	if (!sk->cipher || !sk->ctx || (h && !sk->integ)) {
+	if (!sk->cipher || !sk->ctx || (h && !sk->integ) ||
+	    crypto_random(&sk->iv_next, sizeof(sk->iv_next)) < 0) {
 		crypto_sk_free(sk);
+		ERR_clear_error();
 		return NULL;
 	}
 	return sk;
@@ -61,90 +74,143 @@ struct crypto_sk *crypto_sk_new(uint16_t encr_id, uint16_t keylen_bits, uint16_t
 /* Padded plaintext length: the pad-length byte included, a whole number of blocks. */
 static size_t padded(const struct crypto_sk *sk, size_t plainlen)
 {
-	return (plainlen + 1 + sk->block - 1) / sk->block * sk->block;
+	size_t b = sk->e.block;
+
+	return (plainlen + 1 + b - 1) / b * b;
 }
 
 size_t crypto_sk_sealed_len(const struct crypto_sk *sk, size_t plainlen)
 {
-	return sk->e->iv + padded(sk, plainlen) + sk->icv;
+	return sk->e.iv + padded(sk, plainlen) + sk->icv;
 }
 
-static int cipher(struct crypto_sk *sk, bool enc, const uint8_t *iv, const uint8_t *aad,
-		  size_t aadlen, const uint8_t *in, size_t len, uint8_t *out)
+/* Cipher set up for one message: key (its length first, for Blowfish), IV or nonce. */
+static bool cipher_start(struct crypto_sk *sk, int enc, const uint8_t *iv)
 {
 	uint8_t nonce[12];
-	int n = 0, f = 0, ok;
+	bool ok;
 
-	if (sk->e->icv) {
+	if (sk->e.icv) { /* RFC 5282 4: nonce = salt | IV */
 		memcpy(nonce, sk->salt, 4);
 		memcpy(nonce + 4, iv, 8);
 		iv = nonce;
 	}
-	ok = EVP_CipherInit_ex2(sk->ctx, sk->cipher, sk->key, iv, enc, NULL) &&
+	ok = EVP_CipherInit_ex2(sk->ctx, sk->cipher, NULL, NULL, enc, NULL) &&
+	     EVP_CIPHER_CTX_set_key_length(sk->ctx, sk->e.key_bits / 8) > 0 &&
+	     EVP_CipherInit_ex2(sk->ctx, NULL, sk->key, iv, enc, NULL) &&
 	     EVP_CIPHER_CTX_set_padding(sk->ctx, 0);
-	if (ok && sk->e->icv)
-		ok = EVP_CipherUpdate(sk->ctx, NULL, &n, aad, (int)aadlen);
-	ok = ok && EVP_CipherUpdate(sk->ctx, out, &n, in, (int)len);
-	if (ok && !enc && sk->e->icv) /* the tag to check follows the ciphertext */
-		ok = EVP_CIPHER_CTX_ctrl(sk->ctx, EVP_CTRL_AEAD_SET_TAG, (int)sk->icv,
-					 (void *)(in + len));
-	ok = ok && EVP_CipherFinal_ex(sk->ctx, out + n, &f);
-	if (ok && enc && sk->e->icv)
-		ok = EVP_CIPHER_CTX_ctrl(sk->ctx, EVP_CTRL_AEAD_GET_TAG, (int)sk->icv, out + len);
-	return ok && (size_t)(n + f) == len ? 0 : -EBADMSG;
+	crypto_cleanse(nonce, sizeof(nonce));
+	return ok;
 }
 
+/* Encrypts or decrypts len bytes (a whole number of blocks); for AES-GCM, aad is
+ * authenticated and the tag follows the data: written after out, or read after in. */
+static int cipher(struct crypto_sk *sk, int enc, const uint8_t *iv, const uint8_t *aad,
+		  size_t aadlen, const uint8_t *in, size_t len, uint8_t *out)
+{
+	bool aead = sk->e.icv != 0;
+	int n = 0, f = 0;
+	bool ok = len <= 0x7fffffff && aadlen <= 0x7fffffff && cipher_start(sk, enc, iv);
+
+	if (ok && aead && aadlen)
+		ok = EVP_CipherUpdate(sk->ctx, NULL, &n, aad, (int)aadlen);
+	ok = ok && EVP_CipherUpdate(sk->ctx, out, &n, in, (int)len);
+	if (ok && aead && !enc)
+		ok = EVP_CIPHER_CTX_ctrl(sk->ctx, EVP_CTRL_AEAD_SET_TAG, (int)sk->icv,
+					 (void *)(in + len));
+	ok = ok && EVP_CipherFinal_ex(sk->ctx, out + n, &f) && (size_t)n + (size_t)f == len;
+	if (ok && aead && enc)
+		ok = EVP_CIPHER_CTX_ctrl(sk->ctx, EVP_CTRL_AEAD_GET_TAG, (int)sk->icv, out + len);
+	ERR_clear_error();
+	return ok ? 0 : enc ? -EIO : -EBADMSG;
+}
+
+/* The CBC modes' ICV: HMAC over aad | IV | ciphertext, truncated (RFC 7296 3.14). */
 static int icv(struct crypto_sk *sk, const uint8_t *aad, size_t aadlen, const uint8_t *body,
-	       size_t len, uint8_t *out)
+	       size_t len, uint8_t out[CRYPTO_MAX_MD])
 {
 	struct crypto_iov iov[] = {{aad, aadlen}, {body, len}};
 
 	return crypto_prf_run(sk->integ, iov, 2, out);
 }
 
+/* The IV for the next message: random for CBC (RFC 7296 3.14 wants it unpredictable);
+ * for AES-GCM a counter from a random start, so it never repeats under one key. */
+static int next_iv(struct crypto_sk *sk, uint8_t *iv)
+{
+	if (!sk->e.icv)
+		return crypto_random(iv, sk->e.iv);
+	for (int i = 0; i < 8; i++)
+		iv[i] = (uint8_t)(sk->iv_next >> (56 - 8 * i));
+	sk->iv_next++;
+	return 0;
+}
+
 int crypto_sk_seal(struct crypto_sk *sk, const uint8_t *aad, size_t aadlen, const uint8_t *plain,
 		   size_t plainlen, uint8_t *out, size_t outlen)
 {
-	size_t plen = padded(sk, plainlen), ivlen = sk->e->iv;
-	uint8_t *buf, mac[64];
+	size_t plen = padded(sk, plainlen), ivlen = sk->e.iv;
+	uint8_t *buf, mac[CRYPTO_MAX_MD];
 	int r;
 
-	if (outlen != crypto_sk_sealed_len(sk, plainlen) || !(buf = malloc(plen)))
+	if (outlen != crypto_sk_sealed_len(sk, plainlen))
 		return -EINVAL;
-	memcpy(buf, plain, plainlen);
-	memset(buf + plainlen, 0, plen - plainlen);
+	if (!(buf = malloc(plen)))
+		return -ENOMEM;
+	if (plainlen)
+		memcpy(buf, plain, plainlen);
+	memset(buf + plainlen, 0, plen - plainlen); /* padding, then its length */
 	buf[plen - 1] = (uint8_t)(plen - plainlen - 1);
-	r = crypto_random(out, ivlen);
+	r = next_iv(sk, out);
 	if (r == 0)
-		r = cipher(sk, true, out, aad, aadlen, buf, plen, out + ivlen);
+		r = cipher(sk, 1, out, aad, aadlen, buf, plen, out + ivlen);
 	if (r == 0 && sk->integ && (r = icv(sk, aad, aadlen, out, ivlen + plen, mac)) == 0)
 		memcpy(out + ivlen + plen, mac, sk->icv);
 	crypto_cleanse(buf, plen);
 	crypto_cleanse(mac, sizeof(mac));
 	free(buf);
+	if (r)
+		crypto_cleanse(out, outlen);
 	return r;
+}
+
+static int open_checked(struct crypto_sk *sk, const uint8_t *aad, size_t aadlen,
+			const uint8_t *in, size_t inlen, uint8_t *plain, size_t *plainlen)
+{
+	size_t ivlen = sk->e.iv, clen;
+	uint8_t mac[CRYPTO_MAX_MD];
+	uint8_t pad;
+	bool ok;
+
+	if (inlen < ivlen + sk->e.block + sk->icv)
+		return -EBADMSG;
+	clen = inlen - ivlen - sk->icv;
+	if (clen % sk->e.block)
+		return -EBADMSG;
+	if (sk->integ) { /* verify before decrypting anything */
+		ok = icv(sk, aad, aadlen, in, ivlen + clen, mac) == 0 &&
+		     crypto_memeq(mac, in + ivlen + clen, sk->icv);
+		crypto_cleanse(mac, sizeof(mac));
+		if (!ok)
+			return -EBADMSG;
+	}
+	if (cipher(sk, 0, in, aad, aadlen, in + ivlen, clen, plain) < 0)
+		return -EBADMSG;
+	pad = plain[clen - 1]; /* RFC 7296 3.14: the padding's content is not checked */
+	if ((size_t)pad + 1 > clen)
+		return -EBADMSG;
+	*plainlen = clen - pad - 1;
+	return 0;
 }
 
 int crypto_sk_open(struct crypto_sk *sk, const uint8_t *aad, size_t aadlen, const uint8_t *in,
 		   size_t inlen, uint8_t *plain, size_t *plainlen)
 {
-	size_t ivlen = sk->e->iv, clen;
-	uint8_t mac[64];
+	int r = open_checked(sk, aad, aadlen, in, inlen, plain, plainlen);
 
-	if (inlen < ivlen + sk->icv + sk->block)
-		return -EBADMSG;
-	clen = inlen - ivlen - sk->icv;
-	if (clen % sk->block)
-		return -EBADMSG;
-	if (sk->integ && (icv(sk, aad, aadlen, in, ivlen + clen, mac) < 0 ||
-			  !crypto_memeq(mac, in + ivlen + clen, sk->icv)))
-		return -EBADMSG;
-	if (cipher(sk, false, in, aad, aadlen, in + ivlen, clen, plain) < 0)
-		return -EBADMSG;
-	uint8_t pad = plain[clen - 1];
-
-	if ((size_t)pad + 1 > clen)
-		return -EBADMSG;
-	*plainlen = clen - pad - 1;
-	return 0;
+	if (r < 0) { /* nothing unauthenticated is left behind */
+		crypto_cleanse(plain, inlen);
+		*plainlen = 0;
+	}
+	return r;
 }

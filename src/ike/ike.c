@@ -287,6 +287,8 @@ void ike_sa_established(struct ike_sa *sa)
 	/* The original initiator rekeys at 90% of the lifetime, the responder at 95%:
 	 * both ends can, and this makes simultaneous rekeys (2.8.1) rare. */
 	sa->rekey_at = life > 0 ? now + (double)life * (sa->initiator ? 0.90 : 0.95) : 0;
+	loop_timer_free(sa->life); /* a responder's half-open timeout: on_life takes over */
+	sa->life = NULL;
 	ike_sa_schedule(sa);
 }
 

@@ -250,8 +250,11 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 	sa->rx_bytes += p->len;
 	/* 2.23: behind a NAT the peer's port (or address) may change; follow it once the
 	 * message is authentic. */
-	if (sa->nat_there && !net_addr_eq(&sa->remote, &p->remote) && p->natt)
+	if (p->natt && (!sa->natt || !net_addr_eq(&sa->remote, &p->remote))) {
+		sa->natt = true; /* the initiator moved to the NAT-T port (2.23) */
 		sa->remote = p->remote;
+		sa->local = p->local;
+	}
 	if (dup) {
 		ikev2_send_raw(sa, &sa->resp_pkt);
 	} else if (m->unsupported_critical && !(m->hdr.flags & IKEV2_FLAG_RESPONSE)) {

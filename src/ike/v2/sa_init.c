@@ -77,9 +77,11 @@ static void detect_nat(struct ike_sa *sa, const struct ikev2_msg *m)
 {
 	uint8_t src[20], dst[20];
 	bool any_src = false, src_ok = false;
+	/* the request's hashes were made before the responder had an SPI: SPIr = 0 */
+	uint64_t spi_r = m->hdr.flags & IKEV2_FLAG_RESPONSE ? sa->spi_r : 0;
 
-	ikev2_natd_hash(sa->spi_i, sa->spi_r, &sa->remote, src);
-	ikev2_natd_hash(sa->spi_i, sa->spi_r, &sa->local, dst);
+	ikev2_natd_hash(sa->spi_i, spi_r, &sa->remote, src);
+	ikev2_natd_hash(sa->spi_i, spi_r, &sa->local, dst);
 	for (unsigned i = 0; i < m->nnotify; i++) {
 		const struct ikev2_notify *n = &m->notify[i];
 
@@ -285,6 +287,7 @@ static int init_complete(struct ike_sa *sa, const struct ikev2_msg *m, const str
 		detect_nat(sa, m);
 		if ((sa->nat_here || sa->nat_there) && !sa->natt) {
 			sa->natt = true; /* 2.23: move to port 4500 */
+			sa->local.port = net_port(sa->eng->d.net, true);
 			if (sa->remote.port == 500)
 				sa->remote.port = 4500;
 		}

@@ -1,0 +1,1492 @@
+/* check_ike_engine: two IKEv2 engines in one process (a initiates, b is a passive
+ * responder) talking through the fake net of fake_env.c, with fake kernels and one fake
+ * clock. The tests assert SA states (ike_walk, ike_stats), the datagrams on the wire (when,
+ * which exchange, which bytes) and what each fake kernel holds and was asked: the handshake,
+ * NAT traversal, the retransmission back-off and dead peers, the response cache, malformed
+ * input, a wrong PSK, kill, INITIAL_CONTACT, configuration changes, and CHILD SA rekeys
+ * (with collisions), expiries and IKE SA rekeys. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_env.h"
+#include "ike_internal.h" /* has_notify(): the receiver's SK keys open a message */
+#include "ipsecd/conf.h"
+#include "ipsecd/crypto.h"
+#include "ipsecd/ike.h"
+#include "ipsecd/log.h"
+#include "ipsecd/wire.h"
+
+#define REQID 0x49000001u
+#define A_SPI 0xa0000100u /* first SPI a's kernel gives out */
+#define B_SPI 0xb0000100u
+
+/* --- the two ends --- */
+
+struct end {
+	const char *name;
+	struct conf *c;
+	struct kern *k;
+	struct net *n;
+	struct ike *ike;
+};
+
+static struct loop *lp;
+static struct end A = {.name = "a"}, B = {.name = "b"};
+
+/* What went over the wire, in order. */
+struct seen {
+	bool from_a, dropped, natt;
+	double when;
+	uint8_t exch, flags;
+	uint32_t msgid;
+	size_t len;
+};
+static struct seen wire[256];
+static size_t nwire;
+
+/* Decides each datagram's fate: true delivers it. NULL delivers everything. */
+static bool (*filter)(bool from_a, struct fake_dgram *d);
+/* Delivers datagrams to the NAT-T port without the non-ESP marker (and the reverse), which
+ * a real net drops: to look at one end of NAT-T whatever the other does. */
+static bool lenient_net;
+
+static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
+{
+	(void)arg;
+	(void)c;
+	(void)pol;
+	return REQID;
+}
+
+/* What a test may change of an end's configuration. */
+struct side {
+	const char *secret;
+	const char *dpd;      /* the profile's dpd-interval */
+	const char *lifetime; /* the profile's lifetime */
+	const char *peer;     /* the other end's address as this one sees it */
+};
+
+struct opts {
+	struct side a, b;
+};
+
+static const struct opts defaults = {
+	.a = {.secret = "test-secret-0123456789",
+	      .dpd = "disable-dpd",
+	      .lifetime = "1d",
+	      .peer = "192.0.2.2"},
+	.b = {.secret = "test-secret-0123456789",
+	      .dpd = "disable-dpd",
+	      .lifetime = "1d",
+	      .peer = "192.0.2.1"},
+};
+
+/* What does not change: mirror images, a (192.0.2.1, 10.1.0.0/24) initiates to b
+ * (192.0.2.2, 10.2.0.0/24), which is passive. */
+static const struct {
+	const char *peer_name, *me, *my_net, *their_net, *extra;
+} fixed[2] = {
+	{"b", "192.0.2.1", "10.1.0.0/24", "10.2.0.0/24", ""},
+	{"a", "192.0.2.2", "10.2.0.0/24", "10.1.0.0/24", " passive=yes"},
+};
+
+static struct conf *load(const char *text)
+{
+	struct conf *c = conf_new();
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	if (!c || conf_load_buf(c, "t.conf", text, strlen(text), CONF_FROM_FILE, &ds) < 0) {
+		conf_diags_print(&ds, stderr);
+		ck_abort_msg("configuration does not load");
+	}
+	conf_diags_free(&ds);
+	return c;
+}
+
+static struct conf *conf_for(int i, const struct side *o)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "/ip ipsec profile\n"
+		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
+		 "hash-algorithm=sha256 dpd-interval=%s lifetime=%s\n"
+		 "/ip ipsec proposal\n"
+		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=aes-256-cbc "
+		 "pfs-group=ecp256\n"
+		 "/ip ipsec peer\n"
+		 "add name=%s address=%s/32 local-address=%s exchange-mode=ike2%s\n"
+		 "/ip ipsec identity\n"
+		 "add peer=%s secret=\"%s\"\n"
+		 "/ip ipsec policy\n"
+		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
+		 o->dpd, o->lifetime, fixed[i].peer_name, o->peer, fixed[i].me, fixed[i].extra,
+		 fixed[i].peer_name, o->secret, fixed[i].my_net, fixed[i].their_net,
+		 fixed[i].peer_name);
+	return load(text);
+}
+
+static void end_up(struct end *e, bool a, const struct opts *o)
+{
+	e->c = conf_for(a ? 0 : 1, a ? &o->a : &o->b);
+	e->k = fake_kern_new(lp, a ? A_SPI : B_SPI);
+	e->n = fake_net_new(lp);
+	ck_assert_ptr_nonnull(e->k);
+	ck_assert_ptr_nonnull(e->n);
+	struct ike_deps d = {
+		.loop = lp, .kern = e->k, .net = e->n, .policy_reqid = reqid_of, .arg = e};
+
+	e->ike = ike_new(&d);
+	ck_assert_ptr_nonnull(e->ike);
+}
+
+static void ends_up(const struct opts *o)
+{
+	end_up(&A, true, o);
+	end_up(&B, false, o);
+}
+
+static void setup(void)
+{
+	lp = fake_loop_new(1000.0);
+	ck_assert_ptr_nonnull(lp);
+	nwire = 0;
+	filter = NULL;
+	lenient_net = false;
+	A.ike = B.ike = NULL;
+}
+
+static void end_down(struct end *e)
+{
+	ike_free(e->ike);
+	e->ike = NULL;
+	if (e->k)
+		fake_kern_run(e->k); /* answers to tokens of SPI requests in flight free them */
+	fake_kern_free(e->k);
+	fake_net_free(e->n);
+	conf_free(e->c);
+	e->k = NULL;
+	e->n = NULL;
+	e->c = NULL;
+}
+
+static void teardown(void)
+{
+	end_down(&A);
+	end_down(&B);
+	fake_loop_free(lp);
+	lp = NULL;
+}
+
+/* --- driving --- */
+
+static unsigned flush(struct end *from, struct end *to)
+{
+	struct fake_dgram *d;
+	unsigned n = 0;
+
+	while ((d = fake_net_pop(from->n))) {
+		struct seen *s = nwire < sizeof(wire) / sizeof(wire[0]) ? &wire[nwire++] : NULL;
+		bool deliver = !filter || filter(from == &A, d);
+
+		/* the receiving net: the NAT-T port wants the non-ESP marker, the IKE port none */
+		deliver = deliver && (lenient_net || d->natt == (d->remote.port == 4500));
+
+		if (s) {
+			*s = (struct seen){.from_a = from == &A,
+					   .dropped = !deliver,
+					   .natt = d->natt,
+					   .when = d->when,
+					   .len = d->len};
+			if (d->len >= 28) {
+				s->exch = d->data[18];
+				s->flags = d->data[19];
+				s->msgid = (uint32_t)d->data[20] << 24 |
+					   (uint32_t)d->data[21] << 16 |
+					   (uint32_t)d->data[22] << 8 | d->data[23];
+			}
+		}
+		if (deliver) {
+			struct net_pkt p;
+
+			fake_net_pkt(d, &p);
+			ike_recv(to->ike, &p);
+		}
+		free(d);
+		n++;
+	}
+	return n;
+}
+
+/* One round: kernel answers, timers due now, datagrams both ways. */
+static unsigned step(void)
+{
+	unsigned n = fake_kern_run(A.k) + fake_kern_run(B.k) + fake_loop_run_due(lp);
+
+	return n + flush(&A, &B) + flush(&B, &A);
+}
+
+static void settle(void)
+{
+	for (int i = 0; step(); i++)
+		ck_assert_int_lt(i, 1000);
+}
+
+/* Lets time pass until t, everything happening at its own time. */
+static void run_until(double t)
+{
+	double next;
+
+	settle();
+	while ((next = fake_loop_next(lp)) >= 0 && next <= t) {
+		fake_loop_run_until(lp, next);
+		settle();
+	}
+	fake_loop_run_until(lp, t);
+	settle();
+}
+
+static void start(void)
+{
+	ike_apply(B.ike, B.c);
+	ike_apply(A.ike, A.c);
+	settle();
+}
+
+/* --- looking at the ends --- */
+
+struct walk {
+	unsigned n;
+	struct ike_peer_info i[8];
+	char state[8][32];
+};
+
+static void walk_one(void *arg, const struct ike_peer_info *i)
+{
+	struct walk *w = arg;
+
+	if (w->n < 8) {
+		w->i[w->n] = *i;
+		snprintf(w->state[w->n], sizeof(w->state[0]), "%s", i->state);
+		w->i[w->n].state = w->state[w->n];
+		w->i[w->n].peer = "";
+		w->i[w->n].last_error = "";
+		w->n++;
+	}
+}
+
+static struct walk walk(const struct end *e)
+{
+	struct walk w = {0};
+
+	ike_walk(e->ike, walk_one, &w);
+	return w;
+}
+
+static unsigned established(const struct end *e)
+{
+	struct walk w = walk(e);
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < w.n; i++)
+		n += !strcmp(w.state[i], "established");
+	return n;
+}
+
+static const struct conf_item *policy_of(const struct end *e)
+{
+	for (size_t i = 0; i < conf_count(e->c, CONF_M_POLICY); i++) {
+		const struct conf_item *p = conf_item_at(e->c, CONF_M_POLICY, i);
+		const char *peer = conf_str(p, CONF_POLICY_PEER);
+
+		if (peer && *peer)
+			return p;
+	}
+	ck_abort_msg("no policy");
+	return NULL;
+}
+
+static unsigned ph2(const struct end *e)
+{
+	const char *state;
+	unsigned n;
+
+	ike_policy_ph2(e->ike, policy_of(e), &state, &n);
+	ck_assert_str_eq(state, n ? "established" : "no-phase2");
+	return n;
+}
+
+static bool addr_is(const struct kern_addr *a, const char *ip)
+{
+	uint8_t b[4];
+
+	return inet_pton(AF_INET, ip, b) == 1 && a->family == AF_INET && !memcmp(a->bytes, b, 4);
+}
+
+/* The installed (non-larval) SA of e's kernel with that destination; exactly one. */
+static const struct kern_sa *sa_to(const struct end *e, const char *dst)
+{
+	const struct kern_sa *found = NULL;
+
+	for (size_t i = 0; i < fake_kern_nsa(e->k, true); i++) {
+		const struct fake_sa *s = fake_kern_sa_at(e->k, i);
+
+		if (s->larval || !addr_is(&s->sa.id.dst, dst))
+			continue;
+		ck_assert_msg(!found, "%s: two SAs to %s", e->name, dst);
+		found = &s->sa;
+	}
+	ck_assert_msg(found != NULL, "%s: no SA to %s", e->name, dst);
+	return found;
+}
+
+static bool zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* The same SA seen from both ends (one's outbound is the other's inbound): SPI, algorithms
+ * and keys; with a NAT between them the addresses and ports differ. */
+static void same_keys(const struct kern_sa *x, const struct kern_sa *y)
+{
+	ck_assert_uint_eq(x->id.spi, y->id.spi);
+	ck_assert_uint_eq(x->id.proto, y->id.proto);
+	ck_assert_ptr_eq(x->enc, y->enc);
+	ck_assert_ptr_eq(x->auth, y->auth);
+	ck_assert_uint_eq(x->enc_key.len, y->enc_key.len);
+	ck_assert_uint_eq(x->auth_key.len, y->auth_key.len);
+	ck_assert(!memcmp(x->enc_key.bytes, y->enc_key.bytes, x->enc_key.len));
+	ck_assert(!memcmp(x->auth_key.bytes, y->auth_key.bytes, x->auth_key.len));
+	ck_assert(!zero(x->enc_key.bytes, x->enc_key.len));
+	ck_assert(!zero(x->auth_key.bytes, x->auth_key.len));
+	ck_assert_uint_eq(x->tunnel, y->tunnel);
+	ck_assert_uint_eq(x->reqid, y->reqid);
+}
+
+/* The same SA without a NAT: addresses and encapsulation match too. */
+static void same_sa(const struct kern_sa *x, const struct kern_sa *y)
+{
+	same_keys(x, y);
+	ck_assert(!memcmp(&x->id.dst, &y->id.dst, sizeof(x->id.dst)));
+	ck_assert(!memcmp(&x->src, &y->src, sizeof(x->src)));
+	ck_assert_uint_eq(x->encap_sport, y->encap_sport);
+	ck_assert_uint_eq(x->encap_dport, y->encap_dport);
+}
+
+/* Both ends hold exactly one CHILD SA pair, keyed alike across; returns a's SPIs. */
+static void check_child_pair(uint32_t *a_in, uint32_t *a_out)
+{
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 2);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 2);
+	const struct kern_sa *ao = sa_to(&A, "192.0.2.2"), *ai = sa_to(&A, "192.0.2.1");
+	const struct kern_sa *bo = sa_to(&B, "192.0.2.1"), *bi = sa_to(&B, "192.0.2.2");
+
+	same_sa(ao, bi);
+	same_sa(bo, ai);
+	ck_assert(addr_is(&ao->src, "192.0.2.1"));
+	ck_assert(addr_is(&bo->src, "192.0.2.2"));
+	/* each end's inbound SPI is one its own kernel gave out */
+	ck_assert_uint_eq(ai->id.spi & 0xff000000u, A_SPI & 0xff000000u);
+	ck_assert_uint_eq(bi->id.spi & 0xff000000u, B_SPI & 0xff000000u);
+	ck_assert_uint_eq(ao->id.proto, IPPROTO_ESP);
+	ck_assert_str_eq(ao->enc->name, "aes-256-cbc");
+	ck_assert_str_eq(ao->auth->name, "sha256");
+	ck_assert_uint_eq(ao->reqid, REQID);
+	ck_assert_uint_eq(ai->reqid, REQID);
+	ck_assert_uint_eq(bo->reqid, REQID);
+	ck_assert_uint_eq(bi->reqid, REQID);
+	ck_assert(ao->tunnel);
+	ck_assert_uint_eq(ao->encap_sport, 0); /* no NAT: no UDP encapsulation */
+	ck_assert_uint_eq(ai->encap_dport, 0);
+	ck_assert_uint_gt(ai->replay_window, 0);
+	ck_assert_uint_gt(ao->lft.hard_add, ao->lft.soft_add);
+	ck_assert_uint_gt(ao->lft.soft_add, 0);
+	/* the two directions have keys of their own */
+	ck_assert(memcmp(ao->enc_key.bytes, ai->enc_key.bytes, ao->enc_key.len));
+	ck_assert(memcmp(ao->auth_key.bytes, ai->auth_key.bytes, ao->auth_key.len));
+	if (a_in)
+		*a_in = ai->id.spi;
+	if (a_out)
+		*a_out = ao->id.spi;
+}
+
+static void establish(void)
+{
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+}
+
+/* Times (from t0) of the datagrams one end sent, of one exchange. */
+static size_t times_of(bool from_a, uint8_t exch, bool response, double t0, double *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nwire; i++)
+		if (wire[i].from_a == from_a && wire[i].exch == exch &&
+		    !!(wire[i].flags & IKEV2_FLAG_RESPONSE) == response && n < max)
+			out[n++] = wire[i].when - t0;
+	return n;
+}
+
+/* The notify types in a protected message, opened with the receiver's keys: a peek through
+ * the engine's internals, as the notify is encrypted. Returns whether `type` is there. */
+static bool has_notify(const struct end *rx, const struct fake_dgram *d, uint16_t type)
+{
+	static struct ikev2_msg m;
+	uint8_t plain[2048];
+	size_t plen = 0;
+
+	ck_assert_int_eq(ikev2_decode(d->data, d->len, &m), 0);
+	bool from_i = m.hdr.flags & IKEV2_FLAG_INITIATOR;
+	struct ike_sa *sa = ike_tab_get(&rx->ike->sas, from_i ? m.hdr.spi_r : m.hdr.spi_i);
+
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_ptr_nonnull(sa->sk_in);
+	ck_assert_uint_le(m.sk.len, sizeof(plain));
+	ck_assert_int_eq(
+		crypto_sk_open(sa->sk_in, d->data, m.sk_aad_len, m.sk.ptr, m.sk.len, plain, &plen),
+		0);
+	ck_assert_int_eq(ikev2_decode_inner(plain, plen, m.sk_next, &m), 0);
+	for (unsigned i = 0; i < m.nnotify; i++)
+		if (m.notify[i].type == type)
+			return true;
+	return false;
+}
+
+/* --- the handshake --- */
+
+START_TEST(test_handshake)
+{
+	ends_up(&defaults);
+	establish();
+
+	struct walk wa = walk(&A), wb = walk(&B);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert(!wa.i[0].responder);
+	ck_assert(wb.i[0].responder);
+	ck_assert_uint_eq(wa.i[0].spi_i, wb.i[0].spi_i);
+	ck_assert_uint_eq(wa.i[0].spi_r, wb.i[0].spi_r);
+	ck_assert_uint_ne(wa.i[0].spi_r, 0);
+	ck_assert(!wa.i[0].natt);
+	ck_assert_uint_eq(wa.i[0].ph2_total, 1);
+	ck_assert_uint_eq(wb.i[0].ph2_total, 1);
+	ck_assert_uint_eq(wa.i[0].remote.port, 500);
+	ck_assert_uint_eq(wb.i[0].remote.port, 500);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+
+	/* IKE_SA_INIT and IKE_AUTH, one request and one response each, nothing else */
+	ck_assert_uint_eq(nwire, 4);
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_IKE_SA_INIT);
+	ck_assert(wire[0].from_a);
+	ck_assert_uint_eq(wire[1].exch, IKEV2_EXCH_IKE_SA_INIT);
+	ck_assert(!wire[1].from_a);
+	ck_assert_uint_eq(wire[2].exch, IKEV2_EXCH_IKE_AUTH);
+	ck_assert_uint_eq(wire[2].msgid, 1);
+	ck_assert_uint_eq(wire[3].exch, IKEV2_EXCH_IKE_AUTH);
+	ck_assert_uint_eq(wire[3].flags & IKEV2_FLAG_RESPONSE, IKEV2_FLAG_RESPONSE);
+
+	/* kernels: one SPI each, the inbound SA replaces its larval one, the outbound is added */
+	uint32_t a_in, a_out;
+
+	check_child_pair(&a_in, &a_out);
+	ck_assert_uint_eq(a_in, A_SPI);
+	ck_assert_uint_eq(a_out, B_SPI);
+	for (int i = 0; i < 2; i++) {
+		struct kern *k = i ? B.k : A.k;
+
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_ALLOCSPI, true), 1);
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_UPDATE, true), 1);
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_ADD, true), 1);
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_DEL, false), 0);
+		ck_assert_uint_eq(fake_kern_nops(k), 3);
+		ck_assert_uint_eq(fake_kern_unsent(k), 0);
+	}
+	ck_assert_uint_eq(ike_stats(A.ike)->established, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->established, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+
+	/* a quiet hour later: nothing was sent (no DPD configured), the SAs stand */
+	run_until(1000 + 3600);
+	ck_assert_uint_eq(nwire, 4);
+	ck_assert_uint_eq(fake_net_keepalives(A.n), 0); /* no NAT: no keepalives */
+	ck_assert_uint_eq(fake_net_keepalives(B.n), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+}
+END_TEST
+
+/* --- retransmission and dead peers --- */
+
+static bool drop_from_b(bool from_a, struct fake_dgram *d)
+{
+	(void)d;
+	return from_a;
+}
+
+static bool drop_from_a(bool from_a, struct fake_dgram *d)
+{
+	(void)d;
+	return !from_a;
+}
+
+static const double backoff[] = {0, 2, 6, 14, 30, 62}; /* 2, 4, 8, 16, 32 s apart */
+
+START_TEST(test_init_retransmit)
+{
+	double t[16];
+
+	ends_up(&defaults);
+	filter = drop_from_b;
+	start();
+	ck_assert_uint_eq(walk(&A).n, 1);
+	ck_assert_str_eq(walk(&A).state[0], "sa-init-sent");
+
+	run_until(1000 + 125.9);
+	ck_assert_uint_eq(walk(&A).n, 1);
+	ck_assert_uint_eq(times_of(true, IKEV2_EXCH_IKE_SA_INIT, false, 1000, t, 16), 6);
+	for (int i = 0; i < 6; i++)
+		ck_assert_double_eq_tol(t[i], backoff[i], 1e-9);
+	/* every retransmission is the same bytes */
+	for (size_t i = 1; i < nwire; i++)
+		if (wire[i].from_a)
+			ck_assert_uint_eq(wire[i].len, wire[0].len);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 5);
+
+	/* 64 s after the last one the peer is dead */
+	run_until(1000 + 126);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	run_until(1000 + 600);
+	ck_assert_uint_eq(times_of(true, IKEV2_EXCH_IKE_SA_INIT, false, 1000, t, 16), 6);
+	/* b's half-open SAs timed out too; nobody touched a kernel */
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(fake_kern_nops(A.k), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+	ck_assert_uint_eq(fake_loop_armed(lp), 0);
+}
+END_TEST
+
+/* dead peer detection: the liveness check goes unanswered; the checker retransmits it on the
+ * same back-off, then deletes its SAs and their kernel entries. */
+static void dpd_dead(struct end *checker, struct end *silent)
+{
+	bool from_a = checker == &A;
+	uint32_t c_in, c_out, a_in, a_out;
+	double t[16];
+
+	establish();
+	check_child_pair(&a_in, &a_out);
+	c_in = from_a ? a_in : a_out;
+	c_out = from_a ? a_out : a_in;
+	nwire = 0;
+	filter = from_a ? drop_from_b : drop_from_a;
+
+	run_until(1000 + 10 + 125.9);
+	ck_assert_uint_eq(established(checker), 1);
+	ck_assert_uint_eq(times_of(from_a, IKEV2_EXCH_INFORMATIONAL, false, 1000 + 10, t, 16), 6);
+	for (int i = 0; i < 6; i++)
+		ck_assert_double_eq_tol(t[i], backoff[i], 1e-9);
+	ck_assert_uint_eq(ike_stats(checker->ike)->retransmits, 5);
+	ck_assert_uint_eq(fake_kern_count(checker->k, FAKE_KOP_DEL, false), 0);
+
+	run_until(1000 + 10 + 126);
+	ck_assert_uint_eq(walk(checker).n, 0);
+	ck_assert_uint_eq(ike_stats(checker->ike)->failed, 1);
+	ck_assert_uint_eq(fake_kern_nsa(checker->k, true), 0);
+	ck_assert(fake_kern_deleted(checker->k, IPPROTO_ESP, c_in));
+	ck_assert(fake_kern_deleted(checker->k, IPPROTO_ESP, c_out));
+	ck_assert_uint_eq(fake_kern_unsent(checker->k), 0);
+	/* the silent end knows nothing of it */
+	ck_assert_uint_eq(established(silent), 1);
+	ck_assert_uint_eq(fake_kern_nsa(silent->k, true), 2);
+}
+
+START_TEST(test_dpd_initiator)
+{
+	struct opts o = defaults;
+
+	o.a.dpd = "10s";
+	ends_up(&o);
+	dpd_dead(&A, &B);
+}
+END_TEST
+
+/* The same with the responder checking: its life timer must run DPD as the initiator's does. */
+START_TEST(test_dpd_responder)
+{
+	struct opts o = defaults;
+
+	o.b.dpd = "10s";
+	ends_up(&o);
+	dpd_dead(&B, &A);
+}
+END_TEST
+
+/* DPD answered: one empty INFORMATIONAL each way per interval, nothing else. */
+START_TEST(test_dpd_alive)
+{
+	struct opts o = defaults;
+	double t[16];
+
+	o.a.dpd = "10s";
+	ends_up(&o);
+	establish();
+	nwire = 0;
+	run_until(1000 + 35);
+	ck_assert_uint_eq(times_of(true, IKEV2_EXCH_INFORMATIONAL, false, 1000, t, 16), 3);
+	ck_assert_double_eq_tol(t[0], 10, 1e-9);
+	ck_assert_double_eq_tol(t[1], 20, 1e-9);
+	ck_assert_double_eq_tol(t[2], 30, 1e-9);
+	ck_assert_uint_eq(times_of(false, IKEV2_EXCH_INFORMATIONAL, true, 1000, t, 16), 3);
+	ck_assert_uint_eq(nwire, 6);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+}
+END_TEST
+
+/* --- the response cache --- */
+
+static struct fake_dgram *held_auth, *auth_reply;
+
+static struct fake_dgram *copy_dgram(const struct fake_dgram *d)
+{
+	struct fake_dgram *c = malloc(sizeof(*c) + d->len);
+
+	ck_assert_ptr_nonnull(c);
+	memcpy(c, d, sizeof(*c) + d->len);
+	c->next = NULL;
+	return c;
+}
+
+/* Keeps a copy of a's IKE_AUTH request and of b's first IKE_AUTH response. */
+static bool keep_auth(bool from_a, struct fake_dgram *d)
+{
+	if (from_a && d->data[18] == IKEV2_EXCH_IKE_AUTH && !held_auth)
+		held_auth = copy_dgram(d);
+	if (!from_a && d->data[18] == IKEV2_EXCH_IKE_AUTH && !auth_reply)
+		auth_reply = copy_dgram(d);
+	return true;
+}
+
+/* Holds a's IKE_AUTH request back (not delivered). */
+static bool hold_auth(bool from_a, struct fake_dgram *d)
+{
+	if (from_a && d->data[18] == IKEV2_EXCH_IKE_AUTH && !held_auth) {
+		held_auth = copy_dgram(d);
+		return false;
+	}
+	return true;
+}
+
+static void deliver(struct end *to, const struct fake_dgram *d)
+{
+	struct net_pkt p;
+
+	fake_net_pkt(d, &p);
+	ike_recv(to->ike, &p);
+}
+
+static struct fake_dgram *held_init;
+
+static void cache_teardown(void)
+{
+	free(held_auth);
+	free(auth_reply);
+	free(held_init);
+	held_auth = auth_reply = held_init = NULL;
+}
+
+START_TEST(test_duplicate_auth)
+{
+	ends_up(&defaults);
+	filter = keep_auth;
+	establish();
+	ck_assert_ptr_nonnull(held_auth);
+	ck_assert_ptr_nonnull(auth_reply);
+	size_t ops = fake_kern_nops(B.k);
+
+	/* the same request again: the cached response, byte for byte, and nothing else */
+	deliver(&B, held_auth);
+	ck_assert_uint_eq(fake_net_queued(B.n), 1);
+	struct fake_dgram *again = fake_net_pop(B.n);
+
+	ck_assert_uint_eq(again->len, auth_reply->len);
+	ck_assert(!memcmp(again->data, auth_reply->data, again->len));
+	fake_kern_run(B.k);
+	ck_assert_uint_eq(fake_kern_nops(B.k), ops);
+	ck_assert_uint_eq(walk(&B).i[0].ph2_total, 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+
+	/* a has its answer already: the duplicate response is dropped */
+	uint64_t dropped = ike_stats(A.ike)->rx_dropped;
+
+	deliver(&A, again);
+	free(again);
+	settle();
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_dropped, dropped + 1);
+	ck_assert_uint_eq(ph2(&A), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ALLOCSPI, false), 1);
+	ck_assert_uint_eq(fake_kern_count(A.k, FAKE_KOP_ALLOCSPI, false), 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->established, 1);
+}
+END_TEST
+
+/* The duplicate arrives while b waits for the kernel's SPI: it is the request b holds, so
+ * one response goes out and one SPI is asked for. */
+START_TEST(test_duplicate_auth_held)
+{
+	ends_up(&defaults);
+	filter = hold_auth;
+	start();
+	ck_assert_ptr_nonnull(held_auth);
+	ck_assert_uint_eq(established(&A), 0);
+
+	deliver(&B, held_auth);
+	deliver(&B, held_auth);
+	ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	fake_kern_run(B.k);
+	ck_assert_uint_eq(fake_net_queued(B.n), 1);
+	deliver(&B, held_auth); /* and once more after the answer: from the cache */
+	ck_assert_uint_eq(fake_net_queued(B.n), 2);
+	filter = NULL;
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ALLOCSPI, false), 1);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_UPDATE, false), 1);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ADD, false), 1);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* Lost responses: the request is retransmitted 2 s later and answered from the cache with
+ * the same bytes; the responder makes no second CHILD SA. */
+static struct fake_dgram *lost;
+static uint8_t lose_exch;
+
+static bool lose_first_answer(bool from_a, struct fake_dgram *d)
+{
+	if (!from_a && d->data[18] == lose_exch && !lost) {
+		lost = copy_dgram(d);
+		return false;
+	}
+	return true;
+}
+
+static void lost_teardown(void)
+{
+	free(lost);
+	lost = NULL;
+}
+
+static void check_answered_again(size_t from)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < nwire; i++) {
+		if (wire[i].from_a || wire[i].exch != lose_exch)
+			continue;
+		n++;
+		ck_assert_uint_eq(wire[i].len, lost->len);
+	}
+	ck_assert_uint_eq(n, 2); /* the lost one and the answer to the retransmission */
+}
+
+START_TEST(test_auth_response_lost)
+{
+	double t[8];
+
+	ends_up(&defaults);
+	lose_exch = IKEV2_EXCH_IKE_AUTH;
+	filter = lose_first_answer;
+	start();
+	ck_assert_ptr_nonnull(lost);
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_eq(established(&B), 1);
+	run_until(1000 + 2);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(times_of(true, IKEV2_EXCH_IKE_AUTH, false, 1000, t, 8), 2);
+	ck_assert_double_eq_tol(t[1], 2, 1e-9);
+	check_answered_again(0);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 1);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ALLOCSPI, false), 1);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ADD, false), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_create_child_response_lost)
+{
+	uint32_t old_in, old_out, new_in;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&old_in, &old_out);
+	size_t w0 = nwire, b_adds = fake_kern_count(B.k, FAKE_KOP_ADD, false);
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	lose_exch = IKEV2_EXCH_CREATE_CHILD_SA;
+	filter = lose_first_answer;
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_ptr_nonnull(lost);
+	/* b made the new pair; a has not heard of it yet */
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 4);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 2);
+	run_until(1000 + 2);
+	check_answered_again(w0);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ADD, false), b_adds + 1);
+	check_child_pair(&new_in, NULL);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+}
+END_TEST
+
+/* --- malformed input --- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint8_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint8_t)(rng >> 24);
+}
+
+static bool hold_init(bool from_a, struct fake_dgram *d)
+{
+	if (from_a && d->data[18] == IKEV2_EXCH_IKE_SA_INIT && !held_init) {
+		held_init = copy_dgram(d);
+		return false;
+	}
+	return true;
+}
+
+static void put_len(uint8_t *p, size_t len)
+{
+	p[24] = (uint8_t)(len >> 24);
+	p[25] = (uint8_t)(len >> 16);
+	p[26] = (uint8_t)(len >> 8);
+	p[27] = (uint8_t)len;
+}
+
+/* Hands b bytes as from a; expects them counted as malformed and nothing else. */
+static void expect_malformed(const uint8_t *data, size_t len)
+{
+	struct fake_dgram *d = calloc(1, sizeof(*d) + len);
+	uint64_t before = ike_stats(B.ike)->rx_malformed;
+
+	ck_assert_ptr_nonnull(d);
+	d->local.family = d->remote.family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.1", d->local.bytes);
+	inet_pton(AF_INET, "192.0.2.2", d->remote.bytes);
+	d->local.port = d->remote.port = 500;
+	d->len = len;
+	memcpy(d->data, data, len);
+	deliver(&B, d);
+	free(d);
+	ck_assert_msg(ike_stats(B.ike)->rx_malformed == before + 1, "%zu bytes not counted", len);
+	ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+
+/* Before any SA: random bytes, random payloads behind a plausible IKE_SA_INIT header, and
+ * the real request cut short are all counted and dropped; the real one still works. */
+START_TEST(test_malformed_init)
+{
+	uint8_t buf[600];
+
+	ends_up(&defaults);
+	filter = hold_init;
+	start();
+	ck_assert_ptr_nonnull(held_init);
+	ck_assert_uint_le(held_init->len, sizeof(buf));
+
+	/* random bytes, 28 to 300 of them (net drops shorter ones) */
+	for (int i = 0; i < 200; i++) {
+		size_t len = 28 + rnd() % 273;
+
+		for (size_t j = 0; j < len; j++)
+			buf[j] = rnd();
+		expect_malformed(buf, len);
+	}
+	/* random payloads behind a plausible header, its length right */
+	for (int i = 0; i < 200; i++) {
+		size_t len = 32 + rnd() % 269;
+
+		memcpy(buf, held_init->data, 28);
+		for (size_t j = 28; j < len; j++)
+			buf[j] = rnd();
+		buf[16] = (uint8_t)(33 + rnd() % 16); /* next payload: SA .. SK */
+		put_len(buf, len);
+		expect_malformed(buf, len);
+	}
+	/* the real request cut short, header length as it was and as it would be */
+	for (size_t len = 28; len < held_init->len; len++) {
+		memcpy(buf, held_init->data, len);
+		expect_malformed(buf, len);
+		put_len(buf, len);
+		expect_malformed(buf, len);
+	}
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_no_sa, 0);
+	ck_assert_uint_eq(fake_kern_nops(B.k), 0);
+
+	deliver(&B, held_init);
+	filter = NULL;
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* An IKE_AUTH request cut short is malformed; with its ICV or its SK body changed it fails
+ * the integrity check; none is answered, none reaches the kernel; the real one still works. */
+START_TEST(test_malformed_protected)
+{
+	struct fake_dgram *d;
+	struct ikev2_msg *m = calloc(1, sizeof(*m));
+
+	ck_assert_ptr_nonnull(m);
+	ends_up(&defaults);
+	filter = hold_auth;
+	start();
+	ck_assert_ptr_nonnull(held_auth);
+	ck_assert_int_eq(ikev2_decode(held_auth->data, held_auth->len, m), 0);
+	size_t sk_off = m->sk_aad_len;
+
+	free(m);
+	for (size_t len = 28; len < held_auth->len; len++) {
+		uint64_t before = ike_stats(B.ike)->rx_malformed;
+
+		d = copy_dgram(held_auth);
+		d->len = len;
+		if (len % 2)
+			put_len(d->data, len);
+		deliver(&B, d);
+		free(d);
+		ck_assert_uint_eq(ike_stats(B.ike)->rx_malformed, before + 1);
+	}
+	for (int i = 0; i < 50; i++) {
+		d = copy_dgram(held_auth);
+		if (i == 0)
+			d->data[d->len - 1] ^= 0x01; /* the ICV */
+		else
+			for (size_t j = sk_off; j < d->len; j++)
+				d->data[j] = rnd();
+		deliver(&B, d);
+		free(d);
+		ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, (uint64_t)i + 1);
+	}
+	ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	ck_assert_uint_eq(fake_kern_nops(B.k), 0);
+	ck_assert_uint_eq(established(&B), 0);
+
+	deliver(&B, held_auth);
+	filter = NULL;
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* --- authentication failure --- */
+
+static bool auth_failed_seen;
+
+static bool peek_auth_reply(bool from_a, struct fake_dgram *d)
+{
+	if (!from_a && d->data[18] == IKEV2_EXCH_IKE_AUTH)
+		auth_failed_seen = has_notify(&A, d, IKEV2_N_AUTHENTICATION_FAILED);
+	return true;
+}
+
+START_TEST(test_wrong_psk)
+{
+	struct opts o = defaults;
+
+	o.b.secret = "another-secret-9876543210";
+	ends_up(&o);
+	auth_failed_seen = false;
+	filter = peek_auth_reply;
+	start();
+	ck_assert(auth_failed_seen);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->established, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->established, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
+	for (int i = 0; i < 2; i++) {
+		struct kern *k = i ? B.k : A.k;
+
+		/* the SPI each asked for is given back; no SA ever got keys */
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_ADD, false), 0);
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_UPDATE, false), 0);
+		ck_assert_uint_eq(fake_kern_nsa(k, true), 0);
+		ck_assert_uint_eq(fake_kern_unsent(k), 0);
+	}
+	ck_assert_uint_eq(ph2(&A), 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+	/* and nothing more happens: a does not retry on its own */
+	run_until(1000 + 600);
+	ck_assert_uint_eq(nwire, 4);
+}
+END_TEST
+
+/* --- kill --- */
+
+START_TEST(test_kill)
+{
+	struct kern_addr other = {.family = AF_INET}, peer = {.family = AF_INET};
+	uint32_t a_in, a_out;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&a_in, &a_out);
+	inet_pton(AF_INET, "192.0.2.99", other.bytes);
+	inet_pton(AF_INET, "192.0.2.2", peer.bytes);
+	ck_assert_int_eq(ike_kill(A.ike, &other), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	nwire = 0;
+
+	ck_assert_int_eq(ike_kill(A.ike, &peer), 1);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(fake_net_queued(A.n), 1); /* the delete */
+	settle();
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_INFORMATIONAL);
+	ck_assert(wire[0].from_a);
+	/* a cleaned its kernel, b did when the delete came, and answered it */
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, a_in));
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, a_out));
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_out));
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_DEL, false), 2);
+	ck_assert_uint_eq(nwire, 2);
+	ck_assert_uint_eq(wire[1].flags & IKEV2_FLAG_RESPONSE, IKEV2_FLAG_RESPONSE);
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_no_sa, 1); /* that answer: a forgot the SA */
+	ck_assert_uint_eq(ph2(&A), 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+}
+END_TEST
+
+/* The IKE SA dies while the kernel has yet to give the SPI of its first CHILD SA: the
+ * larval SA the answer creates is deleted. */
+START_TEST(test_kill_during_spi)
+{
+	ends_up(&defaults);
+	ike_apply(B.ike, B.c);
+	ike_apply(A.ike, A.c);
+	fake_loop_run_due(lp);
+	flush(&A, &B);
+	fake_kern_run(B.k);
+	flush(&B, &A); /* a has its IKE_SA_INIT answer and asks its kernel for an SPI */
+	ck_assert_uint_eq(fake_kern_unsent(A.k), 0);
+	ck_assert_uint_eq(fake_kern_nops(A.k), 0);
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(fake_kern_count(A.k, FAKE_KOP_ALLOCSPI, true), 1);
+	ck_assert_uint_eq(fake_kern_count(A.k, FAKE_KOP_DEL, true), 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_unsent(A.k), 0);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+}
+END_TEST
+
+/* A configuration without the peer: its SAs are deleted, on both ends. */
+START_TEST(test_apply_removes_peer)
+{
+	uint32_t a_in, a_out;
+	struct conf *empty = load("/ip ipsec peer\nadd name=other address=203.0.113.1/32 "
+				  "exchange-mode=ike2 passive=yes\n");
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&a_in, &a_out);
+	ike_apply(B.ike, empty);
+	conf_free(B.c);
+	B.c = empty;
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, a_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_out));
+}
+END_TEST
+
+static bool drop_a_deletes(bool from_a, struct fake_dgram *d)
+{
+	return !(from_a && d->data[18] == IKEV2_EXCH_INFORMATIONAL);
+}
+
+/* a lost its state (its delete never arrived); its new IKE SA says INITIAL_CONTACT and b
+ * drops the old one with its CHILD SAs (2.4). */
+START_TEST(test_initial_contact)
+{
+	uint32_t old_in, old_out, new_in, new_out;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&old_in, &old_out);
+	filter = drop_a_deletes;
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(established(&B), 1);
+	filter = NULL;
+	ike_apply(A.ike, A.c);
+	settle();
+	ck_assert_uint_eq(walk(&A).n, 1);
+	ck_assert_uint_eq(walk(&B).n, 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(&new_in, &new_out);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
+	ck_assert_uint_eq(ph2(&B), 1);
+}
+END_TEST
+
+/* --- rekeys --- */
+
+START_TEST(test_child_rekey)
+{
+	uint32_t old_in, old_out, new_in, new_out;
+	const struct kern_sa *ai;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&old_in, &old_out);
+	ai = sa_to(&A, "192.0.2.1");
+	struct kern_sa_id id = ai->id;
+
+	nwire = 0;
+	ike_expire(A.ike, &id, false);
+	settle();
+	/* CREATE_CHILD_SA, then the delete of the old pair */
+	ck_assert_uint_eq(nwire, 4);
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_CREATE_CHILD_SA);
+	ck_assert(wire[0].from_a);
+	ck_assert_uint_eq(wire[1].exch, IKEV2_EXCH_CREATE_CHILD_SA);
+	ck_assert_uint_eq(wire[2].exch, IKEV2_EXCH_INFORMATIONAL);
+	ck_assert(wire[2].from_a);
+	ck_assert_uint_eq(wire[3].exch, IKEV2_EXCH_INFORMATIONAL);
+
+	check_child_pair(&new_in, &new_out);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert_uint_ne(new_out, old_out);
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, old_in));
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, old_out));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
+	ck_assert(!fake_kern_deleted(A.k, IPPROTO_ESP, new_in));
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, new_out));
+	ck_assert_uint_eq(fake_kern_unsent(A.k), 0);
+	ck_assert_uint_eq(fake_kern_unsent(B.k), 0);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert_uint_eq(walk(&A).i[0].ph2_total, 1);
+	ck_assert_uint_eq(walk(&B).i[0].ph2_total, 1);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+
+	/* the new pair is the one the engines know: its soft expiry rekeys again */
+	ai = sa_to(&A, "192.0.2.1");
+	id = ai->id;
+	ike_expire(A.ike, &id, false);
+	settle();
+	check_child_pair(&old_in, &old_out);
+	ck_assert_uint_ne(old_in, new_in);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, new_in));
+}
+END_TEST
+
+/* Both ends rekey the same CHILD SA at once (2.8.1): of the two new pairs the one made by
+ * the exchange with the lowest nonce is deleted by its initiator; one pair is left, the
+ * same on both ends, and the old one is gone. */
+START_TEST(test_child_rekey_collision)
+{
+	uint32_t old_in, old_out, new_in, new_out;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&old_in, &old_out);
+	struct kern_sa_id ia = sa_to(&A, "192.0.2.1")->id, ib = sa_to(&B, "192.0.2.2")->id;
+
+	ike_expire(A.ike, &ia, false);
+	ike_expire(B.ike, &ib, false);
+	settle();
+	check_child_pair(&new_in, &new_out);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert_uint_ne(new_out, old_out);
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, old_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, old_out));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert_uint_eq(walk(&A).i[0].ph2_total, 1);
+	ck_assert_uint_eq(walk(&B).i[0].ph2_total, 1);
+	ck_assert_uint_eq(fake_kern_unsent(A.k), 0);
+	ck_assert_uint_eq(fake_kern_unsent(B.k), 0);
+}
+END_TEST
+
+/* Hard expiry: the CHILD SA is deleted on both ends, the IKE SA stays. */
+START_TEST(test_child_hard_expire)
+{
+	uint32_t a_in, a_out;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&a_in, &a_out);
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	ike_expire(A.ike, &id, true);
+	settle();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_out));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_in));
+	ck_assert_uint_eq(ph2(&A), 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+}
+END_TEST
+
+/* IKE SA rekey when 90% of the profile's lifetime has passed (the initiator's share): the
+ * new IKE SA takes the CHILD SA, the old one is deleted, the kernel is not touched. */
+START_TEST(test_ike_rekey)
+{
+	struct opts o = defaults;
+	uint32_t a_in, a_out;
+
+	o.a.lifetime = "100s";
+	ends_up(&o);
+	establish();
+	check_child_pair(&a_in, &a_out);
+	struct walk w0 = walk(&A);
+	size_t ka = fake_kern_nops(A.k), kb = fake_kern_nops(B.k);
+
+	nwire = 0;
+	run_until(1000 + 89.9);
+	ck_assert_uint_eq(nwire, 0);
+	run_until(1000 + 91);
+	ck_assert_uint_ge(nwire, 3);
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_CREATE_CHILD_SA);
+	ck_assert_double_eq_tol(wire[0].when, 1000 + 90, 1e-9);
+
+	struct walk wa = walk(&A), wb = walk(&B);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_str_eq(wa.state[0], "established");
+	ck_assert_str_eq(wb.state[0], "established");
+	ck_assert_uint_ne(wa.i[0].spi_i, w0.i[0].spi_i);
+	ck_assert_uint_eq(wa.i[0].spi_i, wb.i[0].spi_i);
+	ck_assert_uint_eq(wa.i[0].spi_r, wb.i[0].spi_r);
+	ck_assert_uint_eq(wa.i[0].ph2_total, 1);
+	ck_assert_uint_eq(wb.i[0].ph2_total, 1);
+	ck_assert_uint_eq(fake_kern_nops(A.k), ka);
+	ck_assert_uint_eq(fake_kern_nops(B.k), kb);
+	check_child_pair(NULL, NULL);
+	/* no NAT was ever there: the new IKE SAs send no NAT keepalives */
+	run_until(1000 + 150);
+	ck_assert_uint_eq(fake_net_keepalives(A.n), 0);
+	ck_assert_uint_eq(fake_net_keepalives(B.n), 0);
+
+	/* the CHILD SA lives in the new IKE SA: kill removes it on both ends */
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+}
+END_TEST
+
+/* --- NAT traversal --- */
+
+/* A NAT in front of a: 192.0.2.1 ports 500 and 4500 leave as 198.51.100.7 ports 40000 and
+ * 40001, and answers to those come back. */
+static bool nat_a(bool from_a, struct fake_dgram *d)
+{
+	struct net_addr *x = from_a ? &d->local : &d->remote;
+	uint8_t inside[4], outside[4];
+
+	inet_pton(AF_INET, "192.0.2.1", inside);
+	inet_pton(AF_INET, "198.51.100.7", outside);
+	if (from_a) {
+		memcpy(x->bytes, outside, 4);
+		x->port = x->port == 4500 ? 40001 : 40000;
+		return true;
+	}
+	if (memcmp(x->bytes, outside, 4) || (x->port != 40000 && x->port != 40001))
+		return false; /* no mapping for it */
+	memcpy(x->bytes, inside, 4);
+	x->port = x->port == 40001 ? 4500 : 500;
+	return true;
+}
+
+/* The initiator's half of NAT-T: it moves to 4500, installs SAs with the ports ESP in UDP
+ * really uses, and sends keepalives. b's answers reach it even if b gets NAT-T wrong. */
+START_TEST(test_nat_initiator)
+{
+	struct opts o = defaults;
+
+	o.b.peer = "198.51.100.7";
+	ends_up(&o);
+	filter = nat_a;
+	lenient_net = true;
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	/* a finds the NAT in front of it and moves to 4500 after IKE_SA_INIT (2.23) */
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_IKE_SA_INIT);
+	ck_assert(!wire[0].natt);
+	ck_assert_uint_eq(wire[2].exch, IKEV2_EXCH_IKE_AUTH);
+	ck_assert(wire[2].natt);
+	struct walk wa = walk(&A);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert(wa.i[0].natt);
+	ck_assert_uint_eq(wa.i[0].remote.port, 4500);
+
+	/* ESP in UDP from a's NAT-T socket (4500) to b's (4500), both directions */
+	const struct kern_sa *ao = sa_to(&A, "192.0.2.2"), *ai = sa_to(&A, "192.0.2.1");
+
+	ck_assert_uint_eq(ao->encap_dport, 4500);
+	ck_assert_uint_eq(ai->encap_sport, 4500);
+	ck_assert_uint_eq(ao->encap_sport, 4500);
+	ck_assert_uint_eq(ai->encap_dport, 4500);
+
+	/* a, behind the NAT, keeps its mapping alive every 20 s (RFC 3948 4) */
+	run_until(1000 + 60);
+	ck_assert_uint_eq(fake_net_keepalives(A.n), 3);
+}
+END_TEST
+
+/* The responder's half: IKE_AUTH came to its NAT-T port from the NAT's port 40001, so it
+ * answers there on its NAT-T socket, and its SAs are UDP-encapsulated to that port. */
+START_TEST(test_nat_responder)
+{
+	struct opts o = defaults;
+
+	o.b.peer = "198.51.100.7";
+	ends_up(&o);
+	filter = nat_a;
+	start();
+	ck_assert_uint_ge(nwire, 4);
+	ck_assert_uint_eq(wire[3].exch, IKEV2_EXCH_IKE_AUTH);
+	ck_assert(!wire[3].from_a);
+	ck_assert_msg(wire[3].natt, "b answered IKE_AUTH without NAT-T (no non-ESP marker)");
+	ck_assert(!wire[3].dropped);
+	ck_assert_uint_eq(nwire, 4);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	struct walk wb = walk(&B);
+
+	ck_assert(wb.i[0].natt);
+	ck_assert_uint_eq(wb.i[0].remote.port, 40001);
+
+	const struct kern_sa *ao = sa_to(&A, "192.0.2.2"), *ai = sa_to(&A, "192.0.2.1");
+	const struct kern_sa *bo = sa_to(&B, "198.51.100.7"), *bi = sa_to(&B, "192.0.2.2");
+
+	same_keys(ao, bi);
+	same_keys(bo, ai);
+	ck_assert(addr_is(&bi->src, "198.51.100.7"));
+	ck_assert_uint_eq(bi->encap_sport, 40001);
+	ck_assert_uint_eq(bi->encap_dport, 4500);
+	ck_assert_uint_eq(bo->encap_sport, 4500);
+	ck_assert_uint_eq(bo->encap_dport, 40001);
+	/* b is not behind a NAT: no keepalives from it */
+	run_until(1000 + 60);
+	ck_assert_uint_eq(fake_net_keepalives(B.n), 0);
+}
+END_TEST
+
+static Suite *ike_engine_suite(void)
+{
+	Suite *s = suite_create("ike_engine");
+	TCase *hs = tcase_create("handshake"), *rtx = tcase_create("retransmission");
+	TCase *bad = tcase_create("bad input"), *life = tcase_create("life cycle");
+
+	tcase_add_checked_fixture(hs, setup, teardown);
+	tcase_add_checked_fixture(rtx, setup, teardown);
+	tcase_add_checked_fixture(bad, setup, teardown);
+	tcase_add_checked_fixture(life, setup, teardown);
+	tcase_add_checked_fixture(rtx, NULL, cache_teardown);
+	tcase_add_checked_fixture(rtx, NULL, lost_teardown);
+	tcase_add_checked_fixture(bad, NULL, cache_teardown);
+	tcase_add_test(hs, test_handshake);
+	tcase_add_test(hs, test_nat_initiator);
+	tcase_add_test(hs, test_nat_responder);
+	tcase_add_test(rtx, test_init_retransmit);
+	tcase_add_test(rtx, test_dpd_initiator);
+	tcase_add_test(rtx, test_dpd_responder);
+	tcase_add_test(rtx, test_dpd_alive);
+	tcase_add_test(rtx, test_duplicate_auth);
+	tcase_add_test(rtx, test_duplicate_auth_held);
+	tcase_add_test(rtx, test_auth_response_lost);
+	tcase_add_test(rtx, test_create_child_response_lost);
+	tcase_add_test(bad, test_malformed_init);
+	tcase_add_test(bad, test_malformed_protected);
+	tcase_add_test(bad, test_wrong_psk);
+	tcase_add_test(life, test_kill);
+	tcase_add_test(life, test_child_rekey);
+	tcase_add_test(life, test_child_rekey_collision);
+	tcase_add_test(life, test_child_hard_expire);
+	tcase_add_test(life, test_kill_during_spi);
+	tcase_add_test(life, test_apply_removes_peer);
+	tcase_add_test(life, test_initial_contact);
+	tcase_add_test(life, test_ike_rekey);
+	suite_add_tcase(s, hs);
+	suite_add_tcase(s, rtx);
+	suite_add_tcase(s, bad);
+	suite_add_tcase(s, life);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	log_init("check_ike_engine", false,
+		 getenv("IKE_TEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
+	if (crypto_init() < 0) {
+		fprintf(stderr, "crypto_init failed\n");
+		return EXIT_FAILURE;
+	}
+	sr = srunner_create(ike_engine_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
