@@ -106,14 +106,17 @@ static bool addr_within(const struct ikev2_ts *in, const struct ikev2_ts *out)
 	       memcmp(in->end, out->end, n) <= 0;
 }
 
-/* Whether every packet of in is one of out. */
+/* Whether every packet of in is one of out; a malformed in (start after end, which the
+ * codec lets through) is within nothing. */
 static bool within(const struct ikev2_ts *in, const struct ikev2_ts *out)
 {
+	bool sane = memcmp(in->start, in->end, alen(in)) <= 0 &&
+		    (opaque(in) || in->start_port <= in->end_port);
 	bool ports = opaque(in) ? opaque(out) || all_ports(out)
 				: !opaque(out) && in->start_port >= out->start_port &&
 					  in->end_port <= out->end_port;
 
-	return addr_within(in, out) && (!out->proto || in->proto == out->proto) && ports;
+	return sane && addr_within(in, out) && (!out->proto || in->proto == out->proto) && ports;
 }
 
 /* --- narrowing --- */
