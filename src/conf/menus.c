@@ -998,7 +998,9 @@ const struct conf_menu conf_menus[CONF_M_COUNT] = {
 				 .flags = CONF_MF_RUNTIME,
 				 PROPS(apeer_props),
 				 .name_prop = -1,
-				 .help = "peers with an established or pending IKE SA"},
+				 .help = "peers with an established or pending IKE SA",
+				 .columns = "state side remote-address local-address natt-peer "
+					    "ph2-total uptime last-seen"},
 	[CONF_M_STATISTICS] = {.id = CONF_M_STATISTICS,
 			       .path = "ip ipsec statistics",
 			       .flags = CONF_MF_RUNTIME,

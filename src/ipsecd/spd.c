@@ -138,8 +138,9 @@ static const char *endpoints(const struct conf *c, const struct conf_item *it,
 		const struct conf_addr *a = conf_addr(p, CONF_PEER_ADDRESS);
 
 		if (a->plen != (a->family == AF_INET ? 32 : 128))
-			return "the peer's address is a prefix: the tunnel's far end comes from "
-			       "IKE, which is not part of this build";
+			return "the peer's address is a prefix: a tunnel policy needs a fixed far "
+			       "end (sa-dst-address); policies generated for dynamic peers are "
+			       "not implemented yet";
 		to_kaddr(remote, a);
 	}
 	if (p && !local->family)

@@ -1,7 +1,7 @@
 /* sa_init: the IKE_SA_INIT exchange (RFC 7296 1.2). The initiator offers the profile's
  * algorithms with a KE of its first group, retries with the group the responder asks for
  * (INVALID_KE_PAYLOAD, 1.2) and with a cookie (2.6); the responder chooses by its own
- * preference, asks for cookies when many SAs are half open, and answers retransmitted
+ * preference (it does not ask for cookies yet), and answers retransmitted
  * requests from its cache. Both ends detect NATs (2.23) and derive the IKE SA's keys. */
 #include <errno.h>
 #include <stdio.h>

@@ -9,7 +9,6 @@
 #define IKEV2_RTX_BASE	       2.0
 #define IKEV2_RTX_MAX	       5 /* retransmissions before giving up */
 #define IKEV2_NONCE_LEN	       32
-#define IKEV2_HALF_OPEN_COOKIE 64 /* half-open SAs before we ask for cookies (2.6) */
 
 /* msg.c */
 /* A header for sa's next message. */
