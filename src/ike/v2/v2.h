@@ -6,9 +6,9 @@
 #include "../ike_internal.h"
 
 /* RFC 7296 2.1: retransmission with back-off; after the last one the peer is dead. */
-#define IKEV2_RTX_BASE	       2.0
-#define IKEV2_RTX_MAX	       5 /* retransmissions before giving up */
-#define IKEV2_NONCE_LEN	       32
+#define IKEV2_RTX_BASE	2.0
+#define IKEV2_RTX_MAX	5 /* retransmissions before giving up */
+#define IKEV2_NONCE_LEN 32
 
 /* msg.c */
 /* A header for sa's next message. */
