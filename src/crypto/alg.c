@@ -155,8 +155,7 @@ static const struct crypto_hash hashes[] = {
 	{1, 1, "MD5", 16, 12},	   /* PRF_HMAC_MD5, AUTH_HMAC_MD5_96 (RFC 2403) */
 	{2, 2, "SHA1", 20, 12},	   /* PRF_HMAC_SHA1, AUTH_HMAC_SHA1_96 (RFC 2404) */
 	{5, 12, "SHA256", 32, 16}, /* RFC 4868: key = output size, ICV = half of it */
-	{6, 13, "SHA384", 48, 24},
-	{7, 14, "SHA512", 64, 32},
+	{6, 13, "SHA384", 48, 24}, {7, 14, "SHA512", 64, 32},
 };
 
 const struct crypto_hash *crypto_hash_by_prf(uint16_t id)

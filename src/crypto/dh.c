@@ -15,16 +15,16 @@
 
 #include "internal.h"
 
-#define N(a)	    (sizeof(a) / sizeof((a)[0]))
-#define MAX_PUB	    1024 /* modp8192 */
-#define MAX_EC_COORD 66	 /* P-521 */
+#define N(a)	     (sizeof(a) / sizeof((a)[0]))
+#define MAX_PUB	     1024 /* modp8192 */
+#define MAX_EC_COORD 66	  /* P-521 */
 
 enum kind { MODP, ECP, X25519 };
 
 struct group {
 	uint16_t id;
 	enum kind kind;
-	const char *name; /* OpenSSL's group name; NULL: MODP with the prime below */
+	const char *name; /* OpenSSL's group name; NULL: MODP given by .prime */
 	BIGNUM *(*prime)(BIGNUM *);
 	size_t len; /* KE data length */
 };

@@ -174,8 +174,8 @@ int crypto_sk_seal(struct crypto_sk *sk, const uint8_t *aad, size_t aadlen, cons
 	return r;
 }
 
-static int open_checked(struct crypto_sk *sk, const uint8_t *aad, size_t aadlen,
-			const uint8_t *in, size_t inlen, uint8_t *plain, size_t *plainlen)
+static int open_checked(struct crypto_sk *sk, const uint8_t *aad, size_t aadlen, const uint8_t *in,
+			size_t inlen, uint8_t *plain, size_t *plainlen)
 {
 	size_t ivlen = sk->e.iv, clen;
 	uint8_t mac[CRYPTO_MAX_MD];
