@@ -278,7 +278,6 @@ void ike_sa_established(struct ike_sa *sa)
 
 	sa->state = IKE_STATE_ESTABLISHED;
 	sa->established = now;
-	sa->last_error[0] = '\0';
 	sa->eng->st.established++;
 	wbuf_free(&sa->init_ours);
 	wbuf_free(&sa->init_theirs);

@@ -68,6 +68,7 @@ struct side {
 	const char *dpd;      /* the profile's dpd-interval */
 	const char *lifetime; /* the profile's lifetime */
 	const char *peer;     /* the other end's address as this one sees it */
+	const char *esp_enc;  /* the proposal's enc-algorithms; NULL: aes-256-cbc */
 };
 
 struct opts {
@@ -117,7 +118,7 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
 		 "hash-algorithm=sha256 dpd-interval=%s lifetime=%s\n"
 		 "/ip ipsec proposal\n"
-		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=aes-256-cbc "
+		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=%s "
 		 "pfs-group=ecp256\n"
 		 "/ip ipsec peer\n"
 		 "add name=%s address=%s/32 local-address=%s exchange-mode=ike2%s\n"
@@ -125,9 +126,9 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "add peer=%s secret=\"%s\"\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
-		 o->dpd, o->lifetime, fixed[i].peer_name, o->peer, fixed[i].me, fixed[i].extra,
-		 fixed[i].peer_name, o->secret, fixed[i].my_net, fixed[i].their_net,
-		 fixed[i].peer_name);
+		 o->dpd, o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
+		 o->peer, fixed[i].me, fixed[i].extra, fixed[i].peer_name, o->secret,
+		 fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
 	return load(text);
 }
 
@@ -524,6 +525,70 @@ START_TEST(test_handshake)
 	ck_assert_uint_eq(nwire, 4);
 	ck_assert_uint_eq(fake_net_keepalives(A.n), 0); /* no NAT: no keepalives */
 	ck_assert_uint_eq(fake_net_keepalives(B.n), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+}
+END_TEST
+
+/* --- CHILD SAs that fail --- */
+
+static void last_error_one(void *arg, const struct ike_peer_info *i)
+{
+	snprintf(arg, 200, "%s", i->last_error);
+}
+
+static void last_error(const struct end *e, char out[200])
+{
+	out[0] = 0;
+	ike_walk(e->ike, last_error_one, out);
+}
+
+/* The responder accepts another cipher: the IKE SA stands without a CHILD SA, the refusal
+ * is logged with both offers, and neither kernel keeps the SPI it gave for it. */
+START_TEST(test_first_child_refused)
+{
+	struct opts o = defaults;
+	char why[200];
+
+	o.b.esp_enc = "aes-128-gcm";
+	ends_up(&o);
+	establish();
+	ck_assert_uint_eq(ph2(&A), 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+	last_error(&A, why);
+	ck_assert_msg(strstr(why, "CHILD SA refused by the peer: NO_PROPOSAL_CHOSEN") != NULL,
+		      "a: %s", why);
+	ck_assert_msg(strstr(why, "aes-256-cbc") != NULL, "a: %s", why);
+	last_error(&B, why);
+	ck_assert_msg(strstr(why, "no CHILD SA proposal chosen") != NULL, "b: %s", why);
+	for (int i = 0; i < 2; i++) {
+		struct kern *k = i ? B.k : A.k;
+
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_ALLOCSPI, true), 1);
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_DEL, true), 1);
+		ck_assert_uint_eq(fake_kern_nsa(k, true), 0);
+	}
+}
+END_TEST
+
+/* The kernel refuses the initiator's outbound SA: the CHILD SA does not count as
+ * established, the peer is told to delete its half, and both kernels end up empty. */
+START_TEST(test_child_install_refused)
+{
+	char why[200];
+
+	ends_up(&defaults);
+	fake_kern_refuse(A.k, FAKE_KOP_ADD, 1);
+	establish();
+	last_error(&A, why);
+	ck_assert_msg(strstr(why, "could not be installed in the kernel") != NULL, "a: %s", why);
+	ck_assert_uint_eq(ph2(&A), 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+	ck_assert_uint_eq(nwire, 6);
+	ck_assert_uint_eq(wire[4].exch, IKEV2_EXCH_INFORMATIONAL);
+	ck_assert(wire[4].from_a);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
 	ck_assert_uint_eq(established(&A), 1);
 	ck_assert_uint_eq(established(&B), 1);
 }
@@ -1447,6 +1512,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_handshake);
 	tcase_add_test(hs, test_nat_initiator);
 	tcase_add_test(hs, test_nat_responder);
+	tcase_add_test(hs, test_first_child_refused);
+	tcase_add_test(hs, test_child_install_refused);
 	tcase_add_test(rtx, test_init_retransmit);
 	tcase_add_test(rtx, test_dpd_initiator);
 	tcase_add_test(rtx, test_dpd_responder);

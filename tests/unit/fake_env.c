@@ -167,6 +167,7 @@ struct kern {
 	size_t nsad, capsad;
 	struct fake_kop *ops;
 	size_t nops, capops;
+	unsigned refuse[FAKE_KOP_DEL + 1]; /* requests of a kind still to refuse */
 };
 
 struct kern *fake_kern_new(struct loop *l, uint32_t first_spi)
@@ -337,6 +338,11 @@ static int handle(struct kern *k, struct fake_req *r)
 	struct fake_sa *s;
 	int err = 0;
 
+	if (k->refuse[r->kind]) {
+		k->refuse[r->kind]--;
+		log_op(k, r->kind, &r->sa, -EINVAL);
+		return -EINVAL;
+	}
 	switch (r->kind) {
 	case FAKE_KOP_ALLOCSPI:
 		r->sa.id.spi = k->next_spi++;
@@ -395,6 +401,11 @@ unsigned fake_kern_run(struct kern *k)
 		n += batch;
 	} while (batch);
 	return n;
+}
+
+void fake_kern_refuse(struct kern *k, enum fake_kop_kind kind, unsigned n)
+{
+	k->refuse[kind] = n;
 }
 
 size_t fake_kern_unsent(const struct kern *k)

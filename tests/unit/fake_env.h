@@ -56,6 +56,8 @@ void fake_kern_free(struct kern *k);
  * real module does after reading answers, whatever was queued meanwhile), calling their
  * callbacks in order, until none is left. Returns how many were handled. */
 unsigned fake_kern_run(struct kern *k);
+/* The next n requests of that kind fail with -EINVAL and change nothing. */
+void fake_kern_refuse(struct kern *k, enum fake_kop_kind kind, unsigned n);
 /* Requests queued but never sent: a kern_commit() was missing. */
 size_t fake_kern_unsent(const struct kern *k);
 /* SAs held now (larval ones counted only with larval). */

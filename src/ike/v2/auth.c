@@ -201,6 +201,7 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 	if (check_peer_auth(sa, id, &psk, m, &m->idr) < 0)
 		goto dead;
 	crypto_chunk_clear(&psk);
+	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
 	ike_sa_established(sa);
 	log_info(LOG_IKE, sa->ctx, "IKE SA established (initiator)");
 	if (c && ikev2_child_complete(sa, c, m, sa->ni.ptr, sa->ni.len, sa->nr.ptr, sa->nr.len,
@@ -285,8 +286,13 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		return;
 	}
 	ike_tab_del(&sa->eng->half, sa->spi_i);
+	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
 	auth_respond(sa, m, id, &psk);
 	crypto_chunk_clear(&psk);
+	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
+		ikev2_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
+		sa->spare_spi = 0;
+	}
 	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
 		drop_older(sa);
 	ike_sa_established(sa);

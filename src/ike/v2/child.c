@@ -100,16 +100,16 @@ static void fill_sa(const struct ike_child *c, bool inbound, const uint8_t *ek, 
 	}
 }
 
-static void installed(void *arg, int err, const char *msg)
+void ikev2_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg)
 {
-	struct ike_child *c = arg;
-
-	/* c may have been freed meanwhile only if the IKE SA died: then the kernel
-	 * entries were deleted after this request, in order; nothing to do here */
-	if (err)
-		log_error(LOG_KERNEL, NULL, "CHILD SA install failed: %s",
-			  msg ? msg : strerror(-err));
-	(void)c;
+	ike_sa_fail(sa, "CHILD SA #%u could not be installed in the kernel: %s", c->serial,
+		    msg ? msg : strerror(-err));
+	if (c->state > CHILD_STATE_INSTALLED)
+		return; /* on its way out already */
+	if (sa->rekeying == c)
+		sa->rekeying = NULL;
+	/* the peer installed its half: tell it, and delete ours once it answers */
+	ikev2_queue_delete_child(sa, c);
 }
 
 /* 2.17: KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr); the exchange initiator's outbound keys
@@ -135,17 +135,17 @@ static int install(struct ike_child *c, bool i_am_initiator, const uint8_t *gir,
 	const uint8_t *in_e = i_am_initiator ? r_e : i_e, *in_a = i_am_initiator ? r_a : i_a;
 	const uint8_t *out_e = i_am_initiator ? i_e : r_e, *out_a = i_am_initiator ? i_a : r_a;
 
-	fill_sa(c, true, in_e, ekl, in_a, akl, &k);
-	kern_sa_add(sa->eng->d.kern, &k, true, installed, c); /* replaces the larval SA */
-	fill_sa(c, false, out_e, ekl, out_a, akl, &k);
-	kern_sa_add(sa->eng->d.kern, &k, false, installed, c);
-	kern_commit(sa->eng->d.kern);
-	crypto_cleanse(&k, sizeof(k));
-	crypto_cleanse(km, sizeof(km));
 	c->installed_in = c->installed_out = true;
 	c->state = CHILD_STATE_INSTALLED;
 	c->established = ike_now(sa->eng);
 	ike_child_index(c);
+	fill_sa(c, true, in_e, ekl, in_a, akl, &k);
+	ikev2_install_sa(c, &k, true); /* replaces the larval SA */
+	fill_sa(c, false, out_e, ekl, out_a, akl, &k);
+	ikev2_install_sa(c, &k, false);
+	kern_commit(sa->eng->d.kern);
+	crypto_cleanse(&k, sizeof(k));
+	crypto_cleanse(km, sizeof(km));
 	return 0;
 }
 
@@ -311,8 +311,7 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint
 	c->tunnel = conf_bool(pol, CONF_POLICY_TUNNEL);
 	c->reqid = sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
 	c->spi_out = (uint32_t)c->alg.spi;
-	c->spi_in = sa->spare_spi;
-	sa->spare_spi = 0;
+	c->spi_in = sa->spare_spi; /* taken only once the SA is installed */
 	if (!c->spi_in || sel_from_ts(&tsr.ts[0], &tsi.ts[0], &c->sel) < 0 ||
 	    (pfs && crypto_dh_shared(dh, m->ke.data.ptr, m->ke.data.len, &gir) < 0)) {
 		ike_sa_fail(sa, "CHILD SA could not be set up (SPI, selectors or PFS)");
@@ -334,6 +333,7 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint
 		free(c);
 		return IKEV2_N_TEMPORARY_FAILURE;
 	}
+	sa->spare_spi = 0;
 	if (!c->tunnel)
 		ikev2_put_notify(inner, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	ike_chosen_to_sa(&c->alg, 4, c->spi_in, &reply);

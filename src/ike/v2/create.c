@@ -155,9 +155,12 @@ void ikev2_create_child_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 		ikev2_request_done(sa);
 		return;
 	}
-	if (!ikev2_has(m, IKEV2_PLD_NONCE) ||
-	    ikev2_child_complete(sa, c, m, sa->child_ni.ptr, sa->child_ni.len, m->nonce.ptr,
-				 m->nonce.len, sa->child_dh) < 0) {
+	if (ikev2_has(m, IKEV2_PLD_SA) && !ikev2_error_notify(m) &&
+	    !ikev2_has(m, IKEV2_PLD_NONCE)) {
+		ike_sa_fail(sa, "CREATE_CHILD_SA response lacks a Nonce");
+		ike_child_free(c, true);
+	} else if (ikev2_child_complete(sa, c, m, sa->child_ni.ptr, sa->child_ni.len, m->nonce.ptr,
+					m->nonce.len, sa->child_dh) < 0) {
 		ike_child_free(c, true);
 	} else {
 		min_nonce(c, sa->child_ni.ptr, sa->child_ni.len, m->nonce.ptr, m->nonce.len);

@@ -84,6 +84,10 @@ void ikev2_alloc_spi(struct ike_sa *sa, uint8_t proto,
 		     void (*done)(struct ike_sa *sa, int err, uint32_t spi));
 /* Deletes the larval SA of an SPI that went unused. */
 void ikev2_release_spi(struct ike_sa *sa, uint8_t proto, uint32_t spi);
+/* kern_sa_add for one of c's SAs; a failure the kernel reports later reaches
+ * ikev2_child_install_failed, if c and its IKE SA still exist. */
+void ikev2_install_sa(struct ike_child *c, const struct kern_sa *k, bool update);
+void ikev2_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg);
 /* Holds the request being handled until an inbound SPI is there, then handles it again. */
 void ikev2_defer(struct ike_sa *sa, uint8_t ikev2_proto);
 void ikev2_forget_tokens(struct ike *eng);
