@@ -235,6 +235,19 @@ static void check_policy(struct vctx *v, struct conf_item *it)
 		verr(v, CONF_WARNING, it, -1,
 		     "policy with action=encrypt has no peer= (nor manual-sa=): nothing can "
 		     "negotiate its SAs");
+	const struct conf_item *peer =
+		empty(it, CONF_POLICY_PEER)
+			? NULL
+			: conf_find(v->c, CONF_M_PEER, conf_str(it, CONF_POLICY_PEER));
+	const struct conf_list *protos = conf_enums(it, CONF_POLICY_IPSEC_PROTOCOLS);
+
+	/* RFC 7296 dropped IKEv1's protocol bundles: one CHILD SA is ESP or AH */
+	if (peer && !strcmp(choice(peer, CONF_PEER_EXCHANGE_MODE), "ike2") && protos &&
+	    protos->n > 1)
+		verr(v, CONF_ERROR, it, CONF_POLICY_IPSEC_PROTOCOLS,
+		     "ipsec-protocols=esp,ah needs IKEv1: peer %s uses exchange-mode=ike2, which "
+		     "negotiates either esp or ah",
+		     conf_str(peer, CONF_PEER_NAME));
 	int64_t sp = conf_int(it, CONF_POLICY_SRC_PORT), dp = conf_int(it, CONF_POLICY_DST_PORT);
 	int64_t proto = conf_int(it, CONF_POLICY_PROTOCOL);
 

@@ -373,6 +373,19 @@ START_TEST(test_policy_rules)
 	ck_assert(conf_item_at(c, CONF_M_POLICY, 1)->invalid);
 	ck_assert(!conf_item_at(c, CONF_M_POLICY, 0)->invalid);
 	conf_free(c);
+	/* IKEv2 negotiates ESP or AH, not both; IKEv1 may bundle them */
+	static const char bundle[] = "/ip ipsec peer\nadd name=p address=192.0.2.1/32 "
+				     "exchange-mode=%s\n/ip ipsec policy\nadd peer=p "
+				     "dst-address=10.0.0.0/8 ipsec-protocols=esp,ah\n";
+	char text[256];
+
+	snprintf(text, sizeof(text), bundle, "ike2");
+	ck_assert_ptr_null(load(text));
+	ck_assert(has_diag("t.conf:4:35: error", "ipsec-protocols=esp,ah needs IKEv1: peer p"));
+	snprintf(text, sizeof(text), bundle, "main");
+	c = load(text);
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
 }
 END_TEST
 

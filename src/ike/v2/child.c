@@ -30,7 +30,7 @@ static uint8_t child_proto(const struct conf_item *pol)
 {
 	const struct conf_list *l = conf_enums(pol, CONF_POLICY_IPSEC_PROTOCOLS);
 
-	/* ESP+AH bundles are not negotiated yet: ESP wins when both are asked for */
+	/* validation refuses esp,ah bundles for IKEv2 peers; ESP would win */
 	for (uint32_t i = 0; l && i < l->n; i++)
 		if (!strcmp(pol->menu->props[CONF_POLICY_IPSEC_PROTOCOLS].choices[l->v[i]], "esp"))
 			return IPPROTO_ESP;
