@@ -63,6 +63,17 @@ struct ike_peer_info {
 };
 void ike_walk(struct ike *ike, void (*fn)(void *arg, const struct ike_peer_info *i), void *arg);
 
+/* One installed CHILD SA: its two kernel SAs are (proto, spi_in, local) and
+ * (proto, spi_out, remote). */
+struct ike_child_info {
+	uint8_t proto; /* IPPROTO_ESP or IPPROTO_AH */
+	uint32_t spi_in, spi_out;
+	struct net_addr local, remote;
+	bool pfs; /* its keys came from a fresh Diffie-Hellman exchange */
+};
+void ike_child_walk(struct ike *ike, void (*fn)(void *arg, const struct ike_child_info *i),
+		    void *arg);
+
 /* Deletes IKE SAs (deletes sent, kernel cleaned): all, or those with this remote address
  * (family 0 = all). Returns how many. */
 int ike_kill(struct ike *ike, const struct kern_addr *remote);

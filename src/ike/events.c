@@ -152,6 +152,26 @@ void ike_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_peer_info 
 	}
 }
 
+void ike_child_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_child_info *i),
+		    void *arg)
+{
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	while ((sa = ike_tab_next(&eng->sas, &pos)))
+		for (const struct ike_child *c = sa->children; c; c = c->next) {
+			struct ike_child_info i = {.proto = c->proto,
+						   .spi_in = c->spi_in,
+						   .spi_out = c->spi_out,
+						   .local = sa->local,
+						   .remote = sa->remote,
+						   .pfs = c->pfs};
+
+			if (c->installed_in || c->installed_out)
+				fn(arg, &i);
+		}
+}
+
 int ike_kill(struct ike *eng, const struct kern_addr *remote)
 {
 	struct ike_sa *sa;

@@ -44,7 +44,68 @@ struct isa_fill {
 		bool hw;
 	} hw[8];
 	size_t nhw;
+	struct isa_key *pfs; /* the SAs whose CHILD SA used PFS, sorted */
+	size_t npfs, cappfs;
 };
+
+/* --- installed-sa pfs, from the IKE engine's CHILD SAs --- */
+
+struct isa_key {
+	uint8_t proto;
+	uint32_t spi;
+	struct kern_addr dst;
+};
+
+static int isa_key_cmp(const void *x, const void *y)
+{
+	const struct isa_key *a = x, *b = y;
+
+	if (a->spi != b->spi)
+		return a->spi < b->spi ? -1 : 1;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	return memcmp(&a->dst, &b->dst, sizeof(a->dst));
+}
+
+static void pfs_add(struct isa_fill *f, uint8_t proto, uint32_t spi, const struct net_addr *dst)
+{
+	if (f->npfs == f->cappfs) {
+		size_t cap = f->cappfs ? 2 * f->cappfs : 64;
+		struct isa_key *n = realloc(f->pfs, cap * sizeof(*n));
+
+		if (!n)
+			return; /* pfs shows "no": a print, nothing lost */
+		f->pfs = n;
+		f->cappfs = cap;
+	}
+	struct isa_key *k = &f->pfs[f->npfs++];
+
+	memset(k, 0, sizeof(*k));
+	k->proto = proto;
+	k->spi = spi;
+	k->dst.family = dst->family;
+	memcpy(k->dst.bytes, dst->bytes, sizeof(k->dst.bytes));
+}
+
+static void pfs_child(void *arg, const struct ike_child_info *i)
+{
+	if (i->pfs) {
+		pfs_add(arg, i->proto, i->spi_in, &i->local);
+		pfs_add(arg, i->proto, i->spi_out, &i->remote);
+	}
+}
+
+static bool isa_pfs(const struct isa_fill *f, const struct kern_sa_info *i)
+{
+	struct isa_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.proto = i->sa.id.proto;
+	k.spi = i->sa.id.spi;
+	k.dst.family = i->sa.id.dst.family;
+	memcpy(k.dst.bytes, i->sa.id.dst.bytes, sizeof(k.dst.bytes));
+	return f->npfs && bsearch(&k, f->pfs, f->npfs, sizeof(k), isa_key_cmp);
+}
 
 static bool hw_accelerated(struct isa_fill *f, const char *kname)
 {
@@ -163,6 +224,7 @@ static void isa_one(void *arg, const struct kern_sa_info *i)
 		      kern_addr_str(&i->sa.id.dst, addr, sizeof(addr)));
 	conf_set_text(c, it, CONF_ISA_STATE, isa_state(i, f->now));
 	isa_algs(f, it, i);
+	conf_set_int(c, it, CONF_ISA_PFS, isa_pfs(f, i));
 	conf_set_int(c, it, CONF_ISA_REPLAY, i->sa.replay_window);
 	conf_set_int(c, it, CONF_ISA_CURRENT_BYTES, (int64_t)i->cur_bytes);
 	set_date(c, it, CONF_ISA_ADDTIME, i->add_time);
@@ -187,9 +249,14 @@ static int fill_isa(struct runtime *r, struct conf *into, unsigned flags, struct
 	char *crypto = slurp(r->proc_crypto, &len);
 
 	f.proc_crypto = crypto;
+	if (r->ike) {
+		ike_child_walk(r->ike, pfs_child, &f);
+		qsort(f.pfs, f.npfs, sizeof(*f.pfs), isa_key_cmp);
+	}
 	int err = kern_sa_dump(r->kern, isa_one, &f);
 
 	free(crypto);
+	free(f.pfs);
 	if (err < 0)
 		conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
 			      "installed-sa print: reading the kernel's SAs: %s", strerror(-err));

@@ -35,6 +35,8 @@ expect_ok "ping client a -> client b through the tunnel" ping_ok ca 10.2.0.2
 capture_stop link 3 esp
 expect_gt "a sent the pings as ESP" "$(capture_count link esp)" 2
 expect_gt "b's inbound SA counted" "$(sa_packets b esp "$a_out" || true)" 0
+expect_grep "installed-sa: the SA from IKE_AUTH has no PFS" 'pfs=no' \
+	ipsecctl_on b installed-sa print detail where spi="$(printf '0x%X' "$a_out")"
 
 expect_ok "strongSwan rekeys the CHILD SA (with PFS)" swanctl_on a --rekey --child net
 new_spi() { s=$(sw_child_spi a net out) && [ "$s" != "$a_out" ] && found sa_exists b esp "$s"; }
@@ -42,5 +44,8 @@ expect_ok "b's kernel gets the new inbound SA" wait_until 10 new_spi
 gone() { ! found sa_exists b esp "$a_out"; }
 expect_ok "the old SA leaves b's kernel" wait_until 10 gone
 expect_ok "traffic crosses the rekeyed tunnel" ping_ok ca 10.2.0.2
+a_new=$(sw_child_spi a net out) || a_new=0
+expect_grep "installed-sa: the rekeyed SA was keyed with PFS" 'pfs=yes' \
+	ipsecctl_on b installed-sa print detail where spi="$(printf '0x%X' "$a_new")"
 sw_stop a
 finish
