@@ -45,6 +45,8 @@ void ike_acquire(struct ike *ike, const struct kern_acquire *a);
 void ike_expire(struct ike *ike, const struct kern_sa_id *id, bool hard);
 void ike_mapping(struct ike *ike, const struct kern_sa_id *id, const struct kern_addr *addr,
 		 uint16_t port);
+/* An SA of ours left the kernel without the engine asking (installed-sa flush, ip xfrm):
+ * its CHILD SA is deleted with the peer, so that traffic renegotiates. */
 void ike_sa_deleted(struct ike *ike, const struct kern_sa_id *id);
 
 /* One established or negotiating IKE SA, for active-peers print. */

@@ -1,7 +1,7 @@
 /* events: what the kernel tells the engine (ACQUIRE starts a negotiation for its policy,
- * EXPIRE rekeys or deletes a CHILD SA, MAPPING follows a peer behind a NAT, deletions by
- * others forget a CHILD SA) and what ipsecctl asks of it (active peers, kill, a policy's
- * phase 2). */
+ * EXPIRE rekeys or deletes a CHILD SA, MAPPING follows a peer behind a NAT, an SA deleted
+ * by others ends its CHILD SA with the peer too) and what ipsecctl asks of it (active
+ * peers, kill, a policy's phase 2). */
 #include <string.h>
 
 #include "ipsecd/log.h"
@@ -97,11 +97,15 @@ void ike_sa_deleted(struct ike *eng, const struct kern_sa_id *id)
 {
 	struct ike_child *c = ike_child_find(eng, id->proto, id->spi);
 
-	if (c && c->state == CHILD_STATE_INSTALLED)
-		log_info(LOG_IKE, c->ike->ctx,
-			 "CHILD SA #%u was removed from the kernel by "
-			 "someone else",
-			 c->serial);
+	if (!c || c->state != CHILD_STATE_INSTALLED)
+		return; /* ours going as planned, or not ours */
+	log_info(LOG_IKE, c->ike->ctx,
+		 "CHILD SA #%u was removed from the kernel (installed-sa flush or another "
+		 "tool): deleting it with the peer",
+		 c->serial);
+	c->installed_in = false;
+	/* the peer stops using its half; the next packet's ACQUIRE negotiates anew */
+	ikev2_delete_child_start(c->ike, c);
 }
 
 static const char *state_name(enum ike_state s)

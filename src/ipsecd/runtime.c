@@ -444,6 +444,8 @@ static int cmd_flush(struct runtime *r, const char *const *keys, const char *con
 	for (size_t i = 0; i < f.n; i++)
 		kern_sa_del(r->kern, &f.ids[i], NULL, NULL);
 	err = kern_wait(r->kern, 5000);
+	for (size_t i = 0; r->ike && i < f.n; i++)
+		ike_sa_deleted(r->ike, &f.ids[i]); /* their CHILD SAs end with the peer too */
 	free(f.ids);
 	spd_flushed(r->spd, true, f.proto);
 	log_info(LOG_KERNEL, NULL, "installed-sa flush: %zu SA(s) removed", f.n);

@@ -1347,6 +1347,37 @@ START_TEST(test_child_hard_expire)
 }
 END_TEST
 
+/* Someone removed a's inbound SA (installed-sa flush, ip xfrm): the CHILD SA is deleted
+ * with the peer, so b stops sending into a hole, and the IKE SA stays. */
+START_TEST(test_child_sa_removed_by_other)
+{
+	uint32_t a_in, a_out;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&a_in, &a_out);
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	nwire = 0;
+	ike_sa_deleted(A.ike, &id);
+	settle();
+	ck_assert_uint_eq(nwire, 2);
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_INFORMATIONAL);
+	ck_assert(wire[0].from_a);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_out));
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, a_out));
+	ck_assert_uint_eq(ph2(&A), 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	/* a second notice of the same SA (the kernel's own event) changes nothing */
+	ike_sa_deleted(A.ike, &id);
+	settle();
+	ck_assert_uint_eq(nwire, 2);
+}
+END_TEST
+
 /* IKE SA rekey when 90% of the profile's lifetime has passed (the initiator's share): the
  * new IKE SA takes the CHILD SA, the old one is deleted, the kernel is not touched. */
 START_TEST(test_ike_rekey)
@@ -1529,6 +1560,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_child_rekey);
 	tcase_add_test(life, test_child_rekey_collision);
 	tcase_add_test(life, test_child_hard_expire);
+	tcase_add_test(life, test_child_sa_removed_by_other);
 	tcase_add_test(life, test_kill_during_spi);
 	tcase_add_test(life, test_apply_removes_peer);
 	tcase_add_test(life, test_initial_contact);
