@@ -67,7 +67,6 @@ struct ike_child {
 	double established;
 	bool installed_in, installed_out;
 	bool delete_sent;
-	bool replaced;		       /* a rekey replaced it */
 	struct ike_child *replaced_by; /* the peer's rekey of it (2.8.1) */
 	uint8_t nonce_len, nonce[32];  /* the lowest nonce of the exchange that made it */
 };

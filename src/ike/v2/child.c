@@ -90,8 +90,8 @@ static void fill_sa(const struct ike_child *c, bool inbound, const uint8_t *ek, 
 	k->auth_key.len = (uint8_t)akl;
 	memcpy(k->auth_key.bytes, ak, akl);
 	k->replay_window = inbound ? REPLAY_WINDOW : 0;
-	/* soft expiry rekeys; the exchange initiator's SAs expire a little earlier so that
-	 * both ends rarely rekey at once (2.8.1) */
+	/* soft expiry rekeys; the original initiator's SAs expire a little earlier so
+	 * that both ends rarely rekey at once (2.8.1) */
 	k->lft.hard_add = life > 0 ? (uint64_t)life : 0;
 	k->lft.soft_add = life > 0 ? (uint64_t)life * (sa->initiator ? 85 : 90) / 100 : 0;
 	if (sa->natt) {
@@ -367,16 +367,6 @@ void ikev2_child_attach(struct ike_sa *sa, struct ike_child *c)
 	c->next = sa->children;
 	sa->children = c;
 	sa->nchildren++;
-}
-
-void ikev2_child_detach(struct ike_sa *sa, struct ike_child *c)
-{
-	for (struct ike_child **pp = &sa->children; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			sa->nchildren--;
-			return;
-		}
 }
 
 uint8_t ikev2_proto_ipproto(uint8_t ikev2_proto)

@@ -167,7 +167,6 @@ void ikev2_create_child_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 		ikev2_child_attach(sa, c);
 		if (old) {
 			old->state = CHILD_STATE_REKEYED;
-			old->replaced = true;
 			resolve_collision(sa, c, old);
 			ikev2_queue_delete_child(sa, old); /* 1.3.3: the initiator deletes it */
 		}

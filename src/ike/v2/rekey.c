@@ -57,7 +57,7 @@ static int copy(struct crypto_chunk *c, const struct wire_bytes *b)
 	return 0;
 }
 
-/* The CHILD SAs and the counters go to the new IKE SA. */
+/* The CHILD SAs and the NAT state go to the new IKE SA; message counters start anew. */
 static void move_children(struct ike_sa *from, struct ike_sa *to)
 {
 	to->children = from->children;

@@ -59,7 +59,6 @@ int ikev2_child_put_offer(struct ike_sa *sa, struct ike_child *c, struct ikev2_e
 /* The responder's narrowed TSi, TSr of a child it made. */
 void ikev2_child_put_ts(struct ike_child *c, struct ikev2_enc *inner);
 void ikev2_child_attach(struct ike_sa *sa, struct ike_child *c);
-void ikev2_child_detach(struct ike_sa *sa, struct ike_child *c);
 uint8_t ikev2_policy_proto(const struct conf_item *pol);
 uint8_t ikev2_proto_ipproto(uint8_t ikev2_proto);
 /* Responder: picks policy, proposal and TS for the peer's request, installs, and writes
