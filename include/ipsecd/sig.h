@@ -55,8 +55,8 @@ int sig_sign(EVP_PKEY *key, uint8_t method, uint16_t hash, const uint8_t *octets
 	     struct crypto_chunk *auth_data);
 /* sig_sign with RSASSA-PKCS1-v1_5 instead of PSS for an RSA key under method 14 (peers that
  * verify no PSS); any other method or key as sig_sign. */
-int sig_sign_pkcs1(EVP_PKEY *key, uint8_t method, uint16_t hash, const uint8_t *octets,
-		   size_t len, struct crypto_chunk *auth_data);
+int sig_sign_pkcs1(EVP_PKEY *key, uint8_t method, uint16_t hash, const uint8_t *octets, size_t len,
+		   struct crypto_chunk *auth_data);
 
 /* Checks an AUTH payload's data auth_data[0..len) (untrusted) for method against the peer's
  * public key pub and the octets we computed. Method 14 accepts the AlgorithmIdentifiers
