@@ -16,6 +16,8 @@
 
 struct loop;
 struct ike;
+struct pki_store;
+struct evp_pkey_st;
 
 /* What the engine needs of the daemon. */
 struct ike_deps {
@@ -24,6 +26,10 @@ struct ike_deps {
 	struct net *net;
 	/* The reqid of the kernel policies ipsecd installed for a policy item (0: none). */
 	uint32_t (*policy_reqid)(void *arg, const struct conf *c, const struct conf_item *policy);
+	/* Credentials for auth-method=digital-signature and rsa-key (NULL: none loaded): the
+	 * certificate store, and an /ip ipsec key item's key by name. */
+	struct pki_store *(*pki)(void *arg);
+	struct evp_pkey_st *(*key)(void *arg, const char *name);
 	void *arg;
 };
 
@@ -61,7 +67,9 @@ struct ike_peer_info {
 	double uptime, last_seen; /* seconds; uptime 0 until established */
 	unsigned ph2_total;
 	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
-	const char *last_error; /* why the last negotiation failed, or "" */
+	const char *last_error;	 /* why the last negotiation failed, or "" */
+	const char *remote_id;	 /* the ID the peer authenticated, or "" */
+	const char *remote_cert; /* the subject of its certificate, or "" */
 };
 void ike_walk(struct ike *ike, void (*fn)(void *arg, const struct ike_peer_info *i), void *arg);
 

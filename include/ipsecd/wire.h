@@ -85,6 +85,10 @@ enum ikev2_id_type {
 	IKEV2_ID_KEY_ID = 11,
 };
 
+enum ikev2_cert_encoding { /* RFC 7296 3.6 */
+			   IKEV2_CERT_X509_SIG = 4,
+};
+
 enum ikev2_auth_method {
 	IKEV2_AUTH_RSA_SIG = 1,
 	IKEV2_AUTH_SHARED_KEY = 2,

@@ -151,6 +151,8 @@ void ike_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_peer_info 
 			.tx_bytes = sa->tx_bytes,
 			.tx_packets = sa->tx_packets,
 			.last_error = sa->last_error,
+			.remote_id = sa->remote_id ? sa->remote_id : "",
+			.remote_cert = sa->remote_cert ? sa->remote_cert : "",
 		};
 		fn(arg, &i);
 	}

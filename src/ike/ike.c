@@ -139,6 +139,8 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	wbuf_free(&sa->req_pkt);
 	wbuf_free(&sa->resp_pkt);
 	log_debug(LOG_IKE, sa->ctx, "IKE SA freed");
+	free(sa->remote_id);
+	free(sa->remote_cert);
 	free(sa->peer);
 	free(sa);
 }

@@ -112,6 +112,10 @@ struct ike_sa {
 	struct wbuf init_ours, init_theirs; /* IKE_SA_INIT messages, until AUTH is done */
 	struct crypto_chunk cookie;
 	uint16_t dh_group; /* the group our KE uses (initiator) */
+	/* the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) and CERTREQ, from IKE_SA_INIT */
+	uint8_t npeer_hashes;
+	bool peer_7427, peer_certreq;
+	uint16_t peer_hashes[6];
 
 	/* requests we send (window 1) */
 	uint32_t msgid_out;
@@ -144,6 +148,8 @@ struct ike_sa {
 	double rekey_at, dpd_at, keepalive_at;
 	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
 	char last_error[160];
+	char *remote_id;   /* authenticated: the peer's ID as text */
+	char *remote_cert; /* and its certificate's subject, for certificates */
 };
 
 struct ike {

@@ -17,8 +17,10 @@
 #include "ipsecd/ike.h"
 #include "ipsecd/kernel.h"
 #include "ipsecd/net.h"
+#include "ipsecd/pki.h"
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
+#include "creds.h"
 #include "runtime.h"
 #include "spd.h"
 
@@ -28,6 +30,7 @@
 
 struct daemon {
 	const char *conf_path;
+	const char *cert_dir; /* NULL: the default */
 	const char *sock_path;
 	const char *pid_path;
 	struct conf *conf;
@@ -49,7 +52,7 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
-		     "[-p PIDFILE] [-P IKE,NATT] [-V]\n"
+		     "[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-V]\n"
 		     "  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
 		     "  -F          stay in the foreground, log to stderr\n"
 		     "  -n          check the configuration and exit (0 ok, 1 errors)\n"
@@ -59,6 +62,7 @@ static void usage(FILE *out)
 		     "  -S SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
 		     "  -p PIDFILE  pid file (default /run/ipsecd/ipsecd.pid)\n"
 		     "  -P IKE,NATT UDP ports for IKE and NAT-T (default 500,4500)\n"
+		     "  -C DIR      certificate directory (default " PKI_DEFAULT_DIR ")\n"
 		     "  -V          print the version and exit\n");
 }
 
@@ -92,6 +96,35 @@ static void count_diff(enum conf_change what, const struct conf_item *o, const s
 		  it->id);
 }
 
+static void count_cred_items(enum conf_change what, const struct conf_item *o,
+			     const struct conf_item *n, void *arg)
+{
+	const struct conf_item *it = o ? o : n;
+
+	(void)what;
+	*(bool *)arg |= it->menu->id == CONF_M_CERTIFICATE || it->menu->id == CONF_M_KEY;
+}
+
+/* The credentials for next, read again when `always` or when its imports changed. On
+ * failure (the errors in ds) the running ones stay. */
+static int refresh_creds(struct daemon *d, const struct conf *next, bool always,
+			 struct conf_diags *ds)
+{
+	struct creds *cr;
+	bool changed = always || !d->rt.creds;
+	int r;
+
+	if (!changed)
+		conf_diff(d->conf, next, count_cred_items, &changed);
+	if (!changed)
+		return 0;
+	if ((r = creds_build(next, d->cert_dir, &cr, ds)) < 0)
+		return r;
+	creds_free(d->rt.creds);
+	d->rt.creds = cr;
+	return 0;
+}
+
 /* Takes the new model; the engines will be told the difference here. */
 static void apply(struct daemon *d, struct conf *next, const char *why)
 {
@@ -114,6 +147,10 @@ static void reload(struct daemon *d)
 	conf_diags_init(&ds);
 	struct conf *next = conf_load_file(d->conf_path, &ds);
 
+	if (next && refresh_creds(d, next, true, &ds) < 0) {
+		conf_free(next);
+		next = NULL;
+	}
 	log_diags(&ds);
 	if (!next)
 		log_error(LOG_CONFIG, NULL, "reload of %s refused: %zu error(s); nothing changed",
@@ -133,6 +170,10 @@ static int ctl_exec(void *arg, const char *line, unsigned flags, const struct co
 
 	if (r == 0 && old) {
 		d->conf = old; /* apply() diffs old against next, then keeps next */
+		if ((r = refresh_creds(d, next, false, ds)) < 0) {
+			conf_free(next); /* a file of an import failed: nothing changes */
+			return r;
+		}
 		apply(d, next, "ipsecctl");
 	}
 	return r;
@@ -356,6 +397,8 @@ static int ike_start(struct daemon *d)
 				.kern = d->kern,
 				.net = d->net,
 				.policy_reqid = runtime_policy_reqid,
+				.pki = runtime_pki,
+				.key = runtime_key,
 				.arg = &d->rt};
 
 	d->ike = d->rt.ike = ike_new(&deps);
@@ -388,6 +431,13 @@ static int run(struct daemon *d, bool foreground)
 	d->conf = conf_load_file(d->conf_path, &ds);
 	conf_diags_print(&ds, stderr);
 	conf_diags_free(&ds);
+	conf_diags_init(&ds);
+	if (d->conf && refresh_creds(d, d->conf, true, &ds) < 0) {
+		conf_diags_print(&ds, stderr);
+		fprintf(stderr, "ipsecd: certificates or keys could not be read; not starting\n");
+		conf_diags_free(&ds);
+		return 1;
+	}
 	if (!d->conf) {
 		fprintf(stderr, "ipsecd: %s has errors; not starting\n", d->conf_path);
 		return 1;
@@ -447,6 +497,7 @@ static int run(struct daemon *d, bool foreground)
 	unlink(d->pid_path);
 	close(d->pid_fd);
 	conf_free(d->conf);
+	creds_free(d->rt.creds);
 	log_info(LOG_MAIN, NULL, "stopped");
 	return 0;
 }
@@ -466,8 +517,11 @@ int main(int argc, char **argv)
 	if (getenv("IPSECD_SOCKET"))
 		d.sock_path = getenv("IPSECD_SOCKET");
 	log_init("ipsecd", false, LOG_LVL_INFO);
-	while ((opt = getopt_long(argc, argv, "f:Fnd::S:p:P:Vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:Fnd::S:p:P:C:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'C':
+			d.cert_dir = optarg;
+			break;
 		case 'f':
 			d.conf_path = optarg;
 			break;

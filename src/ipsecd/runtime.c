@@ -12,6 +12,7 @@
 #include "ipsecd/kern_stat.h"
 #include "ipsecd/log.h"
 #include "ipsecd/strbuf.h"
+#include "creds.h"
 #include "runtime.h"
 
 /* A whole (small) /proc file, NUL-terminated, or NULL. */
@@ -359,6 +360,10 @@ static void annotate(void *arg, const struct conf *c, struct conf_item **items, 
 	struct sa_counts sc = {0};
 	struct spd_status st;
 
+	if (n && (items[0]->menu->id == CONF_M_CERTIFICATE || items[0]->menu->id == CONF_M_KEY)) {
+		creds_annotate(r->creds, c, items, n);
+		return;
+	}
 	if (n && items[0]->menu->id != CONF_M_POLICY)
 		return;
 	if (stats)

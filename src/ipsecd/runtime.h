@@ -13,6 +13,7 @@ struct runtime {
 	struct kern *kern;
 	struct spd *spd;
 	struct ike *ike;	  /* NULL until started */
+	struct creds *creds;	  /* certificates and keys; NULL until read */
 	struct conf *const *conf; /* the running model: replaced on reload */
 	const char *proc_crypto;  /* path of /proc/crypto (tests may point elsewhere) */
 	const char *xfrm_stat;	  /* path of /proc/net/xfrm_stat */
@@ -26,6 +27,9 @@ int runtime_kill(struct runtime *r, const char *const *keys, const char *const *
 		 const struct conf_sink *sink, struct conf_diags *ds);
 /* The reqid of a policy's kernel entries (struct ike_deps.policy_reqid). */
 uint32_t runtime_policy_reqid(void *arg, const struct conf *c, const struct conf_item *pol);
+/* Credentials for the engine (struct ike_deps.pki and .key). */
+struct pki_store *runtime_pki(void *arg);
+struct evp_pkey_st *runtime_key(void *arg, const char *name);
 
 /* Kernel event handlers over r: logged, and handed to spd and the IKE engine. */
 void runtime_events(struct runtime *r, struct kern_events *out);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "creds.h"
 #include "runtime.h"
 
 uint32_t runtime_policy_reqid(void *arg, const struct conf *c, const struct conf_item *pol)
@@ -14,6 +15,16 @@ uint32_t runtime_policy_reqid(void *arg, const struct conf *c, const struct conf
 
 	spd_policy_status(r->spd, c, pol, &st);
 	return st.installed ? st.reqid : 0;
+}
+
+struct pki_store *runtime_pki(void *arg)
+{
+	return creds_store(((struct runtime *)arg)->creds);
+}
+
+struct evp_pkey_st *runtime_key(void *arg, const char *name)
+{
+	return creds_key(((struct runtime *)arg)->creds, name);
 }
 
 struct peers {

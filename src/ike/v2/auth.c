@@ -1,6 +1,6 @@
-/* auth: the IKE_AUTH exchange with pre-shared keys (RFC 7296 1.2, 2.15) and the first
- * CHILD SA it carries. IDs are checked against the identity's remote-id; the AUTH
- * payloads are compared in constant time; INITIAL_CONTACT (2.4) is sent when the peer's
+/* auth: the IKE_AUTH exchange (RFC 7296 1.2, 2.15) and the first CHILD SA it carries;
+ * authn.c does the proving (PSK, certificates, RSA keys). The responder picks the
+ * identity by the ID the initiator sent. INITIAL_CONTACT (2.4) is sent when the peer's
  * send-initial-contact says so and, received, removes older IKE SAs with that peer. */
 #include <errno.h>
 #include <stdio.h>
@@ -10,27 +10,18 @@
 #include "ipsecd/log.h"
 #include "v2.h"
 
-/* The identity and its PSK, or a reason why this IKE SA cannot authenticate. */
-static const struct conf_item *identity(struct ike_sa *sa, struct crypto_chunk *psk)
+/* The initiator's identity and its credentials; NULL with the reason logged. */
+static const struct conf_item *identity(struct ike_sa *sa, struct ikev2_authn *a)
 {
 	const struct conf *c = sa->eng->conf;
 	const struct conf_item *peer = ike_peer_find(c, sa->peer);
 	const struct conf_item *id = peer ? ike_identity_of(c, peer) : NULL;
-	const char *method = id ? ike_choice(id, CONF_IDENTITY_AUTH_METHOD) : "";
 
 	if (!id) {
 		ike_sa_fail(sa, "no identity for this peer");
 		return NULL;
 	}
-	if (strcmp(method, "pre-shared-key")) {
-		ike_sa_fail(sa, "auth-method=%s is not implemented for IKEv2 yet", method);
-		return NULL;
-	}
-	if (ike_psk(id, psk) < 0) {
-		ike_sa_fail(sa, "the identity has no secret");
-		return NULL;
-	}
-	return id;
+	return ikev2_authn_load(sa, id, a) == 0 ? id : NULL;
 }
 
 /* ID payload body as AUTH signs it: type, 3 reserved bytes, data (2.15). */
@@ -40,20 +31,6 @@ static size_t id_body(uint8_t type, const uint8_t *data, size_t len, uint8_t *ou
 	out[1] = out[2] = out[3] = 0;
 	memcpy(out + 4, data, len);
 	return len + 4;
-}
-
-/* AUTH for one side: `ours` says whose (the SK_p key and the message it signs). */
-static int psk_auth(struct ike_sa *sa, const struct crypto_chunk *psk, bool ours,
-		    const uint8_t *body, size_t blen, uint8_t *out, size_t *outlen)
-{
-	/* each end signs the IKE_SA_INIT message it sent and the other end's nonce */
-	const struct wbuf *msg = ours ? &sa->init_ours : &sa->init_theirs;
-	bool signer_is_i = ours == sa->initiator;
-	const struct crypto_chunk *nonce = signer_is_i ? &sa->nr : &sa->ni;
-	const struct crypto_chunk *skp = signer_is_i ? &sa->keys.sk_pi : &sa->keys.sk_pr;
-
-	return ikev2_psk_auth(sa->alg.prf, psk->ptr, psk->len, msg->p, msg->len, nonce->ptr,
-			      nonce->len, skp, body, blen, out, outlen);
 }
 
 static bool initial_contact(const struct ike_sa *sa)
@@ -67,33 +44,33 @@ static bool initial_contact(const struct ike_sa *sa)
 
 static void auth_send(struct ike_sa *sa)
 {
-	const struct conf_item *id;
-	struct crypto_chunk psk = {0};
-	uint8_t idv[255], body[260], auth[64];
-	size_t idlen, blen, alen = 0;
+	struct ikev2_authn a;
+	uint8_t idv[255], body[260];
+	size_t idlen, blen;
 	uint8_t idtype;
 	struct wbuf in, out;
 	struct ikev2_enc e;
+	int r;
 
-	if (!(id = identity(sa, &psk)))
+	if (!identity(sa, &a))
 		goto dead;
-	ike_my_id(id, &sa->local, &idtype, idv, &idlen);
+	ikev2_authn_my_id(sa, &a, &idtype, idv, &idlen);
 	blen = id_body(idtype, idv, idlen, body);
-	int r = psk_auth(sa, &psk, true, body, blen, auth, &alen);
-
-	crypto_chunk_clear(&psk);
-	if (r < 0) {
-		ike_sa_fail(sa, "AUTH could not be computed");
-		goto dead;
-	}
 	wbuf_init(&in);
 	wbuf_init(&out);
 	in.secret = true;
 	ikev2_enc_inner_begin(&e, &in);
 	ikev2_put_id(&e, IKEV2_PLD_IDI, idtype, idv, idlen);
+	ikev2_authn_put_cert(sa, &a, true, &e);
 	if (initial_contact(sa))
 		ikev2_put_notify(&e, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
-	ikev2_put_auth(&e, IKEV2_AUTH_SHARED_KEY, auth, alen);
+	r = ikev2_authn_put_auth(sa, &a, body, blen, &e);
+	ikev2_authn_clear(&a);
+	if (r < 0) {
+		wbuf_free(&in);
+		wbuf_free(&out);
+		goto dead;
+	}
 	if (sa->creating && ikev2_child_put_offer(sa, sa->creating, &e, false) < 0) {
 		ike_child_free(sa->creating, true);
 		sa->creating = NULL;
@@ -136,37 +113,6 @@ void ikev2_auth_start(struct ike_sa *sa)
 	auth_send(sa);
 }
 
-static int check_peer_auth(struct ike_sa *sa, const struct conf_item *id,
-			   const struct crypto_chunk *psk, const struct ikev2_msg *m,
-			   const struct ikev2_id *pid)
-{
-	uint8_t want[64];
-	size_t wlen = 0;
-	char why[160];
-
-	if (!ike_remote_id_ok(id, &sa->remote, pid->type, pid->data.ptr, pid->data.len, why,
-			      sizeof(why))) {
-		ike_sa_fail(sa, "%s", why);
-		return -EPERM;
-	}
-	if (m->auth.method != IKEV2_AUTH_SHARED_KEY) {
-		ike_sa_fail(sa,
-			    "peer authenticates with method %u; this identity uses a "
-			    "pre-shared key",
-			    m->auth.method);
-		return -EPERM;
-	}
-	if (psk_auth(sa, psk, false, pid->body.ptr, pid->body.len, want, &wlen) < 0 ||
-	    m->auth.data.len != wlen || !crypto_memeq(want, m->auth.data.ptr, wlen)) {
-		crypto_cleanse(want, sizeof(want));
-		ike_sa_fail(sa, "AUTHENTICATION_FAILED: the peer's AUTH does not match our "
-				"secret");
-		return -EPERM;
-	}
-	crypto_cleanse(want, sizeof(want));
-	return 0;
-}
-
 /* 2.4: the peer has no other IKE SA with us: older ones are stale. */
 static void drop_older(struct ike_sa *sa)
 {
@@ -183,8 +129,8 @@ static void drop_older(struct ike_sa *sa)
 
 void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct crypto_chunk psk = {0};
-	const struct conf_item *id = identity(sa, &psk);
+	struct ikev2_authn a = {0};
+	const struct conf_item *id = identity(sa, &a);
 	const struct ikev2_notify *n = ikev2_error_notify(m);
 	struct ike_child *c = sa->creating;
 
@@ -198,12 +144,12 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 		ike_sa_fail(sa, "IKE_AUTH response lacks IDr or AUTH");
 		goto dead;
 	}
-	if (check_peer_auth(sa, id, &psk, m, &m->idr) < 0)
+	if (ikev2_authn_check_peer(sa, &a, m, &m->idr) < 0)
 		goto dead;
-	crypto_chunk_clear(&psk);
+	ikev2_authn_clear(&a);
 	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
 	ike_sa_established(sa);
-	log_info(LOG_IKE, sa->ctx, "IKE SA established (initiator)");
+	log_info(LOG_IKE, sa->ctx, "IKE SA established (initiator) with %s", sa->remote_id);
 	if (c && ikev2_child_complete(sa, c, m, sa->ni.ptr, sa->ni.len, sa->nr.ptr, sa->nr.len,
 				      NULL) == 0)
 		ikev2_child_attach(sa, c);
@@ -212,7 +158,7 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 	ikev2_request_done(sa);
 	return;
 dead:
-	crypto_chunk_clear(&psk);
+	ikev2_authn_clear(&a);
 	if (c)
 		ike_child_free(c, true);
 	ike_sa_destroy(sa, true);
@@ -220,28 +166,30 @@ dead:
 
 /* --- responder --- */
 
-static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const struct conf_item *id,
-			 const struct crypto_chunk *psk)
+static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const struct ikev2_authn *a)
 {
-	uint8_t idv[255], body[260], auth[64];
-	size_t idlen, alen = 0;
+	uint8_t idv[255], body[260];
+	size_t idlen;
 	uint8_t idtype;
 	struct wbuf in, out;
 	struct ikev2_enc e;
 	struct ike_child *c = NULL;
 	int notify = 0;
 
-	ike_my_id(id, &sa->local, &idtype, idv, &idlen);
+	ikev2_authn_my_id(sa, a, &idtype, idv, &idlen);
 	size_t blen = id_body(idtype, idv, idlen, body);
 
-	if (psk_auth(sa, psk, true, body, blen, auth, &alen) < 0)
-		return;
 	wbuf_init(&in);
 	wbuf_init(&out);
 	in.secret = true;
 	ikev2_enc_inner_begin(&e, &in);
 	ikev2_put_id(&e, IKEV2_PLD_IDR, idtype, idv, idlen);
-	ikev2_put_auth(&e, IKEV2_AUTH_SHARED_KEY, auth, alen);
+	ikev2_authn_put_cert(sa, a, false, &e); /* 1.2: no CERTREQ in a response */
+	if (ikev2_authn_put_auth(sa, a, body, blen, &e) < 0) {
+		wbuf_free(&in);
+		wbuf_free(&out);
+		return;
+	}
 	if (ikev2_has(m, IKEV2_PLD_SA)) {
 		notify = ikev2_child_respond(sa, m, sa->ni.ptr, sa->ni.len, sa->nr.ptr, sa->nr.len,
 					     NULL, &e, &c);
@@ -255,21 +203,24 @@ static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const str
 		ikev2_send_response(sa, &out);
 	wbuf_free(&in);
 	wbuf_free(&out);
-	crypto_cleanse(auth, sizeof(auth));
 	if (c)
 		ikev2_child_attach(sa, c);
 }
 
+static void refuse_auth(struct ike_sa *sa, const struct ikev2_msg *m)
+{
+	ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
+	ike_sa_destroy(sa, true);
+}
+
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct crypto_chunk psk = {0};
+	struct ikev2_authn a = {0};
 	const struct conf_item *id;
 
 	if (!ikev2_has(m, IKEV2_PLD_IDI) || !ikev2_has(m, IKEV2_PLD_AUTH)) {
 		ike_sa_fail(sa, "IKE_AUTH request lacks IDi or AUTH (EAP is not implemented)");
-		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid, IKEV2_N_AUTHENTICATION_FAILED,
-				     NULL, 0);
-		ike_sa_destroy(sa, true);
+		refuse_auth(sa, m);
 		return;
 	}
 	/* a CHILD SA needs an inbound SPI from the kernel first: ask, and come back with
@@ -278,17 +229,16 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		ikev2_defer(sa, m->sa.n ? m->sa.p[0].proto : IKEV2_PROTO_ESP);
 		return;
 	}
-	if (!(id = identity(sa, &psk)) || check_peer_auth(sa, id, &psk, m, &m->idi) < 0) {
-		crypto_chunk_clear(&psk);
-		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid, IKEV2_N_AUTHENTICATION_FAILED,
-				     NULL, 0);
-		ike_sa_destroy(sa, true);
+	if (!(id = ikev2_authn_identity_for(sa, m, &m->idi)) || ikev2_authn_load(sa, id, &a) < 0 ||
+	    ikev2_authn_check_peer(sa, &a, m, &m->idi) < 0) {
+		ikev2_authn_clear(&a);
+		refuse_auth(sa, m);
 		return;
 	}
 	ike_tab_del(&sa->eng->half, sa->spi_i);
 	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
-	auth_respond(sa, m, id, &psk);
-	crypto_chunk_clear(&psk);
+	auth_respond(sa, m, &a);
+	ikev2_authn_clear(&a);
 	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
 		ikev2_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
 		sa->spare_spi = 0;
@@ -296,5 +246,5 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
 		drop_older(sa);
 	ike_sa_established(sa);
-	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder)");
+	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder) with %s", sa->remote_id);
 }

@@ -5,6 +5,8 @@
 
 #include "../ike_internal.h"
 
+struct pki_entry;
+
 /* RFC 7296 2.1: retransmission with back-off; after the last one the peer is dead. */
 #define IKEV2_RTX_BASE	2.0
 #define IKEV2_RTX_MAX	5 /* retransmissions before giving up */
@@ -82,6 +84,41 @@ struct ike_child *ikev2_child_new(struct ike_sa *sa, const struct conf_item *pol
 void ikev2_alloc_spi(struct ike_sa *sa, uint8_t proto,
 		     void (*done)(struct ike_sa *sa, int err, uint32_t spi));
 /* Deletes the larval SA of an SPI that went unused. */
+/* authn.c: how each end proves who it is */
+enum ikev2_authn_kind { IKEV2_AUTHN_PSK, IKEV2_AUTHN_CERT, IKEV2_AUTHN_RSA_KEY };
+struct ikev2_authn { /* our credentials under one identity */
+	const struct conf_item *id;
+	enum ikev2_authn_kind kind;
+	struct crypto_chunk psk;      /* PSK */
+	const struct pki_entry *cert; /* CERT: ours, with its key */
+	struct evp_pkey_st *key;      /* CERT, RSA_KEY: our private key */
+};
+/* SIGNATURE_HASH_ALGORITHMS, and CERTREQ in a response when the peer has a certificate
+ * identity; reading the peer's. */
+void ikev2_authn_put_init(struct ike_sa *sa, struct ikev2_enc *e, bool response);
+void ikev2_authn_read_init(struct ike_sa *sa, const struct ikev2_msg *m);
+void ikev2_authn_put_certreq(struct ike_sa *sa, struct ikev2_enc *e);
+/* The identity's credentials; failing, the reason goes to ike_sa_fail. 0 or -errno. */
+int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2_authn *a);
+void ikev2_authn_clear(struct ikev2_authn *a);
+/* Our ID: my-id, or with my-id=auto and a certificate its first SAN, else its DN. */
+void ikev2_authn_my_id(struct ike_sa *sa, const struct ikev2_authn *a, uint8_t *type, uint8_t *buf,
+		       size_t *len);
+/* CERT (and CERTREQ when asked) for a certificate identity; nothing otherwise. */
+void ikev2_authn_put_cert(struct ike_sa *sa, const struct ikev2_authn *a, bool certreq,
+			  struct ikev2_enc *e);
+/* Our AUTH over our ID payload body. 0 or -errno (reason logged). */
+int ikev2_authn_put_auth(struct ike_sa *sa, const struct ikev2_authn *a, const uint8_t *body,
+			 size_t blen, struct ikev2_enc *e);
+int ikev2_authn_psk(struct ike_sa *sa, const struct crypto_chunk *psk, bool ours,
+		    const uint8_t *body, size_t blen, uint8_t *out, size_t *outlen);
+/* The peer's ID, certificate and AUTH; records what it authenticated as. 0 or -EPERM. */
+int ikev2_authn_check_peer(struct ike_sa *sa, const struct ikev2_authn *a,
+			   const struct ikev2_msg *m, const struct ikev2_id *pid);
+/* Responder: the identity of the SA's peer for the ID (and certificate) it sent. */
+const struct conf_item *ikev2_authn_identity_for(struct ike_sa *sa, const struct ikev2_msg *m,
+						 const struct ikev2_id *pid);
+
 void ikev2_release_spi(struct ike_sa *sa, uint8_t proto, uint32_t spi);
 /* kern_sa_add for one of c's SAs; a failure the kernel reports later reaches
  * ikev2_child_install_failed, if c and its IKE SA still exist. */
