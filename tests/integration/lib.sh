@@ -10,16 +10,22 @@
 # as root on a kernel with ESP, a scenario makes its own.
 #
 # What this file gives a scenario:
-#   topology      topo_two_hosts, topo_three_hosts; ns HOST; on HOST CMD...
+#   topology      topo_two_hosts, topo_three_hosts, topo_nat (+ nat_masquerade); ns
+#                 HOST; on HOST CMD...
 #   daemons       conf_file HOST; daemon_start HOST; daemon_stop HOST; daemon_signal
 #                 HOST SIG; ipsecctl_on HOST ARGS...
 #   kernel state  sa_bytes / sa_packets / sa_exists / sa_used HOST PROTO SPI; sa_count
-#                 HOST; policy_count HOST; policy_field / policy_exists HOST DIR SRC DST
-#   config        conf_ms1, conf_ms1_tunnel: the manual-SA tunnel most scenarios use
-#   traffic       ping_ok HOST DST; capture_start / capture_stop / capture_count
+#                 HOST; policy_count HOST; policy_field / policy_exists HOST DIR SRC DST;
+#                 esp_spis HOST; encap_count HOST [REGEX]
+#   config        conf_ms1, conf_ms1_tunnel: the manual-SA tunnel most scenarios use;
+#                 conf_ike KEY=VALUE...: an IKEv2 PSK tunnel
+#   IKE           ike_established HOST; ike_count HOST; ike_rekeyed HOST T0;
+#                 child_rekeyed SPI...; wait_ike_rekeyed, wait_child_rekeyed
+#   traffic       ping_ok / ping_one HOST DST; ping_bg_start HOST DST, expect_ping_bg;
+#                 expect_tunnel_carries GW; capture_start / capture_stop / capture_count
 #   waiting       wait_until SECONDS CMD... (bounded polling; never a fixed sleep)
 #   assertions    expect_ok, expect_fail, expect_eq, expect_same, expect_gt, expect_grep;
-#                 finish; skip
+#                 expect_nat_t; require; finish; skip
 #
 # On any failure (an assertion, or an unexpected error, which ends the scenario) it
 # prints each host's daemon log and kernel SAD and SPD. Namespaces, daemons and
@@ -46,6 +52,7 @@ _it_namespaces=()          # namespaces this scenario created, to delete at exit
 _it_hosts=()               # host names, for the diagnostics
 declare -A _it_daemon_pid  # HOST -> pid of its ipsecd
 declare -A _it_capture_pid # capture name -> pid of its tcpdump
+_it_ping_pid=              # ping_bg_start's ping
 
 # ---------------------------------------------------------------- output, waiting
 
@@ -175,6 +182,15 @@ skip() {
 	exit 77
 }
 
+# require DESCRIPTION CMD...: expect_ok, and if CMD failed the scenario ends there
+# (through finish, so it fails): for a precondition the rest cannot do without, such
+# as an installed tool. (A missing tool fails a scenario rather than skipping it.)
+require() {
+	local failed=$_it_fail
+	expect_ok "$@"
+	[ "$_it_fail" -eq "$failed" ] || finish
+}
+
 # finish: the scenario's last line. Checks that every daemon still runs, shows the
 # diagnostics if anything failed (while the daemons and their kernel state are still
 # there), stops the daemons (each must exit with status 0), checks the daemon logs
@@ -290,8 +306,7 @@ topo_two_hosts() {
 #   a 10.0.1.2 ==eth0== eth0 10.0.1.1 nat 203.0.113.1 eth1 ==eth0== 203.0.113.2 b
 #
 # a's default route is nat; b has no route to 10.0.1.0/24, so a reaches b only once
-# nat translates (the NAT rules are for the NAT-T scenarios to add, e.g. with nft).
-# Hosts: a, nat, b.
+# nat translates (nat_masquerade). Hosts: a, nat, b.
 topo_three_hosts() {
 	_it_hosts_links a nat b -- a:eth0:nat:eth0 nat:eth1:b:eth0
 	_it_setup a <<-EOF
@@ -306,6 +321,47 @@ topo_three_hosts() {
 		addr add 203.0.113.2/24 dev eth0
 	EOF
 	_it_router nat
+}
+
+# topo_nat: topo_three_hosts with a subnet behind a and one behind b, for NAT-T:
+#
+#   lan0 10.1.0.1/24 - a 10.0.1.2 == nat 203.0.113.1 == 203.0.113.2 b - lan0 10.2.0.1/24
+#
+# (lan0 a dummy link); b routes 10.1.0.0/24 to the NAT's outside, which has no route
+# there, so that only a tunnel can carry it. No NAT rule yet: nat_masquerade adds it.
+topo_nat() {
+	topo_three_hosts
+	ip -n "$IT_PREFIX"a -batch - <<-EOF
+		link add lan0 type dummy
+		addr add 10.1.0.1/24 dev lan0
+		link set lan0 up
+	EOF
+	ip -n "$IT_PREFIX"b -batch - <<-EOF
+		link add lan0 type dummy
+		addr add 10.2.0.1/24 dev lan0
+		link set lan0 up
+		route add 10.1.0.0/24 via 203.0.113.1
+	EOF
+}
+
+# nat_masquerade: topo_nat's nat masquerades what leaves its outside (eth1), UDP onto
+# source ports 40000-40999 of its choosing (a NAT-T peer must see a translated port),
+# with iptables-legacy (user-mode Linux has no nf_tables), else iptables; fails, saying
+# so and what to install, without them or if the kernel takes no rule.
+nat_masquerade() {
+	local ipt rules='*nat
+-A POSTROUTING -o eth1 -p udp -j MASQUERADE --to-ports 40000-40999
+-A POSTROUTING -o eth1 -j MASQUERADE
+COMMIT'
+	local found=
+	for ipt in iptables-legacy-restore iptables-restore; do
+		type -P "$ipt" >/dev/null || continue
+		found=1
+		on nat "$ipt" <<<"$rules" && return 0
+		echo "$ipt did not take the NAT rules (no iptable_nat in the kernel?)"
+	done
+	[ -n "$found" ] || echo "no iptables-legacy-restore nor iptables-restore: apt-get install iptables"
+	return 1
 }
 
 # ---------------------------------------------------------------- ipsecd
@@ -546,6 +602,155 @@ capture_show() {
 	_it_show "capture $1" "$IT_WORK/$1.txt"
 }
 
+# ping_bg_start HOST DST: a ping every 0.2 s from HOST to DST in the background (for
+# at most 300 s), until expect_ping_bg stops it: traffic during a rekey, for example.
+ping_bg_start() {
+	# Not through "on": $! must be ping's pid (ip netns exec execs it), for SIGINT.
+	ip netns exec "$IT_PREFIX$1" ping -n -i 0.2 -w 300 "$2" >"$IT_WORK/ping-bg.out" 2>&1 &
+	_it_ping_pid=$!
+}
+
+# expect_ping_bg MIN_SENT MAX_LOST: stops ping_bg_start's ping and checks that it still
+# ran, sent more than MIN_SENT pings and lost at most MAX_LOST.
+expect_ping_bg() {
+	local pid=$_it_ping_pid out sent=0 got=0 stats='(no statistics)'
+	local re=$'([0-9]+) packets transmitted, ([0-9]+) received[^\n]*'
+	_it_ping_pid=
+	if _it_running "$pid"; then
+		_it_ok "the background ping ran until stopped"
+	else
+		_it_not_ok "the background ping ran until stopped (it had exited)"
+	fi
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	out=$(<"$IT_WORK/ping-bg.out")
+	[[ $out =~ $re ]] && stats=${BASH_REMATCH[0]} sent=${BASH_REMATCH[1]} got=${BASH_REMATCH[2]}
+	log "background ping: $stats"
+	expect_gt "the background ping sent over $1 pings" "$sent" "$1"
+	expect_gt "the background ping lost at most $2 ($sent sent, $got received)" \
+		$(($2 + 1)) $((sent - got))
+}
+
+# expect_tunnel_carries GW: topo_two_hosts' client ca pings cb, and the packet counters
+# of both of gateway GW's ESP SAs (the CHILD SA pair it holds now) grow.
+expect_tunnel_carries() {
+	local gw=$1 spis pkts0=() i n
+	read -ra spis <<<"$(esp_spis "$gw")"
+	expect_eq "$gw holds one ESP SA pair (${spis[*]})" 2 "${#spis[@]}"
+	for i in "${!spis[@]}"; do pkts0[i]=$(sa_packets "$gw" esp "${spis[i]}") || pkts0[i]=0; done
+	expect_ok "ping client a -> client b" ping_ok ca 10.2.0.2
+	for i in "${!spis[@]}"; do
+		n=$(sa_packets "$gw" esp "${spis[i]}") || n=gone
+		expect_gt "$gw's SA ${spis[i]} counted the pings" "$n" "${pkts0[i]}"
+	done
+}
+
+# ---------------------------------------------------------------- NAT traversal
+
+# encap_count HOST [EXTENDED-REGEX]: how many of HOST's SAs are ESP in UDP (and whose
+# "encap type espinudp sport P dport P" line matches the expression).
+encap_count() {
+	ip -n "$IT_PREFIX$1" xfrm state | grep -Ec "encap type espinudp ${2:-}" || true
+}
+_it_encap_pair() { [ "$(encap_count "$1" "$2")" -eq 2 ]; }
+
+# expect_nat_t [LABEL]: the checks of a NAT-T tunnel between topo_nat's a and b (LABEL
+# starts their descriptions): each kernel comes to hold its CHILD SA pair in UDP (within
+# 5 s), a's between its port 4500 and b's, b's between its 4500 and the port the NAT
+# chose (40000-40999); each of a and b that runs ipsecd shows natt-peer=yes; a ping from
+# a's subnet to b's crosses the NAT's outside as ESP in UDP to port 4500, never as
+# plain ESP nor as ICMP in the clear.
+expect_nat_t() {
+	local p=${1:+$1. } cap=outside${1:-} h
+	expect_ok "${p}a holds its SA pair, ESP in UDP between port 4500 and b's 4500" \
+		wait_until 5 _it_encap_pair a 'sport 4500 dport 4500'
+	expect_ok "${p}b holds its SA pair, ESP in UDP between 4500 and the NAT's port" \
+		wait_until 5 _it_encap_pair b 'sport (4500 dport 40[0-9]{3}|40[0-9]{3} dport 4500)'
+	for h in a b; do
+		[ -z "${_it_daemon_pid[$h]:-}" ] || expect_grep "${p}$h's active-peers: natt-peer=yes" \
+			'natt-peer=yes' ipsecctl_on "$h" active-peers print detail
+	done
+	capture_start nat eth1 "$cap"
+	expect_ok "${p}ping lan a -> lan b through the tunnel and the NAT" \
+		on a ping -n -q -c 3 -i 0.2 -W 1 -I 10.1.0.1 10.2.0.1
+	capture_stop "$cap" 3 'udp dst port 4500'
+	expect_gt "${p}the NAT sent ESP in UDP to b's port 4500" \
+		"$(capture_count "$cap" 'udp dst port 4500')" 2
+	expect_eq "${p}no plain ESP on the outside" 0 "$(capture_count "$cap" esp)"
+	expect_eq "${p}no ICMP in the clear on the outside" 0 "$(capture_count "$cap" icmp)"
+}
+
+# ---------------------------------------------------------------- rekeying
+
+# esp_spis HOST: the SPIs of HOST's ESP SAs (0x and 8 hex digits), sorted, on one line.
+esp_spis() {
+	local s
+	s=$(ip -n "$IT_PREFIX$1" xfrm state | awk '$1 == "proto" && $2 == "esp" { print $4 }' | sort)
+	# shellcheck disable=SC2086 # the words, on one line
+	echo $s
+}
+
+# child_rekeyed SPI...: none of these ESP SPIs is left in the kernels of topo_two_hosts'
+# gateways a and b, and both hold the same pair of others (a CHILD SA's two ends).
+child_rekeyed() {
+	local a b s pair
+	[ $# -gt 0 ] || return 1
+	a=$(esp_spis a) && b=$(esp_spis b) || return 1
+	for s; do [[ " $a $b " != *" $s "* ]] || return 1; done
+	read -ra pair <<<"$b"
+	[ "${#pair[@]}" -eq 2 ] && [ "$a" = "$b" ]
+}
+
+# wait_child_rekeyed SECONDS SPI...: waits until child_rekeyed SPI...; if that does not
+# come, prints what the two kernels hold (for expect_ok to show).
+wait_child_rekeyed() {
+	local s=$1
+	shift
+	wait_until "$s" child_rekeyed "$@" && return 0
+	echo "not within $s s; the old SPIs: $*; a's kernel has $(esp_spis a); b's $(esp_spis b)"
+	return 1
+}
+
+# duration_seconds D: D, in ipsecctl's notation (1w2d3h4m5s), in seconds.
+duration_seconds() {
+	local d=$1 n=0 v
+	while [[ $d =~ ^([0-9]+)([wdhms])(.*)$ ]]; do
+		v=${BASH_REMATCH[1]}
+		case ${BASH_REMATCH[2]} in
+		w) n=$((n + v * 604800)) ;; d) n=$((n + v * 86400)) ;; h) n=$((n + v * 3600)) ;;
+		m) n=$((n + v * 60)) ;; s) n=$((n + v)) ;;
+		esac
+		d=${BASH_REMATCH[3]}
+	done
+	[ -z "$d" ] && echo "$n"
+}
+
+# ike_count HOST: how many IKE SAs HOST's ipsecd lists in active-peers.
+ike_count() {
+	local out
+	out=$(ipsecctl_on "$1" active-peers print detail) || return 1
+	grep -c 'state=' <<<"$out" || true
+}
+
+# ike_rekeyed HOST T0: HOST's ipsecd has exactly one IKE SA, established, and it is at
+# least 10 s younger than the one born when $SECONDS was T0 (a new one, after a rekey).
+ike_rekeyed() {
+	local out up
+	out=$(ipsecctl_on "$1" active-peers print detail) || return 1
+	[ "$(grep -c 'state=' <<<"$out")" -eq 1 ] && [[ $out =~ state=\"?established ]] &&
+		[[ $out =~ uptime=([0-9wdhms]+) ]] && up=$(duration_seconds "${BASH_REMATCH[1]}") &&
+		[ $((up + 10)) -lt $((SECONDS - $2)) ]
+}
+
+# wait_ike_rekeyed SECONDS HOST T0: waits until ike_rekeyed HOST T0; if that does not
+# come, prints HOST's active-peers (for expect_ok to show).
+wait_ike_rekeyed() {
+	wait_until "$1" ike_rekeyed "$2" "$3" && return 0
+	echo "not within $1 s; the first IKE SA is $((SECONDS - $3)) s old; active-peers on $2:"
+	ipsecctl_on "$2" active-peers print detail
+	return 1
+}
+
 # ---------------------------------------------------------------- diagnostics, cleanup
 
 # Prints, for each host, its daemon's log and its kernel's SAD and SPD.
@@ -573,6 +778,7 @@ _it_cleanup() {
 		_it_diagnostics
 	fi
 	for name in "${!_it_capture_pid[@]}"; do capture_stop "$name"; done
+	[ -z "$_it_ping_pid" ] || kill "$_it_ping_pid" 2>/dev/null
 	for h in "${!_it_daemon_pid[@]}"; do daemon_stop "$h" >/dev/null 2>&1; done
 	for n in "${_it_namespaces[@]}"; do ip netns del "$n" 2>/dev/null; done
 	exec {_it_napfd}<&-

@@ -11,7 +11,7 @@
 #   control       swanctl_on NAME ARGS...; sw_load NAME FILE; sw_initiate NAME CHILD
 #                 [IKE]; sw_terminate NAME IKE; sw_list_sas NAME
 #   state         sw_established NAME [CHILD]; sw_wait_established NAME [CHILD]
-#                 [SECONDS]; sw_child_spi NAME CHILD in|out
+#                 [SECONDS]; sw_child_spi NAME CHILD in|out; sw_ike_spis NAME [IKE]
 #   config        sw_conf_psk KEY=VALUE...: a PSK site-to-site swanctl.conf
 #   diagnostics   sw_show_log NAME; sw_diagnostics
 #
@@ -264,6 +264,18 @@ sw_child_spi() {
 			echo "0x${BASH_REMATCH[1]}"
 			return 0
 		fi
+	done <<<"$out"
+	return 1
+}
+
+# sw_ike_spis NAME [IKE]: the SPIs of NAME's ESTABLISHED IKE_SA of connection IKE (gw
+# unless told), as swanctl shows them ("gw: #1, ESTABLISHED, IKEv2, 9c1e..._i* 52f0..._r"),
+# e.g. to tell that it was rekeyed. Fails if there is none.
+sw_ike_spis() {
+	local out line re="^${2:-gw}: #[0-9]+, ESTABLISHED, IKEv2, ([0-9a-f]+_i\\*? [0-9a-f]+_r)"
+	out=$(sw_list_sas "$1") || return 1
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && echo "${BASH_REMATCH[1]}" && return 0
 	done <<<"$out"
 	return 1
 }
