@@ -1324,6 +1324,47 @@ START_TEST(test_child_rekey_collision)
 }
 END_TEST
 
+static unsigned dropped_b_rekeys;
+
+/* Holds back b's first CREATE_CHILD_SA request: it comes again 2 s later. */
+static bool drop_b_first_rekey(bool from_a, struct fake_dgram *d)
+{
+	if (from_a || d->len < 28 || d->data[18] != IKEV2_EXCH_CREATE_CHILD_SA ||
+	    (d->data[19] & IKEV2_FLAG_RESPONSE) || dropped_b_rekeys)
+		return true;
+	dropped_b_rekeys++;
+	return false;
+}
+
+/* Both ends rekey, but b's request is late: a's rekey completes and a deletes the old SA
+ * first. b's rekey of an SA a no longer has fails (2.25), and one CHILD SA remains. */
+START_TEST(test_child_rekey_collision_late)
+{
+	uint32_t old_in, old_out, new_in, new_out;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&old_in, &old_out);
+	struct kern_sa_id ia = sa_to(&A, "192.0.2.1")->id, ib = sa_to(&B, "192.0.2.2")->id;
+
+	dropped_b_rekeys = 0;
+	filter = drop_b_first_rekey;
+	ike_expire(A.ike, &ia, false);
+	ike_expire(B.ike, &ib, false);
+	run_until(1000 + 20);
+	ck_assert_uint_eq(dropped_b_rekeys, 1);
+	check_child_pair(&new_in, &new_out);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert_uint_ne(new_out, old_out);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert_uint_eq(walk(&A).i[0].ph2_total, 1);
+	ck_assert_uint_eq(walk(&B).i[0].ph2_total, 1);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+}
+END_TEST
+
 /* Hard expiry: the CHILD SA is deleted on both ends, the IKE SA stays. */
 START_TEST(test_child_hard_expire)
 {
@@ -1559,6 +1600,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_kill);
 	tcase_add_test(life, test_child_rekey);
 	tcase_add_test(life, test_child_rekey_collision);
+	tcase_add_test(life, test_child_rekey_collision_late);
 	tcase_add_test(life, test_child_hard_expire);
 	tcase_add_test(life, test_child_sa_removed_by_other);
 	tcase_add_test(life, test_kill_during_spi);

@@ -189,7 +189,7 @@ static struct ike_child *rekeyed_child(struct ike_sa *sa, const struct ikev2_msg
 		       (uint32_t)n->spi.ptr[2] << 8 | n->spi.ptr[3];
 
 	for (struct ike_child *c = sa->children; c; c = c->next)
-		if (c->spi_out == spi && c->state <= CHILD_STATE_REKEYED)
+		if (c->spi_out == spi)
 			return c;
 	return NULL;
 }
@@ -263,6 +263,23 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		return;
 	}
 	sa->spi_failed = false;
+	struct ike_child *old = rekeyed_child(sa, m);
+
+	/* 2.25: a rekey of a CHILD SA we are deleting or have deleted (most likely after
+	 * our own rekey of it won the race) fails: the peer keeps the SA our rekey made */
+	if (ikev2_notify_find(m, IKEV2_N_REKEY_SA) &&
+	    (!old || old->state == CHILD_STATE_DELETING)) {
+		log_info(LOG_IKE, sa->ctx, "peer rekeys a CHILD SA we %s",
+			 old ? "are deleting" : "do not have");
+		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid,
+				     old ? IKEV2_N_TEMPORARY_FAILURE : IKEV2_N_CHILD_SA_NOT_FOUND,
+				     NULL, 0);
+		if (sa->spare_spi) {
+			ikev2_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
+			sa->spare_spi = 0;
+		}
+		return;
+	}
 	if (ikev2_has(m, IKEV2_PLD_KE)) {
 		if (!crypto_dh_supported(m->ke.group)) {
 			ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid,
@@ -271,7 +288,7 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		}
 		dh = crypto_dh_new(m->ke.group);
 	}
-	respond_child(sa, m, dh, rekeyed_child(sa, m));
+	respond_child(sa, m, dh, old);
 	crypto_dh_free(dh);
 	if (sa->spare_spi) { /* not used: the request failed */
 		ikev2_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);

@@ -118,6 +118,11 @@ static void forget_children(struct ike_sa *sa, bool only_deleting)
 		}
 		*pp = c->next;
 		sa->nchildren--;
+		if (sa->rekeying == c) /* our rekey of it is in flight: its reply finds none */
+			sa->rekeying = NULL;
+		for (struct ike_child *o = sa->children; o; o = o->next)
+			if (o->replaced_by == c)
+				o->replaced_by = NULL;
 		log_info(LOG_IKE, sa->ctx, "CHILD SA #%u deleted", c->serial);
 		ike_child_free(c, true);
 	}
