@@ -322,6 +322,7 @@ static int kernel_start(struct daemon *d)
 	int err = 0;
 
 	d->rt = (struct runtime){.conf = &d->conf,
+				 .creds = d->rt.creds, /* read with the configuration */
 				 .proc_crypto = "/proc/crypto",
 				 .xfrm_stat = "/proc/net/xfrm_stat"};
 	runtime_events(&d->rt, &ev);

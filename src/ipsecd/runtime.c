@@ -250,10 +250,10 @@ static int fill_isa(struct runtime *r, struct conf *into, unsigned flags, struct
 	char *crypto = slurp(r->proc_crypto, &len);
 
 	f.proc_crypto = crypto;
-	if (r->ike) {
+	if (r->ike)
 		ike_child_walk(r->ike, pfs_child, &f);
+	if (f.npfs)
 		qsort(f.pfs, f.npfs, sizeof(*f.pfs), isa_key_cmp);
-	}
 	int err = kern_sa_dump(r->kern, isa_one, &f);
 
 	free(crypto);
