@@ -4,6 +4,7 @@
 #   fuzz_xfrm_stat  /proc/net/xfrm_stat and /proc/crypto text
 #   fuzz_xfrm_msg   XFRM netlink messages, through every parser of src/kernel/xfrm_msg.c
 #   fuzz_ike_msg    IKEv2 messages, through src/wire's decoders, rules and encoders
+#   fuzz_auth       AUTH signatures, certificates, IDs and raw keys a peer sends
 # and runs each for FUZZ_RUNS runs (default 60000, seed FUZZ_SEED, default 1), at most
 # FUZZ_SECONDS (default 20), on a copy of its seed corpus (fuzz/corpus/conf, xfrm_stat,
 # xfrm_msg) in fuzz/out/corpus-TARGET; the checked-in corpora are never written. Crash
@@ -67,3 +68,5 @@ run_target fuzz_xfrm_stat fuzz/corpus/xfrm_stat src/kernel/xfrm_stat.c src/kerne
 run_target fuzz_xfrm_msg fuzz/corpus/xfrm_msg src/kernel/xfrm_msg.c src/kernel/alg.c \
 	fuzz/fuzz_xfrm_msg.c -Isrc/kernel $(pkg-config --cflags --libs libnl-3.0)
 run_target fuzz_ike_msg fuzz/corpus/ike_msg src/wire/*.c src/common/buf.c fuzz/fuzz_ike_msg.c
+run_target fuzz_auth fuzz/corpus/auth src/crypto/sig.c src/crypto/cert.c src/crypto/cert_id.c \
+	src/crypto/keygen.c src/crypto/alg.c src/crypto/prf.c src/common/buf.c fuzz/fuzz_auth.c -Isrc/crypto

@@ -31,7 +31,8 @@ char *pki_dn_line(const X509_NAME *n)
 
 	if (b && X509_NAME_print_ex(b, n, 0, fl) >= 0 && (len = BIO_get_mem_data(b, &p)) >= 0 &&
 	    (out = malloc((size_t)len + 1)) != NULL) {
-		memcpy(out, p, (size_t)len);
+		if (len) /* an empty name leaves p NULL */
+			memcpy(out, p, (size_t)len);
 		out[len] = '\0';
 	}
 	BIO_free(b);
