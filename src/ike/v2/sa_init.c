@@ -179,6 +179,7 @@ static int send_init(struct ike_sa *sa)
 	ikev2_put_nonce(&e, sa->ni.ptr, sa->ni.len);
 	if (natt_enabled(sa))
 		put_natd(&e, sa, 0);
+	ikev2_authn_put_init(sa, &e, false);
 	ikev2_enc_end(&e);
 	if (w.err) {
 		wbuf_free(&w);
@@ -283,6 +284,7 @@ static int init_complete(struct ike_sa *sa, const struct ikev2_msg *m, const str
 	}
 	wbuf_reset(&sa->init_theirs);
 	wbuf_bytes(&sa->init_theirs, p->data, p->len);
+	ikev2_authn_read_init(sa, m);
 	if (natt_enabled(sa)) {
 		detect_nat(sa, m);
 		if ((sa->nat_here || sa->nat_there) && !sa->natt) {
@@ -393,6 +395,8 @@ static int respond_init(struct ike_sa *sa, const struct ikev2_msg *m, const stru
 	ikev2_put_nonce(&e, sa->nr.ptr, sa->nr.len);
 	if (natt_enabled(sa) && ikev2_notify_find(m, IKEV2_N_NAT_DETECTION_SOURCE_IP))
 		put_natd(&e, sa, sa->spi_r);
+	ikev2_authn_read_init(sa, m);
+	ikev2_authn_put_init(sa, &e, true);
 	ikev2_enc_end(&e);
 	if (w.err) {
 		wbuf_free(&w);
