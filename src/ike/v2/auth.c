@@ -120,7 +120,7 @@ static void drop_older(struct ike_sa *sa)
 	size_t pos = 0;
 
 	while ((o = ike_tab_next(&sa->eng->sas, &pos))) {
-		if (o == sa || strcmp(o->peer, sa->peer) || !net_addr_eq(&o->remote, &sa->remote))
+		if (o == sa || !net_addr_eq(&o->remote, &sa->remote) || strcmp(o->peer, sa->peer))
 			continue;
 		log_info(LOG_IKE, o->ctx, "replaced: the peer sent INITIAL_CONTACT");
 		ike_sa_destroy(o, true);

@@ -134,6 +134,12 @@ int ikev2_sa_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t len,
 				   eo->len, ao->ptr, ao->len);
 	sa->sk_in = crypto_sk_new(sa->alg.encr, sa->alg.encr_keylen, sa->alg.integ, ei->ptr,
 				  ei->len, ai->ptr, ai->len);
+	/* the SK contexts hold their own copies; only SK_d (CHILD SAs, rekeys) and SK_p
+	 * (AUTH) are used from here on */
+	crypto_chunk_clear(&sa->keys.sk_ai);
+	crypto_chunk_clear(&sa->keys.sk_ar);
+	crypto_chunk_clear(&sa->keys.sk_ei);
+	crypto_chunk_clear(&sa->keys.sk_er);
 	return sa->sk_in && sa->sk_out ? 0 : -EIO;
 }
 

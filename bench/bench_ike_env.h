@@ -1,0 +1,49 @@
+/* bench_ike_env: the kernel and net modules as the IKE engine sees them (kernel.h, net.h),
+ * faked for bench_ike_mem, and as light as they can be so that what they keep does not
+ * count against the engine: the kernel answers requests when the bench runs it and
+ * remembers nothing but counters; the net writes each datagram at once to a connected
+ * SOCK_SEQPACKET socket, with the addresses in front, and keeps nothing. The loop is the
+ * real one (libevloop). */
+#ifndef IPSECD_BENCH_IKE_ENV_H
+#define IPSECD_BENCH_IKE_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipsecd/kernel.h"
+#include "ipsecd/net.h"
+
+/* --- kernel --- */
+
+/* SPIs from ALLOCSPI are first_spi, first_spi + 1, ... Free with bench_kern_free (accepts
+ * NULL; requests still queued are dropped unanswered). */
+struct kern *bench_kern_new(uint32_t first_spi);
+void bench_kern_free(struct kern *k);
+/* Answers every queued request in order, and those queued by the callbacks meanwhile,
+ * until none is left. Returns how many. */
+unsigned bench_kern_run(struct kern *k);
+/* SAs added or updated with keys, minus those deleted. */
+long bench_kern_keyed(const struct kern *k);
+
+/* --- net --- */
+
+/* A datagram on the socket: this header, then the IKE message. */
+struct bench_dgram_hdr {
+	struct net_addr src, dst; /* as the sender saw them: src its local address */
+	bool natt;
+};
+
+#define BENCH_DGRAM_MAX 8192 /* bytes of IKE message, at most */
+
+/* Sends over fd (a connected SOCK_SEQPACKET socket; the caller's, never closed here).
+ * Free with bench_net_free (accepts NULL). */
+struct net *bench_net_new(int fd);
+void bench_net_free(struct net *n);
+/* Reads one datagram without blocking into buf (BENCH_DGRAM_MAX bytes) and fills p as the
+ * receiving net would (local and remote swapped, data in buf). 1: one read, 0: none
+ * waiting, -1: the other end closed or an error (errno). */
+int bench_net_recv(int fd, uint8_t *buf, struct net_pkt *p);
+uint64_t bench_net_sent(const struct net *n);
+
+#endif

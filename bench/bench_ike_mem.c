@@ -1,0 +1,690 @@
+/* bench_ike_mem: the memory one established IKE SA with one CHILD SA costs the daemon.
+ * The daemon's side is one IKE engine (passive responder, peer "rw" = 10.0.0.0/8) on the
+ * real loop (libev) with the light kernel and net fakes of bench_ike_env.c. The initiators
+ * run in a forked child process, N + W peers 10.0.0.1, 10.0.0.2, ... (one peer item, one
+ * IKE SA and one CHILD SA each), B at a time; datagrams go through a SOCK_SEQPACKET
+ * socketpair. So the daemon's RSS holds nothing of theirs.
+ *
+ * After W warm-up SAs (OpenSSL's and libev's one-time allocations, the tables' first
+ * growth) the bench takes the RSS and mallinfo2() as the baseline, lets the peers
+ * establish N more, and prints the RSS delta / N (the requirement's figure), the malloc
+ * in-use delta / N, a breakdown of where that goes (walking the engine's SAs), and the
+ * time to seal and open one SK payload, the per-message CPU cost of the SK code.
+ *
+ *   bench_ike_mem [-a cbc|gcm] [-b B] [-w W] [N]   N 10000, W 100, B 50, IKE SA aes-256-cbc
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* open_memstream, malloc_usable_size */
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_ike_env.h"
+#include "ike_internal.h"
+#include "ipsecd/conf.h"
+#include "ipsecd/crypto.h"
+#include "ipsecd/ike.h"
+#include "ipsecd/log.h"
+#include "ipsecd/loop.h"
+
+#define MAX_SAS	    (1L << 22) /* peers are 10.0.0.1 + i */
+#define DAEMON_ADDR "192.0.2.1"
+#define SECRET	    "bench-secret-0123456789"
+#define REQID	    0x49000001u
+#define RX_BATCH    64 /* datagrams per readiness, as the real net (NET_RX_BATCH) */
+
+/* The IKE SA's algorithms: profile enc-algorithm and the SK transforms they become. */
+struct algs {
+	const char *name, *profile_enc;
+	uint16_t encr, keybits, integ; /* IANA ids (RFC 7296 3.3.2, RFC 5282) */
+};
+
+static const struct algs algsets[] = {
+	{"cbc", "aes-256", 12, 256, 12},    /* ENCR_AES_CBC, AUTH_HMAC_SHA2_256_128 */
+	{"gcm", "aes-256-gcm", 20, 256, 0}, /* ENCR_AES_GCM_16 */
+};
+
+struct opts {
+	long n, warmup, batch;
+	const struct algs *alg;
+};
+
+/* --- measuring --- */
+
+struct mem {
+	long rss;	  /* bytes resident */
+	size_t used, sys; /* malloc: in use, and taken from the system (arena + mmap) */
+};
+
+static struct mem mem_now(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	struct mem m = {.used = mi.uordblks + mi.hblkhd, .sys = mi.arena + mi.hblkhd};
+	FILE *f = fopen("/proc/self/statm", "r");
+	long size = 0, pages = 0;
+
+	if (!f || fscanf(f, "%ld %ld", &size, &pages) != 2) {
+		perror("bench_ike_mem: /proc/self/statm");
+		exit(1);
+	}
+	fclose(f);
+	m.rss = pages * sysconf(_SC_PAGESIZE);
+	return m;
+}
+
+static double now_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Signed per-SA delta of two byte counts. */
+static long per(size_t after, size_t before, long n)
+{
+	return ((long)after - (long)before) / n;
+}
+
+/* --- configurations --- */
+
+static void peer_addr(long i, char *buf, size_t len)
+{
+	uint32_t a = 0x0a000001u + (uint32_t)i;
+
+	snprintf(buf, len, "10.%u.%u.%u", a >> 16 & 255, a >> 8 & 255, a & 255);
+}
+
+static void common_conf(FILE *f, const struct algs *alg)
+{
+	fprintf(f,
+		"/ip ipsec profile\n"
+		"set [ find default=yes ] dh-group=ecp256 enc-algorithm=%s hash-algorithm=sha256 "
+		"dpd-interval=0s lifetime=1d\n"
+		"/ip ipsec proposal\n"
+		"set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=aes-256-cbc "
+		"pfs-group=none\n",
+		alg->profile_enc);
+}
+
+static struct conf *load(const char *what, char *text, size_t len)
+{
+	struct conf *c = conf_new();
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	if (!c || conf_load_buf(c, what, text, len, CONF_FROM_FILE, &ds) < 0 || ds.n) {
+		fprintf(stderr, "bench_ike_mem: the %s configuration does not load cleanly:\n",
+			what);
+		conf_diags_print(&ds, stderr);
+		exit(1);
+	}
+	conf_diags_free(&ds);
+	free(text);
+	return c;
+}
+
+/* The daemon: one passive peer for all of 10.0.0.0/8, one road-warrior policy. */
+static struct conf *daemon_conf(const struct algs *alg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		exit(1);
+	common_conf(f, alg);
+	fputs("/ip ipsec peer\n"
+	      "add name=rw address=10.0.0.0/8 local-address=" DAEMON_ADDR " exchange-mode=ike2 "
+	      "passive=yes\n"
+	      "/ip ipsec identity\n"
+	      "add peer=rw secret=\"" SECRET "\"\n"
+	      "/ip ipsec policy\n"
+	      "add src-address=172.16.0.0/12 dst-address=10.0.0.0/8 peer=rw tunnel=yes\n",
+	      f);
+	fclose(f);
+	return load("daemon", text, len);
+}
+
+/* Peers first..first+n-1, each its own address, identity and host-to-net policy. */
+static struct conf *peers_conf(const struct algs *alg, long first, long n)
+{
+	char *text = NULL, a[32];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		exit(1);
+	common_conf(f, alg);
+	fputs("/ip ipsec peer\n", f);
+	for (long i = first; i < first + n; i++) {
+		peer_addr(i, a, sizeof(a));
+		fprintf(f,
+			"add name=p%ld address=" DAEMON_ADDR "/32 local-address=%s "
+			"exchange-mode=ike2\n",
+			i, a);
+	}
+	fputs("/ip ipsec identity\n", f);
+	for (long i = first; i < first + n; i++)
+		fprintf(f, "add peer=p%ld secret=\"" SECRET "\"\n", i);
+	fputs("/ip ipsec policy\n", f);
+	for (long i = first; i < first + n; i++) {
+		peer_addr(i, a, sizeof(a));
+		fprintf(f, "add src-address=%s/32 dst-address=172.16.0.0/12 peer=p%ld tunnel=yes\n",
+			a, i);
+	}
+	fclose(f);
+	return load("peers", text, len);
+}
+
+static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
+{
+	(void)arg;
+	(void)c;
+	(void)pol;
+	return REQID;
+}
+
+static struct ike *engine(struct loop *l, struct kern *k, struct net *n)
+{
+	struct ike_deps d = {.loop = l, .kern = k, .net = n, .policy_reqid = reqid_of};
+	struct ike *e = ike_new(&d);
+
+	if (!e) {
+		fprintf(stderr, "bench_ike_mem: ike_new failed\n");
+		exit(1);
+	}
+	return e;
+}
+
+/* --- the peers (child process): B initiators at a time, one engine per batch --- */
+
+struct peers {
+	const struct opts *o;
+	struct loop *l;
+	struct kern *k;
+	struct net *n;
+	long nbatch, started;
+	struct conf **c;
+	struct ike **e;
+};
+
+static void peers_next(struct peers *ps)
+{
+	long b = ps->started++;
+
+	ps->c[b] = peers_conf(ps->o->alg, b * ps->o->batch, ps->o->batch);
+	ps->e[b] = engine(ps->l, ps->k, ps->n);
+	ike_apply(ps->e[b], ps->c[b]);
+}
+
+static void peers_check(struct peers *ps)
+{
+	const struct ike_stats *st = ike_stats(ps->e[ps->started - 1]);
+
+	for (long b = 0; b < ps->started; b++)
+		if (ike_stats(ps->e[b])->failed) {
+			fprintf(stderr, "bench_ike_mem: peers of batch %ld failed\n", b);
+			exit(1);
+		}
+	if (st->established >= (uint64_t)ps->o->batch && ps->started < ps->nbatch)
+		peers_next(ps);
+}
+
+static void peers_rx(struct loop_io *w, int fd, int events, void *arg)
+{
+	static uint8_t buf[BENCH_DGRAM_MAX];
+	struct peers *ps = arg;
+	struct net_pkt p;
+	int r = 1;
+
+	(void)w;
+	(void)events;
+	for (int i = 0; i < RX_BATCH && (r = bench_net_recv(fd, buf, &p)) > 0; i++) {
+		uint32_t a = (uint32_t)p.local.bytes[0] << 24 | (uint32_t)p.local.bytes[1] << 16 |
+			     (uint32_t)p.local.bytes[2] << 8 | p.local.bytes[3];
+		long b = (long)(a - 0x0a000001u) / ps->o->batch;
+
+		if (b >= 0 && b < ps->started)
+			ike_recv(ps->e[b], &p);
+		bench_kern_run(ps->k);
+		peers_check(ps);
+	}
+	if (r < 0) /* the daemon is done */
+		loop_break(ps->l);
+}
+
+static int peers_main(const struct opts *o, int fd)
+{
+	struct peers ps = {.o = o, .nbatch = (o->n + o->warmup) / o->batch};
+
+	ps.l = loop_default();
+	ps.k = bench_kern_new(0xb0000100u);
+	ps.n = bench_net_new(fd);
+	ps.c = calloc((size_t)ps.nbatch, sizeof(*ps.c));
+	ps.e = calloc((size_t)ps.nbatch, sizeof(*ps.e));
+	if (!ps.l || !ps.k || !ps.n || !ps.c || !ps.e ||
+	    !loop_io_new(ps.l, fd, LOOP_READ, peers_rx, &ps))
+		return 1;
+	peers_next(&ps);
+	loop_run(ps.l);
+	return 0; /* exit() frees it all; nothing of it is measured */
+}
+
+/* --- the daemon (this process) --- */
+
+struct daemon {
+	const struct opts *o;
+	struct loop *l;
+	struct kern *k;
+	struct net *n;
+	struct conf *c;
+	struct ike *e;
+	bool have_base, done, failed;
+	struct mem base, end;
+	double wall0, wall1, cpu0, cpu1;
+};
+
+static void daemon_check(struct daemon *d)
+{
+	const struct ike_stats *st = ike_stats(d->e);
+
+	if (st->failed) {
+		fprintf(stderr, "bench_ike_mem: the daemon failed an exchange\n");
+		d->failed = true;
+		loop_break(d->l);
+		return;
+	}
+	if (!d->have_base && st->established >= (uint64_t)d->o->warmup) {
+		d->have_base = true;
+		d->base = mem_now();
+		d->wall0 = now_ms(CLOCK_MONOTONIC);
+		d->cpu0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	}
+	if (st->established >= (uint64_t)(d->o->warmup + d->o->n)) {
+		d->end = mem_now();
+		d->wall1 = now_ms(CLOCK_MONOTONIC);
+		d->cpu1 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+		d->done = true;
+		loop_break(d->l);
+	}
+}
+
+static void daemon_rx(struct loop_io *w, int fd, int events, void *arg)
+{
+	static uint8_t buf[BENCH_DGRAM_MAX];
+	struct daemon *d = arg;
+	struct net_pkt p;
+	int r = 1;
+
+	(void)w;
+	(void)events;
+	for (int i = 0; i < RX_BATCH && !d->done && (r = bench_net_recv(fd, buf, &p)) > 0; i++) {
+		ike_recv(d->e, &p);
+		bench_kern_run(d->k);
+		daemon_check(d);
+	}
+	if (r < 0) {
+		fprintf(stderr, "bench_ike_mem: the peers went away\n");
+		d->failed = true;
+		loop_break(d->l);
+	}
+}
+
+/* Every SA established with exactly one CHILD SA, both halves keyed in the kernel. */
+static void walk_one(void *arg, const struct ike_peer_info *i)
+{
+	long *bad = arg;
+
+	*bad += strcmp(i->state, "established") || i->ph2_total != 1;
+}
+
+static bool daemon_verify(struct daemon *d, long total)
+{
+	long bad = 0;
+	const struct ike_stats *st = ike_stats(d->e);
+
+	ike_walk(d->e, walk_one, &bad);
+	if (bad || (long)d->e->sas.n != total || bench_kern_keyed(d->k) != 2 * total) {
+		fprintf(stderr,
+			"bench_ike_mem: %ld SAs not established with one CHILD SA; %zu IKE SAs, "
+			"%ld kernel SAs keyed (want %ld and %ld)\n",
+			bad, d->e->sas.n, bench_kern_keyed(d->k), total, 2 * total);
+		return false;
+	}
+	if (st->retransmits || st->rx_dropped || st->rx_malformed || st->rx_auth_failed)
+		printf("note: retransmits %llu, dropped %llu, malformed %llu, auth failed %llu\n",
+		       (unsigned long long)st->retransmits, (unsigned long long)st->rx_dropped,
+		       (unsigned long long)st->rx_malformed,
+		       (unsigned long long)st->rx_auth_failed);
+	return true;
+}
+
+/* --- where it goes --- */
+
+/* A malloc chunk's size: what it can hold plus the 8-byte header (glibc, 64-bit). */
+static size_t chunk(const void *p)
+{
+	return p ? malloc_usable_size((void *)p) + sizeof(size_t) : 0;
+}
+
+static size_t chunk_c(const struct crypto_chunk *c)
+{
+	return chunk(c->ptr);
+}
+
+enum part {
+	P_SA,
+	P_PEER,
+	P_KEYS,
+	P_NONCES,
+	P_INIT,
+	P_REQ,
+	P_RESP,
+	P_CHILD,
+	P_SK,
+	P_DH,
+	P_TIMER,
+	P_TABLES,
+	P_N
+};
+
+static const char *const part_name[P_N] = {
+	"struct ike_sa",
+	"peer name, remote ID, cert subject",
+	"keys SK_d, SK_a*, SK_e*, SK_p*",
+	"Ni, Nr",
+	"IKE_SA_INIT messages",
+	"last request (req_pkt)",
+	"last response (resp_pkt)",
+	"struct ike_child",
+	"crypto_sk in + out (whole)",
+	"DH objects",
+	"timers (loop_timer + ev heap)",
+	"SA tables (sas, half, children)",
+};
+
+/* malloc bytes one call of make() keeps, from a thousand of them. */
+static long cost_of(void *(*make)(void *arg), void (*drop)(void *obj), void *arg)
+{
+	enum { K = 1000 };
+	static void *objs[K];
+	struct mem m0 = mem_now(), m1;
+
+	for (int i = 0; i < K; i++)
+		objs[i] = make(arg);
+	m1 = mem_now();
+	for (int i = 0; i < K; i++)
+		drop(objs[i]);
+	return per(m1.used, m0.used, K);
+}
+
+static struct crypto_sk *new_sk(const struct algs *a)
+{
+	uint8_t k[64] = {1};
+	size_t ekl = crypto_encr_key_len(a->encr, a->keybits);
+	size_t akl = a->integ ? crypto_integ_key_len(a->integ) : 0;
+	struct crypto_sk *sk = crypto_sk_new(a->encr, a->keybits, a->integ, k, ekl, k, akl);
+
+	if (!sk) {
+		fprintf(stderr, "bench_ike_mem: crypto_sk_new failed\n");
+		exit(1);
+	}
+	return sk;
+}
+
+/* A crypto_sk as an SA holds one: used once, so that whatever it sets up on first use
+ * (OpenSSL allocates a cipher's state at its first init) is there. */
+static void *make_sk(void *arg)
+{
+	uint8_t aad[32] = {0}, out[64];
+	struct crypto_sk *sk = new_sk(arg);
+
+	if (crypto_sk_seal(sk, aad, sizeof(aad), NULL, 0, out, crypto_sk_sealed_len(sk, 0)) < 0)
+		exit(1);
+	return sk;
+}
+
+static void drop_sk(void *obj)
+{
+	crypto_sk_free(obj);
+}
+
+static void on_never(struct loop_timer *w, void *arg)
+{
+	(void)w;
+	(void)arg;
+}
+
+static void *make_timer(void *arg)
+{
+	return loop_timer_new(arg, 1e6, 0, on_never, NULL);
+}
+
+static void drop_timer(void *obj)
+{
+	loop_timer_free(obj);
+}
+
+static void sa_parts(const struct ike_sa *sa, size_t sk_bytes, size_t *p)
+{
+	p[P_SA] += chunk(sa);
+	p[P_PEER] += chunk(sa->peer) + chunk(sa->remote_id) + chunk(sa->remote_cert);
+	p[P_KEYS] += chunk_c(&sa->keys.sk_d) + chunk_c(&sa->keys.sk_ai) + chunk_c(&sa->keys.sk_ar) +
+		     chunk_c(&sa->keys.sk_ei) + chunk_c(&sa->keys.sk_er) +
+		     chunk_c(&sa->keys.sk_pi) + chunk_c(&sa->keys.sk_pr);
+	p[P_NONCES] += chunk_c(&sa->ni) + chunk_c(&sa->nr) + chunk_c(&sa->child_ni);
+	p[P_INIT] += chunk(sa->init_ours.p) + chunk(sa->init_theirs.p) + chunk_c(&sa->cookie);
+	p[P_REQ] += chunk(sa->req_pkt.p) + chunk(sa->held_data.p);
+	p[P_RESP] += chunk(sa->resp_pkt.p);
+	for (const struct ike_child *c = sa->children; c; c = c->next)
+		p[P_CHILD] += chunk(c);
+	p[P_SK] += (sa->sk_in ? sk_bytes : 0) + (sa->sk_out ? sk_bytes : 0);
+	/* an EVP_PKEY is more than its chunk: count that these exist */
+	p[P_DH] += (sa->dh ? 1 : 0) + (sa->child_dh ? 1 : 0);
+}
+
+static void breakdown(struct daemon *d, long total, long malloc_per_sa)
+{
+	size_t p[P_N] = {0}, sum = 0, ndh;
+	long sk = cost_of(make_sk, drop_sk, (void *)d->o->alg);
+	long timer = cost_of(make_timer, drop_timer, d->l);
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	while ((sa = ike_tab_next(&d->e->sas, &pos))) {
+		sa_parts(sa, (size_t)sk, p);
+		p[P_TIMER] += (sa->life ? 1 : 0) + (sa->rtx ? 1 : 0);
+	}
+	ndh = p[P_DH];
+	p[P_DH] = 0; /* counted below as a number, not bytes */
+	p[P_TIMER] *= (size_t)timer;
+	p[P_TABLES] =
+		(d->e->sas.cap + d->e->half.cap + d->e->children.cap) * sizeof(struct ike_tab_ent);
+	printf("breakdown (bytes/SA, malloc chunks incl. headers; sizeof ike_sa %zu, "
+	       "ike_child %zu):\n",
+	       sizeof(struct ike_sa), sizeof(struct ike_child));
+	for (int i = 0; i < P_N; i++) {
+		if (i == P_DH) {
+			printf("  %-34s %6zu left (of %ld SAs)\n", part_name[i], ndh, total);
+			continue;
+		}
+		printf("  %-34s %6zu\n", part_name[i], p[i] / (size_t)total);
+		sum += p[i];
+	}
+	printf("  %-34s %6zu (malloc delta %ld: %ld elsewhere or free-list growth)\n", "sum",
+	       sum / (size_t)total, malloc_per_sa, malloc_per_sa - (long)(sum / (size_t)total));
+	printf("  (one crypto_sk: %ld bytes; one timer: %ld bytes)\n", sk, timer);
+}
+
+/* --- the SK payload's per-message cost --- */
+
+static void time_sk(const struct algs *a, size_t plainlen)
+{
+	enum { ITERS = 100000 };
+	static uint8_t aad[32], plain[1024], sealed[2048], opened[2048];
+	struct crypto_sk *out = new_sk(a), *in = new_sk(a);
+	size_t body = crypto_sk_sealed_len(out, plainlen), olen = 0;
+	double t0, t1, t2;
+	int bad = 0;
+
+	t0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	for (int i = 0; i < ITERS; i++)
+		bad |= crypto_sk_seal(out, aad, sizeof(aad), plain, plainlen, sealed, body);
+	t1 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	for (int i = 0; i < ITERS; i++)
+		bad |= crypto_sk_open(in, aad, sizeof(aad), sealed, body, opened, &olen);
+	t2 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	if (bad || olen != plainlen) {
+		fprintf(stderr, "bench_ike_mem: SK seal/open failed\n");
+		exit(1);
+	}
+	printf("sk %s, %4zu-byte payload: seal %.2f us, open %.2f us (CPU, %d each)\n", a->name,
+	       plainlen, (t1 - t0) * 1e3 / ITERS, (t2 - t1) * 1e3 / ITERS, ITERS);
+	crypto_sk_free(out);
+	crypto_sk_free(in);
+}
+
+/* --- main --- */
+
+static void report(struct daemon *d)
+{
+	long n = d->o->n;
+
+	printf("handshakes: %ld in %.0f ms wall, daemon CPU %.0f ms (%.0f us/SA)\n", n,
+	       d->wall1 - d->wall0, d->cpu1 - d->cpu0, (d->cpu1 - d->cpu0) * 1e3 / (double)n);
+	printf("rss: before %ld KiB, after %ld KiB, delta %ld KiB: %ld bytes/SA\n",
+	       d->base.rss / 1024, d->end.rss / 1024, (d->end.rss - d->base.rss) / 1024,
+	       (d->end.rss - d->base.rss) / n);
+	printf("malloc: in use %+ld bytes/SA, taken from the system %+ld bytes/SA\n",
+	       per(d->end.used, d->base.used, n), per(d->end.sys, d->base.sys, n));
+	malloc_trim(0);
+	printf("rss after malloc_trim(0): %ld bytes/SA over the baseline\n",
+	       (mem_now().rss - d->base.rss) / n);
+}
+
+static int daemon_main(const struct opts *o, int fd)
+{
+	struct daemon d = {.o = o};
+	long total = o->n + o->warmup;
+
+	d.l = loop_default();
+	d.k = bench_kern_new(0xa0000100u);
+	d.n = bench_net_new(fd);
+	d.c = daemon_conf(o->alg);
+	if (!d.l || !d.k || !d.n || !loop_io_new(d.l, fd, LOOP_READ, daemon_rx, &d))
+		return 1;
+	d.e = engine(d.l, d.k, d.n);
+	ike_apply(d.e, d.c);
+	loop_run(d.l);
+	if (d.failed || !d.done || !daemon_verify(&d, total)) {
+		close(fd); /* the peers exit */
+		return 1;
+	}
+	report(&d);
+	breakdown(&d, total, per(d.end.used, d.base.used, o->n));
+	time_sk(o->alg, 0);   /* an empty INFORMATIONAL: DPD */
+	time_sk(o->alg, 300); /* about a CREATE_CHILD_SA */
+	close(fd);	      /* the peers exit */
+	ike_free(d.e);
+	conf_free(d.c);
+	bench_net_free(d.n);
+	bench_kern_free(d.k);
+	return 0;
+}
+
+static long parse_n(const char *what, const char *s, long min)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || *end || n < min || n > MAX_SAS) {
+		fprintf(stderr, "bench_ike_mem: %s must be %ld..%ld\n", what, min, MAX_SAS);
+		exit(2);
+	}
+	return n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_ike_mem [-a cbc|gcm] [-b BATCH] [-w WARMUP] [N]\n");
+	exit(2);
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "a:b:w:")) != -1) {
+		if (opt == 'a') {
+			o->alg = !strcmp(optarg, "cbc")	  ? &algsets[0]
+				 : !strcmp(optarg, "gcm") ? &algsets[1]
+							  : NULL;
+			if (!o->alg)
+				usage();
+		} else if (opt == 'b') {
+			o->batch = parse_n("BATCH", optarg, 1);
+		} else if (opt == 'w') {
+			o->warmup = parse_n("WARMUP", optarg, 1);
+		} else {
+			usage();
+		}
+	}
+	if (optind < argc)
+		o->n = parse_n("N", argv[optind++], 1);
+	if (optind < argc)
+		usage();
+	/* whole batches: no half-open SA at either snapshot */
+	o->warmup = (o->warmup + o->batch - 1) / o->batch * o->batch;
+	o->n = (o->n + o->batch - 1) / o->batch * o->batch;
+	if (o->n + o->warmup > MAX_SAS)
+		usage();
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {.n = 10000, .warmup = 100, .batch = 50, .alg = &algsets[0]};
+	int sv[2], status = 0, sndbuf = 1 << 20;
+	pid_t pid;
+
+	parse(argc, argv, &o);
+	log_init("bench_ike_mem", false, LOG_LVL_WARNING);
+	if (crypto_init() < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
+		perror("bench_ike_mem: setup");
+		return 1;
+	}
+	for (int i = 0; i < 2; i++) /* capped at wmem_max: then B must stay small */
+		setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	printf("bench_ike_mem: %ld IKE SAs (+%ld warm-up) with one CHILD SA each, peers in a "
+	       "child process %ld at a time; IKE SA %s/sha256/ecp256, PSK\n",
+	       o.n, o.warmup, o.batch, o.alg->profile_enc);
+	fflush(stdout);
+	if ((pid = fork()) < 0) {
+		perror("bench_ike_mem: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		exit(peers_main(&o, sv[1]));
+	}
+	close(sv[1]);
+	int r = daemon_main(&o, sv[0]);
+
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench_ike_mem: the peers' process failed\n");
+		r = 1;
+	}
+	return r;
+}
