@@ -94,6 +94,9 @@ int sig_key_load(const char *path, const char *passphrase, EVP_PKEY **key, bool 
 /* Writes key's public half to path as PEM SubjectPublicKeyInfo, mode 0644, refusing an
  * existing file (-EEXIST). 0 or a negative errno with *err filled. */
 int sig_key_export_pub(EVP_PKEY *key, const char *path, struct sig_err *err);
+/* The public half as PEM SubjectPublicKeyInfo text in *pem (malloc'd, NUL-terminated, the
+ * caller's to free). 0, -ENOMEM or -EIO. */
+int sig_key_pub_pem(EVP_PKEY *key, char **pem);
 /* For `key print`: size in bits, whether RSA, whether the private half is there. */
 void sig_key_info(EVP_PKEY *key, unsigned *bits, bool *is_rsa, bool *has_private);
 /* Raw-key authentication: the two keys' public halves are the same key. false for NULL. */

@@ -825,6 +825,9 @@ static const struct conf_prop isa_props[CONF_ISA_NPROPS] = {
 /* --- /ip ipsec active-peers --- */
 
 static const struct conf_prop apeer_props[CONF_APEER_NPROPS] = {
+	[CONF_APEER_CERTIFICATE_SUBJECT] =
+		RO(CONF_T_STR, "certificate-subject",
+		   "subject of the certificate the peer authenticated with"),
 	[CONF_APEER_DYNAMIC_ADDRESS] =
 		RO(CONF_T_ADDR, "dynamic-address", "address assigned by mode-config"),
 	[CONF_APEER_LAST_SEEN] = RO(CONF_T_TIME, "last-seen", "time since its last message"),
@@ -832,6 +835,7 @@ static const struct conf_prop apeer_props[CONF_APEER_NPROPS] = {
 	[CONF_APEER_NATT_PEER] = RO(CONF_T_BOOL, "natt-peer", "whether NAT traversal is on"),
 	[CONF_APEER_PH2_TOTAL] = RO(CONF_T_INT, "ph2-total", "phase 2 SAs under this IKE SA"),
 	[CONF_APEER_REMOTE_ADDRESS] = RO(CONF_T_ADDR, "remote-address", "the peer's address"),
+	[CONF_APEER_REMOTE_ID] = RO(CONF_T_STR, "remote-id", "the ID the peer authenticated as"),
 	[CONF_APEER_RESPONDER] = RO(CONF_T_BOOL, "responder", "whether the peer initiated"),
 	[CONF_APEER_RX_BYTES] = RO(CONF_T_INT, "rx-bytes", "bytes received from it"),
 	[CONF_APEER_RX_PACKETS] = RO(CONF_T_INT, "rx-packets", "packets received from it"),

@@ -270,6 +270,28 @@ int sig_key_export_pub(EVP_PKEY *key, const char *path, struct sig_err *err)
 
 /* --- keys as values --- */
 
+int sig_key_pub_pem(EVP_PKEY *key, char **pem)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+
+	*pem = NULL;
+	if (!b)
+		return -ENOMEM;
+	if (!PEM_write_bio_PUBKEY(b, key) || (n = BIO_get_mem_data(b, &data)) <= 0) {
+		BIO_free(b);
+		ERR_clear_error();
+		return -EIO;
+	}
+	if ((*pem = malloc((size_t)n + 1))) {
+		memcpy(*pem, data, (size_t)n);
+		(*pem)[n] = '\0';
+	}
+	BIO_free(b);
+	return *pem ? 0 : -ENOMEM;
+}
+
 void sig_key_info(EVP_PKEY *key, unsigned *bits, bool *is_rsa, bool *has_priv)
 {
 	int b = key ? EVP_PKEY_get_bits(key) : 0;

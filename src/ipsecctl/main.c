@@ -21,7 +21,7 @@ struct opts {
 	const char *socket;
 	bool json;
 	bool detail;	  /* the request asks for print detail */
-	const char *file; /* export file=PATH, written here rather than by the daemon */
+	const char *file; /* export file=, export-pub-key file-name=: written here */
 	bool sensitive;	  /* export show-sensitive: the file gets mode 0600 */
 };
 
@@ -30,6 +30,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ipsecctl [--json] [-s SOCKET] MENU VERB [ARGS...]\n"
 		"       ipsecctl export [file=PATH] [show-sensitive]\n"
+		"       ipsecctl key export-pub-key key=NAME [file-name=PATH]\n"
 		"\n"
 		"Sends one command line in ipsecd's configuration language (RouterOS /ip ipsec)\n"
 		"to the running daemon and prints the reply.\n"
@@ -87,20 +88,24 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 }
 
 /* Notes what the request asks for that the client handles, and drops export's file=PATH
- * from the words: the daemon never writes files for a client. Returns the new count. */
+ * and export-pub-key's file-name=PATH from the words: the daemon never writes files for a
+ * client. Returns the new count. */
 static int scan_words(int n, char **words, struct opts *o)
 {
-	bool export = false;
+	bool export = false, pub = false;
 	int kept = 0;
 
 	for (int i = 0; i < n; i++) {
 		export |= !strcmp(words[i], "export");
+		pub |= !strcmp(words[i], "export-pub-key");
 		o->detail |= !strcmp(words[i], "detail");
 		o->sensitive |= !strcmp(words[i], "show-sensitive");
 	}
 	for (int i = 0; i < n; i++) {
 		if (export && !strncmp(words[i], "file=", 5))
 			o->file = words[i] + 5;
+		else if (pub && !strncmp(words[i], "file-name=", 10))
+			o->file = words[i] + 10;
 		else
 			words[kept++] = words[i];
 	}

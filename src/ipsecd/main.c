@@ -27,10 +27,12 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+#define KEY_DEFAULT_DIR SYSCONFDIR "/ipsecd/keys"
 
 struct daemon {
 	const char *conf_path;
 	const char *cert_dir; /* NULL: the default */
+	const char *key_dir;  /* where key generate-key writes */
 	const char *sock_path;
 	const char *pid_path;
 	struct conf *conf;
@@ -52,7 +54,7 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
-		     "[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-V]\n"
+		     "[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [-V]\n"
 		     "  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
 		     "  -F          stay in the foreground, log to stderr\n"
 		     "  -n          check the configuration and exit (0 ok, 1 errors)\n"
@@ -63,6 +65,7 @@ static void usage(FILE *out)
 		     "  -p PIDFILE  pid file (default /run/ipsecd/ipsecd.pid)\n"
 		     "  -P IKE,NATT UDP ports for IKE and NAT-T (default 500,4500)\n"
 		     "  -C DIR      certificate directory (default " PKI_DEFAULT_DIR ")\n"
+		     "  -K DIR      where key generate-key writes (default " KEY_DEFAULT_DIR ")\n"
 		     "  -V          print the version and exit\n");
 }
 
@@ -175,6 +178,16 @@ static int ctl_exec(void *arg, const char *line, unsigned flags, const struct co
 			return r;
 		}
 		apply(d, next, "ipsecctl");
+	}
+	if (d->rt.pending_change) {
+		/* generate-key's import: the key joins the configuration like any other */
+		char *change = d->rt.pending_change;
+
+		d->rt.pending_change = NULL;
+		if (r == 0)
+			r = ctl_exec(d, change, flags, NULL, ds);
+		free(change);
+		runtime_pending_clear(&d->rt, r < 0);
 	}
 	return r;
 }
@@ -322,6 +335,7 @@ static int kernel_start(struct daemon *d)
 	int err = 0;
 
 	d->rt = (struct runtime){.conf = &d->conf,
+				 .key_dir = d->key_dir,
 				 .creds = d->rt.creds, /* read with the configuration */
 				 .proc_crypto = "/proc/crypto",
 				 .xfrm_stat = "/proc/net/xfrm_stat"};
@@ -506,6 +520,7 @@ static int run(struct daemon *d, bool foreground)
 int main(int argc, char **argv)
 {
 	struct daemon d = {.conf_path = SYSCONFDIR "/ipsecd.conf",
+			   .key_dir = KEY_DEFAULT_DIR,
 			   .sock_path = CTL_DEFAULT_SOCKET,
 			   .pid_path = "/run/ipsecd/ipsecd.pid",
 			   .pid_fd = -1,
@@ -518,10 +533,13 @@ int main(int argc, char **argv)
 	if (getenv("IPSECD_SOCKET"))
 		d.sock_path = getenv("IPSECD_SOCKET");
 	log_init("ipsecd", false, LOG_LVL_INFO);
-	while ((opt = getopt_long(argc, argv, "f:Fnd::S:p:P:C:Vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:Fnd::S:p:P:C:K:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'C':
 			d.cert_dir = optarg;
+			break;
+		case 'K':
+			d.key_dir = optarg;
 			break;
 		case 'f':
 			d.conf_path = optarg;

@@ -561,6 +561,8 @@ static int verb(void *arg, enum conf_menu_id m, const char *verb, const char *co
 		}
 		return runtime_kill(r, keys, vals, n, sink, ds);
 	}
+	if (m == CONF_M_KEY)
+		return runtime_key_verb(r, verb, keys, vals, n, flags, sink, ds);
 	return -ENOTSUP;
 }
 

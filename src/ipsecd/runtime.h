@@ -17,6 +17,10 @@ struct runtime {
 	struct conf *const *conf; /* the running model: replaced on reload */
 	const char *proc_crypto;  /* path of /proc/crypto (tests may point elsewhere) */
 	const char *xfrm_stat;	  /* path of /proc/net/xfrm_stat */
+	const char *key_dir;	  /* where key generate-key writes */
+	/* A change the daemon runs once the current command is done (generate-key's import),
+	 * and the file to remove if that change is refused. */
+	char *pending_change, *pending_file;
 };
 
 /* conf_runtime callbacks over r (r must outlive their use). */
@@ -25,6 +29,12 @@ void runtime_ctl(struct runtime *r, struct conf_runtime *out);
 int runtime_fill_peers(struct runtime *r, struct conf *into, struct conf_diags *ds);
 int runtime_kill(struct runtime *r, const char *const *keys, const char *const *vals, size_t n,
 		 const struct conf_sink *sink, struct conf_diags *ds);
+/* runtime_keys.c: key generate-key and export-pub-key; -ENOTSUP for another verb. */
+int runtime_key_verb(struct runtime *r, const char *verb, const char *const *keys,
+		     const char *const *vals, size_t n, unsigned flags,
+		     const struct conf_sink *sink, struct conf_diags *ds);
+/* Forgets the pending change; with undo, removes its file. */
+void runtime_pending_clear(struct runtime *r, bool undo);
 /* The reqid of a policy's kernel entries (struct ike_deps.policy_reqid). */
 uint32_t runtime_policy_reqid(void *arg, const struct conf *c, const struct conf_item *pol);
 /* Credentials for the engine (struct ike_deps.pki and .key). */

@@ -59,6 +59,10 @@ static void one_peer(void *arg, const struct ike_peer_info *i)
 	conf_set_int(p->into, it, CONF_APEER_TX_PACKETS, (int64_t)i->tx_packets);
 	set_addr(p->into, it, CONF_APEER_LOCAL_ADDRESS, &i->local);
 	set_addr(p->into, it, CONF_APEER_REMOTE_ADDRESS, &i->remote);
+	if (*i->remote_id)
+		conf_set_text(p->into, it, CONF_APEER_REMOTE_ID, i->remote_id);
+	if (*i->remote_cert)
+		conf_set_text(p->into, it, CONF_APEER_CERTIFICATE_SUBJECT, i->remote_cert);
 }
 
 int runtime_fill_peers(struct runtime *r, struct conf *into, struct conf_diags *ds)

@@ -50,7 +50,7 @@ has "unreachable socket is named" "cannot reach ipsecd at $SOCK" "$T/err"
 # daemon carries on.
 NS=()
 [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null && NS=(unshare -n)
-"${NS[@]}" ./ipsecd -F -f "$CONF" -S "$SOCK" -p "$PID" 2>"$T/log" &
+"${NS[@]}" ./ipsecd -F -f "$CONF" -S "$SOCK" -p "$PID" -K "$T/keys" 2>"$T/log" &
 daemon_pid=$!
 for _ in $(seq 100); do ctl peer print >/dev/null 2>&1 && break; sleep 0.05; done # readiness poll
 
@@ -78,6 +78,31 @@ if [ "$(id -u)" = 0 ]; then
 	check "kill-connections with nothing to kill" 0 ctl active-peers kill-connections
 	has "kill-connections says how many" "killed 0 IKE SA" "$T/out"
 	check "kill-connections refuses a bad address" 1 ctl active-peers kill-connections address=nowhere
+
+	check "key generate-key" 0 ctl key generate-key name=k1 key-size=1024
+	has "generate-key says what it made" "generated a 1024-bit RSA key k1" "$T/out"
+	if [ "$(stat -c %a "$T/keys/k1.pem" 2>&1)" = 600 ]; then ok "key file has mode 0600"; else
+		not_ok "key file mode: $(stat -c %a "$T/keys/k1.pem" 2>&1)"; fi
+	check "key print" 0 ctl key print detail where name=k1
+	has "the generated key is printed" "key-size=1024.*private-key=yes.*rsa=yes" "$T/out"
+	check "export after generate-key" 0 ctl export
+	has "the generated key is in the configuration" "import file-name=\"\?$T/keys/k1.pem\"\? name=k1" "$T/out"
+	check "generate-key refuses a taken name" 1 ctl key generate-key name=k1 key-size=1024
+	has "taken name refusal" "a key named k1 exists already" "$T/err"
+	check "generate-key refuses a bad size" 1 ctl key generate-key name=k2 key-size=3000
+	has "bad size names the valid ones" "valid: 1024, 2048, 4096" "$T/err"
+	check "generate-key refuses a path as name" 1 ctl key generate-key name=../k3
+	if [ ! -e "$T/k3.pem" ] && [ ! -e "$T/keys/k2.pem" ]; then ok "refusals wrote no file"; else
+		not_ok "a refused generate-key left a file"; fi
+	check "export-pub-key to a file" 0 ctl key export-pub-key key=k1 file-name="$T/k1.pub"
+	has "public key written" "BEGIN PUBLIC KEY" "$T/k1.pub"
+	if grep -q PRIVATE "$T/k1.pub"; then not_ok "public key file holds a private key"; else
+		ok "public key file holds no private key"; fi
+	check "export-pub-key of an unknown key" 1 ctl key export-pub-key key=nosuch
+	has "unknown key refusal" "no key named nosuch" "$T/err"
+	check "import the public key" 0 ctl key import file-name="$T/k1.pub" name=k1pub
+	check "key print of the public key" 0 ctl key print detail where name=k1pub
+	has "public-only key" "private-key=no" "$T/out"
 fi
 check "statistics print reads the kernel" 0 ctl statistics print detail
 has "statistics show a seed counter" "in-no-states=" "$T/out"

@@ -999,6 +999,18 @@ START_TEST(test_export_pub)
 	ck_assert(bits == 1024 && rsa && !priv);
 	sign_check(key, pub);
 	ck_assert_int_eq(sig_key_export_pub(key, pubpath, &err), -EEXIST);
+	/* the text ipsecctl writes is the file's */
+	char *pem = NULL, file[4096];
+	FILE *f = fopen(pubpath, "r");
+	size_t flen = f ? fread(file, 1, sizeof(file) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	file[flen] = '\0';
+	ck_assert_int_eq(sig_key_pub_pem(key, &pem), 0);
+	ck_assert_str_eq(pem, file);
+	ck_assert_ptr_null(strstr(pem, "PRIVATE"));
+	free(pem);
 	/* another key is another key */
 	ck_assert(!sig_key_equal(keys[RSA_A], pub));
 	ck_assert(!sig_key_equal(keys[P256_A], pub));

@@ -95,6 +95,10 @@ expect_ok "1. strongSwan initiates" sw_initiate a net
 expect_ok "1. strongSwan has the IKE_SA and CHILD_SA up" sw_established a net
 expect_ok "1. b's IKE SA is established" wait_until 5 ike_established b
 expect_grep "1. b is the responder" 'side=responder' ipsecctl_on b active-peers print detail
+expect_grep "1. active-peers shows the authenticated ID" 'remote-id=.*a\.test' \
+	ipsecctl_on b active-peers print detail
+expect_grep "1. active-peers shows the certificate's subject" 'certificate-subject=.*CN=a\.test' \
+	ipsecctl_on b active-peers print detail
 expect_ok "1. b authenticated a.test" log_has "$b_log" 'IKE SA established \(responder\) with .*a\.test'
 expect_ok "1. strongSwan verified b.test's ECDSA signature" \
 	grep -Eq "authentication of 'b\.test' with ECDSA.* successful" "$a_log"
@@ -137,6 +141,8 @@ daemon_start b # it initiates at once
 expect_ok "4. b's IKE SA is established" wait_until 15 ike_established b
 expect_ok "4. strongSwan has the IKE_SA and CHILD_SA up" sw_wait_established a net 10
 expect_grep "4. b is the initiator" 'side=initiator' ipsecctl_on b active-peers print detail
+expect_grep "4. active-peers shows the RSA certificate's subject" \
+	'certificate-subject=.*CN=a\.test' ipsecctl_on b active-peers print detail
 expect_ok "4. b authenticated a.test" log_has "$b_log" 'IKE SA established \(initiator\) with .*a\.test'
 expect_ok "4. strongSwan verified b.test's RSA signature" \
 	log_has "$a_log" "authentication of 'b\.test' with RSA.* successful"
