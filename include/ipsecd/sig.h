@@ -91,6 +91,10 @@ EVP_PKEY *sig_key_generate(const char *path, unsigned bits, struct sig_err *err)
  * an undecodable or encrypted key without the right passphrase, ...). */
 int sig_key_load(const char *path, const char *passphrase, EVP_PKEY **key, bool *has_private,
 		 struct sig_err *err);
+/* sig_key_load, but a private key file others may access is loaded, with the warning in
+ * err->msg (err->code stays 0). */
+int sig_key_load_lax(const char *path, const char *passphrase, EVP_PKEY **key, bool *has_private,
+		     struct sig_err *err);
 /* Writes key's public half to path as PEM SubjectPublicKeyInfo, mode 0644, refusing an
  * existing file (-EEXIST). 0 or a negative errno with *err filled. */
 int sig_key_export_pub(EVP_PKEY *key, const char *path, struct sig_err *err);

@@ -71,6 +71,7 @@ static const char *const ph2_states[] = {"expired", "no-phase2", "established", 
 static const char *const radius_services[] = {"ppp",  "login", "hotspot", "wireless",
 					      "dhcp", "ipsec", "dot1x",	  NULL};
 static const char *const key_sizes[] = {"1024", "2048", "4096", NULL};
+static const char *const insecure_key_files[] = {"refuse", "warn", NULL};
 static const char *const sides[] = {"initiator", "responder", NULL};
 
 /* --- properties that many menus share --- */
@@ -780,6 +781,12 @@ static const struct conf_prop settings_props[CONF_SETTINGS_NPROPS] = {
 		{.name = "accounting",
 		 .type = CONF_T_BOOL,
 		 .help = "send RADIUS accounting for EAP-RADIUS and XAuth users"},
+	[CONF_SETTINGS_INSECURE_KEY_FILES] = {.name = "insecure-key-files",
+					      .type = CONF_T_ENUM,
+					      .def = "refuse",
+					      .choices = insecure_key_files,
+					      .help = "a private key file group or others may "
+						      "read: refuse it, or warn and load it"},
 	[CONF_SETTINGS_INTERIM_UPDATE] = {.name = "interim-update",
 					  .type = CONF_T_TIME,
 					  .help = "period of RADIUS interim accounting updates"},
@@ -987,7 +994,7 @@ const struct conf_menu conf_menus[CONF_M_COUNT] = {
 			     .flags = CONF_MF_SINGLETON,
 			     PROPS(settings_props),
 			     .name_prop = -1,
-			     .help = "global RADIUS use"},
+			     .help = "global RADIUS use, and how key files are checked"},
 	[CONF_M_INSTALLED_SA] = {.id = CONF_M_INSTALLED_SA,
 				 .path = "ip ipsec installed-sa",
 				 .flags = CONF_MF_RUNTIME,

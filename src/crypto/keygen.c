@@ -222,8 +222,8 @@ static int decode(const uint8_t *data, size_t len, const char *path, const char 
 	return fail(err, -EBADMSG, "%s: no PEM or DER private or public key found", path);
 }
 
-int sig_key_load(const char *path, const char *passphrase, EVP_PKEY **key, bool *has_priv,
-		 struct sig_err *err)
+static int key_load(const char *path, const char *passphrase, bool lax, EVP_PKEY **key,
+		    bool *has_priv, struct sig_err *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 	uint8_t *buf = NULL;
@@ -243,7 +243,14 @@ int sig_key_load(const char *path, const char *passphrase, EVP_PKEY **key, bool 
 	if (r < 0)
 		return r;
 	*has_priv = has_private(*key);
-	if (*has_priv && (mode & 077)) {
+	no_error(err);
+	if (*has_priv && (mode & 077) && lax) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg),
+				 "%s: private key file has mode %04o; loaded anyway "
+				 "(insecure-key-files=warn), chmod 600 it",
+				 path, (unsigned)(mode & 07777));
+	} else if (*has_priv && (mode & 077)) {
 		EVP_PKEY_free(*key);
 		*key = NULL;
 		*has_priv = false;
@@ -252,8 +259,19 @@ int sig_key_load(const char *path, const char *passphrase, EVP_PKEY **key, bool 
 			    "access (chmod 600)",
 			    path, (unsigned)(mode & 07777));
 	}
-	no_error(err);
 	return 0;
+}
+
+int sig_key_load(const char *path, const char *passphrase, EVP_PKEY **key, bool *has_priv,
+		 struct sig_err *err)
+{
+	return key_load(path, passphrase, false, key, has_priv, err);
+}
+
+int sig_key_load_lax(const char *path, const char *passphrase, EVP_PKEY **key, bool *has_priv,
+		     struct sig_err *err)
+{
+	return key_load(path, passphrase, true, key, has_priv, err);
 }
 
 int sig_key_export_pub(EVP_PKEY *key, const char *path, struct sig_err *err)

@@ -54,7 +54,17 @@ static void dir_file(void *arg, const char *path, int err, const char *msg)
 	}
 }
 
-static int import_certs(struct creds *cr, const struct conf *c, struct conf_diags *ds)
+/* /ip ipsec settings insecure-key-files=warn: such files load, with a warning. */
+static bool lax_key_files(const struct conf *c)
+{
+	const struct conf_item *s =
+		conf_count(c, CONF_M_SETTINGS) ? conf_item_at(c, CONF_M_SETTINGS, 0) : NULL;
+
+	return s && conf_int(s, CONF_SETTINGS_INSECURE_KEY_FILES) == 1;
+}
+
+static int import_certs(struct creds *cr, const struct conf *c, unsigned flags,
+			struct conf_diags *ds)
 {
 	int failed = 0;
 
@@ -64,7 +74,7 @@ static int import_certs(struct creds *cr, const struct conf *c, struct conf_diag
 		const char *pass = conf_str(it, CONF_CERT_PASSPHRASE);
 		char msg[PKI_MSG_MAX];
 		int r = pki_store_import(cr->store, file, conf_str(it, CONF_CERT_NAME),
-					 pass && *pass ? pass : NULL, 0, msg, sizeof(msg));
+					 pass && *pass ? pass : NULL, flags, msg, sizeof(msg));
 
 		if (r < 0) {
 			conf_diag_add(ds, CONF_ERROR, file, 1, 1, "/certificate import: %s", msg);
@@ -76,7 +86,7 @@ static int import_certs(struct creds *cr, const struct conf *c, struct conf_diag
 	return failed;
 }
 
-static int import_keys(struct creds *cr, const struct conf *c, struct conf_diags *ds)
+static int import_keys(struct creds *cr, const struct conf *c, bool lax, struct conf_diags *ds)
 {
 	size_t n = conf_count(c, CONF_M_KEY);
 	int failed = 0;
@@ -91,12 +101,15 @@ static int import_keys(struct creds *cr, const struct conf *c, struct conf_diags
 		EVP_PKEY *key = NULL;
 		bool priv;
 
-		if (sig_key_load(file, NULL, &key, &priv, &err) < 0) {
+		if ((lax ? sig_key_load_lax : sig_key_load)(file, NULL, &key, &priv, &err) < 0) {
 			conf_diag_add(ds, CONF_ERROR, file, 1, 1, "/ip ipsec key import: %s",
 				      err.msg);
 			failed++;
 			continue;
 		}
+		if (*err.msg)
+			conf_diag_add(ds, CONF_WARNING, file, 1, 1, "/ip ipsec key import: %s",
+				      err.msg);
 		cr->keys[cr->nkeys].name = strdup(conf_str(it, CONF_KEY_NAME));
 		cr->keys[cr->nkeys++].key = key;
 	}
@@ -113,14 +126,16 @@ int creds_build(const struct conf *c, const char *dir, struct creds **out, struc
 		free(cr);
 		return -ENOMEM;
 	}
-	int n = pki_store_load_dir(cr->store, dir, 0, dir_file, &rep);
+	bool lax = lax_key_files(c);
+	unsigned flags = lax ? PKI_IMPORT_WARN_ONLY : 0;
+	int n = pki_store_load_dir(cr->store, dir, flags, dir_file, &rep);
 
 	if (n < 0) {
 		conf_diag_add(ds, CONF_ERROR, dir ? dir : PKI_DEFAULT_DIR, 1, 1,
 			      "certificate directory: %s", strerror(-n));
 		rep.failed++;
 	}
-	rep.failed += import_certs(cr, c, ds) + import_keys(cr, c, ds);
+	rep.failed += import_certs(cr, c, flags, ds) + import_keys(cr, c, lax, ds);
 	if (rep.failed) {
 		creds_free(cr);
 		return -EINVAL;

@@ -105,7 +105,8 @@ static void count_cred_items(enum conf_change what, const struct conf_item *o,
 	const struct conf_item *it = o ? o : n;
 
 	(void)what;
-	*(bool *)arg |= it->menu->id == CONF_M_CERTIFICATE || it->menu->id == CONF_M_KEY;
+	*(bool *)arg |= it->menu->id == CONF_M_CERTIFICATE || it->menu->id == CONF_M_KEY ||
+			it->menu->id == CONF_M_SETTINGS; /* insecure-key-files */
 }
 
 /* The credentials for next, read again when `always` or when its imports changed. On

@@ -103,6 +103,16 @@ if [ "$(id -u)" = 0 ]; then
 	check "import the public key" 0 ctl key import file-name="$T/k1.pub" name=k1pub
 	check "key print of the public key" 0 ctl key print detail where name=k1pub
 	has "public-only key" "private-key=no" "$T/out"
+	cp -p "$T/keys/k1.pem" "$T/k4.pem" && chmod 0644 "$T/k4.pem"
+	check "a private key file others may read is refused" 1 \
+		ctl key import file-name="$T/k4.pem" name=k4
+	has "the refusal names the mode" "k4.pem: private key file has mode 0644" "$T/err"
+	check "settings insecure-key-files=warn" 0 ctl settings set insecure-key-files=warn
+	check "with warn, the same import is taken" 0 ctl key import file-name="$T/k4.pem" name=k4
+	has "with a warning" "k4.pem.*loaded anyway" "$T/err"
+	check "settings insecure-key-files=refuse again is refused while k4 is loaded" 1 \
+		ctl settings set insecure-key-files=refuse
+	check "insecure-key-files takes refuse or warn only" 1 ctl settings set insecure-key-files=maybe
 fi
 check "statistics print reads the kernel" 0 ctl statistics print detail
 has "statistics show a seed counter" "in-no-states=" "$T/out"

@@ -965,6 +965,14 @@ START_TEST(test_load_mode)
 		snprintf(m, sizeof(m), "%04o", (unsigned)bad[i]);
 		ck_assert_ptr_nonnull(strstr(err.msg, path));
 		ck_assert_msg(strstr(err.msg, m) != NULL, "%s lacks %s", err.msg, m);
+		/* insecure-key-files=warn: loaded, with the same facts as a warning */
+		ck_assert_int_eq(sig_key_load_lax(path, NULL, &loaded, &priv, &err), 0);
+		ck_assert(loaded && priv);
+		ck_assert_int_eq(err.code, 0);
+		ck_assert_msg(strstr(err.msg, m) && strstr(err.msg, "loaded anyway"), "%s",
+			      err.msg);
+		sig_key_free(loaded);
+		loaded = NULL;
 	}
 	ck_assert_int_eq(chmod(path, 0400), 0);
 	ck_assert_int_eq(sig_key_load(path, NULL, &loaded, &priv, &err), 0);
