@@ -142,10 +142,13 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 	}
 	if (!ikev2_has(m, IKEV2_PLD_IDR) || !ikev2_has(m, IKEV2_PLD_AUTH)) {
 		ike_sa_fail(sa, "IKE_AUTH response lacks IDr or AUTH");
+		ikev2_send_auth_failed(sa);
 		goto dead;
 	}
-	if (ikev2_authn_check_peer(sa, &a, m, &m->idr) < 0)
+	if (ikev2_authn_check_peer(sa, &a, m, &m->idr) < 0) {
+		ikev2_send_auth_failed(sa);
 		goto dead;
+	}
 	ikev2_authn_clear(&a);
 	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
 	ike_sa_established(sa);

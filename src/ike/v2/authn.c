@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "ipsecd/log.h"
 #include "ipsecd/pki.h"
@@ -184,17 +185,46 @@ static int signed_octets(struct ike_sa *sa, bool ours, const uint8_t *body, size
 	return 0;
 }
 
+/* The CA certificate of the store that issued cert, or NULL. */
+static X509 *issuer_in(const struct pki_store *s, X509 *cert)
+{
+	for (size_t i = 0; s && i < pki_store_count(s); i++) {
+		const struct pki_entry *e = pki_store_entry(s, i);
+
+		if (e->ca && e->cert != cert && X509_check_issued(e->cert, cert) == X509_V_OK)
+			return e->cert;
+	}
+	return NULL;
+}
+
+static void put_x509(struct ikev2_enc *e, X509 *cert)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(cert, &der);
+
+	if (len > 0)
+		ikev2_put_cert(e, IKEV2_PLD_CERT, IKEV2_CERT_X509_SIG, der, (size_t)len);
+	OPENSSL_free(der);
+}
+
+#define SENT_CHAIN_MAX 4 /* intermediate CA certificates sent after ours, at most */
+
 void ikev2_authn_put_cert(struct ike_sa *sa, const struct ikev2_authn *a, bool certreq,
 			  struct ikev2_enc *e)
 {
-	unsigned char *der = NULL;
-	int len;
+	X509 *cur;
 
 	if (a->kind != IKEV2_AUTHN_CERT)
 		return;
-	if ((len = i2d_X509(a->cert->cert, &der)) > 0)
-		ikev2_put_cert(e, IKEV2_PLD_CERT, IKEV2_CERT_X509_SIG, der, (size_t)len);
-	OPENSSL_free(der);
+	put_x509(e, cur = a->cert->cert);
+	/* RFC 7296 3.6: then the intermediate CAs up to, not including, the self-signed root,
+	 * which the peer must trust on its own; the peer needs them when it holds the root
+	 * only */
+	for (int n = 0; n < SENT_CHAIN_MAX && (cur = issuer_in(store_of(sa), cur)); n++) {
+		if (X509_get_extension_flags(cur) & EXFLAG_SS)
+			break;
+		put_x509(e, cur);
+	}
 	/* RFC 7296 3.7: asking for the peer's certificate, by the CAs we trust */
 	if (certreq)
 		ikev2_authn_put_certreq(sa, e);

@@ -105,6 +105,26 @@ void ikev2_send_delete_ike(struct ike_sa *sa)
 	wbuf_free(&out);
 }
 
+/* 2.21.2: the initiator refused the responder's IKE_AUTH: a separate INFORMATIONAL tells
+ * the responder, which holds an established SA by now. Best effort, as above; the IKE_AUTH
+ * exchange is over, so this is the next message ID. */
+void ikev2_send_auth_failed(struct ike_sa *sa)
+{
+	struct wbuf in, out;
+	struct ikev2_enc e;
+
+	if (!sa->sk_out)
+		return;
+	wbuf_init(&in);
+	wbuf_init(&out);
+	ikev2_enc_inner_begin(&e, &in);
+	ikev2_put_notify(&e, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0, NULL, 0);
+	if (ikev2_protect(sa, IKEV2_EXCH_INFORMATIONAL, false, sa->msgid_out + 1, &e, &out) == 0)
+		ikev2_send_raw(sa, &out);
+	wbuf_free(&in);
+	wbuf_free(&out);
+}
+
 static void forget_children(struct ike_sa *sa, bool only_deleting)
 {
 	struct ike_child **pp = &sa->children;
@@ -162,11 +182,16 @@ static uint16_t delete_children(struct ike_sa *sa, const struct ikev2_delete *d,
 
 void ikev2_informational_request(struct ike_sa *sa, const struct ikev2_msg *m)
 {
+	const struct ikev2_notify *err = ikev2_error_notify(m);
+	/* the initiator refused our IKE_AUTH response (2.21.2): the SA is not one */
+	bool refused = err && err->type == IKEV2_N_AUTHENTICATION_FAILED;
 	uint8_t spis[IKEV2_MAX_DELETE * 4];
 	struct wbuf in, out;
 	struct ikev2_enc e;
-	bool ike = false;
+	bool ike = refused;
 
+	if (refused)
+		ike_sa_fail(sa, "the peer refused our authentication (AUTHENTICATION_FAILED)");
 	wbuf_init(&in);
 	wbuf_init(&out);
 	ikev2_enc_inner_begin(&e, &in);
@@ -189,7 +214,8 @@ void ikev2_informational_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	wbuf_free(&in);
 	wbuf_free(&out);
 	if (ike) {
-		log_info(LOG_IKE, sa->ctx, "peer deleted the IKE SA");
+		if (!refused)
+			log_info(LOG_IKE, sa->ctx, "peer deleted the IKE SA");
 		ike_sa_destroy(sa, true);
 		return;
 	}

@@ -137,6 +137,8 @@ void ikev2_ike_rekey_reply(struct ike_sa *sa, const struct ikev2_msg *m);
 
 /* info.c */
 void ikev2_informational_request(struct ike_sa *sa, const struct ikev2_msg *m);
+/* Tells the responder that its IKE_AUTH response was refused (AUTHENTICATION_FAILED). */
+void ikev2_send_auth_failed(struct ike_sa *sa);
 void ikev2_informational_reply(struct ike_sa *sa, const struct ikev2_msg *m);
 void ikev2_dpd_start(struct ike_sa *sa);
 void ikev2_delete_start(struct ike_sa *sa);

@@ -153,11 +153,16 @@ expect_ok "4. b's Delete takes strongSwan's IKE_SA down" wait_until 5 not sw_est
 # --- 5. remote-id mismatch, ipsecd initiating
 b_conf cert=b-rsa remote_id=fqdn:other.test
 mark "$b_log"
+mark "$a_log"
 daemon_start b # it initiates at once
 expect_ok "5. b logs that a.test is not remote-id=fqdn:other.test" wait_until 10 log_has "$b_log" \
 	"peer's ID does not match remote-id=fqdn:other\.test \(it sent .*a\.test\)"
 expect_ok "5. b has no IKE SA" wait_until 5 not ike_established b
 expect_eq "5. b's kernel has no keyed SA" 0 "$(keyed_sas b)"
+expect_ok "5. b told strongSwan (RFC 7296 2.21.2)" wait_until 5 log_has "$a_log" \
+	'parsed INFORMATIONAL request 2 \[ N\(AUTH_FAILED\) \]'
+expect_ok "5. strongSwan dropped the IKE_SA it had established" wait_until 5 not sw_established a
+expect_eq "5. a's kernel has no keyed SA" 0 "$(keyed_sas a)"
 expect_ok "5. no ping crosses" not ping_one ca 10.2.0.2
 sw_stop a
 finish
