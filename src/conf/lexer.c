@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "internal.h"
 #include "lexer.h"
 
@@ -80,14 +82,6 @@ static void skip_to_eol(struct conf_lexer *lx)
 		advance(lx);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 /* Reads a quoted string starting at '"'. Returns 0 or -1 (error reported). */
 static int lex_quoted(struct conf_lexer *lx, struct strbuf *out)
 {
@@ -129,7 +123,8 @@ static int lex_quoted(struct conf_lexer *lx, struct strbuf *out)
 		} else if (e != -1 && strchr(ctl, e)) {
 			sb_putc(out, ctlv[strchr(ctl, e) - ctl]);
 			advance(lx);
-		} else if ((h1 = hexval(e)) >= 0 && (h2 = hexval(peek(lx, 1))) >= 0 && (h1 || h2)) {
+		} else if ((h1 = OPENSSL_hexchar2int(e)) >= 0 &&
+			   (h2 = OPENSSL_hexchar2int(peek(lx, 1))) >= 0 && (h1 || h2)) {
 			sb_putc(out, (char)(h1 * 16 + h2));
 			advance(lx);
 			advance(lx);

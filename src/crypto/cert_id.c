@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -269,17 +270,6 @@ struct ava {
 	bool starts_rdn;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_sep(char c, bool slash)
 {
 	return c == '+' || (slash ? c == '/' : c == ',' || c == ';');
@@ -316,8 +306,9 @@ static int parse_ava(const char **pp, bool slash, struct ava *a, char *sep)
 			continue;
 		}
 		if (c == '\\') {
-			if (hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-				c = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+			if (OPENSSL_hexchar2int(p[1]) >= 0 && OPENSSL_hexchar2int(p[2]) >= 0) {
+				c = (char)(OPENSSL_hexchar2int(p[1]) << 4 |
+					   OPENSSL_hexchar2int(p[2]));
 				p += 2;
 			} else if (p[1]) {
 				c = *++p;
@@ -430,9 +421,10 @@ static int parse_hex(const char *h, uint8_t *out, size_t *len)
 	if (n / 2 > room)
 		return -ENOSPC;
 	for (size_t i = 0; i < n; i += 2) {
-		if (hexval(h[i]) < 0 || hexval(h[i + 1]) < 0)
+		if (OPENSSL_hexchar2int(h[i]) < 0 || OPENSSL_hexchar2int(h[i + 1]) < 0)
 			return -EINVAL;
-		out[i / 2] = (uint8_t)(hexval(h[i]) << 4 | hexval(h[i + 1]));
+		out[i / 2] =
+			(uint8_t)(OPENSSL_hexchar2int(h[i]) << 4 | OPENSSL_hexchar2int(h[i + 1]));
 	}
 	*len = n / 2;
 	return 0;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/crypto.h>
+
 #include "ike_internal.h"
 
 const char *ike_choice(const struct conf_item *it, int prop)
@@ -191,17 +193,6 @@ bool ike_remote_id_ok(const struct conf_item *id, const struct net_addr *remote,
 	return false;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RouterOS secrets are text; ipsecd also takes 0x-prefixed hex for binary keys. */
 int ike_psk(const struct conf_item *id, struct crypto_chunk *out)
 {
@@ -214,13 +205,14 @@ int ike_psk(const struct conf_item *id, struct crypto_chunk *out)
 	if (!n)
 		return -ENOENT;
 	for (size_t i = 2; hex && i < n; i++)
-		hex = hexval(s[i]) >= 0;
+		hex = OPENSSL_hexchar2int(s[i]) >= 0;
 	out->len = hex ? (n - 2) / 2 : n;
 	out->ptr = malloc(out->len);
 	if (!out->ptr)
 		return -ENOMEM;
 	for (size_t i = 0; i < out->len; i++)
-		out->ptr[i] = hex ? (uint8_t)(hexval(s[2 + 2 * i]) << 4 | hexval(s[3 + 2 * i]))
+		out->ptr[i] = hex ? (uint8_t)(OPENSSL_hexchar2int(s[2 + 2 * i]) << 4 |
+					      OPENSSL_hexchar2int(s[3 + 2 * i]))
 				  : (uint8_t)s[i];
 	return 0;
 }
