@@ -158,8 +158,18 @@ void pki_store_cache_stats(const struct pki_store *s, struct pki_cache_stats *ou
 /* A certificate from exactly len bytes of DER (a CERT payload's data, encoding 4); the
  * caller X509_frees it. NULL when the bytes are not one certificate. */
 X509 *pki_cert_from_der(const uint8_t *der, size_t len);
+/* pki_cert_from_der through s's cache of the last PKI_CACHE_SIZE certificates parsed,
+ * keyed by the SHA-256 of the DER: a peer's certificate is parsed once, not at every
+ * handshake (parsing costs more than a P-256 signature). The caller X509_frees the result
+ * as before (it holds a reference). s may be NULL: no cache. */
+X509 *pki_store_cert_from_der(struct pki_store *s, const uint8_t *der, size_t len);
 
 /* --- identities (cert_id.c) --- */
+
+/* A DN on one line, most specific RDN first, ", " between RDNs: "CN=moon, O=test"
+ * (RFC 4514 order and escaping, UTF-8 kept, control characters escaped). The caller frees
+ * it; NULL when out of memory. */
+char *pki_dn_line(const X509_NAME *n);
 
 /* Whether the ID is one the certificate vouches for (RFC 4945 3.1): IPV4_ADDR, IPV6_ADDR,
  * FQDN and RFC822_ADDR must be a subjectAltName of that kind (DNS names and e-mail

@@ -71,6 +71,10 @@ int sig_sign_pkcs1(EVP_PKEY *key, uint8_t method, uint16_t hash, const uint8_t *
 int sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *auth_data, size_t len,
 	       const uint8_t *octets, size_t olen, char *why, size_t whylen);
 
+/* Drops the per-key cache of key kinds (and the references it holds to keys): for leak
+ * checkers at exit, and for tests. */
+void sig_cache_clear(void);
+
 /* --- key files (keygen.c) --- */
 
 struct sig_err { /* why a key operation failed: -errno and a sentence for the user */

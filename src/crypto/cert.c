@@ -35,6 +35,11 @@ struct cache_slot {
 	char reason[PKI_MSG_MAX];
 };
 
+struct parsed_slot {	 /* pki_store_cert_from_der's cache */
+	uint8_t key[32]; /* SHA-256 of the DER */
+	X509 *x;	 /* a reference held by the cache */
+};
+
 struct pki_store {
 	struct pki_entry **ent;
 	size_t n, cap;
@@ -46,6 +51,8 @@ struct pki_store {
 	struct cache_slot *cache; /* PKI_CACHE_SIZE slots, allocated on first use */
 	size_t cache_next;	  /* the slot filled next: the oldest */
 	uint64_t hits, misses;
+	struct parsed_slot *parsed; /* PKI_CACHE_SIZE slots, allocated on first use */
+	size_t parsed_next;	    /* the slot filled next: the oldest */
 };
 
 /* What one file held. */
@@ -248,6 +255,9 @@ void pki_store_free(struct pki_store *s)
 	free(s->crl);
 	X509_STORE_free(s->xs);
 	free(s->cache);
+	for (size_t i = 0; s->parsed && i < PKI_CACHE_SIZE; i++)
+		X509_free(s->parsed[i].x);
+	free(s->parsed);
 	free(s);
 }
 
@@ -1238,4 +1248,30 @@ void pki_store_cache_stats(const struct pki_store *s, struct pki_cache_stats *ou
 	out->entries = 0;
 	for (size_t i = 0; s->cache && i < PKI_CACHE_SIZE; i++)
 		out->entries += s->cache[i].gen == s->gen;
+}
+
+X509 *pki_store_cert_from_der(struct pki_store *s, const uint8_t *der, size_t len)
+{
+	uint8_t key[32];
+	X509 *x;
+
+	if (!s || !EVP_Digest(der, len, key, NULL, EVP_sha256(), NULL))
+		return pki_cert_from_der(der, len);
+	for (size_t i = 0; s->parsed && i < PKI_CACHE_SIZE; i++)
+		if (s->parsed[i].x && !memcmp(s->parsed[i].key, key, 32)) {
+			X509_up_ref(s->parsed[i].x);
+			return s->parsed[i].x;
+		}
+	if (!(x = pki_cert_from_der(der, len)))
+		return NULL;
+	if (!s->parsed && !(s->parsed = calloc(PKI_CACHE_SIZE, sizeof(*s->parsed))))
+		return x;
+	struct parsed_slot *slot = &s->parsed[s->parsed_next];
+
+	s->parsed_next = (s->parsed_next + 1) % PKI_CACHE_SIZE;
+	X509_free(slot->x);
+	memcpy(slot->key, key, 32);
+	slot->x = x;
+	X509_up_ref(x);
+	return x;
 }

@@ -8,10 +8,6 @@
 
 #include "ipsecd/pki.h"
 
-/* A DN on one line, most specific RDN first, ", " between RDNs: "CN=moon, O=test"
- * (RFC 4514 order and escaping, UTF-8 kept, control characters escaped). The caller frees
- * it; NULL when out of memory. */
-char *pki_dn_line(const X509_NAME *n);
 /* An ASN1_TIME as seconds since the epoch; 0 when t is NULL or malformed. */
 time_t pki_asn1_time(const ASN1_TIME *t);
 /* "2026-01-01 00:00:00 UTC" into buf. */

@@ -174,8 +174,41 @@ static const struct ecdsa_method *ecdsa_by_method(uint8_t method)
 	return NULL;
 }
 
+/* --- what a key is, kept per key ---
+ *
+ * Asking a provider key for its type and curve costs several microseconds, and a handshake
+ * asks three times for each key. The keys a daemon uses repeat (its own, and a peer's from
+ * a cached certificate), so the last KEY_CACHE keys keep their kind and curve. A slot holds
+ * a reference, so a key's address is not reused while it is cached. Single-threaded, as
+ * the daemon is. (Keeping a prepared EVP_MD_CTX per key and copying it was tried: the
+ * handshake got slower, not faster.) */
+
+#define KEY_CACHE 32
+
+struct key_slot {
+	EVP_PKEY *key; /* a reference; NULL: free slot */
+	enum kind kind;
+	int curve;
+	unsigned long used; /* for eviction: the least recently used goes */
+};
+
+static struct key_slot key_cache[KEY_CACHE];
+static unsigned long key_clock;
+
+static void slot_clear(struct key_slot *k)
+{
+	EVP_PKEY_free(k->key);
+	*k = (struct key_slot){0};
+}
+
+void sig_cache_clear(void)
+{
+	for (size_t i = 0; i < KEY_CACHE; i++)
+		slot_clear(&key_cache[i]);
+}
+
 /* The key's kind and, for EC, its curve's NID (NID_undef when unknown). */
-static enum kind key_kind(EVP_PKEY *key, int *curve)
+static enum kind key_kind_uncached(EVP_PKEY *key, int *curve)
 {
 	char name[64];
 
@@ -196,6 +229,42 @@ static enum kind key_kind(EVP_PKEY *key, int *curve)
 	}
 	ERR_clear_error();
 	return K_EC;
+}
+
+/* key's slot, made (evicting the least recently used) when it has none; NULL for NULL. */
+static struct key_slot *key_slot(EVP_PKEY *key)
+{
+	struct key_slot *old = &key_cache[0];
+
+	if (!key)
+		return NULL;
+	for (size_t i = 0; i < KEY_CACHE; i++) {
+		struct key_slot *k = &key_cache[i];
+
+		if (k->key == key) {
+			k->used = ++key_clock;
+			return k;
+		}
+		if (k->used < old->used)
+			old = k;
+	}
+	slot_clear(old);
+	if (!EVP_PKEY_up_ref(key))
+		return NULL;
+	old->key = key;
+	old->kind = key_kind_uncached(key, &old->curve);
+	old->used = ++key_clock;
+	return old;
+}
+
+static enum kind key_kind(EVP_PKEY *key, int *curve)
+{
+	struct key_slot *k = key_slot(key);
+
+	if (!k)
+		return key_kind_uncached(key, curve);
+	*curve = k->curve;
+	return k->kind;
 }
 
 /* "EC P-384" or "RSA" for messages. */

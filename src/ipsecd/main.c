@@ -18,6 +18,7 @@
 #include "ipsecd/kernel.h"
 #include "ipsecd/net.h"
 #include "ipsecd/pki.h"
+#include "ipsecd/sig.h"
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
 #include "creds.h"
@@ -514,6 +515,7 @@ static int run(struct daemon *d, bool foreground)
 	close(d->pid_fd);
 	conf_free(d->conf);
 	creds_free(d->rt.creds);
+	sig_cache_clear();
 	log_info(LOG_MAIN, NULL, "stopped");
 	return 0;
 }

@@ -25,7 +25,7 @@ check() { # check NAME EXPECTED-STATUS COMMAND...
 has() { # has NAME PATTERN FILE
 	if grep -q -- "$2" "$3"; then ok "$1"; else not_ok "$1: no '$2' in:"; sed 's/^/#   /' "$3"; fi
 }
-ctl() { ./ipsecctl -s "$SOCK" "$@"; }
+ctl() { timeout 60 ./ipsecctl -s "$SOCK" "$@"; } # a dead daemon must not hang the suite
 
 cat >"$CONF" <<'CONF'
 /ip ipsec peer

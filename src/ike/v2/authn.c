@@ -286,15 +286,19 @@ static void remember(char **where, const char *text)
 
 static const char *dn_str(X509 *cert, char *buf, size_t size)
 {
-	unsigned char *der = NULL;
-	int len = i2d_X509_NAME(X509_get_subject_name(cert), &der);
+	char *line = pki_dn_line(X509_get_subject_name(cert));
 
-	if (len > 0)
-		pki_id_str(IKEV2_ID_DER_ASN1_DN, der, (size_t)len, buf, size);
-	else
-		snprintf(buf, size, "?");
-	OPENSSL_free(der);
+	snprintf(buf, size, "%s", line ? line : "?");
+	free(line);
 	return buf;
+}
+
+/* A CERT payload's X.509 certificate (parsed once per store), or NULL. */
+static X509 *x509_of(struct pki_store *s, const struct ikev2_cert *c)
+{
+	return c->encoding == IKEV2_CERT_X509_SIG
+		       ? pki_store_cert_from_der(s, c->data.ptr, c->data.len)
+		       : NULL;
 }
 
 /* The peer's certificate: remote-certificate when the identity pins one, else the
@@ -311,8 +315,7 @@ static X509 *peer_cert(struct ike_sa *sa, const struct conf_item *id, const stru
 
 	*owned = false;
 	for (unsigned i = 0; i < m->ncert && !sent; i++)
-		if (m->cert[i].encoding == IKEV2_CERT_X509_SIG)
-			sent = pki_cert_from_der(m->cert[i].data.ptr, m->cert[i].data.len);
+		sent = x509_of(s, &m->cert[i]);
 	if (pin && *pin) {
 		if (!pinned) {
 			ike_sa_fail(sa, "remote-certificate=%s is not loaded", pin);
@@ -322,6 +325,10 @@ static X509 *peer_cert(struct ike_sa *sa, const struct conf_item *id, const stru
 			pinned = NULL;
 		} else if (pki_entry_expired(pinned, now)) {
 			ike_sa_fail(sa, "remote-certificate=%s has expired", pin);
+			pinned = NULL;
+		} else if (pinned->revoked) {
+			ike_sa_fail(sa, "remote-certificate=%s is revoked (a loaded CRL lists it)",
+				    pin);
 			pinned = NULL;
 		}
 		X509_free(sent);
@@ -335,9 +342,7 @@ static X509 *peer_cert(struct ike_sa *sa, const struct conf_item *id, const stru
 	STACK_OF(X509) *chain = sk_X509_new_null();
 
 	for (unsigned i = 1; chain && i < m->ncert; i++) {
-		X509 *x = m->cert[i].encoding == IKEV2_CERT_X509_SIG
-				  ? pki_cert_from_der(m->cert[i].data.ptr, m->cert[i].data.len)
-				  : NULL;
+		X509 *x = x509_of(s, &m->cert[i]);
 
 		if (x && !sk_X509_push(chain, x))
 			X509_free(x);
@@ -487,8 +492,7 @@ static int id_rank(struct ike_sa *sa, const struct conf_item *id, const struct i
 		struct pki_store *s = store_of(sa);
 		const char *pin = conf_str(id, CONF_IDENTITY_REMOTE_CERTIFICATE);
 		const struct pki_entry *e = s && pin ? pki_store_find(s, pin) : NULL;
-		X509 *sent = m->ncert ? pki_cert_from_der(m->cert[0].data.ptr, m->cert[0].data.len)
-				      : NULL;
+		X509 *sent = m->ncert ? x509_of(s, &m->cert[0]) : NULL;
 		bool same = e && sent && !X509_cmp(e->cert, sent);
 
 		X509_free(sent);

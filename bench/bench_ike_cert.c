@@ -1,0 +1,733 @@
+/* bench_ike_cert: the CPU one handshake costs the daemon as responder, with a pre-shared key
+ * and with ECDSA P-256 certificates. The daemon's side is one IKE engine (passive responder,
+ * peer "rw" = 10.0.0.1) on the real loop (libev) with the light kernel and net fakes of
+ * bench_ike_env.c; the initiator, one peer with one identity, runs in a forked child
+ * process, so only the responder's CPU is counted. Handshakes run one after another, each a
+ * full IKE_SA_INIT + IKE_AUTH with one CHILD SA: once it is up the initiator forgets its IKE
+ * SA without a word and starts the next one, whose INITIAL_CONTACT (RFC 7296 2.4) makes the
+ * daemon drop the old one; no INFORMATIONAL exchange is measured. Both modes use the same
+ * profile (aes-256/sha256, ecp256) and proposal.
+ *
+ * Each mode runs in a process of its own (neither inherits the other's loop or OpenSSL
+ * state). After W warm-up handshakes the daemon's CPU time (CLOCK_PROCESS_CPUTIME_ID) is
+ * taken over N more; the bench prints it per handshake for each mode, the certificate
+ * mode's extra, the chain verifications the daemon's certificate store did (its cache
+ * should answer all but the first), and the CPU of the certificate calls the responder
+ * makes, one by one, so that an extra over budget can be traced.
+ *
+ * The certificates come from DIR (run-ike-cert-bench.sh makes it with the pki_make of
+ * tests/integration/pki.sh): ca.pem, daemon-bundle.pem and peer-bundle.pem (an ECDSA P-256
+ * certificate for DNS:daemon.bench and DNS:peer.bench, each followed by its key), and
+ * ca.crl when there is one.
+ *
+ *   bench_ike_cert [-m psk|cert|both] [-p DIR] [-w W] [N]    N 2000, W 50, both modes
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* open_memstream */
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/x509.h>
+
+#include "bench_ike_env.h"
+#include "ike_internal.h"
+#include "ipsecd/conf.h"
+#include "ipsecd/crypto.h"
+#include "ipsecd/ike.h"
+#include "ipsecd/log.h"
+#include "ipsecd/loop.h"
+#include "ipsecd/pki.h"
+#include "ipsecd/sig.h"
+
+#define MAX_N	    10000000L
+#define DAEMON_ADDR "192.0.2.1"
+#define PEER_ADDR   "10.0.0.1"
+#define SECRET	    "bench-secret-0123456789"
+#define REQID	    0x49000001u
+#define RX_BATCH    64 /* datagrams per readiness, as the real net (NET_RX_BATCH) */
+
+enum mode { M_PSK, M_CERT, M_N };
+
+static const char *const mode_name[M_N] = {"psk", "cert"};
+
+struct opts {
+	long n, warmup;
+	bool run[M_N];
+	const char *dir; /* the PKI, for cert */
+};
+
+/* What a mode's process hands back to main over a pipe. */
+struct result {
+	bool ok;
+	double cpu_ms, wall_ms;
+	struct pki_cache_stats during, total; /* the daemon's chain verifications */
+};
+
+static double now_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* --- credentials --- */
+
+static bool import(struct pki_store *s, const char *dir, const char *file, const char *name)
+{
+	char path[4096], msg[PKI_MSG_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (pki_store_import(s, path, name, NULL, 0, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "bench_ike_cert: %s\n", msg);
+		return false;
+	}
+	return true;
+}
+
+static bool has_crl(const char *dir)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/ca.crl", dir);
+	return stat(path, &st) == 0;
+}
+
+/* The CA, the CRL when there is one, and own's certificate with its key, as the daemon's
+ * credentials would hold them. NULL (said why) on failure. */
+static struct pki_store *load_store(const char *dir, const char *own)
+{
+	struct pki_store *s = pki_store_new();
+	char bundle[64];
+
+	snprintf(bundle, sizeof(bundle), "%s-bundle.pem", own);
+	if (!s || !import(s, dir, "ca.pem", "ca") || !import(s, dir, bundle, own) ||
+	    (has_crl(dir) && !import(s, dir, "ca.crl", "ca-crl"))) {
+		pki_store_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static struct pki_store *store_of(void *arg)
+{
+	return arg;
+}
+
+/* --- configurations --- */
+
+static void common_conf(FILE *f, enum mode m, const char *dir, const char *own)
+{
+	if (m == M_CERT) {
+		fprintf(f, "/certificate import file-name=%s/ca.pem name=ca\n", dir);
+		fprintf(f, "/certificate import file-name=%s/%s-bundle.pem name=%s\n", dir, own,
+			own);
+		if (has_crl(dir))
+			fprintf(f, "/certificate import file-name=%s/ca.crl name=ca-crl\n", dir);
+	}
+	fputs("/ip ipsec profile\n"
+	      "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
+	      "hash-algorithm=sha256 "
+	      "dpd-interval=0s lifetime=1d\n"
+	      "/ip ipsec proposal\n"
+	      "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=aes-256-cbc "
+	      "pfs-group=none\n",
+	      f);
+}
+
+static void identity_conf(FILE *f, enum mode m, const char *peer, const char *own)
+{
+	fputs("/ip ipsec identity\n", f);
+	if (m == M_PSK)
+		fprintf(f, "add peer=%s secret=\"" SECRET "\"\n", peer);
+	else
+		fprintf(f, "add peer=%s auth-method=digital-signature certificate=%s\n", peer, own);
+}
+
+static struct conf *load(const char *what, char *text, size_t len)
+{
+	struct conf *c = conf_new();
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	if (!c || conf_load_buf(c, what, text, len, CONF_FROM_FILE, &ds) < 0 || ds.n) {
+		fprintf(stderr, "bench_ike_cert: the %s configuration does not load cleanly:\n",
+			what);
+		conf_diags_print(&ds, stderr);
+		exit(1);
+	}
+	conf_diags_free(&ds);
+	free(text);
+	return c;
+}
+
+/* The daemon: one passive peer, one road-warrior policy. */
+static struct conf *daemon_conf(enum mode m, const char *dir)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		exit(1);
+	common_conf(f, m, dir, "daemon");
+	fputs("/ip ipsec peer\n"
+	      "add name=rw address=" PEER_ADDR "/32 local-address=" DAEMON_ADDR
+	      " exchange-mode=ike2 "
+	      "passive=yes\n",
+	      f);
+	identity_conf(f, m, "rw", "daemon");
+	fputs("/ip ipsec policy\n"
+	      "add src-address=172.16.0.0/12 dst-address=" PEER_ADDR "/32 peer=rw tunnel=yes\n",
+	      f);
+	fclose(f);
+	return load("daemon", text, len);
+}
+
+/* The peer: one initiating peer (send-initial-contact=yes, the default), a host-to-net
+ * policy. */
+static struct conf *peer_conf(enum mode m, const char *dir)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		exit(1);
+	common_conf(f, m, dir, "peer");
+	fputs("/ip ipsec peer\n"
+	      "add name=gw address=" DAEMON_ADDR "/32 local-address=" PEER_ADDR
+	      " exchange-mode=ike2\n",
+	      f);
+	identity_conf(f, m, "gw", "peer");
+	fputs("/ip ipsec policy\n"
+	      "add src-address=" PEER_ADDR "/32 dst-address=172.16.0.0/12 peer=gw tunnel=yes\n",
+	      f);
+	fclose(f);
+	return load("peer", text, len);
+}
+
+static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
+{
+	(void)arg;
+	(void)c;
+	(void)pol;
+	return REQID;
+}
+
+/* An engine whose certificates are store's (NULL: none). */
+static struct ike *engine(struct loop *l, struct kern *k, struct net *n, struct pki_store *store)
+{
+	struct ike_deps d = {.loop = l,
+			     .kern = k,
+			     .net = n,
+			     .policy_reqid = reqid_of,
+			     .pki = store ? store_of : NULL,
+			     .arg = store};
+	struct ike *e = ike_new(&d);
+
+	if (!e) {
+		fprintf(stderr, "bench_ike_cert: ike_new failed\n");
+		exit(1);
+	}
+	return e;
+}
+
+/* --- the peer (child process): one handshake after another --- */
+
+struct peer {
+	struct loop *l;
+	struct kern *k;
+	struct conf *c;
+	struct ike *e;
+	long total;    /* handshakes to make */
+	uint64_t done; /* and made */
+};
+
+/* The IKE SA just established is forgotten here without a delete (its successor's
+ * INITIAL_CONTACT removes it at the daemon), and the next one started. */
+static void peer_next(struct peer *p)
+{
+	const struct ike_stats *st = ike_stats(p->e);
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	if (st->failed) {
+		fprintf(stderr, "bench_ike_cert: the peer failed a handshake\n");
+		exit(1);
+	}
+	if (st->established == p->done)
+		return;
+	p->done = st->established;
+	while ((sa = ike_tab_next(&p->e->sas, &pos)))
+		if (sa->state == IKE_STATE_ESTABLISHED)
+			ike_sa_destroy(sa, true);
+	bench_kern_run(p->k);
+	if ((long)p->done < p->total)
+		ike_apply(p->e, p->c); /* initiates on the loop's next turn */
+}
+
+static void peer_rx(struct loop_io *w, int fd, int events, void *arg)
+{
+	static uint8_t buf[BENCH_DGRAM_MAX];
+	struct peer *p = arg;
+	struct net_pkt pkt;
+	int r = 1;
+
+	(void)w;
+	(void)events;
+	for (int i = 0; i < RX_BATCH && (r = bench_net_recv(fd, buf, &pkt)) > 0; i++) {
+		ike_recv(p->e, &pkt);
+		bench_kern_run(p->k);
+		peer_next(p);
+	}
+	if (r < 0) /* the daemon is done */
+		loop_break(p->l);
+}
+
+static int peer_main(const struct opts *o, enum mode m, int fd)
+{
+	struct peer p = {.total = o->n + o->warmup};
+	struct pki_store *s = m == M_CERT ? load_store(o->dir, "peer") : NULL;
+	struct net *n = bench_net_new(fd);
+
+	p.l = loop_default();
+	p.k = bench_kern_new(0xb0000100u);
+	if (!p.l || !p.k || !n || (m == M_CERT && !s) ||
+	    !loop_io_new(p.l, fd, LOOP_READ, peer_rx, &p))
+		return 1;
+	p.c = peer_conf(m, o->dir);
+	p.e = engine(p.l, p.k, n, s);
+	ike_apply(p.e, p.c);
+	loop_run(p.l);
+	return 0; /* exit() frees it all; nothing of it is measured */
+}
+
+/* --- the daemon (the mode's process) --- */
+
+struct daemon {
+	const struct opts *o;
+	struct loop *l;
+	struct kern *k;
+	struct ike *e;
+	struct pki_store *store;
+	bool started, done, failed;
+	double wall0, cpu0;
+	struct pki_cache_stats c0;
+	struct result *res;
+};
+
+static void cache_stats(const struct daemon *d, struct pki_cache_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (d->store)
+		pki_store_cache_stats(d->store, out);
+}
+
+static void daemon_check(struct daemon *d)
+{
+	const struct ike_stats *st = ike_stats(d->e);
+
+	if (st->failed) {
+		fprintf(stderr, "bench_ike_cert: the daemon failed a handshake\n");
+		d->failed = true;
+		loop_break(d->l);
+		return;
+	}
+	if (!d->started && st->established >= (uint64_t)d->o->warmup) {
+		d->started = true;
+		cache_stats(d, &d->c0);
+		d->wall0 = now_ms(CLOCK_MONOTONIC);
+		d->cpu0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	}
+	if (st->established >= (uint64_t)(d->o->warmup + d->o->n)) {
+		d->res->cpu_ms = now_ms(CLOCK_PROCESS_CPUTIME_ID) - d->cpu0;
+		d->res->wall_ms = now_ms(CLOCK_MONOTONIC) - d->wall0;
+		cache_stats(d, &d->res->total);
+		d->res->during.hits = d->res->total.hits - d->c0.hits;
+		d->res->during.misses = d->res->total.misses - d->c0.misses;
+		d->res->during.entries = d->res->total.entries;
+		d->done = true;
+		loop_break(d->l);
+	}
+}
+
+static void daemon_rx(struct loop_io *w, int fd, int events, void *arg)
+{
+	static uint8_t buf[BENCH_DGRAM_MAX];
+	struct daemon *d = arg;
+	struct net_pkt p;
+	int r = 1;
+
+	(void)w;
+	(void)events;
+	for (int i = 0; i < RX_BATCH && !d->done && (r = bench_net_recv(fd, buf, &p)) > 0; i++) {
+		ike_recv(d->e, &p);
+		bench_kern_run(d->k);
+		daemon_check(d);
+	}
+	if (r < 0) {
+		fprintf(stderr, "bench_ike_cert: the peer went away\n");
+		d->failed = true;
+		loop_break(d->l);
+	}
+}
+
+static void walk_one(void *arg, const struct ike_peer_info *i)
+{
+	long *bad = arg;
+
+	*bad += strcmp(i->state, "established") || i->ph2_total != 1;
+}
+
+/* INITIAL_CONTACT left one IKE SA, established with one CHILD SA keyed in the kernel. */
+static bool daemon_verify(struct daemon *d)
+{
+	const struct ike_stats *st = ike_stats(d->e);
+	long bad = 0;
+
+	ike_walk(d->e, walk_one, &bad);
+	if (bad || d->e->sas.n != 1 || bench_kern_keyed(d->k) != 2) {
+		fprintf(stderr,
+			"bench_ike_cert: at the end %zu IKE SAs (%ld not established with one "
+			"CHILD SA), %ld kernel SAs keyed (want 1, 0 and 2)\n",
+			d->e->sas.n, bad, bench_kern_keyed(d->k));
+		return false;
+	}
+	if (st->retransmits || st->rx_dropped || st->rx_malformed || st->rx_auth_failed)
+		printf("note: retransmits %llu, dropped %llu, malformed %llu, auth failed %llu\n",
+		       (unsigned long long)st->retransmits, (unsigned long long)st->rx_dropped,
+		       (unsigned long long)st->rx_malformed,
+		       (unsigned long long)st->rx_auth_failed);
+	return true;
+}
+
+static int daemon_main(const struct opts *o, enum mode m, int fd, struct result *res)
+{
+	struct daemon d = {.o = o, .res = res};
+	struct net *n = bench_net_new(fd);
+	struct conf *c;
+
+	d.l = loop_default();
+	d.k = bench_kern_new(0xa0000100u);
+	d.store = m == M_CERT ? load_store(o->dir, "daemon") : NULL;
+	if (!d.l || !d.k || !n || (m == M_CERT && !d.store) ||
+	    !loop_io_new(d.l, fd, LOOP_READ, daemon_rx, &d)) {
+		close(fd); /* the peer exits */
+		return 1;
+	}
+	c = daemon_conf(m, o->dir);
+	d.e = engine(d.l, d.k, n, d.store);
+	ike_apply(d.e, c);
+	loop_run(d.l);
+	res->ok = !d.failed && d.done && daemon_verify(&d);
+	close(fd); /* the peer exits */
+	ike_free(d.e);
+	conf_free(c);
+	pki_store_free(d.store);
+	bench_net_free(n);
+	bench_kern_free(d.k);
+	return res->ok ? 0 : 1;
+}
+
+/* One mode in this process: the peer forked off, the daemon here. */
+static int mode_main(const struct opts *o, enum mode m, struct result *res)
+{
+	int sv[2], status = 0, r;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
+		perror("bench_ike_cert: socketpair");
+		return 1;
+	}
+	if ((pid = fork()) < 0) {
+		perror("bench_ike_cert: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		exit(peer_main(o, m, sv[1]));
+	}
+	close(sv[1]);
+	r = daemon_main(o, m, sv[0], res);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench_ike_cert: the peer's process failed\n");
+		r = 1;
+	}
+	return r;
+}
+
+/* Runs a mode in a child process; false when it failed. */
+static bool run_mode(const struct opts *o, enum mode m, struct result *res)
+{
+	int pfd[2], status = 0;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe(pfd) < 0 || (pid = fork()) < 0) {
+		perror("bench_ike_cert: fork");
+		return false;
+	}
+	if (pid == 0) {
+		struct result r = {0};
+		int rc;
+
+		close(pfd[0]);
+		rc = mode_main(o, m, &r);
+		if (write(pfd[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+			rc = 1;
+		exit(rc);
+	}
+	close(pfd[1]);
+	ssize_t got = read(pfd[0], res, sizeof(*res));
+
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) ||
+	    got != (ssize_t)sizeof(*res) || !res->ok) {
+		fprintf(stderr, "bench_ike_cert: the %s run failed\n", mode_name[m]);
+		return false;
+	}
+	return true;
+}
+
+static double per_hs_us(const struct opts *o, const struct result *r)
+{
+	return r->cpu_ms * 1e3 / (double)o->n;
+}
+
+static void report_mode(const struct opts *o, enum mode m, const struct result *r)
+{
+	printf("%s: %ld handshakes, responder CPU %.1f ms, %.1f us/handshake (wall %.0f ms)",
+	       mode_name[m], o->n, r->cpu_ms, per_hs_us(o, r), r->wall_ms);
+	if (m == M_CERT)
+		printf("; chain verifications %llu, cache hits %llu (all handshakes: %llu and "
+		       "%llu)",
+		       (unsigned long long)r->during.misses, (unsigned long long)r->during.hits,
+		       (unsigned long long)r->total.misses, (unsigned long long)r->total.hits);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* --- the certificate calls the responder makes, one by one --- */
+
+enum { K = 2000 };
+
+struct parts {
+	struct pki_store *daemon, *peer;
+	const struct pki_entry *mine, *theirs;
+	uint8_t *der; /* the peer's certificate, as its CERT payload carries it */
+	size_t dlen;
+	uint8_t octets[480];	 /* about what AUTH signs with ecp256: IKE_SA_INIT, nonce, prf */
+	struct crypto_chunk sig; /* the peer's AUTH data over octets */
+	double t0;
+};
+
+static void part_begin(struct parts *p)
+{
+	p->t0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+static void part_end(struct parts *p, const char *what, int n, int bad)
+{
+	double us = (now_ms(CLOCK_PROCESS_CPUTIME_ID) - p->t0) * 1e3 / n;
+
+	if (bad) {
+		fprintf(stderr, "bench_ike_cert: %s failed\n", what);
+		exit(1);
+	}
+	printf("  %-52s %7.1f us\n", what, us);
+}
+
+static void time_sign_verify(struct parts *p)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(p->theirs->cert);
+	struct crypto_chunk c;
+	char why[160];
+	int bad = 0;
+
+	part_begin(p);
+	for (int i = 0; i < K; i++) {
+		c = (struct crypto_chunk){0};
+		bad |= sig_sign(p->mine->key, 14, SIG_HASH_SHA256, p->octets, sizeof(p->octets),
+				&c);
+		crypto_chunk_clear(&c);
+	}
+	part_end(p, "sig_sign (AUTH method 14, ECDSA P-256 SHA-256)", K, bad);
+	part_begin(p);
+	for (int i = 0; i < K; i++)
+		bad |= sig_verify(pub, 14, p->sig.ptr, p->sig.len, p->octets, sizeof(p->octets),
+				  why, sizeof(why));
+	part_end(p, "sig_verify (the same, one key object)", K, bad);
+	part_begin(p);
+	for (int i = 0; i < K; i++) {
+		X509 *x = pki_cert_from_der(p->der, p->dlen);
+
+		bad |= !x || sig_verify(X509_get0_pubkey(x), 14, p->sig.ptr, p->sig.len, p->octets,
+					sizeof(p->octets), why, sizeof(why));
+		X509_free(x);
+	}
+	part_end(p, "pki_cert_from_der + sig_verify with its key", K, bad);
+}
+
+static void time_certs(struct parts *p)
+{
+	char why[PKI_MSG_MAX];
+	time_t now = time(NULL);
+	int bad = 0;
+
+	part_begin(p);
+	for (int i = 0; i < K; i++) {
+		X509 *x = pki_cert_from_der(p->der, p->dlen);
+
+		bad |= !x;
+		X509_free(x);
+	}
+	part_end(p, "pki_cert_from_der (the peer's CERT payload)", K, bad);
+	part_begin(p);
+	for (int i = 0; i < K; i++)
+		bad |= pki_verify(p->daemon, p->theirs->cert, NULL, now, why, sizeof(why));
+	part_end(p, "pki_verify, cached", K, bad);
+	part_begin(p);
+	for (int i = 0; i < K / 4; i++) {
+		bad |= pki_store_set_trusted(p->daemon, "ca", true); /* a new generation */
+		bad |= pki_verify(p->daemon, p->theirs->cert, NULL, now, why, sizeof(why));
+	}
+	part_end(p, "pki_verify after a store change (the chain checked)", K / 4, bad);
+	part_begin(p);
+	for (int i = 0; i < K; i++) {
+		uint8_t id[] = "peer.bench";
+
+		bad |= !pki_cert_matches_id(p->theirs->cert, PKI_ID_FQDN, id, sizeof(id) - 1);
+	}
+	part_end(p, "pki_cert_matches_id (FQDN in subjectAltName)", K, bad);
+	part_begin(p);
+	for (int i = 0; i < K; i++) {
+		unsigned char *der = NULL;
+
+		bad |= i2d_X509(p->mine->cert, &der) <= 0;
+		OPENSSL_free(der);
+	}
+	part_end(p, "i2d_X509 (our CERT payload)", K, bad);
+}
+
+static void time_parts(const struct opts *o)
+{
+	struct parts p = {0};
+	int len;
+
+	p.daemon = load_store(o->dir, "daemon");
+	p.peer = load_store(o->dir, "peer");
+	p.mine = p.daemon ? pki_store_find(p.daemon, "daemon") : NULL;
+	p.theirs = p.peer ? pki_store_find(p.peer, "peer") : NULL;
+	if (!p.mine || !p.theirs || !p.mine->key || !p.theirs->key ||
+	    crypto_random(p.octets, sizeof(p.octets)) < 0 ||
+	    sig_sign(p.theirs->key, 14, SIG_HASH_SHA256, p.octets, sizeof(p.octets), &p.sig) < 0 ||
+	    (len = i2d_X509(p.theirs->cert, &p.der)) <= 0) {
+		fprintf(stderr, "bench_ike_cert: the certificates for the parts are missing\n");
+		exit(1);
+	}
+	p.dlen = (size_t)len;
+	printf("responder's certificate calls, CPU per call (%d calls each):\n", K);
+	time_sign_verify(&p);
+	time_certs(&p);
+	OPENSSL_free(p.der);
+	crypto_chunk_clear(&p.sig);
+	pki_store_free(p.daemon);
+	pki_store_free(p.peer);
+}
+
+/* --- main --- */
+
+static long parse_n(const char *what, const char *s, long min)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || *end || n < min || n > MAX_N) {
+		fprintf(stderr, "bench_ike_cert: %s must be %ld..%ld\n", what, min, MAX_N);
+		exit(2);
+	}
+	return n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_ike_cert [-m psk|cert|both] [-p DIR] [-w WARMUP] [N]\n");
+	exit(2);
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "m:p:w:")) != -1) {
+		if (opt == 'm') {
+			bool both = !strcmp(optarg, "both");
+
+			o->run[M_PSK] = both || !strcmp(optarg, "psk");
+			o->run[M_CERT] = both || !strcmp(optarg, "cert");
+			if (!o->run[M_PSK] && !o->run[M_CERT])
+				usage();
+		} else if (opt == 'p') {
+			o->dir = optarg;
+		} else if (opt == 'w') {
+			o->warmup = parse_n("WARMUP", optarg, 1);
+		} else {
+			usage();
+		}
+	}
+	if (optind < argc)
+		o->n = parse_n("N", argv[optind++], 1);
+	if (optind < argc)
+		usage();
+	if (o->run[M_CERT] && !o->dir) {
+		fprintf(stderr, "bench_ike_cert: the certificate mode needs -p DIR (ca.pem, "
+				"daemon-bundle.pem, peer-bundle.pem); run-ike-cert-bench.sh makes "
+				"one\n");
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {.n = 2000, .warmup = 50, .run = {true, true}};
+	struct result r[M_N];
+
+	parse(argc, argv, &o);
+	log_init("bench_ike_cert", false, LOG_LVL_WARNING);
+	if (crypto_init() < 0) {
+		fprintf(stderr, "bench_ike_cert: crypto_init failed\n");
+		return 1;
+	}
+	printf("bench_ike_cert: %ld handshakes (+%ld warm-up) per mode from one peer, one at a "
+	       "time, peer in a child process; IKE SA aes-256/sha256/ecp256, CHILD SA "
+	       "aes-256-cbc/sha256; responder CPU only\n",
+	       o.n, o.warmup);
+	fflush(stdout);
+	for (int m = 0; m < M_N; m++) {
+		if (!o.run[m])
+			continue;
+		if (!run_mode(&o, (enum mode)m, &r[m]))
+			return 1;
+		report_mode(&o, (enum mode)m, &r[m]);
+	}
+	if (o.run[M_PSK] && o.run[M_CERT])
+		printf("extra (cert - psk): %.1f us/handshake\n",
+		       per_hs_us(&o, &r[M_CERT]) - per_hs_us(&o, &r[M_PSK]));
+	if (o.run[M_CERT])
+		time_parts(&o);
+	return 0;
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The certificate handshake CPU benchmark: bench_ike_cert runs N handshakes (IKE_SA_INIT +
+# IKE_AUTH with one CHILD SA, ecp256, one after another) from the same peer against the
+# daemon's engine, with a pre-shared key and then with ECDSA P-256 certificates, and prints
+# the daemon's (the responder's) CPU per handshake for each. The certificate handshake's
+# extra must stay within 1.25 x (one P-256 signature + one verification) as
+# `openssl speed ecdsap256` measures them on this machine in this run; the peer's chain is
+# verified once and cached, so the extra is the responder's own AUTH signature and its
+# check of the peer's. BENCH_RUNS runs of each, openssl speed once per run; the medians
+# are compared. No root, no network: the kernel and net are fakes, the datagrams go
+# through a socketpair; the test PKI (a CA, two end certificates, a CRL) is made with the
+# openssl command by tests/integration/pki.sh.
+#
+#   bench/run-ike-cert-bench.sh            N=2000, 3 runs, build dir "build"
+#   BENCH_N=5000 BENCH_RUNS=5 BUILD=build-san bench/run-ike-cert-bench.sh
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+
+n=${BENCH_N:-2000}
+build=${BUILD:-build}
+runs=${BENCH_RUNS:-3}
+factor=1.25
+speed_seconds=2
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ike-cert-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# verdict VALUE TARGET: "ok" when VALUE <= TARGET, else "MISSED"
+verdict() {
+	awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 <= t + 0) ? "ok" : "MISSED" }'
+}
+
+# median VALUE...: the middle one (the upper middle for an even count)
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
+}
+
+# minmax VALUE...: "min X, max Y"
+minmax() {
+	printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
+		END { printf "min %s, max %s", lo, hi }'
+}
+
+# field LINE REGEX: the first group of REGEX (bash) in LINE, or fail
+field() {
+	if ! [[ $1 =~ $2 ]]; then
+		echo "run-ike-cert-bench: no '$2' in '$1'" >&2
+		exit 1
+	fi
+	echo "${BASH_REMATCH[1]}"
+}
+
+if ! type -P openssl >/dev/null; then
+	echo "run-ike-cert-bench: no openssl command: apt-get install openssl" >&2
+	exit 1
+fi
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
+	head -n 1), $(openssl version)"
+
+if [ ! -f "$build/Makefile" ]; then
+	echo "run-ike-cert-bench: no $build/Makefile: configure and build first" >&2
+	exit 1
+fi
+# Automake may regenerate a stale Makefile and ask to be run again.
+if ! make -s -C "$build" bench/bench_ike_cert >/dev/null 2>"$tmp/make.log" &&
+	! make -s -C "$build" bench/bench_ike_cert >/dev/null 2>"$tmp/make.log"; then
+	cat "$tmp/make.log" >&2
+	echo "run-ike-cert-bench: building $build/bench/bench_ike_cert failed" >&2
+	exit 1
+fi
+bench=$build/bench/bench_ike_cert
+
+# A CA, the daemon's and the peer's ECDSA P-256 certificates, and the CA's (empty) CRL.
+# shellcheck source=tests/integration/pki.sh
+. tests/integration/pki.sh
+pki_make "$tmp/pki" daemon:ec:daemon.bench peer:ec:peer.bench
+pki_crl "$tmp/pki"
+
+psk=() cert=() extra=() chains=() sign_us=() verify_us=() budget=()
+for ((r = 1; r <= runs; r++)); do
+	if ! "$bench" -p "$tmp/pki" "$n" >"$tmp/out" 2>"$tmp/err"; then
+		cat "$tmp/out" "$tmp/err" >&2
+		echo "run-ike-cert-bench: bench_ike_cert failed (run $r)" >&2
+		exit 1
+	fi
+	if [ "$r" -eq 1 ]; then
+		cat "$tmp/out"
+	fi
+	psk+=("$(field "$(grep '^psk: ' "$tmp/out")" ' ([0-9.]+) us/handshake')")
+	line=$(grep '^cert: ' "$tmp/out")
+	cert+=("$(field "$line" ' ([0-9.]+) us/handshake')")
+	chains+=("$(field "$line" 'chain verifications ([0-9]+),')")
+	extra+=("$(field "$(grep '^extra ' "$tmp/out")" ': (-?[0-9.]+) us/handshake')")
+
+	# +F4:<index>:<bits>:<sign/s>:<verify/s>, OpenSSL's machine-readable ECDSA result
+	if ! openssl speed -seconds "$speed_seconds" -mr ecdsap256 >"$tmp/speed" 2>&1; then
+		cat "$tmp/speed" >&2
+		echo "run-ike-cert-bench: openssl speed ecdsap256 failed" >&2
+		exit 1
+	fi
+	line=$(grep '^+F4:' "$tmp/speed" || true)
+	IFS=: read -r _ _ bits sps vps <<<"$line"
+	if [ "${bits:-}" != 256 ] || [ -z "${vps:-}" ]; then
+		cat "$tmp/speed" >&2
+		echo "run-ike-cert-bench: no ECDSA P-256 result in openssl speed's output" >&2
+		exit 1
+	fi
+	sign_us+=("$(awk -v s="$sps" 'BEGIN { printf "%.2f", 1e6 / s }')")
+	verify_us+=("$(awk -v v="$vps" 'BEGIN { printf "%.2f", 1e6 / v }')")
+	budget+=("$(awk -v f="$factor" -v s="$sps" -v v="$vps" \
+		'BEGIN { printf "%.1f", f * (1e6 / s + 1e6 / v) }')")
+	echo "run $r: psk ${psk[-1]} us, cert ${cert[-1]} us, extra ${extra[-1]} us;" \
+		"openssl speed: sign ${sign_us[-1]} us, verify ${verify_us[-1]} us," \
+		"budget ${budget[-1]} us"
+done
+
+m_extra=$(median "${extra[@]}")
+m_budget=$(median "${budget[@]}")
+m_chains=$(median "${chains[@]}")
+echo "== $n handshakes per mode from one peer, responder CPU, median of $runs runs"
+printf '%-44s %8s us  (%s)\n' "PSK CPU/handshake" "$(median "${psk[@]}")" "$(minmax "${psk[@]}")"
+printf '%-44s %8s us  (%s)\n' "certificate CPU/handshake" "$(median "${cert[@]}")" \
+	"$(minmax "${cert[@]}")"
+printf '%-44s %8s us  (%s)\n' "extra (certificate - PSK)" "$m_extra" "$(minmax "${extra[@]}")"
+printf '%-44s %8s us, verify %s us\n' "openssl speed ecdsap256: sign" \
+	"$(median "${sign_us[@]}")" "$(median "${verify_us[@]}")"
+printf '%-44s %8s us  (%s)\n' "budget $factor x (sign + verify)" "$m_budget" \
+	"$(minmax "${budget[@]}")"
+printf '%-44s %8s us <= %s us: %s\n' "extra within budget" "$m_extra" "$m_budget" \
+	"$(verdict "$m_extra" "$m_budget")"
+printf '%-44s %8s of %s handshakes: %s\n' "chain verifications (cache misses)" "$m_chains" \
+	"$n" "$(verdict "$m_chains" 0)"

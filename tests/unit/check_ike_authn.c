@@ -1,0 +1,1163 @@
+/* check_ike_authn: IKEv2 authentication with certificates (auth-method=digital-signature)
+ * and bare RSA keys (auth-method=rsa-key) between two engines in one process (a initiates,
+ * b is a passive responder), over the fakes of fake_env.c and the test PKI of
+ * pki_fixture.c. Each end has a certificate store and keys of its own, which the engine
+ * reaches through ike_deps .pki and .key. The tests assert the CERT payloads on the wire
+ * (opened with the receiver's keys), the SA states and authenticated IDs (ike_walk), both
+ * fake kernels, the statistics, the reason logged for a refusal, and the chain cache. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "fake_env.h"
+#include "ike_internal.h" /* inner(): the receiver's SK keys open a message */
+#include "ipsecd/conf.h"
+#include "ipsecd/crypto.h"
+#include "ipsecd/ike.h"
+#include "ipsecd/log.h"
+#include "ipsecd/pki.h"
+#include "ipsecd/sig.h"
+#include "ipsecd/wire.h"
+#include "pki_fixture.h"
+
+#define REQID 0x49000001u
+#define A_SPI 0xa0000100u /* first SPI a's kernel gives out */
+#define B_SPI 0xb0000100u
+
+/* The engine checks certificates at time(NULL), while the fixture's dates are fixed and the
+ * machine's clock may say anything: this definition takes the place of libc's for the whole
+ * program (OpenSSL's calls included), so the tests' present is T_NOW, 2026-06-01. */
+static time_t wall = T_NOW;
+
+time_t time(time_t *t)
+{
+	if (t)
+		*t = wall;
+	return wall;
+}
+
+static struct pki_fixture fx; /* built once, before the tests fork */
+static X509 *leaf;	      /* "CN=leaf-30, O=test" by inter, no SAN, stranger_key's */
+
+/* --- the two ends --- */
+
+struct key_ref {
+	const char *name;
+	EVP_PKEY *key;
+};
+
+struct end {
+	const char *name;
+	struct conf *c;
+	struct kern *k;
+	struct net *n;
+	struct ike *ike;
+	struct pki_store *store;
+	struct key_ref keys[4];
+	size_t nkeys;
+};
+
+static struct loop *lp;
+static struct end A = {.name = "a"}, B = {.name = "b"};
+
+/* A file of the fixture's directory an end imports into its store: a certificate named
+ * name (a /certificate item of its configuration too), or a key or CRL (name NULL). */
+struct cred {
+	const char *file, *name, *pass;
+};
+
+/* A key file an end loads as /ip ipsec key name. */
+struct key_file {
+	const char *name, *file;
+};
+
+/* What differs between tests: an end's credentials and its identities (the properties
+ * after peer=, one identity each, in order). */
+struct side {
+	struct cred certs[6];
+	struct key_file keys[3];
+	const char *ids[3];
+};
+
+/* The fixture's credentials, as struct cred initialisers. */
+/* clang-format off */
+#define CA    {"ca.pem", "ca", NULL}
+#define INTER {"inter.pem", "inter", NULL}
+#define CRL   {"crl.pem", NULL, NULL}
+#define MOON  {"moon.pem", "moon", NULL}, {"moon.key", NULL, NULL}
+#define SUN   {"sun.pem", "sun", NULL}, {"sun-p8.key", NULL, PKI_FIX_PASS}
+/* clang-format on */
+#define DS(c)  "auth-method=digital-signature certificate=" c
+#define RSA(k) "auth-method=rsa-key key=" k
+
+/* Mirror images: a (192.0.2.1, 10.1.0.0/24) initiates to b (192.0.2.2, 10.2.0.0/24). */
+static const struct {
+	const char *peer_name, *me, *them, *my_net, *their_net, *extra;
+} fixed[2] = {
+	{"b", "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ""},
+	{"a", "192.0.2.2", "192.0.2.1", "10.2.0.0/24", "10.1.0.0/24", " passive=yes"},
+};
+
+static const char *path_of(const char *file)
+{
+	static char buf[4][256];
+	static unsigned next;
+	char *p = buf[next++ % 4];
+
+	return pki_fixture_path(&fx, file, p, sizeof(buf[0]));
+}
+
+static struct conf *load(const char *text)
+{
+	struct conf *c = conf_new();
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	if (!c || conf_load_buf(c, "t.conf", text, strlen(text), CONF_FROM_FILE, &ds) < 0) {
+		conf_diags_print(&ds, stderr);
+		ck_abort_msg("configuration does not load:\n%s", text);
+	}
+	conf_diags_free(&ds);
+	return c;
+}
+
+static struct conf *conf_for(int i, const struct side *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct conf *c;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"/ip ipsec profile\n"
+		"set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
+		"hash-algorithm=sha256 dpd-interval=disable-dpd lifetime=1d\n"
+		"/ip ipsec proposal\n"
+		"set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=aes-256-cbc "
+		"pfs-group=ecp256\n"
+		"/ip ipsec peer\n"
+		"add name=%s address=%s/32 local-address=%s exchange-mode=ike2%s\n",
+		fixed[i].peer_name, fixed[i].them, fixed[i].me, fixed[i].extra);
+	fprintf(f, "/certificate\n");
+	for (size_t j = 0; j < 6 && s->certs[j].file; j++)
+		if (s->certs[j].name)
+			fprintf(f, "import file-name=%s name=%s\n", path_of(s->certs[j].file),
+				s->certs[j].name);
+	fprintf(f, "/ip ipsec key\n");
+	for (size_t j = 0; j < 3 && s->keys[j].file; j++)
+		fprintf(f, "import file-name=%s name=%s\n", path_of(s->keys[j].file),
+			s->keys[j].name);
+	fprintf(f, "/ip ipsec identity\n");
+	for (size_t j = 0; j < 3 && s->ids[j]; j++)
+		fprintf(f, "add peer=%s %s\n", fixed[i].peer_name, s->ids[j]);
+	fprintf(f,
+		"/ip ipsec policy\n"
+		"add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
+		fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
+	ck_assert_int_eq(fclose(f), 0);
+	c = load(text);
+	free(text);
+	return c;
+}
+
+static struct pki_store *pki_of(void *arg)
+{
+	return ((struct end *)arg)->store;
+}
+
+static EVP_PKEY *key_of(void *arg, const char *name)
+{
+	struct end *e = arg;
+
+	for (size_t i = 0; i < e->nkeys; i++)
+		if (!strcmp(e->keys[i].name, name))
+			return e->keys[i].key;
+	return NULL;
+}
+
+static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
+{
+	(void)arg;
+	(void)c;
+	(void)pol;
+	return REQID;
+}
+
+static void import(struct pki_store *s, const struct cred *cr)
+{
+	char msg[PKI_MSG_MAX];
+	int r = pki_store_import(s, path_of(cr->file), cr->name, cr->pass, 0, msg, sizeof(msg));
+
+	ck_assert_msg(r == 0, "%s: %d %s", cr->file, r, msg);
+}
+
+static void end_up(struct end *e, int i, const struct side *s)
+{
+	e->c = conf_for(i, s);
+	e->k = fake_kern_new(lp, i ? B_SPI : A_SPI);
+	e->n = fake_net_new(lp);
+	e->store = pki_store_new();
+	ck_assert_ptr_nonnull(e->k);
+	ck_assert_ptr_nonnull(e->n);
+	ck_assert_ptr_nonnull(e->store);
+	for (size_t j = 0; j < 6 && s->certs[j].file; j++)
+		import(e->store, &s->certs[j]);
+	for (size_t j = 0; j < 3 && s->keys[j].file; j++) {
+		struct sig_err err = {0};
+		bool priv;
+
+		ck_assert_msg(sig_key_load(path_of(s->keys[j].file), NULL, &e->keys[j].key, &priv,
+					   &err) == 0,
+			      "%s: %s", s->keys[j].file, err.msg);
+		e->keys[j].name = s->keys[j].name;
+		e->nkeys++;
+	}
+	struct ike_deps d = {.loop = lp,
+			     .kern = e->k,
+			     .net = e->n,
+			     .policy_reqid = reqid_of,
+			     .pki = pki_of,
+			     .key = key_of,
+			     .arg = e};
+
+	e->ike = ike_new(&d);
+	ck_assert_ptr_nonnull(e->ike);
+}
+
+static void ends_up(const struct side *a, const struct side *b)
+{
+	end_up(&A, 0, a);
+	end_up(&B, 1, b);
+}
+
+static void end_down(struct end *e)
+{
+	ike_free(e->ike);
+	if (e->k)
+		fake_kern_run(e->k); /* answers to SPI requests in flight free their tokens */
+	fake_kern_free(e->k);
+	fake_net_free(e->n);
+	conf_free(e->c);
+	pki_store_free(e->store);
+	for (size_t i = 0; i < e->nkeys; i++)
+		sig_key_free(e->keys[i].key);
+	*e = (struct end){.name = e->name};
+}
+
+/* --- the log: where a refusal says why --- */
+
+static FILE *log_file;
+static int real_stderr = -1;
+
+/* Everything logged so far (the caller frees it), or NULL. */
+static char *read_log(void)
+{
+	struct stat st;
+	char *text;
+	ssize_t got;
+
+	fflush(stderr);
+	if (!log_file || fstat(fileno(log_file), &st) < 0 ||
+	    !(text = malloc((size_t)st.st_size + 1)))
+		return NULL;
+	got = pread(fileno(log_file), text, (size_t)st.st_size, 0);
+	text[got > 0 ? got : 0] = '\0';
+	return text;
+}
+
+/* With IKE_TEST_DEBUG, the log goes where it would have gone, once the test is over (a
+ * failed assertion ends the test's process: then from atexit). */
+static void log_dump(void)
+{
+	char *text = getenv("IKE_TEST_DEBUG") && real_stderr >= 0 ? read_log() : NULL;
+
+	if (text && write(real_stderr, text, strlen(text)) < 0)
+		perror("write");
+	free(text);
+}
+
+static void log_capture(void)
+{
+	static bool dump_at_exit;
+
+	fflush(stderr);
+	log_file = tmpfile();
+	real_stderr = dup(STDERR_FILENO);
+	ck_assert_ptr_nonnull(log_file);
+	ck_assert_int_ge(real_stderr, 0);
+	ck_assert_int_ge(dup2(fileno(log_file), STDERR_FILENO), 0);
+	log_set_level(LOG_IKE, getenv("IKE_TEST_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (!dump_at_exit)
+		dump_at_exit = atexit(log_dump) == 0;
+}
+
+static void log_release(void)
+{
+	if (real_stderr < 0)
+		return;
+	log_dump();
+	fflush(stderr);
+	dup2(real_stderr, STDERR_FILENO);
+	close(real_stderr);
+	real_stderr = -1;
+	fclose(log_file);
+	log_file = NULL;
+}
+
+static void expect_logged(const char *what)
+{
+	char *text = read_log();
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, what) != NULL, "not logged: \"%s\"; the log:\n%s", what, text);
+	free(text);
+}
+
+/* --- the wire --- */
+
+/* An IKE_AUTH message as its receiver opened it. */
+struct auth_msg {
+	unsigned seen, ncert, ncertreq;
+	const char *cert[IKEV2_MAX_CERT]; /* the fixture certificate each CERT carries */
+	uint8_t method;			  /* of its AUTH payload, 0 without one */
+	bool auth_failed;		  /* it carries AUTHENTICATION_FAILED */
+};
+static struct auth_msg auth_req, auth_resp; /* the last ones seen */
+static bool info_auth_failed; /* an INFORMATIONAL request said AUTHENTICATION_FAILED */
+
+static const char *which_cert(const struct ikev2_cert *c)
+{
+	const struct {
+		const char *name;
+		X509 *x;
+	} all[] = {{"ca", fx.ca},	    {"inter", fx.inter},       {"other_ca", fx.other_ca},
+		   {"moon", fx.moon},	    {"sun", fx.sun},	       {"expired", fx.expired},
+		   {"revoked", fx.revoked}, {"stranger", fx.stranger}, {"leaf", leaf}};
+	X509 *x = c->encoding == IKEV2_CERT_X509_SIG ? pki_cert_from_der(c->data.ptr, c->data.len)
+						     : NULL;
+	const char *name = "?";
+
+	for (size_t i = 0; x && i < sizeof(all) / sizeof(all[0]); i++)
+		if (!X509_cmp(x, all[i].x))
+			name = all[i].name;
+	X509_free(x);
+	return name;
+}
+
+/* Opens a protected message with the keys of its receiver rx: a peek through the engine's
+ * internals, as the payloads are encrypted. m points into a buffer of inner's until the
+ * next call. false when rx has no SA for it. */
+static bool inner(const struct end *rx, const struct fake_dgram *d, struct ikev2_msg *m)
+{
+	static uint8_t plain[4096];
+	size_t plen = 0;
+
+	ck_assert_int_eq(ikev2_decode(d->data, d->len, m), 0);
+	bool from_i = m->hdr.flags & IKEV2_FLAG_INITIATOR;
+	struct ike_sa *sa = ike_tab_get(&rx->ike->sas, from_i ? m->hdr.spi_r : m->hdr.spi_i);
+
+	if (!sa || !sa->sk_in)
+		return false;
+	ck_assert_uint_le(m->sk.len, sizeof(plain));
+	ck_assert_int_eq(crypto_sk_open(sa->sk_in, d->data, m->sk_aad_len, m->sk.ptr, m->sk.len,
+					plain, &plen),
+			 0);
+	ck_assert_int_eq(ikev2_decode_inner(plain, plen, m->sk_next, m), 0);
+	return true;
+}
+
+static bool has_auth_failed(const struct ikev2_msg *m)
+{
+	for (unsigned i = 0; i < m->nnotify; i++)
+		if (m->notify[i].type == IKEV2_N_AUTHENTICATION_FAILED)
+			return true;
+	return false;
+}
+
+/* Notes what an IKE_AUTH message carries, and whether an INFORMATIONAL request carries
+ * AUTHENTICATION_FAILED. */
+static void look_at(bool from_a, const struct fake_dgram *d)
+{
+	static struct ikev2_msg m;
+	struct auth_msg *am;
+
+	if (!inner(from_a ? &B : &A, d, &m))
+		return;
+	bool response = m.hdr.flags & IKEV2_FLAG_RESPONSE;
+
+	if (m.hdr.exch == IKEV2_EXCH_INFORMATIONAL) {
+		info_auth_failed |= !response && has_auth_failed(&m);
+		return;
+	}
+	am = response ? &auth_resp : &auth_req;
+	*am = (struct auth_msg){.seen = am->seen + 1,
+				.ncert = m.ncert,
+				.ncertreq = m.ncertreq,
+				.auth_failed = has_auth_failed(&m)};
+	for (unsigned i = 0; i < m.ncert; i++)
+		am->cert[i] = which_cert(&m.cert[i]);
+	if (m.present & (1u << (IKEV2_PLD_AUTH - 32)))
+		am->method = m.auth.method;
+}
+
+static unsigned nsent[2]; /* datagrams a and b sent */
+
+static unsigned flush(struct end *from, struct end *to)
+{
+	struct fake_dgram *d;
+	unsigned n = 0;
+
+	while ((d = fake_net_pop(from->n))) {
+		struct net_pkt p;
+
+		nsent[from == &B]++;
+		if (d->len >= 28 &&
+		    (d->data[18] == IKEV2_EXCH_IKE_AUTH || d->data[18] == IKEV2_EXCH_INFORMATIONAL))
+			look_at(from == &A, d);
+		fake_net_pkt(d, &p);
+		ike_recv(to->ike, &p);
+		free(d);
+		n++;
+	}
+	return n;
+}
+
+/* Kernel answers, timers due now and datagrams both ways, until nothing moves. */
+static void settle(void)
+{
+	for (int i = 0;; i++) {
+		unsigned n = fake_kern_run(A.k) + fake_kern_run(B.k) + fake_loop_run_due(lp);
+
+		if (!(n + flush(&A, &B) + flush(&B, &A)))
+			break;
+		ck_assert_int_lt(i, 1000);
+	}
+}
+
+static void start(void)
+{
+	ike_apply(B.ike, B.c);
+	ike_apply(A.ike, A.c);
+	settle();
+}
+
+/* --- fixtures --- */
+
+static void setup(void)
+{
+	wall = T_NOW;
+	lp = fake_loop_new(1000.0);
+	ck_assert_ptr_nonnull(lp);
+	memset(&auth_req, 0, sizeof(auth_req));
+	memset(&auth_resp, 0, sizeof(auth_resp));
+	info_auth_failed = false;
+	nsent[0] = nsent[1] = 0;
+	log_capture();
+}
+
+static void teardown(void)
+{
+	end_down(&A);
+	end_down(&B);
+	fake_loop_free(lp);
+	lp = NULL;
+	log_release();
+}
+
+/* --- looking at the ends --- */
+
+struct peer_seen {
+	unsigned n;
+	char state[32], remote_id[256], remote_cert[256];
+};
+
+static void walk_one(void *arg, const struct ike_peer_info *i)
+{
+	struct peer_seen *w = arg;
+
+	if (w->n++)
+		return;
+	snprintf(w->state, sizeof(w->state), "%s", i->state);
+	snprintf(w->remote_id, sizeof(w->remote_id), "%s", i->remote_id);
+	snprintf(w->remote_cert, sizeof(w->remote_cert), "%s", i->remote_cert);
+}
+
+/* How many IKE SAs e has, and what ike_walk says of the first. */
+static struct peer_seen walk(const struct end *e)
+{
+	struct peer_seen w = {0};
+
+	ike_walk(e->ike, walk_one, &w);
+	return w;
+}
+
+static bool addr_is(const struct kern_addr *a, const char *ip)
+{
+	uint8_t b[4];
+
+	return inet_pton(AF_INET, ip, b) == 1 && a->family == AF_INET && !memcmp(a->bytes, b, 4);
+}
+
+/* The installed (non-larval) SA of e's kernel with that destination; exactly one. */
+static const struct kern_sa *sa_to(const struct end *e, const char *dst)
+{
+	const struct kern_sa *found = NULL;
+
+	for (size_t i = 0; i < fake_kern_nsa(e->k, true); i++) {
+		const struct fake_sa *s = fake_kern_sa_at(e->k, i);
+
+		if (s->larval || !addr_is(&s->sa.id.dst, dst))
+			continue;
+		ck_assert_msg(!found, "%s: two SAs to %s", e->name, dst);
+		found = &s->sa;
+	}
+	ck_assert_msg(found != NULL, "%s: no SA to %s", e->name, dst);
+	return found;
+}
+
+/* One end's outbound SA is the other's inbound: SPI, algorithms and keys. */
+static void same_sa(const struct kern_sa *x, const struct kern_sa *y)
+{
+	ck_assert_uint_eq(x->id.spi, y->id.spi);
+	ck_assert_uint_eq(x->id.proto, IPPROTO_ESP);
+	ck_assert_uint_eq(y->id.proto, IPPROTO_ESP);
+	ck_assert_ptr_eq(x->enc, y->enc);
+	ck_assert_ptr_eq(x->auth, y->auth);
+	ck_assert_uint_gt(x->enc_key.len, 0);
+	ck_assert_uint_eq(x->enc_key.len, y->enc_key.len);
+	ck_assert_uint_eq(x->auth_key.len, y->auth_key.len);
+	ck_assert(!memcmp(x->enc_key.bytes, y->enc_key.bytes, x->enc_key.len));
+	ck_assert(!memcmp(x->auth_key.bytes, y->auth_key.bytes, x->auth_key.len));
+	ck_assert_uint_eq(x->reqid, REQID);
+}
+
+/* Both ends established one IKE SA, and each kernel holds the CHILD SA's two SAs, keyed
+ * alike across. */
+static void expect_up(void)
+{
+	struct peer_seen wa = walk(&A), wb = walk(&B);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_str_eq(wa.state, "established");
+	ck_assert_str_eq(wb.state, "established");
+	ck_assert_uint_eq(ike_stats(A.ike)->established, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->established, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 2);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 2);
+	same_sa(sa_to(&A, "192.0.2.2"), sa_to(&B, "192.0.2.2"));
+	same_sa(sa_to(&B, "192.0.2.1"), sa_to(&A, "192.0.2.1"));
+	ck_assert_uint_eq(auth_req.seen, 1);
+	ck_assert_uint_eq(auth_resp.seen, 1);
+}
+
+/* Neither end has an IKE SA, nor has either kernel an SA with keys. */
+static void expect_nothing(void)
+{
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	for (int i = 0; i < 2; i++) {
+		struct kern *k = i ? B.k : A.k;
+
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_ADD, false), 0);
+		ck_assert_uint_eq(fake_kern_count(k, FAKE_KOP_UPDATE, false), 0);
+		ck_assert_uint_eq(fake_kern_nsa(k, true), 0);
+	}
+	ck_assert_uint_eq(ike_stats(A.ike)->established, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->established, 0);
+}
+
+/* b refused a's IKE_AUTH with AUTHENTICATION_FAILED and logged why; nothing is left. */
+static void expect_refused_by_b(const char *why)
+{
+	ck_assert_uint_eq(auth_req.seen, 1);
+	ck_assert_uint_eq(auth_resp.seen, 1);
+	ck_assert(auth_resp.auth_failed);
+	ck_assert_uint_eq(auth_resp.method, 0); /* no AUTH of b's */
+	ck_assert_uint_eq(nsent[0], 2);		/* a has nothing more to say */
+	ck_assert_uint_eq(nsent[1], 2);
+	expect_nothing();
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	expect_logged(why);
+	expect_logged("peer refused IKE_AUTH: AUTHENTICATION_FAILED");
+}
+
+/* a refused b's IKE_AUTH response, which b had taken as the IKE SA's establishment: a
+ * logged why and told b in an INFORMATIONAL (RFC 7296 2.21.2), and b removed the CHILD SA
+ * it had installed. */
+static void expect_refused_by_a(const char *why)
+{
+	ck_assert_uint_eq(auth_resp.seen, 1);
+	ck_assert(!auth_resp.auth_failed);
+	ck_assert_uint_eq(nsent[0], 3); /* IKE_SA_INIT, IKE_AUTH, the INFORMATIONAL */
+	ck_assert(info_auth_failed);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->established, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
+	ck_assert_uint_eq(fake_kern_count(A.k, FAKE_KOP_ADD, false), 0);
+	ck_assert_uint_eq(fake_kern_count(A.k, FAKE_KOP_UPDATE, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ADD, true), 1);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+	expect_logged(why);
+	expect_logged("peer a ike#1: the peer refused our authentication (AUTHENTICATION_FAILED)");
+}
+
+/* --- 1. certificate chains --- */
+
+/* a's certificate comes from the intermediate CA, which only a holds: a sends it after its
+ * own (not the root), and b, trusting the root alone, accepts. b's RSA certificate comes
+ * from the root. */
+START_TEST(test_chain_from_initiator)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_uint_eq(auth_req.ncert, 2);
+	ck_assert_str_eq(auth_req.cert[0], "sun");
+	ck_assert_str_eq(auth_req.cert[1], "inter");
+	ck_assert_uint_eq(auth_req.ncertreq, 1);
+	ck_assert_uint_eq(auth_req.method, IKEV2_AUTH_DIGITAL_SIGNATURE);
+	ck_assert_uint_eq(auth_resp.ncert, 1);
+	ck_assert_str_eq(auth_resp.cert[0], "moon");
+	ck_assert_uint_eq(auth_resp.ncertreq, 0);
+	ck_assert_uint_eq(auth_resp.method, IKEV2_AUTH_DIGITAL_SIGNATURE);
+
+	struct peer_seen wa = walk(&A), wb = walk(&B);
+
+	/* my-id=auto: each certificate's first subjectAltName */
+	ck_assert_str_eq(wb.remote_id, "sun@example.org");
+	ck_assert_str_eq(wb.remote_cert, "CN=sun, O=test");
+	ck_assert_str_eq(wa.remote_id, "moon.example.org");
+	ck_assert_str_eq(wa.remote_cert, "CN=moon, O=test");
+	expect_logged("IKE SA established (responder) with sun@example.org");
+}
+END_TEST
+
+/* The same the other way: the responder sends the intermediate in its IKE_AUTH response. */
+START_TEST(test_chain_from_responder)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_uint_eq(auth_req.ncert, 1);
+	ck_assert_str_eq(auth_req.cert[0], "moon");
+	ck_assert_uint_eq(auth_resp.ncert, 2);
+	ck_assert_str_eq(auth_resp.cert[0], "sun");
+	ck_assert_str_eq(auth_resp.cert[1], "inter");
+	ck_assert_str_eq(walk(&A).remote_cert, "CN=sun, O=test");
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=moon, O=test");
+}
+END_TEST
+
+/* Without the intermediate a sends its certificate alone, and b cannot build the chain. */
+START_TEST(test_chain_incomplete)
+{
+	const struct side a = {{CA, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	start();
+	ck_assert_uint_eq(auth_req.ncert, 1);
+	ck_assert_str_eq(auth_req.cert[0], "sun");
+	expect_refused_by_b("the peer's certificate is refused: certificate CN=sun, O=test: "
+			    "issuer CN=Test Intermediate, O=test is not trusted");
+}
+END_TEST
+
+/* --- 2. IDs --- */
+
+/* my-id=auto sends the first subjectAltName, which remote-id names. */
+START_TEST(test_remote_id_san)
+{
+	const struct side a = {
+		{CA, MOON}, {{0}}, {DS("moon") " my-id=auto remote-id=user-fqdn:sun@example.org"}};
+	const struct side b = {
+		{CA, INTER, SUN}, {{0}}, {DS("sun") " remote-id=fqdn:moon.example.org"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_str_eq(walk(&B).remote_id, "moon.example.org");
+	ck_assert_str_eq(walk(&A).remote_id, "sun@example.org");
+}
+END_TEST
+
+/* Another subjectAltName of the certificate, in another case than the certificate's. */
+START_TEST(test_remote_id_other_san)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon") " my-id=fqdn:moon.alt.example"}};
+	const struct side b = {
+		{CA, INTER, SUN}, {{0}}, {DS("sun") " remote-id=fqdn:moon.alt.example"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_str_eq(walk(&B).remote_id, "moon.alt.example");
+}
+END_TEST
+
+/* A certificate without subjectAltName: my-id=auto sends its subject. */
+START_TEST(test_my_id_dn)
+{
+	const struct side a = {
+		{CA, INTER, {"leaf.pem", "leaf", NULL}, {"stranger.key", NULL, NULL}},
+		{{0}},
+		{DS("leaf")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_str_eq(auth_req.cert[0], "leaf");
+	ck_assert_str_eq(walk(&B).remote_id, "CN=leaf-30, O=test");
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=leaf-30, O=test");
+}
+END_TEST
+
+/* b's only identity wants another ID: no identity is found for a. */
+START_TEST(test_remote_id_mismatch)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {
+		{CA, INTER, SUN}, {{0}}, {DS("sun") " remote-id=fqdn:other.example.org"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_b("no identity of peer a accepts the peer's ID moon.example.org");
+}
+END_TEST
+
+/* An ID that the certificate does not carry, with remote-id=auto. */
+START_TEST(test_id_not_in_cert)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon") " my-id=fqdn:elsewhere.example.org"}};
+	const struct side b = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_b("the peer's ID elsewhere.example.org is not in its certificate "
+			    "CN=moon, O=test");
+}
+END_TEST
+
+/* --- 3. certificates refused --- */
+
+/* b loaded the CA's CRL, which lists a's certificate. */
+START_TEST(test_revoked)
+{
+	const struct side a = {{CA, {"revoked.pem", "venus", NULL}, {"revoked.key", NULL, NULL}},
+			       {{0}},
+			       {DS("venus")}};
+	const struct side b = {{CA, CRL, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_b("the peer's certificate is refused: certificate CN=venus.example.org, "
+			    "O=test: revoked (CRL of CN=Test CA, O=test)");
+}
+END_TEST
+
+/* The same without the CRL: nothing says it is revoked. */
+START_TEST(test_revoked_unknown)
+{
+	const struct side a = {{CA, {"revoked.pem", "venus", NULL}, {"revoked.key", NULL, NULL}},
+			       {{0}},
+			       {DS("venus")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_str_eq(walk(&B).remote_id, "CN=venus.example.org, O=test");
+}
+END_TEST
+
+/* a's certificate comes from a CA that b does not know. */
+START_TEST(test_untrusted_ca)
+{
+	const struct side a = {
+		{CA, {"stranger.pem", "stranger", NULL}, {"stranger.key", NULL, NULL}},
+		{{0}},
+		{DS("stranger")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_b("the peer's certificate is refused: certificate CN=stranger, O=other: "
+			    "issuer CN=Other CA, O=other is not trusted");
+}
+END_TEST
+
+/* a's certificate expired on 2026-01-01, before the tests' present. */
+START_TEST(test_expired)
+{
+	const struct side a = {{CA, {"expired.pem", "old", NULL}, {"expired.key", NULL, NULL}},
+			       {{0}},
+			       {DS("old")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_b("the peer's certificate is refused: certificate CN=old, O=test: "
+			    "expired on 2026-01-01");
+}
+END_TEST
+
+/* The engine's clock is the tests' wall clock: in 2031 moon's certificate (2024..2030) has
+ * expired, whatever the machine's clock says. */
+START_TEST(test_expired_later)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+
+	wall = T_2031;
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_b("the peer's certificate is refused: certificate CN=moon, O=test: "
+			    "expired on 2030-01-01");
+}
+END_TEST
+
+/* a refuses b's certificate. */
+START_TEST(test_refused_by_initiator)
+{
+	const struct side a = {{CA, CRL, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {{CA, {"revoked.pem", "venus", NULL}, {"revoked.key", NULL, NULL}},
+			       {{0}},
+			       {DS("venus")}};
+
+	ends_up(&a, &b);
+	start();
+	ck_assert_str_eq(auth_resp.cert[0], "revoked");
+	expect_refused_by_a("peer b ike#1: the peer's certificate is refused: certificate "
+			    "CN=venus.example.org, O=test: revoked (CRL of CN=Test CA, O=test)");
+}
+END_TEST
+
+/* --- 4. pinned certificates and remote-id=ignore --- */
+
+/* b pins a's certificate: accepted for being that one. */
+START_TEST(test_pin_accepted)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {{CA, INTER, SUN, {"moon.pem", "moon", NULL}},
+			       {{0}},
+			       {DS("sun") " remote-certificate=moon"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=moon, O=test");
+}
+END_TEST
+
+/* b pins another certificate: a's is refused, though b trusts the CA that issued it. */
+START_TEST(test_pin_refused)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {{CA, INTER, SUN, {"stranger.pem", "stranger", NULL}},
+			       {{0}},
+			       {DS("sun") " remote-certificate=stranger"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_b(
+		"the peer's certificate CN=moon, O=test is not remote-certificate=stranger");
+}
+END_TEST
+
+/* b pins a certificate that a loaded CRL revokes: refused, as it would be unpinned. */
+START_TEST(test_pin_revoked)
+{
+	const struct side a = {{CA, {"revoked.pem", "venus", NULL}, {"revoked.key", NULL, NULL}},
+			       {{0}},
+			       {DS("venus")}};
+	const struct side b = {{CA, CRL, MOON, {"revoked.pem", "venus", NULL}},
+			       {{0}},
+			       {DS("moon") " remote-certificate=venus"}};
+
+	ends_up(&a, &b);
+	start();
+	ck_assert(pki_store_find(B.store, "venus")->revoked);
+	expect_refused_by_b("remote-certificate=venus is revoked");
+}
+END_TEST
+
+/* match-by=certificate: b picks the identity that pins the certificate a sent, not the
+ * first one. */
+START_TEST(test_match_by_certificate)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {
+		{CA, INTER, SUN, {"moon.pem", "moon", NULL}, {"stranger.pem", "stranger", NULL}},
+		{{0}},
+		{DS("sun") " match-by=certificate remote-certificate=stranger",
+		 DS("sun") " match-by=certificate remote-certificate=moon"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=moon, O=test");
+}
+END_TEST
+
+/* remote-id=ignore takes an ID that is not in the certificate (test_id_not_in_cert refuses
+ * the same with auto). */
+START_TEST(test_remote_id_ignore)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon") " my-id=fqdn:elsewhere.example.org"}};
+	const struct side b = {{CA, INTER, SUN}, {{0}}, {DS("sun") " remote-id=ignore"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_str_eq(walk(&B).remote_id, "elsewhere.example.org");
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=moon, O=test");
+	expect_logged("remote-id=ignore: the peer's ID elsewhere.example.org is not checked");
+}
+END_TEST
+
+/* --- 5. RSA keys --- */
+
+/* a signs with the fixture's moon key, b with a key from sig_key_generate; each holds the
+ * other's public half, as key export-pub-key writes it. */
+/* clang-format off */
+#define A_KEYS(remote) {{"mine", "moon.key"}, {"theirs", remote}}
+#define B_KEYS(remote) {{"mine", "gen.key"}, {"theirs", remote}}
+/* clang-format on */
+#define RSA_ID RSA("mine") " remote-key=theirs"
+
+START_TEST(test_rsa_key)
+{
+	const struct side a = {{{0}}, A_KEYS("gen.pub"), {RSA_ID}};
+	const struct side b = {{{0}}, B_KEYS("moon.pub"), {RSA_ID}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	ck_assert_uint_eq(auth_req.ncert, 0);
+	ck_assert_uint_eq(auth_resp.ncert, 0);
+	ck_assert_uint_eq(auth_req.ncertreq, 0);
+	ck_assert_uint_eq(auth_req.method, IKEV2_AUTH_DIGITAL_SIGNATURE);
+	ck_assert_uint_eq(auth_resp.method, IKEV2_AUTH_DIGITAL_SIGNATURE);
+	/* my-id=auto with a key: the address */
+	ck_assert_str_eq(walk(&B).remote_id, "192.0.2.1");
+	ck_assert_str_eq(walk(&A).remote_id, "192.0.2.2");
+	ck_assert_str_eq(walk(&B).remote_cert, "");
+}
+END_TEST
+
+/* b's remote-key is not a's key. */
+START_TEST(test_rsa_key_wrong)
+{
+	const struct side a = {{{0}}, A_KEYS("gen.pub"), {RSA_ID}};
+	const struct side b = {{{0}}, B_KEYS("wrong.pub"), {RSA_ID}};
+
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_b("AUTHENTICATION_FAILED: the peer's signature (method 14) is not valid");
+}
+END_TEST
+
+/* a's remote-key is not b's key. */
+START_TEST(test_rsa_key_wrong_initiator)
+{
+	const struct side a = {{{0}}, A_KEYS("wrong.pub"), {RSA_ID}};
+	const struct side b = {{{0}}, B_KEYS("moon.pub"), {RSA_ID}};
+
+	ends_up(&a, &b);
+	start();
+	expect_refused_by_a("peer b ike#1: AUTHENTICATION_FAILED: the peer's signature (method 14) "
+			    "is not valid");
+}
+END_TEST
+
+/* --- 6. the chain cache --- */
+
+static void again(void)
+{
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ike_apply(A.ike, A.c);
+	settle();
+	ck_assert_str_eq(walk(&A).state, "established");
+	ck_assert_str_eq(walk(&B).state, "established");
+}
+
+static void cache_is(const struct end *e, uint64_t hits, uint64_t misses)
+{
+	struct pki_cache_stats st;
+
+	pki_store_cache_stats(e->store, &st);
+	ck_assert_msg(st.hits == hits && st.misses == misses,
+		      "%s: %llu hits, %llu misses; expected %llu and %llu", e->name,
+		      (unsigned long long)st.hits, (unsigned long long)st.misses,
+		      (unsigned long long)hits, (unsigned long long)misses);
+}
+
+/* Three handshakes with the same chain verify it once at each end; a change of b's store
+ * makes b verify it anew, and so does the passing of sun's notAfter. */
+START_TEST(test_chain_cache)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	start();
+	expect_up();
+	cache_is(&B, 0, 1);
+	cache_is(&A, 0, 1);
+	again();
+	again();
+	ck_assert_uint_eq(auth_req.seen, 3);
+	ck_assert_uint_eq(auth_req.ncert, 2); /* the same chain each time */
+	ck_assert_uint_eq(ike_stats(B.ike)->established, 3);
+	cache_is(&B, 2, 1);
+	cache_is(&A, 2, 1);
+	import(B.store, &(struct cred)CRL);
+	again();
+	cache_is(&B, 2, 2);
+	cache_is(&A, 3, 1);
+	/* a cached result holds only within the chain's validity: past sun's notAfter (2030),
+	 * b checks anew and refuses */
+	wall = T_2031;
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ike_apply(A.ike, A.c);
+	settle();
+	cache_is(&B, 2, 3);
+	cache_is(&A, 3, 1);
+	ck_assert(auth_resp.auth_failed);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	expect_logged(
+		"peer a ike#9: the peer's certificate is refused: certificate CN=sun, O=test: "
+		"expired on 2030-01-01");
+}
+END_TEST
+
+static Suite *ike_authn_suite(void)
+{
+	Suite *s = suite_create("ike_authn");
+	TCase *chain = tcase_create("chains"), *id = tcase_create("IDs");
+	TCase *bad = tcase_create("refused certificates"), *pin = tcase_create("pinning");
+	TCase *rsa = tcase_create("RSA keys"), *cache = tcase_create("chain cache");
+	TCase *all[] = {chain, id, bad, pin, rsa, cache};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		tcase_add_checked_fixture(all[i], setup, teardown);
+		suite_add_tcase(s, all[i]);
+	}
+	tcase_add_test(chain, test_chain_from_initiator);
+	tcase_add_test(chain, test_chain_from_responder);
+	tcase_add_test(chain, test_chain_incomplete);
+	tcase_add_test(id, test_remote_id_san);
+	tcase_add_test(id, test_remote_id_other_san);
+	tcase_add_test(id, test_my_id_dn);
+	tcase_add_test(id, test_remote_id_mismatch);
+	tcase_add_test(id, test_id_not_in_cert);
+	tcase_add_test(bad, test_revoked);
+	tcase_add_test(bad, test_revoked_unknown);
+	tcase_add_test(bad, test_untrusted_ca);
+	tcase_add_test(bad, test_expired);
+	tcase_add_test(bad, test_expired_later);
+	tcase_add_test(bad, test_refused_by_initiator);
+	tcase_add_test(pin, test_pin_accepted);
+	tcase_add_test(pin, test_pin_refused);
+	tcase_add_test(pin, test_pin_revoked);
+	tcase_add_test(pin, test_match_by_certificate);
+	tcase_add_test(pin, test_remote_id_ignore);
+	tcase_add_test(rsa, test_rsa_key);
+	tcase_add_test(rsa, test_rsa_key_wrong);
+	tcase_add_test(rsa, test_rsa_key_wrong_initiator);
+	tcase_add_test(cache, test_chain_cache);
+	return s;
+}
+
+/* --- the files the fixture lacks --- */
+
+static bool write_pem(const char *file, const void *obj, bool is_key)
+{
+	int fd = open(path_of(file), O_WRONLY | O_CREAT | O_EXCL, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	bool ok = f && (is_key ? PEM_write_PrivateKey(f, (EVP_PKEY *)obj, NULL, NULL, 0, NULL, NULL)
+			       : PEM_write_X509(f, (X509 *)obj));
+
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	else if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Private keys of the certificates that have none in a file, the leaf without SAN, and the
+ * keys of rsa-key: gen.key from sig_key_generate, and public halves. */
+static bool extra_files(void)
+{
+	struct sig_err err = {0};
+	EVP_PKEY *gen;
+	bool ok;
+
+	if (!(leaf = pki_fixture_leaf(&fx, 30)))
+		return false;
+	gen = sig_key_generate(path_of("gen.key"), 2048, &err);
+	ok = gen && write_pem("leaf.pem", leaf, false) &&
+	     write_pem("revoked.key", fx.revoked_key, true) &&
+	     write_pem("stranger.key", fx.stranger_key, true) &&
+	     write_pem("expired.key", fx.expired_key, true) &&
+	     sig_key_export_pub(gen, path_of("gen.pub"), &err) == 0 &&
+	     sig_key_export_pub(fx.moon_key, path_of("moon.pub"), &err) == 0 &&
+	     sig_key_export_pub(fx.ca_key, path_of("wrong.pub"), &err) == 0;
+	if (!ok)
+		fprintf(stderr, "check_ike_authn: %s\n", err.msg);
+	sig_key_free(gen);
+	return ok;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	log_init("check_ike_authn", false, LOG_LVL_ERROR);
+	if (crypto_init() < 0) {
+		fprintf(stderr, "crypto_init failed\n");
+		return 99;
+	}
+	if (!pki_fixture_build(&fx) || !extra_files()) {
+		fprintf(stderr, "check_ike_authn: cannot build the test PKI\n");
+		X509_free(leaf);
+		pki_fixture_free(&fx);
+		return 99; /* a hard error */
+	}
+	sr = srunner_create(ike_authn_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	X509_free(leaf);
+	pki_fixture_free(&fx);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
