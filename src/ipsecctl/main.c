@@ -23,6 +23,7 @@ struct opts {
 	bool detail;	  /* the request asks for print detail */
 	const char *file; /* export file=, export-pub-key file-name=: written here */
 	bool sensitive;	  /* export show-sensitive: the file gets mode 0600 */
+	bool exclusive;	  /* export-pub-key: an existing file is not overwritten */
 };
 
 static void usage(FILE *f)
@@ -105,7 +106,7 @@ static int scan_words(int n, char **words, struct opts *o)
 		if (export && !strncmp(words[i], "file=", 5))
 			o->file = words[i] + 5;
 		else if (pub && !strncmp(words[i], "file-name=", 10))
-			o->file = words[i] + 10;
+			o->file = words[i] + 10, o->exclusive = true;
 		else
 			words[kept++] = words[i];
 	}
@@ -121,9 +122,13 @@ static void on_line(void *arg, char kind, const char *payload)
 	render_reply_add(arg, kind, payload);
 }
 
-static int write_file(const char *path, const struct strbuf *b, bool sensitive)
+/* Writes b to path: mode 0600 when sensitive (an existing file is made so), else 0644 less
+ * the umask; exclusive refuses an existing file (a key's own file must never be
+ * overwritten by its public half). */
+static int write_file(const char *path, const struct strbuf *b, bool sensitive, bool exclusive)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, sensitive ? 0600 : 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC),
+		      sensitive ? 0600 : 0644);
 	size_t off = 0;
 	int rc = 0;
 
@@ -161,8 +166,10 @@ static int output(const struct opts *o, const struct render_reply *r)
 	if (rc < 0) {
 		fprintf(stderr, "ipsecctl: ipsecd sent a malformed record\n");
 	} else if (o->file) {
-		rc = write_file(o->file, &b, o->sensitive);
-		if (rc < 0)
+		rc = write_file(o->file, &b, o->sensitive, o->exclusive);
+		if (rc == -EEXIST)
+			fprintf(stderr, "ipsecctl: %s exists; not overwriting it\n", o->file);
+		else if (rc < 0)
 			fprintf(stderr, "ipsecctl: cannot write %s: %s\n", o->file, strerror(-rc));
 	} else if (fwrite(sb_str(&b), 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
 		fprintf(stderr, "ipsecctl: writing the output: %s\n", strerror(errno));

@@ -113,7 +113,7 @@ static int generate(struct runtime *r, const char *const *keys, const char *cons
 		bits = (unsigned)atoi(got[1]);
 	}
 	if (conf_find(*r->conf, CONF_M_KEY, got[0]))
-		return refuse(ds, -EEXIST, "key generate-key: a key named %s exists already",
+		return refuse(ds, -EINVAL, "key generate-key: a key named %s exists already",
 			      got[0]);
 	if ((e = key_dir_ready(r->key_dir, ds)) < 0)
 		return e;
@@ -121,6 +121,11 @@ static int generate(struct runtime *r, const char *const *keys, const char *cons
 		return refuse(ds, -ENAMETOOLONG, "key directory %s: path too long", r->key_dir);
 	EVP_PKEY *k = sig_key_generate(path, bits, &err);
 
+	if (!k && err.code == -EEXIST) /* made before, its import lost with a reload */
+		return refuse(ds, -EINVAL,
+			      "key generate-key: %s; to use that key, import it: key import "
+			      "file-name=\"%s\" name=%s",
+			      err.msg, path, got[0]);
 	if (!k)
 		return refuse(ds, err.code, "key generate-key: %s", err.msg);
 	sig_key_free(k); /* the import reads it back like any other key file */
@@ -157,7 +162,7 @@ static int export_pub(struct runtime *r, const char *const *keys, const char *co
 	EVP_PKEY *k = creds_key(r->creds, got[0]);
 
 	if (!k)
-		return refuse(ds, -ENOENT, "key export-pub-key: no key named %s (see key print)",
+		return refuse(ds, -EINVAL, "key export-pub-key: no key named %s (see key print)",
 			      got[0]);
 	if ((e = sig_key_pub_pem(k, &pem)) < 0)
 		return refuse(ds, e, "key export-pub-key: %s", strerror(-e));

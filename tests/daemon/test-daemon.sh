@@ -89,6 +89,7 @@ if [ "$(id -u)" = 0 ]; then
 	has "the generated key is in the configuration" "import file-name=\"\?$T/keys/k1.pem\"\? name=k1" "$T/out"
 	check "generate-key refuses a taken name" 1 ctl key generate-key name=k1 key-size=1024
 	has "taken name refusal" "a key named k1 exists already" "$T/err"
+	has "a taken name is a refusal, not an internal error" "^ipsecctl: refused" "$T/err"
 	check "generate-key refuses a bad size" 1 ctl key generate-key name=k2 key-size=3000
 	has "bad size names the valid ones" "valid: 1024, 2048, 4096" "$T/err"
 	check "generate-key refuses a path as name" 1 ctl key generate-key name=../k3
@@ -96,6 +97,10 @@ if [ "$(id -u)" = 0 ]; then
 		not_ok "a refused generate-key left a file"; fi
 	check "export-pub-key to a file" 0 ctl key export-pub-key key=k1 file-name="$T/k1.pub"
 	has "public key written" "BEGIN PUBLIC KEY" "$T/k1.pub"
+	check "export-pub-key never overwrites a file" 1 \
+		ctl key export-pub-key key=k1 file-name="$T/keys/k1.pem"
+	has "the refusal says so" "k1.pem exists; not overwriting it" "$T/err"
+	has "the private key file is intact" "BEGIN PRIVATE KEY" "$T/keys/k1.pem"
 	if grep -q PRIVATE "$T/k1.pub"; then not_ok "public key file holds a private key"; else
 		ok "public key file holds no private key"; fi
 	check "export-pub-key of an unknown key" 1 ctl key export-pub-key key=nosuch
