@@ -7,6 +7,7 @@
 # send_certreq = yes), so each end sends its certificate only when asked.
 #   1. strongSwan initiates to ipsecd (passive), ECDSA at both ends: both establish,
 #      a ping between the clients crosses as ESP, strongSwan verified an ECDSA signature.
+#   1b. The same with strongSwan's RSA certificate against ipsecd's ECDSA one.
 #   2. strongSwan presents c.test, whose certificate the CRL revokes: ipsecd refuses
 #      (AUTHENTICATION_FAILED) and logs that it is revoked. (ipsecd has an identity
 #      for remote-id=fqdn:c.test, so that nothing but the revocation can refuse it.)
@@ -15,6 +16,7 @@
 #   4. ipsecd initiates to strongSwan, RSA certificates at both ends: both establish,
 #      the ping crosses as ESP, strongSwan verified an RSA signature; ipsecd's Delete
 #      at its stop takes strongSwan's IKE_SA down.
+#   4b. The same with ECDSA certificates at both ends.
 #   5. ipsecd initiates with remote-id=fqdn:other.test; strongSwan answers as a.test:
 #      ipsecd refuses the response and logs that the ID does not match remote-id.
 # No sleeps: every wait polls.
@@ -108,6 +110,21 @@ traffic 1
 expect_ok "1. strongSwan deletes the IKE SA" sw_terminate a gw
 expect_ok "1. b's IKE SA goes with it" wait_until 5 no_ike_sa b
 
+# --- 1b. strongSwan a -> ipsecd b, strongSwan with its RSA certificate
+a_load 1b cert=a-rsa.pem
+mark "$b_log"
+mark "$a_log"
+expect_ok "1b. strongSwan initiates with RSA" sw_initiate a net
+expect_ok "1b. b's IKE SA is established" wait_until 5 ike_established b
+expect_ok "1b. b authenticated a.test" log_has "$b_log" 'IKE SA established \(responder\) with .*a\.test'
+expect_ok "1b. strongSwan signed with RSA" \
+	log_has "$a_log" "authentication of 'a\.test' \(myself\) with RSA"
+expect_ok "1b. strongSwan verified b.test's ECDSA signature" \
+	log_has "$a_log" "authentication of 'b\.test' with ECDSA.* successful"
+traffic 1b
+expect_ok "1b. strongSwan deletes the IKE SA" sw_terminate a gw
+expect_ok "1b. b's IKE SA goes with it" wait_until 5 no_ike_sa b
+
 # --- 2. the revoked certificate
 a_load 2 cert=c.pem local_id=c.test
 mark "$b_log"
@@ -149,6 +166,21 @@ expect_ok "4. strongSwan verified b.test's RSA signature" \
 traffic 4
 expect_ok "4. b stops with status 0" daemon_stop b
 expect_ok "4. b's Delete takes strongSwan's IKE_SA down" wait_until 5 not sw_established a
+
+# --- 4b. ipsecd b -> strongSwan a, ECDSA
+a_load 4b cert=a.pem
+b_conf cert=b remote_id=fqdn:a.test
+mark "$b_log"
+mark "$a_log"
+daemon_start b # it initiates at once
+expect_ok "4b. b's IKE SA is established" wait_until 15 ike_established b
+expect_ok "4b. strongSwan has the IKE_SA and CHILD_SA up" sw_wait_established a net 10
+expect_ok "4b. b authenticated a.test" log_has "$b_log" 'IKE SA established \(initiator\) with .*a\.test'
+expect_ok "4b. strongSwan verified b.test's ECDSA signature" \
+	log_has "$a_log" "authentication of 'b\.test' with ECDSA.* successful"
+traffic 4b
+expect_ok "4b. b stops with status 0" daemon_stop b
+expect_ok "4b. b's Delete takes strongSwan's IKE_SA down" wait_until 5 not sw_established a
 
 # --- 5. remote-id mismatch, ipsecd initiating
 b_conf cert=b-rsa remote_id=fqdn:other.test
