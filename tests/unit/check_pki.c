@@ -113,7 +113,7 @@ static struct pki_store *store_with(const char *const *files)
 	return s;
 }
 
-static STACK_OF(X509) * stack_of(X509 *a, X509 *b)
+static STACK_OF(X509) *stack_of(X509 *a, X509 *b)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 
@@ -124,7 +124,7 @@ static STACK_OF(X509) * stack_of(X509 *a, X509 *b)
 	return sk;
 }
 
-static int verify(struct pki_store *s, X509 *leaf, STACK_OF(X509) * more, time_t now, char *why)
+static int verify(struct pki_store *s, X509 *leaf, STACK_OF(X509) *more, time_t now, char *why)
 {
 	return pki_verify(s, leaf, more, now, why, PKI_MSG_MAX);
 }
