@@ -595,6 +595,30 @@ static void time_certs(struct parts *p)
 	}
 	part_end(p, "pki_cert_from_der (the peer's CERT payload)", K, bad);
 	part_begin(p);
+	for (int i = 0; i < K; i++) {
+		X509 *x = pki_store_cert_from_der(p->daemon, p->der, p->dlen);
+
+		bad |= !x;
+		X509_free(x);
+	}
+	part_end(p, "pki_store_cert_from_der (the same, cached)", K, bad);
+	part_begin(p);
+	for (int i = 0; i < K; i++) {
+		char *line = pki_dn_line(X509_get_subject_name(p->theirs->cert));
+
+		bad |= !line;
+		free(line);
+	}
+	part_end(p, "pki_dn_line (the peer's subject, for print)", K, bad);
+	part_begin(p);
+	for (int i = 0; i < K; i++) {
+		uint8_t type, id[256];
+		size_t len = sizeof(id);
+
+		bad |= pki_cert_default_id(p->mine->cert, &type, id, &len) < 0;
+	}
+	part_end(p, "pki_cert_default_id (my-id=auto)", K, bad);
+	part_begin(p);
 	for (int i = 0; i < K; i++)
 		bad |= pki_verify(p->daemon, p->theirs->cert, NULL, now, why, sizeof(why));
 	part_end(p, "pki_verify, cached", K, bad);

@@ -1,7 +1,8 @@
 /* sig: the AUTH payload's data for IKEv2 public-key authentication (RFC 7296 2.15, 3.8):
  * method 1 (RSASSA-PKCS1-v1_5 with SHA-1), 9/10/11 (ECDSA, RFC 4754: r | s) and 14 (RFC 7427:
- * a length-prefixed AlgorithmIdentifier before the signature), signed and checked through
- * EVP_DigestSign and EVP_DigestVerify. We emit the DER of RFC 7427 Appendix A and RFC 8420;
+ * a length-prefixed AlgorithmIdentifier before the signature): the message is digested and
+ * the digest signed or checked with EVP_PKEY_sign and EVP_PKEY_verify, Ed25519's message
+ * with EVP_DigestSign and EVP_DigestVerify. We emit the DER of RFC 7427 Appendix A and RFC 8420;
  * a peer's AlgorithmIdentifier is decoded and checked field by field. */
 #include <errno.h>
 #include <stdarg.h>
@@ -177,26 +178,40 @@ static const struct ecdsa_method *ecdsa_by_method(uint8_t method)
 /* --- what a key is, kept per key ---
  *
  * Asking a provider key for its type and curve costs several microseconds, and a handshake
- * asks three times for each key. The keys a daemon uses repeat (its own, and a peer's from
- * a cached certificate), so the last KEY_CACHE keys keep their kind and curve. A slot holds
- * a reference, so a key's address is not reused while it is cached. Single-threaded, as
- * the daemon is. (Keeping a prepared EVP_MD_CTX per key and copying it was tried: the
- * handshake got slower, not faster.) */
+ * asks three times for each key; setting up a signature operation costs more (OpenSSL 3
+ * looks the algorithm up by name at every EVP_DigestSignInit). The keys a daemon uses
+ * repeat (its own, and a peer's from a cached certificate), so the last KEY_CACHE keys
+ * keep their kind and curve and one prepared EVP_PKEY_CTX for signing and one for
+ * verifying, each with the digest and padding it was last set up for; a signature is then
+ * a digest (of a digest fetched once) and one EVP_PKEY_sign or EVP_PKEY_verify, as
+ * `openssl speed` measures them. A slot holds a reference, so a key's address is not
+ * reused while it is cached. Single-threaded, as the daemon is. */
 
 #define KEY_CACHE 32
+
+/* A signature operation prepared for one scheme (hash, padding, salt). */
+struct op {
+	EVP_PKEY_CTX *ctx; /* NULL: none yet */
+	const struct hash *h;
+	int pad, salt;
+};
 
 struct key_slot {
 	EVP_PKEY *key; /* a reference; NULL: free slot */
 	enum kind kind;
 	int curve;
+	struct op sign, verify;
 	unsigned long used; /* for eviction: the least recently used goes */
 };
 
 static struct key_slot key_cache[KEY_CACHE];
 static unsigned long key_clock;
+static EVP_MD *md_cache[N(hashes)]; /* fetched at first use */
 
 static void slot_clear(struct key_slot *k)
 {
+	EVP_PKEY_CTX_free(k->sign.ctx);
+	EVP_PKEY_CTX_free(k->verify.ctx);
 	EVP_PKEY_free(k->key);
 	*k = (struct key_slot){0};
 }
@@ -205,6 +220,20 @@ void sig_cache_clear(void)
 {
 	for (size_t i = 0; i < KEY_CACHE; i++)
 		slot_clear(&key_cache[i]);
+	for (size_t i = 0; i < N(hashes); i++) {
+		EVP_MD_free(md_cache[i]);
+		md_cache[i] = NULL;
+	}
+}
+
+/* The digest of h, fetched once; NULL when the provider has none. */
+static const EVP_MD *md_of(const struct hash *h)
+{
+	size_t i = (size_t)(h - hashes);
+
+	if (!md_cache[i])
+		md_cache[i] = EVP_MD_fetch(NULL, h->md, NULL);
+	return md_cache[i];
 }
 
 /* The key's kind and, for EC, its curve's NID (NID_undef when unknown). */
@@ -437,52 +466,118 @@ static int sign_scheme(EVP_PKEY *key, uint8_t method, uint16_t hash, bool pkcs1,
 
 /* --- EVP --- */
 
-static EVP_MD_CTX *md_ctx(EVP_PKEY *key, const struct scheme *s, bool sign)
+/* Ed25519 signs the message itself (RFC 8032 PureEdDSA): one EVP_DigestSign or
+ * EVP_DigestVerify, no digest first. */
+static int eddsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, struct crypto_chunk *out,
+		      size_t off)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	const char *md = s->h ? s->h->md : NULL;
-	int ok;
+	size_t n = 0;
+	uint8_t *p;
+	int r = -EINVAL;
 
-	if (!ctx)
-		return NULL;
-	if (sign)
-		ok = EVP_DigestSignInit_ex(ctx, &pctx, md, NULL, NULL, key, NULL) > 0;
-	else
-		ok = EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, key, NULL) > 0;
+	if (ctx && EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL, key, NULL) > 0 &&
+	    EVP_DigestSign(ctx, NULL, &n, msg, len) > 0) {
+		r = -ENOMEM;
+		if ((p = realloc(out->ptr, off + n)) != NULL) {
+			out->ptr = p;
+			out->len = off + n;
+			r = EVP_DigestSign(ctx, p + off, &n, msg, len) > 0 ? 0 : -EINVAL;
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+static int eddsa_verify(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t *sig,
+			size_t siglen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int r = -EINVAL;
+
+	if (ctx && EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, key, NULL) > 0)
+		r = EVP_DigestVerify(ctx, sig, siglen, msg, len) == 1 ? 0 : -EBADMSG;
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/* A new EVP_PKEY_CTX set up to sign or verify digests of s's hash with key, or NULL. */
+static EVP_PKEY_CTX *op_new(EVP_PKEY *key, const struct scheme *s, bool sign)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	const EVP_MD *md = md_of(s->h);
+	bool ok = ctx && md && (sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) > 0 &&
+		  EVP_PKEY_CTX_set_signature_md(ctx, md) > 0;
+
 	if (ok && s->kind == K_RSA)
-		ok = EVP_PKEY_CTX_set_rsa_padding(pctx, s->pad) > 0;
+		ok = EVP_PKEY_CTX_set_rsa_padding(ctx, s->pad) > 0;
 	if (ok && s->pad == RSA_PKCS1_PSS_PADDING)
-		ok = EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, s->salt) > 0 &&
-		     EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, md, NULL) > 0;
+		ok = EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, s->salt) > 0 &&
+		     EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) > 0;
 	if (!ok) {
-		EVP_MD_CTX_free(ctx);
+		EVP_PKEY_CTX_free(ctx);
 		ctx = NULL;
 	}
 	return ctx;
+}
+
+/* key's prepared operation for s, from its slot (made or remade when the scheme differs
+ * from the last one), else a new one that *own holds for the caller to free. */
+static EVP_PKEY_CTX *op_get(EVP_PKEY *key, const struct scheme *s, bool sign, EVP_PKEY_CTX **own)
+{
+	struct key_slot *k = key_slot(key);
+	struct op *o = k ? (sign ? &k->sign : &k->verify) : NULL;
+
+	*own = NULL;
+	if (!o)
+		return *own = op_new(key, s, sign);
+	if (o->ctx && (o->h != s->h || o->pad != s->pad || o->salt != s->salt)) {
+		EVP_PKEY_CTX_free(o->ctx);
+		o->ctx = NULL;
+	}
+	if (!o->ctx && (o->ctx = op_new(key, s, sign)) != NULL) {
+		o->h = s->h;
+		o->pad = s->pad;
+		o->salt = s->salt;
+	}
+	return o->ctx;
+}
+
+/* msg's digest of s's hash into dg (EVP_MAX_MD_SIZE); its length, or 0 on failure. */
+static unsigned digest(const struct scheme *s, const uint8_t *msg, size_t len, uint8_t *dg)
+{
+	const EVP_MD *md = md_of(s->h);
+	unsigned n = 0;
+
+	return md && EVP_Digest(msg, len, dg, &n, md, NULL) > 0 ? n : 0;
 }
 
 /* Signs into out at offset off (out grows to fit); out->len ends after the signature. */
 static int evp_sign(EVP_PKEY *key, const struct scheme *s, const uint8_t *msg, size_t len,
 		    struct crypto_chunk *out, size_t off)
 {
-	EVP_MD_CTX *ctx = md_ctx(key, s, true);
+	uint8_t dg[EVP_MAX_MD_SIZE], *p;
+	EVP_PKEY_CTX *own, *ctx;
+	unsigned dlen;
 	size_t n = 0;
-	uint8_t *p;
 	int r = -EINVAL; /* the key cannot do it: too small for the hash, no private half */
 
-	if (ctx && EVP_DigestSign(ctx, NULL, &n, msg, len) > 0) {
+	if (s->kind == K_ED25519)
+		return eddsa_sign(key, msg, len, out, off);
+	ctx = op_get(key, s, true, &own);
+	dlen = digest(s, msg, len, dg);
+	if (ctx && dlen && EVP_PKEY_sign(ctx, NULL, &n, dg, dlen) > 0) {
 		r = -ENOMEM;
 		if ((p = realloc(out->ptr, off + n)) != NULL) {
 			out->ptr = p;
 			out->len =
 				off + n; /* the most it can be; ECDSA's DER may come out shorter */
-			r = EVP_DigestSign(ctx, p + off, &n, msg, len) > 0 ? 0 : -EINVAL;
+			r = EVP_PKEY_sign(ctx, p + off, &n, dg, dlen) > 0 ? 0 : -EINVAL;
 			if (r == 0)
 				out->len = off + n;
 		}
 	}
-	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_CTX_free(own);
 	return r;
 }
 
@@ -490,12 +585,18 @@ static int evp_sign(EVP_PKEY *key, const struct scheme *s, const uint8_t *msg, s
 static int evp_verify(EVP_PKEY *key, const struct scheme *s, const uint8_t *msg, size_t len,
 		      const uint8_t *sig, size_t siglen)
 {
-	EVP_MD_CTX *ctx = md_ctx(key, s, false);
+	uint8_t dg[EVP_MAX_MD_SIZE];
+	EVP_PKEY_CTX *own, *ctx;
+	unsigned dlen;
 	int r = -EINVAL;
 
-	if (ctx)
-		r = EVP_DigestVerify(ctx, sig, siglen, msg, len) == 1 ? 0 : -EBADMSG;
-	EVP_MD_CTX_free(ctx);
+	if (s->kind == K_ED25519)
+		return eddsa_verify(key, msg, len, sig, siglen);
+	ctx = op_get(key, s, false, &own);
+	dlen = digest(s, msg, len, dg);
+	if (ctx && dlen)
+		r = EVP_PKEY_verify(ctx, sig, siglen, dg, dlen) == 1 ? 0 : -EBADMSG;
+	EVP_PKEY_CTX_free(own);
 	return r;
 }
 

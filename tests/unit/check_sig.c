@@ -405,6 +405,51 @@ START_TEST(test_independent)
 }
 END_TEST
 
+/* One process, every case twice over, interleaved: each key's prepared sign and verify
+ * operations (sig.c keeps one of each per key) follow the scheme asked for each time, and
+ * still do after sig_cache_clear. Every signature is checked by the test's own EVP too. */
+START_TEST(test_scheme_switch)
+{
+	uint8_t msg[120], aid[128], der[160];
+
+	for (int round = 0; round < 3; round++) {
+		if (round == 2)
+			sig_cache_clear();
+		for (size_t i = 0; i < N(cases); i++) {
+			const struct sig_case *c = &cases[i];
+			struct crypto_chunk ad = {0};
+			size_t off = 0, n;
+
+			fill(msg, sizeof(msg), (unsigned)(round * 100 + (int)i));
+			ck_assert_int_eq(do_sign(c, msg, sizeof(msg), &ad), 0);
+			ck_assert_int_eq(sig_verify(keys[c->key], c->method, ad.ptr, ad.len, msg,
+						    sizeof(msg), NULL, 0),
+					 0);
+			ck_assert_int_eq(sig_verify(keys[c->other], c->method, ad.ptr, ad.len, msg,
+						    sizeof(msg), NULL, 0),
+					 -EBADMSG);
+			if (c->method == 14)
+				off = 1 + ref_alg_id(keys[c->key], c->md, c->pad,
+						     RSA_PSS_SALTLEN_DIGEST, NULL, aid,
+						     sizeof(aid));
+			if (c->coord) {
+				n = ref_raw_to_der(ad.ptr, c->coord, der);
+				ck_assert_int_eq(ref_verify(keys[c->key], c->md, 0, 0, msg,
+							    sizeof(msg), der, n),
+						 1);
+			} else {
+				ck_assert_int_eq(ref_verify(keys[c->key], c->md, c->pad,
+							    RSA_PSS_SALTLEN_DIGEST, msg,
+							    sizeof(msg), ad.ptr + off,
+							    ad.len - off),
+						 1);
+			}
+			crypto_chunk_clear(&ad);
+		}
+	}
+}
+END_TEST
+
 /* RFC 4754 7: r and s keep their size when they are short. One P-256 signature in 256 has
  * r, and one in 256 has s, with a leading zero byte: every signature is checked until both
  * were seen in ours and one in OpenSSL's (bounded: missing one in 8192 tries has odds of
@@ -1211,6 +1256,7 @@ static Suite *sig_suite(void)
 	tcase_add_loop_test(sig, test_sign_verify, 0, N(cases));
 	tcase_add_loop_test(sig, test_independent, 0, N(cases));
 	tcase_add_loop_test(sig, test_tamper, 0, N(cases));
+	tcase_add_test(sig, test_scheme_switch);
 	tcase_add_test(sig, test_ecdsa_short_coord);
 	tcase_add_test(sig, test_alg_id_bytes);
 	tcase_add_test(sig, test_pss_params);
