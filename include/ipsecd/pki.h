@@ -163,6 +163,10 @@ X509 *pki_cert_from_der(const uint8_t *der, size_t len);
  * handshake (parsing costs more than a P-256 signature). The caller X509_frees the result
  * as before (it holds a reference). s may be NULL: no cache. */
 X509 *pki_store_cert_from_der(struct pki_store *s, const uint8_t *der, size_t len);
+/* The pki_dn_line of the subject of x, a certificate pki_store_cert_from_der returned and
+ * still caches, made once per certificate and kept with it (valid until the next
+ * pki_store_cert_from_der or pki_store_free); NULL when x is not cached there. */
+const char *pki_store_cert_subject(struct pki_store *s, const X509 *x);
 
 /* --- identities (cert_id.c) --- */
 

@@ -38,6 +38,7 @@ struct cache_slot {
 struct parsed_slot {	 /* pki_store_cert_from_der's cache */
 	uint8_t key[32]; /* SHA-256 of the DER */
 	X509 *x;	 /* a reference held by the cache */
+	char *subject;	 /* pki_dn_line of its subject, made at first use */
 };
 
 struct pki_store {
@@ -128,6 +129,25 @@ static char *common_name(const X509 *x)
 	return cn;
 }
 
+/* SHA-256, fetched once: naming a digest at every use makes OpenSSL 3 look it up (and take
+ * its locks) each time, and the parse and verify caches hash at every handshake. NULL when
+ * the provider has none. */
+static const EVP_MD *sha256(void)
+{
+	static EVP_MD *md;
+
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
+static void parsed_slot_clear(struct parsed_slot *p)
+{
+	X509_free(p->x);
+	free(p->subject);
+	*p = (struct parsed_slot){0};
+}
+
 static bool spki_sha1(const X509 *x, uint8_t out[20])
 {
 	unsigned char *der = NULL;
@@ -143,7 +163,7 @@ static bool fingerprint(const X509 *x, char hex[65])
 	uint8_t md[32];
 	unsigned n = 0;
 
-	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
+	if (!sha256() || !X509_digest(x, sha256(), md, &n) || n != 32)
 		return false;
 	for (unsigned i = 0; i < n; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -256,7 +276,7 @@ void pki_store_free(struct pki_store *s)
 	X509_STORE_free(s->xs);
 	free(s->cache);
 	for (size_t i = 0; s->parsed && i < PKI_CACHE_SIZE; i++)
-		X509_free(s->parsed[i].x);
+		parsed_slot_clear(&s->parsed[i]);
 	free(s->parsed);
 	free(s);
 }
@@ -1187,17 +1207,33 @@ static int verify_chain(struct pki_store *s, X509 *leaf, STACK_OF(X509) *untrust
 	return slot->result;
 }
 
-static bool cache_key(X509 *leaf, STACK_OF(X509) *untrusted, uint8_t key[32])
+/* x's SHA-256 fingerprint: the parse cache's key when x came from there (the hash of the
+ * DER it was parsed from), else X509_digest's. */
+static bool cert_sha256(const struct pki_store *s, X509 *x, uint8_t out[32])
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t fp[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
-	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 
-	ok = ok && X509_digest(leaf, EVP_sha256(), fp, &n) && EVP_DigestUpdate(md, fp, n);
+	for (size_t i = 0; s->parsed && i < PKI_CACHE_SIZE; i++)
+		if (s->parsed[i].x == x) {
+			memcpy(out, s->parsed[i].key, 32);
+			return true;
+		}
+	return sha256() && X509_digest(x, sha256(), out, &n) && n == 32;
+}
+
+static bool cache_key(const struct pki_store *s, X509 *leaf, STACK_OF(X509) *untrusted,
+		      uint8_t key[32])
+{
+	const EVP_MD *h = sha256();
+	EVP_MD_CTX *md = h ? EVP_MD_CTX_new() : NULL;
+	uint8_t fp[32];
+	unsigned n = 0;
+	int ok = md && EVP_DigestInit_ex(md, h, NULL);
+
+	ok = ok && cert_sha256(s, leaf, fp) && EVP_DigestUpdate(md, fp, 32);
 	for (int i = 0; ok && i < sk_X509_num(untrusted); i++) /* num(NULL) is -1 */
-		ok = X509_digest(sk_X509_value(untrusted, i), EVP_sha256(), fp, &n) &&
-		     EVP_DigestUpdate(md, fp, n);
+		ok = cert_sha256(s, sk_X509_value(untrusted, i), fp) &&
+		     EVP_DigestUpdate(md, fp, 32);
 	ok = ok && EVP_DigestFinal_ex(md, key, &n);
 	EVP_MD_CTX_free(md);
 	return ok;
@@ -1226,7 +1262,7 @@ int pki_verify(struct pki_store *s, X509 *leaf, STACK_OF(X509) *untrusted, time_
 	       size_t reasonsize)
 {
 	struct cache_slot c = {.gen = s->gen}, *hit = NULL;
-	bool keyed = cache_key(leaf, untrusted, c.key), cacheable = false;
+	bool keyed = cache_key(s, leaf, untrusted, c.key), cacheable = false;
 
 	if (keyed && (hit = cache_find(s, c.key)) && now >= hit->from && now <= hit->until) {
 		s->hits++;
@@ -1252,10 +1288,11 @@ void pki_store_cache_stats(const struct pki_store *s, struct pki_cache_stats *ou
 
 X509 *pki_store_cert_from_der(struct pki_store *s, const uint8_t *der, size_t len)
 {
+	const EVP_MD *h = sha256();
 	uint8_t key[32];
 	X509 *x;
 
-	if (!s || !EVP_Digest(der, len, key, NULL, EVP_sha256(), NULL))
+	if (!s || !h || !EVP_Digest(der, len, key, NULL, h, NULL))
 		return pki_cert_from_der(der, len);
 	for (size_t i = 0; s->parsed && i < PKI_CACHE_SIZE; i++)
 		if (s->parsed[i].x && !memcmp(s->parsed[i].key, key, 32)) {
@@ -1269,9 +1306,23 @@ X509 *pki_store_cert_from_der(struct pki_store *s, const uint8_t *der, size_t le
 	struct parsed_slot *slot = &s->parsed[s->parsed_next];
 
 	s->parsed_next = (s->parsed_next + 1) % PKI_CACHE_SIZE;
-	X509_free(slot->x);
+	parsed_slot_clear(slot);
 	memcpy(slot->key, key, 32);
 	slot->x = x;
 	X509_up_ref(x);
 	return x;
+}
+
+const char *pki_store_cert_subject(struct pki_store *s, const X509 *x)
+{
+	for (size_t i = 0; s && s->parsed && i < PKI_CACHE_SIZE; i++) {
+		struct parsed_slot *p = &s->parsed[i];
+
+		if (p->x && p->x == x) {
+			if (!p->subject)
+				p->subject = pki_dn_line(X509_get_subject_name(x));
+			return p->subject;
+		}
+	}
+	return NULL;
 }

@@ -774,12 +774,21 @@ static int ds_decode(EVP_PKEY *key, const uint8_t *der, size_t len, struct schem
 		     size_t whylen)
 {
 	const unsigned char *p = der;
-	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long)len);
+	X509_ALGOR *alg;
 	const ASN1_OBJECT *obj;
 	const void *pval;
 	int ptype, nid, r = -ENOTSUP;
 	char oid[80];
 
+	/* the very DER we send (as strongSwan does too): no decoding needed */
+	for (size_t i = 0; i < N(ds_algs); i++) {
+		const struct ds_alg *a = &ds_algs[i];
+
+		if (a->derlen == len && !memcmp(a->der, der, len))
+			return ds_scheme(key, a, a->pss ? hash_by_id(a->hash)->len : 0, s, why,
+					 whylen);
+	}
+	alg = d2i_X509_ALGOR(NULL, &p, (long)len);
 	if (!alg || p != der + len) {
 		X509_ALGOR_free(alg);
 		say(why, whylen, "AUTH data: the AlgorithmIdentifier is not valid DER");

@@ -908,6 +908,51 @@ START_TEST(test_cache_hit)
 }
 END_TEST
 
+/* pki_store_cert_from_der parses a DER once per store: the same bytes give the same X509;
+ * its subject line is made once and kept; the verify cache keys a certificate parsed there
+ * by the hash of its DER, which is the same key X509_digest gives a copy parsed elsewhere. */
+START_TEST(test_store_parse_cache)
+{
+	const char *const files[] = {"ca.pem", NULL};
+	struct pki_store *s = store_with(files);
+	unsigned char *der = NULL;
+	int len = i2d_X509(fx.moon, &der);
+	X509 *a, *b, *bad;
+	const char *subj;
+	char why[PKI_MSG_MAX];
+
+	ck_assert_int_gt(len, 0);
+	a = pki_store_cert_from_der(s, der, (size_t)len);
+	b = pki_store_cert_from_der(s, der, (size_t)len);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_eq(a, b);
+	X509_free(b);
+	subj = pki_store_cert_subject(s, a);
+	ck_assert_ptr_nonnull(subj);
+	ck_assert_str_eq(subj, "CN=moon, O=test");
+	ck_assert_ptr_eq(pki_store_cert_subject(s, a), subj);
+	ck_assert_ptr_null(pki_store_cert_subject(s, fx.moon)); /* not parsed here */
+	ck_assert_ptr_null(pki_store_cert_subject(NULL, a));
+	ck_assert_int_eq(verify(s, a, NULL, T_NOW, why), 0);
+	stats_are(s, 0, 1);
+	ck_assert_int_eq(verify(s, fx.moon, NULL, T_NOW, why), 0);
+	stats_are(s, 1, 1);
+	/* other bytes, another certificate: parsed anew, checked anew */
+	der[len - 1] ^= 1;
+	bad = pki_store_cert_from_der(s, der, (size_t)len);
+	ck_assert_ptr_nonnull(bad);
+	ck_assert_ptr_ne(bad, a);
+	ck_assert_int_eq(verify(s, bad, NULL, T_NOW, why), -EPERM);
+	stats_are(s, 1, 2);
+	ck_assert_int_eq(verify(s, a, NULL, T_NOW, why), 0);
+	stats_are(s, 2, 2);
+	X509_free(bad);
+	X509_free(a);
+	OPENSSL_free(der);
+	pki_store_free(s);
+}
+END_TEST
+
 START_TEST(test_cache_generation)
 {
 	const char *const files[] = {"ca.pem", "crl.pem", NULL};
@@ -1311,6 +1356,7 @@ static Suite *pki_suite(void)
 	tcase_add_test(ver, test_verify_revoked_intermediate);
 	tcase_add_test(ver, test_verify_crl_signature);
 	tcase_add_test(cache, test_cache_hit);
+	tcase_add_test(cache, test_store_parse_cache);
 	tcase_add_test(cache, test_cache_generation);
 	tcase_add_test(cache, test_cache_expiry_on_hit);
 	tcase_add_test(cache, test_cache_chain_window);

@@ -449,8 +449,12 @@ int ikev2_authn_check_peer(struct ike_sa *sa, const struct ikev2_authn *a,
 		char dn[256];
 
 		if (cert && check_id_in_cert(sa, a->id, cert, pid, shown) == 0 &&
-		    (r = check_signature(sa, X509_get0_pubkey(cert), m, pid)) == 0)
-			remember(&sa->remote_cert, dn_str(cert, dn, sizeof(dn)));
+		    (r = check_signature(sa, X509_get0_pubkey(cert), m, pid)) == 0) {
+			const char *subject = pki_store_cert_subject(store_of(sa), cert);
+
+			remember(&sa->remote_cert,
+				 subject ? subject : dn_str(cert, dn, sizeof(dn)));
+		}
 		if (owned)
 			X509_free(cert);
 	} else if (!ike_remote_id_ok(a->id, &sa->remote, pid->type, pid->data.ptr, pid->data.len,
