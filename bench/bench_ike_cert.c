@@ -60,7 +60,6 @@
 #define DAEMON_ADDR "192.0.2.1"
 #define PEER_ADDR   "10.0.0.1"
 #define SECRET	    "bench-secret-0123456789"
-#define REQID	    0x49000001u
 #define RX_BATCH    64 /* datagrams per readiness, as the real net (NET_RX_BATCH) */
 
 enum mode { M_PSK, M_CERT, M_N };
@@ -81,14 +80,6 @@ struct result {
 	double *block_us;		      /* CPU per handshake in each block */
 	size_t nblocks;
 };
-
-static double now_ms(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* --- credentials --- */
 
@@ -129,11 +120,6 @@ static struct pki_store *load_store(const char *dir, const char *own)
 	return s;
 }
 
-static struct pki_store *store_of(void *arg)
-{
-	return arg;
-}
-
 /* --- configurations --- */
 
 static void common_conf(FILE *f, enum mode m, const char *dir, const char *own)
@@ -164,23 +150,6 @@ static void identity_conf(FILE *f, enum mode m, const char *peer, const char *ow
 		fprintf(f, "add peer=%s auth-method=digital-signature certificate=%s\n", peer, own);
 }
 
-static struct conf *load(const char *what, char *text, size_t len)
-{
-	struct conf *c = conf_new();
-	struct conf_diags ds;
-
-	conf_diags_init(&ds);
-	if (!c || conf_load_buf(c, what, text, len, CONF_FROM_FILE, &ds) < 0 || ds.n) {
-		fprintf(stderr, "bench_ike_cert: the %s configuration does not load cleanly:\n",
-			what);
-		conf_diags_print(&ds, stderr);
-		exit(1);
-	}
-	conf_diags_free(&ds);
-	free(text);
-	return c;
-}
-
 /* The daemon: one passive peer, one road-warrior policy. */
 static struct conf *daemon_conf(enum mode m, const char *dir)
 {
@@ -201,7 +170,7 @@ static struct conf *daemon_conf(enum mode m, const char *dir)
 	      "add src-address=172.16.0.0/12 dst-address=" PEER_ADDR "/32 peer=rw tunnel=yes\n",
 	      f);
 	fclose(f);
-	return load("daemon", text, len);
+	return bench_conf_load("daemon", text, len);
 }
 
 /* The peer: one initiating peer (send-initial-contact=yes, the default), a host-to-net
@@ -224,33 +193,7 @@ static struct conf *peer_conf(enum mode m, const char *dir)
 	      "add src-address=" PEER_ADDR "/32 dst-address=172.16.0.0/12 peer=gw tunnel=yes\n",
 	      f);
 	fclose(f);
-	return load("peer", text, len);
-}
-
-static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
-{
-	(void)arg;
-	(void)c;
-	(void)pol;
-	return REQID;
-}
-
-/* An engine whose certificates are store's (NULL: none). */
-static struct ike *engine(struct loop *l, struct kern *k, struct net *n, struct pki_store *store)
-{
-	struct ike_deps d = {.loop = l,
-			     .kern = k,
-			     .net = n,
-			     .policy_reqid = reqid_of,
-			     .pki = store ? store_of : NULL,
-			     .arg = store};
-	struct ike *e = ike_new(&d);
-
-	if (!e) {
-		fprintf(stderr, "bench_ike_cert: ike_new failed\n");
-		exit(1);
-	}
-	return e;
+	return bench_conf_load("peer", text, len);
 }
 
 /* --- the peer (child process): one handshake after another --- */
@@ -336,7 +279,7 @@ static int peer_main(enum mode m, const char *dir, int fd, int go)
 	    !loop_io_new(p.l, go, LOOP_READ, peer_go, &p))
 		return 1;
 	p.c = peer_conf(m, dir);
-	p.e = engine(p.l, p.k, n, s);
+	p.e = bench_engine(p.l, p.k, n, s);
 	loop_run(p.l);
 	return 0; /* exit() frees it all; nothing of it is measured */
 }
@@ -388,8 +331,8 @@ static void daemon_check(struct daemon *d)
 	if (!d->busy || st->established < d->target)
 		return;
 	d->busy = false;
-	b.cpu_ms = now_ms(CLOCK_PROCESS_CPUTIME_ID) - d->cpu0;
-	b.wall_ms = now_ms(CLOCK_MONOTONIC) - d->wall0;
+	b.cpu_ms = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID) - d->cpu0;
+	b.wall_ms = bench_now_ms(CLOCK_MONOTONIC) - d->wall0;
 	cache_stats(d, &b.cache);
 	b.cache.hits -= d->c0.hits;
 	b.cache.misses -= d->c0.misses;
@@ -436,17 +379,10 @@ static void daemon_go(struct loop_io *w, int fd, int events, void *arg)
 	d->busy = true;
 	d->target = ike_stats(d->e)->established + (uint64_t)count;
 	cache_stats(d, &d->c0);
-	d->wall0 = now_ms(CLOCK_MONOTONIC);
-	d->cpu0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	d->wall0 = bench_now_ms(CLOCK_MONOTONIC);
+	d->cpu0 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
 	if (write(d->go, &count, sizeof(count)) != (ssize_t)sizeof(count))
 		daemon_fail(d, "the peer went away");
-}
-
-static void walk_one(void *arg, const struct ike_peer_info *i)
-{
-	long *bad = arg;
-
-	*bad += strcmp(i->state, "established") || i->ph2_total != 1;
 }
 
 /* INITIAL_CONTACT left one IKE SA, established with one CHILD SA keyed in the kernel. */
@@ -455,7 +391,7 @@ static bool daemon_verify(struct daemon *d)
 	const struct ike_stats *st = ike_stats(d->e);
 	long bad = 0;
 
-	ike_walk(d->e, walk_one, &bad);
+	ike_walk(d->e, bench_count_unready, &bad);
 	if (bad || d->e->sas.n != 1 || bench_kern_keyed(d->k) != 2) {
 		fprintf(stderr,
 			"bench_ike_cert: at the end %zu IKE SAs (%ld not established with one "
@@ -463,11 +399,7 @@ static bool daemon_verify(struct daemon *d)
 			d->e->sas.n, bad, bench_kern_keyed(d->k));
 		return false;
 	}
-	if (st->retransmits || st->rx_dropped || st->rx_malformed || st->rx_auth_failed)
-		printf("note: retransmits %llu, dropped %llu, malformed %llu, auth failed %llu\n",
-		       (unsigned long long)st->retransmits, (unsigned long long)st->rx_dropped,
-		       (unsigned long long)st->rx_malformed,
-		       (unsigned long long)st->rx_auth_failed);
+	bench_note_stats(st);
 	return true;
 }
 
@@ -489,7 +421,7 @@ static int daemon_main(enum mode m, const char *dir, int fd, int ctl, int go)
 		return 1;
 	}
 	c = daemon_conf(m, dir);
-	d.e = engine(d.l, d.k, n, d.store);
+	d.e = bench_engine(d.l, d.k, n, d.store);
 	ike_apply(d.e, c);
 	loop_run(d.l);
 	end.ok = !d.failed && d.done && daemon_verify(&d);
@@ -694,12 +626,12 @@ struct parts {
 
 static void part_begin(struct parts *p)
 {
-	p->t0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	p->t0 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void part_end(struct parts *p, const char *what, int n, int bad)
 {
-	double us = (now_ms(CLOCK_PROCESS_CPUTIME_ID) - p->t0) * 1e3 / n;
+	double us = (bench_now_ms(CLOCK_PROCESS_CPUTIME_ID) - p->t0) * 1e3 / n;
 
 	if (bad) {
 		fprintf(stderr, "bench_ike_cert: %s failed\n", what);
@@ -832,20 +764,6 @@ static void time_parts(const struct opts *o)
 
 /* --- main --- */
 
-static long parse_n(const char *what, const char *s, long min)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || *end || n < min || n > MAX_N) {
-		fprintf(stderr, "bench_ike_cert: %s must be %ld..%ld\n", what, min, MAX_N);
-		exit(2);
-	}
-	return n;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_ike_cert [-m psk|cert|both] [-p DIR] [-w WARMUP] [-b BLOCK] "
@@ -868,15 +786,15 @@ static void parse(int argc, char **argv, struct opts *o)
 		} else if (opt == 'p') {
 			o->dir = optarg;
 		} else if (opt == 'w') {
-			o->warmup = parse_n("WARMUP", optarg, 1);
+			o->warmup = bench_parse_n("WARMUP", optarg, 1, MAX_N);
 		} else if (opt == 'b') {
-			o->block = parse_n("BLOCK", optarg, 1);
+			o->block = bench_parse_n("BLOCK", optarg, 1, MAX_N);
 		} else {
 			usage();
 		}
 	}
 	if (optind < argc)
-		o->n = parse_n("N", argv[optind++], 1);
+		o->n = bench_parse_n("N", argv[optind++], 1, MAX_N);
 	if (optind < argc)
 		usage();
 	if (o->run[M_CERT] && !o->dir) {

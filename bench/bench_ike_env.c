@@ -1,7 +1,12 @@
-/* bench_ike_env: kernel.h and net.h faked for bench_ike_mem, keeping nothing per SA: the
- * kernel queues requests until the bench runs it and counts what it was asked; the net
- * hands each datagram to a socket at once. */
+/* bench_ike_env: kernel.h and net.h faked for the IKE benchmarks, keeping nothing per SA:
+ * the kernel queues requests until the bench runs it and counts what it was asked; the net
+ * hands each datagram to a socket at once. And the engine, configurations and checks they
+ * share. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* program_invocation_short_name */
+#endif
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -213,4 +218,94 @@ int bench_net_recv(int fd, uint8_t *buf, struct net_pkt *p)
 uint64_t bench_net_sent(const struct net *n)
 {
 	return n->sent;
+}
+
+/* --- the engine and its configuration --- */
+
+static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
+{
+	(void)arg;
+	(void)c;
+	(void)pol;
+	return BENCH_REQID;
+}
+
+static struct pki_store *store_of(void *arg)
+{
+	return arg;
+}
+
+struct ike *bench_engine(struct loop *l, struct kern *k, struct net *n, struct pki_store *store)
+{
+	struct ike_deps d = {.loop = l,
+			     .kern = k,
+			     .net = n,
+			     .policy_reqid = reqid_of,
+			     .pki = store ? store_of : NULL,
+			     .arg = store};
+	struct ike *e = ike_new(&d);
+
+	if (!e) {
+		fprintf(stderr, "%s: ike_new failed\n", program_invocation_short_name);
+		exit(1);
+	}
+	return e;
+}
+
+struct conf *bench_conf_load(const char *what, char *text, size_t len)
+{
+	struct conf *c = conf_new();
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	if (!c || conf_load_buf(c, what, text, len, CONF_FROM_FILE, &ds) < 0 || ds.n) {
+		fprintf(stderr, "%s: the %s configuration does not load cleanly:\n",
+			program_invocation_short_name, what);
+		conf_diags_print(&ds, stderr);
+		exit(1);
+	}
+	conf_diags_free(&ds);
+	free(text);
+	return c;
+}
+
+/* --- checks and figures --- */
+
+void bench_count_unready(void *arg, const struct ike_peer_info *i)
+{
+	long *bad = arg;
+
+	*bad += strcmp(i->state, "established") || i->ph2_total != 1;
+}
+
+void bench_note_stats(const struct ike_stats *st)
+{
+	if (st->retransmits || st->rx_dropped || st->rx_malformed || st->rx_auth_failed)
+		printf("note: retransmits %llu, dropped %llu, malformed %llu, auth failed %llu\n",
+		       (unsigned long long)st->retransmits, (unsigned long long)st->rx_dropped,
+		       (unsigned long long)st->rx_malformed,
+		       (unsigned long long)st->rx_auth_failed);
+}
+
+double bench_now_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+long bench_parse_n(const char *what, const char *s, long min, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || *end || n < min || n > max) {
+		fprintf(stderr, "%s: %s must be %ld..%ld\n", program_invocation_short_name, what,
+			min, max);
+		exit(2);
+	}
+	return n;
 }

@@ -1,18 +1,24 @@
-/* bench_ike_env: the kernel and net modules as the IKE engine sees them (kernel.h, net.h),
- * faked for bench_ike_mem, and as light as they can be so that what they keep does not
- * count against the engine: the kernel answers requests when the bench runs it and
- * remembers nothing but counters; the net writes each datagram at once to a connected
- * SOCK_SEQPACKET socket, with the addresses in front, and keeps nothing. The loop is the
- * real one (libevloop). */
+/* bench_ike_env: what the IKE benchmarks (bench_ike_mem, bench_ike_cert) share. The kernel
+ * and net modules as the IKE engine sees them (kernel.h, net.h), faked, and as light as they can be
+ * so that what they keep does not count against the engine: the kernel answers requests when the
+ * bench runs it and remembers nothing but counters; the net writes each datagram at once to a
+ * connected SOCK_SEQPACKET socket, with the addresses in front, and keeps nothing. The loop is the
+ * real one (libevloop). Then the engine as both make it, their configurations' loading,
+ * and the checks both make of the daemon at the end. */
 #ifndef IPSECD_BENCH_IKE_ENV_H
 #define IPSECD_BENCH_IKE_ENV_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
+#include "ipsecd/conf.h"
+#include "ipsecd/ike.h"
 #include "ipsecd/kernel.h"
+#include "ipsecd/loop.h"
 #include "ipsecd/net.h"
+#include "ipsecd/pki.h"
 
 /* --- kernel --- */
 
@@ -45,5 +51,26 @@ void bench_net_free(struct net *n);
  * waiting, -1: the other end closed or an error (errno). */
 int bench_net_recv(int fd, uint8_t *buf, struct net_pkt *p);
 uint64_t bench_net_sent(const struct net *n);
+
+/* --- the engine and its configuration --- */
+
+#define BENCH_REQID 0x49000001u /* every policy's reqid */
+
+/* An engine on l, k and n, its certificates store's (NULL: none); exits when it cannot. */
+struct ike *bench_engine(struct loop *l, struct kern *k, struct net *n, struct pki_store *store);
+/* text (len bytes, from open_memstream; freed here) loaded as a file named what; exits
+ * with the diagnostics unless it loads without a word. */
+struct conf *bench_conf_load(const char *what, char *text, size_t len);
+
+/* --- checks and figures --- */
+
+/* For ike_walk: counts into *(long *)arg the IKE SAs not established with one CHILD SA. */
+void bench_count_unready(void *arg, const struct ike_peer_info *i);
+/* Prints a note of retransmissions, drops and failed checks when there were any. */
+void bench_note_stats(const struct ike_stats *st);
+/* clk's time in milliseconds. */
+double bench_now_ms(clockid_t clk);
+/* s as a number min..max, or exit 2 saying what must be. */
+long bench_parse_n(const char *what, const char *s, long min, long max);
 
 #endif

@@ -40,7 +40,6 @@
 #define MAX_SAS	    (1L << 22) /* peers are 10.0.0.1 + i */
 #define DAEMON_ADDR "192.0.2.1"
 #define SECRET	    "bench-secret-0123456789"
-#define REQID	    0x49000001u
 #define RX_BATCH    64 /* datagrams per readiness, as the real net (NET_RX_BATCH) */
 
 /* The IKE SA's algorithms: profile enc-algorithm and the SK transforms they become. */
@@ -82,14 +81,6 @@ static struct mem mem_now(void)
 	return m;
 }
 
-static double now_ms(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Signed per-SA delta of two byte counts. */
 static long per(size_t after, size_t before, long n)
 {
@@ -117,23 +108,6 @@ static void common_conf(FILE *f, const struct algs *alg)
 		alg->profile_enc);
 }
 
-static struct conf *load(const char *what, char *text, size_t len)
-{
-	struct conf *c = conf_new();
-	struct conf_diags ds;
-
-	conf_diags_init(&ds);
-	if (!c || conf_load_buf(c, what, text, len, CONF_FROM_FILE, &ds) < 0 || ds.n) {
-		fprintf(stderr, "bench_ike_mem: the %s configuration does not load cleanly:\n",
-			what);
-		conf_diags_print(&ds, stderr);
-		exit(1);
-	}
-	conf_diags_free(&ds);
-	free(text);
-	return c;
-}
-
 /* The daemon: one passive peer for all of 10.0.0.0/8, one road-warrior policy. */
 static struct conf *daemon_conf(const struct algs *alg)
 {
@@ -153,7 +127,7 @@ static struct conf *daemon_conf(const struct algs *alg)
 	      "add src-address=172.16.0.0/12 dst-address=10.0.0.0/8 peer=rw tunnel=yes\n",
 	      f);
 	fclose(f);
-	return load("daemon", text, len);
+	return bench_conf_load("daemon", text, len);
 }
 
 /* Peers first..first+n-1, each its own address, identity and host-to-net policy. */
@@ -184,27 +158,7 @@ static struct conf *peers_conf(const struct algs *alg, long first, long n)
 			a, i);
 	}
 	fclose(f);
-	return load("peers", text, len);
-}
-
-static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
-{
-	(void)arg;
-	(void)c;
-	(void)pol;
-	return REQID;
-}
-
-static struct ike *engine(struct loop *l, struct kern *k, struct net *n)
-{
-	struct ike_deps d = {.loop = l, .kern = k, .net = n, .policy_reqid = reqid_of};
-	struct ike *e = ike_new(&d);
-
-	if (!e) {
-		fprintf(stderr, "bench_ike_mem: ike_new failed\n");
-		exit(1);
-	}
-	return e;
+	return bench_conf_load("peers", text, len);
 }
 
 /* --- the peers (child process): B initiators at a time, one engine per batch --- */
@@ -224,7 +178,7 @@ static void peers_next(struct peers *ps)
 	long b = ps->started++;
 
 	ps->c[b] = peers_conf(ps->o->alg, b * ps->o->batch, ps->o->batch);
-	ps->e[b] = engine(ps->l, ps->k, ps->n);
+	ps->e[b] = bench_engine(ps->l, ps->k, ps->n, NULL);
 	ike_apply(ps->e[b], ps->c[b]);
 }
 
@@ -308,13 +262,13 @@ static void daemon_check(struct daemon *d)
 	if (!d->have_base && st->established >= (uint64_t)d->o->warmup) {
 		d->have_base = true;
 		d->base = mem_now();
-		d->wall0 = now_ms(CLOCK_MONOTONIC);
-		d->cpu0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+		d->wall0 = bench_now_ms(CLOCK_MONOTONIC);
+		d->cpu0 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
 	}
 	if (st->established >= (uint64_t)(d->o->warmup + d->o->n)) {
 		d->end = mem_now();
-		d->wall1 = now_ms(CLOCK_MONOTONIC);
-		d->cpu1 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+		d->wall1 = bench_now_ms(CLOCK_MONOTONIC);
+		d->cpu1 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
 		d->done = true;
 		loop_break(d->l);
 	}
@@ -341,20 +295,12 @@ static void daemon_rx(struct loop_io *w, int fd, int events, void *arg)
 	}
 }
 
-/* Every SA established with exactly one CHILD SA, both halves keyed in the kernel. */
-static void walk_one(void *arg, const struct ike_peer_info *i)
-{
-	long *bad = arg;
-
-	*bad += strcmp(i->state, "established") || i->ph2_total != 1;
-}
-
 static bool daemon_verify(struct daemon *d, long total)
 {
 	long bad = 0;
 	const struct ike_stats *st = ike_stats(d->e);
 
-	ike_walk(d->e, walk_one, &bad);
+	ike_walk(d->e, bench_count_unready, &bad);
 	if (bad || (long)d->e->sas.n != total || bench_kern_keyed(d->k) != 2 * total) {
 		fprintf(stderr,
 			"bench_ike_mem: %ld SAs not established with one CHILD SA; %zu IKE SAs, "
@@ -362,11 +308,7 @@ static bool daemon_verify(struct daemon *d, long total)
 			bad, d->e->sas.n, bench_kern_keyed(d->k), total, 2 * total);
 		return false;
 	}
-	if (st->retransmits || st->rx_dropped || st->rx_malformed || st->rx_auth_failed)
-		printf("note: retransmits %llu, dropped %llu, malformed %llu, auth failed %llu\n",
-		       (unsigned long long)st->retransmits, (unsigned long long)st->rx_dropped,
-		       (unsigned long long)st->rx_malformed,
-		       (unsigned long long)st->rx_auth_failed);
+	bench_note_stats(st);
 	return true;
 }
 
@@ -538,13 +480,13 @@ static void time_sk(const struct algs *a, size_t plainlen)
 	double t0, t1, t2;
 	int bad = 0;
 
-	t0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
 	for (int i = 0; i < ITERS; i++)
 		bad |= crypto_sk_seal(out, aad, sizeof(aad), plain, plainlen, sealed, body);
-	t1 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	t1 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
 	for (int i = 0; i < ITERS; i++)
 		bad |= crypto_sk_open(in, aad, sizeof(aad), sealed, body, opened, &olen);
-	t2 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	t2 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
 	if (bad || olen != plainlen) {
 		fprintf(stderr, "bench_ike_mem: SK seal/open failed\n");
 		exit(1);
@@ -584,7 +526,7 @@ static int daemon_main(const struct opts *o, int fd)
 	d.c = daemon_conf(o->alg);
 	if (!d.l || !d.k || !d.n || !loop_io_new(d.l, fd, LOOP_READ, daemon_rx, &d))
 		return 1;
-	d.e = engine(d.l, d.k, d.n);
+	d.e = bench_engine(d.l, d.k, d.n, NULL);
 	ike_apply(d.e, d.c);
 	loop_run(d.l);
 	if (d.failed || !d.done || !daemon_verify(&d, total)) {
@@ -601,20 +543,6 @@ static int daemon_main(const struct opts *o, int fd)
 	bench_net_free(d.n);
 	bench_kern_free(d.k);
 	return 0;
-}
-
-static long parse_n(const char *what, const char *s, long min)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || *end || n < min || n > MAX_SAS) {
-		fprintf(stderr, "bench_ike_mem: %s must be %ld..%ld\n", what, min, MAX_SAS);
-		exit(2);
-	}
-	return n;
 }
 
 static void usage(void)
@@ -635,15 +563,15 @@ static void parse(int argc, char **argv, struct opts *o)
 			if (!o->alg)
 				usage();
 		} else if (opt == 'b') {
-			o->batch = parse_n("BATCH", optarg, 1);
+			o->batch = bench_parse_n("BATCH", optarg, 1, MAX_SAS);
 		} else if (opt == 'w') {
-			o->warmup = parse_n("WARMUP", optarg, 1);
+			o->warmup = bench_parse_n("WARMUP", optarg, 1, MAX_SAS);
 		} else {
 			usage();
 		}
 	}
 	if (optind < argc)
-		o->n = parse_n("N", argv[optind++], 1);
+		o->n = bench_parse_n("N", argv[optind++], 1, MAX_SAS);
 	if (optind < argc)
 		usage();
 	/* whole batches: no half-open SA at either snapshot */
