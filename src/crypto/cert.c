@@ -1207,17 +1207,27 @@ static int verify_chain(struct pki_store *s, X509 *leaf, STACK_OF(X509) *untrust
 	return slot->result;
 }
 
+/* x's slot in the parse cache, or NULL when x is not (or no longer) cached there. */
+static struct parsed_slot *parsed_find(const struct pki_store *s, const X509 *x)
+{
+	for (size_t i = 0; x && s->parsed && i < PKI_CACHE_SIZE; i++)
+		if (s->parsed[i].x == x)
+			return &s->parsed[i];
+	return NULL;
+}
+
 /* x's SHA-256 fingerprint: the parse cache's key when x came from there (the hash of the
  * DER it was parsed from), else X509_digest's. */
 static bool cert_sha256(const struct pki_store *s, X509 *x, uint8_t out[32])
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; s->parsed && i < PKI_CACHE_SIZE; i++)
-		if (s->parsed[i].x == x) {
-			memcpy(out, s->parsed[i].key, 32);
-			return true;
-		}
+	const struct parsed_slot *p = parsed_find(s, x);
+
+	if (p) {
+		memcpy(out, p->key, 32);
+		return true;
+	}
 	return sha256() && X509_digest(x, sha256(), out, &n) && n == 32;
 }
 
@@ -1315,14 +1325,9 @@ X509 *pki_store_cert_from_der(struct pki_store *s, const uint8_t *der, size_t le
 
 const char *pki_store_cert_subject(struct pki_store *s, const X509 *x)
 {
-	for (size_t i = 0; s && s->parsed && i < PKI_CACHE_SIZE; i++) {
-		struct parsed_slot *p = &s->parsed[i];
+	struct parsed_slot *p = s ? parsed_find(s, x) : NULL;
 
-		if (p->x && p->x == x) {
-			if (!p->subject)
-				p->subject = pki_dn_line(X509_get_subject_name(x));
-			return p->subject;
-		}
-	}
-	return NULL;
+	if (p && !p->subject)
+		p->subject = pki_dn_line(X509_get_subject_name(x));
+	return p ? p->subject : NULL;
 }
