@@ -52,6 +52,10 @@ struct pki_entry {
 	time_t not_before;    /* validity, UTC */
 	time_t not_after;
 	uint8_t spki_sha1[20]; /* SHA-1 of the DER SubjectPublicKeyInfo (RFC 7296 3.7) */
+	uint8_t *der;	       /* the certificate's DER, as a CERT payload carries it */
+	size_t der_len;
+	const struct pki_entry *issued_by; /* the store's CA certificate that issued this one
+					    * (never itself), or NULL */
 };
 
 /* A loaded CRL; at most one per issuer. Owned by the store, like entries. */

@@ -95,6 +95,7 @@ static void entry_free(struct pki_entry *e)
 	free(e->subject);
 	free(e->issuer);
 	free(e->common_name);
+	OPENSSL_free(e->der);
 	free(e);
 }
 
@@ -158,12 +159,12 @@ static bool spki_sha1(const X509 *x, uint8_t out[20])
 	return ok;
 }
 
-static bool fingerprint(const X509 *x, char hex[65])
+static bool fingerprint(const uint8_t *der, size_t len, char hex[65])
 {
 	uint8_t md[32];
 	unsigned n = 0;
 
-	if (!sha256() || !X509_digest(x, sha256(), md, &n) || n != 32)
+	if (!sha256() || !EVP_Digest(der, len, md, &n, sha256(), NULL) || n != 32)
 		return false;
 	for (unsigned i = 0; i < n; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -174,12 +175,15 @@ static bool fingerprint(const X509 *x, char hex[65])
 static struct pki_entry *entry_new(const char *name, X509 *x)
 {
 	struct pki_entry *e = calloc(1, sizeof(*e));
+	int len;
 
 	if (!e || !X509_up_ref(x)) {
 		free(e);
 		return NULL;
 	}
 	e->cert = x;
+	len = i2d_X509(x, &e->der);
+	e->der_len = len > 0 ? (size_t)len : 0;
 	e->ca = (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
 	e->trusted = e->ca; /* every CA certificate imported is a trust anchor */
 	e->name = strdup(name);
@@ -188,8 +192,8 @@ static struct pki_entry *entry_new(const char *name, X509 *x)
 	e->common_name = common_name(x);
 	e->not_before = pki_asn1_time(X509_get0_notBefore(x));
 	e->not_after = pki_asn1_time(X509_get0_notAfter(x));
-	if (!e->name || !e->subject || !e->issuer || !e->common_name ||
-	    !fingerprint(x, e->fingerprint) || !spki_sha1(x, e->spki_sha1)) {
+	if (!e->der || !e->name || !e->subject || !e->issuer || !e->common_name ||
+	    !fingerprint(e->der, e->der_len, e->fingerprint) || !spki_sha1(x, e->spki_sha1)) {
 		entry_free(e);
 		return NULL;
 	}
@@ -239,8 +243,21 @@ static struct pki_crl *crl_of(const struct pki_store *s, const X509_NAME *issuer
 	return NULL;
 }
 
-/* After any change: the CRL facts again, and a new generation (the cache and the
- * X509_STORE go stale). */
+/* The store's CA certificate that issued e, other than e itself, or NULL. */
+static const struct pki_entry *issuer_of(const struct pki_store *s, const struct pki_entry *e)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct pki_entry *ca = s->ent[i];
+
+		if (ca->ca && ca != e && X509_cmp(ca->cert, e->cert) &&
+		    X509_check_issued(ca->cert, e->cert) == X509_V_OK)
+			return ca;
+	}
+	return NULL;
+}
+
+/* After any change: the CRL facts and the issuers again, and a new generation (the cache
+ * and the X509_STORE go stale). */
 static void changed(struct pki_store *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -250,6 +267,7 @@ static void changed(struct pki_store *s)
 
 		e->crl = crl_of(s, X509_get_subject_name(e->cert)) != NULL;
 		e->revoked = c && X509_CRL_get0_by_cert(c->crl, &rev, e->cert) == 1;
+		e->issued_by = issuer_of(s, e);
 	}
 	s->gen++;
 }

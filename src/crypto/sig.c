@@ -416,6 +416,13 @@ static int classic_scheme(EVP_PKEY *key, uint8_t method, struct scheme *s, char 
 	return 0;
 }
 
+/* The salt length we use with a's PSS, the hash's length (RFC 4055 3.1's advice); 0 for
+ * the others. */
+static int default_salt(const struct ds_alg *a)
+{
+	return a->pss ? hash_by_id(a->hash)->len : 0;
+}
+
 /* The scheme of a method 14 algorithm, with the key it needs checked. */
 static int ds_scheme(EVP_PKEY *key, const struct ds_alg *a, int salt, struct scheme *s, char *why,
 		     size_t whylen)
@@ -459,7 +466,7 @@ static int sign_scheme(EVP_PKEY *key, uint8_t method, uint16_t hash, bool pkcs1,
 		const struct ds_alg *a = &ds_algs[i];
 
 		if (a->kind == kind && a->hash == hash && a->pss == (kind == K_RSA && !pkcs1))
-			return ds_scheme(key, a, a->pss ? hash_by_id(hash)->len : 0, s, NULL, 0);
+			return ds_scheme(key, a, default_salt(a), s, NULL, 0);
 	}
 	return -EINVAL; /* identity with RSA or EC, a SHA-2 hash with Ed25519 */
 }
@@ -785,8 +792,7 @@ static int ds_decode(EVP_PKEY *key, const uint8_t *der, size_t len, struct schem
 		const struct ds_alg *a = &ds_algs[i];
 
 		if (a->derlen == len && !memcmp(a->der, der, len))
-			return ds_scheme(key, a, a->pss ? hash_by_id(a->hash)->len : 0, s, why,
-					 whylen);
+			return ds_scheme(key, a, default_salt(a), s, why, whylen);
 	}
 	alg = d2i_X509_ALGOR(NULL, &p, (long)len);
 	if (!alg || p != der + len) {

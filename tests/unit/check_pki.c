@@ -453,6 +453,32 @@ START_TEST(test_remove_and_trust)
 }
 END_TEST
 
+/* Each entry's DER is its certificate's, and its issuer in the store is found whatever
+ * the order of the imports, and found again when the store changes. */
+START_TEST(test_issuers)
+{
+	const char *const files[] = {"sun.pem", "inter.pem", "ca.pem", NULL};
+	struct pki_store *s = store_with(files);
+	const struct pki_entry *sun = pki_store_find(s, "sun"), *inter = pki_store_find(s, "inter"),
+			       *ca = pki_store_find(s, "ca");
+	unsigned char *der = NULL;
+	int len = i2d_X509(fx.sun, &der);
+
+	ck_assert_int_gt(len, 0);
+	ck_assert_uint_eq(sun->der_len, (size_t)len);
+	ck_assert_mem_eq(sun->der, der, (size_t)len);
+	OPENSSL_free(der);
+	ck_assert_ptr_eq(sun->issued_by, inter);
+	ck_assert_ptr_eq(inter->issued_by, ca);
+	ck_assert_ptr_null(ca->issued_by); /* self-signed: not its own issuer */
+	ck_assert_int_eq(pki_store_remove(s, "inter"), 0);
+	ck_assert_ptr_null(pki_store_find(s, "sun")->issued_by);
+	import_ok(s, "inter.pem", NULL, NULL);
+	ck_assert_ptr_eq(pki_store_find(s, "sun")->issued_by, pki_store_find(s, "inter"));
+	pki_store_free(s);
+}
+END_TEST
+
 /* --- CRLs --- */
 
 START_TEST(test_import_crl)
@@ -1339,6 +1365,7 @@ static Suite *pki_suite(void)
 	tcase_add_test(imp, test_replace_and_duplicates);
 	tcase_add_test(imp, test_renewal_keeps_key);
 	tcase_add_test(imp, test_remove_and_trust);
+	tcase_add_test(imp, test_issuers);
 	tcase_add_loop_test(imp, test_import_crl, 0, 2);
 	tcase_add_test(imp, test_import_crl_bad_signature);
 	tcase_add_test(imp, test_load_dir);

@@ -185,45 +185,23 @@ static int signed_octets(struct ike_sa *sa, bool ours, const uint8_t *body, size
 	return 0;
 }
 
-/* The CA certificate of the store that issued cert, or NULL. */
-static X509 *issuer_in(const struct pki_store *s, X509 *cert)
-{
-	for (size_t i = 0; s && i < pki_store_count(s); i++) {
-		const struct pki_entry *e = pki_store_entry(s, i);
-
-		if (e->ca && e->cert != cert && X509_check_issued(e->cert, cert) == X509_V_OK)
-			return e->cert;
-	}
-	return NULL;
-}
-
-static void put_x509(struct ikev2_enc *e, X509 *cert)
-{
-	unsigned char *der = NULL;
-	int len = i2d_X509(cert, &der);
-
-	if (len > 0)
-		ikev2_put_cert(e, IKEV2_PLD_CERT, IKEV2_CERT_X509_SIG, der, (size_t)len);
-	OPENSSL_free(der);
-}
-
 #define SENT_CHAIN_MAX 4 /* intermediate CA certificates sent after ours, at most */
 
 void ikev2_authn_put_cert(struct ike_sa *sa, const struct ikev2_authn *a, bool certreq,
 			  struct ikev2_enc *e)
 {
-	X509 *cur;
+	const struct pki_entry *cur = a->cert;
 
 	if (a->kind != IKEV2_AUTHN_CERT)
 		return;
-	put_x509(e, cur = a->cert->cert);
+	ikev2_put_cert(e, IKEV2_PLD_CERT, IKEV2_CERT_X509_SIG, cur->der, cur->der_len);
 	/* RFC 7296 3.6: then the intermediate CAs up to, not including, the self-signed root,
 	 * which the peer must trust on its own; the peer needs them when it holds the root
-	 * only */
-	for (int n = 0; n < SENT_CHAIN_MAX && (cur = issuer_in(store_of(sa), cur)); n++) {
-		if (X509_get_extension_flags(cur) & EXFLAG_SS)
+	 * only. The store found each certificate's issuer when it last changed. */
+	for (int n = 0; n < SENT_CHAIN_MAX && (cur = cur->issued_by); n++) {
+		if (X509_get_extension_flags(cur->cert) & EXFLAG_SS)
 			break;
-		put_x509(e, cur);
+		ikev2_put_cert(e, IKEV2_PLD_CERT, IKEV2_CERT_X509_SIG, cur->der, cur->der_len);
 	}
 	/* RFC 7296 3.7: asking for the peer's certificate, by the CAs we trust */
 	if (certreq)
@@ -302,9 +280,10 @@ static X509 *x509_of(struct pki_store *s, const struct ikev2_cert *c)
 }
 
 /* The peer's certificate: remote-certificate when the identity pins one, else the
- * first CERT payload, its chain checked. *owned: the caller X509_frees the result. */
+ * first CERT payload, its chain checked. *owned: the caller X509_frees the result.
+ * *subject: its subject line, held by the store, or NULL. */
 static X509 *peer_cert(struct ike_sa *sa, const struct conf_item *id, const struct ikev2_msg *m,
-		       bool *owned)
+		       bool *owned, const char **subject)
 {
 	struct pki_store *s = store_of(sa);
 	const char *pin = conf_str(id, CONF_IDENTITY_REMOTE_CERTIFICATE);
@@ -314,6 +293,7 @@ static X509 *peer_cert(struct ike_sa *sa, const struct conf_item *id, const stru
 	time_t now = time(NULL);
 
 	*owned = false;
+	*subject = NULL;
 	for (unsigned i = 0; i < m->ncert && !sent; i++)
 		sent = x509_of(s, &m->cert[i]);
 	if (pin && *pin) {
@@ -332,6 +312,7 @@ static X509 *peer_cert(struct ike_sa *sa, const struct conf_item *id, const stru
 			pinned = NULL;
 		}
 		X509_free(sent);
+		*subject = pinned ? pinned->subject : NULL;
 		return pinned ? pinned->cert : NULL;
 	}
 	if (!sent) {
@@ -357,6 +338,7 @@ static X509 *peer_cert(struct ike_sa *sa, const struct conf_item *id, const stru
 		return NULL;
 	}
 	*owned = true;
+	*subject = pki_store_cert_subject(s, sent);
 	return sent;
 }
 
@@ -445,16 +427,14 @@ int ikev2_authn_check_peer(struct ike_sa *sa, const struct ikev2_authn *a,
 	pki_id_str(pid->type, pid->data.ptr, pid->data.len, shown, sizeof(shown));
 	if (a->kind == IKEV2_AUTHN_CERT) {
 		bool owned;
-		X509 *cert = peer_cert(sa, a->id, m, &owned);
+		const char *subject;
+		X509 *cert = peer_cert(sa, a->id, m, &owned, &subject);
 		char dn[256];
 
 		if (cert && check_id_in_cert(sa, a->id, cert, pid, shown) == 0 &&
-		    (r = check_signature(sa, X509_get0_pubkey(cert), m, pid)) == 0) {
-			const char *subject = pki_store_cert_subject(store_of(sa), cert);
-
+		    (r = check_signature(sa, X509_get0_pubkey(cert), m, pid)) == 0)
 			remember(&sa->remote_cert,
 				 subject ? subject : dn_str(cert, dn, sizeof(dn)));
-		}
 		if (owned)
 			X509_free(cert);
 	} else if (!ike_remote_id_ok(a->id, &sa->remote, pid->type, pid->data.ptr, pid->data.len,
