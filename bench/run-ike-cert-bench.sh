@@ -9,12 +9,15 @@
 # check of the peer's. BENCH_RUNS runs; in each, openssl speed runs just before and just
 # after the handshakes and the two are averaged into that run's budget, and the run's extra
 # (bench_ike_cert's median over interleaved rounds) is divided by it; the median of those
-# ratios must be at most 1. No root, no network: the kernel and net are fakes, the
+# ratios must be at most 1. Both run on one CPU (BENCH_CPU, by default the lowest this
+# shell may use; "any" leaves them to the scheduler): bench_ike_cert.c says why. No root,
+# no network: the kernel and net are fakes, the
 # datagrams go through a socketpair; the test PKI (a CA, two end certificates, a CRL) is made with the
 # openssl command by tests/integration/pki.sh.
 #
 #   bench/run-ike-cert-bench.sh            N=2000, 3 runs, build dir "build"
 #   BENCH_N=5000 BENCH_RUNS=5 BUILD=build-san bench/run-ike-cert-bench.sh
+#   BENCH_CPU=any bench/run-ike-cert-bench.sh   the scheduler places the processes
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
@@ -24,6 +27,8 @@ build=${BUILD:-build}
 runs=${BENCH_RUNS:-3}
 factor=1.25
 speed_seconds=1
+cpu=${BENCH_CPU:-$(awk '/^Cpus_allowed_list:/ { split($2, a, /[-,]/); print a[1] }' \
+	/proc/self/status)}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ike-cert-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -57,8 +62,16 @@ if ! type -P openssl >/dev/null; then
 	echo "run-ike-cert-bench: no openssl command: apt-get install openssl" >&2
 	exit 1
 fi
+on=()
+if [ "$cpu" != any ]; then
+	if ! type -P taskset >/dev/null; then
+		echo "run-ike-cert-bench: no taskset command: apt-get install util-linux" >&2
+		exit 1
+	fi
+	on=(taskset -c "$cpu")
+fi
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-	head -n 1), $(openssl version)"
+	head -n 1), $(openssl version); bench and openssl speed on CPU $cpu"
 
 if [ ! -f "$build/Makefile" ]; then
 	echo "run-ike-cert-bench: no $build/Makefile: configure and build first" >&2
@@ -83,7 +96,7 @@ pki_crl "$tmp/pki"
 # second), or fail
 speed() {
 	# +F4:<index>:<bits>:<sign/s>:<verify/s>, OpenSSL's machine-readable ECDSA result
-	if ! openssl speed -seconds "$speed_seconds" -mr ecdsap256 >"$tmp/speed" 2>&1; then
+	if ! "${on[@]}" openssl speed -seconds "$speed_seconds" -mr ecdsap256 >"$tmp/speed" 2>&1; then
 		cat "$tmp/speed" >&2
 		echo "run-ike-cert-bench: openssl speed ecdsap256 failed" >&2
 		exit 1
@@ -103,7 +116,7 @@ for ((r = 1; r <= runs; r++)); do
 	# speed drifts, and this brackets the bench in time
 	speed
 	sps0=$sps vps0=$vps
-	if ! "$bench" -p "$tmp/pki" "$n" >"$tmp/out" 2>"$tmp/err"; then
+	if ! "$bench" -c "$cpu" -p "$tmp/pki" "$n" >"$tmp/out" 2>"$tmp/err"; then
 		cat "$tmp/out" "$tmp/err" >&2
 		echo "run-ike-cert-bench: bench_ike_cert failed (run $r)" >&2
 		exit 1
