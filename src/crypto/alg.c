@@ -13,8 +13,6 @@
 
 #include "internal.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 void crypto_cleanse(void *p, size_t len)
 {
 	if (p && len)

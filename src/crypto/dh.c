@@ -15,7 +15,6 @@
 
 #include "internal.h"
 
-#define N(a)	     (sizeof(a) / sizeof((a)[0]))
 #define MAX_PUB	     1024 /* modp8192 */
 #define MAX_EC_COORD 66	  /* P-521 */
 
@@ -85,22 +84,36 @@ static EVP_PKEY *domain(const struct group *g)
 	return pk;
 }
 
+/* The group's key generation, set up at first use and kept: building the domain
+ * parameters (a MODP prime's BIGNUMs, a curve looked up by name) is not redone for every
+ * IKE SA. NULL when OpenSSL cannot do the group. */
+static EVP_PKEY_CTX *keygen_ctx(const struct group *g)
+{
+	static EVP_PKEY_CTX *ready[N(groups)];
+	EVP_PKEY_CTX **c = &ready[g - groups];
+	EVP_PKEY *params;
+
+	if (*c)
+		return *c;
+	if (g->kind == X25519) {
+		*c = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+	} else if ((params = domain(g)) != NULL) {
+		*c = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+		EVP_PKEY_free(params); /* the context holds its own reference */
+	}
+	if (*c && EVP_PKEY_keygen_init(*c) <= 0) {
+		EVP_PKEY_CTX_free(*c);
+		*c = NULL;
+	}
+	ERR_clear_error();
+	return *c;
+}
+
 bool crypto_dh_supported(uint16_t group)
 {
 	const struct group *g = group_find(group);
-	EVP_KEYMGMT *km = NULL;
-	EVP_PKEY *params = NULL;
-	bool ok = false;
 
-	/* cheap on purpose: a peer's proposal can list many groups */
-	if (g && g->kind == X25519)
-		ok = (km = EVP_KEYMGMT_fetch(NULL, "X25519", NULL)) != NULL;
-	else if (g)
-		ok = (params = domain(g)) != NULL;
-	EVP_KEYMGMT_free(km);
-	EVP_PKEY_free(params);
-	ERR_clear_error();
-	return ok;
+	return g && keygen_ctx(g); /* cheap after the first call: a proposal lists many */
 }
 
 size_t crypto_dh_pub_len(uint16_t group)
@@ -131,17 +144,11 @@ void crypto_dh_free(struct crypto_dh *dh)
 
 static EVP_PKEY *generate(const struct group *g)
 {
-	EVP_PKEY *params = g->kind == X25519 ? NULL : domain(g), *key = NULL;
-	EVP_PKEY_CTX *ctx;
+	EVP_PKEY_CTX *ctx = keygen_ctx(g);
+	EVP_PKEY *key = NULL;
 
-	if (g->kind == X25519)
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
-	else
-		ctx = params ? EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL) : NULL;
-	if (ctx && EVP_PKEY_keygen_init(ctx) > 0)
+	if (ctx)
 		EVP_PKEY_keygen(ctx, &key);
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(params);
 	return key;
 }
 

@@ -4,6 +4,8 @@
 
 #include "ipsecd/crypto.h"
 
+#define N(a) (sizeof(a) / sizeof((a)[0])) /* elements in an array */
+
 /* IKEv2 ENCR transform ids this module knows (RFC 7296 3.3.2, RFC 5282). */
 enum {
 	CRYPTO_ENCR_DES = 2,

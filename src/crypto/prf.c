@@ -1,6 +1,7 @@
 /* prf: HMAC as the IKEv2 PRF and integrity algorithm, through EVP_MAC with a keyed base
  * context duplicated for each use, and prf+ (RFC 7296 2.13). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,24 +17,53 @@ struct crypto_prf {
 	size_t len;
 };
 
-struct crypto_prf *crypto_prf_hmac(const char *digest, size_t outlen, const uint8_t *key,
-				   size_t keylen)
+/* One keyless HMAC context per digest, made at first use: a PRF is a copy of it given its
+ * key. Fetching HMAC and naming its digest at each use made OpenSSL 3 look both up (and
+ * take its locks) every time, a dozen times per handshake. */
+static struct {
+	char digest[16];
+	EVP_MAC_CTX *ctx;
+} bases[8];
+
+static EVP_MAC_CTX *hmac_base(const char *digest)
 {
-	static const uint8_t none; /* a zero-length key still needs a pointer */
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	struct crypto_prf *p = calloc(1, sizeof(*p));
+	size_t i = 0;
+	EVP_MAC *mac;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
 		OSSL_PARAM_construct_end()};
 
-	if (!mac || !p || !(p->ctx = EVP_MAC_CTX_new(mac)) ||
-	    !EVP_MAC_init(p->ctx, keylen ? key : &none, keylen, params)) {
-		EVP_MAC_free(mac);
+	for (; i < N(bases) && bases[i].ctx; i++)
+		if (!strcmp(bases[i].digest, digest))
+			return bases[i].ctx;
+	if (i == N(bases) || strlen(digest) >= sizeof(bases[i].digest))
+		return NULL;
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	bases[i].ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	if (bases[i].ctx && !EVP_MAC_CTX_set_params(bases[i].ctx, params)) {
+		EVP_MAC_CTX_free(bases[i].ctx);
+		bases[i].ctx = NULL;
+	}
+	ERR_clear_error();
+	if (bases[i].ctx)
+		snprintf(bases[i].digest, sizeof(bases[i].digest), "%s", digest);
+	return bases[i].ctx;
+}
+
+struct crypto_prf *crypto_prf_hmac(const char *digest, size_t outlen, const uint8_t *key,
+				   size_t keylen)
+{
+	static const uint8_t none; /* a zero-length key still needs a pointer */
+	EVP_MAC_CTX *base = hmac_base(digest);
+	struct crypto_prf *p = base ? calloc(1, sizeof(*p)) : NULL;
+
+	if (!p || !(p->ctx = EVP_MAC_CTX_dup(base)) ||
+	    !EVP_MAC_init(p->ctx, keylen ? key : &none, keylen, NULL)) {
 		crypto_prf_free(p);
 		ERR_clear_error();
 		return NULL;
 	}
-	EVP_MAC_free(mac); /* the context holds its own reference */
 	p->len = outlen;
 	return p;
 }

@@ -23,7 +23,6 @@
 #include "ipsecd/sig.h"
 #include "internal.h"
 
-#define N(a)	     (sizeof(a) / sizeof((a)[0]))
 #define MAX_EC_COORD 66	  /* P-521 */
 #define MAX_PSS_SALT 1024 /* more than any modulus we would verify with leaves room for */
 
