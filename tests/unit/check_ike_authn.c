@@ -501,28 +501,14 @@ static struct peer_seen walk(const struct end *e)
 	return w;
 }
 
-static bool addr_is(const struct kern_addr *a, const char *ip)
-{
-	uint8_t b[4];
-
-	return inet_pton(AF_INET, ip, b) == 1 && a->family == AF_INET && !memcmp(a->bytes, b, 4);
-}
-
 /* The installed (non-larval) SA of e's kernel with that destination; exactly one. */
 static const struct kern_sa *sa_to(const struct end *e, const char *dst)
 {
-	const struct kern_sa *found = NULL;
+	const struct kern_sa *sa;
+	size_t n = fake_kern_sa_to(e->k, dst, &sa);
 
-	for (size_t i = 0; i < fake_kern_nsa(e->k, true); i++) {
-		const struct fake_sa *s = fake_kern_sa_at(e->k, i);
-
-		if (s->larval || !addr_is(&s->sa.id.dst, dst))
-			continue;
-		ck_assert_msg(!found, "%s: two SAs to %s", e->name, dst);
-		found = &s->sa;
-	}
-	ck_assert_msg(found != NULL, "%s: no SA to %s", e->name, dst);
-	return found;
+	ck_assert_msg(n == 1, "%s: %zu SAs to %s, not 1", e->name, n, dst);
+	return sa;
 }
 
 /* One end's outbound SA is the other's inbound: SPI, algorithms and keys. */

@@ -1,6 +1,7 @@
 /* fake_env: the loop, kernel and net modules as the IKE engine sees them (loop.h, kernel.h,
  * net.h), faked for exchange tests: a clock that moves only when the test says so, an SAD
  * that changes when the test lets the kernel answer, and a queue of sent datagrams. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -425,6 +426,27 @@ size_t fake_kern_nsa(const struct kern *k, bool larval)
 const struct fake_sa *fake_kern_sa_at(const struct kern *k, size_t i)
 {
 	return i < k->nsad ? &k->sad[i] : NULL;
+}
+
+bool fake_addr_is(const struct kern_addr *a, const char *ipv4)
+{
+	uint8_t b[4];
+
+	return inet_pton(AF_INET, ipv4, b) == 1 && a->family == AF_INET && !memcmp(a->bytes, b, 4);
+}
+
+size_t fake_kern_sa_to(const struct kern *k, const char *dst, const struct kern_sa **first)
+{
+	size_t n = 0;
+
+	*first = NULL;
+	for (size_t i = 0; i < k->nsad; i++) {
+		if (k->sad[i].larval || !fake_addr_is(&k->sad[i].sa.id.dst, dst))
+			continue;
+		if (!n++)
+			*first = &k->sad[i].sa;
+	}
+	return n;
 }
 
 const struct fake_sa *fake_kern_find(const struct kern *k, uint8_t proto, uint32_t spi)

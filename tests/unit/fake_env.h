@@ -64,6 +64,10 @@ size_t fake_kern_unsent(const struct kern *k);
 size_t fake_kern_nsa(const struct kern *k, bool larval);
 const struct fake_sa *fake_kern_sa_at(const struct kern *k, size_t i);
 const struct fake_sa *fake_kern_find(const struct kern *k, uint8_t proto, uint32_t spi);
+/* The installed (non-larval) SAs with that IPv4 destination: how many, and the first. */
+size_t fake_kern_sa_to(const struct kern *k, const char *dst, const struct kern_sa **first);
+/* Whether a is that IPv4 address. */
+bool fake_addr_is(const struct kern_addr *a, const char *ipv4);
 /* The history of handled requests. */
 size_t fake_kern_nops(const struct kern *k);
 const struct fake_kop *fake_kern_op(const struct kern *k, size_t i);

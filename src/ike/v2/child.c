@@ -14,9 +14,9 @@
 
 #define REPLAY_WINDOW 64
 
+/* Whether the kernel (ESP, AH) or OpenSSL (PFS) can do a CHILD SA's transform. */
 static bool supported(uint8_t type, uint16_t id, uint16_t keylen)
 {
-	(void)keylen;
 	if (type == IKEV2_TRANS_DH)
 		return crypto_dh_supported(id);
 	if (type == IKEV2_TRANS_ENCR)

@@ -9,29 +9,13 @@
 #include "ipsecd/loop.h"
 #include "v2.h"
 
-static bool ike_supported(uint8_t type, uint16_t id, uint16_t keylen)
-{
-	switch (type) {
-	case IKEV2_TRANS_ENCR:
-		return crypto_encr_supported(id, keylen);
-	case IKEV2_TRANS_PRF:
-		return crypto_prf_supported(id);
-	case IKEV2_TRANS_INTEG:
-		return crypto_integ_supported(id);
-	case IKEV2_TRANS_DH:
-		return crypto_dh_supported(id);
-	default:
-		return true;
-	}
-}
-
 static int offer(struct ike_sa *sa, uint64_t spi, struct ikev2_sa *out)
 {
 	const struct conf_item *peer = ike_peer_find(sa->eng->conf, sa->peer);
 	const struct conf_item *prof = peer ? ike_profile_of(sa->eng->conf, peer) : NULL;
 	char err[160];
 
-	if (!prof || ike_offer_ike(prof, ike_supported, out, err, sizeof(err)) < 0)
+	if (!prof || ike_offer_ike(prof, ikev2_ike_supported, out, err, sizeof(err)) < 0)
 		return -EINVAL;
 	for (unsigned i = 0; i < out->n; i++) {
 		out->p[i].spi_size = 8;

@@ -17,7 +17,7 @@
 #define HALF_OPEN_TIMEOUT 30.0 /* seconds a responder waits for IKE_AUTH */
 #define MAX_INIT_RETRIES  3    /* cookie and INVALID_KE round trips */
 
-static bool supported(uint8_t type, uint16_t id, uint16_t keylen)
+bool ikev2_ike_supported(uint8_t type, uint16_t id, uint16_t keylen)
 {
 	switch (type) {
 	case IKEV2_TRANS_ENCR:
@@ -44,7 +44,7 @@ static int ike_offer(const struct conf *c, const char *peer, struct ikev2_sa *ou
 		snprintf(err, errlen, "peer %s has no profile", peer);
 		return -ENOENT;
 	}
-	return ike_offer_ike(prof, supported, out, err, errlen);
+	return ike_offer_ike(prof, ikev2_ike_supported, out, err, errlen);
 }
 
 void ikev2_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct net_addr *a, uint8_t out[20])
