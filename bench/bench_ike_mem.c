@@ -353,7 +353,7 @@ static const char *const part_name[P_N] = {
 	"crypto_sk in + out (whole)",
 	"DH objects",
 	"timers (loop_timer + ev heap)",
-	"SA tables (sas, half, children)",
+	"SA tables (sas, half, children, at)",
 };
 
 /* malloc bytes one call of make() keeps, from a thousand of them. */
@@ -451,8 +451,8 @@ static void breakdown(struct daemon *d, long total, long malloc_per_sa)
 	ndh = p[P_DH];
 	p[P_DH] = 0; /* counted below as a number, not bytes */
 	p[P_TIMER] *= (size_t)timer;
-	p[P_TABLES] =
-		(d->e->sas.cap + d->e->half.cap + d->e->children.cap) * sizeof(struct ike_tab_ent);
+	p[P_TABLES] = (d->e->sas.cap + d->e->half.cap + d->e->children.cap + d->e->at.cap) *
+		      sizeof(struct ike_tab_ent);
 	printf("breakdown (bytes/SA, malloc chunks incl. headers; sizeof ike_sa %zu, "
 	       "ike_child %zu):\n",
 	       sizeof(struct ike_sa), sizeof(struct ike_child));

@@ -50,6 +50,70 @@ uint64_t ike_sa_local_spi(const struct ike_sa *sa)
 	return sa->initiator ? sa->spi_i : sa->spi_r;
 }
 
+/* --- IKE SAs by their remote IP (INITIAL_CONTACT's look-up: no walk over all SAs) --- */
+
+/* FNV-1a over the family and the address, never 0 or UINT64_MAX (ike_tab's marks). */
+static uint64_t at_key(const struct net_addr *a)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	size_t len = a->family == AF_INET6 ? 16 : 4;
+
+	h = (h ^ (uint8_t)a->family) * 0x100000001b3u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ a->bytes[i]) * 0x100000001b3u;
+	return h == 0 || h == UINT64_MAX ? 1 : h;
+}
+
+static void at_link(struct ike_sa *sa)
+{
+	struct ike_tab *t = &sa->eng->at;
+	uint64_t key = at_key(&sa->remote);
+	struct ike_sa *head = ike_tab_get(t, key);
+
+	if (ike_tab_put(t, key, sa) < 0) {
+		sa->at_listed = false; /* INITIAL_CONTACT will not find it; its lifetime ends it */
+		return;
+	}
+	sa->at_prev = NULL;
+	sa->at_next = head;
+	if (head)
+		head->at_prev = sa;
+	sa->at_listed = true;
+}
+
+static void at_unlink(struct ike_sa *sa)
+{
+	if (!sa->at_listed)
+		return;
+	if (sa->at_next)
+		sa->at_next->at_prev = sa->at_prev;
+	if (sa->at_prev)
+		sa->at_prev->at_next = sa->at_next;
+	else if (sa->at_next)
+		ike_tab_put(&sa->eng->at, at_key(&sa->remote), sa->at_next); /* cannot fail */
+	else
+		ike_tab_del(&sa->eng->at, at_key(&sa->remote));
+	sa->at_prev = sa->at_next = NULL;
+	sa->at_listed = false;
+}
+
+void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote)
+{
+	at_unlink(sa);
+	sa->remote = *remote;
+	at_link(sa);
+}
+
+struct ike_sa *ike_sa_next_at(struct ike *eng, const struct net_addr *remote,
+			      const struct ike_sa *prev)
+{
+	struct ike_sa *sa = prev ? prev->at_next : ike_tab_get(&eng->at, at_key(remote));
+
+	while (sa && !net_addr_eq(&sa->remote, remote))
+		sa = sa->at_next;
+	return sa;
+}
+
 struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
 			  const struct net_addr *local, const struct net_addr *remote)
 {
@@ -68,7 +132,6 @@ struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
 	else
 		sa->spi_r = spi;
 	sa->local = *local;
-	sa->remote = *remote;
 	sa->created = sa->last_seen = ike_now(eng);
 	wbuf_init(&sa->init_ours);
 	wbuf_init(&sa->init_theirs);
@@ -81,6 +144,7 @@ struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
 		free(sa);
 		return NULL;
 	}
+	ike_sa_set_remote(sa, remote);
 	return sa;
 }
 
@@ -126,6 +190,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 		ike_sa_destroy(sa->new_ike, delete_kernel);
 	if (ike_tab_get(&eng->sas, ike_sa_local_spi(sa)) == sa)
 		ike_tab_del(&eng->sas, ike_sa_local_spi(sa));
+	at_unlink(sa);
 	if (!sa->initiator && ike_tab_get(&eng->half, sa->spi_i) == sa)
 		ike_tab_del(&eng->half, sa->spi_i);
 	if (sa->spare_spi)
@@ -395,6 +460,7 @@ void ike_free(struct ike *eng)
 	ike_tab_free(&eng->sas);
 	ike_tab_free(&eng->half);
 	ike_tab_free(&eng->children);
+	ike_tab_free(&eng->at);
 	free(eng);
 }
 

@@ -28,6 +28,7 @@ struct ike_tab_ent {
 	void *val;
 };
 void *ike_tab_get(const struct ike_tab *t, uint64_t key);
+/* Adds key, or gives it a new value (which never fails). */
 int ike_tab_put(struct ike_tab *t, uint64_t key, void *val);
 void *ike_tab_del(struct ike_tab *t, uint64_t key);
 void *ike_tab_next(const struct ike_tab *t, size_t *pos);
@@ -101,8 +102,10 @@ struct ike_sa {
 	enum ike_state state;
 	bool initiator; /* we sent the IKE_SA_INIT (original initiator, 2.2) */
 	uint64_t spi_i, spi_r;
-	struct net_addr local, remote;
+	struct net_addr local, remote; /* remote: set with ike_sa_set_remote */
 	bool natt, nat_here, nat_there;
+	struct ike_sa *at_prev, *at_next; /* the list of SAs whose remote has the same IP */
+	bool at_listed;			  /* in that list (false only when out of memory) */
 
 	struct ike_chosen alg;
 	struct ikev2_keys keys;
@@ -158,6 +161,7 @@ struct ike {
 	struct ike_tab sas;	       /* by our SPI */
 	struct ike_tab half;	       /* responder half-open, by the initiator's SPI */
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
+	struct ike_tab at;	       /* the first of each remote IP's SAs, by at_key */
 	struct ikev2_token *tokens;    /* SPI allocations the kernel has yet to answer */
 	const struct net_pkt *cur_pkt; /* the datagram being handled */
 	uint32_t next_serial;
@@ -169,6 +173,12 @@ struct ike {
 struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
 			  const struct net_addr *local, const struct net_addr *remote);
 void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel);
+/* The peer moved (2.23: a NAT's new address or port). */
+void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote);
+/* The next IKE SA after prev (NULL: the first) whose remote is exactly remote (address and
+ * port); NULL at the end. Looks only at the SAs with that IP. */
+struct ike_sa *ike_sa_next_at(struct ike *eng, const struct net_addr *remote,
+			      const struct ike_sa *prev);
 void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t ike_sa_local_spi(const struct ike_sa *sa);
 void ike_sa_established(struct ike_sa *sa);

@@ -15,16 +15,23 @@ static size_t slot(uint64_t key, size_t cap)
 	return (size_t)key & (cap - 1);
 }
 
-void *ike_tab_get(const struct ike_tab *t, uint64_t key)
+static struct ike_tab_ent *find(const struct ike_tab *t, uint64_t key)
 {
 	if (!t->cap || key == 0 || key == TOMB)
 		return NULL;
 	for (size_t i = slot(key, t->cap);; i = (i + 1) & (t->cap - 1)) {
 		if (t->e[i].key == key)
-			return t->e[i].val;
+			return &t->e[i];
 		if (t->e[i].key == 0)
 			return NULL;
 	}
+}
+
+void *ike_tab_get(const struct ike_tab *t, uint64_t key)
+{
+	struct ike_tab_ent *e = find(t, key);
+
+	return e ? e->val : NULL;
 }
 
 static int grow(struct ike_tab *t)
@@ -54,22 +61,20 @@ static int grow(struct ike_tab *t)
 
 int ike_tab_put(struct ike_tab *t, uint64_t key, void *val)
 {
+	struct ike_tab_ent *e = find(t, key);
+	size_t i, tomb = SIZE_MAX;
+
 	if (key == 0 || key == TOMB)
 		return -EINVAL;
+	if (e) { /* a new value for a key held: never grows, never fails */
+		e->val = val;
+		return 0;
+	}
 	if ((t->used + 1) * 4 > t->cap * 3 && grow(t) < 0)
 		return -ENOMEM;
-	size_t i = slot(key, t->cap), tomb = SIZE_MAX;
-
-	for (;; i = (i + 1) & (t->cap - 1)) {
-		if (t->e[i].key == key) {
-			t->e[i].val = val;
-			return 0;
-		}
+	for (i = slot(key, t->cap); t->e[i].key != 0; i = (i + 1) & (t->cap - 1))
 		if (t->e[i].key == TOMB && tomb == SIZE_MAX)
 			tomb = i;
-		if (t->e[i].key == 0)
-			break;
-	}
 	if (tomb != SIZE_MAX)
 		i = tomb;
 	else

@@ -1225,6 +1225,83 @@ START_TEST(test_initial_contact)
 }
 END_TEST
 
+/* An address for the index test: IPv4 or IPv6 text and a port. */
+static struct net_addr at(const char *ip, uint16_t port)
+{
+	struct net_addr a = {.family = strchr(ip, ':') ? AF_INET6 : AF_INET, .port = port};
+
+	ck_assert_int_eq(inet_pton(a.family, ip, a.bytes), 1);
+	return a;
+}
+
+/* The SAs ike_sa_next_at finds at r, as a bit set of their places in sa[]. */
+static unsigned found_at(struct ike_sa *const *sa, size_t n, const struct net_addr *r)
+{
+	unsigned bits = 0, guard = 0;
+
+	for (struct ike_sa *o = NULL; (o = ike_sa_next_at(A.ike, r, o)) != NULL;) {
+		size_t i = 0;
+
+		while (i < n && sa[i] != o)
+			i++;
+		ck_assert_msg(i < n, "an SA that is not one of the test's");
+		ck_assert_msg(!(bits & 1u << i), "SA %zu found twice", i);
+		bits |= 1u << i;
+		ck_assert_uint_lt(++guard, 100);
+	}
+	return bits;
+}
+
+/* INITIAL_CONTACT's look-up by remote: exactly the SAs at that address and port, through
+ * NAT moves and through SAs going at the head, in the middle and at the tail of an IP's
+ * list. */
+START_TEST(test_sa_index_by_remote)
+{
+	struct net_addr local = at("192.0.2.1", 500), r500 = at("198.51.100.7", 500),
+			r4500 = at("198.51.100.7", 4500), other = at("198.51.100.8", 500),
+			v6 = at("2001:db8::7", 500);
+	struct ike_sa *sa[6];
+
+	ends_up(&defaults);
+	sa[0] = ike_sa_new(A.ike, "b", false, &local, &r500);
+	sa[1] = ike_sa_new(A.ike, "b", false, &local, &r4500);
+	sa[2] = ike_sa_new(A.ike, "b", false, &local, &r500);
+	sa[3] = ike_sa_new(A.ike, "b", false, &local, &other);
+	sa[4] = ike_sa_new(A.ike, "b", false, &local, &v6);
+	sa[5] = ike_sa_new(A.ike, "b", false, &local, &r500);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_ptr_nonnull(sa[i]);
+	ck_assert_uint_eq(found_at(sa, 6, &r500), 1u << 0 | 1u << 2 | 1u << 5);
+	ck_assert_uint_eq(found_at(sa, 6, &r4500), 1u << 1);
+	ck_assert_uint_eq(found_at(sa, 6, &other), 1u << 3);
+	ck_assert_uint_eq(found_at(sa, 6, &v6), 1u << 4);
+	/* the peer behind a NAT floats to 4500, then to another address */
+	ike_sa_set_remote(sa[2], &r4500);
+	ck_assert_uint_eq(found_at(sa, 6, &r500), 1u << 0 | 1u << 5);
+	ck_assert_uint_eq(found_at(sa, 6, &r4500), 1u << 1 | 1u << 2);
+	ike_sa_set_remote(sa[0], &other);
+	ck_assert_uint_eq(found_at(sa, 6, &r500), 1u << 5);
+	ck_assert_uint_eq(found_at(sa, 6, &other), 1u << 0 | 1u << 3);
+	/* 198.51.100.7's list is 2, 5, 1 now (the last linked first): its middle, head and
+	 * last go */
+	ike_sa_destroy(sa[5], false);
+	ck_assert_uint_eq(found_at(sa, 6, &r500), 0);
+	ck_assert_uint_eq(found_at(sa, 6, &r4500), 1u << 1 | 1u << 2);
+	ike_sa_destroy(sa[2], false);
+	ck_assert_uint_eq(found_at(sa, 6, &r4500), 1u << 1);
+	ike_sa_destroy(sa[1], false);
+	ck_assert_uint_eq(found_at(sa, 6, &r4500), 0);
+	ike_sa_destroy(sa[3], false);
+	ck_assert_uint_eq(found_at(sa, 6, &other), 1u << 0);
+	ck_assert_uint_eq(found_at(sa, 6, &v6), 1u << 4);
+	ike_sa_destroy(sa[0], false);
+	ike_sa_destroy(sa[4], false);
+	ck_assert_uint_eq(found_at(sa, 6, &other), 0);
+	ck_assert_uint_eq(found_at(sa, 6, &v6), 0);
+	ck_assert_uint_eq(walk(&A).n, 0);
+}
+END_TEST
+
 /* --- rekeys --- */
 
 START_TEST(test_child_rekey)
@@ -1592,6 +1669,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_kill_during_spi);
 	tcase_add_test(life, test_apply_removes_peer);
 	tcase_add_test(life, test_initial_contact);
+	tcase_add_test(life, test_sa_index_by_remote);
 	tcase_add_test(life, test_ike_rekey);
 	suite_add_tcase(s, hs);
 	suite_add_tcase(s, rtx);

@@ -116,14 +116,14 @@ void ikev2_auth_start(struct ike_sa *sa)
 /* 2.4: the peer has no other IKE SA with us: older ones are stale. */
 static void drop_older(struct ike_sa *sa)
 {
-	struct ike_sa *o;
-	size_t pos = 0;
+	struct ike_sa *o = NULL;
 
-	while ((o = ike_tab_next(&sa->eng->sas, &pos))) {
-		if (o == sa || !net_addr_eq(&o->remote, &sa->remote) || strcmp(o->peer, sa->peer))
+	while ((o = ike_sa_next_at(sa->eng, &sa->remote, o))) {
+		if (o == sa || strcmp(o->peer, sa->peer))
 			continue;
 		log_info(LOG_IKE, o->ctx, "replaced: the peer sent INITIAL_CONTACT");
-		ike_sa_destroy(o, true);
+		ike_sa_destroy(o, true); /* and its rekey in progress, which may come next */
+		o = NULL;		 /* so from the start again */
 	}
 }
 

@@ -252,7 +252,7 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 	 * message is authentic. */
 	if (p->natt && (!sa->natt || !net_addr_eq(&sa->remote, &p->remote))) {
 		sa->natt = true; /* the initiator moved to the NAT-T port (2.23) */
-		sa->remote = p->remote;
+		ike_sa_set_remote(sa, &p->remote);
 		sa->local = p->local;
 	}
 	if (dup) {
