@@ -99,4 +99,10 @@ struct ike_stats {
 };
 const struct ike_stats *ike_stats(const struct ike *ike);
 
+/* RFC 7296 2.6: from this many half-open IKE SAs on (IKE_SA_INIT answered, IKE_AUTH not
+ * yet), an IKE_SA_INIT request is answered with a COOKIE and nothing else until the
+ * initiator returns it, which proves it receives at its address; 0 asks always. */
+#define IKE_COOKIE_THRESHOLD 32
+void ike_set_cookie_threshold(struct ike *ike, unsigned half_open);
+
 #endif

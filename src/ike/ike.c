@@ -26,7 +26,13 @@ struct ike *ike_new(const struct ike_deps *deps)
 		return NULL;
 	eng->d = *deps;
 	eng->next_serial = 1;
+	eng->cookie_threshold = IKE_COOKIE_THRESHOLD;
 	return eng;
+}
+
+void ike_set_cookie_threshold(struct ike *ike, unsigned half_open)
+{
+	ike->cookie_threshold = half_open;
 }
 
 const struct ike_stats *ike_stats(const struct ike *ike)
@@ -461,6 +467,7 @@ void ike_free(struct ike *eng)
 	ike_tab_free(&eng->half);
 	ike_tab_free(&eng->children);
 	ike_tab_free(&eng->at);
+	crypto_cleanse(&eng->cookie, sizeof(eng->cookie));
 	free(eng);
 }
 

@@ -167,6 +167,15 @@ struct ike {
 	uint32_t next_serial;
 	struct loop_timer *start; /* initiations after ike_apply */
 	struct ike_stats st;
+	/* 2.6: cookies asked of initiators from this many half-open IKE SAs on; secret
+	 * rotation (sa_init.c) */
+	unsigned cookie_threshold;
+	struct {
+		uint8_t cur[32], prev[32]; /* prev: the one before cur, when have_prev */
+		uint32_t version;	   /* cur's; prev's is version - 1 */
+		double made;		   /* when cur was made; 0: not yet */
+		bool have_prev;
+	} cookie;
 };
 
 /* ike.c */

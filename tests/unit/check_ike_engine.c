@@ -913,6 +913,135 @@ START_TEST(test_create_child_response_lost)
 }
 END_TEST
 
+/* --- cookies (2.6) --- */
+
+/* The COOKIE notify of a plain IKE_SA_INIT message, or NULL (then also for other
+ * exchanges). m holds the decoded message; its pointers point into d. */
+static const struct ikev2_notify *init_cookie(const struct fake_dgram *d, struct ikev2_msg *m)
+{
+	if (d->len < 28 || d->data[18] != IKEV2_EXCH_IKE_SA_INIT)
+		return NULL;
+	ck_assert_int_eq(ikev2_decode(d->data, d->len, m), 0);
+	for (unsigned i = 0; i < m->nnotify; i++)
+		if (m->notify[i].type == IKEV2_N_COOKIE)
+			return &m->notify[i];
+	return NULL;
+}
+
+static unsigned cookies_asked, cookies_returned, init_requests;
+static bool forge; /* count_cookies alters each cookie a returns */
+
+static bool count_cookies(bool from_a, struct fake_dgram *d)
+{
+	static struct ikev2_msg m;
+	const struct ikev2_notify *n = init_cookie(d, &m);
+
+	if (from_a && d->data[18] == IKEV2_EXCH_IKE_SA_INIT)
+		init_requests++;
+	if (n && from_a) {
+		cookies_returned++;
+		if (forge)
+			d->data[(size_t)(n->data.ptr - d->data) + 20] ^= 1;
+	}
+	cookies_asked += n && !from_a;
+	return true;
+}
+
+static void cookie_setup(void)
+{
+	cookies_asked = cookies_returned = init_requests = 0;
+	forge = false;
+}
+
+/* b asks for a cookie at the first IKE_SA_INIT; a returns it and the rest goes as ever. */
+START_TEST(test_cookie_asked)
+{
+	ends_up(&defaults);
+	ike_set_cookie_threshold(B.ike, 0);
+	filter = count_cookies;
+	establish();
+	ck_assert_uint_eq(init_requests, 2);
+	ck_assert_uint_eq(cookies_asked, 1);
+	ck_assert_uint_eq(cookies_returned, 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(&(uint32_t){0}, &(uint32_t){0});
+}
+END_TEST
+
+/* Under the threshold nobody is asked. */
+START_TEST(test_cookie_under_threshold)
+{
+	ends_up(&defaults);
+	ike_set_cookie_threshold(B.ike, 1); /* no half-open SA when a's request comes */
+	filter = count_cookies;
+	establish();
+	ck_assert_uint_eq(init_requests, 1);
+	ck_assert_uint_eq(cookies_asked, 0);
+}
+END_TEST
+
+/* A cookie that is not the one b made gets a new cookie, never an IKE SA; a gives up
+ * after its retries. */
+START_TEST(test_cookie_forged)
+{
+	ends_up(&defaults);
+	ike_set_cookie_threshold(B.ike, 0);
+	filter = count_cookies;
+	forge = true;
+	start();
+	run_until(1000 + 600);
+	ck_assert_uint_ge(cookies_returned, 1);
+	ck_assert_uint_eq(cookies_asked, cookies_returned + 1);
+	ck_assert_uint_eq(B.ike->half.n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_malformed, 0);
+}
+END_TEST
+
+/* Holds back a's first request that returns a cookie. */
+static bool hold_cookie_init(bool from_a, struct fake_dgram *d)
+{
+	static struct ikev2_msg m;
+
+	if (!from_a || !init_cookie(d, &m))
+		return true;
+	if (!held_init)
+		held_init = copy_dgram(d);
+	return false;
+}
+
+/* A cookie is good while its secret is current or the one before (sa_init.c: a secret is
+ * replaced at its first use after 120 s, and is no one's predecessor once 240 s old). */
+static const struct {
+	double after;
+	bool good;
+} cookie_ages[] = {{10, true}, {180, true}, {300, false}};
+
+START_TEST(test_cookie_age)
+{
+	static struct ikev2_msg m;
+	struct fake_dgram *d;
+	bool asked_again = false;
+
+	ends_up(&defaults);
+	ike_set_cookie_threshold(B.ike, 0);
+	filter = hold_cookie_init;
+	start();
+	ck_assert_ptr_nonnull(held_init);
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1); /* a stops trying */
+	filter = NULL;
+	run_until(held_init->when + cookie_ages[_i].after);
+	deliver(&B, held_init);
+	while ((d = fake_net_pop(B.n))) {
+		asked_again |= init_cookie(d, &m) != NULL;
+		free(d);
+	}
+	ck_assert_uint_eq(B.ike->half.n, cookie_ages[_i].good ? 1 : 0);
+	ck_assert(asked_again == !cookie_ages[_i].good);
+}
+END_TEST
+
 /* --- malformed input --- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -1636,6 +1765,7 @@ static Suite *ike_engine_suite(void)
 	Suite *s = suite_create("ike_engine");
 	TCase *hs = tcase_create("handshake"), *rtx = tcase_create("retransmission");
 	TCase *bad = tcase_create("bad input"), *life = tcase_create("life cycle");
+	TCase *cookie = tcase_create("cookies");
 
 	tcase_add_checked_fixture(hs, setup, teardown);
 	tcase_add_checked_fixture(rtx, setup, teardown);
@@ -1675,6 +1805,14 @@ static Suite *ike_engine_suite(void)
 	suite_add_tcase(s, rtx);
 	suite_add_tcase(s, bad);
 	suite_add_tcase(s, life);
+	tcase_add_checked_fixture(cookie, setup, teardown);
+	tcase_add_checked_fixture(cookie, cookie_setup, cache_teardown);
+	tcase_add_test(cookie, test_cookie_asked);
+	tcase_add_test(cookie, test_cookie_under_threshold);
+	tcase_add_test(cookie, test_cookie_forged);
+	tcase_add_loop_test(cookie, test_cookie_age, 0,
+			    (int)(sizeof(cookie_ages) / sizeof(cookie_ages[0])));
+	suite_add_tcase(s, cookie);
 	return s;
 }
 

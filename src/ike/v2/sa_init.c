@@ -1,8 +1,9 @@
 /* sa_init: the IKE_SA_INIT exchange (RFC 7296 1.2). The initiator offers the profile's
  * algorithms with a KE of its first group, retries with the group the responder asks for
  * (INVALID_KE_PAYLOAD, 1.2) and with a cookie (2.6); the responder chooses by its own
- * preference (it does not ask for cookies yet), and answers retransmitted
- * requests from its cache. Both ends detect NATs (2.23) and derive the IKE SA's keys. */
+ * preference, asks for cookies when many IKE SAs are half-open (2.6), and answers
+ * retransmitted requests from its cache. Both ends detect NATs (2.23) and derive the IKE SA's keys.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +360,95 @@ static void respond_plain(struct ike *eng, const struct net_pkt *p, const struct
 	wbuf_free(&w);
 }
 
+/* --- cookies (2.6) --- */
+
+#define COOKIE_PRF	   5	 /* PRF_HMAC_SHA2_256 */
+#define COOKIE_LEN	   36	 /* the secret's version, then the HMAC */
+#define COOKIE_SECRET_LIFE 120.0 /* seconds; a cookie stays good 2-6 minutes */
+
+/* A new secret when cur has served its time; both new when prev has too. */
+static int cookie_secret_fresh(struct ike *eng)
+{
+	double now = ike_now(eng);
+	double age = now - eng->cookie.made;
+
+	if (eng->cookie.made && age < COOKIE_SECRET_LIFE)
+		return 0;
+	eng->cookie.have_prev = eng->cookie.made && age < 2 * COOKIE_SECRET_LIFE;
+	memcpy(eng->cookie.prev, eng->cookie.cur, sizeof(eng->cookie.prev));
+	eng->cookie.version++;
+	eng->cookie.made = now;
+	return crypto_random(eng->cookie.cur, sizeof(eng->cookie.cur));
+}
+
+/* Cookie = <version of the secret> | HMAC-SHA256(secret, Ni | IPi | SPIi). */
+static int cookie_make(const uint8_t secret[32], uint32_t version, const struct ikev2_msg *m,
+		       const struct net_addr *from, uint8_t out[COOKIE_LEN])
+{
+	struct crypto_prf *prf = crypto_prf_new(COOKIE_PRF, secret, 32);
+	uint8_t spi[8];
+	struct crypto_iov in[] = {{m->nonce.ptr, m->nonce.len},
+				  {&from->family, 1},
+				  {from->bytes, from->family == AF_INET6 ? 16 : 4},
+				  {spi, sizeof(spi)}};
+	int r;
+
+	for (int i = 0; i < 8; i++)
+		spi[i] = (uint8_t)(m->hdr.spi_i >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++)
+		out[i] = (uint8_t)(version >> (24 - 8 * i));
+	r = prf ? crypto_prf_run(prf, in, sizeof(in) / sizeof(in[0]), out + 4) : -ENOMEM;
+	crypto_prf_free(prf);
+	return r;
+}
+
+/* Whether the request carries a cookie we made for it, under a secret still good. */
+static bool cookie_valid(struct ike *eng, const struct ikev2_msg *m, const struct net_addr *from)
+{
+	const struct ikev2_notify *n = ikev2_notify_find(m, IKEV2_N_COOKIE);
+	uint8_t want[COOKIE_LEN];
+	uint32_t version = 0;
+	const uint8_t *secret = NULL;
+	struct rbuf rb;
+	bool ok;
+
+	if (!n || n->data.len != COOKIE_LEN)
+		return false;
+	rbuf_init(&rb, n->data.ptr, n->data.len);
+	if (!rbuf_u32(&rb, &version))
+		return false;
+	if (version == eng->cookie.version && eng->cookie.made)
+		secret = eng->cookie.cur;
+	else if (version == eng->cookie.version - 1 && eng->cookie.have_prev)
+		secret = eng->cookie.prev;
+	if (!secret || cookie_make(secret, version, m, from, want) < 0)
+		return false;
+	ok = crypto_memeq(want, n->data.ptr, COOKIE_LEN);
+	crypto_cleanse(want, sizeof(want));
+	return ok;
+}
+
+/* Under load (2.6), the request goes on only with a valid cookie; without one, it is
+ * answered with a fresh cookie and forgotten. */
+static bool cookie_passes(struct ike *eng, const struct net_pkt *p, const struct ikev2_msg *m)
+{
+	uint8_t c[COOKIE_LEN];
+	char a[64];
+
+	if (eng->half.n < eng->cookie_threshold)
+		return true;
+	if (cookie_secret_fresh(eng) < 0)
+		return false;
+	if (cookie_valid(eng, m, &p->remote))
+		return true;
+	if (cookie_make(eng->cookie.cur, eng->cookie.version, m, &p->remote, c) == 0) {
+		log_debug(LOG_IKE, NULL, "%zu half-open IKE SAs: asking %s for a cookie",
+			  eng->half.n, net_addr_str(&p->remote, a, sizeof(a)));
+		respond_plain(eng, p, m, IKEV2_N_COOKIE, c, sizeof(c));
+	}
+	return false;
+}
+
 static void on_half_open_timeout(struct loop_timer *w, void *arg)
 {
 	struct ike_sa *sa = arg;
@@ -471,6 +561,8 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 		eng->st.rx_malformed++;
 		return;
 	}
+	if (!cookie_passes(eng, p, m))
+		return;
 	if (m->unsupported_critical) { /* 2.5 */
 		respond_plain(eng, p, m, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD,
 			      &m->unsupported_critical, 1);
