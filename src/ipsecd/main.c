@@ -47,6 +47,7 @@ struct daemon {
 	size_t nnet;
 	struct ike *ike;
 	uint16_t ike_port, natt_port;
+	unsigned cookie_threshold; /* half-open IKE SAs from which cookies are asked for */
 	struct runtime rt;
 	struct conf_runtime runtime;
 	int pid_fd;
@@ -54,20 +55,25 @@ struct daemon {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
-		     "[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [-V]\n"
-		     "  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
-		     "  -F          stay in the foreground, log to stderr\n"
-		     "  -n          check the configuration and exit (0 ok, 1 errors)\n"
-		     "  -d          more logging (repeat); -d TOPIC=LEVEL for one topic\n"
-		     "              topics: ike kernel config ctl net main;"
-		     " levels: error warning info debug packet\n"
-		     "  -S SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
-		     "  -p PIDFILE  pid file (default /run/ipsecd/ipsecd.pid)\n"
-		     "  -P IKE,NATT UDP ports for IKE and NAT-T (default 500,4500)\n"
-		     "  -C DIR      certificate directory (default " PKI_DEFAULT_DIR ")\n"
-		     "  -K DIR      where key generate-key writes (default " KEY_DEFAULT_DIR ")\n"
-		     "  -V          print the version and exit\n");
+	fprintf(out,
+		"usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
+		"[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [--cookie-threshold N] [-V]\n"
+		"  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
+		"  -F          stay in the foreground, log to stderr\n"
+		"  -n          check the configuration and exit (0 ok, 1 errors)\n"
+		"  -d          more logging (repeat); -d TOPIC=LEVEL for one topic\n"
+		"              topics: ike kernel config ctl net main;"
+		" levels: error warning info debug packet\n"
+		"  -S SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
+		"  -p PIDFILE  pid file (default /run/ipsecd/ipsecd.pid)\n"
+		"  -P IKE,NATT UDP ports for IKE and NAT-T (default 500,4500)\n"
+		"  -C DIR      certificate directory (default " PKI_DEFAULT_DIR ")\n"
+		"  -K DIR      where key generate-key writes (default " KEY_DEFAULT_DIR ")\n"
+		"  --cookie-threshold N\n"
+		"              ask IKE initiators for a cookie from N half-open IKE SAs on\n"
+		"              (default %u; 0: always)\n"
+		"  -V          print the version and exit\n",
+		IKE_COOKIE_THRESHOLD);
 }
 
 static void log_diags(const struct conf_diags *ds)
@@ -312,6 +318,17 @@ static int parse_ports(const char *s, uint16_t *ike, uint16_t *natt)
 	return 0;
 }
 
+static int parse_count(const char *s, unsigned *out)
+{
+	unsigned v;
+	int n = 0;
+
+	if (sscanf(s, "%u%n", &v, &n) != 1 || s[n] || s[0] == '-' || s[0] == '+' || v > 1000000)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 static bool is_log_spec(const char *s)
 {
 	return s && s[0] != '-' && log_parse_spec(s) == 0;
@@ -421,6 +438,7 @@ static int ike_start(struct daemon *d)
 	d->ike = d->rt.ike = ike_new(&deps);
 	if (!d->ike)
 		return -1;
+	ike_set_cookie_threshold(d->ike, d->cookie_threshold);
 	ike_apply(d->ike, d->conf);
 	log_info(LOG_NET, NULL, "IKE on UDP ports %u and %u", net_port(d->net, false),
 		 net_port(d->net, true));
@@ -528,10 +546,15 @@ int main(int argc, char **argv)
 			   .pid_path = "/run/ipsecd/ipsecd.pid",
 			   .pid_fd = -1,
 			   .ike_port = 500,
-			   .natt_port = 4500};
+			   .natt_port = 4500,
+			   .cookie_threshold = IKE_COOKIE_THRESHOLD};
 	bool foreground = false, check = false;
 	int verbosity = LOG_LVL_INFO, opt;
-	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	enum { OPT_COOKIE_THRESHOLD = 256 };
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"cookie-threshold", required_argument, NULL, OPT_COOKIE_THRESHOLD},
+		{0}};
 
 	if (getenv("IPSECD_SOCKET"))
 		d.sock_path = getenv("IPSECD_SOCKET");
@@ -575,6 +598,16 @@ int main(int argc, char **argv)
 			if (parse_ports(optarg, &d.ike_port, &d.natt_port) < 0) {
 				fprintf(stderr,
 					"ipsecd: bad -P %s: want PORT,NATT-PORT (e.g. 500,4500)\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case OPT_COOKIE_THRESHOLD:
+			if (parse_count(optarg, &d.cookie_threshold) < 0) {
+				fprintf(stderr,
+					"ipsecd: bad --cookie-threshold %s: want a number of "
+					"half-open "
+					"IKE SAs, 0 to 1000000\n",
 					optarg);
 				return 1;
 			}

@@ -42,6 +42,9 @@ check "ipsecd -n rejects a bad file" 1 ./ipsecd -n -f "$T/bad.conf"
 has "-n reports the first error located" "bad.conf:2:12: error: .*did you mean address" "$T/err"
 has "-n reports every error" "bad.conf:3:26: error" "$T/err"
 check "ipsecd -V" 0 ./ipsecd -V
+check "ipsecd refuses a bad --cookie-threshold" 1 ./ipsecd --cookie-threshold 5x -n -f "$CONF"
+has "the refusal says what is wanted" "bad --cookie-threshold 5x: want a number" "$T/err"
+check "ipsecd -n takes --cookie-threshold 0" 0 ./ipsecd --cookie-threshold 0 -n -f "$CONF"
 check "ipsecctl without a daemon exits 2" 2 ctl peer print
 has "unreachable socket is named" "cannot reach ipsecd at $SOCK" "$T/err"
 

@@ -392,9 +392,10 @@ _it_running() {
 	[ "${stat%% *}" != Z ]
 }
 
-# daemon_start HOST: starts ipsecd in HOST's namespace on conf_file HOST, in the
-# foreground with kernel debug logging to $IT_WORK/HOST.log, and waits until it answers
-# on its control socket (at most 15 s). Fails if it exits or never answers.
+# daemon_start HOST [OPTION...]: starts ipsecd in HOST's namespace on conf_file HOST (and
+# the OPTIONs), in the foreground with kernel debug logging to $IT_WORK/HOST.log, and
+# waits until it answers on its control socket (at most 15 s). Fails if it exits or
+# never answers.
 daemon_start() {
 	local h=$1 pid bin
 	for bin in "$IPSECD" "$IPSECCTL"; do
@@ -406,7 +407,7 @@ daemon_start() {
 	log "starting ipsecd on $h"
 	# ip netns exec execs the command, so $! is ipsecd's own pid.
 	ip netns exec "$(ns "$h")" "$IPSECD" -F -f "$(conf_file "$h")" -S "$(_it_sock "$h")" \
-		-p "$(_it_pidfile "$h")" -d kernel=debug >>"$(_it_log "$h")" 2>&1 &
+		-p "$(_it_pidfile "$h")" -d kernel=debug "${@:2}" >>"$(_it_log "$h")" 2>&1 &
 	pid=$!
 	_it_daemon_pid[$h]=$pid
 	_it_deadline 15
