@@ -2,8 +2,8 @@
  * algorithms with a KE of its first group, retries with the group the responder asks for
  * (INVALID_KE_PAYLOAD, 1.2) and with a cookie (2.6); the responder chooses by its own
  * preference, asks for cookies when many IKE SAs are half-open (2.6), and answers
- * retransmitted requests from its cache. Both ends detect NATs (2.23) and derive the IKE SA's keys.
- */
+ * retransmitted requests from its cache. Both ends detect NATs (2.23) and derive the IKE
+ * SA's keys. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
