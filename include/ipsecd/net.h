@@ -96,5 +96,7 @@ const char *net_addr_str(const struct net_addr *a, char *buf, size_t len);
 #define NET_ADDR_STRLEN 56
 /* Family, address and port equal. */
 bool net_addr_eq(const struct net_addr *a, const struct net_addr *b);
+/* Family and address equal, whatever the ports. */
+bool net_addr_ip_eq(const struct net_addr *a, const struct net_addr *b);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
 #include <openssl/err.h>
@@ -49,16 +50,30 @@ static void no_error(struct sig_err *err)
 		*err = (struct sig_err){0};
 }
 
-/* Whether key holds its private half: RSA's d, EC's and EdDSA's priv. A size-only query,
- * so no private value is copied out. */
+/* Whether a key holds its private half: RSA's d, EC's priv, EdDSA's raw private key. Each
+ * query asks for the one parameter the key's type has, through calls that behave alike on
+ * every OpenSSL 3.0.x: a request naming a parameter the type lacks fails as a whole on
+ * some (3.0.19), and a size-only BIGNUM request fails for EC keys before 3.0.22. The copy
+ * of a private number is wiped as it is freed. */
 static bool has_private(EVP_PKEY *key)
 {
-	OSSL_PARAM p[] = {OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_RSA_D, NULL, 0),
-			  OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, NULL, 0),
-			  OSSL_PARAM_construct_end()};
-	bool yes = EVP_PKEY_get_params(key, p) &&
-		   (OSSL_PARAM_modified(&p[0]) || OSSL_PARAM_modified(&p[1]));
+	const char *name = NULL;
+	BIGNUM *bn = NULL;
+	size_t rawlen = 0;
+	bool yes;
 
+	if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS"))
+		name = OSSL_PKEY_PARAM_RSA_D;
+	else if (EVP_PKEY_is_a(key, "EC") || EVP_PKEY_is_a(key, "DH") ||
+		 EVP_PKEY_is_a(key, "DSA"))
+		name = OSSL_PKEY_PARAM_PRIV_KEY;
+	if (name) {
+		yes = EVP_PKEY_get_bn_param(key, name, &bn) == 1 && bn;
+		BN_clear_free(bn);
+	} else {
+		/* Ed25519, Ed448, X25519, X448: raw keys */
+		yes = EVP_PKEY_get_raw_private_key(key, NULL, &rawlen) == 1 && rawlen > 0;
+	}
 	ERR_clear_error();
 	return yes;
 }

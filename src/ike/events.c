@@ -138,7 +138,7 @@ void ike_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_peer_info 
 			.peer = sa->peer,
 			.state = state_name(sa->state),
 			.responder = !sa->initiator,
-			.natt = sa->natt,
+			.natt = ike_sa_udp_encap(sa),
 			.local = sa->local,
 			.remote = sa->remote,
 			.spi_i = sa->spi_i,

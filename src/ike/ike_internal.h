@@ -103,6 +103,9 @@ struct ike_sa {
 	bool initiator; /* we sent the IKE_SA_INIT (original initiator, 2.2) */
 	uint64_t spi_i, spi_r;
 	struct net_addr local, remote; /* remote: set with ike_sa_set_remote */
+	/* natt: IKE runs on the NAT-T port (RFC 3948 non-ESP marker); a peer may move there
+	 * without a NAT (2.23). nat_here/nat_there: NAT detection found one in front of us or
+	 * of the peer; only then is ESP encapsulated in UDP (ike_sa_udp_encap). */
 	bool natt, nat_here, nat_there;
 	struct ike_sa *at_prev, *at_next; /* the list of SAs whose remote has the same IP */
 	bool at_listed;			  /* in that list (false only when out of memory) */
@@ -226,5 +229,12 @@ int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 		   const struct kern_sel *acquired);
 void ikev2_run_tasks(struct ike_sa *sa);
 void ikev2_send_delete_ike(struct ike_sa *sa);
+
+/* Whether the SA's ESP goes in UDP: only when a NAT was detected, never merely because
+ * IKE moved to the NAT-T port. */
+static inline bool ike_sa_udp_encap(const struct ike_sa *sa)
+{
+	return sa->nat_here || sa->nat_there;
+}
 
 #endif

@@ -64,8 +64,12 @@ const char *net_addr_str(const struct net_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+bool net_addr_ip_eq(const struct net_addr *a, const struct net_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, addr_len(a->family)) == 0;
+}
+
 bool net_addr_eq(const struct net_addr *a, const struct net_addr *b)
 {
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->bytes, b->bytes, addr_len(a->family)) == 0;
+	return a->port == b->port && net_addr_ip_eq(a, b);
 }

@@ -1760,6 +1760,49 @@ START_TEST(test_nat_responder)
 }
 END_TEST
 
+/* No NAT, but a moves IKE to the NAT-T port after IKE_SA_INIT anyway, as strongSwan does
+ * (2.23 allows it). b follows it to 4500 for IKE, but ESP stays plain on both ends and
+ * neither shows a NAT: ESP in UDP at one end only carries nothing. */
+static bool float_a(bool from_a, struct fake_dgram *d)
+{
+	if (from_a && d->len >= 28 && d->data[18] != IKEV2_EXCH_IKE_SA_INIT) {
+		d->local.port = 4500;
+		d->remote.port = 4500;
+		d->natt = true;
+	}
+	return true;
+}
+
+START_TEST(test_natt_port_without_nat)
+{
+	struct opts o = defaults;
+
+	ends_up(&o);
+	filter = float_a;
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_ge(nwire, 4);
+	ck_assert_uint_eq(wire[3].exch, IKEV2_EXCH_IKE_AUTH);
+	ck_assert_msg(wire[3].natt, "b did not follow a to the NAT-T port");
+	struct walk wb = walk(&B);
+
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_uint_eq(wb.i[0].remote.port, 4500);
+	ck_assert_msg(!wb.i[0].natt, "b shows natt-peer=yes without a NAT");
+	const struct kern_sa *bo = sa_to(&B, "192.0.2.1"), *bi = sa_to(&B, "192.0.2.2");
+
+	ck_assert_uint_eq(bo->encap_sport, 0);
+	ck_assert_uint_eq(bo->encap_dport, 0);
+	ck_assert_uint_eq(bi->encap_sport, 0);
+	ck_assert_uint_eq(bi->encap_dport, 0);
+	check_child_pair(NULL, NULL);
+	run_until(1000 + 60);
+	ck_assert_uint_eq(fake_net_keepalives(A.n), 0);
+	ck_assert_uint_eq(fake_net_keepalives(B.n), 0);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -1777,6 +1820,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_handshake);
 	tcase_add_test(hs, test_nat_initiator);
 	tcase_add_test(hs, test_nat_responder);
+	tcase_add_test(hs, test_natt_port_without_nat);
 	tcase_add_test(hs, test_first_child_refused);
 	tcase_add_test(hs, test_child_install_refused);
 	tcase_add_test(rtx, test_init_retransmit);

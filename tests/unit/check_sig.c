@@ -1097,6 +1097,41 @@ static void write_encoded(EVP_PKEY *key, int selection, const char *output, cons
 	OSSL_ENCODER_CTX_free(ctx);
 }
 
+/* The mode check holds for every key type, not only RSA: a group- or world-readable EC or
+ * Ed25519 private key is refused too (it loaded silently where the private half went
+ * unseen, on OpenSSL 3.0.x releases before 3.0.22). */
+START_TEST(test_load_mode_types)
+{
+	static const struct {
+		int key;
+		const char *structure;
+	} f[] = {{P256_A, "PrivateKeyInfo"}, {P256_A, "type-specific"},
+		 {P521_A, "PrivateKeyInfo"},  {ED_A, "PrivateKeyInfo"},
+		 {RSA_A, "PrivateKeyInfo"}};
+
+	for (size_t i = 0; i < N(f); i++) {
+		char name[16];
+		const char *path;
+		EVP_PKEY *k = NULL;
+		bool priv = true;
+		struct sig_err err;
+
+		snprintf(name, sizeof(name), "m%zu", i);
+		path = in_dir(name);
+		write_encoded(keys[f[i].key], EVP_PKEY_KEYPAIR, "PEM", f[i].structure, NULL, path);
+		ck_assert_int_eq(chmod(path, 0644), 0);
+		ck_assert_msg(sig_key_load(path, NULL, &k, &priv, &err) == -EPERM, "case %zu", i);
+		ck_assert_ptr_null(k);
+		ck_assert(!priv);
+		ck_assert_int_eq(chmod(path, 0600), 0);
+		ck_assert_msg(sig_key_load(path, NULL, &k, &priv, &err) == 0, "case %zu: %s", i,
+			      err.msg);
+		ck_assert_msg(priv, "case %zu: private half not seen", i);
+		sig_key_free(k);
+	}
+}
+END_TEST
+
 START_TEST(test_load_formats)
 {
 	static const struct {
@@ -1272,6 +1307,7 @@ static Suite *sig_suite(void)
 	tcase_add_test(kf, test_generate);
 	tcase_add_test(kf, test_generate_bad_size);
 	tcase_add_test(kf, test_load_mode);
+	tcase_add_test(kf, test_load_mode_types);
 	tcase_add_test(kf, test_export_pub);
 	tcase_add_test(kf, test_load_formats);
 	tcase_add_test(kf, test_load_encrypted);

@@ -94,7 +94,7 @@ static void fill_sa(const struct ike_child *c, bool inbound, const uint8_t *ek, 
 	 * that both ends rarely rekey at once (2.8.1) */
 	k->lft.hard_add = life > 0 ? (uint64_t)life : 0;
 	k->lft.soft_add = life > 0 ? (uint64_t)life * (sa->initiator ? 85 : 90) / 100 : 0;
-	if (sa->natt) {
+	if (ike_sa_udp_encap(sa)) {
 		k->encap_sport = inbound ? sa->remote.port : sa->local.port;
 		k->encap_dport = inbound ? sa->local.port : sa->remote.port;
 	}

@@ -231,6 +231,24 @@ static int open_sk(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg 
 	return 0;
 }
 
+/* 2.23: an authentic message on the NAT-T port from another port or address. The
+ * initiator may move to the NAT-T port after IKE_SA_INIT with no NAT between us: that
+ * alone changes where IKE goes, not how ESP is sent. A NAT shows when the address
+ * changes, or when the port of a peer already on the NAT-T port does (a new mapping). */
+static void follow_natt(struct ike_sa *sa, const struct net_pkt *p)
+{
+	bool moved_ip = !net_addr_ip_eq(&sa->remote, &p->remote);
+
+	if (moved_ip || sa->natt) {
+		if (!sa->nat_there)
+			log_info(LOG_IKE, sa->ctx, "the peer's address changed: a NAT in front of it");
+		sa->nat_there = true;
+	}
+	sa->natt = true;
+	ike_sa_set_remote(sa, &p->remote);
+	sa->local = p->local;
+}
+
 static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg *m)
 {
 	uint8_t *plain = NULL;
@@ -248,13 +266,8 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 	sa->last_seen = ike_now(sa->eng);
 	sa->rx_packets++;
 	sa->rx_bytes += p->len;
-	/* 2.23: behind a NAT the peer's port (or address) may change; follow it once the
-	 * message is authentic. */
-	if (p->natt && (!sa->natt || !net_addr_eq(&sa->remote, &p->remote))) {
-		sa->natt = true; /* the initiator moved to the NAT-T port (2.23) */
-		ike_sa_set_remote(sa, &p->remote);
-		sa->local = p->local;
-	}
+	if (p->natt && (!sa->natt || !net_addr_eq(&sa->remote, &p->remote)))
+		follow_natt(sa, p);
 	if (dup) {
 		ikev2_send_raw(sa, &sa->resp_pkt);
 	} else if (m->unsupported_critical && !(m->hdr.flags & IKEV2_FLAG_RESPONSE)) {
