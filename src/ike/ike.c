@@ -56,67 +56,73 @@ uint64_t ike_sa_local_spi(const struct ike_sa *sa)
 	return sa->initiator ? sa->spi_i : sa->spi_r;
 }
 
-/* --- IKE SAs by their remote IP (INITIAL_CONTACT's look-up: no walk over all SAs) --- */
+/* --- IKE SAs by the identities they authenticated (INITIAL_CONTACT's scope, 2.4: the
+ * SAs between the same two identities, wherever the peer connects from; no walk over all
+ * SAs) --- */
 
-/* FNV-1a over the family and the address, never 0 or UINT64_MAX (ike_tab's marks). */
-static uint64_t at_key(const struct net_addr *a)
+/* FNV-1a over the peer item's name and the peer's ID text, never 0 or UINT64_MAX
+ * (ike_tab's marks). */
+static uint64_t id_key(const char *peer, const char *remote_id)
 {
 	uint64_t h = 0xcbf29ce484222325u;
-	size_t len = a->family == AF_INET6 ? 16 : 4;
 
-	h = (h ^ (uint8_t)a->family) * 0x100000001b3u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ a->bytes[i]) * 0x100000001b3u;
+	for (const char *s = peer; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
+	h = (h ^ 0xff) * 0x100000001b3u; /* no byte of text: "ab"+"c" is not "a"+"bc" */
+	for (const char *s = remote_id; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
 	return h == 0 || h == UINT64_MAX ? 1 : h;
 }
 
-static void at_link(struct ike_sa *sa)
+void ike_sa_index_id(struct ike_sa *sa)
 {
-	struct ike_tab *t = &sa->eng->at;
-	uint64_t key = at_key(&sa->remote);
-	struct ike_sa *head = ike_tab_get(t, key);
+	struct ike_tab *t = &sa->eng->ids;
+	struct ike_sa *head;
 
-	if (ike_tab_put(t, key, sa) < 0) {
-		sa->at_listed = false; /* INITIAL_CONTACT will not find it; its lifetime ends it */
+	if (sa->id_listed || !sa->remote_id)
 		return;
-	}
-	sa->at_prev = NULL;
-	sa->at_next = head;
+	sa->id_key = id_key(sa->peer, sa->remote_id);
+	head = ike_tab_get(t, sa->id_key);
+	if (ike_tab_put(t, sa->id_key, sa) < 0)
+		return; /* INITIAL_CONTACT will not find it; its lifetime ends it */
+	sa->id_prev = NULL;
+	sa->id_next = head;
 	if (head)
-		head->at_prev = sa;
-	sa->at_listed = true;
+		head->id_prev = sa;
+	sa->id_listed = true;
 }
 
-static void at_unlink(struct ike_sa *sa)
+static void id_unlink(struct ike_sa *sa)
 {
-	if (!sa->at_listed)
+	if (!sa->id_listed)
 		return;
-	if (sa->at_next)
-		sa->at_next->at_prev = sa->at_prev;
-	if (sa->at_prev)
-		sa->at_prev->at_next = sa->at_next;
-	else if (sa->at_next)
-		ike_tab_put(&sa->eng->at, at_key(&sa->remote), sa->at_next); /* cannot fail */
+	if (sa->id_next)
+		sa->id_next->id_prev = sa->id_prev;
+	if (sa->id_prev)
+		sa->id_prev->id_next = sa->id_next;
+	else if (sa->id_next)
+		ike_tab_put(&sa->eng->ids, sa->id_key, sa->id_next); /* cannot fail */
 	else
-		ike_tab_del(&sa->eng->at, at_key(&sa->remote));
-	sa->at_prev = sa->at_next = NULL;
-	sa->at_listed = false;
+		ike_tab_del(&sa->eng->ids, sa->id_key);
+	sa->id_prev = sa->id_next = NULL;
+	sa->id_listed = false;
 }
 
 void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote)
 {
-	at_unlink(sa);
 	sa->remote = *remote;
-	at_link(sa);
 }
 
-struct ike_sa *ike_sa_next_at(struct ike *eng, const struct net_addr *remote,
-			      const struct ike_sa *prev)
+struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_sa *prev)
 {
-	struct ike_sa *sa = prev ? prev->at_next : ike_tab_get(&eng->at, at_key(remote));
+	struct ike_sa *sa;
 
-	while (sa && !net_addr_eq(&sa->remote, remote))
-		sa = sa->at_next;
+	if (!like->remote_id)
+		return NULL;
+	sa = prev ? prev->id_next : ike_tab_get(&like->eng->ids, id_key(like->peer, like->remote_id));
+	while (sa && (sa == like || !sa->remote_id || strcmp(sa->remote_id, like->remote_id) ||
+		      strcmp(sa->peer, like->peer)))
+		sa = sa->id_next;
 	return sa;
 }
 
@@ -196,7 +202,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 		ike_sa_destroy(sa->new_ike, delete_kernel);
 	if (ike_tab_get(&eng->sas, ike_sa_local_spi(sa)) == sa)
 		ike_tab_del(&eng->sas, ike_sa_local_spi(sa));
-	at_unlink(sa);
+	id_unlink(sa);
 	if (!sa->initiator && ike_tab_get(&eng->half, sa->spi_i) == sa)
 		ike_tab_del(&eng->half, sa->spi_i);
 	if (sa->spare_spi)
@@ -351,6 +357,7 @@ void ike_sa_established(struct ike_sa *sa)
 
 	sa->state = IKE_STATE_ESTABLISHED;
 	sa->established = now;
+	ike_sa_index_id(sa);
 	sa->eng->st.established++;
 	wbuf_free(&sa->init_ours);
 	wbuf_free(&sa->init_theirs);
@@ -466,7 +473,7 @@ void ike_free(struct ike *eng)
 	ike_tab_free(&eng->sas);
 	ike_tab_free(&eng->half);
 	ike_tab_free(&eng->children);
-	ike_tab_free(&eng->at);
+	ike_tab_free(&eng->ids);
 	crypto_cleanse(&eng->cookie, sizeof(eng->cookie));
 	free(eng);
 }

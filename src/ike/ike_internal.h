@@ -107,8 +107,10 @@ struct ike_sa {
 	 * without a NAT (2.23). nat_here/nat_there: NAT detection found one in front of us or
 	 * of the peer; only then is ESP encapsulated in UDP (ike_sa_udp_encap). */
 	bool natt, nat_here, nat_there;
-	struct ike_sa *at_prev, *at_next; /* the list of SAs whose remote has the same IP */
-	bool at_listed;			  /* in that list (false only when out of memory) */
+	/* the list of established SAs of the same peer item and remote ID (ike_sa_index_id) */
+	struct ike_sa *id_prev, *id_next;
+	uint64_t id_key;
+	bool id_listed; /* in that list (false only when out of memory) */
 
 	struct ike_chosen alg;
 	struct ikev2_keys keys;
@@ -164,7 +166,7 @@ struct ike {
 	struct ike_tab sas;	       /* by our SPI */
 	struct ike_tab half;	       /* responder half-open, by the initiator's SPI */
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
-	struct ike_tab at;	       /* the first of each remote IP's SAs, by at_key */
+	struct ike_tab ids;	       /* the first SA of each (peer, remote ID), by id_key */
 	struct ikev2_token *tokens;    /* SPI allocations the kernel has yet to answer */
 	const struct net_pkt *cur_pkt; /* the datagram being handled */
 	uint32_t next_serial;
@@ -187,10 +189,12 @@ struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
 void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel);
 /* The peer moved (2.23: a NAT's new address or port). */
 void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote);
-/* The next IKE SA after prev (NULL: the first) whose remote is exactly remote (address and
- * port); NULL at the end. Looks only at the SAs with that IP. */
-struct ike_sa *ike_sa_next_at(struct ike *eng, const struct net_addr *remote,
-			      const struct ike_sa *prev);
+/* Lists an authenticated SA under its peer item and remote ID (done when it is
+ * established). */
+void ike_sa_index_id(struct ike_sa *sa);
+/* The next IKE SA after prev (NULL: the first) other than like with like's peer item and
+ * remote ID; NULL at the end. Looks only at the SAs with that identity. */
+struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_sa *prev);
 void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t ike_sa_local_spi(const struct ike_sa *sa);
 void ike_sa_established(struct ike_sa *sa);

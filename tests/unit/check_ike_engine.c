@@ -69,6 +69,7 @@ struct side {
 	const char *lifetime; /* the profile's lifetime */
 	const char *peer;     /* the other end's address as this one sees it */
 	const char *esp_enc;  /* the proposal's enc-algorithms; NULL: aes-256-cbc */
+	const char *my_id;    /* the identity's my-id; NULL: auto */
 };
 
 struct opts {
@@ -123,12 +124,12 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "/ip ipsec peer\n"
 		 "add name=%s address=%s/32 local-address=%s exchange-mode=ike2%s\n"
 		 "/ip ipsec identity\n"
-		 "add peer=%s secret=\"%s\"\n"
+		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
 		 o->dpd, o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
 		 o->peer, fixed[i].me, fixed[i].extra, fixed[i].peer_name, o->secret,
-		 fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
+		 o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
 	return load(text);
 }
 
@@ -1363,12 +1364,12 @@ static struct net_addr at(const char *ip, uint16_t port)
 	return a;
 }
 
-/* The SAs ike_sa_next_at finds at r, as a bit set of their places in sa[]. */
-static unsigned found_at(struct ike_sa *const *sa, size_t n, const struct net_addr *r)
+/* The SAs ike_sa_next_same_id finds like like, as a bit set of their places in sa[]. */
+static unsigned found_like(struct ike_sa *const *sa, size_t n, const struct ike_sa *like)
 {
 	unsigned bits = 0, guard = 0;
 
-	for (struct ike_sa *o = NULL; (o = ike_sa_next_at(A.ike, r, o)) != NULL;) {
+	for (struct ike_sa *o = NULL; (o = ike_sa_next_same_id(like, o)) != NULL;) {
 		size_t i = 0;
 
 		while (i < n && sa[i] != o)
@@ -1381,53 +1382,122 @@ static unsigned found_at(struct ike_sa *const *sa, size_t n, const struct net_ad
 	return bits;
 }
 
-/* INITIAL_CONTACT's look-up by remote: exactly the SAs at that address and port, through
- * NAT moves and through SAs going at the head, in the middle and at the tail of an IP's
- * list. */
-START_TEST(test_sa_index_by_remote)
+static struct ike_sa *sa_with_id(const char *peer, const char *id, const struct net_addr *r)
 {
-	struct net_addr local = at("192.0.2.1", 500), r500 = at("198.51.100.7", 500),
-			r4500 = at("198.51.100.7", 4500), other = at("198.51.100.8", 500),
+	struct net_addr local = at("192.0.2.1", 500);
+	struct ike_sa *sa = ike_sa_new(A.ike, peer, false, &local, r);
+
+	ck_assert_ptr_nonnull(sa);
+	sa->remote_id = id ? strdup(id) : NULL;
+	ike_sa_index_id(sa);
+	return sa;
+}
+
+/* INITIAL_CONTACT's look-up by identity (2.4): exactly the other SAs of the same peer
+ * item and remote ID, from any address, through SAs going at the head, in the middle and
+ * at the tail of an identity's list; unauthenticated SAs are never listed. */
+START_TEST(test_sa_index_by_identity)
+{
+	struct net_addr nat = at("198.51.100.7", 4500), other = at("198.51.100.8", 500),
 			v6 = at("2001:db8::7", 500);
-	struct ike_sa *sa[6];
+	struct ike_sa *sa[7];
 
 	ends_up(&defaults);
-	sa[0] = ike_sa_new(A.ike, "b", false, &local, &r500);
-	sa[1] = ike_sa_new(A.ike, "b", false, &local, &r4500);
-	sa[2] = ike_sa_new(A.ike, "b", false, &local, &r500);
-	sa[3] = ike_sa_new(A.ike, "b", false, &local, &other);
-	sa[4] = ike_sa_new(A.ike, "b", false, &local, &v6);
-	sa[5] = ike_sa_new(A.ike, "b", false, &local, &r500);
-	for (size_t i = 0; i < 6; i++)
-		ck_assert_ptr_nonnull(sa[i]);
-	ck_assert_uint_eq(found_at(sa, 6, &r500), 1u << 0 | 1u << 2 | 1u << 5);
-	ck_assert_uint_eq(found_at(sa, 6, &r4500), 1u << 1);
-	ck_assert_uint_eq(found_at(sa, 6, &other), 1u << 3);
-	ck_assert_uint_eq(found_at(sa, 6, &v6), 1u << 4);
-	/* the peer behind a NAT floats to 4500, then to another address */
-	ike_sa_set_remote(sa[2], &r4500);
-	ck_assert_uint_eq(found_at(sa, 6, &r500), 1u << 0 | 1u << 5);
-	ck_assert_uint_eq(found_at(sa, 6, &r4500), 1u << 1 | 1u << 2);
-	ike_sa_set_remote(sa[0], &other);
-	ck_assert_uint_eq(found_at(sa, 6, &r500), 1u << 5);
-	ck_assert_uint_eq(found_at(sa, 6, &other), 1u << 0 | 1u << 3);
-	/* 198.51.100.7's list is 2, 5, 1 now (the last linked first): its middle, head and
-	 * last go */
-	ike_sa_destroy(sa[5], false);
-	ck_assert_uint_eq(found_at(sa, 6, &r500), 0);
-	ck_assert_uint_eq(found_at(sa, 6, &r4500), 1u << 1 | 1u << 2);
+	sa[0] = sa_with_id("b", "fqdn:c1", &nat);
+	sa[1] = sa_with_id("b", "fqdn:c2", &nat); /* another client behind the same NAT */
+	sa[2] = sa_with_id("b", "fqdn:c1", &other);
+	sa[3] = sa_with_id("b2", "fqdn:c1", &nat); /* another peer item */
+	sa[4] = sa_with_id("b", "fqdn:c1", &v6);
+	sa[5] = sa_with_id("b", NULL, &nat); /* half-open: no identity yet */
+	sa[6] = sa_with_id("bf", "qdn:c1", &nat); /* the same text split elsewhere */
+	ck_assert_uint_eq(found_like(sa, 7, sa[0]), 1u << 2 | 1u << 4);
+	ck_assert_uint_eq(found_like(sa, 7, sa[2]), 1u << 0 | 1u << 4);
+	ck_assert_uint_eq(found_like(sa, 7, sa[1]), 0);
+	ck_assert_uint_eq(found_like(sa, 7, sa[3]), 0);
+	ck_assert_uint_eq(found_like(sa, 7, sa[5]), 0);
+	ck_assert_uint_eq(found_like(sa, 7, sa[6]), 0);
+	/* the list of (b, fqdn:c1) is 4, 2, 0 (the last listed first): middle, head, last */
 	ike_sa_destroy(sa[2], false);
-	ck_assert_uint_eq(found_at(sa, 6, &r4500), 1u << 1);
-	ike_sa_destroy(sa[1], false);
-	ck_assert_uint_eq(found_at(sa, 6, &r4500), 0);
-	ike_sa_destroy(sa[3], false);
-	ck_assert_uint_eq(found_at(sa, 6, &other), 1u << 0);
-	ck_assert_uint_eq(found_at(sa, 6, &v6), 1u << 4);
-	ike_sa_destroy(sa[0], false);
+	ck_assert_uint_eq(found_like(sa, 7, sa[0]), 1u << 4);
 	ike_sa_destroy(sa[4], false);
-	ck_assert_uint_eq(found_at(sa, 6, &other), 0);
-	ck_assert_uint_eq(found_at(sa, 6, &v6), 0);
+	ck_assert_uint_eq(found_like(sa, 7, sa[0]), 0);
+	ck_assert_uint_eq(found_like(sa, 7, sa[1]), 0);
+	sa[2] = sa_with_id("b", "fqdn:c1", &other);
+	ck_assert_uint_eq(found_like(sa, 7, sa[2]), 1u << 0);
+	ike_sa_destroy(sa[0], false);
+	ck_assert_uint_eq(found_like(sa, 7, sa[2]), 0);
+	for (size_t i = 1; i < 7; i++)
+		if (i != 4)
+			ike_sa_destroy(sa[i], false);
 	ck_assert_uint_eq(walk(&A).n, 0);
+}
+END_TEST
+
+/* The SPIi of b's established IKE SAs, in walk order. */
+static size_t b_spis(uint64_t *out, size_t max)
+{
+	struct walk w = walk(&B);
+	size_t n = 0;
+
+	for (unsigned i = 0; i < w.n && n < max; i++)
+		if (!strcmp(w.state[i], "established"))
+			out[n++] = w.i[i].spi_i;
+	return n;
+}
+
+static bool spi_in(uint64_t spi, const uint64_t *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == spi)
+			return true;
+	return false;
+}
+
+/* a comes up again as a new client with my_id, from the same address and having lost
+ * its state (nothing it sent while going reaches b): it says INITIAL_CONTACT. Returns the
+ * new IKE SA's SPIi. */
+static uint64_t client_comes_up(struct opts *o, const char *my_id)
+{
+	uint64_t spi;
+
+	end_down(&A);
+	o->a.my_id = my_id;
+	end_up(&A, true, o);
+	ike_apply(A.ike, A.c);
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	spi = walk(&A).i[0].spi_i;
+	return spi;
+}
+
+/* Clients behind one NAT address with their own IDs: one's INITIAL_CONTACT replaces only
+ * that identity's old IKE SA, never another client's (2.4). */
+START_TEST(test_initial_contact_per_identity)
+{
+	struct opts o = defaults;
+	uint64_t c1, c2, c2b, c1b, have[8];
+	size_t n;
+
+	ends_up(&defaults);
+	ike_apply(B.ike, B.c);
+	c1 = client_comes_up(&o, "fqdn:c1.example");
+	c2 = client_comes_up(&o, "fqdn:c2.example");
+	n = b_spis(have, 8);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_msg(spi_in(c1, have, n), "c2's INITIAL_CONTACT took c1's IKE SA");
+	ck_assert(spi_in(c2, have, n));
+	c2b = client_comes_up(&o, "fqdn:c2.example"); /* c2 reboots */
+	n = b_spis(have, 8);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(spi_in(c1, have, n));
+	ck_assert(spi_in(c2b, have, n));
+	ck_assert(!spi_in(c2, have, n));
+	c1b = client_comes_up(&o, "fqdn:c1.example"); /* c1 reboots */
+	n = b_spis(have, 8);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(spi_in(c1b, have, n));
+	ck_assert(spi_in(c2b, have, n));
+	ck_assert(!spi_in(c1, have, n));
 }
 END_TEST
 
@@ -1843,7 +1913,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_kill_during_spi);
 	tcase_add_test(life, test_apply_removes_peer);
 	tcase_add_test(life, test_initial_contact);
-	tcase_add_test(life, test_sa_index_by_remote);
+	tcase_add_test(life, test_sa_index_by_identity);
+	tcase_add_test(life, test_initial_contact_per_identity);
 	tcase_add_test(life, test_ike_rekey);
 	suite_add_tcase(s, hs);
 	suite_add_tcase(s, rtx);

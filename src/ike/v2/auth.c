@@ -113,17 +113,22 @@ void ikev2_auth_start(struct ike_sa *sa)
 	auth_send(sa);
 }
 
-/* 2.4: the peer has no other IKE SA with us: older ones are stale. */
+/* 2.4: INITIAL_CONTACT says this is the only IKE SA between the two authenticated
+ * identities: the others of the same peer item and remote ID, from whatever address, are
+ * stale. SAs of other identities (other clients behind the same NAT) and half-open ones
+ * (not authenticated) stay. Each stale SA is deleted as on kill-connections; a peer that
+ * rebooted ignores the DELETE. */
 static void drop_older(struct ike_sa *sa)
 {
-	struct ike_sa *o = NULL;
+	struct ike_sa *o;
 
-	while ((o = ike_sa_next_at(sa->eng, &sa->remote, o))) {
-		if (o == sa || strcmp(o->peer, sa->peer))
-			continue;
-		log_info(LOG_IKE, o->ctx, "replaced: the peer sent INITIAL_CONTACT");
+	ike_sa_index_id(sa);
+	while ((o = ike_sa_next_same_id(sa, NULL))) {
+		log_info(LOG_IKE, o->ctx, "replaced by ike#%u: the peer (%s) sent INITIAL_CONTACT",
+			 sa->serial, sa->remote_id);
+		if (o->state == IKE_STATE_ESTABLISHED)
+			ikev2_send_delete_ike(o);
 		ike_sa_destroy(o, true); /* and its rekey in progress, which may come next */
-		o = NULL;		 /* so from the start again */
 	}
 }
 

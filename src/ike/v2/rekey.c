@@ -53,6 +53,11 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	to->natt = from->natt;
 	to->nat_here = from->nat_here;
 	to->nat_there = from->nat_there;
+	/* who authenticated stays: active-peers, and INITIAL_CONTACT's scope (2.4) */
+	if (from->remote_id && !to->remote_id)
+		to->remote_id = strdup(from->remote_id);
+	if (from->remote_cert && !to->remote_cert)
+		to->remote_cert = strdup(from->remote_cert);
 }
 
 /* --- initiator --- */
