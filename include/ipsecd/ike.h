@@ -96,13 +96,37 @@ void ike_policy_ph2(struct ike *ike, const struct conf_item *policy, const char 
 struct ike_stats {
 	uint64_t rx_dropped, rx_malformed, rx_no_sa, rx_auth_failed, retransmits;
 	uint64_t established, failed;
+	/* IKE_SA_INIT requests dropped by the half-open limits (struct ike_limits) */
+	uint64_t half_open_refused_total, half_open_refused_address;
+	size_t half_open, half_open_peak; /* responder IKE SAs waiting for IKE_AUTH */
 };
 const struct ike_stats *ike_stats(const struct ike *ike);
 
-/* RFC 7296 2.6: from this many half-open IKE SAs on (IKE_SA_INIT answered, IKE_AUTH not
- * yet), an IKE_SA_INIT request is answered with a COOKIE and nothing else until the
- * initiator returns it, which proves it receives at its address; 0 asks always. */
-#define IKE_COOKIE_THRESHOLD 32
-void ike_set_cookie_threshold(struct ike *ike, unsigned half_open);
+/* What a responder spends on IKE_SA_INIT requests (/ip ipsec settings; ipsecd's own
+ * properties, RouterOS has none). A half-open IKE SA is one whose IKE_SA_INIT was
+ * answered and whose IKE_AUTH has not come. RFC 7296 2.6: with cookies=auto, from
+ * cookie-threshold half-open SAs on an IKE_SA_INIT request is answered with a COOKIE and
+ * nothing else until the initiator returns it, which proves it receives at its address;
+ * always asks every time, never not at all. Past the limits a request is dropped
+ * unanswered (and counted): half-open-per-address SAs from one IP (counted after the
+ * cookie, so a spoofed address cannot use up another's share), half-open-limit in all. A
+ * half-open SA lives half-open-timeout. 0: no limit. */
+enum ike_cookies { IKE_COOKIES_AUTO, IKE_COOKIES_ALWAYS, IKE_COOKIES_NEVER };
+struct ike_limits {
+	enum ike_cookies cookies;
+	unsigned cookie_threshold;
+	unsigned half_open_per_address;
+	unsigned half_open_limit;
+	double half_open_timeout; /* seconds */
+};
+#define IKE_COOKIE_THRESHOLD	  32
+#define IKE_HALF_OPEN_PER_ADDRESS 20
+#define IKE_HALF_OPEN_LIMIT	  20000
+#define IKE_HALF_OPEN_TIMEOUT	  30
+/* The defaults above. */
+void ike_limits_default(struct ike_limits *l);
+/* /ip ipsec settings of c (the defaults where it has none). */
+void ike_limits_from_conf(const struct conf *c, struct ike_limits *l);
+void ike_set_limits(struct ike *ike, const struct ike_limits *l);
 
 #endif

@@ -72,6 +72,7 @@ static const char *const radius_services[] = {"ppp",  "login", "hotspot", "wirel
 					      "dhcp", "ipsec", "dot1x",	  NULL};
 static const char *const key_sizes[] = {"1024", "2048", "4096", NULL};
 static const char *const insecure_key_files[] = {"refuse", "warn", NULL};
+static const char *const cookies_choices[] = {"auto", "always", "never", NULL}; /* ike.h order */
 static const char *const sides[] = {"initiator", "responder", NULL};
 
 /* --- properties that many menus share --- */
@@ -781,6 +782,41 @@ static const struct conf_prop settings_props[CONF_SETTINGS_NPROPS] = {
 		{.name = "accounting",
 		 .type = CONF_T_BOOL,
 		 .help = "send RADIUS accounting for EAP-RADIUS and XAuth users"},
+	[CONF_SETTINGS_COOKIE_THRESHOLD] = {.name = "cookie-threshold",
+					    .type = CONF_T_INT,
+					    .def = "32",
+					    .min = 0,
+					    .max = 10000000,
+					    .help = "with cookies=auto, half-open IKE SAs from which "
+						    "initiators are asked for a cookie (ipsecd)"},
+	[CONF_SETTINGS_COOKIES] = {.name = "cookies",
+				   .type = CONF_T_ENUM,
+				   .def = "auto",
+				   .choices = cookies_choices,
+				   .help = "ask IKE initiators for a cookie (RFC 7296 2.6): from "
+					   "cookie-threshold half-open SAs on, always, or never (ipsecd)"},
+	[CONF_SETTINGS_HALF_OPEN_LIMIT] = {.name = "half-open-limit",
+					   .type = CONF_T_INT,
+					   .def = "20000",
+					   .min = 0,
+					   .max = 10000000,
+					   .help = "half-open IKE SAs in all; requests beyond are dropped "
+						   "(0: no limit; ipsecd)"},
+	[CONF_SETTINGS_HALF_OPEN_PER_ADDRESS] =
+		{.name = "half-open-per-address",
+		 .type = CONF_T_INT,
+		 .def = "20",
+		 .min = 0,
+		 .max = 10000000,
+		 .help = "half-open IKE SAs from one IP address; requests beyond are dropped "
+			 "(0: no limit; ipsecd)"},
+	[CONF_SETTINGS_HALF_OPEN_TIMEOUT] = {.name = "half-open-timeout",
+					     .type = CONF_T_TIME,
+					     .def = "30s",
+					     .min = 1,
+					     .max = 3600,
+					     .help = "how long a half-open IKE SA waits for IKE_AUTH "
+						     "(ipsecd)"},
 	[CONF_SETTINGS_INSECURE_KEY_FILES] = {.name = "insecure-key-files",
 					      .type = CONF_T_ENUM,
 					      .def = "refuse",

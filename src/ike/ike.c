@@ -26,13 +26,12 @@ struct ike *ike_new(const struct ike_deps *deps)
 		return NULL;
 	eng->d = *deps;
 	eng->next_serial = 1;
-	eng->cookie_threshold = IKE_COOKIE_THRESHOLD;
+	ike_limits_default(&eng->lim);
+	if (crypto_random(&eng->half_salt, sizeof(eng->half_salt)) < 0) {
+		free(eng);
+		return NULL;
+	}
 	return eng;
-}
-
-void ike_set_cookie_threshold(struct ike *ike, unsigned half_open)
-{
-	ike->cookie_threshold = half_open;
 }
 
 const struct ike_stats *ike_stats(const struct ike *ike)
@@ -203,8 +202,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	if (ike_tab_get(&eng->sas, ike_sa_local_spi(sa)) == sa)
 		ike_tab_del(&eng->sas, ike_sa_local_spi(sa));
 	id_unlink(sa);
-	if (!sa->initiator && ike_tab_get(&eng->half, sa->spi_i) == sa)
-		ike_tab_del(&eng->half, sa->spi_i);
+	ike_half_del(sa);
 	if (sa->spare_spi)
 		ikev2_release_spi(sa, IPPROTO_ESP, sa->spare_spi);
 	loop_timer_free(sa->rtx);
@@ -472,6 +470,7 @@ void ike_free(struct ike *eng)
 	loop_timer_free(eng->start);
 	ike_tab_free(&eng->sas);
 	ike_tab_free(&eng->half);
+	ike_tab_free(&eng->half_src);
 	ike_tab_free(&eng->children);
 	ike_tab_free(&eng->ids);
 	crypto_cleanse(&eng->cookie, sizeof(eng->cookie));

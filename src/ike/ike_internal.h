@@ -111,6 +111,8 @@ struct ike_sa {
 	struct ike_sa *id_prev, *id_next;
 	uint64_t id_key;
 	bool id_listed; /* in that list (false only when out of memory) */
+	bool half_listed; /* a responder's, half-open: in eng->half under half_key */
+	uint64_t half_key, half_src_key;
 
 	struct ike_chosen alg;
 	struct ikev2_keys keys;
@@ -164,7 +166,11 @@ struct ike {
 	struct ike_deps d;
 	const struct conf *conf;
 	struct ike_tab sas;	       /* by our SPI */
-	struct ike_tab half;	       /* responder half-open, by the initiator's SPI */
+	struct ike_tab half;	       /* responder half-open SAs (half.c) */
+	struct ike_tab half_src;       /* how many of them each IP has (half.c) */
+	uint64_t half_salt;	       /* keys both tables */
+	size_t half_mark;	       /* their peak since memory was last given back */
+	struct ike_limits lim;
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
 	struct ike_tab ids;	       /* the first SA of each (peer, remote ID), by id_key */
 	struct ikev2_token *tokens;    /* SPI allocations the kernel has yet to answer */
@@ -172,9 +178,7 @@ struct ike {
 	uint32_t next_serial;
 	struct loop_timer *start; /* initiations after ike_apply */
 	struct ike_stats st;
-	/* 2.6: cookies asked of initiators from this many half-open IKE SAs on; secret
-	 * rotation (sa_init.c) */
-	unsigned cookie_threshold;
+	/* 2.6: the cookie secrets and their rotation (sa_init.c) */
 	struct {
 		uint8_t cur[32], prev[32]; /* prev: the one before cur, when have_prev */
 		uint32_t version;	   /* cur's; prev's is version - 1 */
@@ -182,6 +186,16 @@ struct ike {
 		bool have_prev;
 	} cookie;
 };
+
+/* half.c: responder half-open SAs. find: the one of this initiator (SPI, address and
+ * port), or NULL (clash: another initiator's entry has its key). admit: 0, or -ENOSPC
+ * (half-open-limit reached) or -EMLINK (half-open-per-address). */
+struct ike_sa *ike_half_find(struct ike *eng, uint64_t spi_i, const struct net_addr *from,
+			     bool *clash);
+int ike_half_admit(const struct ike *eng, const struct net_addr *from);
+int ike_half_add(struct ike_sa *sa);
+void ike_half_del(struct ike_sa *sa);
+bool ike_half_cookie_needed(const struct ike *eng);
 
 /* ike.c */
 struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,

@@ -47,7 +47,6 @@ struct daemon {
 	size_t nnet;
 	struct ike *ike;
 	uint16_t ike_port, natt_port;
-	unsigned cookie_threshold; /* half-open IKE SAs from which cookies are asked for */
 	struct runtime rt;
 	struct conf_runtime runtime;
 	int pid_fd;
@@ -57,7 +56,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
-		"[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [--cookie-threshold N] [-V]\n"
+		"[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [-V]\n"
 		"  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
 		"  -F          stay in the foreground, log to stderr\n"
 		"  -n          check the configuration and exit (0 ok, 1 errors)\n"
@@ -69,11 +68,7 @@ static void usage(FILE *out)
 		"  -P IKE,NATT UDP ports for IKE and NAT-T (default 500,4500)\n"
 		"  -C DIR      certificate directory (default " PKI_DEFAULT_DIR ")\n"
 		"  -K DIR      where key generate-key writes (default " KEY_DEFAULT_DIR ")\n"
-		"  --cookie-threshold N\n"
-		"              ask IKE initiators for a cookie from N half-open IKE SAs on\n"
-		"              (default %u; 0: always)\n"
-		"  -V          print the version and exit\n",
-		IKE_COOKIE_THRESHOLD);
+		"  -V          print the version and exit\n");
 }
 
 static void log_diags(const struct conf_diags *ds)
@@ -137,6 +132,16 @@ static int refresh_creds(struct daemon *d, const struct conf *next, bool always,
 }
 
 /* Takes the new model; the engines will be told the difference here. */
+/* The engine takes a configuration: its settings' limits, then its peers and policies. */
+static void ike_configure(struct ike *ike, const struct conf *c)
+{
+	struct ike_limits lim;
+
+	ike_limits_from_conf(c, &lim);
+	ike_set_limits(ike, &lim);
+	ike_apply(ike, c);
+}
+
 static void apply(struct daemon *d, struct conf *next, const char *why)
 {
 	struct diff_count dc = {0};
@@ -148,7 +153,7 @@ static void apply(struct daemon *d, struct conf *next, const char *why)
 	d->conf = next;
 	spd_apply(d->spd, d->conf);
 	if (d->ike)
-		ike_apply(d->ike, d->conf);
+		ike_configure(d->ike, d->conf);
 }
 
 static void reload(struct daemon *d)
@@ -318,17 +323,6 @@ static int parse_ports(const char *s, uint16_t *ike, uint16_t *natt)
 	return 0;
 }
 
-static int parse_count(const char *s, unsigned *out)
-{
-	unsigned v;
-	int n = 0;
-
-	if (sscanf(s, "%u%n", &v, &n) != 1 || s[n] || s[0] == '-' || s[0] == '+' || v > 1000000)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static bool is_log_spec(const char *s)
 {
 	return s && s[0] != '-' && log_parse_spec(s) == 0;
@@ -438,8 +432,7 @@ static int ike_start(struct daemon *d)
 	d->ike = d->rt.ike = ike_new(&deps);
 	if (!d->ike)
 		return -1;
-	ike_set_cookie_threshold(d->ike, d->cookie_threshold);
-	ike_apply(d->ike, d->conf);
+	ike_configure(d->ike, d->conf);
 	log_info(LOG_NET, NULL, "IKE on UDP ports %u and %u", net_port(d->net, false),
 		 net_port(d->net, true));
 	return 0;
@@ -546,15 +539,10 @@ int main(int argc, char **argv)
 			   .pid_path = "/run/ipsecd/ipsecd.pid",
 			   .pid_fd = -1,
 			   .ike_port = 500,
-			   .natt_port = 4500,
-			   .cookie_threshold = IKE_COOKIE_THRESHOLD};
+			   .natt_port = 4500};
 	bool foreground = false, check = false;
 	int verbosity = LOG_LVL_INFO, opt;
-	enum { OPT_COOKIE_THRESHOLD = 256 };
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"cookie-threshold", required_argument, NULL, OPT_COOKIE_THRESHOLD},
-		{0}};
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 
 	if (getenv("IPSECD_SOCKET"))
 		d.sock_path = getenv("IPSECD_SOCKET");
@@ -598,16 +586,6 @@ int main(int argc, char **argv)
 			if (parse_ports(optarg, &d.ike_port, &d.natt_port) < 0) {
 				fprintf(stderr,
 					"ipsecd: bad -P %s: want PORT,NATT-PORT (e.g. 500,4500)\n",
-					optarg);
-				return 1;
-			}
-			break;
-		case OPT_COOKIE_THRESHOLD:
-			if (parse_count(optarg, &d.cookie_threshold) < 0) {
-				fprintf(stderr,
-					"ipsecd: bad --cookie-threshold %s: want a number of "
-					"half-open "
-					"IKE SAs, 0 to 1000000\n",
 					optarg);
 				return 1;
 			}

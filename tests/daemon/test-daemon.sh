@@ -42,9 +42,15 @@ check "ipsecd -n rejects a bad file" 1 ./ipsecd -n -f "$T/bad.conf"
 has "-n reports the first error located" "bad.conf:2:12: error: .*did you mean address" "$T/err"
 has "-n reports every error" "bad.conf:3:26: error" "$T/err"
 check "ipsecd -V" 0 ./ipsecd -V
-check "ipsecd refuses a bad --cookie-threshold" 1 ./ipsecd --cookie-threshold 5x -n -f "$CONF"
-has "the refusal says what is wanted" "bad --cookie-threshold 5x: want a number" "$T/err"
-check "ipsecd -n takes --cookie-threshold 0" 0 ./ipsecd --cookie-threshold 0 -n -f "$CONF"
+printf '/ip ipsec settings\nset cookies=sometimes\n' >"$T/cookies.conf"
+check "ipsecd -n refuses cookies=sometimes" 1 ./ipsecd -n -f "$T/cookies.conf"
+has "the refusal is located and lists the choices" "cookies.conf:2:13: error: .*auto.*always.*never" \
+	"$T/err"
+printf '/ip ipsec settings\nset cookies=never half-open-per-address=5 half-open-limit=0 half-open-timeout=10s\n' \
+	>"$T/limits.conf"
+check "ipsecd -n takes the half-open limits" 0 ./ipsecd -n -f "$T/limits.conf"
+printf '/ip ipsec settings\nset half-open-timeout=0s\n' >"$T/limits0.conf"
+check "ipsecd -n refuses half-open-timeout=0s" 1 ./ipsecd -n -f "$T/limits0.conf"
 check "ipsecctl without a daemon exits 2" 2 ctl peer print
 has "unreachable socket is named" "cannot reach ipsecd at $SOCK" "$T/err"
 

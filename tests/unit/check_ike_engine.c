@@ -122,13 +122,14 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=%s "
 		 "pfs-group=ecp256\n"
 		 "/ip ipsec peer\n"
-		 "add name=%s address=%s/32 local-address=%s exchange-mode=ike2%s\n"
+		 "add name=%s address=%s%s local-address=%s exchange-mode=ike2%s\n"
 		 "/ip ipsec identity\n"
 		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
 		 o->dpd, o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
-		 o->peer, fixed[i].me, fixed[i].extra, fixed[i].peer_name, o->secret,
+		 o->peer, strchr(o->peer, '/') ? "" : "/32", fixed[i].me, fixed[i].extra,
+		 fixed[i].peer_name, o->secret,
 		 o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
 	return load(text);
 }
@@ -948,6 +949,18 @@ static bool count_cookies(bool from_a, struct fake_dgram *d)
 	return true;
 }
 
+/* b asks for cookies from threshold half-open SAs on. */
+static void cookie_threshold(unsigned threshold)
+{
+	struct ike_limits l;
+
+	ike_limits_default(&l);
+	l.cookie_threshold = threshold;
+	if (threshold == 0)
+		l.cookies = IKE_COOKIES_ALWAYS;
+	ike_set_limits(B.ike, &l);
+}
+
 static void cookie_setup(void)
 {
 	cookies_asked = cookies_returned = init_requests = 0;
@@ -958,7 +971,7 @@ static void cookie_setup(void)
 START_TEST(test_cookie_asked)
 {
 	ends_up(&defaults);
-	ike_set_cookie_threshold(B.ike, 0);
+	cookie_threshold(0);
 	filter = count_cookies;
 	establish();
 	ck_assert_uint_eq(init_requests, 2);
@@ -973,7 +986,7 @@ END_TEST
 START_TEST(test_cookie_under_threshold)
 {
 	ends_up(&defaults);
-	ike_set_cookie_threshold(B.ike, 1); /* no half-open SA when a's request comes */
+	cookie_threshold(1); /* no half-open SA when a's request comes */
 	filter = count_cookies;
 	establish();
 	ck_assert_uint_eq(init_requests, 1);
@@ -986,7 +999,7 @@ END_TEST
 START_TEST(test_cookie_forged)
 {
 	ends_up(&defaults);
-	ike_set_cookie_threshold(B.ike, 0);
+	cookie_threshold(0);
 	filter = count_cookies;
 	forge = true;
 	start();
@@ -1026,7 +1039,7 @@ START_TEST(test_cookie_age)
 	bool asked_again = false;
 
 	ends_up(&defaults);
-	ike_set_cookie_threshold(B.ike, 0);
+	cookie_threshold(0);
 	filter = hold_cookie_init;
 	start();
 	ck_assert_ptr_nonnull(held_init);
@@ -1873,6 +1886,192 @@ START_TEST(test_natt_port_without_nat)
 }
 END_TEST
 
+/* --- half-open limits --- */
+
+/* b answers everyone; a's first IKE_SA_INIT request, taken off the wire (b has not
+ * seen it). */
+static struct fake_dgram *a_init(void)
+{
+	struct fake_dgram *d;
+	struct opts o = defaults;
+
+	o.b.peer = "0.0.0.0/0";
+	ends_up(&o);
+
+	ike_apply(B.ike, B.c);
+	ike_apply(A.ike, A.c);
+	for (int i = 0; i < 100 && !fake_net_queued(A.n); i++)
+		(void)(fake_kern_run(A.k) + fake_loop_run_due(lp));
+	d = fake_net_pop(A.n);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->data[18], IKEV2_EXCH_IKE_SA_INIT);
+	return d;
+}
+
+/* d again from 198.51.100.HOST port PORT (0: d's own source), with SPIi spi (0: d's). */
+static void init_from(const struct fake_dgram *d, unsigned host, uint16_t port, uint64_t spi)
+{
+	struct fake_dgram *c = malloc(sizeof(*c) + d->len);
+	struct net_pkt p;
+
+	ck_assert_ptr_nonnull(c);
+	memcpy(c, d, sizeof(*c) + d->len);
+	if (host) {
+		uint8_t ip[4] = {198, 51, 100 + (uint8_t)(host >> 8), (uint8_t)host};
+
+		memcpy(c->local.bytes, ip, 4);
+	}
+	if (port)
+		c->local.port = port;
+	for (int i = 0; spi && i < 8; i++)
+		c->data[i] = (uint8_t)(spi >> (56 - 8 * i));
+	fake_net_pkt(c, &p);
+	ike_recv(B.ike, &p);
+	free(c);
+}
+
+/* What b sent since the last call: IKE_SA_INIT answers with an SA (new half-open SAs)
+ * and COOKIE answers, dropped from the wire. */
+static void b_answers(unsigned *offers, unsigned *cookies)
+{
+	static struct ikev2_msg m;
+	struct fake_dgram *d;
+
+	*offers = *cookies = 0;
+	while ((d = fake_net_pop(B.n))) {
+		if (init_cookie(d, &m))
+			++*cookies;
+		else if (ikev2_has(&m, IKEV2_PLD_SA))
+			++*offers;
+		free(d);
+	}
+}
+
+static void set_limits(enum ike_cookies cookies, unsigned per_address, unsigned total)
+{
+	struct ike_limits l;
+
+	ike_limits_default(&l);
+	l.cookies = cookies;
+	l.half_open_per_address = per_address;
+	l.half_open_limit = total;
+	l.half_open_timeout = 10;
+	ike_set_limits(B.ike, &l);
+}
+
+/* Every initiator counts, whatever SPI it picks: one SPIi from 200 addresses, or from one
+ * address and 200 ports, makes cookies come at the threshold (the table was keyed by
+ * SPIi alone: one entry for all, replaced by each, and never a cookie). The first
+ * initiator's state is never taken over: its retransmission gets its own answer, and its
+ * handshake completes. */
+START_TEST(test_half_open_spi_reuse)
+{
+	struct fake_dgram *d;
+	unsigned offers, cookies;
+
+	d = a_init();
+	set_limits(IKE_COOKIES_AUTO, 0, 0); /* cookies from 32 on */
+	init_from(d, 0, 0, 0);		    /* a's own */
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 1);
+	for (unsigned h = 1; h <= 200; h++)
+		init_from(d, h, 500, 0);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, IKE_COOKIE_THRESHOLD - 1);
+	ck_assert_uint_eq(cookies, 200 - (IKE_COOKIE_THRESHOLD - 1));
+	ck_assert_uint_eq(B.ike->half.n, IKE_COOKIE_THRESHOLD);
+	set_limits(IKE_COOKIES_NEVER, 0, 0);
+	for (uint16_t port = 1000; port < 1200; port++)
+		init_from(d, 7, port, 0);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 200);
+	ck_assert_uint_eq(B.ike->half.n, IKE_COOKIE_THRESHOLD + 200);
+	ck_assert_uint_eq(B.ike->st.half_open, B.ike->half.n);
+	/* a's retransmission: answered from a's own half-open SA, nothing new */
+	init_from(d, 0, 0, 0);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 1);
+	ck_assert_uint_eq(B.ike->half.n, IKE_COOKIE_THRESHOLD + 200);
+	free(d);
+	/* a retransmits on its own and completes with the SA b keeps for it */
+	run_until(1000 + 5);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(B.ike->st.established, 1); /* (walk shows only 8 of b's SAs) */
+	ck_assert_uint_eq(B.ike->half.n, IKE_COOKIE_THRESHOLD + 199);
+}
+END_TEST
+
+/* half-open-per-address: one address gets that many, others are not held back by it. */
+START_TEST(test_half_open_per_address)
+{
+	struct fake_dgram *d;
+	unsigned offers, cookies;
+
+	d = a_init();
+	set_limits(IKE_COOKIES_NEVER, 5, 0);
+	for (uint16_t port = 1000; port < 1010; port++)
+		init_from(d, 9, port, 0x1122334455667700ull + port);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 5);
+	ck_assert_uint_eq(B.ike->st.half_open_refused_address, 5);
+	init_from(d, 10, 1000, 0);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 1);
+	ck_assert_uint_eq(B.ike->half.n, 6);
+	free(d);
+}
+END_TEST
+
+/* half-open-limit caps them all; the half-open timeout frees them, the per-address
+ * counts with them, and the same addresses are welcome again. */
+START_TEST(test_half_open_limit_and_timeout)
+{
+	struct fake_dgram *d;
+	unsigned offers, cookies;
+
+	d = a_init();
+	set_limits(IKE_COOKIES_NEVER, 0, 10);
+	for (unsigned h = 1; h <= 20; h++)
+		init_from(d, h, 500, 0);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 10);
+	ck_assert_uint_eq(cookies, 0);
+	ck_assert_uint_eq(B.ike->st.half_open_refused_total, 10);
+	ck_assert_uint_eq(B.ike->st.half_open_peak, 10);
+	run_until(1000 + 11);
+	ck_assert_uint_eq(B.ike->half.n, 0);
+	ck_assert_uint_eq(B.ike->half_src.n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	set_limits(IKE_COOKIES_NEVER, 1, 10);
+	init_from(d, 1, 500, 0);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 1);
+	free(d);
+}
+END_TEST
+
+/* cookies=never asks nobody, however many are half-open; cookies=always asks everybody. */
+START_TEST(test_cookies_never_always)
+{
+	struct fake_dgram *d;
+	unsigned offers, cookies;
+
+	d = a_init();
+	set_limits(IKE_COOKIES_NEVER, 0, 0);
+	for (unsigned h = 1; h <= 100; h++)
+		init_from(d, h, 500, 0);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 100);
+	ck_assert_uint_eq(cookies, 0);
+	set_limits(IKE_COOKIES_ALWAYS, 0, 0);
+	init_from(d, 300, 500, 0);
+	b_answers(&offers, &cookies);
+	ck_assert_uint_eq(offers, 0);
+	ck_assert_uint_eq(cookies, 1);
+	free(d);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -1925,6 +2124,10 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(cookie, test_cookie_asked);
 	tcase_add_test(cookie, test_cookie_under_threshold);
 	tcase_add_test(cookie, test_cookie_forged);
+	tcase_add_test(cookie, test_half_open_spi_reuse);
+	tcase_add_test(cookie, test_half_open_per_address);
+	tcase_add_test(cookie, test_half_open_limit_and_timeout);
+	tcase_add_test(cookie, test_cookies_never_always);
 	tcase_add_loop_test(cookie, test_cookie_age, 0,
 			    (int)(sizeof(cookie_ages) / sizeof(cookie_ages[0])));
 	suite_add_tcase(s, cookie);

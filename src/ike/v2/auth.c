@@ -243,7 +243,7 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		refuse_auth(sa, m);
 		return;
 	}
-	ike_tab_del(&sa->eng->half, sa->spi_i);
+	ike_half_del(sa);
 	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
 	auth_respond(sa, m, &a);
 	ikev2_authn_clear(&a);

@@ -15,7 +15,6 @@
 #include "ipsecd/loop.h"
 #include "v2.h"
 
-#define HALF_OPEN_TIMEOUT 30.0 /* seconds a responder waits for IKE_AUTH */
 #define MAX_INIT_RETRIES  3    /* cookie and INVALID_KE round trips */
 
 bool ikev2_ike_supported(uint8_t type, uint16_t id, uint16_t keylen)
@@ -435,7 +434,7 @@ static bool cookie_passes(struct ike *eng, const struct net_pkt *p, const struct
 	uint8_t c[COOKIE_LEN];
 	char a[64];
 
-	if (eng->half.n < eng->cookie_threshold)
+	if (!ike_half_cookie_needed(eng))
 		return true;
 	if (cookie_secret_fresh(eng) < 0)
 		return false;
@@ -455,7 +454,8 @@ static void on_half_open_timeout(struct loop_timer *w, void *arg)
 
 	(void)w;
 	if (sa->state == IKE_STATE_INIT_DONE) {
-		ike_sa_fail(sa, "no IKE_AUTH from the peer within %.0f s", HALF_OPEN_TIMEOUT);
+		ike_sa_fail(sa, "no IKE_AUTH from the peer within %.0f s",
+			    sa->eng->lim.half_open_timeout);
 		ike_sa_destroy(sa, false);
 	}
 }
@@ -546,23 +546,57 @@ static const struct conf_item *choose(struct ike *eng, const struct net_pkt *p,
 
 void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struct ikev2_msg *m)
 {
-	struct ike_sa *sa = ike_tab_get(&eng->half, m->hdr.spi_i);
+	bool clash;
+	struct ike_sa *sa = ike_half_find(eng, m->hdr.spi_i, &p->remote, &clash);
 	struct ike_chosen ch;
 	const char *why;
+	char a[NET_ADDR_STRLEN];
+	int r;
 
-	if (sa && net_addr_eq(&sa->remote, &p->remote)) {
+	if (sa) {
 		if (sa->resp_pkt.len) /* a retransmission (2.1) */
 			ikev2_send_raw(sa, &sa->resp_pkt);
 		return;
 	}
-	if (m->hdr.spi_r || m->hdr.msgid || ikev2_check_rules(m, false, &why) < 0 ||
-	    !ikev2_has(m, IKEV2_PLD_SA) || !ikev2_has(m, IKEV2_PLD_KE) ||
-	    !ikev2_has(m, IKEV2_PLD_NONCE)) {
+	if (clash) {
+		eng->st.rx_dropped++;
+		log_debug(LOG_IKE, NULL, "IKE_SA_INIT from %s dropped: its half-open key is taken",
+			  net_addr_str(&p->remote, a, sizeof(a)));
+		return;
+	}
+	why = NULL;
+	if (m->hdr.spi_r || m->hdr.msgid)
+		why = "SPIr or message ID not zero";
+	else if (ikev2_check_rules(m, false, &why) < 0)
+		why = why ? why : "payloads against RFC 7296 rules";
+	else if (!ikev2_has(m, IKEV2_PLD_SA) || !ikev2_has(m, IKEV2_PLD_KE) ||
+		 !ikev2_has(m, IKEV2_PLD_NONCE))
+		why = "SA, KE or Nonce missing";
+	if (why) {
 		eng->st.rx_malformed++;
+		log_debug(LOG_IKE, NULL, "IKE_SA_INIT from %s dropped: %s",
+			  net_addr_str(&p->remote, a, sizeof(a)), why);
+		return;
+	}
+	if (eng->lim.half_open_limit && eng->half.n >= eng->lim.half_open_limit) {
+		eng->st.half_open_refused_total++;
+		log_debug(LOG_IKE, NULL, "IKE_SA_INIT from %s dropped: %zu IKE SAs half-open "
+			  "(half-open-limit)", net_addr_str(&p->remote, a, sizeof(a)), eng->half.n);
 		return;
 	}
 	if (!cookie_passes(eng, p, m))
 		return;
+	if ((r = ike_half_admit(eng, &p->remote)) < 0) {
+		if (r == -EMLINK)
+			eng->st.half_open_refused_address++;
+		else
+			eng->st.half_open_refused_total++;
+		log_debug(LOG_IKE, NULL, "IKE_SA_INIT from %s dropped: %s",
+			  net_addr_str(&p->remote, a, sizeof(a)),
+			  r == -EMLINK ? "half-open-per-address reached for its address"
+				       : "half-open-limit reached");
+		return;
+	}
 	if (m->unsupported_critical) { /* 2.5 */
 		respond_plain(eng, p, m, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD,
 			      &m->unsupported_critical, 1);
@@ -581,11 +615,12 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 	sa->rx_packets++;
 	sa->rx_bytes += p->len;
 	sa->state = IKE_STATE_INIT_DONE;
-	if (ike_tab_put(&eng->half, sa->spi_i, sa) < 0 || respond_init(sa, m, p) < 0) {
+	if (ike_half_add(sa) < 0 || respond_init(sa, m, p) < 0) {
 		ike_sa_fail(sa, "IKE_SA_INIT from the peer could not be answered");
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	sa->life = loop_timer_new(eng->d.loop, HALF_OPEN_TIMEOUT, 0, on_half_open_timeout, sa);
+	sa->life = loop_timer_new(eng->d.loop, eng->lim.half_open_timeout, 0, on_half_open_timeout,
+				  sa);
 	log_debug(LOG_IKE, sa->ctx, "IKE_SA_INIT answered");
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop, RFC 7296 2.6: ipsecd on b asks every initiator for a cookie
-# (--cookie-threshold 0). strongSwan on a gets the COOKIE answer to its IKE_SA_INIT,
+# (/ip ipsec settings cookies=always). strongSwan on a gets the COOKIE answer to its IKE_SA_INIT,
 # sends the request again with the cookie, and the tunnel comes up; a ping crosses as
 # ESP.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -13,10 +13,11 @@ sw_require 2>/dev/null || finish
 topo_two_hosts
 psk=0x4b1d6e0c93a27f58
 conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" passive=yes \
-	dh=ecp256 penc=aes-256-cbc pauth=sha256 >"$(conf_file b)"
+	dh=ecp256 penc=aes-256-cbc pauth=sha256 extra="/ip ipsec settings set cookies=always" \
+	>"$(conf_file b)"
 sw_conf_psk local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24 \
 	ike=aes256-sha256-ecp256 esp=aes256-sha256 psk="$psk" >"$IT_WORK/a.swanctl.conf"
-daemon_start b --cookie-threshold 0 -d ike=debug
+daemon_start b -d ike=debug
 sw_start a a
 expect_grep "a loads its connection" "loaded connection 'gw'" sw_load a "$IT_WORK/a.swanctl.conf"
 expect_ok "strongSwan initiates" sw_initiate a net
