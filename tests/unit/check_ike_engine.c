@@ -19,6 +19,7 @@
 #include "ipsecd/ike.h"
 #include "ipsecd/log.h"
 #include "ipsecd/wire.h"
+#include "v2/v2.h" /* ikev2_protect(): requests the engine would never send */
 
 #define REQID 0x49000001u
 #define A_SPI 0xa0000100u /* first SPI a's kernel gives out */
@@ -1123,6 +1124,7 @@ START_TEST(test_malformed_init)
 
 		for (size_t j = 0; j < len; j++)
 			buf[j] = rnd();
+		buf[17] = 0x20 | (buf[17] & 15); /* version 2.x (others: test_invalid_major_version) */
 		expect_malformed(buf, len);
 	}
 	/* random payloads behind a plausible header, its length right */
@@ -1886,6 +1888,145 @@ START_TEST(test_natt_port_without_nat)
 }
 END_TEST
 
+/* --- requests the responder must refuse without losing the IKE SA --- */
+
+static struct ike_sa *only_sa(const struct end *e)
+{
+	size_t pos = 0;
+	struct ike_sa *sa = ike_tab_next(&e->ike->sas, &pos);
+
+	ck_assert_ptr_nonnull(sa);
+	return sa;
+}
+
+/* Sends b a CREATE_CHILD_SA request under a's IKE SA (its keys, message ID msgid) that
+ * rekeys the IKE SA (RFC 7296 1.3.2) with ke as the KE data. */
+static void send_ike_rekey(struct ike_sa *asa, uint32_t msgid, const uint8_t *ke, size_t kelen)
+{
+	struct ikev2_sa offer;
+	struct wbuf in, out;
+	struct ikev2_enc e;
+	uint8_t nonce[32];
+	struct net_pkt p = {.local = asa->remote, .remote = asa->local, .natt = asa->natt};
+
+	memset(nonce, 0x5a, sizeof(nonce));
+	wbuf_init(&in);
+	wbuf_init(&out);
+	ikev2_enc_inner_begin(&e, &in);
+	ike_chosen_to_sa(&asa->alg, 8, 0x0102030405060708ull, &offer);
+	ikev2_put_sa(&e, &offer);
+	ikev2_put_nonce(&e, nonce, sizeof(nonce));
+	ikev2_put_ke(&e, asa->alg.dh, ke, kelen);
+	ck_assert_int_eq(ikev2_protect(asa, IKEV2_EXCH_CREATE_CHILD_SA, false, msgid, &e, &out), 0);
+	p.data = out.p;
+	p.len = out.len;
+	ike_recv(B.ike, &p);
+	wbuf_free(&in);
+	wbuf_free(&out);
+}
+
+/* 7296 2.21.3, 1.3.2: an IKE SA rekey whose KE is no point of the group (all zero, or the
+ * wrong length) is answered INVALID_SYNTAX; the IKE SA and its message IDs go on, and the
+ * next rekey succeeds (before, no answer came and the next message ID was refused). */
+START_TEST(test_ike_rekey_bad_ke)
+{
+	struct opts o = defaults;
+	static const uint8_t zero[64], short_ke[10];
+	struct fake_dgram *d;
+
+	o.a.lifetime = "100s";
+	ends_up(&o);
+	establish();
+	struct ike_sa *asa = only_sa(&A);
+	uint64_t spi0 = asa->spi_i;
+
+	for (int i = 0; i < 2; i++) {
+		send_ike_rekey(asa, asa->msgid_out, i ? short_ke : zero, i ? sizeof(short_ke) : 64);
+		asa->msgid_out++; /* that request was a's as far as b knows */
+		d = fake_net_pop(B.n);
+		ck_assert_ptr_nonnull(d);
+		ck_assert_msg(has_notify(&A, d, IKEV2_N_INVALID_SYNTAX), "case %d", i);
+		free(d);
+		ck_assert_uint_eq(walk(&B).n, 1);
+		ck_assert_uint_eq(established(&B), 1);
+	}
+	run_until(1000 + 91);
+	struct walk wa = walk(&A), wb = walk(&B);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_str_eq(wb.state[0], "established");
+	ck_assert_uint_ne(wa.i[0].spi_i, spi0);
+	ck_assert_uint_eq(wa.i[0].spi_i, wb.i[0].spi_i);
+}
+END_TEST
+
+static bool drop_a_auth(bool from_a, struct fake_dgram *d)
+{
+	return !(from_a && d->data[18] == IKEV2_EXCH_IKE_AUTH);
+}
+
+/* 1.2: IKE_AUTH comes second. A CREATE_CHILD_SA on a half-open SA is dropped unanswered
+ * and leaves message ID 1 to IKE_AUTH (before, it was answered TEMPORARY_FAILURE, which
+ * used up ID 1: the real IKE_AUTH got that answer from the cache). */
+START_TEST(test_create_child_before_auth)
+{
+	static const uint8_t zero[64];
+
+	ends_up(&defaults);
+	filter = drop_a_auth;
+	start();
+	struct ike_sa *asa = only_sa(&A);
+
+	ck_assert_uint_eq(established(&B), 0);
+	send_ike_rekey(asa, 1, zero, sizeof(zero));
+	ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_dropped, 1);
+	filter = NULL;
+	run_until(1000 + 10); /* a retransmits its IKE_AUTH */
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* 2.5: a request of a higher major version gets INVALID_MAJOR_VERSION, unauthenticated,
+ * with our version in its header; a response of one gets nothing. */
+START_TEST(test_invalid_major_version)
+{
+	uint8_t msg[28] = {1, 2, 3, 4, 5, 6, 7, 8};
+	struct net_pkt p = {.data = msg, .len = sizeof(msg)};
+	struct fake_dgram *d;
+	struct ikev2_hdr h;
+
+	ends_up(&defaults);
+	p.remote = at("192.0.2.1", 500);
+	p.local = at("192.0.2.2", 500);
+	msg[17] = 0x30; /* version 3.0 */
+	msg[18] = IKEV2_EXCH_IKE_SA_INIT;
+	msg[19] = IKEV2_FLAG_INITIATOR;
+	msg[27] = 28;
+	ike_recv(B.ike, &p);
+	d = fake_net_pop(B.n);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(ikev2_decode_hdr(d->data, d->len, &h), 0);
+	ck_assert_uint_eq(h.version, IKEV2_VERSION);
+	ck_assert_uint_eq(h.exch, IKEV2_EXCH_INFORMATIONAL);
+	ck_assert(h.flags & IKEV2_FLAG_RESPONSE);
+	ck_assert_uint_eq(h.spi_i, 0x0102030405060708ull);
+	static struct ikev2_msg m;
+
+	ck_assert_int_eq(ikev2_decode(d->data, d->len, &m), 0);
+	ck_assert_uint_eq(m.nnotify, 1);
+	ck_assert_uint_eq(m.notify[0].type, IKEV2_N_INVALID_MAJOR_VERSION);
+	free(d);
+	msg[19] = IKEV2_FLAG_RESPONSE;
+	ike_recv(B.ike, &p);
+	ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+END_TEST
+
 /* --- half-open limits --- */
 
 /* b answers everyone; a's first IKE_SA_INIT request, taken off the wire (b has not
@@ -2125,6 +2266,9 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(cookie, test_cookie_under_threshold);
 	tcase_add_test(cookie, test_cookie_forged);
 	tcase_add_test(cookie, test_half_open_spi_reuse);
+	tcase_add_test(bad, test_ike_rekey_bad_ke);
+	tcase_add_test(bad, test_create_child_before_auth);
+	tcase_add_test(bad, test_invalid_major_version);
 	tcase_add_test(cookie, test_half_open_per_address);
 	tcase_add_test(cookie, test_half_open_limit_and_timeout);
 	tcase_add_test(cookie, test_cookies_never_always);

@@ -148,11 +148,17 @@ static void dispatch_request(struct ike_sa *sa, const struct ikev2_msg *m)
 			ikev2_auth_request(sa, m);
 		break;
 	case IKEV2_EXCH_CREATE_CHILD_SA:
-		if (sa->state == IKE_STATE_ESTABLISHED)
+		if (sa->state == IKE_STATE_ESTABLISHED) {
 			ikev2_create_child_request(sa, m);
-		else
+		} else if (sa->state == IKE_STATE_INIT_DONE) {
+			/* 1.2: IKE_AUTH comes second. Dropped unanswered, so that its message
+			 * ID stays the one IKE_AUTH must use. */
+			sa->eng->st.rx_dropped++;
+			log_debug(LOG_IKE, sa->ctx, "CREATE_CHILD_SA before IKE_AUTH dropped");
+		} else {
 			ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid,
 					     IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+		}
 		break;
 	case IKEV2_EXCH_INFORMATIONAL:
 		if (sa->state >= IKE_STATE_ESTABLISHED)
@@ -288,6 +294,11 @@ void ikev2_recv(struct ike *eng, const struct net_pkt *p)
 	struct ike_sa *sa;
 	int r = ikev2_decode(p->data, p->len, &m);
 
+	if (r == -EPROTONOSUPPORT) {
+		eng->st.rx_malformed++;
+		ikev2_answer_major_version(eng, p, &m.hdr);
+		return;
+	}
 	if (r < 0) {
 		eng->st.rx_malformed++;
 		log_debug(LOG_IKE, NULL, "malformed message (%s) dropped", strerror(-r));

@@ -143,9 +143,10 @@ static int respond(struct ike_sa *sa, struct ike_sa *n, const struct ikev2_msg *
 	int r;
 
 	if (copy(&n->ni, &m->nonce) < 0 || nonce(&n->nr) < 0 ||
-	    !(n->dh = crypto_dh_new(n->alg.dh)) ||
-	    ikev2_sa_keys(n, m->ke.data.ptr, m->ke.data.len, &sa->keys) < 0)
-		return -EINVAL;
+	    !(n->dh = crypto_dh_new(n->alg.dh)))
+		return -ENOMEM;
+	if (ikev2_sa_keys(n, m->ke.data.ptr, m->ke.data.len, &sa->keys) < 0)
+		return -EBADMSG;
 	const uint8_t *pub = crypto_dh_public(n->dh, &publen);
 
 	wbuf_init(&in);
@@ -190,8 +191,19 @@ void ikev2_ike_rekey_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		return;
 	n->spi_i = ch.spi;
 	n->alg = ch;
-	if (respond(sa, n, m) < 0) {
+	int err = respond(sa, n, m);
+
+	if (err < 0) {
+		/* 2.21.3: the request is refused, the IKE SA goes on and the peer may try
+		 * again; its message ID is used up, as with any answer */
+		log_info(LOG_IKE, sa->ctx, "IKE SA rekey refused: %s",
+			 err == -EBADMSG ? "the peer's KE is not a valid public value of its group"
+					 : "out of memory");
 		ike_sa_destroy(n, false);
+		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid,
+				     err == -EBADMSG ? IKEV2_N_INVALID_SYNTAX
+						     : IKEV2_N_TEMPORARY_FAILURE,
+				     NULL, 0);
 		return;
 	}
 	move_children(sa, n);

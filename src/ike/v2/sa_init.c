@@ -340,12 +340,15 @@ void ikev2_sa_init_reply(struct ike_sa *sa, const struct ikev2_msg *m, const str
 
 /* --- responder --- */
 
-static void respond_plain(struct ike *eng, const struct net_pkt *p, const struct ikev2_msg *m,
-			  uint16_t type, const uint8_t *data, size_t len)
+/* An unprotected answer to the request whose header is req: one notify. */
+static void answer_plain(struct ike *eng, const struct net_pkt *p, const struct ikev2_hdr *req,
+			 uint16_t type, const uint8_t *data, size_t len)
 {
-	struct ikev2_hdr h = {.spi_i = m->hdr.spi_i,
+	struct ikev2_hdr h = {.spi_i = req->spi_i,
+			      .spi_r = req->exch == IKEV2_EXCH_IKE_SA_INIT ? 0 : req->spi_r,
 			      .version = IKEV2_VERSION,
-			      .exch = IKEV2_EXCH_IKE_SA_INIT,
+			      .exch = req->exch,
+			      .msgid = req->msgid,
 			      .flags = IKEV2_FLAG_RESPONSE};
 	struct ikev2_enc e;
 	struct wbuf w;
@@ -357,6 +360,28 @@ static void respond_plain(struct ike *eng, const struct net_pkt *p, const struct
 	if (!w.err)
 		net_send(eng->d.net, &p->local, &p->remote, p->natt, w.p, w.len);
 	wbuf_free(&w);
+}
+
+static void respond_plain(struct ike *eng, const struct net_pkt *p, const struct ikev2_msg *m,
+			  uint16_t type, const uint8_t *data, size_t len)
+{
+	answer_plain(eng, p, &m->hdr, type, data, len);
+}
+
+/* 2.5: a request of a higher major version is dropped, with an unauthenticated
+ * INVALID_MAJOR_VERSION that names ours (in its header). */
+void ikev2_answer_major_version(struct ike *eng, const struct net_pkt *p,
+				const struct ikev2_hdr *req)
+{
+	struct ikev2_hdr h = *req;
+	char a[NET_ADDR_STRLEN];
+
+	log_debug(LOG_IKE, NULL, "message of IKE version %u.%u from %s: INVALID_MAJOR_VERSION",
+		  req->version >> 4, req->version & 15, net_addr_str(&p->remote, a, sizeof(a)));
+	if ((req->version >> 4) <= (IKEV2_VERSION >> 4) || (req->flags & IKEV2_FLAG_RESPONSE))
+		return;
+	h.exch = IKEV2_EXCH_INFORMATIONAL;
+	answer_plain(eng, p, &h, IKEV2_N_INVALID_MAJOR_VERSION, NULL, 0);
 }
 
 /* --- cookies (2.6) --- */
@@ -615,8 +640,18 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 	sa->rx_packets++;
 	sa->rx_bytes += p->len;
 	sa->state = IKE_STATE_INIT_DONE;
-	if (ike_half_add(sa) < 0 || respond_init(sa, m, p) < 0) {
-		ike_sa_fail(sa, "IKE_SA_INIT from the peer could not be answered");
+	if ((r = ike_half_add(sa)) == 0)
+		r = respond_init(sa, m, p);
+	if (r == -EBADMSG) {
+		ike_sa_fail(sa, "IKE_SA_INIT from %s refused: its KE is not a valid public value "
+			    "of group %u (%zu bytes)", net_addr_str(&p->remote, a, sizeof(a)),
+			    m->ke.group, m->ke.data.len);
+		respond_plain(eng, p, m, IKEV2_N_INVALID_SYNTAX, NULL, 0);
+	} else if (r < 0) {
+		ike_sa_fail(sa, "IKE_SA_INIT from the peer could not be answered: %s",
+			    strerror(-r));
+	}
+	if (r < 0) {
 		ike_sa_destroy(sa, false);
 		return;
 	}

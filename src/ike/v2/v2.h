@@ -39,6 +39,9 @@ const struct ikev2_notify *ikev2_error_notify(const struct ikev2_msg *m);
 /* sa_init.c */
 int ikev2_sa_init_start(struct ike_sa *sa);
 void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struct ikev2_msg *m);
+/* 2.5: answers a request of a higher major version (req as ikev2_decode left it). */
+void ikev2_answer_major_version(struct ike *eng, const struct net_pkt *p,
+				const struct ikev2_hdr *req);
 void ikev2_sa_init_reply(struct ike_sa *sa, const struct ikev2_msg *m, const struct net_pkt *p);
 /* Derives the IKE SA's keys and SK contexts from the DH result and nonces. */
 int ikev2_sa_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t len,
