@@ -71,6 +71,7 @@ struct side {
 	const char *peer;     /* the other end's address as this one sees it */
 	const char *esp_enc;  /* the proposal's enc-algorithms; NULL: aes-256-cbc */
 	const char *my_id;    /* the identity's my-id; NULL: auto */
+	const char *dpd_max;  /* the profile's dpd-maximum-failures; NULL: 5 */
 };
 
 struct opts {
@@ -118,7 +119,7 @@ static struct conf *conf_for(int i, const struct side *o)
 	snprintf(text, sizeof(text),
 		 "/ip ipsec profile\n"
 		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
-		 "hash-algorithm=sha256 dpd-interval=%s lifetime=%s\n"
+		 "hash-algorithm=sha256 dpd-interval=%s dpd-maximum-failures=%s lifetime=%s\n"
 		 "/ip ipsec proposal\n"
 		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=%s "
 		 "pfs-group=ecp256\n"
@@ -128,7 +129,7 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
-		 o->dpd, o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
+		 o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
 		 o->peer, strchr(o->peer, '/') ? "" : "/32", fixed[i].me, fixed[i].extra,
 		 fixed[i].peer_name, o->secret,
 		 o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
@@ -560,8 +561,19 @@ START_TEST(test_first_child_refused)
 }
 END_TEST
 
+/* Traffic for the tunnel's policy with no SA: a's kernel sends an ACQUIRE. */
+static void acquire_a(void)
+{
+	struct kern_acquire acq = {.dir = KERN_DIR_OUT};
+
+	acq.tmpl.reqid = REQID;
+	ike_acquire(A.ike, &acq);
+	settle();
+}
+
 /* The kernel refuses the initiator's outbound SA: the CHILD SA does not count as
- * established, the peer is told to delete its half, and both kernels end up empty. */
+ * established, the peer is told to delete its half, and both kernels end up empty; the
+ * next ACQUIRE negotiates the CHILD SA again in the same IKE SA. */
 START_TEST(test_child_install_refused)
 {
 	char why[200];
@@ -580,6 +592,11 @@ START_TEST(test_child_install_refused)
 	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
 	ck_assert_uint_eq(established(&A), 1);
 	ck_assert_uint_eq(established(&B), 1);
+	acquire_a();
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(walk(&A).n, 1);
 }
 END_TEST
 
@@ -687,6 +704,42 @@ START_TEST(test_dpd_responder)
 	o.b.dpd = "10s";
 	ends_up(&o);
 	dpd_dead(&B, &A);
+}
+END_TEST
+
+/* dpd-maximum-failures sets how many retransmissions a liveness check gets before the peer
+ * is dead (it was fixed at 5): 2 gives up 2 + 4 + 8 s after the check; 7 waits 64 s
+ * after each of the later ones. */
+START_TEST(test_dpd_maximum_failures)
+{
+	static const struct {
+		const char *max;
+		unsigned n;
+		double t[8], dead;
+	} c[] = {{"2", 2, {0, 2, 6}, 14}, {"7", 7, {0, 2, 6, 14, 30, 62, 126, 190}, 254}};
+
+	for (size_t k = 0; k < 2; k++) {
+		struct opts o = defaults;
+		double t[16];
+
+		o.a.dpd = "10s";
+		o.a.dpd_max = c[k].max;
+		setup();
+		ends_up(&o);
+		establish();
+		nwire = 0;
+		filter = drop_from_b;
+		run_until(1000 + 10 + c[k].dead - 0.1);
+		ck_assert_uint_eq(established(&A), 1);
+		ck_assert_uint_eq(times_of(true, IKEV2_EXCH_INFORMATIONAL, false, 1000 + 10, t, 16),
+				  c[k].n + 1);
+		for (unsigned i = 0; i <= c[k].n; i++)
+			ck_assert_double_eq_tol(t[i], c[k].t[i], 1e-9);
+		run_until(1000 + 10 + c[k].dead);
+		ck_assert_msg(walk(&A).n == 0, "dpd-maximum-failures=%s", c[k].max);
+		teardown();
+	}
+	setup(); /* for the fixture's teardown */
 }
 END_TEST
 
@@ -1693,6 +1746,12 @@ START_TEST(test_child_sa_removed_by_other)
 	ike_sa_deleted(A.ike, &id);
 	settle();
 	ck_assert_uint_eq(nwire, 2);
+	/* traffic negotiates the tunnel again, in the same IKE SA */
+	acquire_a();
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(walk(&A).n, 1);
 }
 END_TEST
 
@@ -2236,6 +2295,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(rtx, test_init_retransmit);
 	tcase_add_test(rtx, test_dpd_initiator);
 	tcase_add_test(rtx, test_dpd_responder);
+	tcase_add_test(rtx, test_dpd_maximum_failures);
 	tcase_add_test(rtx, test_dpd_alive);
 	tcase_add_test(rtx, test_duplicate_auth);
 	tcase_add_test(rtx, test_duplicate_auth_held);

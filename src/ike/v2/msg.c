@@ -57,12 +57,28 @@ void ikev2_send_raw(struct ike_sa *sa, const struct wbuf *out)
 	sa->tx_bytes += out->len;
 }
 
+/* The profile's dpd-maximum-failures: unanswered retransmissions of a request before the
+ * peer is taken for dead (RouterOS's name; in IKEv2 every request checks liveness). */
+static unsigned rtx_max(const struct ike_sa *sa)
+{
+	const struct conf_item *peer = ike_peer_find(sa->eng->conf, sa->peer);
+	const struct conf_item *prof = peer ? ike_profile_of(sa->eng->conf, peer) : NULL;
+
+	return prof ? (unsigned)conf_int(prof, CONF_PROFILE_DPD_MAXIMUM_FAILURES) : IKEV2_RTX_MAX;
+}
+
+/* The wait after retransmission count: 4, 8, 16, 32, then 64 s. */
+static double rtx_wait(unsigned count)
+{
+	return count >= 5 ? IKEV2_RTX_CAP : IKEV2_RTX_BASE * (double)(1u << count);
+}
+
 static void on_retransmit(struct loop_timer *w, void *arg)
 {
 	struct ike_sa *sa = arg;
 
 	(void)w;
-	if (sa->rtx_count >= IKEV2_RTX_MAX) {
+	if (sa->rtx_count >= rtx_max(sa)) {
 		ike_sa_fail(sa, "no answer from the peer after %u retransmissions: peer is dead",
 			    sa->rtx_count);
 		ike_sa_destroy(sa, true);
@@ -72,7 +88,7 @@ static void on_retransmit(struct loop_timer *w, void *arg)
 	sa->eng->st.retransmits++;
 	log_debug(LOG_IKE, sa->ctx, "retransmitting request %u (%u)", sa->msgid_out, sa->rtx_count);
 	ikev2_send_raw(sa, &sa->req_pkt);
-	loop_timer_again(sa->rtx, IKEV2_RTX_BASE * (double)(1u << sa->rtx_count));
+	loop_timer_again(sa->rtx, rtx_wait(sa->rtx_count));
 }
 
 void ikev2_send_request(struct ike_sa *sa, enum ike_req_kind kind, struct wbuf *out)

@@ -9,7 +9,8 @@ struct pki_entry;
 
 /* RFC 7296 2.1: retransmission with back-off; after the last one the peer is dead. */
 #define IKEV2_RTX_BASE	2.0
-#define IKEV2_RTX_MAX	5 /* retransmissions before giving up */
+#define IKEV2_RTX_MAX	5    /* retransmissions before giving up: dpd-maximum-failures */
+#define IKEV2_RTX_CAP	64.0 /* the longest wait after one of them, in seconds */
 #define IKEV2_NONCE_LEN 32
 
 /* msg.c */

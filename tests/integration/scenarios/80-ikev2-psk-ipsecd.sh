@@ -47,4 +47,20 @@ expect_ok "b deletes its SAs on a's delete" wait_until 5 no_sas b
 expect_ok "traffic brings the tunnel up again (ACQUIRE)" wait_until 15 ping_one ca 10.2.0.2
 expect_ok "a's IKE SA is established again" wait_until 5 ike_established a
 
+# installed-sa flush removes a's CHILD SA pair from under the engine: the engine ends the
+# CHILD SA with b, and the next traffic negotiates a new one in the same IKE SA
+expect_ok "a has its CHILD SA pair again" wait_until 5 two_sas a
+old_spis=$(esp_spis a)
+ike_before=$(ipsecctl_on a active-peers print detail | grep -c 'state="*established')
+expect_grep "installed-sa flush on a" 'flushed 2 SA' ipsecctl_on a installed-sa flush
+expect_ok "b deletes its half on a's delete" wait_until 5 no_sas b
+expect_ok "traffic brings the CHILD SA up again (ACQUIRE)" wait_until 15 ping_one ca 10.2.0.2
+expect_ok "a has a new CHILD SA pair" wait_until 5 two_sas a
+new_spis=$(esp_spis a)
+expect_ok "the new pair is not the flushed one ($old_spis -> $new_spis)" \
+	test "$old_spis" != "$new_spis"
+expect_eq "still one IKE SA on a" "$ike_before" \
+	"$(ipsecctl_on a active-peers print detail | grep -c 'state="*established')"
+expect_tunnel_carries b
+
 finish
