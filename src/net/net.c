@@ -25,6 +25,21 @@ struct net_sock {
 	bool natt;
 };
 
+/* Control data large enough for either pktinfo, aligned for cmsghdr. */
+union net_cmsg {
+	struct cmsghdr align;
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+};
+
+/* One datagram of a recvmmsg batch. The buffers take the largest datagram, but only the
+ * pages a datagram touches become resident. */
+struct net_rx_slot {
+	struct sockaddr_storage from;
+	union net_cmsg ctl;
+	struct iovec iov;
+	uint8_t buf[NET_DGRAM_MAX];
+};
+
 struct net {
 	struct net_sock sock[2][2]; /* [natt][ipv6] */
 	uint16_t port[2];	    /* [natt] */
@@ -33,13 +48,8 @@ struct net {
 	net_recv_fn fn;
 	void *arg;
 	struct net_stats stats;
-	uint8_t rxbuf[NET_DGRAM_MAX];
-};
-
-/* Control data large enough for either pktinfo, aligned for cmsghdr. */
-union net_cmsg {
-	struct cmsghdr align;
-	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct mmsghdr mmsg[NET_RX_MMSG];
+	struct net_rx_slot *rx; /* NET_RX_MMSG of them */
 };
 
 static const char *sock_name(bool natt)
@@ -74,6 +84,16 @@ static int sock_setup(int fd, int family, bool natt, unsigned flags, const char 
 		if ((err = set_int(fd, IPPROTO_IP, IP_PKTINFO, 1)))
 			return err;
 	}
+	/* Room for bursts (a flood, many peers at once): beyond net.core.rmem_max when root
+	 * (SO_RCVBUFFORCE), else as far as it allows. */
+	*step = "SO_RCVBUF";
+	if (set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, NET_RCVBUF) < 0 &&
+	    (err = set_int(fd, SOL_SOCKET, SO_RCVBUF, NET_RCVBUF)))
+		return err;
+	*step = "SO_SNDBUF";
+	if (set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, NET_SNDBUF) < 0 &&
+	    (err = set_int(fd, SOL_SOCKET, SO_SNDBUF, NET_SNDBUF)))
+		return err;
 	/* RFC 3948: the kernel takes ESP-in-UDP off this socket and passes IKE through. */
 	*step = "UDP_ENCAP";
 	if (natt && (err = set_int(fd, IPPROTO_UDP, UDP_ENCAP, UDP_ENCAP_ESPINUDP)))
@@ -176,7 +196,8 @@ struct net *net_open(uint16_t ike_port, uint16_t natt_port, unsigned flags, net_
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (!(n = calloc(1, sizeof(*n)))) {
+	if (!(n = calloc(1, sizeof(*n))) || !(n->rx = calloc(NET_RX_MMSG, sizeof(*n->rx)))) {
+		free(n);
 		snprintf(errbuf, errlen, "IKE sockets: %s", strerror(ENOMEM));
 		*err = -ENOMEM;
 		return NULL;
@@ -203,6 +224,7 @@ void net_close(struct net *n)
 	for (int natt = 0; natt < 2; natt++)
 		for (int v6 = 0; v6 < 2; v6++)
 			sock_close(&n->sock[natt][v6]);
+	free(n->rx);
 	free(n);
 }
 
@@ -261,14 +283,14 @@ static void log_drop(const struct net_pkt *p, size_t len, const char *why)
 		  net_addr_str(&p->remote, from, sizeof(from)), sock_name(p->natt), why);
 }
 
-/* Counts what dgram.c made of the datagram; true for an IKE message to deliver. */
-static bool account(struct net *n, struct net_pkt *p, size_t len)
+/* Counts what dgram.c made of the datagram in buf; true for an IKE message to deliver. */
+static bool account(struct net *n, struct net_pkt *p, const uint8_t *buf, size_t len)
 {
 	size_t off = 0;
 
-	switch (net_dgram_classify(p->natt, n->rxbuf, len, &off)) {
+	switch (net_dgram_classify(p->natt, buf, len, &off)) {
 	case NET_DGRAM_IKE:
-		p->data = n->rxbuf + off;
+		p->data = buf + off;
 		p->len = len - off;
 		n->stats.rx++;
 		n->stats.rx_bytes += p->len;
@@ -303,23 +325,24 @@ static void log_rx(const struct net_pkt *p)
 		net_addr_str(&p->local, to, sizeof(to)));
 }
 
-/* Reads one datagram and delivers or counts it. 0, or -errno to stop reading (-EAGAIN:
- * drained). */
-static int recv_one(struct net *n, const struct net_sock *s)
+/* Reads up to NET_RX_MMSG datagrams with one recvmmsg and delivers or counts each. The
+ * number read, or -errno to stop reading (-EAGAIN: drained). */
+static int recv_batch(struct net *n, const struct net_sock *s)
 {
-	struct sockaddr_storage from;
-	union net_cmsg ctl;
-	struct iovec iov = {.iov_base = n->rxbuf, .iov_len = sizeof(n->rxbuf)};
-	struct msghdr m = {.msg_name = &from,
-			   .msg_namelen = sizeof(from),
-			   .msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = ctl.buf,
-			   .msg_controllen = sizeof(ctl.buf)};
-	struct net_pkt p = {.natt = s->natt};
-	/* MSG_TRUNC: the datagram's real length, so an oversized one is seen as such. */
-	ssize_t r = recvmsg(s->fd, &m, MSG_TRUNC);
+	int r;
 
+	for (int i = 0; i < NET_RX_MMSG; i++) {
+		struct net_rx_slot *x = &n->rx[i];
+
+		x->iov = (struct iovec){.iov_base = x->buf, .iov_len = sizeof(x->buf)};
+		n->mmsg[i].msg_hdr = (struct msghdr){.msg_name = &x->from,
+						     .msg_namelen = sizeof(x->from),
+						     .msg_iov = &x->iov,
+						     .msg_iovlen = 1,
+						     .msg_control = x->ctl.buf,
+						     .msg_controllen = sizeof(x->ctl.buf)};
+	}
+	r = recvmmsg(s->fd, n->mmsg, NET_RX_MMSG, MSG_DONTWAIT, NULL);
 	if (r < 0) {
 		int err = -errno;
 
@@ -328,21 +351,28 @@ static int recv_one(struct net *n, const struct net_sock *s)
 		if (err == -EAGAIN || err == -EWOULDBLOCK)
 			return -EAGAIN;
 		n->stats.rx_errors++;
-		log_debug(LOG_NET, NULL, "%s socket %s: recvmsg: %s", sock_name(s->natt),
+		log_debug(LOG_NET, NULL, "%s socket %s: recvmmsg: %s", sock_name(s->natt),
 			  family_name(s->family), strerror(-err));
 		return err;
 	}
-	net_addr_from_sockaddr(&p.remote, (struct sockaddr *)&from);
-	if (!local_from_cmsg(&m, n->port[s->natt], &p.local)) {
-		n->stats.rx_errors++;
-		log_drop(&p, (size_t)r, "no destination address (pktinfo)");
-		return 0;
+	for (int i = 0; i < r; i++) {
+		struct msghdr *m = &n->mmsg[i].msg_hdr;
+		struct net_pkt p = {.natt = s->natt};
+		size_t len = n->mmsg[i].msg_len;
+
+		net_addr_from_sockaddr(&p.remote, (struct sockaddr *)&n->rx[i].from);
+		if (m->msg_flags & MSG_TRUNC) { /* cannot be with 64 KiB buffers; if it were */
+			n->stats.dropped_long++;
+			log_drop(&p, len, "too long");
+		} else if (!local_from_cmsg(m, n->port[s->natt], &p.local)) {
+			n->stats.rx_errors++;
+			log_drop(&p, len, "no destination address (pktinfo)");
+		} else if (account(n, &p, n->rx[i].buf, len)) {
+			log_rx(&p);
+			n->fn(n->arg, &p);
+		}
 	}
-	if (account(n, &p, (size_t)r)) {
-		log_rx(&p);
-		n->fn(n->arg, &p);
-	}
-	return 0;
+	return r;
 }
 
 static const struct net_sock *find_sock(const struct net *n, int fd)
@@ -357,10 +387,14 @@ static const struct net_sock *find_sock(const struct net *n, int fd)
 void net_on_ready(struct net *n, int fd)
 {
 	const struct net_sock *s = find_sock(n, fd);
+	int got = 0, r;
 
-	for (int i = 0; s && i < NET_RX_BATCH; i++)
-		if (recv_one(n, s) < 0)
+	/* at most NET_RX_BATCH, so that timers and the other sockets get their turn */
+	while (s && got < NET_RX_BATCH && (r = recv_batch(n, s)) > 0) {
+		got += r;
+		if (r < NET_RX_MMSG)
 			break;
+	}
 }
 
 /* Puts the source address into the control data of m (IP_PKTINFO / IPV6_PKTINFO). */

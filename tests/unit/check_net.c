@@ -306,6 +306,33 @@ START_TEST(test_batch)
 }
 END_TEST
 
+/* Every socket gets a receive buffer for bursts: NET_RCVBUF (doubled by the kernel) as
+ * root, else what net.core.rmem_max allows, never the small default. */
+START_TEST(test_rcvbuf)
+{
+	struct rx rx = {0};
+	struct net *n = open_net(&rx);
+	int fds[NET_MAX_FDS];
+	long max = 0;
+	FILE *f = fopen("/proc/sys/net/core/rmem_max", "r");
+
+	if (f) {
+		ck_assert_int_eq(fscanf(f, "%ld", &max), 1);
+		fclose(f);
+	}
+	long want = geteuid() == 0 ? NET_RCVBUF : (max < NET_RCVBUF ? max : NET_RCVBUF);
+
+	for (size_t i = 0; i < net_fds(n, fds, NET_MAX_FDS); i++) {
+		int val = 0;
+		socklen_t len = sizeof(val);
+
+		ck_assert_int_eq(getsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &val, &len), 0);
+		ck_assert_msg(val >= 2 * want, "fd %zu: SO_RCVBUF %d, want %ld", i, val, 2 * want);
+	}
+	net_close(n);
+}
+END_TEST
+
 /* Reads one datagram from a plain socket; its source in *from. */
 static size_t recv_raw(int fd, uint8_t *buf, size_t len, struct net_addr *from)
 {
@@ -534,6 +561,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(sock, test_no_marker, 0, 2);
 	tcase_add_loop_test(sock, test_short, 0, 4);
 	tcase_add_test(sock, test_batch);
+	tcase_add_test(sock, test_rcvbuf);
 	tcase_add_loop_test(sock, test_send, 0, 4);
 	tcase_add_loop_test(sock, test_send_keepalive, 0, 2);
 	tcase_add_test(sock, test_send_errors);
