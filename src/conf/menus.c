@@ -935,6 +935,20 @@ static const struct conf_prop stats_props[CONF_STATS_NPROPS] = {
 		RO(CONF_T_INT, "out-policy-blocked", "dropped by a discard policy"),
 	[CONF_STATS_OUT_POLICY_DEAD] = RO(CONF_T_INT, "out-policy-dead", "policy was dead"),
 	[CONF_STATS_OUT_POLICY_ERRORS] = RO(CONF_T_INT, "out-policy-errors", "policy failures"),
+	[CONF_STATS_IKE_HALF_OPEN] =
+		RO(CONF_T_INT, "ike-half-open", "IKE SAs waiting for IKE_AUTH (responder)"),
+	[CONF_STATS_IKE_HALF_OPEN_PEAK] =
+		RO(CONF_T_INT, "ike-half-open-peak", "the most ever at once"),
+	[CONF_STATS_IKE_INIT_DROPPED_LIMIT] =
+		RO(CONF_T_INT, "ike-init-dropped-limit", "IKE_SA_INIT dropped: half-open-limit"),
+	[CONF_STATS_IKE_INIT_DROPPED_ADDRESS] = RO(CONF_T_INT, "ike-init-dropped-address",
+						   "IKE_SA_INIT dropped: half-open-per-address"),
+	[CONF_STATS_IKE_MALFORMED] = RO(CONF_T_INT, "ike-malformed", "IKE messages malformed"),
+	[CONF_STATS_IKE_DROPPED] = RO(CONF_T_INT, "ike-dropped",
+				      "IKE messages dropped (unknown SA, unexpected, failed ICV)"),
+	[CONF_STATS_IKE_RETRANSMITS] = RO(CONF_T_INT, "ike-retransmits", "IKE requests sent again"),
+	[CONF_STATS_IKE_ESTABLISHED] = RO(CONF_T_INT, "ike-established", "IKE SAs established"),
+	[CONF_STATS_IKE_FAILED] = RO(CONF_T_INT, "ike-failed", "negotiations that failed"),
 };
 
 /* --- built-in entries: exist without being written; can be set, not removed --- */
@@ -1053,7 +1067,7 @@ const struct conf_menu conf_menus[CONF_M_COUNT] = {
 			       .flags = CONF_MF_RUNTIME,
 			       PROPS(stats_props),
 			       .name_prop = -1,
-			       .help = "kernel IPsec error counters"},
+			       .help = "kernel IPsec error counters, and the IKE engine's"},
 };
 
 const struct conf_menu *conf_menu_by_path(const char *path)

@@ -282,6 +282,19 @@ static int fill_stats(struct runtime *r, struct conf *into, struct conf_diags *d
 	free(text);
 	struct conf_item *it = conf_runtime_add(into, CONF_M_STATISTICS);
 
+	if (r->ike) {
+		const struct ike_stats *st = ike_stats(r->ike);
+
+		v[CONF_STATS_IKE_HALF_OPEN] = st->half_open;
+		v[CONF_STATS_IKE_HALF_OPEN_PEAK] = st->half_open_peak;
+		v[CONF_STATS_IKE_INIT_DROPPED_LIMIT] = st->half_open_refused_total;
+		v[CONF_STATS_IKE_INIT_DROPPED_ADDRESS] = st->half_open_refused_address;
+		v[CONF_STATS_IKE_MALFORMED] = st->rx_malformed;
+		v[CONF_STATS_IKE_DROPPED] = st->rx_dropped + st->rx_no_sa + st->rx_auth_failed;
+		v[CONF_STATS_IKE_RETRANSMITS] = st->retransmits;
+		v[CONF_STATS_IKE_ESTABLISHED] = st->established;
+		v[CONF_STATS_IKE_FAILED] = st->failed;
+	}
 	for (int p = 0; p < CONF_STATS_NPROPS; p++)
 		conf_set_int(into, it, p, (int64_t)v[p]);
 	return 0;

@@ -9,7 +9,7 @@
 
 /* Each seed statistic and the kernel counter it is. Newer counters (XfrmFwdHdrError,
  * XfrmOutStateInvalid, XfrmAcquireError, XfrmOut/InStateDirError, ...) have no property
- * and are skipped. */
+ * and are skipped; the IKE engine's properties (ike-*) have no counter here. */
 static const char *const xfrm_names[CONF_STATS_NPROPS] = {
 	[CONF_STATS_IN_ERRORS] = "XfrmInError",
 	[CONF_STATS_IN_BUFFER_ERRORS] = "XfrmInBufferError",
@@ -47,7 +47,8 @@ static bool is_space(char c)
 static int prop_of(const char *name, size_t len)
 {
 	for (int i = 0; i < CONF_STATS_NPROPS; i++)
-		if (strlen(xfrm_names[i]) == len && !memcmp(xfrm_names[i], name, len))
+		if (xfrm_names[i] && strlen(xfrm_names[i]) == len &&
+		    !memcmp(xfrm_names[i], name, len))
 			return i;
 	return -1;
 }

@@ -130,6 +130,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 check "statistics print reads the kernel" 0 ctl statistics print detail
 has "statistics show a seed counter" "in-no-states=" "$T/out"
+has "statistics show the IKE engine's half-open SAs" "ike-half-open=0" "$T/out"
 check "flush refused with a bad sa-type" 1 ctl installed-sa flush sa-type=gre
 has "flush names the valid types" "valid: ah, esp, all" "$T/err"
 if [ "${#NS[@]}" -gt 0 ]; then

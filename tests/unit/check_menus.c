@@ -760,7 +760,8 @@ START_TEST(test_runtime_fields)
 		ck_assert_msg(prop(CONF_M_INSTALLED_SA, isa[i]) != NULL, "installed-sa %s", isa[i]);
 	for (size_t i = 0; ap[i]; i++)
 		ck_assert_msg(prop(CONF_M_ACTIVE_PEERS, ap[i]) != NULL, "active-peers %s", ap[i]);
-	ck_assert_uint_eq(conf_menus[CONF_M_STATISTICS].nprops, 25);
+	ck_assert_uint_eq(conf_menus[CONF_M_STATISTICS].nprops, 25 + 9); /* kernel + IKE */
+	ck_assert_ptr_nonnull(prop(CONF_M_STATISTICS, "ike-half-open-peak"));
 	ck_assert_ptr_nonnull(prop(CONF_M_STATISTICS, "in-template-mismatches"));
 	ck_assert(prop(CONF_M_POLICY, "ph2-state")->flags & CONF_F_RO);
 	ck_assert(prop(CONF_M_PEER, "dynamic")->flags & CONF_F_RO);
