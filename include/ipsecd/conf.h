@@ -186,8 +186,12 @@ bool conf_is_set(const struct conf_item *it, int prop);
 enum conf_origin { CONF_FROM_FILE, CONF_FROM_CTL };
 int conf_load_buf(struct conf *c, const char *file, const char *buf, size_t len,
 		  enum conf_origin origin, struct conf_diags *ds);
-/* Reads FILE and loads it into a new model (built-ins + file), then validates it.
- * Returns the model or NULL with ds holding every error. */
+/* The largest configuration file read; a larger one is refused. An export of thousands
+ * of peers is a few MiB. */
+#define CONF_FILE_MAX (64 * 1024 * 1024)
+/* Reads FILE and loads it into a new model (built-ins + file), then validates it. FILE
+ * must be a regular file of at most CONF_FILE_MAX bytes (a FIFO or a device is refused
+ * without waiting on it). Returns the model or NULL with ds holding every error. */
 struct conf *conf_load_file(const char *path, struct conf_diags *ds);
 
 /* Cross-item checks (references, duplicates, families). Adds to ds; returns 0 or -EINVAL. */

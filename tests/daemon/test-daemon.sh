@@ -42,6 +42,8 @@ check "ipsecd -n rejects a bad file" 1 ./ipsecd -n -f "$T/bad.conf"
 has "-n reports the first error located" "bad.conf:2:12: error: .*did you mean address" "$T/err"
 has "-n reports every error" "bad.conf:3:26: error" "$T/err"
 check "ipsecd -V" 0 ./ipsecd -V
+check "ipsecd -n refuses a device" 1 timeout 20 ./ipsecd -n -f /dev/zero
+has "-n says why" "/dev/zero:0:0: error: cannot read: not a regular file (a character device)" "$T/err"
 check "ipsecd refuses a bad --cookie-threshold" 1 ./ipsecd --cookie-threshold 5x -n -f "$CONF"
 has "the refusal says what is wanted" "bad --cookie-threshold 5x: want a number" "$T/err"
 check "ipsecd -n takes --cookie-threshold 0" 0 ./ipsecd --cookie-threshold 0 -n -f "$CONF"
@@ -135,10 +137,20 @@ if [ "${#NS[@]}" -gt 0 ]; then
 fi
 check "second instance refused" 1 ./ipsecd -F -f "$CONF" -S "$SOCK" -p "$PID"
 
-cp "$T/bad.conf" "$CONF.new" && mv "$CONF" "$CONF.good" && mv "$CONF.new" "$CONF"
+# A FIFO as the configuration: refused at once, never waited on for a writer
+mv "$CONF" "$CONF.good" && mkfifo "$CONF"
 kill -HUP "$daemon_pid"
 for _ in $(seq 100); do grep -q "reload of .* refused" "$T/log" && break; sleep 0.05; done
-has "bad reload is refused" "reload of .* refused" "$T/log"
+has "a FIFO reload is refused" "cannot read: not a regular file (a FIFO)" "$T/log"
+check "the daemon answers after a FIFO reload" 0 timeout 10 ./ipsecctl -s "$SOCK" peer print
+timeout 2 sh -c ": >'$CONF'" 2>/dev/null # frees a daemon stuck in open()
+rm -f "$CONF" && mv "$CONF.good" "$CONF"
+
+cp "$T/bad.conf" "$CONF.new" && mv "$CONF" "$CONF.good" && mv "$CONF.new" "$CONF"
+kill -HUP "$daemon_pid"
+for _ in $(seq 100); do [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ] && break; sleep 0.05; done
+if [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ]; then ok "bad reload is refused"; else
+	not_ok "bad reload is refused"; fi
 check "after a bad reload the peer is still there" 0 ctl peer print where name=site-b
 has "site-b kept" "site-b" "$T/out"
 { cat "$CONF.good"; printf '/ip ipsec peer\nadd name=site-c address=198.51.100.3/32\n'; } >"$CONF"

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ipsecd/conf.h"
 
@@ -831,6 +833,61 @@ START_TEST(test_clone_is_deep)
 }
 END_TEST
 
+/* --- reading the file --- */
+
+static struct conf *load_path(const char *path)
+{
+	conf_diags_free(&ds);
+	conf_diags_init(&ds);
+	return conf_load_file(path, &ds);
+}
+
+/* Only a regular file is read, and only up to CONF_FILE_MAX: a FIFO would block the
+ * daemon's loop at open() (SIGHUP) and /dev/zero would never end. */
+START_TEST(test_file_regular_and_bounded)
+{
+	char dir[] = "/tmp/check_conf.XXXXXX", fifo[64], big[64], ok[64];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(big, sizeof(big), "%s/big", dir);
+	snprintf(ok, sizeof(ok), "%s/ok", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	alarm(10); /* a blocking open() ends the test here instead of hanging it */
+	ck_assert_ptr_null(load_path(fifo));
+	ck_assert(has_diag(fifo, "error: cannot read: not a regular file (a FIFO)"));
+	ck_assert_ptr_null(load_path("/dev/zero"));
+	ck_assert(has_diag("/dev/zero", "not a regular file (a character device)"));
+	ck_assert_ptr_null(load_path(dir));
+	ck_assert(has_diag(dir, "not a regular file (a directory)"));
+	alarm(0);
+
+	/* sparse: nothing is written, the size alone refuses it */
+	f = fopen(big, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), CONF_FILE_MAX + 1), 0);
+	fclose(f);
+	ck_assert_ptr_null(load_path(big));
+	ck_assert(has_diag(big, "error: cannot read: 67108865 bytes, larger than the 64 MiB"));
+	ck_assert_uint_eq(ds.n, 1);
+	ck_assert_int_eq(truncate(big, 0), 0);
+	f = fopen(ok, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("/ip ipsec peer\nadd name=a address=10.0.0.1\n", f);
+	fclose(f);
+	struct conf *c = load_path(ok);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_PEER, "a"));
+	conf_free(c);
+	unlink(fifo);
+	unlink(big);
+	unlink(ok);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -866,6 +923,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_ctl_changes_are_atomic);
 	tcase_add_test(t, test_diff);
 	tcase_add_test(t, test_clone_is_deep);
+	tcase_add_test(t, test_file_regular_and_bounded);
 	suite_add_tcase(s, t);
 	return s;
 }
