@@ -174,6 +174,23 @@ START_TEST(test_times_and_ranges)
 	conf_free(c);
 	ck_assert_ptr_null(load("/ip ipsec proposal\nadd name=a lifetime=30x\n"));
 	ck_assert(has_diag("t.conf:2:21: error", "is not a time"));
+	/* a time too long is out of range, whatever its form, and the error says the range */
+	c = load("/ip ipsec proposal\nadd name=a lifetime=520w\n"
+		 "add name=b lifetime=314496000\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	ck_assert_ptr_null(load("/ip ipsec proposal\nadd name=a lifetime=2147483647s\n"
+				"add name=b lifetime=521w\n"
+				"add name=c lifetime=99999999999999999999999s\n"
+				"add name=d lifetime=1000000000000000w\n"
+				"add name=e lifetime=99999999999d00:00:00\n"));
+	ck_assert(has_diag("t.conf:2:21: error",
+			   "lifetime: \"2147483647s\" is out of range; valid: 0s..520w"));
+	ck_assert(has_diag("t.conf:3:21: error", "\"521w\" is out of range; valid: 0s..520w"));
+	ck_assert(has_diag("t.conf:4:21: error", "is out of range; valid: 0s..520w"));
+	ck_assert(has_diag("t.conf:5:21: error", "is out of range; valid: 0s..520w"));
+	ck_assert(has_diag("t.conf:6:21: error", "is out of range; valid: 0s..520w"));
+	ck_assert_uint_eq(ds.nerrors, 5);
 	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=10.0.0.1/33\n"));
 	ck_assert(has_diag("t.conf:2:20: error", "not an IPv4 or IPv6 prefix"));
 	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=1.2.3.4 port=70000\n"));
