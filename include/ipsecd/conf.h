@@ -144,17 +144,24 @@ struct conf_diag {
 	char *msg;
 };
 
+/* Of each severity the first CONF_DIAGS_KEPT are kept, in order, and the rest only
+ * counted: a file of 100000 errors says the first ones and how many more there are. */
+#define CONF_DIAGS_KEPT 20
+
 struct conf_diags {
-	struct conf_diag *d;
+	struct conf_diag *d; /* the kept ones */
 	size_t n, cap;
-	size_t nerrors;
+	size_t nerrors, nwarnings; /* all of them, kept or not */
 };
 
 void conf_diags_init(struct conf_diags *ds);
 void conf_diags_free(struct conf_diags *ds);
 void conf_diag_add(struct conf_diags *ds, enum conf_sev sev, const char *file, unsigned line,
 		   unsigned col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* Writes "FILE:LINE:COL: error: msg" lines. */
+/* The line that stands for the diagnostics of severity sev that were not kept ("... and
+ * 99980 more errors") into buf; false when there are none. */
+bool conf_diags_more(const struct conf_diags *ds, enum conf_sev sev, char *buf, size_t len);
+/* Writes "FILE:LINE:COL: error: msg" lines, then the conf_diags_more() lines. */
 void conf_diags_print(const struct conf_diags *ds, FILE *out);
 
 /* --- the model --- */

@@ -148,6 +148,7 @@ static void sink_text(void *arg, const char *line)
 static void encode_diags(struct strbuf *out, const struct conf_diags *ds)
 {
 	struct strbuf b = STRBUF_INIT;
+	char more[64];
 
 	for (size_t i = 0; i < ds->n; i++) {
 		const struct conf_diag *d = &ds->d[i];
@@ -157,6 +158,9 @@ static void encode_diags(struct strbuf *out, const struct conf_diags *ds)
 			  d->sev == CONF_ERROR ? "error" : "warning", d->msg ? d->msg : "");
 		ctl_encode_line(out, CTL_DIAG, sb_str(&b));
 	}
+	for (int sev = CONF_ERROR; sev <= CONF_WARNING; sev++)
+		if (conf_diags_more(ds, (enum conf_sev)sev, more, sizeof(more)))
+			ctl_encode_line(out, CTL_DIAG, more);
 	sb_free(&b);
 }
 

@@ -41,6 +41,13 @@ printf '/ip ipsec peer\nadd name=x adress=1.2.3.4\nadd name=y exchange-mode=ike3
 check "ipsecd -n rejects a bad file" 1 ./ipsecd -n -f "$T/bad.conf"
 has "-n reports the first error located" "bad.conf:2:12: error: .*did you mean address" "$T/err"
 has "-n reports every error" "bad.conf:3:26: error" "$T/err"
+{ echo /ip ipsec settings; for _ in $(seq 100000); do echo "set acounting=yes"; done; } >"$T/many.conf"
+check "ipsecd -n rejects a file of 100000 errors" 1 ./ipsecd -n -f "$T/many.conf"
+has "-n prints the first errors" "many.conf:21:5: error: .*acounting" "$T/err"
+has "-n counts the rest" "^\.\.\. and 99980 more errors$" "$T/err"
+has "-n gives the total" "many.conf: 100000 error(s)" "$T/err"
+if [ "$(wc -l <"$T/err")" -eq 22 ]; then ok "-n prints 22 lines for 100000 errors"; else
+	not_ok "-n printed $(wc -l <"$T/err") lines for 100000 errors"; fi
 check "ipsecd -V" 0 ./ipsecd -V
 check "ipsecd -n refuses a device" 1 timeout 20 ./ipsecd -n -f /dev/zero
 has "-n says why" "/dev/zero:0:0: error: cannot read: not a regular file (a character device)" "$T/err"
@@ -146,11 +153,15 @@ check "the daemon answers after a FIFO reload" 0 timeout 10 ./ipsecctl -s "$SOCK
 timeout 2 sh -c ": >'$CONF'" 2>/dev/null # frees a daemon stuck in open()
 rm -f "$CONF" && mv "$CONF.good" "$CONF"
 
-cp "$T/bad.conf" "$CONF.new" && mv "$CONF" "$CONF.good" && mv "$CONF.new" "$CONF"
+cp "$T/many.conf" "$CONF.new" && mv "$CONF" "$CONF.good" && mv "$CONF.new" "$CONF"
 kill -HUP "$daemon_pid"
 for _ in $(seq 100); do [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ] && break; sleep 0.05; done
 if [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ]; then ok "bad reload is refused"; else
 	not_ok "bad reload is refused"; fi
+has "the log names the first errors of a reload" "ipsecd.conf:20:5: .*acounting" "$T/log"
+has "and counts the rest" "config error: \.\.\. and 99980 more errors" "$T/log"
+if [ "$(grep -c acounting "$T/log")" -eq 20 ]; then ok "the log holds 20 of the 100000 errors"; else
+	not_ok "the log holds $(grep -c acounting "$T/log") errors"; fi
 check "after a bad reload the peer is still there" 0 ctl peer print where name=site-b
 has "site-b kept" "site-b" "$T/out"
 { cat "$CONF.good"; printf '/ip ipsec peer\nadd name=site-c address=198.51.100.3/32\n'; } >"$CONF"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ipsecd/conf.h"
+#include "ipsecd/strbuf.h"
 
 static struct conf_diags ds;
 
@@ -905,6 +906,51 @@ START_TEST(test_file_regular_and_bounded)
 }
 END_TEST
 
+/* A file of 100000 errors keeps the first CONF_DIAGS_KEPT and counts the rest; errors
+ * after many warnings are still kept. */
+START_TEST(test_diags_capped)
+{
+	struct strbuf text = STRBUF_INIT;
+	char *out = NULL, more[64];
+	size_t len = 0, lines = 0;
+	FILE *f;
+
+	sb_puts(&text, "/ip ipsec settings\n");
+	for (int i = 0; i < 100000; i++)
+		sb_puts(&text, "set acounting=yes\n");
+	ck_assert_ptr_null(load(sb_str(&text)));
+	ck_assert_uint_eq(ds.nerrors, 100000);
+	ck_assert_uint_eq(ds.n, CONF_DIAGS_KEPT);
+	ck_assert(has_diag("t.conf:21:5: error", "no property \"acounting\""));
+	ck_assert(conf_diags_more(&ds, CONF_ERROR, more, sizeof(more)));
+	ck_assert_str_eq(more, "... and 99980 more errors");
+	ck_assert(!conf_diags_more(&ds, CONF_WARNING, more, sizeof(more)));
+	f = open_memstream(&out, &len);
+	conf_diags_print(&ds, f);
+	fclose(f);
+	for (char *p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	ck_assert_uint_eq(lines, CONF_DIAGS_KEPT + 1);
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:21:5: error"));
+	ck_assert_ptr_null(strstr(out, "t.conf:22:"));
+	ck_assert_ptr_nonnull(strstr(out, "\n... and 99980 more errors\n"));
+	free(out);
+
+	sb_reset(&text);
+	sb_puts(&text, "/ip ipsec proposal\n");
+	for (int i = 0; i < 30; i++)
+		sb_printf(&text, "add name=p%d auth-algorithms=md5\n", i);
+	sb_puts(&text, "add name=bad lifetime=30x\n");
+	ck_assert_ptr_null(load(sb_str(&text)));
+	ck_assert_uint_eq(ds.nwarnings, 30);
+	ck_assert_uint_eq(ds.nerrors, 1);
+	ck_assert(has_diag("t.conf:32:", "\"30x\" is not a time"));
+	ck_assert(conf_diags_more(&ds, CONF_WARNING, more, sizeof(more)));
+	ck_assert_str_eq(more, "... and 10 more warnings");
+	sb_free(&text);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -941,6 +987,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_diff);
 	tcase_add_test(t, test_clone_is_deep);
 	tcase_add_test(t, test_file_regular_and_bounded);
+	tcase_add_test(t, test_diags_capped);
 	suite_add_tcase(s, t);
 	return s;
 }
