@@ -51,6 +51,14 @@ struct conf_loc conf_loc_find(const struct conf_locmap *lm, const struct conf_it
 	return loc;
 }
 
+bool conf_loc_noted(const struct conf_locmap *lm, const struct conf_item *it, int prop)
+{
+	for (size_t i = 0; lm && i < lm->n; i++)
+		if (lm->e[i].id == it->id && lm->e[i].prop == prop)
+			return true;
+	return false;
+}
+
 static bool is_verb(const char *w)
 {
 	for (size_t i = 0; config_verbs[i]; i++)

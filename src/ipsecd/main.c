@@ -470,7 +470,9 @@ static int run(struct daemon *d, bool foreground)
 
 	conf_diags_init(&ds);
 	d->conf = conf_load_file(d->conf_path, &ds);
-	conf_diags_print(&ds, stderr);
+	conf_diags_print(&ds, stderr); /* with -F, that is the log */
+	if (!foreground)
+		log_diags(&ds); /* warnings about what the daemon will not do belong there too */
 	conf_diags_free(&ds);
 	conf_diags_init(&ds);
 	if (d->conf && refresh_creds(d, d->conf, true, &ds) < 0) {

@@ -951,6 +951,90 @@ START_TEST(test_diags_capped)
 }
 END_TEST
 
+/* What this version does not do yet loads, with a located warning for each use; what it
+ * does draws none. From ipsecctl only a change that brings one in is warned about. */
+START_TEST(test_unsupported_warns)
+{
+	struct conf *c, *old = NULL;
+	struct capture k;
+
+	c = load("/ip ipsec profile\n"
+		 "set [ find default=yes ] dpd-maximum-failures=3 lifebytes=1000000\n"
+		 "/ip ipsec peer\n"
+		 "add name=office address=192.0.2.1/32 exchange-mode=main\n"
+		 "add name=dflt address=192.0.2.3/32\n"
+		 "add name=agg address=192.0.2.4/32 exchange-mode=aggressive disabled=yes\n"
+		 "add name=v2 address=192.0.2.2/32 exchange-mode=ike2 send-initial-contact=no\n"
+		 "/ip ipsec mode-config\nadd name=mc address-pool=none\n"
+		 "/ip ipsec identity\n"
+		 "add peer=office secret=x generate-policy=port-strict mode-config=mc\n"
+		 "add peer=v2 auth-method=eap-radius\n"
+		 "add peer=dflt auth-method=pre-shared-key-xauth secret=x username=u password=p\n"
+		 "/ip ipsec proposal\nadd name=off disabled=yes\n"
+		 "/ip ipsec policy\n"
+		 "add dst-address=10.0.0.0/8 src-address=0.0.0.0/0 template=yes\n"
+		 "add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 tunnel=yes peer=v2\n"
+		 "/ip ipsec user\nadd name=alice password=p\n"
+		 "/radius\nadd address=192.0.2.9 secret=r service=ipsec\n"
+		 "/ip ipsec settings\nset xauth-use-radius=yes\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ds.nerrors, 0);
+	ck_assert(has_diag("t.conf:2:26: warning",
+			   "profile default: dpd-maximum-failures=3 is not used by this version"));
+	ck_assert(has_diag("t.conf:2:49: warning",
+			   "profile default: lifebytes=1000000 is not enforced by this version"));
+	ck_assert(has_diag("t.conf:4:38: warning",
+			   "peer office: exchange-mode=main is not negotiated by this version"));
+	ck_assert(has_diag("t.conf:5:1: warning", "peer dflt: exchange-mode=main (the default) "
+						  "is not negotiated by this version"));
+	ck_assert(has_diag("t.conf:11:26: warning", "identity for peer office: "
+						    "generate-policy=port-strict is not used"));
+	ck_assert(has_diag("t.conf:11:54: warning",
+			   "identity for peer office: mode-config=mc is not used"));
+	ck_assert(has_diag("t.conf:12:13: warning", "identity for peer v2: auth-method=eap-radius "
+						    "is not negotiated by this version"));
+	ck_assert(has_diag("t.conf:13:15: warning",
+			   "auth-method=pre-shared-key-xauth is not negotiated"));
+	ck_assert(has_diag("t.conf:15:14: warning", "proposal off: disabled=yes is not honoured"));
+	ck_assert(
+		has_diag("t.conf:17:50: warning",
+			 "policy 0.0.0.0/0->10.0.0.0/8: template=yes is not used by this version"));
+	ck_assert(has_diag("t.conf:20:1: warning", "user alice: XAuth users are not used"));
+	ck_assert(has_diag("t.conf:22:1: warning", "radius: RADIUS servers are not used"));
+	ck_assert(has_diag("t.conf:24:5: warning",
+			   "settings: xauth-use-radius=yes is not done by this version"));
+	ck_assert_uint_eq(ds.nwarnings, 13); /* the disabled peer agg draws none */
+
+	/* ipsecctl: a change that brings one in is warned about; other changes are quiet */
+	ck_assert_int_eq(ctl(&c, "peer set v2 comment=quiet", CONF_CTL_ROOT, &k, &old), 0);
+	ck_assert_uint_eq(ds.n, 0);
+	conf_free(old);
+	ck_assert_int_eq(ctl(&c, "peer set v2 exchange-mode=base", CONF_CTL_ROOT, &k, &old), 0);
+	ck_assert(has_diag("ipsecctl:1:13: warning",
+			   "peer v2: exchange-mode=base is not negotiated by this version"));
+	ck_assert_uint_eq(ds.n, 1);
+	conf_free(old);
+	ck_assert_int_eq(ctl(&c, "peer add name=new address=192.0.2.7", CONF_CTL_ROOT, &k, &old),
+			 0);
+	ck_assert(has_diag("ipsecctl:1:6: warning", "peer new: exchange-mode=main (the default)"));
+	ck_assert_uint_eq(ds.n, 1);
+	conf_free(old);
+	conf_free(c);
+
+	/* what is done draws nothing */
+	c = load(full_config);
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	c = load("/ip ipsec peer\nadd name=a address=192.0.2.1 exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=a secret=x\n"
+		 "/ip ipsec policy\nadd src-address=10.1.0.0/24 dst-address=10.2.0.0/24 peer=a "
+		 "tunnel=yes\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ds.n, 0);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -988,6 +1072,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_clone_is_deep);
 	tcase_add_test(t, test_file_regular_and_bounded);
 	tcase_add_test(t, test_diags_capped);
+	tcase_add_test(t, test_unsupported_warns);
 	suite_add_tcase(s, t);
 	return s;
 }
