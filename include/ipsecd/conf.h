@@ -144,17 +144,24 @@ struct conf_diag {
 	char *msg;
 };
 
+/* Of each severity the first CONF_DIAGS_KEPT are kept, in order, and the rest only
+ * counted: a file of 100000 errors says the first ones and how many more there are. */
+#define CONF_DIAGS_KEPT 20
+
 struct conf_diags {
-	struct conf_diag *d;
+	struct conf_diag *d; /* the kept ones */
 	size_t n, cap;
-	size_t nerrors;
+	size_t nerrors, nwarnings; /* all of them, kept or not */
 };
 
 void conf_diags_init(struct conf_diags *ds);
 void conf_diags_free(struct conf_diags *ds);
 void conf_diag_add(struct conf_diags *ds, enum conf_sev sev, const char *file, unsigned line,
 		   unsigned col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* Writes "FILE:LINE:COL: error: msg" lines. */
+/* The line that stands for the diagnostics of severity sev that were not kept ("... and
+ * 99980 more errors") into buf; false when there are none. */
+bool conf_diags_more(const struct conf_diags *ds, enum conf_sev sev, char *buf, size_t len);
+/* Writes "FILE:LINE:COL: error: msg" lines, then the conf_diags_more() lines. */
 void conf_diags_print(const struct conf_diags *ds, FILE *out);
 
 /* --- the model --- */
@@ -186,8 +193,12 @@ bool conf_is_set(const struct conf_item *it, int prop);
 enum conf_origin { CONF_FROM_FILE, CONF_FROM_CTL };
 int conf_load_buf(struct conf *c, const char *file, const char *buf, size_t len,
 		  enum conf_origin origin, struct conf_diags *ds);
-/* Reads FILE and loads it into a new model (built-ins + file), then validates it.
- * Returns the model or NULL with ds holding every error. */
+/* The largest configuration file read; a larger one is refused. An export of thousands
+ * of peers is a few MiB. */
+#define CONF_FILE_MAX (64 * 1024 * 1024)
+/* Reads FILE and loads it into a new model (built-ins + file), then validates it. FILE
+ * must be a regular file of at most CONF_FILE_MAX bytes (a FIFO or a device is refused
+ * without waiting on it). Returns the model or NULL with ds holding every error. */
 struct conf *conf_load_file(const char *path, struct conf_diags *ds);
 
 /* Cross-item checks (references, duplicates, families). Adds to ds; returns 0 or -EINVAL. */

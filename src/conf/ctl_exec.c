@@ -288,6 +288,7 @@ int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const stru
 
 	*old = NULL;
 	px.locs.file = px.file;
+	px.locs.changes_only = true;
 	if (run_ctl(&px, line) == 0)
 		conf_diag_add(ds, CONF_ERROR, px.file, 1, 1, "empty command");
 	free((char *)px.menu_prefix);

@@ -1,5 +1,5 @@
 /* diag: located error and warning messages, collected so that all of a file's problems
- * are reported at once. */
+ * are reported at once; past CONF_DIAGS_KEPT of a kind they are only counted. */
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -24,9 +24,12 @@ void conf_diag_add(struct conf_diags *ds, enum conf_sev sev, const char *file, u
 		   unsigned col, const char *fmt, ...)
 {
 	struct strbuf b = STRBUF_INIT;
+	size_t *count = sev == CONF_ERROR ? &ds->nerrors : &ds->nwarnings;
 	char buf[512];
 	va_list ap;
 
+	if ((*count)++ >= CONF_DIAGS_KEPT)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -37,16 +40,31 @@ void conf_diag_add(struct conf_diags *ds, enum conf_sev sev, const char *file, u
 	}
 	ds->d[ds->n++] =
 		(struct conf_diag){sev, xstrdup(file ? file : "-"), line, col, sb_take(&b)};
-	if (sev == CONF_ERROR)
-		ds->nerrors++;
+}
+
+bool conf_diags_more(const struct conf_diags *ds, enum conf_sev sev, char *buf, size_t len)
+{
+	size_t all = sev == CONF_ERROR ? ds->nerrors : ds->nwarnings;
+	size_t more = all > CONF_DIAGS_KEPT ? all - CONF_DIAGS_KEPT : 0;
+
+	if (!more)
+		return false;
+	snprintf(buf, len, "... and %zu more %s%s", more, sev == CONF_ERROR ? "error" : "warning",
+		 more == 1 ? "" : "s");
+	return true;
 }
 
 void conf_diags_print(const struct conf_diags *ds, FILE *out)
 {
+	char more[64];
+
 	for (size_t i = 0; i < ds->n; i++) {
 		const struct conf_diag *d = &ds->d[i];
 
 		fprintf(out, "%s:%u:%u: %s: %s\n", d->file, d->line, d->col,
 			d->sev == CONF_ERROR ? "error" : "warning", d->msg);
 	}
+	for (int sev = CONF_ERROR; sev <= CONF_WARNING; sev++)
+		if (conf_diags_more(ds, (enum conf_sev)sev, more, sizeof(more)))
+			fprintf(out, "%s\n", more);
 }

@@ -74,12 +74,18 @@ struct conf_locmap {
 	const char *file;
 	struct conf_loc_ent *e;
 	size_t n, cap;
+	bool changes_only; /* ipsecctl: warn only about what the request added or set */
 };
 
 void conf_loc_note(struct conf_locmap *lm, uint32_t id, int prop, unsigned line, unsigned col);
 /* The location of an item's property (or of the item when prop < 0 or unknown). */
 struct conf_loc conf_loc_find(const struct conf_locmap *lm, const struct conf_item *it, int prop);
+/* Was the item added (prop -1) or the property set by what lm records? */
+bool conf_loc_noted(const struct conf_locmap *lm, const struct conf_item *it, int prop);
 int conf_validate_at(struct conf *c, struct conf_diags *ds, const struct conf_locmap *lm);
+/* unsupported.c: a located warning for each use of what this version does not do yet. */
+void conf_check_unsupported(const struct conf *c, struct conf_diags *ds,
+			    const struct conf_locmap *lm);
 
 /* The parser's state across the commands of one script or control request. */
 struct conf_parse_ctx {

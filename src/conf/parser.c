@@ -3,6 +3,8 @@
  * property arguments; every problem is reported where it was written. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,6 +49,14 @@ struct conf_loc conf_loc_find(const struct conf_locmap *lm, const struct conf_it
 		}
 	}
 	return loc;
+}
+
+bool conf_loc_noted(const struct conf_locmap *lm, const struct conf_item *it, int prop)
+{
+	for (size_t i = 0; lm && i < lm->n; i++)
+		if (lm->e[i].id == it->id && lm->e[i].prop == prop)
+			return true;
+	return false;
 }
 
 static bool is_verb(const char *w)
@@ -680,28 +690,69 @@ int conf_load_buf(struct conf *c, const char *file, const char *buf, size_t len,
 	return ds->nerrors ? -EINVAL : 0;
 }
 
+static const char *file_kind(mode_t mode)
+{
+	return S_ISFIFO(mode)	? "a FIFO"
+	       : S_ISCHR(mode)	? "a character device"
+	       : S_ISBLK(mode)	? "a block device"
+	       : S_ISDIR(mode)	? "a directory"
+	       : S_ISSOCK(mode) ? "a socket"
+				: "an unknown kind of file";
+}
+
+static void *read_fail(const char *path, struct conf_diags *ds, struct strbuf *b, int fd,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void *read_fail(const char *path, struct conf_diags *ds, struct strbuf *b, int fd,
+		       const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	conf_diag_add(ds, CONF_ERROR, path, 0, 0, "cannot read: %s", why);
+	if (fd >= 0)
+		close(fd);
+	sb_free(b);
+	return NULL;
+}
+
+/* The whole file, if it is a regular one of at most CONF_FILE_MAX bytes. O_NONBLOCK: a
+ * FIFO must be refused, not waited on at open() (a reload runs on the loop). Reading
+ * stops past the limit, so a file that grows meanwhile is refused too. */
 static char *read_file(const char *path, size_t *len, struct conf_diags *ds)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	struct strbuf b = STRBUF_INIT;
 	char chunk[8192];
-	ssize_t r;
+	ssize_t r = 0;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		conf_diag_add(ds, CONF_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((r = read(fd, chunk, sizeof(chunk))) > 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return read_fail(path, ds, &b, fd, "%s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return read_fail(path, ds, &b, fd, "not a regular file (%s)",
+				 file_kind(st.st_mode));
+	if (st.st_size > CONF_FILE_MAX)
+		return read_fail(path, ds, &b, fd,
+				 "%lld bytes, larger than the %d MiB a "
+				 "configuration file may hold",
+				 (long long)st.st_size, CONF_FILE_MAX >> 20);
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return read_fail(path, ds, &b, fd, "%s", strerror(errno));
 		sb_add(&b, chunk, (size_t)r);
-	close(fd);
-	if (r < 0) {
-		conf_diag_add(ds, CONF_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
-		sb_free(&b);
-		return NULL;
+		if (b.len > CONF_FILE_MAX)
+			return read_fail(path, ds, &b, fd,
+					 "it grew past the %d MiB a "
+					 "configuration file may hold while being read",
+					 CONF_FILE_MAX >> 20);
 	}
+	close(fd);
 	*len = b.len;
 	return sb_take(&b);
 }

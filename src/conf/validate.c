@@ -316,6 +316,7 @@ int conf_validate_at(struct conf *c, struct conf_diags *ds, const struct conf_lo
 		}
 	}
 	check_policy_dups(&v);
+	conf_check_unsupported(c, ds, lm);
 	return ds->nerrors > before ? -EINVAL : 0;
 }
 

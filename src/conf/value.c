@@ -45,70 +45,112 @@ static int range_error(const struct conf_prop *p, struct strbuf *why)
 	return -EINVAL;
 }
 
-/* RouterOS times: 1w2d3h4m5s, 500ms, 00:30:00, 1d00:00:00, or plain seconds. */
+/* The longest time a property takes unless its row says otherwise: 520w (about ten years).
+ * Far beyond any lifetime or interval that makes sense, and small enough that no timer or
+ * kernel lifetime computed from it overflows. */
+#define TIME_MAX (520 * 604800LL)
+
+/* Seconds in a time unit (w, d, h, m, s), 0 for anything else. */
+static long long time_unit(char u)
+{
+	switch (u) {
+	case 'w':
+		return 604800;
+	case 'd':
+		return 86400;
+	case 'h':
+		return 3600;
+	case 'm':
+		return 60;
+	case 's':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static long long time_max(const struct conf_prop *p)
+{
+	return p->max ? p->max : (p->flags & CONF_F_RO) ? INT64_MAX : TIME_MAX;
+}
+
+/* A time is min..max when the property's row sets them, else 0..TIME_MAX (engine-filled
+ * read-only times are not bounded: a CA certificate may expire in 30 years). */
+static bool time_in_range(const struct conf_prop *p, long long v)
+{
+	return v >= p->min && v <= time_max(p);
+}
+
+static void format_time(long long t, struct strbuf *out);
+
+static int time_range_error(const struct conf_prop *p, const char *text, struct strbuf *why)
+{
+	sb_printf(why, "\"%s\" is out of range; valid: ", text);
+	format_time(p->min, why);
+	sb_puts(why, "..");
+	format_time(time_max(p), why);
+	return -EINVAL;
+}
+
+/* RouterOS times: 1w2d3h4m5s, 500ms, 00:30:00, 1d00:00:00, or plain seconds. Returns 0,
+ * -EINVAL when s is not a time, -ERANGE when it is one too long for an int64. */
 static int parse_time(const char *s, long long *out)
 {
 	long long total = 0;
-	unsigned h, m, sec;
-	int n = 0;
+	bool big = false;
 
 	if (!*s)
-		return -1;
+		return -EINVAL;
 	if (strchr(s, ':')) {
-		long long days = 0;
+		unsigned long long days = 0;
+		unsigned h, m, sec;
+		int n = 0;
 		const char *d = strchr(s, 'd');
 
 		if (d) {
-			unsigned long long dv;
+			size_t len = (size_t)(d - s);
 			char tmp[24];
 
-			if ((size_t)(d - s) >= sizeof(tmp))
-				return -1;
-			memcpy(tmp, s, (size_t)(d - s));
-			tmp[d - s] = '\0';
-			if (parse_u64(tmp, &dv) < 0)
-				return -1;
-			days = (long long)dv;
+			if (!len || strspn(s, "0123456789") != len)
+				return -EINVAL;
+			if (len >= sizeof(tmp))
+				return -ERANGE;
+			memcpy(tmp, s, len);
+			tmp[len] = '\0';
+			if (parse_u64(tmp, &days) < 0)
+				return -ERANGE; /* only digits: too many of them */
 			s = d + 1;
 		}
 		if (sscanf(s, "%u:%u:%u%n", &h, &m, &sec, &n) != 3 || s[n] || m > 59 || sec > 59)
-			return -1;
-		*out = days * 86400 + h * 3600LL + m * 60LL + sec;
+			return -EINVAL;
+		if (days > INT64_MAX / 86400 - 1)
+			return -ERANGE;
+		*out = (long long)days * 86400 + h * 3600LL + m * 60LL + sec;
 		return 0;
 	}
 	while (*s) {
 		char *end;
-		long long v;
+		long long v, unit = 1;
 
 		if (!isdigit((unsigned char)*s))
-			return -1;
+			return -EINVAL;
 		errno = 0;
 		v = strtoll(s, &end, 10);
-		if (errno || v > 100000000LL)
-			return -1;
+		big |= errno == ERANGE;
 		s = end;
 		if (strncmp(s, "ms", 2) == 0) {
 			if (v % 1000)
-				return -1;
+				return -EINVAL;
 			v /= 1000;
 			s += 2;
-		} else if (*s == 'w') {
-			v *= 604800, s++;
-		} else if (*s == 'd') {
-			v *= 86400, s++;
-		} else if (*s == 'h') {
-			v *= 3600, s++;
-		} else if (*s == 'm') {
-			v *= 60, s++;
-		} else if (*s == 's') {
-			s++;
-		} else if (*s) {
-			return -1;
+		} else if (*s && !(unit = time_unit(*s++))) {
+			return -EINVAL;
 		}
-		total += v;
+		big |= __builtin_mul_overflow(v, unit, &v) ||
+		       __builtin_add_overflow(total, v, &total);
 	}
 	*out = total;
-	return 0;
+	return big ? -ERANGE : 0;
 }
 
 static void format_time(long long t, struct strbuf *out)
@@ -375,6 +417,7 @@ static int parse_scalar(const struct conf_prop *p, const char *text, union conf_
 {
 	unsigned long long u;
 	long long v;
+	int r;
 
 	switch (p->type) {
 	case CONF_T_BOOL:
@@ -391,13 +434,15 @@ static int parse_scalar(const struct conf_prop *p, const char *text, union conf_
 		out->i = text[0] == '-' ? -(int64_t)u : (int64_t)u;
 		return in_range(p, out->i) ? 0 : range_error(p, why);
 	case CONF_T_TIME:
-		if (parse_time(text, &v) < 0)
+		if ((r = parse_time(text, &v)) == -EINVAL)
 			return sb_printf(why,
 					 "\"%s\" is not a time (e.g. 30s, 8h, 1d2h3m, 00:30:00)",
 					 text),
 			       -EINVAL;
+		if (r < 0 || !time_in_range(p, v))
+			return time_range_error(p, text, why);
 		out->i = v;
-		return in_range(p, v) ? 0 : range_error(p, why);
+		return 0;
 	case CONF_T_SIZE:
 		if (parse_size(text, &v) < 0)
 			return sb_printf(why, "\"%s\" is not a size (e.g. 1000, 64k, 2G)", text),

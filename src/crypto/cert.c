@@ -306,11 +306,12 @@ uint64_t pki_store_generation(const struct pki_store *s)
 
 /* --- reading a file --- */
 
-/* The file's bytes (NUL-terminated; the caller wipes and frees them) and mode. */
+/* The file's bytes (NUL-terminated; the caller wipes and frees them) and mode. O_NONBLOCK:
+ * a FIFO is refused as not a regular file instead of waiting at open() for a writer. */
 static int read_file(const char *path, uint8_t **buf, size_t *len, mode_t *mode, char *msg,
 		     size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), e = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), e = 0;
 	struct stat st;
 	size_t got = 0, want;
 

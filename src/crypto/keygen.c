@@ -240,7 +240,8 @@ static int decode(const uint8_t *data, size_t len, const char *path, const char 
 static int key_load(const char *path, const char *passphrase, bool lax, EVP_PKEY **key,
 		    bool *has_priv, struct sig_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	/* O_NONBLOCK: a FIFO is refused by slurp() instead of waited on for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), r;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	mode_t mode = 0;

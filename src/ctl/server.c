@@ -19,6 +19,8 @@
 #include "ipsecd/strbuf.h"
 
 #define CTL_MAX_CONNS	 64    /* connections served at once; more are turned away */
+#define CTL_ROOT_ONLY	 8     /* of those, kept for root: a group member cannot lock it out */
+#define CTL_MAX_PER_USER 8     /* connections one non-root uid may hold at once */
 #define CTL_CONN_TIMEOUT 30.0  /* seconds a connection may take, request and reply */
 #define CTL_ACCEPT_PAUSE 1.0   /* seconds accepting rests after running out of fds */
 #define CTL_MAX_GROUPS	 65536 /* NGROUPS_MAX on Linux */
@@ -146,6 +148,7 @@ static void sink_text(void *arg, const char *line)
 static void encode_diags(struct strbuf *out, const struct conf_diags *ds)
 {
 	struct strbuf b = STRBUF_INIT;
+	char more[64];
 
 	for (size_t i = 0; i < ds->n; i++) {
 		const struct conf_diag *d = &ds->d[i];
@@ -155,6 +158,9 @@ static void encode_diags(struct strbuf *out, const struct conf_diags *ds)
 			  d->sev == CONF_ERROR ? "error" : "warning", d->msg ? d->msg : "");
 		ctl_encode_line(out, CTL_DIAG, sb_str(&b));
 	}
+	for (int sev = CONF_ERROR; sev <= CONF_WARNING; sev++)
+		if (conf_diags_more(ds, (enum conf_sev)sev, more, sizeof(more)))
+			ctl_encode_line(out, CTL_DIAG, more);
 	sb_free(&b);
 }
 
@@ -332,9 +338,43 @@ static int conn_creds(struct ctl_conn *c)
 
 /* --- listening --- */
 
+/* Whether c, whose credentials are known, may take a slot; if not, why not in reason.
+ * Root may use every slot; other users share all but CTL_ROOT_ONLY of them, each uid at
+ * most CTL_MAX_PER_USER, so a group member holding connections for CTL_CONN_TIMEOUT
+ * delays only itself and others of its kind. */
+static bool conn_admit(const struct ctl_server *s, const struct ctl_conn *c, char *reason,
+		       size_t len)
+{
+	size_t total = 0, users = 0, same = 0;
+
+	for (const struct ctl_conn *o = s->conns; o; o = o->next) {
+		if (o == c)
+			continue;
+		total++;
+		users += o->uid != 0;
+		same += o->uid == c->uid;
+	}
+	if (total >= CTL_MAX_CONNS)
+		snprintf(reason, len, "too many control connections (%d)", CTL_MAX_CONNS);
+	else if (c->uid != 0 && same >= CTL_MAX_PER_USER)
+		snprintf(reason, len,
+			 "uid %u already has %d control connections, the most for "
+			 "a user",
+			 (unsigned)c->uid, CTL_MAX_PER_USER);
+	else if (c->uid != 0 && users >= CTL_MAX_CONNS - CTL_ROOT_ONLY)
+		snprintf(reason, len,
+			 "the %d control connections for users are taken; the "
+			 "rest are kept for root",
+			 CTL_MAX_CONNS - CTL_ROOT_ONLY);
+	else
+		return true;
+	return false;
+}
+
 static void conn_new(struct ctl_server *s, int fd)
 {
 	struct ctl_conn *c = xcalloc(1, sizeof(*c));
+	char reason[128];
 	int flags;
 
 	c->srv = s;
@@ -346,14 +386,15 @@ static void conn_new(struct ctl_server *s, int fd)
 	s->nconns++;
 	c->io = loop_io_new(s->loop, fd, LOOP_READ, conn_io, c);
 	c->timer = loop_timer_new(s->loop, CTL_CONN_TIMEOUT, 0, conn_timeout, c);
-	if (s->nconns > CTL_MAX_CONNS) {
-		log_warn(LOG_CTL, NULL, "too many control connections, turning one away");
-		conn_reply(c, CTL_UNAVAILABLE, "too many control connections");
-		return;
-	}
 	flags = conn_creds(c);
 	if (flags < 0) {
 		conn_reply(c, CTL_DENIED, "not root and not in the control socket's group");
+		return;
+	}
+	if (!conn_admit(s, c, reason, sizeof(reason))) {
+		log_warn(LOG_CTL, NULL, "turned away a control connection from uid %u (pid %d): %s",
+			 (unsigned)c->uid, (int)c->pid, reason);
+		conn_reply(c, CTL_UNAVAILABLE, reason);
 		return;
 	}
 	c->flags = (unsigned)flags;

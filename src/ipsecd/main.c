@@ -73,12 +73,18 @@ static void usage(FILE *out)
 
 static void log_diags(const struct conf_diags *ds)
 {
+	char more[64];
+
 	for (size_t i = 0; i < ds->n; i++) {
 		const struct conf_diag *d = &ds->d[i];
 
 		log_msg(LOG_CONFIG, d->sev == CONF_ERROR ? LOG_LVL_ERROR : LOG_LVL_WARNING, NULL,
 			"%s:%u:%u: %s", d->file, d->line, d->col, d->msg);
 	}
+	if (conf_diags_more(ds, CONF_ERROR, more, sizeof(more)))
+		log_error(LOG_CONFIG, NULL, "%s", more);
+	if (conf_diags_more(ds, CONF_WARNING, more, sizeof(more)))
+		log_warn(LOG_CONFIG, NULL, "%s", more);
 }
 
 struct diff_count {
@@ -301,7 +307,7 @@ static int check_only(const char *path)
 
 	conf_diags_print(&ds, stderr);
 	if (c)
-		printf("%s: configuration ok (%zu warning(s))\n", path, ds.n - ds.nerrors);
+		printf("%s: configuration ok (%zu warning(s))\n", path, ds.nwarnings);
 	else
 		fprintf(stderr, "%s: %zu error(s)\n", path, ds.nerrors);
 	conf_diags_free(&ds);
@@ -457,7 +463,9 @@ static int run(struct daemon *d, bool foreground)
 
 	conf_diags_init(&ds);
 	d->conf = conf_load_file(d->conf_path, &ds);
-	conf_diags_print(&ds, stderr);
+	conf_diags_print(&ds, stderr); /* with -F, that is the log */
+	if (!foreground)
+		log_diags(&ds); /* warnings about what the daemon will not do belong there too */
 	conf_diags_free(&ds);
 	conf_diags_init(&ds);
 	if (d->conf && refresh_creds(d, d->conf, true, &ds) < 0) {

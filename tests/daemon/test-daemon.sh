@@ -41,7 +41,23 @@ printf '/ip ipsec peer\nadd name=x adress=1.2.3.4\nadd name=y exchange-mode=ike3
 check "ipsecd -n rejects a bad file" 1 ./ipsecd -n -f "$T/bad.conf"
 has "-n reports the first error located" "bad.conf:2:12: error: .*did you mean address" "$T/err"
 has "-n reports every error" "bad.conf:3:26: error" "$T/err"
+{ echo /ip ipsec settings; for _ in $(seq 100000); do echo "set acounting=yes"; done; } >"$T/many.conf"
+check "ipsecd -n rejects a file of 100000 errors" 1 ./ipsecd -n -f "$T/many.conf"
+has "-n prints the first errors" "many.conf:21:5: error: .*acounting" "$T/err"
+has "-n counts the rest" "^\.\.\. and 99980 more errors$" "$T/err"
+has "-n gives the total" "many.conf: 100000 error(s)" "$T/err"
+if [ "$(wc -l <"$T/err")" -eq 22 ]; then ok "-n prints 22 lines for 100000 errors"; else
+	not_ok "-n printed $(wc -l <"$T/err") lines for 100000 errors"; fi
+printf '/ip ipsec peer\nadd name=office address=192.0.2.1/32 exchange-mode=main\nadd name=v2 address=192.0.2.2/32 exchange-mode=ike2\n/ip ipsec identity\nadd peer=v2 auth-method=eap-radius\n' >"$T/ikev1.conf"
+check "ipsecd -n loads what it does not negotiate" 0 ./ipsecd -n -f "$T/ikev1.conf"
+has "-n warns about exchange-mode=main, located" \
+	"ikev1.conf:2:38: warning: peer office: exchange-mode=main is not negotiated by this version" "$T/err"
+has "-n warns about auth-method=eap-radius" \
+	"ikev1.conf:5:13: warning: identity for peer v2: auth-method=eap-radius is not negotiated" "$T/err"
+has "-n counts them" "ikev1.conf: configuration ok (2 warning(s))" "$T/out"
 check "ipsecd -V" 0 ./ipsecd -V
+check "ipsecd -n refuses a device" 1 timeout 20 ./ipsecd -n -f /dev/zero
+has "-n says why" "/dev/zero:0:0: error: cannot read: not a regular file (a character device)" "$T/err"
 printf '/ip ipsec settings\nset cookies=sometimes\n' >"$T/cookies.conf"
 check "ipsecd -n refuses cookies=sometimes" 1 ./ipsecd -n -f "$T/cookies.conf"
 has "the refusal is located and lists the choices" "cookies.conf:2:13: error: .*auto.*always.*never" \
@@ -73,6 +89,11 @@ if [ "$(id -u)" = 0 ]; then
 	check "export show-sensitive as root" 0 ctl export show-sensitive
 	has "secret exported for root" "secret=s3cret-psk" "$T/out"
 	check "runtime add" 0 ctl peer add name=rt address=203.0.113.7/32 comment="two words"
+	has "ipsecctl warns about what the change brings in" \
+		"ipsecctl:1:.*warning: peer rt: exchange-mode=main (the default) is not negotiated" "$T/err"
+	check "a change that brings nothing unsupported is quiet" 0 ctl peer set site-b comment=x
+	if [ -s "$T/err" ]; then not_ok "quiet change printed:"; sed 's/^/#   /' "$T/err"; else
+		ok "quiet change printed nothing"; fi
 	check "print where" 0 ctl --json peer print where name=rt
 	has "json record with the comment" '"comment": "two words"' "$T/out"
 	check "refused change exits 1" 1 ctl peer add name=bad address=1.2.3.4 exchange-mode=ike3
@@ -142,16 +163,32 @@ if [ "${#NS[@]}" -gt 0 ]; then
 fi
 check "second instance refused" 1 ./ipsecd -F -f "$CONF" -S "$SOCK" -p "$PID"
 
-cp "$T/bad.conf" "$CONF.new" && mv "$CONF" "$CONF.good" && mv "$CONF.new" "$CONF"
+# A FIFO as the configuration: refused at once, never waited on for a writer
+mv "$CONF" "$CONF.good" && mkfifo "$CONF"
 kill -HUP "$daemon_pid"
 for _ in $(seq 100); do grep -q "reload of .* refused" "$T/log" && break; sleep 0.05; done
-has "bad reload is refused" "reload of .* refused" "$T/log"
+has "a FIFO reload is refused" "cannot read: not a regular file (a FIFO)" "$T/log"
+check "the daemon answers after a FIFO reload" 0 timeout 10 ./ipsecctl -s "$SOCK" peer print
+timeout 2 sh -c ": >'$CONF'" 2>/dev/null # frees a daemon stuck in open()
+rm -f "$CONF" && mv "$CONF.good" "$CONF"
+
+cp "$T/many.conf" "$CONF.new" && mv "$CONF" "$CONF.good" && mv "$CONF.new" "$CONF"
+kill -HUP "$daemon_pid"
+for _ in $(seq 100); do [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ] && break; sleep 0.05; done
+if [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ]; then ok "bad reload is refused"; else
+	not_ok "bad reload is refused"; fi
+has "the log names the first errors of a reload" "ipsecd.conf:20:5: .*acounting" "$T/log"
+has "and counts the rest" "config error: \.\.\. and 99980 more errors" "$T/log"
+if [ "$(grep -c acounting "$T/log")" -eq 20 ]; then ok "the log holds 20 of the 100000 errors"; else
+	not_ok "the log holds $(grep -c acounting "$T/log") errors"; fi
 check "after a bad reload the peer is still there" 0 ctl peer print where name=site-b
 has "site-b kept" "site-b" "$T/out"
 { cat "$CONF.good"; printf '/ip ipsec peer\nadd name=site-c address=198.51.100.3/32\n'; } >"$CONF"
 kill -HUP "$daemon_pid"
 for _ in $(seq 100); do grep -q "reload: " "$T/log" && break; sleep 0.05; done
 check "good reload applies" 0 ctl peer print where name=site-c
+has "the reload logs what is not negotiated" \
+	"config warning: .*ipsecd.conf:[0-9]*:1: peer site-c: exchange-mode=main (the default) is not negotiated" "$T/log"
 has "site-c added by reload" "site-c" "$T/out"
 
 kill -TERM "$daemon_pid"

@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ipsecd/conf.h"
+#include "ipsecd/strbuf.h"
 
 static struct conf_diags ds;
 
@@ -172,6 +175,23 @@ START_TEST(test_times_and_ranges)
 	conf_free(c);
 	ck_assert_ptr_null(load("/ip ipsec proposal\nadd name=a lifetime=30x\n"));
 	ck_assert(has_diag("t.conf:2:21: error", "is not a time"));
+	/* a time too long is out of range, whatever its form, and the error says the range */
+	c = load("/ip ipsec proposal\nadd name=a lifetime=520w\n"
+		 "add name=b lifetime=314496000\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	ck_assert_ptr_null(load("/ip ipsec proposal\nadd name=a lifetime=2147483647s\n"
+				"add name=b lifetime=521w\n"
+				"add name=c lifetime=99999999999999999999999s\n"
+				"add name=d lifetime=1000000000000000w\n"
+				"add name=e lifetime=99999999999d00:00:00\n"));
+	ck_assert(has_diag("t.conf:2:21: error",
+			   "lifetime: \"2147483647s\" is out of range; valid: 0s..520w"));
+	ck_assert(has_diag("t.conf:3:21: error", "\"521w\" is out of range; valid: 0s..520w"));
+	ck_assert(has_diag("t.conf:4:21: error", "is out of range; valid: 0s..520w"));
+	ck_assert(has_diag("t.conf:5:21: error", "is out of range; valid: 0s..520w"));
+	ck_assert(has_diag("t.conf:6:21: error", "is out of range; valid: 0s..520w"));
+	ck_assert_uint_eq(ds.nerrors, 5);
 	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=10.0.0.1/33\n"));
 	ck_assert(has_diag("t.conf:2:20: error", "not an IPv4 or IPv6 prefix"));
 	ck_assert_ptr_null(load("/ip ipsec peer\nadd name=a address=1.2.3.4 port=70000\n"));
@@ -831,6 +851,189 @@ START_TEST(test_clone_is_deep)
 }
 END_TEST
 
+/* --- reading the file --- */
+
+static struct conf *load_path(const char *path)
+{
+	conf_diags_free(&ds);
+	conf_diags_init(&ds);
+	return conf_load_file(path, &ds);
+}
+
+/* Only a regular file is read, and only up to CONF_FILE_MAX: a FIFO would block the
+ * daemon's loop at open() (SIGHUP) and /dev/zero would never end. */
+START_TEST(test_file_regular_and_bounded)
+{
+	char dir[] = "/tmp/check_conf.XXXXXX", fifo[64], big[64], ok[64];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(big, sizeof(big), "%s/big", dir);
+	snprintf(ok, sizeof(ok), "%s/ok", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	alarm(10); /* a blocking open() ends the test here instead of hanging it */
+	ck_assert_ptr_null(load_path(fifo));
+	ck_assert(has_diag(fifo, "error: cannot read: not a regular file (a FIFO)"));
+	ck_assert_ptr_null(load_path("/dev/zero"));
+	ck_assert(has_diag("/dev/zero", "not a regular file (a character device)"));
+	ck_assert_ptr_null(load_path(dir));
+	ck_assert(has_diag(dir, "not a regular file (a directory)"));
+	alarm(0);
+
+	/* sparse: nothing is written, the size alone refuses it */
+	f = fopen(big, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), CONF_FILE_MAX + 1), 0);
+	fclose(f);
+	ck_assert_ptr_null(load_path(big));
+	ck_assert(has_diag(big, "error: cannot read: 67108865 bytes, larger than the 64 MiB"));
+	ck_assert_uint_eq(ds.n, 1);
+	ck_assert_int_eq(truncate(big, 0), 0);
+	f = fopen(ok, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("/ip ipsec peer\nadd name=a address=10.0.0.1\n", f);
+	fclose(f);
+	struct conf *c = load_path(ok);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(conf_find(c, CONF_M_PEER, "a"));
+	conf_free(c);
+	unlink(fifo);
+	unlink(big);
+	unlink(ok);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* A file of 100000 errors keeps the first CONF_DIAGS_KEPT and counts the rest; errors
+ * after many warnings are still kept. */
+START_TEST(test_diags_capped)
+{
+	struct strbuf text = STRBUF_INIT;
+	char *out = NULL, more[64];
+	size_t len = 0, lines = 0;
+	FILE *f;
+
+	sb_puts(&text, "/ip ipsec settings\n");
+	for (int i = 0; i < 100000; i++)
+		sb_puts(&text, "set acounting=yes\n");
+	ck_assert_ptr_null(load(sb_str(&text)));
+	ck_assert_uint_eq(ds.nerrors, 100000);
+	ck_assert_uint_eq(ds.n, CONF_DIAGS_KEPT);
+	ck_assert(has_diag("t.conf:21:5: error", "no property \"acounting\""));
+	ck_assert(conf_diags_more(&ds, CONF_ERROR, more, sizeof(more)));
+	ck_assert_str_eq(more, "... and 99980 more errors");
+	ck_assert(!conf_diags_more(&ds, CONF_WARNING, more, sizeof(more)));
+	f = open_memstream(&out, &len);
+	conf_diags_print(&ds, f);
+	fclose(f);
+	for (char *p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	ck_assert_uint_eq(lines, CONF_DIAGS_KEPT + 1);
+	ck_assert_ptr_nonnull(strstr(out, "t.conf:21:5: error"));
+	ck_assert_ptr_null(strstr(out, "t.conf:22:"));
+	ck_assert_ptr_nonnull(strstr(out, "\n... and 99980 more errors\n"));
+	free(out);
+
+	sb_reset(&text);
+	sb_puts(&text, "/ip ipsec proposal\n");
+	for (int i = 0; i < 30; i++)
+		sb_printf(&text, "add name=p%d auth-algorithms=md5\n", i);
+	sb_puts(&text, "add name=bad lifetime=30x\n");
+	ck_assert_ptr_null(load(sb_str(&text)));
+	ck_assert_uint_eq(ds.nwarnings, 30);
+	ck_assert_uint_eq(ds.nerrors, 1);
+	ck_assert(has_diag("t.conf:32:", "\"30x\" is not a time"));
+	ck_assert(conf_diags_more(&ds, CONF_WARNING, more, sizeof(more)));
+	ck_assert_str_eq(more, "... and 10 more warnings");
+	sb_free(&text);
+}
+END_TEST
+
+/* What this version does not do yet loads, with a located warning for each use; what it
+ * does draws none. From ipsecctl only a change that brings one in is warned about. */
+START_TEST(test_unsupported_warns)
+{
+	struct conf *c, *old = NULL;
+	struct capture k;
+
+	c = load("/ip ipsec profile\n"
+		 "set [ find default=yes ] dpd-maximum-failures=3 lifebytes=1000000\n"
+		 "/ip ipsec peer\n"
+		 "add name=office address=192.0.2.1/32 exchange-mode=main\n"
+		 "add name=dflt address=192.0.2.3/32\n"
+		 "add name=agg address=192.0.2.4/32 exchange-mode=aggressive disabled=yes\n"
+		 "add name=v2 address=192.0.2.2/32 exchange-mode=ike2 send-initial-contact=no\n"
+		 "/ip ipsec mode-config\nadd name=mc address-pool=none\n"
+		 "/ip ipsec identity\n"
+		 "add peer=office secret=x generate-policy=port-strict mode-config=mc\n"
+		 "add peer=v2 auth-method=eap-radius\n"
+		 "add peer=dflt auth-method=pre-shared-key-xauth secret=x username=u password=p\n"
+		 "/ip ipsec proposal\nadd name=off disabled=yes\n"
+		 "/ip ipsec policy\n"
+		 "add dst-address=10.0.0.0/8 src-address=0.0.0.0/0 template=yes\n"
+		 "add src-address=10.1.0.0/24 dst-address=10.2.0.0/24 tunnel=yes peer=v2\n"
+		 "/ip ipsec user\nadd name=alice password=p\n"
+		 "/radius\nadd address=192.0.2.9 secret=r service=ipsec\n"
+		 "/ip ipsec settings\nset xauth-use-radius=yes\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ds.nerrors, 0);
+	ck_assert(!has_diag("t.conf:2:26: warning", "dpd-maximum-failures")); /* it is used */
+	ck_assert(has_diag("t.conf:2:49: warning",
+			   "profile default: lifebytes=1000000 is not enforced by this version"));
+	ck_assert(has_diag("t.conf:4:38: warning",
+			   "peer office: exchange-mode=main is not negotiated by this version"));
+	ck_assert(has_diag("t.conf:5:1: warning", "peer dflt: exchange-mode=main (the default) "
+						  "is not negotiated by this version"));
+	ck_assert(has_diag("t.conf:11:26: warning", "identity for peer office: "
+						    "generate-policy=port-strict is not used"));
+	ck_assert(has_diag("t.conf:11:54: warning",
+			   "identity for peer office: mode-config=mc is not used"));
+	ck_assert(has_diag("t.conf:12:13: warning", "identity for peer v2: auth-method=eap-radius "
+						    "is not negotiated by this version"));
+	ck_assert(has_diag("t.conf:13:15: warning",
+			   "auth-method=pre-shared-key-xauth is not negotiated"));
+	ck_assert(has_diag("t.conf:15:14: warning", "proposal off: disabled=yes is not honoured"));
+	ck_assert(
+		has_diag("t.conf:17:50: warning",
+			 "policy 0.0.0.0/0->10.0.0.0/8: template=yes is not used by this version"));
+	ck_assert(has_diag("t.conf:20:1: warning", "user alice: XAuth users are not used"));
+	ck_assert(has_diag("t.conf:22:1: warning", "radius: RADIUS servers are not used"));
+	ck_assert(has_diag("t.conf:24:5: warning",
+			   "settings: xauth-use-radius=yes is not done by this version"));
+	ck_assert_uint_eq(ds.nwarnings, 12); /* the disabled peer agg draws none */
+
+	/* ipsecctl: a change that brings one in is warned about; other changes are quiet */
+	ck_assert_int_eq(ctl(&c, "peer set v2 comment=quiet", CONF_CTL_ROOT, &k, &old), 0);
+	ck_assert_uint_eq(ds.n, 0);
+	conf_free(old);
+	ck_assert_int_eq(ctl(&c, "peer set v2 exchange-mode=base", CONF_CTL_ROOT, &k, &old), 0);
+	ck_assert(has_diag("ipsecctl:1:13: warning",
+			   "peer v2: exchange-mode=base is not negotiated by this version"));
+	ck_assert_uint_eq(ds.n, 1);
+	conf_free(old);
+	ck_assert_int_eq(ctl(&c, "peer add name=new address=192.0.2.7", CONF_CTL_ROOT, &k, &old),
+			 0);
+	ck_assert(has_diag("ipsecctl:1:6: warning", "peer new: exchange-mode=main (the default)"));
+	ck_assert_uint_eq(ds.n, 1);
+	conf_free(old);
+	conf_free(c);
+
+	/* what is done draws nothing */
+	c = load(full_config);
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	c = load("/ip ipsec peer\nadd name=a address=192.0.2.1 exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=a secret=x\n"
+		 "/ip ipsec policy\nadd src-address=10.1.0.0/24 dst-address=10.2.0.0/24 peer=a "
+		 "tunnel=yes\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ds.n, 0);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -866,6 +1069,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_ctl_changes_are_atomic);
 	tcase_add_test(t, test_diff);
 	tcase_add_test(t, test_clone_is_deep);
+	tcase_add_test(t, test_file_regular_and_bounded);
+	tcase_add_test(t, test_diags_capped);
+	tcase_add_test(t, test_unsupported_warns);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -678,6 +679,83 @@ START_TEST(test_server_not_a_socket)
 }
 END_TEST
 
+/* Sets this thread's effective uid (and so what SO_PEERCRED reports for the sockets it
+ * connects): the raw system call changes the calling thread only, so the loop's thread
+ * stays root. Only root can; anyone else stays what it is. */
+static void become(uid_t uid)
+{
+	if (uid != geteuid())
+		ck_assert_int_eq(syscall(SYS_setresuid, -1, uid, -1), 0);
+}
+
+static int connect_as(const char *path, uid_t uid)
+{
+	uid_t was = geteuid();
+	int fd;
+
+	become(uid);
+	fd = raw_connect(path);
+	become(was);
+	return fd;
+}
+
+static void refused_with(const char *path, uid_t uid, const char *want)
+{
+	int fd = connect_as(path, uid);
+	char *reply = raw_read_all(fd);
+
+	close(fd);
+	ck_assert_str_eq(reply, want);
+	free(reply);
+}
+
+/* One non-root user holds at most 8 connections; all users together at most 56 of the
+ * 64, so silent connections (each held for the 30 s timeout) never lock root out. As
+ * root the test plays seven users; otherwise it is the one user it is. */
+START_TEST(test_server_user_limits)
+{
+	struct harness h;
+	struct strbuf got = STRBUF_INIT;
+	bool root = geteuid() == 0;
+	uid_t me = geteuid(), u0 = root ? 60001 : me;
+	int held[56];
+	size_t n = 0;
+	char err[256], want[160];
+	enum ctl_status st = CTL_INTERNAL;
+
+	h_start(&h);
+	ck_assert_int_eq(chmod(h.dir, 0755), 0); /* reachable for the other uids */
+	while (n < 8)
+		held[n++] = connect_as(h.path, u0);
+	snprintf(want, sizeof(want),
+		 "ERR unavailable uid %u already has 8 control connections, the most for a user\n",
+		 (unsigned)u0);
+	refused_with(h.path, u0, want);
+	if (root) {
+		for (; n < 56; n++) /* uids u0 + 1 ... u0 + 6, 8 each */
+			held[n] = connect_as(h.path, u0 + (uid_t)(n / 8));
+		refused_with(h.path, u0 + 7,
+			     "ERR unavailable the 56 control connections for users are taken; "
+			     "the rest are kept for root\n");
+		ck_assert_int_eq(request(&h, "peer print", &got, err, sizeof(err)), CTL_OK);
+	}
+	/* a connection that goes frees its slot (once the server has seen it go) */
+	close(held[0]);
+	for (int tries = 0; tries < 200 && st != CTL_OK; tries++) {
+		become(u0);
+		st = request(&h, "export", &got, err, sizeof(err));
+		become(me);
+		if (st != CTL_OK)
+			usleep(10000);
+	}
+	ck_assert_int_eq(st, CTL_OK);
+	while (n > 1)
+		close(held[--n]);
+	h_stop(&h);
+	sb_free(&got);
+}
+END_TEST
+
 START_TEST(test_client_unreachable)
 {
 	char err[256];
@@ -888,6 +966,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(server, test_server_stale_socket);
 	tcase_add_test(server, test_server_in_use);
 	tcase_add_test(server, test_server_not_a_socket);
+	tcase_add_test(server, test_server_user_limits);
 	tcase_add_test(ipsecctl, test_join_args);
 	tcase_add_test(ipsecctl, test_json_string);
 	tcase_add_test(ipsecctl, test_render_json);

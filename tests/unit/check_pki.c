@@ -311,6 +311,14 @@ START_TEST(test_import_bad_files)
 	ck_assert_ptr_nonnull(strstr(msg, "nonexistent.pem: No such file"));
 	ck_assert_int_eq(pki_store_import(s, fx.dir, NULL, NULL, 0, msg, sizeof(msg)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "not a regular file"));
+	/* a FIFO is refused, not waited on for a writer (the daemon's loop would stop) */
+	snprintf(path, sizeof(path), "%s/fifo.pem", fx.dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(10);
+	ck_assert_int_eq(pki_store_import(s, path, NULL, NULL, 0, msg, sizeof(msg)), -EINVAL);
+	alarm(0);
+	ck_assert_ptr_nonnull(strstr(msg, "fifo.pem: not a regular file"));
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/empty.pem", fx.dir);
 	write_text(path, "");
 	ck_assert_int_eq(pki_store_import(s, path, NULL, NULL, 0, msg, sizeof(msg)), -EINVAL);

@@ -1225,6 +1225,12 @@ START_TEST(test_load_bad)
 	ck_assert_int_eq(sig_key_load(empty, NULL, &k, &priv, &err), -EBADMSG);
 	ck_assert_int_eq(sig_key_load(in_dir("missing"), NULL, &k, &priv, &err), -ENOENT);
 	ck_assert_int_eq(sig_key_load(dir, NULL, &k, &priv, &err), -EINVAL);
+	/* a FIFO is refused, not waited on for a writer (the daemon's loop would stop) */
+	ck_assert_int_eq(mkfifo(in_dir("fifo"), 0600), 0);
+	alarm(10);
+	ck_assert_int_eq(sig_key_load(in_dir("fifo"), NULL, &k, &priv, &err), -EINVAL);
+	alarm(0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "fifo: not a regular file"));
 	ck_assert_ptr_null(k);
 }
 END_TEST
