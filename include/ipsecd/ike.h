@@ -96,6 +96,9 @@ void ike_policy_ph2(struct ike *ike, const struct conf_item *policy, const char 
 struct ike_stats {
 	uint64_t rx_dropped, rx_malformed, rx_no_sa, rx_auth_failed, retransmits;
 	uint64_t established, failed;
+	/* RFC 7383: messages made whole from fragments, and fragment sets given up (over the
+	 * reassembly limit, incomplete at the timeout, or replaced by a later message) */
+	uint64_t rx_reassembled, rx_frag_dropped;
 };
 const struct ike_stats *ike_stats(const struct ike *ike);
 
@@ -104,5 +107,14 @@ const struct ike_stats *ike_stats(const struct ike *ike);
  * initiator returns it, which proves it receives at its address; 0 asks always. */
 #define IKE_COOKIE_THRESHOLD 32
 void ike_set_cookie_threshold(struct ike *ike, unsigned half_open);
+
+/* RFC 7383: fragmentation is announced in IKE_SA_INIT, and once both ends have, a protected
+ * message whose IP datagram would be larger than this many bytes (IP, UDP and the non-ESP
+ * marker included, for IPv4 and IPv6 alike) goes as fragments no larger. 1280, the IPv6
+ * minimum MTU, is what strongSwan uses; RFC 7383 2.5.1 calls 576 safe for IPv4. 0: not
+ * announced, neither sent nor accepted. Values under IKE_FRAGMENT_MIN are raised to it. */
+#define IKE_FRAGMENT_SIZE 1280
+#define IKE_FRAGMENT_MIN  128 /* room left for some payload after headers, IV and ICV */
+void ike_set_fragment_size(struct ike *ike, unsigned bytes);
 
 #endif

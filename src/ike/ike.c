@@ -27,7 +27,13 @@ struct ike *ike_new(const struct ike_deps *deps)
 	eng->d = *deps;
 	eng->next_serial = 1;
 	eng->cookie_threshold = IKE_COOKIE_THRESHOLD;
+	eng->frag_size = IKE_FRAGMENT_SIZE;
 	return eng;
+}
+
+void ike_set_fragment_size(struct ike *ike, unsigned bytes)
+{
+	ike->frag_size = bytes && bytes < IKE_FRAGMENT_MIN ? IKE_FRAGMENT_MIN : bytes;
 }
 
 void ike_set_cookie_threshold(struct ike *ike, unsigned half_open)
@@ -203,6 +209,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 		ikev2_release_spi(sa, IPPROTO_ESP, sa->spare_spi);
 	loop_timer_free(sa->rtx);
 	loop_timer_free(sa->life);
+	ikev2_frag_free(sa);
 	free_secrets(sa);
 	crypto_chunk_clear(&sa->child_ni);
 	crypto_dh_free(sa->child_dh);

@@ -53,6 +53,7 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	to->natt = from->natt;
 	to->nat_here = from->nat_here;
 	to->nat_there = from->nat_there;
+	to->frag_on = from->frag_on; /* RFC 7383 2.3: announced once for the IKE SA */
 }
 
 /* --- initiator --- */
