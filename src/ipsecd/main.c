@@ -48,6 +48,7 @@ struct daemon {
 	struct ike *ike;
 	uint16_t ike_port, natt_port;
 	unsigned cookie_threshold; /* half-open IKE SAs from which cookies are asked for */
+	unsigned fragment_size;	   /* IKEv2 fragments' largest datagram; 0: no fragmentation */
 	struct runtime rt;
 	struct conf_runtime runtime;
 	int pid_fd;
@@ -57,7 +58,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
-		"[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [--cookie-threshold N] [-V]\n"
+		"[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [--cookie-threshold N]\n"
+		"       [--fragment-size N] [-V]\n"
 		"  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
 		"  -F          stay in the foreground, log to stderr\n"
 		"  -n          check the configuration and exit (0 ok, 1 errors)\n"
@@ -72,8 +74,11 @@ static void usage(FILE *out)
 		"  --cookie-threshold N\n"
 		"              ask IKE initiators for a cookie from N half-open IKE SAs on\n"
 		"              (default %u; 0: always)\n"
+		"  --fragment-size N\n"
+		"              IKEv2 messages larger than N-byte IP datagrams go in fragments\n"
+		"              (RFC 7383; default %u; 0: no fragmentation)\n"
 		"  -V          print the version and exit\n",
-		IKE_COOKIE_THRESHOLD);
+		IKE_COOKIE_THRESHOLD, IKE_FRAGMENT_SIZE);
 }
 
 static void log_diags(const struct conf_diags *ds)
@@ -439,6 +444,7 @@ static int ike_start(struct daemon *d)
 	if (!d->ike)
 		return -1;
 	ike_set_cookie_threshold(d->ike, d->cookie_threshold);
+	ike_set_fragment_size(d->ike, d->fragment_size);
 	ike_apply(d->ike, d->conf);
 	log_info(LOG_NET, NULL, "IKE on UDP ports %u and %u", net_port(d->net, false),
 		 net_port(d->net, true));
@@ -547,13 +553,15 @@ int main(int argc, char **argv)
 			   .pid_fd = -1,
 			   .ike_port = 500,
 			   .natt_port = 4500,
-			   .cookie_threshold = IKE_COOKIE_THRESHOLD};
+			   .cookie_threshold = IKE_COOKIE_THRESHOLD,
+			   .fragment_size = IKE_FRAGMENT_SIZE};
 	bool foreground = false, check = false;
 	int verbosity = LOG_LVL_INFO, opt;
-	enum { OPT_COOKIE_THRESHOLD = 256 };
+	enum { OPT_COOKIE_THRESHOLD = 256, OPT_FRAGMENT_SIZE };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"cookie-threshold", required_argument, NULL, OPT_COOKIE_THRESHOLD},
+		{"fragment-size", required_argument, NULL, OPT_FRAGMENT_SIZE},
 		{0}};
 
 	if (getenv("IPSECD_SOCKET"))
@@ -608,6 +616,17 @@ int main(int argc, char **argv)
 					"ipsecd: bad --cookie-threshold %s: want a number of "
 					"half-open "
 					"IKE SAs, 0 to 1000000\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case OPT_FRAGMENT_SIZE:
+			/* RFC 7383 2.5.1: 576 bytes is the smallest datagram IPv4 must carry */
+			if (parse_count(optarg, &d.fragment_size) < 0 ||
+			    (d.fragment_size && d.fragment_size < 576) || d.fragment_size > 65535) {
+				fprintf(stderr,
+					"ipsecd: bad --fragment-size %s: want 0 (no fragmentation) "
+					"or a datagram size in bytes, 576 to 65535\n",
 					optarg);
 				return 1;
 			}

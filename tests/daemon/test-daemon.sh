@@ -45,6 +45,10 @@ check "ipsecd -V" 0 ./ipsecd -V
 check "ipsecd refuses a bad --cookie-threshold" 1 ./ipsecd --cookie-threshold 5x -n -f "$CONF"
 has "the refusal says what is wanted" "bad --cookie-threshold 5x: want a number" "$T/err"
 check "ipsecd -n takes --cookie-threshold 0" 0 ./ipsecd --cookie-threshold 0 -n -f "$CONF"
+check "ipsecd refuses --fragment-size 500" 1 ./ipsecd --fragment-size 500 -n -f "$CONF"
+has "the refusal says what is wanted" "bad --fragment-size 500: want 0 (no fragmentation) or a datagram size" "$T/err"
+check "ipsecd -n takes --fragment-size 0" 0 ./ipsecd --fragment-size 0 -n -f "$CONF"
+check "ipsecd -n takes --fragment-size 1000" 0 ./ipsecd --fragment-size 1000 -n -f "$CONF"
 check "ipsecctl without a daemon exits 2" 2 ctl peer print
 has "unreachable socket is named" "cannot reach ipsecd at $SOCK" "$T/err"
 
