@@ -1838,11 +1838,12 @@ static bool small_path(bool from_a, struct fake_dgram *d)
 #define LONG_LABEL   "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvw" /* 60 */
 #define LONG_ID(end) "fqdn:" end "." LONG_LABEL "." LONG_LABEL "." LONG_LABEL "." LONG_LABEL
 
-/* Each end's fragment size, and the path's MTU. */
-static void frag_up(unsigned a_size, unsigned b_size, unsigned mtu)
+/* Each end's fragment size, and the path's MTU; a's IKE SA lifetime. */
+static void frag_up_life(unsigned a_size, unsigned b_size, unsigned mtu, const char *life)
 {
 	struct opts o = defaults;
 
+	o.a.lifetime = life;
 	o.a.my_id = LONG_ID("a");
 	o.b.my_id = LONG_ID("b");
 	ends_up(&o);
@@ -1850,6 +1851,11 @@ static void frag_up(unsigned a_size, unsigned b_size, unsigned mtu)
 	ike_set_fragment_size(B.ike, b_size);
 	path_mtu = mtu;
 	filter = small_path;
+}
+
+static void frag_up(unsigned a_size, unsigned b_size, unsigned mtu)
+{
+	frag_up_life(a_size, b_size, mtu, defaults.a.lifetime);
 }
 
 static struct ike_sa *sa_of(const struct end *e)
@@ -1912,6 +1918,37 @@ START_TEST(test_frag_auth)
 	ck_assert_uint_ge(frags_sent(w0, false, IKEV2_EXCH_CREATE_CHILD_SA, true, &nf), 2);
 	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 2);
 	ck_assert_uint_eq(ike_stats(A.ike)->rx_reassembled, 2);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+}
+END_TEST
+
+/* The IKE SA rekeyed (RFC 7383 2.3: fragmentation is announced once per IKE SA): the new
+ * IKE SAs fragment too, and a CHILD SA rekey crosses the 300-byte path in fragments. */
+START_TEST(test_frag_ike_rekey)
+{
+	unsigned nf;
+
+	frag_up_life(300, 300, 300, "100s");
+	establish();
+	uint64_t spi0 = walk(&A).i[0].spi_i;
+
+	run_until(1000 + 91);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_ne(walk(&A).i[0].spi_i, spi0);
+	ck_assert(sa_of(&A)->frag_on);
+	ck_assert(sa_of(&B)->frag_on);
+
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+	size_t w0 = nwire;
+
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_ge(frags_sent(w0, true, IKEV2_EXCH_CREATE_CHILD_SA, false, &nf), 2);
+	ck_assert_uint_ge(nf, 2);
+	for (size_t i = 0; i < nwire; i++)
+		ck_assert(!wire[i].dropped);
 	ck_assert_uint_eq(ph2(&A), 1);
 	ck_assert_uint_eq(ph2(&B), 1);
 }
@@ -2257,6 +2294,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_checked_fixture(frag, NULL, taken_teardown);
 	tcase_add_test(frag, test_frag_auth);
 	tcase_add_test(frag, test_frag_off_at_one_end);
+	tcase_add_test(frag, test_frag_ike_rekey);
 	tcase_add_test(frag, test_frag_out_of_order);
 	tcase_add_test(frag, test_frag_request_lost);
 	tcase_add_test(frag, test_frag_response_lost);
