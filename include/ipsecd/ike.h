@@ -99,6 +99,9 @@ struct ike_stats {
 	/* IKE_SA_INIT requests dropped by the half-open limits (struct ike_limits) */
 	uint64_t half_open_refused_total, half_open_refused_address;
 	size_t half_open, half_open_peak; /* responder IKE SAs waiting for IKE_AUTH */
+	/* RFC 7383: messages made whole from fragments, and fragment sets given up (over the
+	 * reassembly limit, incomplete at the timeout, or replaced by a later message) */
+	uint64_t rx_reassembled, rx_frag_dropped;
 };
 const struct ike_stats *ike_stats(const struct ike *ike);
 
@@ -118,6 +121,7 @@ struct ike_limits {
 	unsigned half_open_per_address;
 	unsigned half_open_limit;
 	double half_open_timeout; /* seconds */
+	unsigned fragment_size;	  /* ike-fragment-size (IKE_FRAGMENT_SIZE) */
 };
 #define IKE_COOKIE_THRESHOLD	  32
 #define IKE_HALF_OPEN_PER_ADDRESS 20
@@ -128,5 +132,14 @@ void ike_limits_default(struct ike_limits *l);
 /* /ip ipsec settings of c (the defaults where it has none). */
 void ike_limits_from_conf(const struct conf *c, struct ike_limits *l);
 void ike_set_limits(struct ike *ike, const struct ike_limits *l);
+
+/* RFC 7383: fragmentation is announced in IKE_SA_INIT, and once both ends have, a protected
+ * message whose IP datagram would be larger than this many bytes (IP, UDP and the non-ESP
+ * marker included, for IPv4 and IPv6 alike) goes as fragments no larger. 1280, the IPv6
+ * minimum MTU, is what strongSwan uses; RFC 7383 2.5.1 calls 576 safe for IPv4. 0: not
+ * announced, neither sent nor accepted. Values under IKE_FRAGMENT_MIN are raised to it. */
+#define IKE_FRAGMENT_SIZE 1280
+#define IKE_FRAGMENT_MIN  128 /* room left for some payload after headers, IV and ICV */
+void ike_set_fragment_size(struct ike *ike, unsigned bytes);
 
 #endif

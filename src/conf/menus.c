@@ -817,6 +817,14 @@ static const struct conf_prop settings_props[CONF_SETTINGS_NPROPS] = {
 					     .max = 3600,
 					     .help = "how long a half-open IKE SA waits for IKE_AUTH "
 						     "(ipsecd)"},
+	[CONF_SETTINGS_IKE_FRAGMENT_SIZE] = {.name = "ike-fragment-size",
+					     .type = CONF_T_INT,
+					     .def = "1280",
+					     .min = 0,
+					     .max = 65535,
+					     .help = "IKEv2 messages larger than datagrams of this many "
+						     "bytes go in fragments (RFC 7383); 0: never, else "
+						     "576 or more (ipsecd)"},
 	[CONF_SETTINGS_INSECURE_KEY_FILES] = {.name = "insecure-key-files",
 					      .type = CONF_T_ENUM,
 					      .def = "refuse",

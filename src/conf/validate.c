@@ -136,6 +136,18 @@ static void check_peer(struct vctx *v, const struct conf_item *it)
 	same_family(v, it, CONF_PEER_ADDRESS, CONF_PEER_LOCAL_ADDRESS);
 }
 
+static void check_settings(struct vctx *v, const struct conf_item *it)
+{
+	int64_t frag = conf_int(it, CONF_SETTINGS_IKE_FRAGMENT_SIZE);
+
+	/* RFC 7383 2.5.1: 576 bytes is the smallest datagram IPv4 must carry */
+	if (frag > 0 && frag < 576)
+		verr(v, CONF_ERROR, it, CONF_SETTINGS_IKE_FRAGMENT_SIZE,
+		     "ike-fragment-size: %lld is below the 576 bytes every IPv4 path carries; "
+		     "valid: 0 (no fragmentation) or 576..65535",
+		     (long long)frag);
+}
+
 /* Bytes a manual-SA key gives: 0x-hex or the text itself. Returns -1 for bad hex. */
 static long key_bytes(const char *k)
 {
@@ -309,6 +321,8 @@ int conf_validate_at(struct conf *c, struct conf_diags *ds, const struct conf_lo
 				check_identity(&v, it);
 			else if (m == CONF_M_PEER)
 				check_peer(&v, it);
+			else if (m == CONF_M_SETTINGS)
+				check_settings(&v, it);
 			else if (m == CONF_M_MANUAL_SA)
 				check_manual_sa(&v, it);
 			else if (m == CONF_M_POLICY)

@@ -27,7 +27,8 @@ void ike_limits_default(struct ike_limits *l)
 				 .cookie_threshold = IKE_COOKIE_THRESHOLD,
 				 .half_open_per_address = IKE_HALF_OPEN_PER_ADDRESS,
 				 .half_open_limit = IKE_HALF_OPEN_LIMIT,
-				 .half_open_timeout = IKE_HALF_OPEN_TIMEOUT};
+				 .half_open_timeout = IKE_HALF_OPEN_TIMEOUT,
+				 .fragment_size = IKE_FRAGMENT_SIZE};
 }
 
 void ike_limits_from_conf(const struct conf *c, struct ike_limits *l)
@@ -43,11 +44,13 @@ void ike_limits_from_conf(const struct conf *c, struct ike_limits *l)
 	l->half_open_per_address = (unsigned)conf_int(s, CONF_SETTINGS_HALF_OPEN_PER_ADDRESS);
 	l->half_open_limit = (unsigned)conf_int(s, CONF_SETTINGS_HALF_OPEN_LIMIT);
 	l->half_open_timeout = (double)conf_int(s, CONF_SETTINGS_HALF_OPEN_TIMEOUT);
+	l->fragment_size = (unsigned)conf_int(s, CONF_SETTINGS_IKE_FRAGMENT_SIZE);
 }
 
 void ike_set_limits(struct ike *eng, const struct ike_limits *l)
 {
 	eng->lim = *l;
+	ike_set_fragment_size(eng, l->fragment_size);
 }
 
 /* --- keys --- */

@@ -27,11 +27,17 @@ struct ike *ike_new(const struct ike_deps *deps)
 	eng->d = *deps;
 	eng->next_serial = 1;
 	ike_limits_default(&eng->lim);
+	eng->frag_size = IKE_FRAGMENT_SIZE;
 	if (crypto_random(&eng->half_salt, sizeof(eng->half_salt)) < 0) {
 		free(eng);
 		return NULL;
 	}
 	return eng;
+}
+
+void ike_set_fragment_size(struct ike *ike, unsigned bytes)
+{
+	ike->frag_size = bytes && bytes < IKE_FRAGMENT_MIN ? IKE_FRAGMENT_MIN : bytes;
 }
 
 const struct ike_stats *ike_stats(const struct ike *ike)
@@ -207,6 +213,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 		ikev2_release_spi(sa, IPPROTO_ESP, sa->spare_spi);
 	loop_timer_free(sa->rtx);
 	loop_timer_free(sa->life);
+	ikev2_frag_free(sa);
 	free_secrets(sa);
 	crypto_chunk_clear(&sa->child_ni);
 	crypto_dh_free(sa->child_dh);

@@ -17,6 +17,7 @@
 
 struct loop_timer;
 struct ikev2_token;
+struct ikev2_frag_set;
 
 /* --- a table keyed by 64-bit values (SPIs), open addressing --- */
 struct ike_tab {
@@ -126,6 +127,10 @@ struct ike_sa {
 	uint8_t npeer_hashes;
 	bool peer_7427, peer_certreq;
 	uint16_t peer_hashes[6];
+	/* RFC 7383: both ends announced fragmentation; the fragments of a request [0] and of
+	 * a response [1] being reassembled (frag.c) */
+	bool frag_on;
+	struct ikev2_frag_set *frags[2];
 
 	/* requests we send (window 1) */
 	uint32_t msgid_out;
@@ -179,6 +184,7 @@ struct ike {
 	struct loop_timer *start; /* initiations after ike_apply */
 	struct ike_stats st;
 	/* 2.6: the cookie secrets and their rotation (sa_init.c) */
+	unsigned frag_size; /* RFC 7383: largest datagram of a fragment; 0: no fragmentation */
 	struct {
 		uint8_t cur[32], prev[32]; /* prev: the one before cur, when have_prev */
 		uint32_t version;	   /* cur's; prev's is version - 1 */

@@ -67,6 +67,12 @@ printf '/ip ipsec settings\nset cookies=never half-open-per-address=5 half-open-
 check "ipsecd -n takes the half-open limits" 0 ./ipsecd -n -f "$T/limits.conf"
 printf '/ip ipsec settings\nset half-open-timeout=0s\n' >"$T/limits0.conf"
 check "ipsecd -n refuses half-open-timeout=0s" 1 ./ipsecd -n -f "$T/limits0.conf"
+printf '/ip ipsec settings\nset ike-fragment-size=500\n' >"$T/frag.conf"
+check "ipsecd -n refuses ike-fragment-size=500" 1 ./ipsecd -n -f "$T/frag.conf"
+has "the refusal is located and says what is valid" \
+	"frag.conf:2:5: error: ike-fragment-size: 500 is below .*valid: 0 .no fragmentation. or 576..65535" "$T/err"
+printf '/ip ipsec settings\nset ike-fragment-size=0\nset ike-fragment-size=1000\n' >"$T/frag.conf"
+check "ipsecd -n takes ike-fragment-size 0 and 1000" 0 ./ipsecd -n -f "$T/frag.conf"
 check "ipsecctl without a daemon exits 2" 2 ctl peer print
 has "unreachable socket is named" "cannot reach ipsecd at $SOCK" "$T/err"
 

@@ -355,12 +355,16 @@ static const char *which_cert(const struct ikev2_cert *c)
 }
 
 /* Opens a protected message with the keys of its receiver rx: a peek through the engine's
- * internals, as the payloads are encrypted. m points into a buffer of inner's until the
- * next call. false when rx has no SA for it. */
+ * internals, as the payloads are encrypted. Fragments (RFC 7383) are opened one by one and
+ * pieced together here, in the order sent; m is the whole message once the last is in. m
+ * points into a buffer of inner's until the next call. false when rx has no SA for it or
+ * the message is not whole yet. */
 static bool inner(const struct end *rx, const struct fake_dgram *d, struct ikev2_msg *m)
 {
-	static uint8_t plain[4096];
-	size_t plen = 0;
+	static uint8_t plain[16384];
+	static size_t plen;
+	static uint8_t first;
+	size_t n = 0;
 
 	ck_assert_int_eq(ikev2_decode(d->data, d->len, m), 0);
 	bool from_i = m->hdr.flags & IKEV2_FLAG_INITIATOR;
@@ -368,11 +372,22 @@ static bool inner(const struct end *rx, const struct fake_dgram *d, struct ikev2
 
 	if (!sa || !sa->sk_in)
 		return false;
-	ck_assert_uint_le(m->sk.len, sizeof(plain));
+	bool frag = m->present & (1u << (IKEV2_PLD_SKF - 32));
+
+	if (!frag || m->frag_num == 1) {
+		plen = 0;
+		first = m->sk_next;
+	} else {
+		ck_assert_uint_eq(m->sk_next, IKEV2_PLD_NONE); /* 2.5: only fragment 1 names it */
+	}
+	ck_assert_uint_le(plen + m->sk.len, sizeof(plain));
 	ck_assert_int_eq(crypto_sk_open(sa->sk_in, d->data, m->sk_aad_len, m->sk.ptr, m->sk.len,
-					plain, &plen),
+					plain + plen, &n),
 			 0);
-	ck_assert_int_eq(ikev2_decode_inner(plain, plen, m->sk_next, m), 0);
+	plen += n;
+	if (frag && m->frag_num < m->frag_total)
+		return false;
+	ck_assert_int_eq(ikev2_decode_inner(plain, plen, first, m), 0);
 	return true;
 }
 
@@ -410,7 +425,18 @@ static void look_at(bool from_a, const struct fake_dgram *d)
 		am->method = m.auth.method;
 }
 
-static unsigned nsent[2]; /* datagrams a and b sent */
+static unsigned path_mtu;      /* datagrams longer are lost on the way; 0: none are */
+static unsigned nsent[2];      /* messages a and b sent */
+static unsigned nfragments[2]; /* of them, in fragments: datagrams */
+static size_t largest[2];      /* the longest datagram each sent */
+
+/* Fragment number of an SKF message (RFC 7383 2.5), 0 for others. */
+static unsigned frag_num(const struct fake_dgram *d)
+{
+	if (d->len < IKEV2_HDR_LEN + 8 || d->data[16] != IKEV2_PLD_SKF)
+		return 0;
+	return (unsigned)d->data[IKEV2_HDR_LEN + 4] << 8 | d->data[IKEV2_HDR_LEN + 5];
+}
 
 static unsigned flush(struct end *from, struct end *to)
 {
@@ -419,13 +445,20 @@ static unsigned flush(struct end *from, struct end *to)
 
 	while ((d = fake_net_pop(from->n))) {
 		struct net_pkt p;
+		unsigned num = frag_num(d);
 
-		nsent[from == &B]++;
-		if (d->len >= 28 &&
-		    (d->data[18] == IKEV2_EXCH_IKE_AUTH || d->data[18] == IKEV2_EXCH_INFORMATIONAL))
-			look_at(from == &A, d);
-		fake_net_pkt(d, &p);
-		ike_recv(to->ike, &p);
+		nsent[from == &B] += num <= 1;
+		nfragments[from == &B] += num > 0;
+		if (d->len > largest[from == &B])
+			largest[from == &B] = d->len;
+		/* IPv4 and UDP headers, and the non-ESP marker on the NAT-T port */
+		if (!path_mtu || d->len + 28 + (d->natt ? 4 : 0) <= path_mtu) {
+			if (d->len >= 28 && (d->data[18] == IKEV2_EXCH_IKE_AUTH ||
+					     d->data[18] == IKEV2_EXCH_INFORMATIONAL))
+				look_at(from == &A, d);
+			fake_net_pkt(d, &p);
+			ike_recv(to->ike, &p);
+		}
 		free(d);
 		n++;
 	}
@@ -462,6 +495,9 @@ static void setup(void)
 	memset(&auth_resp, 0, sizeof(auth_resp));
 	info_auth_failed = false;
 	nsent[0] = nsent[1] = 0;
+	nfragments[0] = nfragments[1] = 0;
+	largest[0] = largest[1] = 0;
+	path_mtu = 0;
 	log_capture();
 }
 
@@ -1045,13 +1081,61 @@ START_TEST(test_chain_cache)
 }
 END_TEST
 
+/* --- 7. fragmentation (RFC 7383) --- */
+
+/* A path that loses datagrams over 1280 bytes. a's IKE_AUTH, with its certificate and the
+ * intermediate CA's, does not fit in one, nor does b's with its RSA certificate: both go
+ * in fragments of the default size, and both ends come up. */
+START_TEST(test_frag_small_path)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	path_mtu = IKE_FRAGMENT_SIZE;
+	start();
+	expect_up();
+	ck_assert_uint_eq(auth_req.ncert, 2);
+	ck_assert_str_eq(auth_req.cert[0], "sun");
+	ck_assert_str_eq(auth_req.cert[1], "inter");
+	ck_assert_uint_eq(auth_resp.ncert, 1);
+	ck_assert_str_eq(auth_resp.cert[0], "moon");
+	ck_assert_uint_ge(nfragments[0], 2);
+	ck_assert_uint_ge(nfragments[1], 2);
+	ck_assert_uint_le(largest[0] + 28, IKE_FRAGMENT_SIZE);
+	ck_assert_uint_le(largest[1] + 28, IKE_FRAGMENT_SIZE);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_reassembled, 1);
+}
+END_TEST
+
+/* The same with fragmentation off at b: b does not announce it, a sends its IKE_AUTH
+ * whole, and the path loses it. */
+START_TEST(test_frag_off_small_path)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	ends_up(&a, &b);
+	ike_set_fragment_size(B.ike, 0);
+	path_mtu = IKE_FRAGMENT_SIZE;
+	start();
+	ck_assert_uint_eq(nfragments[0], 0);
+	ck_assert_uint_gt(largest[0] + 28, IKE_FRAGMENT_SIZE);
+	ck_assert_uint_eq(auth_req.seen, 0);
+	ck_assert_str_eq(walk(&A).state, "auth-sent");
+	ck_assert_uint_eq(ike_stats(B.ike)->established, 0);
+}
+END_TEST
+
 static Suite *ike_authn_suite(void)
 {
 	Suite *s = suite_create("ike_authn");
 	TCase *chain = tcase_create("chains"), *id = tcase_create("IDs");
 	TCase *bad = tcase_create("refused certificates"), *pin = tcase_create("pinning");
 	TCase *rsa = tcase_create("RSA keys"), *cache = tcase_create("chain cache");
-	TCase *all[] = {chain, id, bad, pin, rsa, cache};
+	TCase *frag = tcase_create("fragmentation");
+	TCase *all[] = {chain, id, bad, pin, rsa, cache, frag};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);
@@ -1080,6 +1164,8 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(rsa, test_rsa_key_wrong);
 	tcase_add_test(rsa, test_rsa_key_wrong_initiator);
 	tcase_add_test(cache, test_chain_cache);
+	tcase_add_test(frag, test_frag_small_path);
+	tcase_add_test(frag, test_frag_off_small_path);
 	return s;
 }
 

@@ -14,6 +14,7 @@
 
 #include "fake_env.h"
 #include "ike_internal.h" /* has_notify(): the receiver's SK keys open a message */
+#include "v2/v2.h"	  /* fragments made and counted through the engine's own calls */
 #include "ipsecd/conf.h"
 #include "ipsecd/crypto.h"
 #include "ipsecd/ike.h"
@@ -45,6 +46,7 @@ struct seen {
 	uint8_t exch, flags;
 	uint32_t msgid;
 	size_t len;
+	unsigned frag; /* RFC 7383 Fragment Number; 0: not a fragment */
 };
 static struct seen wire[256];
 static size_t nwire;
@@ -54,6 +56,9 @@ static bool (*filter)(bool from_a, struct fake_dgram *d);
 /* Delivers datagrams to the NAT-T port without the non-ESP marker (and the reverse), which
  * a real net drops: to look at one end of NAT-T whatever the other does. */
 static bool lenient_net;
+/* small_path: datagrams longer, IPv4 and UDP headers counted, are lost */
+static unsigned path_mtu;
+static unsigned lose_num, lost_frags; /* lose_one_frag */
 
 static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
 {
@@ -132,7 +137,8 @@ static struct conf *conf_for(int i, const struct side *o)
 		 o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
 		 o->peer, strchr(o->peer, '/') ? "" : "/32", fixed[i].me, fixed[i].extra,
 		 fixed[i].peer_name, o->secret,
-		 o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
+		 o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net,
+		 fixed[i].their_net, fixed[i].peer_name);
 	return load(text);
 }
 
@@ -163,6 +169,8 @@ static void setup(void)
 	nwire = 0;
 	filter = NULL;
 	lenient_net = false;
+	path_mtu = 0;
+	lost_frags = 0;
 	A.ike = B.ike = NULL;
 }
 
@@ -190,6 +198,14 @@ static void teardown(void)
 
 /* --- driving --- */
 
+/* Fragment Number of an SKF message (RFC 7383 2.5), 0 for others. */
+static unsigned frag_num(const struct fake_dgram *d)
+{
+	if (d->len < IKEV2_HDR_LEN + 8 || d->data[16] != IKEV2_PLD_SKF)
+		return 0;
+	return (unsigned)d->data[IKEV2_HDR_LEN + 4] << 8 | d->data[IKEV2_HDR_LEN + 5];
+}
+
 static unsigned flush(struct end *from, struct end *to)
 {
 	struct fake_dgram *d;
@@ -207,7 +223,8 @@ static unsigned flush(struct end *from, struct end *to)
 					   .dropped = !deliver,
 					   .natt = d->natt,
 					   .when = d->when,
-					   .len = d->len};
+					   .len = d->len,
+					   .frag = frag_num(d)};
 			if (d->len >= 28) {
 				s->exch = d->data[18];
 				s->flags = d->data[19];
@@ -1949,7 +1966,44 @@ END_TEST
 
 /* --- requests the responder must refuse without losing the IKE SA --- */
 
-static struct ike_sa *only_sa(const struct end *e)
+/* --- fragmentation (RFC 7383) --- */
+
+static size_t on_path(const struct fake_dgram *d)
+{
+	return d->len + 28 + (d->natt ? 4 : 0);
+}
+
+static bool small_path(bool from_a, struct fake_dgram *d)
+{
+	(void)from_a;
+	return !path_mtu || on_path(d) <= path_mtu;
+}
+
+/* FQDN IDs of 250 bytes make IKE_AUTH larger than IKE_SA_INIT, as certificates do. */
+#define LONG_LABEL   "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvw" /* 60 */
+#define LONG_ID(end) "fqdn:" end "." LONG_LABEL "." LONG_LABEL "." LONG_LABEL "." LONG_LABEL
+
+/* Each end's fragment size, and the path's MTU; a's IKE SA lifetime. */
+static void frag_up_life(unsigned a_size, unsigned b_size, unsigned mtu, const char *life)
+{
+	struct opts o = defaults;
+
+	o.a.lifetime = life;
+	o.a.my_id = LONG_ID("a");
+	o.b.my_id = LONG_ID("b");
+	ends_up(&o);
+	ike_set_fragment_size(A.ike, a_size);
+	ike_set_fragment_size(B.ike, b_size);
+	path_mtu = mtu;
+	filter = small_path;
+}
+
+static void frag_up(unsigned a_size, unsigned b_size, unsigned mtu)
+{
+	frag_up_life(a_size, b_size, mtu, defaults.a.lifetime);
+}
+
+static struct ike_sa *sa_of(const struct end *e)
 {
 	size_t pos = 0;
 	struct ike_sa *sa = ike_tab_next(&e->ike->sas, &pos);
@@ -1996,7 +2050,7 @@ START_TEST(test_ike_rekey_bad_ke)
 	o.a.lifetime = "100s";
 	ends_up(&o);
 	establish();
-	struct ike_sa *asa = only_sa(&A);
+	struct ike_sa *asa = sa_of(&A);
 	uint64_t spi0 = asa->spi_i;
 
 	for (int i = 0; i < 2; i++) {
@@ -2035,7 +2089,7 @@ START_TEST(test_create_child_before_auth)
 	ends_up(&defaults);
 	filter = drop_a_auth;
 	start();
-	struct ike_sa *asa = only_sa(&A);
+	struct ike_sa *asa = sa_of(&A);
 
 	ck_assert_uint_eq(established(&B), 0);
 	send_ike_rekey(asa, 1, zero, sizeof(zero));
@@ -2272,12 +2326,381 @@ START_TEST(test_cookies_never_always)
 }
 END_TEST
 
+/* Datagrams on the wire of one exchange and direction from one end since wire[from]: how
+ * many, and of them how many fragments; every one fits the path. */
+static unsigned frags_sent(size_t from, bool from_a, uint8_t exch, bool response, unsigned *nfrag)
+{
+	unsigned n = 0;
+
+	*nfrag = 0;
+	for (size_t i = from; i < nwire; i++) {
+		if (wire[i].from_a != from_a || wire[i].exch != exch ||
+		    !!(wire[i].flags & IKEV2_FLAG_RESPONSE) != response)
+			continue;
+		n++;
+		*nfrag += wire[i].frag > 0;
+		if (path_mtu)
+			ck_assert_uint_le(wire[i].len + 28, path_mtu);
+	}
+	return n;
+}
+
+/* A path that loses datagrams over 300 bytes: with fragmentation on both ends the IKE_AUTH
+ * request and response cross it in fragments (b holds the request for an SPI and handles
+ * it again whole), both ends come up, and nothing is kept once each message is handled.
+ * A CHILD SA rekey later goes in fragments too. */
+START_TEST(test_frag_auth)
+{
+	unsigned nf;
+
+	frag_up(300, 300, 300);
+	establish();
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_ge(frags_sent(0, true, IKEV2_EXCH_IKE_AUTH, false, &nf), 2);
+	ck_assert_uint_eq(nf, frags_sent(0, true, IKEV2_EXCH_IKE_AUTH, false, &nf));
+	ck_assert_uint_ge(frags_sent(0, false, IKEV2_EXCH_IKE_AUTH, true, &nf), 2);
+	ck_assert_uint_eq(nf, frags_sent(0, false, IKEV2_EXCH_IKE_AUTH, true, &nf));
+	for (size_t i = 0; i < nwire; i++)
+		ck_assert(!wire[i].dropped);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(ikev2_frag_held(sa_of(&A)), 0);
+	ck_assert_uint_eq(ikev2_frag_held(sa_of(&B)), 0);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ALLOCSPI, false), 1);
+
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+	size_t w0 = nwire;
+
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_ge(frags_sent(w0, true, IKEV2_EXCH_CREATE_CHILD_SA, false, &nf), 2);
+	ck_assert_uint_ge(frags_sent(w0, false, IKEV2_EXCH_CREATE_CHILD_SA, true, &nf), 2);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 2);
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_reassembled, 2);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+}
+END_TEST
+
+/* The IKE SA rekeyed (RFC 7383 2.3: fragmentation is announced once per IKE SA): the new
+ * IKE SAs fragment too, and a CHILD SA rekey crosses the 300-byte path in fragments. */
+START_TEST(test_frag_ike_rekey)
+{
+	unsigned nf;
+
+	frag_up_life(300, 300, 300, "100s");
+	establish();
+	uint64_t spi0 = walk(&A).i[0].spi_i;
+
+	run_until(1000 + 91);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_ne(walk(&A).i[0].spi_i, spi0);
+	ck_assert(sa_of(&A)->frag_on);
+	ck_assert(sa_of(&B)->frag_on);
+
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+	size_t w0 = nwire;
+
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_ge(frags_sent(w0, true, IKEV2_EXCH_CREATE_CHILD_SA, false, &nf), 2);
+	ck_assert_uint_ge(nf, 2);
+	for (size_t i = 0; i < nwire; i++)
+		ck_assert(!wire[i].dropped);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+}
+END_TEST
+
+/* The same path with fragmentation off at b: b does not announce it, a sends IKE_AUTH
+ * whole, the path loses it and its retransmissions, and nothing comes up. */
+START_TEST(test_frag_off_at_one_end)
+{
+	unsigned nf;
+
+	frag_up(300, 0, 300);
+	start();
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_eq(established(&B), 0);
+	path_mtu = 0; /* for frags_sent: the lost one did not fit */
+	ck_assert_uint_eq(frags_sent(0, true, IKEV2_EXCH_IKE_AUTH, false, &nf), 1);
+	ck_assert_uint_eq(nf, 0);
+	ck_assert(wire[nwire - 1].dropped);
+	ck_assert_uint_gt(wire[nwire - 1].len + 28, 300);
+}
+END_TEST
+
+/* Fragments taken off the path as they come, to be delivered by the test. */
+static struct fake_dgram *taken[64];
+static unsigned ntaken;
+static uint8_t take_exch;
+static bool take_from_a;
+
+static bool take_frags(bool from_a, struct fake_dgram *d)
+{
+	if (from_a == take_from_a && d->data[18] == take_exch && frag_num(d) &&
+	    ntaken < sizeof(taken) / sizeof(taken[0])) {
+		taken[ntaken++] = copy_dgram(d);
+		return false;
+	}
+	return true;
+}
+
+static void taken_teardown(void)
+{
+	for (unsigned i = 0; i < ntaken; i++)
+		free(taken[i]);
+	ntaken = 0;
+}
+
+/* a's IKE_AUTH fragments reach b last first, each twice, with a forged copy of one (its
+ * ICV fails: not kept); b answers nothing until the last is in, holds the request for an
+ * SPI, takes the whole set once more meanwhile as the request it holds, and then answers
+ * once: one SPI, one CHILD SA. */
+START_TEST(test_frag_out_of_order)
+{
+	frag_up(160, 160, 0);
+	filter = take_frags;
+	take_from_a = true;
+	take_exch = IKEV2_EXCH_IKE_AUTH;
+	start();
+	unsigned n = ntaken;
+
+	ck_assert_uint_ge(n, 3);
+	ck_assert_uint_eq(established(&B), 0);
+	for (unsigned i = n; i-- > 0;) {
+		struct fake_dgram *forged = copy_dgram(taken[i]);
+
+		forged->data[forged->len - 1] ^= 0x40;
+		deliver(&B, forged);
+		free(forged);
+		deliver(&B, taken[i]);
+		ck_assert_uint_gt(ikev2_frag_held(sa_of(&B)), 0); /* whole, until answered */
+		deliver(&B, taken[i]);
+		ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	}
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, n);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	for (unsigned i = 0; i < n; i++)
+		deliver(&B, taken[i]);
+	ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	fake_kern_run(B.k);
+	ck_assert_uint_ge(fake_net_queued(B.n), 2); /* the response, in fragments */
+	filter = NULL;
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ALLOCSPI, false), 1);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ADD, false), 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_dropped, 0);
+	ck_assert_uint_eq(ikev2_frag_held(sa_of(&B)), 0);
+}
+END_TEST
+
+/* Loses fragment lose_num of the first transmission of a message from one end. */
+static bool lose_one_frag(bool from_a, struct fake_dgram *d)
+{
+	if (from_a == take_from_a && d->data[18] == take_exch && frag_num(d) == lose_num &&
+	    !lost_frags) {
+		lost_frags++;
+		return false;
+	}
+	return true;
+}
+
+/* Fragment 2 of a's IKE_AUTH request is lost: b keeps the others, a retransmits every
+ * fragment 2 s later, b ignores those it has and completes the message with the missing
+ * one. */
+START_TEST(test_frag_request_lost)
+{
+	unsigned nf;
+
+	frag_up(160, 160, 0);
+	filter = lose_one_frag;
+	take_from_a = true;
+	take_exch = IKEV2_EXCH_IKE_AUTH;
+	lose_num = 2;
+	start();
+	ck_assert_uint_eq(lost_frags, 1);
+	ck_assert_uint_eq(established(&B), 0);
+	ck_assert_uint_gt(ikev2_frag_held(sa_of(&B)), 0);
+	unsigned first = frags_sent(0, true, IKEV2_EXCH_IKE_AUTH, false, &nf);
+
+	run_until(1000 + 2);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 1);
+	ck_assert_uint_eq(frags_sent(0, true, IKEV2_EXCH_IKE_AUTH, false, &nf), 2 * first);
+	ck_assert_uint_eq(nf, 2 * first);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ALLOCSPI, false), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* Fragment 1 of b's IKE_AUTH response is lost: b is up, a retransmits its request, and b
+ * answers its fragment 1 with every fragment of the cached response, the same bytes
+ * (lengths here), and makes nothing new. */
+START_TEST(test_frag_response_lost)
+{
+	unsigned nf, first;
+
+	frag_up(160, 160, 0);
+	filter = lose_one_frag;
+	take_from_a = false;
+	take_exch = IKEV2_EXCH_IKE_AUTH;
+	lose_num = 1;
+	start();
+	ck_assert_uint_eq(lost_frags, 1);
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_eq(established(&B), 1);
+	first = frags_sent(0, false, IKEV2_EXCH_IKE_AUTH, true, &nf);
+	ck_assert_uint_ge(first, 2);
+	ck_assert_uint_eq(nf, first);
+	size_t w0 = nwire;
+
+	run_until(1000 + 2);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(frags_sent(w0, false, IKEV2_EXCH_IKE_AUTH, true, &nf), first);
+	for (size_t i = 0, j = w0; i < w0; i++) {
+		if (wire[i].from_a || wire[i].exch != IKEV2_EXCH_IKE_AUTH)
+			continue;
+		while (wire[j].from_a)
+			j++;
+		ck_assert_uint_eq(wire[j].len, wire[i].len);
+		ck_assert_uint_eq(wire[j].frag, wire[i].frag);
+		j++;
+	}
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ALLOCSPI, false), 1);
+	ck_assert_uint_eq(fake_kern_count(B.k, FAKE_KOP_ADD, false), 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_reassembled, 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* Fragment 2 of each IKE_AUTH a sends is lost: b keeps the rest until the reassembly
+ * timeout, then frees it and counts the message dropped; its half-open SA lives on. */
+static bool lose_every_second(bool from_a, struct fake_dgram *d)
+{
+	return !(from_a && d->data[18] == IKEV2_EXCH_IKE_AUTH && frag_num(d) == 2);
+}
+
+START_TEST(test_frag_timeout)
+{
+	frag_up(160, 160, 0);
+	filter = lose_every_second;
+	start();
+	struct ike_sa *b = sa_of(&B);
+	size_t held = ikev2_frag_held(b);
+
+	ck_assert_uint_gt(held, 0);
+	run_until(1000 + IKEV2_FRAG_TIMEOUT - 0.5); /* retransmissions at 2, 6, 14 s add nothing */
+	ck_assert_uint_eq(ikev2_frag_held(b), held);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 0);
+	run_until(1000 + IKEV2_FRAG_TIMEOUT + 0.5);
+	ck_assert_uint_eq(ikev2_frag_held(sa_of(&B)), 0);
+	ck_assert_ptr_eq(sa_of(&B), b);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
+	ck_assert_uint_eq(established(&B), 0);
+}
+END_TEST
+
+/* Sends bytes from sa as fragments of request msgid, each delivered to `to` at once;
+ * returns how many and checks that to never holds more than the limit. */
+static unsigned send_frags(struct ike_sa *sa, uint32_t msgid, size_t len, struct end *to)
+{
+	uint8_t *plain = calloc(1, len);
+	struct ikev2_hdr h;
+	struct wbuf w;
+	unsigned n = 0;
+
+	ck_assert_ptr_nonnull(plain);
+	wbuf_init(&w);
+	ikev2_hdr_for(sa, IKEV2_EXCH_INFORMATIONAL, false, msgid, &h);
+	ck_assert_int_eq(ikev2_frag_seal(sa, &h, IKEV2_PLD_NOTIFY, plain, len, &w), 0);
+	for (size_t off = 0; off < w.len; n++) {
+		struct ikev2_hdr fh;
+		struct net_pkt p = {.local = sa->remote, .remote = sa->local};
+
+		ck_assert_int_eq(ikev2_decode_hdr(w.p + off, w.len - off, &fh), 0);
+		p.data = w.p + off;
+		p.len = fh.length;
+		ike_recv(to->ike, &p);
+		ck_assert_uint_le(ikev2_frag_held(sa_of(to)), IKEV2_FRAG_MAX_BYTES);
+		off += fh.length;
+	}
+	wbuf_free(&w);
+	free(plain);
+	return n;
+}
+
+/* Fragments of a 70 KB message (60 of 1280 bytes): b keeps them up to its 64 KiB limit,
+ * then drops what it kept and ignores the rest of that message; a total over
+ * IKEV2_MAX_FRAGMENTS or a number over the total is refused as malformed. b answers none
+ * of it and the IKE SA goes on: a CHILD SA rekey works. */
+START_TEST(test_frag_oversized)
+{
+	frag_up(IKE_FRAGMENT_SIZE, IKE_FRAGMENT_SIZE, 0);
+	establish();
+	struct ike_sa *a = sa_of(&A), *b = sa_of(&B);
+	unsigned n = send_frags(a, a->msgid_out, 70000, &B);
+
+	ck_assert_uint_ge(n, 60);
+	ck_assert_uint_le(n, IKEV2_MAX_FRAGMENTS);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	ck_assert_uint_eq(ikev2_frag_held(b), 0);
+	ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
+
+	/* the same message again: its fragments are ignored until the reassembly timeout */
+	send_frags(a, a->msgid_out, 70000, &B);
+	ck_assert_uint_eq(ikev2_frag_held(b), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+
+	/* a Total Fragments of 65, a Fragment Number over the total: malformed */
+	struct wbuf w;
+	struct ikev2_hdr h;
+	uint8_t plain[64] = {0};
+	uint64_t malformed = ike_stats(B.ike)->rx_malformed;
+
+	wbuf_init(&w);
+	ikev2_hdr_for(a, IKEV2_EXCH_INFORMATIONAL, false, a->msgid_out, &h);
+	ck_assert_int_eq(ikev2_frag_seal(a, &h, IKEV2_PLD_NOTIFY, plain, sizeof(plain), &w), 0);
+	for (int i = 0; i < 2; i++) {
+		struct net_pkt p = {
+			.local = a->remote, .remote = a->local, .data = w.p, .len = w.len};
+
+		w.p[IKEV2_HDR_LEN + 4 + 2 * i] = 0;
+		w.p[IKEV2_HDR_LEN + 5 + 2 * i] = i ? 0 : IKEV2_MAX_FRAGMENTS + 1;
+		if (i) /* number 1 of total 0 */
+			w.p[IKEV2_HDR_LEN + 5] = 1;
+		ike_recv(B.ike, &p);
+		ck_assert_uint_eq(ike_stats(B.ike)->rx_malformed, malformed + 1 + (unsigned)i);
+	}
+	wbuf_free(&w);
+	ck_assert_uint_eq(ikev2_frag_held(b), 0);
+
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
 	TCase *hs = tcase_create("handshake"), *rtx = tcase_create("retransmission");
 	TCase *bad = tcase_create("bad input"), *life = tcase_create("life cycle");
-	TCase *cookie = tcase_create("cookies");
+	TCase *cookie = tcase_create("cookies"), *frag = tcase_create("fragmentation");
 
 	tcase_add_checked_fixture(hs, setup, teardown);
 	tcase_add_checked_fixture(rtx, setup, teardown);
@@ -2335,6 +2758,17 @@ static Suite *ike_engine_suite(void)
 	tcase_add_loop_test(cookie, test_cookie_age, 0,
 			    (int)(sizeof(cookie_ages) / sizeof(cookie_ages[0])));
 	suite_add_tcase(s, cookie);
+	tcase_add_checked_fixture(frag, setup, teardown);
+	tcase_add_checked_fixture(frag, NULL, taken_teardown);
+	tcase_add_test(frag, test_frag_auth);
+	tcase_add_test(frag, test_frag_off_at_one_end);
+	tcase_add_test(frag, test_frag_ike_rekey);
+	tcase_add_test(frag, test_frag_out_of_order);
+	tcase_add_test(frag, test_frag_request_lost);
+	tcase_add_test(frag, test_frag_response_lost);
+	tcase_add_test(frag, test_frag_timeout);
+	tcase_add_test(frag, test_frag_oversized);
+	suite_add_tcase(s, frag);
 	return s;
 }
 

@@ -1,7 +1,8 @@
 /* msg: IKEv2 message I/O for an IKE SA. Protection of the SK payload, requests with
  * retransmission and back-off (window 1, RFC 7296 2.1 and 2.3), responses cached for
  * duplicate requests (2.1), and the receive path: route to the SA by SPI, check the
- * message ID, decrypt, decode, check the payload rules, dispatch by exchange. */
+ * message ID, decrypt (fragments: frag.c), decode, check the payload rules, dispatch by
+ * exchange. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@ int ikev2_protect(struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid
 	if (inner->w->err)
 		return -ENOMEM;
 	ikev2_hdr_for(sa, exch, response, msgid, &h);
+	if (ikev2_frag_wanted(sa, IKEV2_HDR_LEN + 4 + body)) /* RFC 7383 */
+		return ikev2_frag_seal(sa, &h, inner->first, inner->w->p, plain, out);
 	ikev2_enc_begin(&e, out, &h);
 	size_t off = ikev2_put_sk(&e, inner, body);
 
@@ -45,16 +48,32 @@ int ikev2_protect(struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid
 			      body);
 }
 
+/* The length of the message at off in our own buffer, by its header. */
+static size_t msg_len_at(const struct wbuf *out, size_t off)
+{
+	struct ikev2_hdr h;
+
+	if (ikev2_decode_hdr(out->p + off, out->len - off, &h) < 0 || h.length > out->len - off)
+		return out->len - off;
+	return h.length;
+}
+
+/* out holds one message, or the fragments of one back to back (frag.c): one datagram each. */
 void ikev2_send_raw(struct ike_sa *sa, const struct wbuf *out)
 {
-	int r = net_send(sa->eng->d.net, &sa->local, &sa->remote, sa->natt, out->p, out->len);
+	for (size_t off = 0, len; off < out->len; off += len) {
+		len = msg_len_at(out, off);
+		int r = net_send(sa->eng->d.net, &sa->local, &sa->remote, sa->natt, out->p + off,
+				 len);
 
-	if (r < 0) {
-		log_debug(LOG_NET, sa->ctx, "send of %zu bytes failed: %s", out->len, strerror(-r));
-		return;
+		if (r < 0) {
+			log_debug(LOG_NET, sa->ctx, "send of %zu bytes failed: %s", len,
+				  strerror(-r));
+			return;
+		}
+		sa->tx_packets++;
+		sa->tx_bytes += len;
 	}
-	sa->tx_packets++;
-	sa->tx_bytes += out->len;
 }
 
 /* The profile's dpd-maximum-failures: unanswered retransmissions of a request before the
@@ -112,6 +131,7 @@ void ikev2_request_done(struct ike_sa *sa)
 	wbuf_free(&sa->req_pkt);
 	sa->req = IKE_REQ_NONE;
 	sa->msgid_out++;
+	ikev2_frag_done(sa, true);
 	ikev2_run_tasks(sa);
 }
 
@@ -121,6 +141,7 @@ void ikev2_send_response(struct ike_sa *sa, struct wbuf *out)
 	sa->resp_pkt = *out;
 	wbuf_init(out);
 	sa->msgid_in++;
+	ikev2_frag_done(sa, false);
 	ikev2_send_raw(sa, &sa->resp_pkt);
 }
 
@@ -223,24 +244,38 @@ static bool msgid_ok(struct ike_sa *sa, const struct ikev2_hdr *h, bool *dup)
 	return *dup;
 }
 
-/* Decrypts m's SK payload and decodes the inner payloads; plain holds them. */
-static int open_sk(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg *m, uint8_t **plain)
+/* Decrypts m's SK payload; plain holds the inner payloads. */
+static int decrypt(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg *m, uint8_t **plain,
+		   size_t *plen)
 {
-	size_t plen = 0;
-	const char *why = NULL;
-
 	if (!ikev2_has(m, IKEV2_PLD_SK))
-		return -EBADMSG; /* SKF: we never announce fragmentation support */
+		return -EBADMSG;
 	*plain = malloc(m->sk.len ? m->sk.len : 1);
 	if (!*plain)
 		return -ENOMEM;
-	if (crypto_sk_open(sa->sk_in, p->data, m->sk_aad_len, m->sk.ptr, m->sk.len, *plain, &plen) <
+	if (crypto_sk_open(sa->sk_in, p->data, m->sk_aad_len, m->sk.ptr, m->sk.len, *plain, plen) <
 	    0) {
 		sa->eng->st.rx_auth_failed++;
 		log_debug(LOG_IKE, sa->ctx, "message %u fails its integrity check: dropped",
 			  m->hdr.msgid);
 		return -EBADMSG;
 	}
+	return 0;
+}
+
+/* Opens m (SK, or SKF fragments once all are there) and decodes the inner payloads; plain
+ * holds them. 0, 1 when a fragment leaves nothing to do yet, or -errno. */
+static int open_sk(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg *m, bool dup,
+		   uint8_t **plain)
+{
+	size_t plen = 0;
+	const char *why = NULL;
+	bool frag = ikev2_has(m, IKEV2_PLD_SKF);
+	int r = frag ? ikev2_frag_open(sa, p, m, dup, plain, &plen)
+		     : decrypt(sa, p, m, plain, &plen);
+
+	if (r || (frag && dup)) /* a duplicate's fragment alone does not decode */
+		return r;
 	if (ikev2_decode_inner(*plain, plen, m->sk_next, m) < 0 ||
 	    ikev2_check_rules(m, true, &why) < 0) {
 		sa->eng->st.rx_malformed++;
@@ -281,7 +316,7 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 		log_debug(LOG_IKE, sa->ctx, "message id %u unexpected: dropped", m->hdr.msgid);
 		return;
 	}
-	if (open_sk(sa, p, m, &plain) < 0) {
+	if (open_sk(sa, p, m, dup, &plain)) {
 		free(plain);
 		return;
 	}

@@ -58,6 +58,7 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 		to->remote_id = strdup(from->remote_id);
 	if (from->remote_cert && !to->remote_cert)
 		to->remote_cert = strdup(from->remote_cert);
+	to->frag_on = from->frag_on; /* RFC 7383 2.3: announced once for the IKE SA */
 }
 
 /* --- initiator --- */

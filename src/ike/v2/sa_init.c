@@ -186,6 +186,7 @@ static int send_init(struct ike_sa *sa)
 	if (natt_enabled(sa))
 		put_natd(&e, sa, 0);
 	ikev2_authn_put_init(sa, &e, false);
+	ikev2_frag_put_init(sa, &e);
 	ikev2_enc_end(&e);
 	if (w.err) {
 		wbuf_free(&w);
@@ -291,6 +292,7 @@ static int init_complete(struct ike_sa *sa, const struct ikev2_msg *m, const str
 	wbuf_reset(&sa->init_theirs);
 	wbuf_bytes(&sa->init_theirs, p->data, p->len);
 	ikev2_authn_read_init(sa, m);
+	ikev2_frag_read_init(sa, m);
 	if (natt_enabled(sa)) {
 		detect_nat(sa, m);
 		if ((sa->nat_here || sa->nat_there) && !sa->natt) {
@@ -518,6 +520,8 @@ static int respond_init(struct ike_sa *sa, const struct ikev2_msg *m, const stru
 		put_natd(&e, sa, sa->spi_r);
 	ikev2_authn_read_init(sa, m);
 	ikev2_authn_put_init(sa, &e, true);
+	ikev2_frag_read_init(sa, m);
+	ikev2_frag_put_init(sa, &e);
 	ikev2_enc_end(&e);
 	if (w.err) {
 		wbuf_free(&w);

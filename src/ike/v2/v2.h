@@ -37,6 +37,33 @@ const struct ikev2_notify *ikev2_notify_find(const struct ikev2_msg *m, uint16_t
 /* The first error notify (type < 16384), or NULL. */
 const struct ikev2_notify *ikev2_error_notify(const struct ikev2_msg *m);
 
+/* frag.c: IKEv2 fragmentation (RFC 7383) */
+#define IKEV2_FRAG_TIMEOUT   20.0	 /* seconds an incomplete message is kept */
+#define IKEV2_FRAG_MAX_BYTES (64 * 1024) /* fragments kept per IKE SA, both directions */
+/* N(IKEV2_FRAGMENTATION_SUPPORTED) in IKE_SA_INIT (a responder's only after the peer's);
+ * reading the peer's turns fragmentation on for the SA when the engine has it on. */
+void ikev2_frag_put_init(struct ike_sa *sa, struct ikev2_enc *e);
+void ikev2_frag_read_init(struct ike_sa *sa, const struct ikev2_msg *m);
+/* Whether a protected message of msglen bytes goes as fragments. */
+bool ikev2_frag_wanted(const struct ike_sa *sa, size_t msglen);
+/* Seals inner payloads (len bytes, the first of type first) as SKF messages with header h,
+ * appended to out back to back. 0, -EMSGSIZE (more than IKEV2_MAX_FRAGMENTS) or -errno. */
+int ikev2_frag_seal(struct ike_sa *sa, const struct ikev2_hdr *h, uint8_t first,
+		    const uint8_t *plain, size_t len, struct wbuf *out);
+/* Checks, opens and keeps one SKF message (msgid_ok passed it; dup: a request answered
+ * already). 0: the message is whole, its inner payloads in *plain (the caller frees it)
+ * and m->sk_next set; for dup, fragment 1 (answer it again), *plain untouched. 1: nothing
+ * to do yet. -errno: dropped (counted). */
+int ikev2_frag_open(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg *m, bool dup,
+		    uint8_t **plain, size_t *plen);
+/* The message of that direction was handled (answered, or its reply taken): what was kept
+ * of it goes. */
+void ikev2_frag_done(struct ike_sa *sa, bool response);
+/* Bytes kept for reassembly now. */
+size_t ikev2_frag_held(const struct ike_sa *sa);
+/* Frees what is kept (the IKE SA goes). */
+void ikev2_frag_free(struct ike_sa *sa);
+
 /* sa_init.c */
 int ikev2_sa_init_start(struct ike_sa *sa);
 void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struct ikev2_msg *m);
