@@ -10,15 +10,7 @@
 /* The policy whose kernel entries carry reqid (ACQUIREs name the template's reqid). */
 static const struct conf_item *policy_by_reqid(struct ike *eng, uint32_t reqid)
 {
-	const struct conf *c = eng->conf;
-
-	for (size_t i = 0; c && reqid && i < conf_count(c, CONF_M_POLICY); i++) {
-		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
-
-		if (eng->d.policy_reqid && eng->d.policy_reqid(eng->d.arg, c, pol) == reqid)
-			return pol;
-	}
-	return NULL;
+	return ike_view_policy_by_reqid(eng->view, reqid);
 }
 
 void ike_acquire(struct ike *eng, const struct kern_acquire *a)
@@ -201,11 +193,11 @@ int ike_kill(struct ike *eng, const struct kern_addr *remote)
 void ike_policy_ph2(struct ike *eng, const struct conf_item *policy, const char **state,
 		    unsigned *count)
 {
-	struct ike_sa *sa;
-	size_t pos = 0;
+	const char *peer = conf_str(policy, CONF_POLICY_PEER);
+	struct ike_sa *sa = NULL;
 
 	*count = 0;
-	while ((sa = ike_tab_next(&eng->sas, &pos)))
+	while (peer && (sa = ike_sa_next_of_peer(eng, peer, sa)))
 		for (const struct ike_child *c = sa->children; c; c = c->next)
 			*count += c->policy_id == policy->id && c->state == CHILD_STATE_INSTALLED;
 	*state = *count ? "established" : "no-phase2";

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,52 +66,57 @@ uint64_t ike_sa_local_spi(const struct ike_sa *sa)
  * SAs between the same two identities, wherever the peer connects from; no walk over all
  * SAs) --- */
 
-/* FNV-1a over the peer item's name and the peer's ID text, never 0 or UINT64_MAX
- * (ike_tab's marks). */
-static uint64_t id_key(const char *peer, const char *remote_id)
+/* FNV-1a over the peer item's name and, when given, the peer's ID text, never 0 or
+ * UINT64_MAX (ike_tab's marks). */
+static uint64_t list_key(const char *peer, const char *remote_id)
 {
 	uint64_t h = 0xcbf29ce484222325u;
 
 	for (const char *s = peer; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
 	h = (h ^ 0xff) * 0x100000001b3u; /* no byte of text: "ab"+"c" is not "a"+"bc" */
-	for (const char *s = remote_id; *s; s++)
+	for (const char *s = remote_id ? remote_id : ""; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
 	return h == 0 || h == UINT64_MAX ? 1 : h;
 }
 
-void ike_sa_index_id(struct ike_sa *sa)
-{
-	struct ike_tab *t = &sa->eng->ids;
-	struct ike_sa *head;
+#define LINK(sa, off) ((struct ike_sa_link *)((char *)(sa) + (off)))
 
-	if (sa->id_listed || !sa->remote_id)
+/* Puts sa at the head of key's list in t; its link is at offset off in struct ike_sa. */
+static void list_add(struct ike_tab *t, struct ike_sa *sa, size_t off, uint64_t key)
+{
+	struct ike_sa_link *l = LINK(sa, off);
+	struct ike_sa *head = ike_tab_get(t, key);
+
+	if (l->listed || ike_tab_put(t, key, sa) < 0)
 		return;
-	sa->id_key = id_key(sa->peer, sa->remote_id);
-	head = ike_tab_get(t, sa->id_key);
-	if (ike_tab_put(t, sa->id_key, sa) < 0)
-		return; /* INITIAL_CONTACT will not find it; its lifetime ends it */
-	sa->id_prev = NULL;
-	sa->id_next = head;
+	*l = (struct ike_sa_link){.next = head, .key = key, .listed = true};
 	if (head)
-		head->id_prev = sa;
-	sa->id_listed = true;
+		LINK(head, off)->prev = sa;
 }
 
-static void id_unlink(struct ike_sa *sa)
+static void list_del(struct ike_tab *t, struct ike_sa *sa, size_t off)
 {
-	if (!sa->id_listed)
+	struct ike_sa_link *l = LINK(sa, off);
+
+	if (!l->listed)
 		return;
-	if (sa->id_next)
-		sa->id_next->id_prev = sa->id_prev;
-	if (sa->id_prev)
-		sa->id_prev->id_next = sa->id_next;
-	else if (sa->id_next)
-		ike_tab_put(&sa->eng->ids, sa->id_key, sa->id_next); /* cannot fail */
+	if (l->next)
+		LINK(l->next, off)->prev = l->prev;
+	if (l->prev)
+		LINK(l->prev, off)->next = l->next;
+	else if (l->next)
+		ike_tab_put(t, l->key, l->next); /* cannot fail */
 	else
-		ike_tab_del(&sa->eng->ids, sa->id_key);
-	sa->id_prev = sa->id_next = NULL;
-	sa->id_listed = false;
+		ike_tab_del(t, l->key);
+	*l = (struct ike_sa_link){0};
+}
+
+void ike_sa_index_id(struct ike_sa *sa)
+{
+	if (sa->remote_id)
+		list_add(&sa->eng->ids, sa, offsetof(struct ike_sa, by_id),
+			 list_key(sa->peer, sa->remote_id));
 }
 
 void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote)
@@ -124,10 +130,21 @@ struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_s
 
 	if (!like->remote_id)
 		return NULL;
-	sa = prev ? prev->id_next : ike_tab_get(&like->eng->ids, id_key(like->peer, like->remote_id));
+	sa = prev ? prev->by_id.next
+		  : ike_tab_get(&like->eng->ids, list_key(like->peer, like->remote_id));
 	while (sa && (sa == like || !sa->remote_id || strcmp(sa->remote_id, like->remote_id) ||
 		      strcmp(sa->peer, like->peer)))
-		sa = sa->id_next;
+		sa = sa->by_id.next;
+	return sa;
+}
+
+struct ike_sa *ike_sa_next_of_peer(struct ike *eng, const char *peer, const struct ike_sa *prev)
+{
+	struct ike_sa *sa = prev ? prev->by_peer.next
+				 : ike_tab_get(&eng->peer_sas, list_key(peer, NULL));
+
+	while (sa && strcmp(sa->peer, peer))
+		sa = sa->by_peer.next;
 	return sa;
 }
 
@@ -162,6 +179,7 @@ struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
 		return NULL;
 	}
 	ike_sa_set_remote(sa, remote);
+	list_add(&eng->peer_sas, sa, offsetof(struct ike_sa, by_peer), list_key(sa->peer, NULL));
 	return sa;
 }
 
@@ -207,7 +225,8 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 		ike_sa_destroy(sa->new_ike, delete_kernel);
 	if (ike_tab_get(&eng->sas, ike_sa_local_spi(sa)) == sa)
 		ike_tab_del(&eng->sas, ike_sa_local_spi(sa));
-	id_unlink(sa);
+	list_del(&eng->ids, sa, offsetof(struct ike_sa, by_id));
+	list_del(&eng->peer_sas, sa, offsetof(struct ike_sa, by_peer));
 	ike_half_del(sa);
 	if (sa->spare_spi)
 		ikev2_release_spi(sa, IPPROTO_ESP, sa->spare_spi);
@@ -380,12 +399,10 @@ void ike_sa_established(struct ike_sa *sa)
 
 static struct ike_sa *sa_for_peer(struct ike *eng, const char *peer)
 {
-	struct ike_sa *sa;
-	size_t pos = 0;
+	struct ike_sa *sa = NULL;
 
-	while ((sa = ike_tab_next(&eng->sas, &pos)))
-		if (!strcmp(sa->peer, peer) && sa->state <= IKE_STATE_ESTABLISHED &&
-		    sa->state != IKE_STATE_DEAD)
+	while ((sa = ike_sa_next_of_peer(eng, peer, sa)))
+		if (sa->state <= IKE_STATE_ESTABLISHED)
 			return sa;
 	return NULL;
 }
@@ -445,6 +462,11 @@ void ike_apply(struct ike *eng, const struct conf *c)
 	size_t pos = 0;
 
 	eng->conf = c;
+	ike_view_free(eng->view);
+	eng->view = ike_view_build(c, eng->d.policy_reqid, eng->d.arg);
+	if (!eng->view)
+		log_error(LOG_IKE, NULL, "out of memory indexing the configuration: no negotiation "
+			  "until the next one");
 	/* peers that went away or were disabled take their SAs with them */
 	while ((sa = ike_tab_next(&eng->sas, &pos))) {
 		const struct conf_item *peer = ike_peer_find(c, sa->peer);
@@ -480,6 +502,8 @@ void ike_free(struct ike *eng)
 	ike_tab_free(&eng->half_src);
 	ike_tab_free(&eng->children);
 	ike_tab_free(&eng->ids);
+	ike_tab_free(&eng->peer_sas);
+	ike_view_free(eng->view);
 	crypto_cleanse(&eng->cookie, sizeof(eng->cookie));
 	free(eng);
 }

@@ -95,6 +95,13 @@ enum ike_req_kind {
 	IKE_REQ_DELETE,
 };
 
+/* An IKE SA's place in one of the engine's lists of SAs that share a key (ike.c). */
+struct ike_sa_link {
+	struct ike_sa *prev, *next;
+	uint64_t key;
+	bool listed; /* false when not yet listed, or when out of memory */
+};
+
 struct ike_sa {
 	struct ike *eng;
 	uint32_t serial;
@@ -108,10 +115,9 @@ struct ike_sa {
 	 * without a NAT (2.23). nat_here/nat_there: NAT detection found one in front of us or
 	 * of the peer; only then is ESP encapsulated in UDP (ike_sa_udp_encap). */
 	bool natt, nat_here, nat_there;
-	/* the list of established SAs of the same peer item and remote ID (ike_sa_index_id) */
-	struct ike_sa *id_prev, *id_next;
-	uint64_t id_key;
-	bool id_listed; /* in that list (false only when out of memory) */
+	/* the established SAs of the same peer item and remote ID (ike_sa_index_id), and all
+	 * the SAs of the same peer item */
+	struct ike_sa_link by_id, by_peer;
 	bool half_listed; /* a responder's, half-open: in eng->half under half_key */
 	uint64_t half_key, half_src_key;
 
@@ -170,6 +176,7 @@ struct ike_sa {
 struct ike {
 	struct ike_deps d;
 	const struct conf *conf;
+	struct ike_view *view; /* conf, indexed (view.c) */
 	struct ike_tab sas;	       /* by our SPI */
 	struct ike_tab half;	       /* responder half-open SAs (half.c) */
 	struct ike_tab half_src;       /* how many of them each IP has (half.c) */
@@ -177,7 +184,8 @@ struct ike {
 	size_t half_mark;	       /* their peak since memory was last given back */
 	struct ike_limits lim;
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
-	struct ike_tab ids;	       /* the first SA of each (peer, remote ID), by id_key */
+	struct ike_tab ids;	       /* the first SA of each (peer, remote ID) */
+	struct ike_tab peer_sas;       /* the first SA of each peer item */
 	struct ikev2_token *tokens;    /* SPI allocations the kernel has yet to answer */
 	const struct net_pkt *cur_pkt; /* the datagram being handled */
 	uint32_t next_serial;
@@ -192,6 +200,28 @@ struct ike {
 		bool have_prev;
 	} cookie;
 };
+
+/* view.c: the configuration indexed for the engine, built by ike_apply. */
+struct ike_view;
+struct ike_view *ike_view_build(const struct conf *c,
+				uint32_t (*reqid)(void *arg, const struct conf *c,
+						  const struct conf_item *pol),
+				void *arg);
+void ike_view_free(struct ike_view *v);
+/* The enabled peer with the longest address prefix holding remote (the first in the
+ * configuration among equals) whose local-address, if set, is local; or NULL. */
+const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
+					       const struct net_addr *remote,
+					       const struct net_addr *local);
+const struct conf_item *ike_view_peer(const struct ike_view *v, const char *name);
+const struct conf_item *ike_view_profile(const struct ike_view *v, const char *peer);
+/* The peer's enabled identities / the policies IKE negotiates for it, in order. */
+const struct conf_item *const *ike_view_identities(const struct ike_view *v, const char *peer,
+						   size_t *n);
+const struct conf_item *const *ike_view_policies(const struct ike_view *v, const char *peer,
+						 size_t *n);
+const struct conf_item *ike_view_policy(const struct ike_view *v, uint32_t id);
+const struct conf_item *ike_view_policy_by_reqid(const struct ike_view *v, uint32_t reqid);
 
 /* half.c: responder half-open SAs. find: the one of this initiator (SPI, address and
  * port), or NULL (clash: another initiator's entry has its key). admit: 0, or -ENOSPC
@@ -215,6 +245,8 @@ void ike_sa_index_id(struct ike_sa *sa);
 /* The next IKE SA after prev (NULL: the first) other than like with like's peer item and
  * remote ID; NULL at the end. Looks only at the SAs with that identity. */
 struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_sa *prev);
+/* The next IKE SA after prev (NULL: the first) of peer item `peer`; NULL at the end. */
+struct ike_sa *ike_sa_next_of_peer(struct ike *eng, const char *peer, const struct ike_sa *prev);
 void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t ike_sa_local_spi(const struct ike_sa *sa);
 void ike_sa_established(struct ike_sa *sa);
@@ -229,11 +261,13 @@ void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct
 
 /* peer.c: the configuration as the engine needs it */
 const struct conf_item *ike_peer_find(const struct conf *c, const char *name);
-const struct conf_item *ike_peer_for_addr(const struct conf *c, const struct net_addr *remote,
+/* The peer that takes an IKE request from remote to local (ike_view_peer_for_addr). */
+const struct conf_item *ike_peer_for_addr(const struct ike *eng, const struct net_addr *remote,
 					  const struct net_addr *local);
 const struct conf_item *ike_profile_of(const struct conf *c, const struct conf_item *peer);
-const struct conf_item *ike_identity_of(const struct conf *c, const struct conf_item *peer);
-const struct conf_item *ike_policy_by_id(const struct conf *c, uint32_t id);
+/* The peer's first enabled identity (what an initiator authenticates with). */
+const struct conf_item *ike_identity_of(const struct ike *eng, const char *peer);
+const struct conf_item *ike_policy_by_id(const struct ike *eng, uint32_t id);
 /* The proposal item of a policy (its proposal=, default "default"). */
 const struct conf_item *ike_proposal_of(const struct conf *c, const struct conf_item *policy);
 bool ike_policy_is_ours(const struct conf_item *pol, const char *peer);

@@ -25,44 +25,10 @@ const struct conf_item *ike_peer_find(const struct conf *c, const char *name)
 	return c && name && *name ? conf_find(c, CONF_M_PEER, name) : NULL;
 }
 
-static bool prefix_has(const struct conf_addr *p, const struct net_addr *a)
-{
-	unsigned bits = p->plen;
-
-	if (p->family != a->family)
-		return false;
-	if (memcmp(p->bytes, a->bytes, bits / 8))
-		return false;
-	if (bits % 8) {
-		uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
-
-		return (p->bytes[bits / 8] & mask) == (a->bytes[bits / 8] & mask);
-	}
-	return true;
-}
-
-const struct conf_item *ike_peer_for_addr(const struct conf *c, const struct net_addr *remote,
+const struct conf_item *ike_peer_for_addr(const struct ike *eng, const struct net_addr *remote,
 					  const struct net_addr *local)
 {
-	const struct conf_item *best = NULL;
-	int best_len = -1;
-
-	for (size_t i = 0; c && i < conf_count(c, CONF_M_PEER); i++) {
-		const struct conf_item *p = conf_item_at(c, CONF_M_PEER, i);
-		const struct conf_addr *a = conf_addr(p, CONF_PEER_ADDRESS);
-		const struct conf_addr *la = conf_addr(p, CONF_PEER_LOCAL_ADDRESS);
-
-		if (conf_bool(p, CONF_PEER_DISABLED) || !prefix_has(a, remote))
-			continue;
-		if (la->family && (la->family != local->family ||
-				   memcmp(la->bytes, local->bytes, la->family == AF_INET ? 4 : 16)))
-			continue;
-		if (a->plen > best_len) {
-			best = p;
-			best_len = a->plen;
-		}
-	}
-	return best;
+	return ike_view_peer_for_addr(eng->view, remote, local);
 }
 
 const struct conf_item *ike_profile_of(const struct conf *c, const struct conf_item *peer)
@@ -70,29 +36,17 @@ const struct conf_item *ike_profile_of(const struct conf *c, const struct conf_i
 	return conf_find(c, CONF_M_PROFILE, conf_str(peer, CONF_PEER_PROFILE));
 }
 
-const struct conf_item *ike_identity_of(const struct conf *c, const struct conf_item *peer)
+const struct conf_item *ike_identity_of(const struct ike *eng, const char *peer)
 {
-	const char *name = conf_str(peer, CONF_PEER_NAME);
+	size_t n;
+	const struct conf_item *const *ids = ike_view_identities(eng->view, peer, &n);
 
-	for (size_t i = 0; i < conf_count(c, CONF_M_IDENTITY); i++) {
-		const struct conf_item *id = conf_item_at(c, CONF_M_IDENTITY, i);
-		const char *p = conf_str(id, CONF_IDENTITY_PEER);
-
-		if (!conf_bool(id, CONF_IDENTITY_DISABLED) && p && !strcmp(p, name))
-			return id;
-	}
-	return NULL;
+	return n ? ids[0] : NULL;
 }
 
-const struct conf_item *ike_policy_by_id(const struct conf *c, uint32_t id)
+const struct conf_item *ike_policy_by_id(const struct ike *eng, uint32_t id)
 {
-	for (size_t i = 0; c && i < conf_count(c, CONF_M_POLICY); i++) {
-		const struct conf_item *p = conf_item_at(c, CONF_M_POLICY, i);
-
-		if (p->id == id)
-			return p;
-	}
-	return NULL;
+	return ike_view_policy(eng->view, id);
 }
 
 const struct conf_item *ike_proposal_of(const struct conf *c, const struct conf_item *policy)

@@ -19,6 +19,7 @@
 #include "ipsecd/crypto.h"
 #include "ipsecd/ike.h"
 #include "ipsecd/log.h"
+#include "ipsecd/strbuf.h"
 #include "ipsecd/wire.h"
 #include "v2/v2.h" /* ikev2_protect(): requests the engine would never send */
 
@@ -2695,6 +2696,136 @@ START_TEST(test_frag_oversized)
 }
 END_TEST
 
+/* --- the configuration's index (view.c) --- */
+
+static uint32_t reqid_plus(void *arg, const struct conf *c, const struct conf_item *pol)
+{
+	(void)arg;
+	(void)c;
+	return pol->id + 100;
+}
+
+static const char *peer_at(const struct ike_view *v, const char *remote, const char *local)
+{
+	struct net_addr r = at(remote, 500), l = at(local, 500);
+	const struct conf_item *p = ike_view_peer_for_addr(v, &r, &l);
+
+	return p ? conf_str(p, CONF_PEER_NAME) : "-";
+}
+
+/* Longest prefix first; local-address narrows; the first among equals; disabled peers
+ * take nothing; IPv6 apart; identities and policies filed under their peer. */
+START_TEST(test_view_lookups)
+{
+	struct conf *c = load("/ip ipsec peer\n"
+			      "add name=wide address=10.0.0.0/8 exchange-mode=ike2\n"
+			      "add name=mid address=10.1.0.0/16 exchange-mode=ike2\n"
+			      "add name=here address=10.1.2.3/32 local-address=192.0.2.9 "
+			      "exchange-mode=ike2\n"
+			      "add name=host address=10.1.2.3/32 exchange-mode=ike2\n"
+			      "add name=host2 address=10.1.2.3/32 exchange-mode=ike2\n"
+			      "add name=off address=10.1.2.4/32 exchange-mode=ike2 disabled=yes\n"
+			      "add name=odd address=10.1.2.128/25 exchange-mode=ike2\n"
+			      "add name=v6 address=2001:db8::/32 exchange-mode=ike2\n"
+			      "add name=v6h address=2001:db8::5/128 exchange-mode=ike2\n"
+			      "/ip ipsec identity\n"
+			      "add peer=wide secret=a disabled=yes\n"
+			      "add peer=wide secret=b\n"
+			      "add peer=mid secret=c\n"
+			      "/ip ipsec policy\n"
+			      "add src-address=10.9.0.0/24 dst-address=10.8.0.0/24 peer=mid tunnel=yes\n"
+			      "add src-address=10.9.1.0/24 dst-address=10.8.1.0/24 peer=mid tunnel=yes "
+			      "disabled=yes\n");
+	struct ike_view *v = ike_view_build(c, reqid_plus, NULL);
+	size_t n;
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(peer_at(v, "10.1.2.3", "192.0.2.9"), "here");
+	ck_assert_str_eq(peer_at(v, "10.1.2.3", "192.0.2.8"), "host");
+	ck_assert_str_eq(peer_at(v, "10.1.2.4", "192.0.2.8"), "mid");
+	ck_assert_str_eq(peer_at(v, "10.1.2.200", "192.0.2.8"), "odd");
+	ck_assert_str_eq(peer_at(v, "10.1.2.127", "192.0.2.8"), "mid");
+	ck_assert_str_eq(peer_at(v, "10.2.0.1", "192.0.2.8"), "wide");
+	ck_assert_str_eq(peer_at(v, "11.0.0.1", "192.0.2.8"), "-");
+	ck_assert_str_eq(peer_at(v, "2001:db8::5", "2001:db8::1"), "v6h");
+	ck_assert_str_eq(peer_at(v, "2001:db8::6", "2001:db8::1"), "v6");
+	ck_assert_str_eq(peer_at(v, "2001:db9::5", "2001:db8::1"), "-");
+	const struct conf_item *const *ids = ike_view_identities(v, "wide", &n);
+
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(conf_str(ids[0], CONF_IDENTITY_SECRET), "b");
+	ike_view_identities(v, "host", &n);
+	ck_assert_uint_eq(n, 0);
+	const struct conf_item *const *pols = ike_view_policies(v, "mid", &n);
+
+	ck_assert_uint_eq(n, 1); /* the disabled one is not negotiated */
+	ck_assert_ptr_eq(ike_view_policy_by_reqid(v, pols[0]->id + 100), pols[0]);
+	ck_assert_ptr_eq(ike_view_policy(v, pols[0]->id), pols[0]);
+	ck_assert_ptr_null(ike_view_policy(v, 999999));
+	ck_assert_ptr_eq(ike_view_profile(v, "wide"), conf_find(c, CONF_M_PROFILE, "default"));
+	ck_assert_ptr_null(ike_view_peer(v, "nobody"));
+	ike_view_free(v);
+	conf_free(c);
+}
+END_TEST
+
+/* The index answers as a walk over every peer would, for random prefixes, local
+ * addresses and disabled peers, at 1,500 peers. */
+START_TEST(test_view_matches_walk)
+{
+	enum { NPEERS = 1500, NPROBES = 20000 };
+	struct strbuf text = STRBUF_INIT;
+
+	sb_puts(&text, "/ip ipsec peer\n");
+	for (int i = 0; i < NPEERS; i++) {
+		unsigned plen = 8 + rnd() % 25;
+
+		sb_printf(&text, "add name=p%d address=10.%u.%u.%u/%u exchange-mode=ike2%s%s\n", i,
+			  rnd() % 4, rnd() % 4, rnd(), plen, rnd() % 8 ? "" : " disabled=yes",
+			  rnd() % 6 ? "" : " local-address=192.0.2.9");
+	}
+	struct conf *c = load(sb_str(&text));
+	struct ike_view *v = ike_view_build(c, NULL, NULL);
+
+	ck_assert_ptr_nonnull(v);
+	for (int k = 0; k < NPROBES; k++) {
+		struct net_addr r = {.family = AF_INET, .port = 500}, l = at("192.0.2.8", 500);
+		const struct conf_item *want = NULL;
+		int best = -1;
+
+		r.bytes[0] = 10;
+		r.bytes[1] = (uint8_t)(rnd() % 4);
+		r.bytes[2] = (uint8_t)(rnd() % 4);
+		r.bytes[3] = rnd();
+		if (rnd() % 2)
+			l = at("192.0.2.9", 500);
+		for (size_t i = 0; i < conf_count(c, CONF_M_PEER); i++) {
+			const struct conf_item *p = conf_item_at(c, CONF_M_PEER, i);
+			const struct conf_addr *a = conf_addr(p, CONF_PEER_ADDRESS);
+			const struct conf_addr *la = conf_addr(p, CONF_PEER_LOCAL_ADDRESS);
+			uint32_t pa = (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+				      (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+			uint32_t ra = (uint32_t)r.bytes[0] << 24 | (uint32_t)r.bytes[1] << 16 |
+				      (uint32_t)r.bytes[2] << 8 | r.bytes[3];
+			uint32_t mask = a->plen ? ~0u << (32 - a->plen) : 0;
+
+			if (conf_bool(p, CONF_PEER_DISABLED) || (pa & mask) != (ra & mask))
+				continue;
+			if (la->family && memcmp(la->bytes, l.bytes, 4))
+				continue;
+			if (a->plen > best) {
+				best = a->plen;
+				want = p;
+			}
+		}
+		ck_assert_ptr_eq(ike_view_peer_for_addr(v, &r, &l), want);
+	}
+	ike_view_free(v);
+	conf_free(c);
+	sb_free(&text);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -2737,6 +2868,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_apply_removes_peer);
 	tcase_add_test(life, test_initial_contact);
 	tcase_add_test(life, test_sa_index_by_identity);
+	tcase_add_test(life, test_view_lookups);
+	tcase_add_test(life, test_view_matches_walk);
 	tcase_add_test(life, test_initial_contact_per_identity);
 	tcase_add_test(life, test_ike_rekey);
 	suite_add_tcase(s, hs);

@@ -13,9 +13,7 @@
 /* The initiator's identity and its credentials; NULL with the reason logged. */
 static const struct conf_item *identity(struct ike_sa *sa, struct ikev2_authn *a)
 {
-	const struct conf *c = sa->eng->conf;
-	const struct conf_item *peer = ike_peer_find(c, sa->peer);
-	const struct conf_item *id = peer ? ike_identity_of(c, peer) : NULL;
+	const struct conf_item *id = ike_identity_of(sa->eng, sa->peer);
 
 	if (!id) {
 		ike_sa_fail(sa, "no identity for this peer");
@@ -103,7 +101,7 @@ static void auth_spi_ready(struct ike_sa *sa, int err, uint32_t spi)
 
 void ikev2_auth_start(struct ike_sa *sa)
 {
-	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, sa->pending_policy);
+	const struct conf_item *pol = ike_policy_by_id(sa->eng, sa->pending_policy);
 
 	sa->pending_policy = 0;
 	if (pol && (sa->creating = ikev2_child_new(sa, pol))) {

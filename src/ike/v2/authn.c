@@ -41,8 +41,6 @@ static bool uses_certificates(const struct conf_item *id)
 
 void ikev2_authn_put_init(struct ike_sa *sa, struct ikev2_enc *e, bool response)
 {
-	const struct conf *c = sa->eng->conf;
-	const struct conf_item *peer = ike_peer_find(c, sa->peer);
 	uint16_t ids[8];
 	uint8_t data[16];
 	size_t n = sig_hash_algorithms(ids, 8);
@@ -53,11 +51,11 @@ void ikev2_authn_put_init(struct ike_sa *sa, struct ikev2_enc *e, bool response)
 	}
 	ikev2_put_notify(e, 0, IKEV2_N_SIGNATURE_HASH_ALGORITHMS, NULL, 0, data, 2 * n);
 	/* 1.2: the responder may ask for certificates in its IKE_SA_INIT response */
-	for (size_t i = 0; response && peer && i < conf_count(c, CONF_M_IDENTITY); i++) {
-		const struct conf_item *id = conf_item_at(c, CONF_M_IDENTITY, i);
+	size_t nid;
+	const struct conf_item *const *idv = ike_view_identities(sa->eng->view, sa->peer, &nid);
 
-		if (!conf_bool(id, CONF_IDENTITY_DISABLED) &&
-		    !strcmp(conf_str(id, CONF_IDENTITY_PEER), sa->peer) && uses_certificates(id)) {
+	for (size_t i = 0; response && i < nid; i++) {
+		if (uses_certificates(idv[i])) {
 			ikev2_authn_put_certreq(sa, e);
 			break;
 		}
@@ -488,17 +486,15 @@ static int id_rank(struct ike_sa *sa, const struct conf_item *id, const struct i
 const struct conf_item *ikev2_authn_identity_for(struct ike_sa *sa, const struct ikev2_msg *m,
 						 const struct ikev2_id *pid)
 {
-	const struct conf *c = sa->eng->conf;
 	const struct conf_item *best = NULL;
 	int best_rank = 0;
+	size_t n;
+	const struct conf_item *const *idv = ike_view_identities(sa->eng->view, sa->peer, &n);
 
-	for (size_t i = 0; i < conf_count(c, CONF_M_IDENTITY); i++) {
-		const struct conf_item *id = conf_item_at(c, CONF_M_IDENTITY, i);
-		const char *p = conf_str(id, CONF_IDENTITY_PEER);
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_item *id = idv[i];
 		int rank;
 
-		if (conf_bool(id, CONF_IDENTITY_DISABLED) || !p || strcmp(p, sa->peer))
-			continue;
 		if ((rank = id_rank(sa, id, m, pid)) > best_rank) {
 			best = id;
 			best_rank = rank;

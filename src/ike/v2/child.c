@@ -72,7 +72,7 @@ static void fill_sa(const struct ike_child *c, bool inbound, const uint8_t *ek, 
 		    const uint8_t *ak, size_t akl, struct kern_sa *k)
 {
 	const struct ike_sa *sa = c->ike;
-	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, c->policy_id);
+	const struct conf_item *pol = ike_policy_by_id(sa->eng, c->policy_id);
 	const struct conf_item *prop = pol ? ike_proposal_of(sa->eng->conf, pol) : NULL;
 	int64_t life = prop ? conf_int(prop, CONF_PROPOSAL_LIFETIME) : 1800;
 
@@ -182,7 +182,7 @@ int ikev2_child_put_offer(struct ike_sa *sa, struct ike_child *c, struct ikev2_e
 {
 	static struct ikev2_sa o; /* 3.5 KiB, single-threaded */
 	struct ikev2_sa *offer = &o;
-	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, c->policy_id);
+	const struct conf_item *pol = ike_policy_by_id(sa->eng, c->policy_id);
 	struct ikev2_ts_set l, r;
 
 	if (!pol || ikev2_child_offer(sa, pol, pfs, offer) < 0)
@@ -207,7 +207,7 @@ int ikev2_child_complete(struct ike_sa *sa, struct ike_child *c, const struct ik
 	static struct ikev2_sa o;
 	const struct ikev2_sa *offer = &o;
 	const struct ikev2_notify *n = ikev2_error_notify(m);
-	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, c->policy_id);
+	const struct conf_item *pol = ike_policy_by_id(sa->eng, c->policy_id);
 
 	/* the offer again: the configuration it came from is the one in force */
 	if (!pol || ikev2_child_offer(sa, pol, dh != NULL, &o) < 0)
@@ -261,14 +261,13 @@ int ikev2_child_complete(struct ike_sa *sa, struct ike_child *c, const struct ik
 static const struct conf_item *pick_policy(struct ike_sa *sa, const struct ikev2_msg *m,
 					   struct ikev2_ts_set *tsi, struct ikev2_ts_set *tsr)
 {
-	const struct conf *c = sa->eng->conf;
+	size_t n;
+	const struct conf_item *const *pols = ike_view_policies(sa->eng->view, sa->peer, &n);
 
-	for (size_t i = 0; i < conf_count(c, CONF_M_POLICY); i++) {
-		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_item *pol = pols[i];
 		struct ikev2_ts_set l, r;
 
-		if (!ike_policy_is_ours(pol, sa->peer))
-			continue;
 		ike_ts_from_policy(pol, &l, &r);
 		if (ike_ts_narrow(&r, &m->tsi, tsi) == 0 && ike_ts_narrow(&l, &m->tsr, tsr) == 0)
 			return pol;

@@ -44,7 +44,7 @@ static bool pfs_wanted(struct ike_sa *sa, const struct conf_item *pol, uint16_t 
 static void child_send(struct ike_sa *sa, int err, uint32_t spi)
 {
 	struct ike_child *c = sa->creating;
-	const struct conf_item *pol = c ? ike_policy_by_id(sa->eng->conf, c->policy_id) : NULL;
+	const struct conf_item *pol = c ? ike_policy_by_id(sa->eng, c->policy_id) : NULL;
 	struct wbuf in, out;
 	struct ikev2_enc e;
 	uint16_t group = 0;
@@ -111,7 +111,7 @@ static void child_begin(struct ike_sa *sa, const struct conf_item *pol)
 
 void ikev2_child_start(struct ike_sa *sa)
 {
-	const struct conf_item *pol = ike_policy_by_id(sa->eng->conf, sa->pending_policy);
+	const struct conf_item *pol = ike_policy_by_id(sa->eng, sa->pending_policy);
 
 	sa->pending_policy = 0;
 	child_begin(sa, pol);
@@ -126,7 +126,7 @@ void ikev2_child_rekey_start(struct ike_sa *sa)
 		ikev2_run_tasks(sa);
 		return;
 	}
-	child_begin(sa, ike_policy_by_id(sa->eng->conf, old->policy_id));
+	child_begin(sa, ike_policy_by_id(sa->eng, old->policy_id));
 }
 
 /* 2.8.1: both ends rekeyed `old`; the SA from the exchange with the lowest nonce goes. */
