@@ -55,6 +55,7 @@ static const struct algs algsets[] = {
 
 struct opts {
 	long n, warmup, batch;
+	long others; /* -k: peers configured besides rw, each with an identity and a policy */
 	const struct algs *alg;
 };
 
@@ -108,8 +109,10 @@ static void common_conf(FILE *f, const struct algs *alg)
 		alg->profile_enc);
 }
 
-/* The daemon: one passive peer for all of 10.0.0.0/8, one road-warrior policy. */
-static struct conf *daemon_conf(const struct algs *alg)
+/* The daemon: one passive peer for all of 10.0.0.0/8, one road-warrior policy; and
+ * `others` more peers (100.64.0.0/10 hosts, none of which the initiators use), each with
+ * its identity and a policy, for the cost of a large configuration. */
+static struct conf *daemon_conf(const struct algs *alg, long others)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -126,6 +129,18 @@ static struct conf *daemon_conf(const struct algs *alg)
 	      "/ip ipsec policy\n"
 	      "add src-address=172.16.0.0/12 dst-address=10.0.0.0/8 peer=rw tunnel=yes\n",
 	      f);
+	for (long i = 0; i < others; i++) {
+		long a = 0x64400001 + i; /* 100.64.0.1 on */
+
+		fprintf(f,
+			"/ip ipsec peer add name=o%ld address=%ld.%ld.%ld.%ld/32 exchange-mode=ike2 "
+			"passive=yes\n"
+			"/ip ipsec identity add peer=o%ld secret=\"o%ld-secret\"\n"
+			"/ip ipsec policy add src-address=172.16.0.0/12 dst-address=%ld.%ld.%ld.%ld/32 "
+			"peer=o%ld tunnel=yes\n",
+			i, a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, i, i, a >> 24,
+			a >> 16 & 255, a >> 8 & 255, a & 255, i);
+	}
 	fclose(f);
 	return bench_conf_load("daemon", text, len);
 }
@@ -451,7 +466,8 @@ static void breakdown(struct daemon *d, long total, long malloc_per_sa)
 	ndh = p[P_DH];
 	p[P_DH] = 0; /* counted below as a number, not bytes */
 	p[P_TIMER] *= (size_t)timer;
-	p[P_TABLES] = (d->e->sas.cap + d->e->half.cap + d->e->children.cap + d->e->at.cap) *
+	p[P_TABLES] = (d->e->sas.cap + d->e->half.cap + d->e->half_src.cap + d->e->children.cap +
+		       d->e->ids.cap + d->e->peer_sas.cap) *
 		      sizeof(struct ike_tab_ent);
 	printf("breakdown (bytes/SA, malloc chunks incl. headers; sizeof ike_sa %zu, "
 	       "ike_child %zu):\n",
@@ -523,7 +539,7 @@ static int daemon_main(const struct opts *o, int fd)
 	d.l = loop_default();
 	d.k = bench_kern_new(0xa0000100u);
 	d.n = bench_net_new(fd);
-	d.c = daemon_conf(o->alg);
+	d.c = daemon_conf(o->alg, o->others);
 	if (!d.l || !d.k || !d.n || !loop_io_new(d.l, fd, LOOP_READ, daemon_rx, &d))
 		return 1;
 	d.e = bench_engine(d.l, d.k, d.n, NULL);
@@ -547,7 +563,7 @@ static int daemon_main(const struct opts *o, int fd)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_ike_mem [-a cbc|gcm] [-b BATCH] [-w WARMUP] [N]\n");
+	fprintf(stderr, "usage: bench_ike_mem [-a cbc|gcm] [-b BATCH] [-w WARMUP] [-k PEERS] [N]\n");
 	exit(2);
 }
 
@@ -555,7 +571,7 @@ static void parse(int argc, char **argv, struct opts *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:b:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:b:k:w:")) != -1) {
 		if (opt == 'a') {
 			o->alg = !strcmp(optarg, "cbc")	  ? &algsets[0]
 				 : !strcmp(optarg, "gcm") ? &algsets[1]
@@ -564,6 +580,8 @@ static void parse(int argc, char **argv, struct opts *o)
 				usage();
 		} else if (opt == 'b') {
 			o->batch = bench_parse_n("BATCH", optarg, 1, MAX_SAS);
+		} else if (opt == 'k') {
+			o->others = bench_parse_n("PEERS", optarg, 0, 1000000);
 		} else if (opt == 'w') {
 			o->warmup = bench_parse_n("WARMUP", optarg, 1, MAX_SAS);
 		} else {
