@@ -456,6 +456,14 @@ static void on_start(struct loop_timer *w, void *arg)
 	}
 }
 
+static void follow_policy(struct ike *eng, struct ike_child *c)
+{
+	const struct conf_item *pol = ike_view_policy_by_reqid(eng->view, c->reqid);
+
+	if (pol)
+		c->policy_id = pol->id;
+}
+
 void ike_apply(struct ike *eng, const struct conf *c)
 {
 	struct ike_sa *sa;
@@ -467,7 +475,9 @@ void ike_apply(struct ike *eng, const struct conf *c)
 	if (!eng->view)
 		log_error(LOG_IKE, NULL, "out of memory indexing the configuration: no negotiation "
 			  "until the next one");
-	/* peers that went away or were disabled take their SAs with them */
+	/* peers that went away or were disabled take their SAs with them; the CHILD SAs of
+	 * the others follow their policy to its item in this configuration: item ids are
+	 * given anew on every load, while a policy's reqid (its kernel entries') stays */
 	while ((sa = ike_tab_next(&eng->sas, &pos))) {
 		const struct conf_item *peer = ike_peer_find(c, sa->peer);
 
@@ -475,7 +485,12 @@ void ike_apply(struct ike *eng, const struct conf *c)
 			log_info(LOG_IKE, sa->ctx, "peer removed from the configuration: deleting");
 			ikev2_send_delete_ike(sa);
 			ike_sa_destroy(sa, true);
+			continue;
 		}
+		for (struct ike_child *ch = sa->children; ch; ch = ch->next)
+			follow_policy(eng, ch);
+		if (sa->creating)
+			follow_policy(eng, sa->creating);
 	}
 	if (!eng->start)
 		eng->start = loop_timer_new(eng->d.loop, 0, 0, on_start, eng);

@@ -61,12 +61,12 @@ static bool lenient_net;
 static unsigned path_mtu;
 static unsigned lose_num, lost_frags; /* lose_one_frag */
 
+/* The tunnel's policy has REQID; a policy of peer "x" (test_reload_keeps_child) another. */
 static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
 {
 	(void)arg;
 	(void)c;
-	(void)pol;
-	return REQID;
+	return strcmp(conf_str(pol, CONF_POLICY_PEER), "x") ? REQID : REQID + 1;
 }
 
 /* What a test may change of an end's configuration. */
@@ -78,6 +78,7 @@ struct side {
 	const char *esp_enc;  /* the proposal's enc-algorithms; NULL: aes-256-cbc */
 	const char *my_id;    /* the identity's my-id; NULL: auto */
 	const char *dpd_max;  /* the profile's dpd-maximum-failures; NULL: 5 */
+	const char *prefix;   /* configuration before the rest; NULL: none */
 };
 
 struct opts {
@@ -123,6 +124,7 @@ static struct conf *conf_for(int i, const struct side *o)
 	char text[2048];
 
 	snprintf(text, sizeof(text),
+		 "%s"
 		 "/ip ipsec profile\n"
 		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
 		 "hash-algorithm=sha256 dpd-interval=%s dpd-maximum-failures=%s lifetime=%s\n"
@@ -135,7 +137,7 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
-		 o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
+		 o->prefix ? o->prefix : "", o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
 		 o->peer, strchr(o->peer, '/') ? "" : "/32", fixed[i].me, fixed[i].extra,
 		 fixed[i].peer_name, o->secret,
 		 o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net,
@@ -327,7 +329,7 @@ static const struct conf_item *policy_of(const struct end *e)
 		const struct conf_item *p = conf_item_at(e->c, CONF_M_POLICY, i);
 		const char *peer = conf_str(p, CONF_POLICY_PEER);
 
-		if (peer && *peer)
+		if (peer && *peer && strcmp(peer, "x")) /* x: test_reload_keeps_child's */
 			return p;
 	}
 	ck_abort_msg("no policy");
@@ -742,7 +744,10 @@ START_TEST(test_dpd_maximum_failures)
 
 		o.a.dpd = "10s";
 		o.a.dpd_max = c[k].max;
-		setup();
+		if (k) { /* the fixture set up the first */
+			teardown();
+			setup();
+		}
 		ends_up(&o);
 		establish();
 		nwire = 0;
@@ -755,9 +760,7 @@ START_TEST(test_dpd_maximum_failures)
 			ck_assert_double_eq_tol(t[i], c[k].t[i], 1e-9);
 		run_until(1000 + 10 + c[k].dead);
 		ck_assert_msg(walk(&A).n == 0, "dpd-maximum-failures=%s", c[k].max);
-		teardown();
 	}
-	setup(); /* for the fixture's teardown */
 }
 END_TEST
 
@@ -1438,6 +1441,36 @@ START_TEST(test_initial_contact)
 	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
 	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
 	ck_assert_uint_eq(ph2(&B), 1);
+}
+END_TEST
+
+/* A reload that adds a peer and its policy in front of the others gives every item a
+ * new id; the tunnel's CHILD SA follows its policy (by reqid) and nothing is negotiated
+ * again (before, the policy's new id had no CHILD SA, so a second one was made). */
+START_TEST(test_reload_keeps_child)
+{
+	struct opts o = defaults;
+	uint32_t in0, out0, in1, out1;
+	struct conf *old;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&in0, &out0);
+	o.a.prefix = "/ip ipsec peer\nadd name=x address=198.51.100.99/32 exchange-mode=ike2 "
+		     "passive=yes\n/ip ipsec policy\nadd src-address=10.7.0.0/24 "
+		     "dst-address=10.8.0.0/24 peer=x tunnel=yes\n";
+	old = A.c;
+	A.c = conf_for(0, &o.a);
+	ike_apply(A.ike, A.c);
+	conf_free(old);
+	nwire = 0;
+	settle();
+	ck_assert_uint_eq(nwire, 0);
+	check_child_pair(&in1, &out1);
+	ck_assert_uint_eq(in1, in0);
+	ck_assert_uint_eq(out1, out0);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(walk(&A).n, 1);
 }
 END_TEST
 
@@ -2869,6 +2902,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_initial_contact);
 	tcase_add_test(life, test_sa_index_by_identity);
 	tcase_add_test(life, test_view_lookups);
+	tcase_add_test(life, test_reload_keeps_child);
 	tcase_add_test(life, test_view_matches_walk);
 	tcase_add_test(life, test_initial_contact_per_identity);
 	tcase_add_test(life, test_ike_rekey);
