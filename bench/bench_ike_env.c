@@ -29,7 +29,7 @@ struct req {
 struct kern {
 	uint32_t next_spi;
 	struct req *head, **tail;
-	long keyed;
+	long keyed, deleted;
 };
 
 struct kern *bench_kern_new(uint32_t first_spi)
@@ -124,6 +124,7 @@ unsigned bench_kern_run(struct kern *k)
 				r->spi_done(r->arg, 0, k->next_spi++);
 		} else {
 			k->keyed += r->kind == REQ_ADD ? 1 : -1;
+			k->deleted += r->kind != REQ_ADD;
 			if (r->done)
 				r->done(r->arg, 0, NULL);
 		}
@@ -136,6 +137,11 @@ unsigned bench_kern_run(struct kern *k)
 long bench_kern_keyed(const struct kern *k)
 {
 	return k->keyed;
+}
+
+long bench_kern_deleted(const struct kern *k)
+{
+	return k->deleted;
 }
 
 /* --- net --- */

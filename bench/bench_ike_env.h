@@ -31,6 +31,8 @@ void bench_kern_free(struct kern *k);
 unsigned bench_kern_run(struct kern *k);
 /* SAs added or updated with keys, minus those deleted. */
 long bench_kern_keyed(const struct kern *k);
+/* SAs deleted so far. */
+long bench_kern_deleted(const struct kern *k);
 
 /* --- net --- */
 

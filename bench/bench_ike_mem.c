@@ -56,6 +56,7 @@ static const struct algs algsets[] = {
 struct opts {
 	long n, warmup, batch;
 	long others; /* -k: peers configured besides rw, each with an identity and a policy */
+	bool rekey;  /* -r: then a CHILD SA rekey wave over every SA at once */
 	const struct algs *alg;
 };
 
@@ -133,10 +134,12 @@ static struct conf *daemon_conf(const struct algs *alg, long others)
 		long a = 0x64400001 + i; /* 100.64.0.1 on */
 
 		fprintf(f,
-			"/ip ipsec peer add name=o%ld address=%ld.%ld.%ld.%ld/32 exchange-mode=ike2 "
+			"/ip ipsec peer add name=o%ld address=%ld.%ld.%ld.%ld/32 "
+			"exchange-mode=ike2 "
 			"passive=yes\n"
 			"/ip ipsec identity add peer=o%ld secret=\"o%ld-secret\"\n"
-			"/ip ipsec policy add src-address=172.16.0.0/12 dst-address=%ld.%ld.%ld.%ld/32 "
+			"/ip ipsec policy add src-address=172.16.0.0/12 "
+			"dst-address=%ld.%ld.%ld.%ld/32 "
 			"peer=o%ld tunnel=yes\n",
 			i, a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, i, i, a >> 24,
 			a >> 16 & 255, a >> 8 & 255, a & 255, i);
@@ -260,6 +263,7 @@ struct daemon {
 	struct conf *c;
 	struct ike *e;
 	bool have_base, done, failed;
+	long wave_until; /* the rekey wave is over when the kernel deleted this many SAs */
 	struct mem base, end;
 	double wall0, wall1, cpu0, cpu1;
 };
@@ -272,6 +276,13 @@ static void daemon_check(struct daemon *d)
 		fprintf(stderr, "bench_ike_mem: the daemon failed an exchange\n");
 		d->failed = true;
 		loop_break(d->l);
+		return;
+	}
+	if (d->wave_until) {
+		if (bench_kern_deleted(d->k) >= d->wave_until) {
+			d->done = true;
+			loop_break(d->l);
+		}
 		return;
 	}
 	if (!d->have_base && st->established >= (uint64_t)d->o->warmup) {
@@ -513,6 +524,78 @@ static void time_sk(const struct algs *a, size_t plainlen)
 	crypto_sk_free(in);
 }
 
+/* --- the CHILD SA rekey wave --- */
+
+static void wave_timeout(struct loop_timer *w, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)w;
+	fprintf(stderr, "bench_ike_mem: the rekey wave did not end in time\n");
+	loop_break(d->l);
+}
+
+/* Every CHILD SA reaches its soft lifetime at once, as those of SAs made together do: the
+ * daemon rekeys them all (CREATE_CHILD_SA, then deletes the old pair). Done when the
+ * kernel has deleted every old SA; then each IKE SA must have exactly one CHILD SA, a
+ * new one, installed, and no exchange may have failed. */
+static bool rekey_wave(struct daemon *d, long total)
+{
+	struct kern_sa_id *old = calloc((size_t)total, sizeof(*old));
+	struct ike_tab was = {0}; /* the old inbound SPIs */
+	struct ike_sa *sa;
+	size_t pos = 0, n = 0;
+	long missed = 0;
+	double wall0, cpu0;
+
+	if (!old)
+		return false;
+	while ((sa = ike_tab_next(&d->e->sas, &pos)) && n < (size_t)total)
+		for (struct ike_child *c = sa->children; c && n < (size_t)total; c = c->next) {
+			old[n].proto = c->proto;
+			old[n].spi = c->spi_in;
+			old[n].dst.family = sa->local.family;
+			memcpy(old[n].dst.bytes, sa->local.bytes, sizeof(old[n].dst.bytes));
+			if (ike_tab_put(&was, (uint64_t)c->spi_in + 1, c) < 0)
+				return false;
+			n++;
+		}
+	d->done = false;
+	d->wave_until = bench_kern_deleted(d->k) + 2 * (long)n;
+	wall0 = bench_now_ms(CLOCK_MONOTONIC);
+	cpu0 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
+	for (size_t i = 0; i < n; i++)
+		ike_expire(d->e, &old[i], false);
+	bench_kern_run(d->k);
+	struct loop_timer *limit = loop_timer_new(d->l, 60 + (double)n / 500, 0, wave_timeout, d);
+
+	loop_run(d->l);
+	loop_timer_free(limit);
+	double wall = bench_now_ms(CLOCK_MONOTONIC) - wall0;
+	double cpu = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+
+	pos = 0;
+	while ((sa = ike_tab_next(&d->e->sas, &pos))) {
+		unsigned live = 0;
+		bool renewed = true;
+
+		for (struct ike_child *c = sa->children; c; c = c->next) {
+			live += c->state == CHILD_STATE_INSTALLED;
+			renewed = renewed && !ike_tab_get(&was, (uint64_t)c->spi_in + 1);
+		}
+		missed += live != 1 || !renewed;
+	}
+	ike_tab_free(&was);
+	free(old);
+	printf("rekey wave: %zu CHILD SAs in %.0f ms wall, daemon CPU %.0f ms (%.0f us each), "
+	       "%ld IKE SAs without exactly one new CHILD SA, %llu failed exchanges, %llu "
+	       "retransmissions\n",
+	       n, wall, cpu, cpu * 1e3 / (double)(n ? n : 1), missed,
+	       (unsigned long long)ike_stats(d->e)->failed,
+	       (unsigned long long)ike_stats(d->e)->retransmits);
+	return d->done && !missed && !ike_stats(d->e)->failed;
+}
+
 /* --- main --- */
 
 static void report(struct daemon *d)
@@ -551,6 +634,10 @@ static int daemon_main(const struct opts *o, int fd)
 	}
 	report(&d);
 	breakdown(&d, total, per(d.end.used, d.base.used, o->n));
+	if (o->rekey && !rekey_wave(&d, total)) {
+		close(fd);
+		return 1;
+	}
 	time_sk(o->alg, 0);   /* an empty INFORMATIONAL: DPD */
 	time_sk(o->alg, 300); /* about a CREATE_CHILD_SA */
 	close(fd);	      /* the peers exit */
@@ -563,7 +650,8 @@ static int daemon_main(const struct opts *o, int fd)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_ike_mem [-a cbc|gcm] [-b BATCH] [-w WARMUP] [-k PEERS] [N]\n");
+	fprintf(stderr,
+		"usage: bench_ike_mem [-a cbc|gcm] [-b BATCH] [-w WARMUP] [-k PEERS] [-r] [N]\n");
 	exit(2);
 }
 
@@ -571,7 +659,7 @@ static void parse(int argc, char **argv, struct opts *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:b:k:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:b:k:rw:")) != -1) {
 		if (opt == 'a') {
 			o->alg = !strcmp(optarg, "cbc")	  ? &algsets[0]
 				 : !strcmp(optarg, "gcm") ? &algsets[1]
@@ -580,6 +668,8 @@ static void parse(int argc, char **argv, struct opts *o)
 				usage();
 		} else if (opt == 'b') {
 			o->batch = bench_parse_n("BATCH", optarg, 1, MAX_SAS);
+		} else if (opt == 'r') {
+			o->rekey = true;
 		} else if (opt == 'k') {
 			o->others = bench_parse_n("PEERS", optarg, 0, 1000000);
 		} else if (opt == 'w') {

@@ -19,8 +19,8 @@
 #define NET_MAX_FDS 4
 /* Datagrams handled per net_on_ready() call, so one busy socket cannot starve the loop; the
  * rest wait for the next (level-triggered) readiness. */
-#define NET_RX_BATCH 256 /* datagrams read per readiness event, at most */
-#define NET_RX_MMSG  32	 /* datagrams one recvmmsg reads */
+#define NET_RX_BATCH 256       /* datagrams read per readiness event, at most */
+#define NET_RX_MMSG  32	       /* datagrams one recvmmsg reads */
 #define NET_RCVBUF   (8 << 20) /* socket receive buffer, bytes (the kernel doubles it) */
 #define NET_SNDBUF   (1 << 20)
 

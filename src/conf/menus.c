@@ -782,26 +782,29 @@ static const struct conf_prop settings_props[CONF_SETTINGS_NPROPS] = {
 		{.name = "accounting",
 		 .type = CONF_T_BOOL,
 		 .help = "send RADIUS accounting for EAP-RADIUS and XAuth users"},
-	[CONF_SETTINGS_COOKIE_THRESHOLD] = {.name = "cookie-threshold",
-					    .type = CONF_T_INT,
-					    .def = "32",
-					    .min = 0,
-					    .max = 10000000,
-					    .help = "with cookies=auto, half-open IKE SAs from which "
-						    "initiators are asked for a cookie (ipsecd)"},
-	[CONF_SETTINGS_COOKIES] = {.name = "cookies",
-				   .type = CONF_T_ENUM,
-				   .def = "auto",
-				   .choices = cookies_choices,
-				   .help = "ask IKE initiators for a cookie (RFC 7296 2.6): from "
-					   "cookie-threshold half-open SAs on, always, or never (ipsecd)"},
-	[CONF_SETTINGS_HALF_OPEN_LIMIT] = {.name = "half-open-limit",
-					   .type = CONF_T_INT,
-					   .def = "20000",
-					   .min = 0,
-					   .max = 10000000,
-					   .help = "half-open IKE SAs in all; requests beyond are dropped "
-						   "(0: no limit; ipsecd)"},
+	[CONF_SETTINGS_COOKIE_THRESHOLD] =
+		{.name = "cookie-threshold",
+		 .type = CONF_T_INT,
+		 .def = "32",
+		 .min = 0,
+		 .max = 10000000,
+		 .help = "with cookies=auto, half-open IKE SAs from which "
+			 "initiators are asked for a cookie (ipsecd)"},
+	[CONF_SETTINGS_COOKIES] =
+		{.name = "cookies",
+		 .type = CONF_T_ENUM,
+		 .def = "auto",
+		 .choices = cookies_choices,
+		 .help = "ask IKE initiators for a cookie (RFC 7296 2.6): from "
+			 "cookie-threshold half-open SAs on, always, or never (ipsecd)"},
+	[CONF_SETTINGS_HALF_OPEN_LIMIT] =
+		{.name = "half-open-limit",
+		 .type = CONF_T_INT,
+		 .def = "20000",
+		 .min = 0,
+		 .max = 10000000,
+		 .help = "half-open IKE SAs in all; requests beyond are dropped "
+			 "(0: no limit; ipsecd)"},
 	[CONF_SETTINGS_HALF_OPEN_PER_ADDRESS] =
 		{.name = "half-open-per-address",
 		 .type = CONF_T_INT,
@@ -810,21 +813,23 @@ static const struct conf_prop settings_props[CONF_SETTINGS_NPROPS] = {
 		 .max = 10000000,
 		 .help = "half-open IKE SAs from one IP address; requests beyond are dropped "
 			 "(0: no limit; ipsecd)"},
-	[CONF_SETTINGS_HALF_OPEN_TIMEOUT] = {.name = "half-open-timeout",
-					     .type = CONF_T_TIME,
-					     .def = "30s",
-					     .min = 1,
-					     .max = 3600,
-					     .help = "how long a half-open IKE SA waits for IKE_AUTH "
-						     "(ipsecd)"},
-	[CONF_SETTINGS_IKE_FRAGMENT_SIZE] = {.name = "ike-fragment-size",
-					     .type = CONF_T_INT,
-					     .def = "1280",
-					     .min = 0,
-					     .max = 65535,
-					     .help = "IKEv2 messages larger than datagrams of this many "
-						     "bytes go in fragments (RFC 7383); 0: never, else "
-						     "576 or more (ipsecd)"},
+	[CONF_SETTINGS_HALF_OPEN_TIMEOUT] =
+		{.name = "half-open-timeout",
+		 .type = CONF_T_TIME,
+		 .def = "30s",
+		 .min = 1,
+		 .max = 3600,
+		 .help = "how long a half-open IKE SA waits for IKE_AUTH "
+			 "(ipsecd)"},
+	[CONF_SETTINGS_IKE_FRAGMENT_SIZE] =
+		{.name = "ike-fragment-size",
+		 .type = CONF_T_INT,
+		 .def = "1280",
+		 .min = 0,
+		 .max = 65535,
+		 .help = "IKEv2 messages larger than datagrams of this many "
+			 "bytes go in fragments (RFC 7383); 0: never, else "
+			 "576 or more (ipsecd)"},
 	[CONF_SETTINGS_INSECURE_KEY_FILES] = {.name = "insecure-key-files",
 					      .type = CONF_T_ENUM,
 					      .def = "refuse",

@@ -64,8 +64,7 @@ static bool has_private(EVP_PKEY *key)
 
 	if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS"))
 		name = OSSL_PKEY_PARAM_RSA_D;
-	else if (EVP_PKEY_is_a(key, "EC") || EVP_PKEY_is_a(key, "DH") ||
-		 EVP_PKEY_is_a(key, "DSA"))
+	else if (EVP_PKEY_is_a(key, "EC") || EVP_PKEY_is_a(key, "DH") || EVP_PKEY_is_a(key, "DSA"))
 		name = OSSL_PKEY_PARAM_PRIV_KEY;
 	if (name) {
 		yes = EVP_PKEY_get_bn_param(key, name, &bn) == 1 && bn;

@@ -140,8 +140,8 @@ struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_s
 
 struct ike_sa *ike_sa_next_of_peer(struct ike *eng, const char *peer, const struct ike_sa *prev)
 {
-	struct ike_sa *sa = prev ? prev->by_peer.next
-				 : ike_tab_get(&eng->peer_sas, list_key(peer, NULL));
+	struct ike_sa *sa =
+		prev ? prev->by_peer.next : ike_tab_get(&eng->peer_sas, list_key(peer, NULL));
 
 	while (sa && strcmp(sa->peer, peer))
 		sa = sa->by_peer.next;
@@ -473,7 +473,8 @@ void ike_apply(struct ike *eng, const struct conf *c)
 	ike_view_free(eng->view);
 	eng->view = ike_view_build(c, eng->d.policy_reqid, eng->d.arg);
 	if (!eng->view)
-		log_error(LOG_IKE, NULL, "out of memory indexing the configuration: no negotiation "
+		log_error(LOG_IKE, NULL,
+			  "out of memory indexing the configuration: no negotiation "
 			  "until the next one");
 	/* peers that went away or were disabled take their SAs with them; the CHILD SAs of
 	 * the others follow their policy to its item in this configuration: item ids are

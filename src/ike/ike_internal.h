@@ -176,12 +176,12 @@ struct ike_sa {
 struct ike {
 	struct ike_deps d;
 	const struct conf *conf;
-	struct ike_view *view; /* conf, indexed (view.c) */
-	struct ike_tab sas;	       /* by our SPI */
-	struct ike_tab half;	       /* responder half-open SAs (half.c) */
-	struct ike_tab half_src;       /* how many of them each IP has (half.c) */
-	uint64_t half_salt;	       /* keys both tables */
-	size_t half_mark;	       /* their peak since memory was last given back */
+	struct ike_view *view;	 /* conf, indexed (view.c) */
+	struct ike_tab sas;	 /* by our SPI */
+	struct ike_tab half;	 /* responder half-open SAs (half.c) */
+	struct ike_tab half_src; /* how many of them each IP has (half.c) */
+	uint64_t half_salt;	 /* keys both tables */
+	size_t half_mark;	 /* their peak since memory was last given back */
 	struct ike_limits lim;
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
 	struct ike_tab ids;	       /* the first SA of each (peer, remote ID) */

@@ -21,7 +21,7 @@
 struct ike_vpeer {
 	const struct conf_item *it;
 	const struct conf_item *profile;
-	const struct conf_item **ids; /* enabled identities, in configuration order */
+	const struct conf_item **ids;  /* enabled identities, in configuration order */
 	const struct conf_item **pols; /* the policies IKE negotiates for it (ike_policy_is_ours) */
 	uint32_t nids, npols;
 	struct ike_vpeer *next_name, *next_prefix;
@@ -165,9 +165,9 @@ static void file_refs(struct ike_view *v, const struct conf *c, int pass)
 	}
 }
 
-struct ike_view *ike_view_build(const struct conf *c, uint32_t (*reqid)(void *arg,
-									  const struct conf *c,
-									  const struct conf_item *pol),
+struct ike_view *ike_view_build(const struct conf *c,
+				uint32_t (*reqid)(void *arg, const struct conf *c,
+						  const struct conf_item *pol),
 				void *arg)
 {
 	struct ike_view *v = calloc(1, sizeof(*v));
@@ -189,7 +189,8 @@ struct ike_view *ike_view_build(const struct conf *c, uint32_t (*reqid)(void *ar
 		a = conf_addr(p->it, CONF_PEER_ADDRESS);
 		if (a->family != AF_INET && a->family != AF_INET6)
 			continue;
-		if (chain_add(&v->by_prefix, prefix_key(a->family, a->plen, a->bytes), p, false) < 0)
+		if (chain_add(&v->by_prefix, prefix_key(a->family, a->plen, a->bytes), p, false) <
+		    0)
 			goto fail;
 		if (a->family == AF_INET)
 			add_plen(v->plen4, &v->nplen4, a->plen);
@@ -239,8 +240,8 @@ const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
 	if (remote->family != AF_INET && remote->family != AF_INET6)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		struct ike_vpeer *p =
-			ike_tab_get(&v->by_prefix, prefix_key(remote->family, plens[i], remote->bytes));
+		struct ike_vpeer *p = ike_tab_get(
+			&v->by_prefix, prefix_key(remote->family, plens[i], remote->bytes));
 
 		for (; p; p = p->next_prefix) {
 			const struct conf_addr *a = conf_addr(p->it, CONF_PEER_ADDRESS);

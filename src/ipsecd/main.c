@@ -54,21 +54,20 @@ struct daemon {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
-		"[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [-V]\n"
-		"  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
-		"  -F          stay in the foreground, log to stderr\n"
-		"  -n          check the configuration and exit (0 ok, 1 errors)\n"
-		"  -d          more logging (repeat); -d TOPIC=LEVEL for one topic\n"
-		"              topics: ike kernel config ctl net main;"
-		" levels: error warning info debug packet\n"
-		"  -S SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
-		"  -p PIDFILE  pid file (default /run/ipsecd/ipsecd.pid)\n"
-		"  -P IKE,NATT UDP ports for IKE and NAT-T (default 500,4500)\n"
-		"  -C DIR      certificate directory (default " PKI_DEFAULT_DIR ")\n"
-		"  -K DIR      where key generate-key writes (default " KEY_DEFAULT_DIR ")\n"
-		"  -V          print the version and exit\n");
+	fprintf(out, "usage: ipsecd [-f FILE] [-F] [-n] [-d [TOPIC=]LEVEL]... [-S SOCKET] "
+		     "[-p PIDFILE] [-P IKE,NATT] [-C DIR] [-K DIR] [-V]\n"
+		     "  -f FILE     configuration (default " SYSCONFDIR "/ipsecd.conf)\n"
+		     "  -F          stay in the foreground, log to stderr\n"
+		     "  -n          check the configuration and exit (0 ok, 1 errors)\n"
+		     "  -d          more logging (repeat); -d TOPIC=LEVEL for one topic\n"
+		     "              topics: ike kernel config ctl net main;"
+		     " levels: error warning info debug packet\n"
+		     "  -S SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
+		     "  -p PIDFILE  pid file (default /run/ipsecd/ipsecd.pid)\n"
+		     "  -P IKE,NATT UDP ports for IKE and NAT-T (default 500,4500)\n"
+		     "  -C DIR      certificate directory (default " PKI_DEFAULT_DIR ")\n"
+		     "  -K DIR      where key generate-key writes (default " KEY_DEFAULT_DIR ")\n"
+		     "  -V          print the version and exit\n");
 }
 
 static void log_diags(const struct conf_diags *ds)

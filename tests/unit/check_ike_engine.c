@@ -137,10 +137,10 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
-		 o->prefix ? o->prefix : "", o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime, o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name,
-		 o->peer, strchr(o->peer, '/') ? "" : "/32", fixed[i].me, fixed[i].extra,
-		 fixed[i].peer_name, o->secret,
-		 o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net,
+		 o->prefix ? o->prefix : "", o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime,
+		 o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name, o->peer,
+		 strchr(o->peer, '/') ? "" : "/32", fixed[i].me, fixed[i].extra, fixed[i].peer_name,
+		 o->secret, o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net,
 		 fixed[i].their_net, fixed[i].peer_name);
 	return load(text);
 }
@@ -1198,7 +1198,8 @@ START_TEST(test_malformed_init)
 
 		for (size_t j = 0; j < len; j++)
 			buf[j] = rnd();
-		buf[17] = 0x20 | (buf[17] & 15); /* version 2.x (others: test_invalid_major_version) */
+		buf[17] = 0x20 |
+			  (buf[17] & 15); /* version 2.x (others: test_invalid_major_version) */
 		expect_malformed(buf, len);
 	}
 	/* random payloads behind a plausible header, its length right */
@@ -1527,7 +1528,7 @@ START_TEST(test_sa_index_by_identity)
 	sa[2] = sa_with_id("b", "fqdn:c1", &other);
 	sa[3] = sa_with_id("b2", "fqdn:c1", &nat); /* another peer item */
 	sa[4] = sa_with_id("b", "fqdn:c1", &v6);
-	sa[5] = sa_with_id("b", NULL, &nat); /* half-open: no identity yet */
+	sa[5] = sa_with_id("b", NULL, &nat);	  /* half-open: no identity yet */
 	sa[6] = sa_with_id("bf", "qdn:c1", &nat); /* the same text split elsewhere */
 	ck_assert_uint_eq(found_like(sa, 7, sa[0]), 1u << 2 | 1u << 4);
 	ck_assert_uint_eq(found_like(sa, 7, sa[2]), 1u << 0 | 1u << 4);
@@ -2750,25 +2751,26 @@ static const char *peer_at(const struct ike_view *v, const char *remote, const c
  * take nothing; IPv6 apart; identities and policies filed under their peer. */
 START_TEST(test_view_lookups)
 {
-	struct conf *c = load("/ip ipsec peer\n"
-			      "add name=wide address=10.0.0.0/8 exchange-mode=ike2\n"
-			      "add name=mid address=10.1.0.0/16 exchange-mode=ike2\n"
-			      "add name=here address=10.1.2.3/32 local-address=192.0.2.9 "
-			      "exchange-mode=ike2\n"
-			      "add name=host address=10.1.2.3/32 exchange-mode=ike2\n"
-			      "add name=host2 address=10.1.2.3/32 exchange-mode=ike2\n"
-			      "add name=off address=10.1.2.4/32 exchange-mode=ike2 disabled=yes\n"
-			      "add name=odd address=10.1.2.128/25 exchange-mode=ike2\n"
-			      "add name=v6 address=2001:db8::/32 exchange-mode=ike2\n"
-			      "add name=v6h address=2001:db8::5/128 exchange-mode=ike2\n"
-			      "/ip ipsec identity\n"
-			      "add peer=wide secret=a disabled=yes\n"
-			      "add peer=wide secret=b\n"
-			      "add peer=mid secret=c\n"
-			      "/ip ipsec policy\n"
-			      "add src-address=10.9.0.0/24 dst-address=10.8.0.0/24 peer=mid tunnel=yes\n"
-			      "add src-address=10.9.1.0/24 dst-address=10.8.1.0/24 peer=mid tunnel=yes "
-			      "disabled=yes\n");
+	struct conf *c =
+		load("/ip ipsec peer\n"
+		     "add name=wide address=10.0.0.0/8 exchange-mode=ike2\n"
+		     "add name=mid address=10.1.0.0/16 exchange-mode=ike2\n"
+		     "add name=here address=10.1.2.3/32 local-address=192.0.2.9 "
+		     "exchange-mode=ike2\n"
+		     "add name=host address=10.1.2.3/32 exchange-mode=ike2\n"
+		     "add name=host2 address=10.1.2.3/32 exchange-mode=ike2\n"
+		     "add name=off address=10.1.2.4/32 exchange-mode=ike2 disabled=yes\n"
+		     "add name=odd address=10.1.2.128/25 exchange-mode=ike2\n"
+		     "add name=v6 address=2001:db8::/32 exchange-mode=ike2\n"
+		     "add name=v6h address=2001:db8::5/128 exchange-mode=ike2\n"
+		     "/ip ipsec identity\n"
+		     "add peer=wide secret=a disabled=yes\n"
+		     "add peer=wide secret=b\n"
+		     "add peer=mid secret=c\n"
+		     "/ip ipsec policy\n"
+		     "add src-address=10.9.0.0/24 dst-address=10.8.0.0/24 peer=mid tunnel=yes\n"
+		     "add src-address=10.9.1.0/24 dst-address=10.8.1.0/24 peer=mid tunnel=yes "
+		     "disabled=yes\n");
 	struct ike_view *v = ike_view_build(c, reqid_plus, NULL);
 	size_t n;
 

@@ -298,7 +298,8 @@ static void follow_natt(struct ike_sa *sa, const struct net_pkt *p)
 
 	if (moved_ip || sa->natt) {
 		if (!sa->nat_there)
-			log_info(LOG_IKE, sa->ctx, "the peer's address changed: a NAT in front of it");
+			log_info(LOG_IKE, sa->ctx,
+				 "the peer's address changed: a NAT in front of it");
 		sa->nat_there = true;
 	}
 	sa->natt = true;

@@ -15,7 +15,7 @@
 #include "ipsecd/loop.h"
 #include "v2.h"
 
-#define MAX_INIT_RETRIES  3    /* cookie and INVALID_KE round trips */
+#define MAX_INIT_RETRIES 3 /* cookie and INVALID_KE round trips */
 
 bool ikev2_ike_supported(uint8_t type, uint16_t id, uint16_t keylen)
 {
@@ -609,8 +609,10 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 	}
 	if (eng->lim.half_open_limit && eng->half.n >= eng->lim.half_open_limit) {
 		eng->st.half_open_refused_total++;
-		log_debug(LOG_IKE, NULL, "IKE_SA_INIT from %s dropped: %zu IKE SAs half-open "
-			  "(half-open-limit)", net_addr_str(&p->remote, a, sizeof(a)), eng->half.n);
+		log_debug(LOG_IKE, NULL,
+			  "IKE_SA_INIT from %s dropped: %zu IKE SAs half-open "
+			  "(half-open-limit)",
+			  net_addr_str(&p->remote, a, sizeof(a)), eng->half.n);
 		return;
 	}
 	if (!cookie_passes(eng, p, m))
@@ -647,9 +649,10 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 	if ((r = ike_half_add(sa)) == 0)
 		r = respond_init(sa, m, p);
 	if (r == -EBADMSG) {
-		ike_sa_fail(sa, "IKE_SA_INIT from %s refused: its KE is not a valid public value "
-			    "of group %u (%zu bytes)", net_addr_str(&p->remote, a, sizeof(a)),
-			    m->ke.group, m->ke.data.len);
+		ike_sa_fail(sa,
+			    "IKE_SA_INIT from %s refused: its KE is not a valid public value "
+			    "of group %u (%zu bytes)",
+			    net_addr_str(&p->remote, a, sizeof(a)), m->ke.group, m->ke.data.len);
 		respond_plain(eng, p, m, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 	} else if (r < 0) {
 		ike_sa_fail(sa, "IKE_SA_INIT from the peer could not be answered: %s",
