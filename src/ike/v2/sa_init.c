@@ -523,13 +523,19 @@ static int respond_init(struct ike_sa *sa, const struct ikev2_msg *m, const stru
 	ikev2_frag_read_init(sa, m);
 	ikev2_frag_put_init(sa, &e);
 	ikev2_enc_end(&e);
+	/* a half-open SA keeps what IKE_AUTH needs and no more: the key exchange is done,
+	 * and the response is kept once, as init_ours, which also answers retransmissions */
+	crypto_dh_free(sa->dh);
+	sa->dh = NULL;
 	if (w.err) {
 		wbuf_free(&w);
 		return -ENOMEM;
 	}
-	wbuf_bytes(&sa->init_ours, w.p, w.len);
 	wbuf_bytes(&sa->init_theirs, p->data, p->len);
-	ikev2_send_response(sa, &w);
+	wbuf_free(&sa->init_ours);
+	sa->init_ours = w;
+	sa->msgid_in++;
+	ikev2_send_raw(sa, &sa->init_ours);
 	return 0;
 }
 
@@ -583,8 +589,8 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 	int r;
 
 	if (sa) {
-		if (sa->resp_pkt.len) /* a retransmission (2.1) */
-			ikev2_send_raw(sa, &sa->resp_pkt);
+		if (sa->init_ours.len) /* a retransmission (2.1): our response again */
+			ikev2_send_raw(sa, &sa->init_ours);
 		return;
 	}
 	if (clash) {
