@@ -2127,6 +2127,14 @@ START_TEST(test_create_child_before_auth)
 	struct ike_sa *asa = sa_of(&A);
 
 	ck_assert_uint_eq(established(&B), 0);
+	/* what the half-open SA keeps: the messages AUTH signs, no DH object, no second
+	 * copy of its response */
+	struct ike_sa *bsa = sa_of(&B);
+
+	ck_assert_ptr_null(bsa->dh);
+	ck_assert_uint_eq(bsa->resp_pkt.len, 0);
+	ck_assert_uint_gt(bsa->init_ours.len, 0);
+	ck_assert_uint_gt(bsa->init_theirs.len, 0);
 	send_ike_rekey(asa, 1, zero, sizeof(zero));
 	ck_assert_uint_eq(fake_net_queued(B.n), 0);
 	ck_assert_uint_eq(ike_stats(B.ike)->rx_dropped, 1);
