@@ -119,6 +119,68 @@ void ike_sa_index_id(struct ike_sa *sa)
 			 list_key(sa->peer, sa->remote_id));
 }
 
+/* --- rekey slots --- */
+
+static void wait_unlink(struct ike_sa *sa)
+{
+	struct ike *eng = sa->eng;
+
+	if (!sa->waits_slot)
+		return;
+	if (sa->wait_prev)
+		sa->wait_prev->wait_next = sa->wait_next;
+	else
+		eng->wait_head = sa->wait_next;
+	if (sa->wait_next)
+		sa->wait_next->wait_prev = sa->wait_prev;
+	else
+		eng->wait_tail = sa->wait_prev;
+	sa->wait_prev = sa->wait_next = NULL;
+	sa->waits_slot = false;
+}
+
+bool ike_slot_take(struct ike_sa *sa)
+{
+	struct ike *eng = sa->eng;
+
+	if (sa->has_slot)
+		return true;
+	if (eng->slots_busy < IKE_SLOTS) {
+		wait_unlink(sa);
+		sa->has_slot = true;
+		eng->slots_busy++;
+		return true;
+	}
+	if (!sa->waits_slot) {
+		sa->waits_slot = true;
+		sa->wait_prev = eng->wait_tail;
+		if (eng->wait_tail)
+			eng->wait_tail->wait_next = sa;
+		else
+			eng->wait_head = sa;
+		eng->wait_tail = sa;
+	}
+	return false;
+}
+
+void ike_slot_release(struct ike_sa *sa)
+{
+	struct ike *eng = sa->eng;
+
+	wait_unlink(sa);
+	if (!sa->has_slot)
+		return;
+	sa->has_slot = false;
+	eng->slots_busy--;
+	/* the next in line runs its tasks: it takes the slot, or (its rekey gone) not */
+	while (eng->wait_head && eng->slots_busy < IKE_SLOTS) {
+		struct ike_sa *next = eng->wait_head;
+
+		wait_unlink(next);
+		ikev2_run_tasks(next);
+	}
+}
+
 void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote)
 {
 	sa->remote = *remote;
@@ -225,6 +287,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 		ike_sa_destroy(sa->new_ike, delete_kernel);
 	if (ike_tab_get(&eng->sas, ike_sa_local_spi(sa)) == sa)
 		ike_tab_del(&eng->sas, ike_sa_local_spi(sa));
+	ike_slot_release(sa);
 	list_del(&eng->ids, sa, offsetof(struct ike_sa, by_id));
 	list_del(&eng->peer_sas, sa, offsetof(struct ike_sa, by_peer));
 	ike_half_del(sa);

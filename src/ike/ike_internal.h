@@ -118,6 +118,9 @@ struct ike_sa {
 	/* the established SAs of the same peer item and remote ID (ike_sa_index_id), and all
 	 * the SAs of the same peer item */
 	struct ike_sa_link by_id, by_peer;
+	/* a rekey this SA runs holds one of the engine's slots (ike_slot_take), or waits */
+	bool has_slot, waits_slot;
+	struct ike_sa *wait_prev, *wait_next;
 	bool half_listed; /* a responder's, half-open: in eng->half under half_key */
 	uint64_t half_key, half_src_key;
 
@@ -183,6 +186,9 @@ struct ike {
 	uint64_t half_salt;	 /* keys both tables */
 	size_t half_mark;	 /* their peak since memory was last given back */
 	struct ike_limits lim;
+	/* rekeys run at once, engine-wide, and the SAs waiting for a slot, oldest first */
+	unsigned slots_busy;
+	struct ike_sa *wait_head, *wait_tail;
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
 	struct ike_tab ids;	       /* the first SA of each (peer, remote ID) */
 	struct ike_tab peer_sas;       /* the first SA of each peer item */
@@ -232,6 +238,15 @@ int ike_half_admit(const struct ike *eng, const struct net_addr *from);
 int ike_half_add(struct ike_sa *sa);
 void ike_half_del(struct ike_sa *sa);
 bool ike_half_cookie_needed(const struct ike *eng);
+
+/* ike.c: rekeys (IKE and CHILD SA) take a slot: at most IKE_SLOTS run at once, so that
+ * SAs made together and due together (a hub after a restart) rekey in a steady stream,
+ * not in a burst larger than the socket and the peers take. take: true when sa has (or
+ * now got) a slot; false: sa waits in line and runs its tasks again when one is free.
+ * release: done with it (at the end of the request; when the SA goes). */
+#define IKE_SLOTS 256
+bool ike_slot_take(struct ike_sa *sa);
+void ike_slot_release(struct ike_sa *sa);
 
 /* ike.c */
 struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,

@@ -2738,6 +2738,50 @@ START_TEST(test_frag_oversized)
 }
 END_TEST
 
+/* --- rekey slots --- */
+
+static unsigned waiting(const struct ike *eng)
+{
+	unsigned n = 0;
+
+	for (const struct ike_sa *sa = eng->wait_head; sa; sa = sa->wait_next) {
+		ck_assert(sa->waits_slot);
+		ck_assert(sa->wait_next ? sa->wait_next->wait_prev == sa : eng->wait_tail == sa);
+		n++;
+	}
+	return n;
+}
+
+/* IKE_SLOTS rekeys at once, the rest in line in order; an SA that goes leaves the line
+ * and its slot; a freed slot goes to the line. */
+START_TEST(test_rekey_slots)
+{
+	enum { N = IKE_SLOTS + 4 };
+	struct net_addr l = at("192.0.2.1", 500), r = at("192.0.2.2", 500);
+	struct ike_sa *sa[N];
+
+	ends_up(&defaults);
+	for (int i = 0; i < N; i++) {
+		sa[i] = ike_sa_new(A.ike, "b", true, &l, &r);
+		ck_assert_ptr_nonnull(sa[i]);
+		ck_assert(ike_slot_take(sa[i]) == (i < IKE_SLOTS));
+		ck_assert(ike_slot_take(sa[i]) == (i < IKE_SLOTS)); /* again: no change */
+	}
+	ck_assert_uint_eq(A.ike->slots_busy, IKE_SLOTS);
+	ck_assert_uint_eq(waiting(A.ike), 4);
+	ck_assert_ptr_eq(A.ike->wait_head, sa[IKE_SLOTS]);
+	ike_sa_destroy(sa[IKE_SLOTS + 1], false); /* from the middle of the line */
+	ck_assert_uint_eq(waiting(A.ike), 3);
+	ike_sa_destroy(sa[0], false); /* a slot frees: the line runs its tasks */
+	ck_assert_uint_lt(A.ike->slots_busy, IKE_SLOTS);
+	ck_assert_uint_eq(waiting(A.ike), 0);
+	for (int i = 1; i < N; i++)
+		if (i != IKE_SLOTS + 1)
+			ike_sa_destroy(sa[i], false);
+	ck_assert_uint_eq(A.ike->slots_busy, 0);
+}
+END_TEST
+
 /* --- the configuration's index (view.c) --- */
 
 static uint32_t reqid_plus(void *arg, const struct conf *c, const struct conf_item *pol)
@@ -2912,6 +2956,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_initial_contact);
 	tcase_add_test(life, test_sa_index_by_identity);
 	tcase_add_test(life, test_view_lookups);
+	tcase_add_test(life, test_rekey_slots);
 	tcase_add_test(life, test_reload_keeps_child);
 	tcase_add_test(life, test_view_matches_walk);
 	tcase_add_test(life, test_initial_contact_per_identity);

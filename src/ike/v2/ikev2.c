@@ -242,12 +242,19 @@ void ikev2_run_tasks(struct ike_sa *sa)
 	if (sa->tasks & IKE_TASK_DELETE) {
 		sa->tasks &= ~IKE_TASK_DELETE;
 		ikev2_delete_start(sa);
+	} else if ((sa->tasks & (IKE_TASK_IKE_REKEY | IKE_TASK_CHILD_REKEY)) &&
+		   !ike_slot_take(sa)) {
+		return; /* in line for a rekey slot: run again when one is free */
 	} else if (sa->tasks & IKE_TASK_IKE_REKEY) {
 		sa->tasks &= ~IKE_TASK_IKE_REKEY;
 		ikev2_ike_rekey_start(sa);
+		if (sa->req == IKE_REQ_NONE && !sa->new_ike) /* nothing under way after all */
+			ike_slot_release(sa);
 	} else if (sa->tasks & IKE_TASK_CHILD_REKEY) {
 		sa->tasks &= ~IKE_TASK_CHILD_REKEY;
 		ikev2_child_rekey_start(sa);
+		if (sa->req == IKE_REQ_NONE && !sa->rekeying) /* (an SPI may be on its way) */
+			ike_slot_release(sa);
 	} else if (sa->tasks & IKE_TASK_CHILD_CREATE) {
 		sa->tasks &= ~IKE_TASK_CHILD_CREATE;
 		ikev2_child_start(sa);

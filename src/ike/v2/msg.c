@@ -132,6 +132,7 @@ void ikev2_request_done(struct ike_sa *sa)
 	sa->req = IKE_REQ_NONE;
 	sa->msgid_out++;
 	ikev2_frag_done(sa, true);
+	ike_slot_release(sa); /* a next rekey of this SA takes its turn in line */
 	ikev2_run_tasks(sa);
 }
 
