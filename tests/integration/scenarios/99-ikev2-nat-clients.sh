@@ -88,6 +88,15 @@ b_has_all() {
 	[ "$(ike_count b)" = "$N" ]
 }
 
+# nat_port SPI: the NAT's port of b's inbound SA SPI ("encap type espinudp sport P").
+nat_port() {
+	ip -n "$(ns b)" xfrm state | awk -v spi="$(printf '0x%08x' "$(($1))")" '
+		/^src / { this = 0 }
+		$1 == "proto" && $3 == "spi" && $4 == spi { this = 1 }
+		this && $1 == "encap" { print $5; found = 1 }
+		END { exit !found }'
+}
+
 # traffic LABEL I: pings from client I's subnet to b's and back from b's to client I's;
 # b's inbound SA (client I's outbound SPI) and outbound SA (its inbound SPI) count them.
 traffic() {
@@ -123,6 +132,7 @@ for ((i = 1; i <= N; i++)); do
 	in0[$i]=$(sw_child_spi "rw$i" net in) || in0[$i]=
 	out0[$i]=$(sw_child_spi "rw$i" net out) || out0[$i]=
 done
+port0=$(nat_port "${out0[1]}") || port0=
 t_restart=$SECONDS
 log_lines=$(wc -l <"$(sw_dir rw1)/run/charon.log")
 sw_kill rw1
@@ -138,6 +148,9 @@ _it_show "b's IKE SAs (remote-id state uptime remote-address)" "$IT_WORK/peers"
 up=$(b_ike_uptime c1.test) || up=none
 expect_gt "2. c1.test's IKE SA at b is the new one (uptime $up s)" \
 	$((SECONDS - t_restart + 1)) "$up"
+port1=$(nat_port "$(sw_child_spi rw1 net out)") || port1=
+expect_ok "2. c1.test comes from another NAT port ($port0, now $port1)" \
+	test -n "$port0" -a -n "$port1" -a "$port0" != "$port1"
 expect_fail "2. c1.test's old inbound SA at b is gone" sa_exists b esp "${out0[1]}"
 expect_fail "2. c1.test's old outbound SA at b is gone" sa_exists b esp "${in0[1]}"
 for ((i = 2; i <= N; i++)); do
