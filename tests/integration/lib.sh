@@ -10,8 +10,8 @@
 # as root on a kernel with ESP, a scenario makes its own.
 #
 # What this file gives a scenario:
-#   topology      topo_two_hosts, topo_three_hosts, topo_nat (+ nat_masquerade); ns
-#                 HOST; on HOST CMD...
+#   topology      topo_two_hosts, topo_three_hosts, topo_nat, topo_nat_clients N (+
+#                 nat_masquerade); ns HOST; on HOST CMD...
 #   daemons       conf_file HOST; daemon_start HOST; daemon_stop HOST; daemon_signal
 #                 HOST SIG; ipsecctl_on HOST ARGS...
 #   kernel state  sa_bytes / sa_packets / sa_exists / sa_used HOST PROTO SPI; sa_count
@@ -344,9 +344,52 @@ topo_nat() {
 	EOF
 }
 
-# nat_masquerade: topo_nat's nat masquerades what leaves its outside (eth1), UDP onto
-# source ports 40000-40999 of its choosing (a NAT-T peer must see a translated port),
-# with iptables-legacy (user-mode Linux has no nf_tables), else iptables; fails, saying
+# topo_nat_clients N: N clients (1 to 9), each a host of its own with a subnet of its
+# own, behind one router "nat", and b outside (as topo_nat, with more clients than a):
+#
+#   lan0 10.1.I.1/24 - rwI 10.0.I.2 == inI 10.0.I.1 nat 203.0.113.1 == 203.0.113.2 b
+#                                                                          - lan0 10.2.0.1/24
+#
+# for I = 1..N (lan0 dummy links; rwI's eth0 to nat's inI, nat's eth1 to b's eth0).
+# Each rwI's default route is nat; b routes 10.1.0.0/16 to the NAT's outside, which has
+# no route there, so that only tunnels carry it. No NAT rule yet: nat_masquerade adds it
+# (all the clients then share the NAT's address).
+# Hosts: rw1..rwN, nat, b.
+topo_nat_clients() {
+	local n=$1 i hosts=() links=() batch=
+	if ! [[ $n =~ ^[1-9]$ ]]; then
+		echo "topo_nat_clients: 1 to 9 clients, not '$n'" >&2
+		return 1
+	fi
+	for ((i = 1; i <= n; i++)); do
+		hosts+=("rw$i")
+		links+=("rw$i:eth0:nat:in$i")
+		batch+="addr add 10.0.$i.1/24 dev in$i"$'\n'
+	done
+	_it_hosts_links "${hosts[@]}" nat b -- "${links[@]}" nat:eth1:b:eth0
+	for ((i = 1; i <= n; i++)); do
+		_it_setup "rw$i" <<-EOF
+			addr add 10.0.$i.2/24 dev eth0
+			route add default via 10.0.$i.1
+			link add lan0 type dummy
+			addr add 10.1.$i.1/24 dev lan0
+			link set lan0 up
+		EOF
+	done
+	_it_setup nat <<<"${batch}addr add 203.0.113.1/24 dev eth1"
+	_it_setup b <<-EOF
+		addr add 203.0.113.2/24 dev eth0
+		link add lan0 type dummy
+		addr add 10.2.0.1/24 dev lan0
+		link set lan0 up
+		route add 10.1.0.0/16 via 203.0.113.1
+	EOF
+	_it_router nat
+}
+
+# nat_masquerade: topo_nat's (or topo_nat_clients') nat masquerades what leaves its
+# outside (eth1), UDP onto source ports 40000-40999 of its choosing (a NAT-T peer must
+# see a translated port), with iptables-legacy (user-mode Linux has no nf_tables), else iptables; fails, saying
 # so and what to install, without them or if the kernel takes no rule.
 nat_masquerade() {
 	local ipt rules='*nat
