@@ -11,7 +11,8 @@
 #
 # What this file gives a scenario:
 #   topology      topo_two_hosts, topo_three_hosts, topo_nat, topo_nat_clients N (+
-#                 nat_masquerade); ns HOST; on HOST CMD...
+#                 nat_masquerade), topo_load N (a responder and a load generator with N
+#                 addresses); ns HOST; on HOST CMD...
 #   daemons       conf_file HOST; daemon_start HOST; daemon_stop HOST; daemon_signal
 #                 HOST SIG; ipsecctl_on HOST ARGS...
 #   kernel state  sa_bytes / sa_packets / sa_exists / sa_used HOST PROTO SPI; sa_count
@@ -385,6 +386,25 @@ topo_nat_clients() {
 		route add 10.1.0.0/16 via 203.0.113.1
 	EOF
 	_it_router nat
+}
+
+# topo_load N: a responder r and a load generator g (bench/ike_load), for load benchmarks:
+#
+#   r 192.0.2.1 ==eth0== eth0 192.0.2.2 g, and on g's eth0 also 10.200.0.1 ... (N of them, /32)
+#
+# r routes 10.200.0.0/16 to g. N is at most 65534. Hosts: r, g.
+topo_load() {
+	local n=$1 i a batch=
+	_it_hosts_links r g -- r:eth0:g:eth0
+	_it_setup r <<-EOF
+		addr add 192.0.2.1/24 dev eth0
+		route add 10.200.0.0/16 via 192.0.2.2
+	EOF
+	for ((i = 0; i < n; i++)); do
+		a=$((0x0ac80001 + i))
+		batch+="addr add $((a >> 24)).$((a >> 16 & 255)).$((a >> 8 & 255)).$((a & 255))/32 dev eth0"$'\n'
+	done
+	_it_setup g <<<"addr add 192.0.2.2/24 dev eth0"$'\n'"$batch"
 }
 
 # nat_masquerade: topo_nat's (or topo_nat_clients') nat masquerades what leaves its
