@@ -5,7 +5,7 @@
  * failed, or timed out), the next starts. Each initiator is one of ipsecd's own IKE engines
  * with a configuration of one peer; they share the real net module (ports 500 and 4500 of
  * the generator's namespace, the source address chosen per peer through pktinfo) and a
- * kernel that installs nothing (ike_load_kern.c), so the responder's kernel is the only one
+ * kernel that installs nothing (bench_kern.c), so the responder's kernel is the only one
  * working.
  *
  * It prints handshakes per second, the responder's CPU (utime + stime of /proc/PID/stat,
@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ike_load_kern.h"
+#include "bench_kern.h"
 #include "ipsecd/conf.h"
 #include "ipsecd/crypto.h"
 #include "ipsecd/ike.h"
@@ -317,7 +317,7 @@ static void on_packet(void *arg, const struct net_pkt *p)
 	if (i < 0 || i >= g->next)
 		return;
 	ike_recv(g->in[i].e, p);
-	load_kern_run(g->k);
+	bench_kern_run(g->k);
 	check(g, &g->in[i]);
 }
 
@@ -336,7 +336,7 @@ static void on_tick(struct loop_timer *w, void *arg)
 	double t = now_ms(CLOCK_MONOTONIC);
 
 	(void)w;
-	load_kern_run(g->k);
+	bench_kern_run(g->k);
 	for (long i = g->oldest; i < g->next && !g->done; i++) {
 		struct initiator *in = &g->in[i];
 
@@ -543,7 +543,7 @@ int main(int argc, char **argv)
 	log_init("ike_load", false, LOG_LVL_ERROR);
 	if (crypto_init() < 0)
 		die("crypto_init failed");
-	if (!(g.l = loop_default()) || !(g.k = load_kern_new(0xc0000100u)) ||
+	if (!(g.l = loop_default()) || !(g.k = bench_kern_new(0xc0000100u)) ||
 	    !(g.in = calloc((size_t)o.n, sizeof(*g.in))))
 		die("out of memory");
 	open_net(&g);
