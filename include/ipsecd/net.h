@@ -21,6 +21,8 @@
  * rest wait for the next (level-triggered) readiness. */
 #define NET_RX_BATCH 256       /* datagrams read per readiness event, at most */
 #define NET_RX_MMSG  32	       /* datagrams one recvmmsg reads */
+#define NET_TX_MMSG  32	       /* datagrams one sendmmsg sends, at most */
+#define NET_TX_SLOT  2048      /* longer ones are sent at once, not batched */
 #define NET_RCVBUF   (8 << 20) /* socket receive buffer, bytes (the kernel doubles it) */
 #define NET_SNDBUF   (1 << 20)
 

@@ -40,6 +40,16 @@ struct net_rx_slot {
 	uint8_t buf[NET_DGRAM_MAX];
 };
 
+/* One datagram of a sendmmsg batch: what the engine sends while it handles a batch of
+ * received ones (answers, cookies) goes out in one system call at the end. */
+struct net_tx_slot {
+	struct sockaddr_storage to;
+	union net_cmsg ctl;
+	struct iovec iov;
+	bool keepalive;
+	uint8_t buf[NET_TX_SLOT];
+};
+
 struct net {
 	struct net_sock sock[2][2]; /* [natt][ipv6] */
 	uint16_t port[2];	    /* [natt] */
@@ -50,7 +60,15 @@ struct net {
 	struct net_stats stats;
 	struct mmsghdr mmsg[NET_RX_MMSG];
 	struct net_rx_slot *rx; /* NET_RX_MMSG of them */
+	bool batching;		/* in net_on_ready: sends wait in tx, to go out together */
+	int tx_fd;		/* the socket of the datagrams in tx */
+	unsigned ntx;
+	struct mmsghdr txm[NET_TX_MMSG];
+	struct net_tx_slot *tx; /* NET_TX_MMSG of them */
 };
+
+static void tx_flush(struct net *n);
+static void log_send_error(const struct net_addr *remote, bool natt, const char *what, int err);
 
 static const char *sock_name(bool natt)
 {
@@ -196,7 +214,10 @@ struct net *net_open(uint16_t ike_port, uint16_t natt_port, unsigned flags, net_
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (!(n = calloc(1, sizeof(*n))) || !(n->rx = calloc(NET_RX_MMSG, sizeof(*n->rx)))) {
+	if (!(n = calloc(1, sizeof(*n))) || !(n->rx = calloc(NET_RX_MMSG, sizeof(*n->rx))) ||
+	    !(n->tx = calloc(NET_TX_MMSG, sizeof(*n->tx)))) {
+		if (n)
+			free(n->rx);
 		free(n);
 		snprintf(errbuf, errlen, "IKE sockets: %s", strerror(ENOMEM));
 		*err = -ENOMEM;
@@ -225,6 +246,7 @@ void net_close(struct net *n)
 		for (int v6 = 0; v6 < 2; v6++)
 			sock_close(&n->sock[natt][v6]);
 	free(n->rx);
+	free(n->tx);
 	free(n);
 }
 
@@ -389,12 +411,16 @@ void net_on_ready(struct net *n, int fd)
 	const struct net_sock *s = find_sock(n, fd);
 	int got = 0, r;
 
-	/* at most NET_RX_BATCH, so that timers and the other sockets get their turn */
+	/* at most NET_RX_BATCH, so that timers and the other sockets get their turn; what
+	 * the engine sends meanwhile goes out in batches too */
+	n->batching = true;
 	while (s && got < NET_RX_BATCH && (r = recv_batch(n, s)) > 0) {
 		got += r;
 		if (r < NET_RX_MMSG)
 			break;
 	}
+	n->batching = false;
+	tx_flush(n);
 }
 
 /* Puts the source address into the control data of m (IP_PKTINFO / IPV6_PKTINFO). */
@@ -427,9 +453,76 @@ static void put_pktinfo(struct msghdr *m, union net_cmsg *ctl, const struct net_
 	}
 }
 
-/* Sends the iovecs as one datagram on the IKE or NAT-T socket of remote's family. */
+/* Sends what waits in tx with sendmmsg; a datagram the kernel refuses is counted as a
+ * failed send (it was counted as sent when queued). */
+static void tx_flush(struct net *n)
+{
+	unsigned done = 0;
+
+	while (done < n->ntx) {
+		int r = sendmmsg(n->tx_fd, n->txm + done, n->ntx - done, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) { /* this one fails: count it, go on with the rest */
+			struct net_tx_slot *x = &n->tx[done];
+			bool natt = n->tx_fd == n->sock[1][0].fd || n->tx_fd == n->sock[1][1].fd;
+			struct net_addr to;
+
+			net_addr_from_sockaddr(&to, (struct sockaddr *)&x->to);
+			n->stats.send_errors++;
+			if (x->keepalive)
+				n->stats.keepalives_tx--;
+			else
+				n->stats.tx--;
+			log_send_error(&to, natt, x->keepalive ? "NAT keepalive" : "IKE message",
+				       r < 0 ? -errno : -EIO);
+			r = 1;
+		}
+		done += (unsigned)r;
+	}
+	n->ntx = 0;
+}
+
+/* Queues the datagram for tx_flush; false when it cannot wait (too long for a slot). */
+static bool tx_queue(struct net *n, int fd, const struct msghdr *m, bool keepalive)
+{
+	struct net_tx_slot *x;
+	size_t len = 0;
+
+	for (size_t i = 0; i < m->msg_iovlen; i++)
+		len += m->msg_iov[i].iov_len;
+	if (len > NET_TX_SLOT)
+		return false;
+	if (n->ntx && (fd != n->tx_fd || n->ntx == NET_TX_MMSG))
+		tx_flush(n);
+	x = &n->tx[n->ntx];
+	len = 0;
+	for (size_t i = 0; i < m->msg_iovlen; i++) {
+		memcpy(x->buf + len, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len);
+		len += m->msg_iov[i].iov_len;
+	}
+	memcpy(&x->to, m->msg_name, m->msg_namelen);
+	x->iov = (struct iovec){.iov_base = x->buf, .iov_len = len};
+	x->keepalive = keepalive;
+	n->txm[n->ntx].msg_hdr = (struct msghdr){.msg_name = &x->to,
+						  .msg_namelen = m->msg_namelen,
+						  .msg_iov = &x->iov,
+						  .msg_iovlen = 1};
+	if (m->msg_controllen) {
+		memcpy(x->ctl.buf, m->msg_control, m->msg_controllen);
+		n->txm[n->ntx].msg_hdr.msg_control = x->ctl.buf;
+		n->txm[n->ntx].msg_hdr.msg_controllen = m->msg_controllen;
+	}
+	n->tx_fd = fd;
+	n->ntx++;
+	return true;
+}
+
+/* Sends the iovecs as one datagram on the IKE or NAT-T socket of remote's family; while a
+ * received batch is handled, queued to go out with the others. */
 static int send_iov(struct net *n, const struct net_addr *local, const struct net_addr *remote,
-		    bool natt, struct iovec *iov, size_t niov)
+		    bool natt, struct iovec *iov, size_t niov, bool keepalive)
 {
 	struct sockaddr_storage to;
 	union net_cmsg ctl;
@@ -447,6 +540,10 @@ static int send_iov(struct net *n, const struct net_addr *local, const struct ne
 	m.msg_namelen = net_addr_to_sockaddr(remote, &to);
 	if (local && local->family)
 		put_pktinfo(&m, &ctl, local);
+	if (n->batching && tx_queue(n, s->fd, &m, keepalive))
+		return 0;
+	if (n->ntx)
+		tx_flush(n); /* in order */
 	do
 		r = sendmsg(s->fd, &m, 0);
 	while (r < 0 && errno == EINTR);
@@ -476,7 +573,7 @@ int net_send(struct net *n, const struct net_addr *local, const struct net_addr 
 	if (len > NET_DGRAM_MAX - (natt ? NET_NON_ESP_LEN : 0))
 		err = -EMSGSIZE;
 	else
-		err = send_iov(n, local, remote, natt, iov, niov);
+		err = send_iov(n, local, remote, natt, iov, niov, false);
 	if (err) {
 		n->stats.send_errors++;
 		log_send_error(remote, natt, "IKE message", err);
@@ -491,7 +588,7 @@ int net_send_keepalive(struct net *n, const struct net_addr *local, const struct
 {
 	uint8_t ka = 0xff;
 	struct iovec iov = {.iov_base = &ka, .iov_len = sizeof(ka)};
-	int err = send_iov(n, local, remote, true, &iov, 1);
+	int err = send_iov(n, local, remote, true, &iov, 1, true);
 
 	if (err) {
 		n->stats.send_errors++;

@@ -347,6 +347,66 @@ static size_t recv_raw(int fd, uint8_t *buf, size_t len, struct net_addr *from)
 	return (size_t)r;
 }
 
+/* Answers every datagram at once, as the engine answers requests: the answers to one
+ * batch go out together (sendmmsg), all of them, in order; one too long to wait in a
+ * batch slot keeps its place. */
+struct echo {
+	struct net *n;
+	int count;
+};
+
+static void on_echo(void *arg, const struct net_pkt *p)
+{
+	struct echo *e = arg;
+	static uint8_t big[NET_TX_SLOT + 100];
+	uint8_t msg[MSG_LEN];
+
+	make_msg(msg, sizeof(msg), (uint8_t)e->count);
+	if (e->count == 5) { /* the sixth answer is too long for a slot */
+		memcpy(big, msg, sizeof(msg));
+		ck_assert_int_eq(net_send(e->n, &p->local, &p->remote, false, big, sizeof(big)), 0);
+	} else {
+		ck_assert_int_eq(net_send(e->n, &p->local, &p->remote, false, msg, sizeof(msg)), 0);
+	}
+	e->count++;
+}
+
+START_TEST(test_send_batched)
+{
+	enum { TOTAL = 3 * NET_TX_MMSG + 7 };
+	struct echo e = {0};
+	char err[256] = "";
+	int code = 0;
+
+	e.n = net_open(0, 0, NET_BYPASS_OPTIONAL, on_echo, &e, &code, err, sizeof(err));
+	ck_assert_msg(e.n != NULL, "net_open: %s", err);
+	struct net_addr peer, to = loopback(AF_INET, net_port(e.n, false)), from;
+	int fd = plain_socket(AF_INET, &peer), nfd = net_fd(e.n, AF_INET, false);
+	uint8_t msg[MSG_LEN], got[NET_TX_SLOT + 200];
+
+	make_msg(msg, sizeof(msg), 0x11);
+	for (int i = 0; i < TOTAL; i++)
+		send_ike(fd, &to, false, msg, sizeof(msg));
+	while (e.count < TOTAL) {
+		ck_assert(readable(nfd));
+		net_on_ready(e.n, nfd);
+	}
+	for (int i = 0; i < TOTAL; i++) {
+		size_t len = recv_raw(fd, got, sizeof(got), &from);
+
+		ck_assert_uint_eq(len, i == 5 ? NET_TX_SLOT + 100 : MSG_LEN);
+		make_msg(msg, sizeof(msg), (uint8_t)i);
+		ck_assert_msg(!memcmp(got, msg, MSG_LEN), "answer %d out of order", i);
+		ck_assert_uint_eq(from.port, net_port(e.n, false));
+	}
+	ck_assert_uint_eq(net_stats(e.n)->tx, TOTAL);
+	ck_assert_uint_eq(net_stats(e.n)->send_errors, 0);
+	close(fd);
+	net_close(e.n);
+}
+END_TEST
+
+
 /* Loop i as in test_recv; sent with and without a chosen source address. */
 START_TEST(test_send)
 {
@@ -562,6 +622,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(sock, test_short, 0, 4);
 	tcase_add_test(sock, test_batch);
 	tcase_add_test(sock, test_rcvbuf);
+	tcase_add_test(sock, test_send_batched);
 	tcase_add_loop_test(sock, test_send, 0, 4);
 	tcase_add_loop_test(sock, test_send_keepalive, 0, 2);
 	tcase_add_test(sock, test_send_errors);
