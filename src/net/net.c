@@ -506,9 +506,9 @@ static bool tx_queue(struct net *n, int fd, const struct msghdr *m, bool keepali
 	x->iov = (struct iovec){.iov_base = x->buf, .iov_len = len};
 	x->keepalive = keepalive;
 	n->txm[n->ntx].msg_hdr = (struct msghdr){.msg_name = &x->to,
-						  .msg_namelen = m->msg_namelen,
-						  .msg_iov = &x->iov,
-						  .msg_iovlen = 1};
+						 .msg_namelen = m->msg_namelen,
+						 .msg_iov = &x->iov,
+						 .msg_iovlen = 1};
 	if (m->msg_controllen) {
 		memcpy(x->ctl.buf, m->msg_control, m->msg_controllen);
 		n->txm[n->ntx].msg_hdr.msg_control = x->ctl.buf;

@@ -406,7 +406,6 @@ START_TEST(test_send_batched)
 }
 END_TEST
 
-
 /* Loop i as in test_recv; sent with and without a chosen source address. */
 START_TEST(test_send)
 {

@@ -1105,8 +1105,10 @@ START_TEST(test_load_mode_types)
 	static const struct {
 		int key;
 		const char *structure;
-	} f[] = {{P256_A, "PrivateKeyInfo"}, {P256_A, "type-specific"},
-		 {P521_A, "PrivateKeyInfo"},  {ED_A, "PrivateKeyInfo"},
+	} f[] = {{P256_A, "PrivateKeyInfo"},
+		 {P256_A, "type-specific"},
+		 {P521_A, "PrivateKeyInfo"},
+		 {ED_A, "PrivateKeyInfo"},
 		 {RSA_A, "PrivateKeyInfo"}};
 
 	for (size_t i = 0; i < N(f); i++) {
