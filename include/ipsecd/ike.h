@@ -70,6 +70,10 @@ struct ike_peer_info {
 	const char *last_error;	 /* why the last negotiation failed, or "" */
 	const char *remote_id;	 /* the ID the peer authenticated, or "" */
 	const char *remote_cert; /* the subject of its certificate, or "" */
+	/* mode-config: the address given to the peer (we are its gateway) or given to us by
+	 * it (we are its client); family 0: none */
+	struct net_addr dynamic_address;
+	bool dynamic_ours; /* dynamic_address is ours (we are the client) */
 };
 void ike_walk(struct ike *ike, void (*fn)(void *arg, const struct ike_peer_info *i), void *arg);
 
@@ -87,6 +91,43 @@ void ike_child_walk(struct ike *ike, void (*fn)(void *arg, const struct ike_chil
 /* Deletes IKE SAs (deletes sent, kernel cleaned): all, or those with this remote address
  * (family 0 = all). Returns how many. */
 int ike_kill(struct ike *ike, const struct kern_addr *remote);
+
+/* Deletes the IKE SAs that match every field set in f (as ike_kill does); several
+ * clients behind one NAT share a remote address but not a dynamic address, an ID or a
+ * serial. Returns how many. */
+struct ike_kill_filter {
+	struct kern_addr remote;	  /* family 0: any */
+	uint16_t remote_port;		  /* 0: any */
+	struct kern_addr dynamic_address; /* family 0: any */
+	const char *remote_id;		  /* NULL: any; as active-peers shows it */
+	uint32_t serial;		  /* 0: any */
+};
+int ike_kill_where(struct ike *ike, const struct ike_kill_filter *f);
+
+/* One address lease of mode-config (/ip pool used print). */
+struct ike_lease_info {
+	const char *pool;
+	struct net_addr addr;
+	const char *owner; /* the client's ID */
+	bool held;	   /* an IKE SA has it now (false: remembered for its owner) */
+};
+void ike_lease_walk(struct ike *ike, void (*fn)(void *arg, const struct ike_lease_info *l),
+		    void *arg);
+
+/* One policy generated for a CHILD SA (generate-policy, or a mode-config client's own),
+ * in the kernel while the CHILD SA lives: policy print shows it with flag D. */
+struct ike_gen_policy_info {
+	struct kern_sel sel; /* local -> remote */
+	uint8_t proto;	     /* IPPROTO_ESP / IPPROTO_AH */
+	bool tunnel;
+	struct net_addr sa_src, sa_dst; /* the SA's ends (ours, the peer's) */
+	const char *peer;		/* peer item name */
+	const char *group;		/* template group it matched, or "" (client side) */
+	uint32_t ike_serial;
+	bool installed; /* the kernel accepted all of it */
+};
+void ike_gen_policy_walk(struct ike *ike,
+			 void (*fn)(void *arg, const struct ike_gen_policy_info *i), void *arg);
 
 /* A policy item's phase 2: "established" with count CHILD SAs, or "no-phase2". */
 void ike_policy_ph2(struct ike *ike, const struct conf_item *policy, const char **state,

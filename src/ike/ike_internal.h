@@ -174,12 +174,16 @@ struct ike_sa {
 	char last_error[160];
 	char *remote_id;   /* authenticated: the peer's ID as text */
 	char *remote_cert; /* and its certificate's subject, for certificates */
+	/* mode-config: the address leased to the peer (responder), or given to us (client) */
+	struct net_addr vip;
+	bool vip_leased; /* vip is a lease of eng->pools, released with the SA */
 };
 
 struct ike {
 	struct ike_deps d;
 	const struct conf *conf;
 	struct ike_view *view;	 /* conf, indexed (view.c) */
+	struct ike_pools *pools; /* /ip pool and its leases (pool.c) */
 	struct ike_tab sas;	 /* by our SPI */
 	struct ike_tab half;	 /* responder half-open SAs (half.c) */
 	struct ike_tab half_src; /* how many of them each IP has (half.c) */
