@@ -51,7 +51,7 @@ struct pool {
 	size_t nleases;	    /* records pointing here */
 	bool retired;	    /* no longer configured: its records only wait for release */
 	struct pool *rnext; /* in the retired list */
-	unsigned mark;	    /* next-pool walks: visited */
+	uint64_t mark;	    /* the next-pool walk that visited it last */
 };
 
 struct ike_pools {
@@ -62,7 +62,7 @@ struct ike_pools {
 	struct lease **bucket;
 	size_t nbucket, nlease; /* nbucket 0 or a power of two */
 	size_t used;		/* held leases */
-	unsigned stamp;
+	uint64_t stamp;		/* next-pool walks so far */
 };
 
 static int fam_index(int af)
@@ -342,7 +342,7 @@ int ike_pools_take(struct ike_pools *p, const char *pool, int family, const char
 
 	if (fi < 0)
 		return -EINVAL;
-	if (!hash_get(&p->by_name, pool))
+	if (!pool || !hash_get(&p->by_name, pool))
 		return -ENOENT;
 	owner = owner ? owner : "";
 	struct lease *l = take_remembered(p, pool, fi, owner);
@@ -383,7 +383,6 @@ void ike_pools_release(struct ike_pools *p, const struct net_addr *addr)
 
 	if (!l || !l->held)
 		return;
-	l->held = false;
 	p->used--;
 	if (l->fam->pool->retired) {
 		struct pool_fam *to = adopter(p, l);
@@ -394,6 +393,7 @@ void ike_pools_release(struct ike_pools *p, const struct net_addr *addr)
 		}
 		lease_move(p, l, to);
 	}
+	l->held = false;
 	free_append(l->fam, l);
 	hash_put(&l->fam->owners, l->owner, l);
 }

@@ -335,6 +335,68 @@ START_TEST(test_references)
 }
 END_TEST
 
+/* mode-config's pool and identity's template group are references like any other; the
+ * built-in group "default" always exists. */
+START_TEST(test_references_roadwarrior)
+{
+	ck_assert_ptr_null(load("/ip pool\nadd name=rw ranges=10.8.0.0/24\n"
+				"/ip ipsec mode-config\nadd name=m address-pool=rw-pool\n"
+				"/ip ipsec peer\nadd name=p address=1.2.3.4\n"
+				"/ip ipsec identity\n"
+				"add peer=p secret=x policy-template-group=rw-group\n"
+				"add peer=p secret=y policy-template-group=default\n"));
+	ck_assert(has_diag("t.conf:4:12: error",
+			   "address-pool=rw-pool: no such ip pool; defined: rw"));
+	ck_assert(has_diag("t.conf:8:21: error", "policy-template-group=rw-group: no such ip "
+						 "ipsec policy group"));
+	ck_assert(has_diag("t.conf:8:", "defined: default"));
+	ck_assert_uint_eq(ds.nerrors, 2);
+
+	struct conf *c = load("/ip pool\nadd name=rw ranges=10.8.0.0/24\n"
+			      "/ip ipsec mode-config\nadd name=m address-pool=rw\n"
+			      "/ip ipsec policy group\nadd name=rw-group\n"
+			      "/ip ipsec peer\nadd name=p address=1.2.3.4\n"
+			      "/ip ipsec identity\nadd peer=p secret=x mode-config=m "
+			      "policy-template-group=rw-group\n"
+			      "add peer=p secret=y policy-template-group=default\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ds.nerrors, 0);
+	conf_free(c);
+}
+END_TEST
+
+/* No address in two pools, nor twice in one: the later pool's ranges is the error. */
+START_TEST(test_pool_overlaps)
+{
+	ck_assert_ptr_null(load("/ip pool\n"
+				"add name=a ranges=10.8.0.10-10.8.0.250,10.8.1.0/24\n"
+				"add name=b ranges=10.8.1.128/25\n"
+				"add name=c ranges=10.9.0.0/24,10.9.0.200-10.9.1.5\n"
+				"add name=d ranges=10.5.0.100-10.5.0.200\n"
+				"add name=e ranges=192.0.2.1,10.5.0.0/24\n"
+				"add name=f ranges=2001:db8::/64\n"
+				"add name=g ranges=2001:db8::ffff-2001:db8:1::\n"));
+	ck_assert(has_diag("t.conf:3:12: error", "ranges: 10.8.1.128 is also in pool a"));
+	ck_assert(has_diag("t.conf:4:12: error", "ranges: 10.9.0.200 is in two of this pool's"));
+	/* e's range starts lower, but e comes later */
+	ck_assert(has_diag("t.conf:6:12: error", "ranges: 10.5.0.100 is also in pool d"));
+	ck_assert(has_diag("t.conf:8:12: error", "ranges: 2001:db8::ffff is also in pool f"));
+	ck_assert_uint_eq(ds.nerrors, 4);
+
+	/* adjacent ranges, both families, a single address next to a prefix */
+	struct conf *c = load("/ip pool\n"
+			      "add name=a ranges=10.8.0.10-10.8.0.250,10.8.1.0/24\n"
+			      "add name=b ranges=10.8.0.251-10.8.0.255,10.8.2.0\n"
+			      "add name=c next-pool=a ranges=10.8.0.0-10.8.0.9,2001:db8::/64\n"
+			      "add name=d ranges=2001:db8:0:1::/64,10.8.2.1/32\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ds.nerrors, 0);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_required_property)
 {
 	ck_assert_ptr_null(load("/ip ipsec identity\nadd secret=x\n"));
@@ -1252,6 +1314,8 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_builtins_cannot_be_removed);
 	tcase_add_test(t, test_duplicate_name);
 	tcase_add_test(t, test_references);
+	tcase_add_test(t, test_references_roadwarrior);
+	tcase_add_test(t, test_pool_overlaps);
 	tcase_add_test(t, test_required_property);
 	tcase_add_test(t, test_address_families);
 	tcase_add_test(t, test_auth_method_needs);
