@@ -1509,7 +1509,7 @@ static unsigned found_like(struct ike_sa *const *sa, size_t n, const struct ike_
 static struct ike_sa *sa_with_id(const char *peer, const char *id, const struct net_addr *r)
 {
 	struct net_addr local = at("192.0.2.1", 500);
-	struct ike_sa *sa = ike_sa_new(A.ike, peer, false, &local, r);
+	struct ike_sa *sa = ike_sa_new(A.ike, &ikev2_ops, peer, false, &local, r);
 
 	ck_assert_ptr_nonnull(sa);
 	sa->remote_id = id ? strdup(id) : NULL;
@@ -2832,7 +2832,7 @@ START_TEST(test_rekey_slots)
 
 	ends_up(&defaults);
 	for (int i = 0; i < N; i++) {
-		sa[i] = ike_sa_new(A.ike, "b", true, &l, &r);
+		sa[i] = ike_sa_new(A.ike, &ikev2_ops, "b", true, &l, &r);
 		ck_assert_ptr_nonnull(sa[i]);
 		ck_assert(ike_slot_take(sa[i]) == (i < IKE_SLOTS));
 		ck_assert(ike_slot_take(sa[i]) == (i < IKE_SLOTS)); /* again: no change */
