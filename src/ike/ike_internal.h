@@ -266,10 +266,12 @@ struct ike_view *ike_view_build(const struct conf *c,
 				void *arg);
 void ike_view_free(struct ike_view *v);
 /* The enabled peer with the longest address prefix holding remote (the first in the
- * configuration among equals) whose local-address, if set, is local; or NULL. */
+ * configuration among equals) whose local-address, if set, is local and whose
+ * exchange-mode speaks IKE version major (2: ike2; 1: main, aggressive, base); or NULL.
+ * Several peers on one address are told apart by the version the request speaks. */
 const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
 					       const struct net_addr *remote,
-					       const struct net_addr *local);
+					       const struct net_addr *local, uint8_t major);
 const struct conf_item *ike_view_peer(const struct ike_view *v, const char *name);
 const struct conf_item *ike_view_profile(const struct ike_view *v, const char *peer);
 /* The peer's enabled identities / the policies IKE negotiates for it, in order. */
@@ -338,7 +340,7 @@ void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct
 const struct conf_item *ike_peer_find(const struct conf *c, const char *name);
 /* The peer that takes an IKE request from remote to local (ike_view_peer_for_addr). */
 const struct conf_item *ike_peer_for_addr(const struct ike *eng, const struct net_addr *remote,
-					  const struct net_addr *local);
+					  const struct net_addr *local, uint8_t major);
 const struct conf_item *ike_profile_of(const struct conf *c, const struct conf_item *peer);
 /* The peer's first enabled identity (what an initiator authenticates with). */
 const struct conf_item *ike_identity_of(const struct ike *eng, const char *peer);

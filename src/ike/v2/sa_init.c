@@ -543,7 +543,7 @@ static int respond_init(struct ike_sa *sa, const struct ikev2_msg *m, const stru
 static const struct conf_item *choose(struct ike *eng, const struct net_pkt *p,
 				      const struct ikev2_msg *m, struct ike_chosen *ch)
 {
-	const struct conf_item *peer = ike_peer_for_addr(eng, &p->remote, &p->local);
+	const struct conf_item *peer = ike_peer_for_addr(eng, &p->remote, &p->local, 2);
 	struct ikev2_sa ours;
 	char err[160], a[64], theirs[256], mine[256];
 
