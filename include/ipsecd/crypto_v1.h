@@ -72,8 +72,9 @@ size_t crypto_v1_cbc_block_len(const struct crypto_v1_cbc *c);
 size_t crypto_v1_cbc_sealed_len(const struct crypto_v1_cbc *c, size_t plainlen);
 /* Encrypts the payload chain plain[0..plainlen) with iv (one block) into out, exactly
  * crypto_v1_cbc_sealed_len(c, plainlen) = outlen bytes. The padding is zeros but for its
- * last octet, the number of padding octets before it (what racoon sends; RFC 2409 leaves
- * the content open, and strongSwan, Libreswan and racoon all ignore it). next_iv (one
+ * last octet, the number of padding octets before it: strongSwan pads with zeros and reads
+ * no padding back, racoon pads with random bytes and a count and by default reads none
+ * back, with pad_strict it trims by that count, which this layout satisfies. next_iv (one
  * block, may be iv) gets the last ciphertext block: the IV of the next message in the same
  * exchange. 0, -EINVAL (outlen), -ENOMEM or -EIO; out and next_iv are untouched on
  * failure. */
