@@ -310,6 +310,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	ike_modecfg_release(sa);
 	free(sa->gen_group);
 	free(sa->split);
+	free(sa->routes); /* left in the kernel without delete_kernel */
 	log_debug(LOG_IKE, sa->ctx, "IKE SA freed");
 	free(sa->remote_id);
 	free(sa->remote_cert);
@@ -615,6 +616,7 @@ void ike_free(struct ike *eng)
 			ikev2_send_delete_ike(sa);
 		ike_sa_destroy(sa, true);
 	}
+	ikev2_cp_stop(eng);
 	ikev2_forget_tokens(eng);
 	loop_timer_free(eng->start);
 	ike_tab_free(&eng->sas);

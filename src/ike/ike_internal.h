@@ -13,7 +13,7 @@
 #include "proposal.h"
 #include "v2/keymat.h"
 
-#define IKE_NATT_KEEPALIVE 20.0
+#define IKE_NATT_KEEPALIVE    20.0
 #define IKE_MODECFG_MAX_DNS   4
 #define IKE_MODECFG_MAX_SPLIT 16 /* seconds between NAT keepalives (RFC 3948 4) */
 
@@ -182,6 +182,10 @@ struct ike_sa {
 	bool vip_leased; /* vip is a lease of eng->pools, released with the SA */
 	bool vip_on_if;	 /* (client) vip is on the interface towards the peer: removed with it */
 	int vip_ifindex;
+	/* (client) what cp.c routed from vip towards the peer (the networks of our generated
+	 * policies, table IKEV2_CP_TABLE): removed with vip */
+	struct kern_route *routes;
+	uint8_t nroutes;
 	/* how the identity the peer authenticated with makes CHILD SAs (tmpl.h): its
 	 * generate-policy and policy-template-group; and (client) the split-include
 	 * networks the gateway sent */
@@ -199,6 +203,7 @@ struct ike {
 	/* generated policies (gpol.c): by first index slot, by outbound selector; free
 	 * slots */
 	struct ike_tab gpols, gp_sels;
+	bool rw_rule; /* (client) cp.c's rule consulting IKEV2_CP_TABLE is in the kernel */
 	/* system-dns: the host's resolvers, read when the configuration is applied */
 	struct conf_addr sys_dns[IKE_MODECFG_MAX_DNS];
 	size_t nsys_dns;
@@ -331,8 +336,8 @@ const char *ike_choice(const struct conf_item *it, int prop);
  * NULL (logged) when another set has one of the selectors, or out of memory. put: lets
  * a hold go; the last one removes them from the kernel (when delete_kernel). */
 struct ike_gpol;
-struct ike_gpol *ike_gpol_new(struct ike_sa *sa, const struct kern_sel *sels, size_t n,
-			      bool tunnel, uint8_t proto, const char *group);
+struct ike_gpol *ike_gpol_new(struct ike_sa *sa, const struct kern_sel *sels, size_t n, bool tunnel,
+			      uint8_t proto, const char *group);
 void ike_gpol_hold(struct ike_gpol *g);
 void ike_gpol_put(struct ike_gpol *g, bool delete_kernel);
 uint32_t ike_gpol_reqid(const struct ike_gpol *g);
