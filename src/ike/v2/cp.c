@@ -268,6 +268,8 @@ void ikev2_cp_route(struct ike_sa *sa, const struct ike_gpol *gp)
 	size_t n = gp ? ike_gpol_sels(gp, &sels) : 0;
 	struct kern_addr gw, vip;
 	struct kern_route base;
+	uint8_t before = sa->nroutes;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
 	if (!sa->vip_on_if || !n)
 		return;
@@ -289,6 +291,14 @@ void ikev2_cp_route(struct ike_sa *sa, const struct ike_gpol *gp)
 				continue; /* the gateway alone: nothing to route */
 		}
 		add_route(sa, &r);
+	}
+	if (sa->nroutes > before) {
+		inet_ntop(vip.family, vip.bytes, a, sizeof(a));
+		if (!base.gateway.family ||
+		    !inet_ntop(base.gateway.family, base.gateway.bytes, b, sizeof(b)))
+			snprintf(b, sizeof(b), "the link");
+		log_info(LOG_IKE, sa->ctx, "mode-config: %u route(s) from %s in table %u, via %s",
+			 sa->nroutes - before, a, IKEV2_CP_TABLE, b);
 	}
 	if (sa->nroutes && !sa->eng->rw_rule) {
 		int err = kern_rule_ensure(sa->eng->d.kern, IKEV2_CP_TABLE, IKEV2_CP_RULE_PRIORITY);
