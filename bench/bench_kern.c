@@ -4,6 +4,7 @@
  * NET_BYPASS_OPTIONAL. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench_kern.h"
 
@@ -87,7 +88,7 @@ void kern_alloc_spi(struct kern *k, const struct kern_addr *src, const struct ke
 	enqueue(k, REQ_ALLOCSPI, arg)->spi_done = done;
 }
 
-/* Policies and interface addresses (road warriors' generated ones): queued and answered
+/* Policies, interface addresses and routes (road warriors' generated ones): queued and answered
  * like the SAs, not kept. */
 void kern_sp_add(struct kern *k, const struct kern_sp *sp, bool update, kern_done_fn done,
 		 void *arg)
@@ -125,6 +126,45 @@ void kern_ifaddr_del(struct kern *k, int ifindex, const struct kern_addr *a, uin
 	(void)a;
 	(void)plen;
 	enqueue(k, REQ_OTHER, arg)->done = done;
+}
+
+void kern_route_add(struct kern *k, const struct kern_route *r, kern_done_fn done, void *arg)
+{
+	(void)r;
+	enqueue(k, REQ_OTHER, arg)->done = done;
+}
+
+void kern_route_del(struct kern *k, const struct kern_route *r, kern_done_fn done, void *arg)
+{
+	(void)r;
+	enqueue(k, REQ_OTHER, arg)->done = done;
+}
+
+int kern_rule_ensure(struct kern *k, uint32_t table, uint32_t priority)
+{
+	(void)k;
+	(void)table;
+	(void)priority;
+	return 0;
+}
+
+int kern_rule_remove(struct kern *k, uint32_t table, uint32_t priority)
+{
+	(void)k;
+	(void)table;
+	(void)priority;
+	return 0;
+}
+
+/* Every peer on the link of interface 1. */
+int kern_route_get(const struct kern_addr *dst, struct kern_addr *gateway, int *ifindex,
+		   struct kern_addr *src)
+{
+	(void)dst;
+	memset(gateway, 0, sizeof(*gateway));
+	memset(src, 0, sizeof(*src));
+	*ifindex = 1;
+	return 0;
 }
 
 void kern_commit(struct kern *k)

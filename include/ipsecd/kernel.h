@@ -189,6 +189,34 @@ void kern_ifaddr_del(struct kern *k, int ifindex, const struct kern_addr *a, uin
 		     kern_done_fn done, void *arg);
 /* The index of the interface that holds local address `local`, or -ENOENT. */
 int kern_ifindex_of(const struct kern_addr *local);
+/* Routes and routing rules (RTM_NEWROUTE / RTM_NEWRULE over NETLINK_ROUTE): what sends a
+ * mode-config client's own traffic from its address, so that its policies see it. Every
+ * route and rule ipsecd adds carries protocol KERN_RTPROT_OWN, and removals name it, so
+ * that ipsecd never removes what it did not add. */
+#define KERN_RTPROT_OWN 0x49 /* rtm_protocol / FRA_PROTOCOL: "ipsecd" */
+
+struct kern_route {
+	struct kern_addr dst; /* the network routed */
+	uint8_t plen;
+	struct kern_addr src;	  /* preferred source (RTA_PREFSRC); family 0: the kernel's */
+	struct kern_addr gateway; /* next hop; family 0: on the link (or of another family) */
+	int ifindex;		  /* the interface out */
+	uint32_t table;
+};
+
+/* Adds (replacing the same route if it is there) or removes r; done as for kern_ifaddr_add,
+ * before the call returns. */
+void kern_route_add(struct kern *k, const struct kern_route *r, kern_done_fn done, void *arg);
+void kern_route_del(struct kern *k, const struct kern_route *r, kern_done_fn done, void *arg);
+/* The rule "priority PRIORITY from all lookup TABLE", for IPv4 and IPv6: ensured (one rule
+ * however often asked for) or removed. 0 or -errno; a kernel without IPv6 is no error. */
+int kern_rule_ensure(struct kern *k, uint32_t table, uint32_t priority);
+int kern_rule_remove(struct kern *k, uint32_t table, uint32_t priority);
+/* How the kernel would reach dst now (RTM_GETROUTE): the next hop (family 0 when dst is
+ * on the link), the interface and the source it would pick. Synchronous, on a socket of
+ * its own. 0 or -errno (-ENETUNREACH: no route). */
+int kern_route_get(const struct kern_addr *dst, struct kern_addr *gateway, int *ifindex,
+		   struct kern_addr *src);
 /* Sends what is queued (requests also go out on their own once 64 wait). */
 void kern_commit(struct kern *k);
 /* Requests queued or in flight. */

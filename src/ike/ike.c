@@ -1,7 +1,7 @@
 /* ike: the engine's life cycle. IKE SAs and CHILD SAs are created, indexed, timed and
  * destroyed here; the configuration is applied here (peers that should be up are
  * initiated); kernel events are routed to the SA they concern. The exchanges themselves
- * live in v2/. */
+ * live in each version's directory (v2/), reached through its struct ike_version_ops. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -309,6 +309,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	ike_modecfg_release(sa);
 	free(sa->gen_group);
 	free(sa->split);
+	free(sa->routes); /* left in the kernel without delete_kernel */
 	log_debug(LOG_IKE, sa->ctx, "IKE SA freed");
 	free(sa->remote_id);
 	free(sa->remote_cert);
@@ -640,6 +641,8 @@ void ike_free(struct ike *eng)
 			sa->ops->send_delete(sa);
 		ike_sa_destroy(sa, true);
 	}
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		versions[i]->engine_free(eng);
 	ike_forget_tokens(eng);
 	loop_timer_free(eng->start);
 	ike_tab_free(&eng->sas);

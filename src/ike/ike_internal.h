@@ -126,6 +126,8 @@ struct ike_version_ops {
 	/* frees the version's state of an SA that goes (keys, fragments, a client's address
 	 * on our interface when delete_kernel) */
 	void (*sa_free)(struct ike_sa *sa, bool delete_kernel);
+	/* the engine stops (after its SAs went): what the version keeps engine-wide */
+	void (*engine_free)(struct ike *eng);
 };
 
 /* The versions this build negotiates. */
@@ -209,6 +211,10 @@ struct ike_sa {
 	bool vip_leased; /* vip is a lease of eng->pools, released with the SA */
 	bool vip_on_if;	 /* (client) vip is on the interface towards the peer: removed with it */
 	int vip_ifindex;
+	/* (client) what cp.c routed from vip towards the peer (the networks of our generated
+	 * policies, table IKEV2_CP_TABLE): removed with vip */
+	struct kern_route *routes;
+	uint8_t nroutes;
 	/* how the identity the peer authenticated with makes CHILD SAs (tmpl.h): its
 	 * generate-policy and policy-template-group; and (client) the split-include
 	 * networks the gateway sent */
@@ -226,6 +232,7 @@ struct ike {
 	/* generated policies (gpol.c): by first index slot, by outbound selector; free
 	 * slots */
 	struct ike_tab gpols, gp_sels;
+	bool rw_rule; /* (client) cp.c's rule consulting IKEV2_CP_TABLE is in the kernel */
 	/* system-dns: the host's resolvers, read when the configuration is applied */
 	struct conf_addr sys_dns[IKE_MODECFG_MAX_DNS];
 	size_t nsys_dns;

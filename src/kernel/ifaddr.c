@@ -1,9 +1,10 @@
 /* ifaddr: addresses on interfaces (RTM_NEWADDR / RTM_DELADDR), for the address a
  * mode-config client is given: it sits on the interface towards its gateway while the
- * IKE SA lives. rtnetlink wants a NETLINK_ROUTE socket, not the XFRM ones: it is opened
- * on first use. The kernel handles an rtnetlink request inside the send, so its ack is
- * already queued when sendto() returns and reading it does not wait; done therefore runs
- * before the call returns, as it does when an XFRM request cannot be sent. */
+ * IKE SA lives; and the NETLINK_ROUTE request both this file and route.c send through.
+ * rtnetlink wants a NETLINK_ROUTE socket, not the XFRM ones: it is opened on first use. The kernel
+ * handles an rtnetlink request inside the send, so its ack is already queued when sendto() returns
+ * and reading it does not wait; done therefore runs before the call returns, as it does when an
+ * XFRM request cannot be sent. */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -103,25 +104,29 @@ static int route_ack(struct kern *k, uint32_t seq, char *ext, size_t len)
 	}
 }
 
+int kern_route_request(struct kern *k, struct nl_msg *msg, char *ext, size_t len)
+{
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	int err = route_sock(k);
+
+	if (err)
+		return err;
+	h->nlmsg_seq = ++k->seq;
+	h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (sendto(nl_socket_get_fd(k->route), h, h->nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0)
+		return -errno;
+	return route_ack(k, h->nlmsg_seq, ext, len);
+}
+
 static void ifaddr_request(struct kern *k, bool add, int ifindex, const struct kern_addr *a,
 			   uint8_t plen, kern_done_fn done, void *arg)
 {
 	struct nl_msg *msg = kern_ifaddr_msg(add, ifindex, a, plen);
 	char ext[200] = "", why[256];
-	int err = msg ? route_sock(k) : -EINVAL;
+	int err = msg ? kern_route_request(k, msg, ext, sizeof(ext)) : -EINVAL;
 
-	if (!err) {
-		struct nlmsghdr *h = nlmsg_hdr(msg);
-		struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-
-		h->nlmsg_seq = ++k->seq;
-		h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-		if (sendto(nl_socket_get_fd(k->route), h, h->nlmsg_len, 0,
-			   (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-			err = -errno;
-		else
-			err = route_ack(k, h->nlmsg_seq, ext, sizeof(ext));
-	}
 	nlmsg_free(msg);
 	if (!done)
 		return;

@@ -21,7 +21,7 @@ struct kern_req {
 
 struct kern {
 	struct nl_sock *req, *dump, *ev;
-	struct nl_sock *route; /* NETLINK_ROUTE, for ifaddr.c: opened on first use */
+	struct nl_sock *route; /* NETLINK_ROUTE, for ifaddr.c and route.c: opened on first use */
 	struct kern_events events;
 	struct kern_req *q; /* ring: [head, head+n) of cap; the first `sent` are in flight */
 	size_t cap, head, n, sent;
@@ -32,5 +32,12 @@ struct kern {
 /* ifaddr.c: RTM_NEWADDR (add) or RTM_DELADDR for a on interface ifindex, header type and
  * flags set, seq/pid left 0; NULL when it cannot be expressed. Caller frees. */
 struct nl_msg *kern_ifaddr_msg(bool add, int ifindex, const struct kern_addr *a, uint8_t plen);
+/* ifaddr.c: sends msg (header type and flags set) on the NETLINK_ROUTE socket, opened on
+ * first use, and reads its ack: 0, or -errno with the kernel's reason in ext. */
+int kern_route_request(struct kern *k, struct nl_msg *msg, char *ext, size_t len);
+/* route.c: RTM_NEWROUTE (add) or RTM_DELROUTE for r, RTM_NEWRULE or RTM_DELRULE for the
+ * rule "priority prio from all lookup table" of family; built as ifaddr's. */
+struct nl_msg *kern_route_msg(bool add, const struct kern_route *r);
+struct nl_msg *kern_rule_msg(bool add, uint8_t family, uint32_t table, uint32_t prio);
 
 #endif

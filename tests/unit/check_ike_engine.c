@@ -3099,6 +3099,7 @@ static unsigned gen_policies(const struct end *e)
 
 START_TEST(test_rw_client_gateway)
 {
+	fake_kern_next_hop("192.0.2.254");
 	rw_up("10.8.0.10-10.8.0.11", "10.2.0.0/24", "");
 	start();
 	ck_assert_uint_eq(established(&A), 1);
@@ -3145,7 +3146,25 @@ START_TEST(test_rw_client_gateway)
 	ck_assert_uint_eq(gen_policies(&B), 1);
 	ck_assert_uint_eq(gen_policies(&A), 1);
 
-	/* the gateway kills the client: lease free (remembered), policies and address gone */
+	/* the client routes the gateway's LAN from its address, via the next hop towards the
+	 * gateway, in a table of its own that a rule consults; the gateway routes nothing */
+	const struct kern_route *rt;
+	uint32_t table, prio;
+
+	ck_assert_uint_eq(fake_kern_nroutes(A.k, &rt), 1);
+	ck_assert(fake_addr_is(&rt[0].dst, "10.2.0.0") && rt[0].plen == 24);
+	ck_assert(fake_addr_is(&rt[0].src, "10.8.0.10"));
+	ck_assert(fake_addr_is(&rt[0].gateway, "192.0.2.254"));
+	ck_assert_int_eq(rt[0].ifindex, FAKE_IFINDEX);
+	ck_assert_uint_eq(rt[0].table, 220);
+	ck_assert(fake_kern_rule(A.k, &table, &prio));
+	ck_assert_uint_eq(table, 220);
+	ck_assert_uint_eq(prio, 220);
+	ck_assert_uint_eq(fake_kern_nroutes(B.k, &rt), 0);
+	ck_assert(!fake_kern_rule(B.k, &table, &prio));
+
+	/* the gateway kills the client: lease free (remembered), policies, address, routes
+	 * and rule gone */
 	ck_assert_int_eq(ike_kill(B.ike, NULL), 1);
 	settle();
 	l = leases(&B);
@@ -3153,8 +3172,94 @@ START_TEST(test_rw_client_gateway)
 	ck_assert_uint_eq(fake_kern_nsp(B.k), 0);
 	ck_assert_uint_eq(fake_kern_nsp(A.k), 0);
 	ck_assert_uint_eq(fake_kern_nifaddr(A.k, &ifa), 0);
+	ck_assert_uint_eq(fake_kern_nroutes(A.k, &rt), 0);
+	ck_assert(!fake_kern_rule(A.k, &table, &prio));
 	ck_assert_uint_eq(gen_policies(&B), 0);
 	ck_assert_uint_eq(established(&A), 0);
+	fake_kern_next_hop(NULL);
+}
+END_TEST
+
+/* A client whose tunnel takes everything (0.0.0.0/0, no split-include) routes everything
+ * from its address, except the gateway's own address, which keeps leaving from the
+ * physical one on the link; its routes survive an IKE SA rekey, and the engine stopping
+ * takes them and the rule away. */
+START_TEST(test_rw_client_full_tunnel)
+{
+	char text[2048];
+
+	ends_up(&defaults);
+	conf_free(A.c);
+	conf_free(B.c);
+	snprintf(text, sizeof(text),
+		 "/ip ipsec profile\n"
+		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
+		 "hash-algorithm=sha256 dpd-interval=disable-dpd lifetime=100s\n"
+		 "/ip ipsec proposal\nset [ find default=yes ] auth-algorithms=sha256 "
+		 "enc-algorithms=aes-256-cbc pfs-group=none\n"
+		 "/ip ipsec policy group\nadd name=cl\n"
+		 "/ip ipsec policy\nadd template=yes group=cl dst-address=0.0.0.0/0\n"
+		 "/ip ipsec peer\nadd name=b address=192.0.2.2/32 local-address=192.0.2.1 "
+		 "exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=b secret=\"rw-secret-0123456789\" "
+		 "generate-policy=port-strict mode-config=request-only "
+		 "policy-template-group=cl\n");
+	A.c = load(text);
+	snprintf(text, sizeof(text),
+		 "%s/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n"
+		 "/ip ipsec policy group\nadd name=rw\n"
+		 "/ip ipsec policy\nadd template=yes group=rw src-address=0.0.0.0/0 "
+		 "dst-address=10.8.0.0/24\n"
+		 "/ip ipsec peer\nadd name=a address=0.0.0.0/0 local-address=192.0.2.2 passive=yes "
+		 "exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=a secret=\"rw-secret-0123456789\" "
+		 "generate-policy=port-strict mode-config=rw policy-template-group=rw\n",
+		 rw_common);
+	B.c = load(text);
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_ptr_nonnull(sp_of(&A, KERN_DIR_OUT, "10.8.0.10", 32, "0.0.0.0", 0));
+
+	const struct kern_route *rt;
+	uint32_t table, prio;
+	bool all = false, gw = false;
+
+	ck_assert_uint_eq(fake_kern_nroutes(A.k, &rt), 2);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_uint_eq(rt[i].table, 220);
+		ck_assert_uint_eq(rt[i].gateway.family, 0); /* the gateway is on the link */
+		if (rt[i].plen == 0) {
+			all = true;
+			ck_assert(fake_addr_is(&rt[i].src, "10.8.0.10"));
+		} else {
+			gw = true;
+			ck_assert(fake_addr_is(&rt[i].dst, "192.0.2.2") && rt[i].plen == 32);
+			ck_assert(fake_addr_is(&rt[i].src, "192.0.2.1"));
+		}
+	}
+	ck_assert(all && gw);
+	ck_assert(fake_kern_rule(A.k, &table, &prio));
+
+	/* the client rekeys its IKE SA (at 90% of 100 s): the routes stay, none added */
+	struct walk w0 = walk(&A);
+
+	run_until(1000 + 95);
+	struct walk w1 = walk(&A);
+
+	ck_assert_uint_eq(w1.n, 1);
+	ck_assert_uint_ne(w1.i[0].spi_i, w0.i[0].spi_i);
+	ck_assert_uint_eq(fake_kern_nroutes(A.k, &rt), 2);
+	ck_assert(fake_kern_rule(A.k, &table, &prio));
+
+	/* the client's engine stops: address, routes and rule go */
+	ike_free(A.ike);
+	A.ike = NULL;
+	const struct kern_addr *ifa;
+
+	ck_assert_uint_eq(fake_kern_nroutes(A.k, &rt), 0);
+	ck_assert(!fake_kern_rule(A.k, &table, &prio));
+	ck_assert_uint_eq(fake_kern_nifaddr(A.k, &ifa), 0);
 }
 END_TEST
 
@@ -3246,6 +3351,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_checked_fixture(bad, NULL, cache_teardown);
 	tcase_add_test(hs, test_handshake);
 	tcase_add_test(hs, test_rw_client_gateway);
+	tcase_add_test(life, test_rw_client_full_tunnel);
 	tcase_add_test(hs, test_rw_same_address_again);
 	tcase_add_test(hs, test_rw_pool_exhausted);
 	tcase_add_test(hs, test_rw_no_template);

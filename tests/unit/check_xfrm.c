@@ -2,7 +2,8 @@
  * field by field against linux/xfrm.h (src/kernel/xfrm_msg.c); malformed kernel messages
  * refused; and, as root, the real kernel in a private network namespace: policies added,
  * dumped, updated and deleted in batches, ALLOCSPI, events of deletions by others, and the
- * IKE socket bypass; an SA of a protocol the kernel lacks explained. */
+ * IKE socket bypass; an SA of a protocol the kernel lacks explained; a mode-config
+ * client's address, routes in a table of their own and the rule that consults it. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <check.h>
@@ -12,14 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <linux/xfrm.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "ipsecd/kernel.h"
-#include "internal.h" /* kern_ifaddr_msg */
+#include "internal.h" /* kern_ifaddr_msg, kern_route_msg, kern_rule_msg */
 #include "xfrm_msg.h"
 
 static struct kern_addr v4(const char *s)
@@ -267,6 +275,132 @@ START_TEST(test_ifaddr_msg)
 	ck_assert_ptr_null(kern_ifaddr_msg(true, 0, &a, 32));
 	ck_assert_ptr_null(kern_ifaddr_msg(true, 3, &none, 0));
 	ck_assert_int_eq(kern_ifindex_of(&none), -EINVAL);
+}
+END_TEST
+
+static struct kern_addr v6(const char *s)
+{
+	struct kern_addr a = {.family = AF_INET6};
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, a.bytes), 1);
+	return a;
+}
+
+/* RTM_NEWROUTE / RTM_DELROUTE as rtnetlink reads them: rtmsg (ours by its protocol, the
+ * table also as RTA_TABLE for tables past 255), then RTA_DST, RTA_PREFSRC, RTA_GATEWAY and
+ * RTA_OIF; a removal names what identifies the route only, any scope. */
+START_TEST(test_route_msg)
+{
+	struct kern_route r = {.dst = v4("192.168.50.0"),
+			       .plen = 24,
+			       .src = v4("10.8.0.10"),
+			       .gateway = v4("192.0.2.254"),
+			       .ifindex = 3,
+			       .table = 220};
+	struct nl_msg *m = kern_route_msg(true, &r);
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	struct rtmsg *rt = nlmsg_data(h);
+	struct nlattr *tb[RTA_MAX + 1];
+
+	ck_assert_uint_eq(h->nlmsg_type, RTM_NEWROUTE);
+	ck_assert_uint_eq(h->nlmsg_flags, NLM_F_CREATE | NLM_F_REPLACE);
+	ck_assert_uint_eq(rt->rtm_family, AF_INET);
+	ck_assert_uint_eq(rt->rtm_dst_len, 24);
+	ck_assert_uint_eq(rt->rtm_table, 220);
+	ck_assert_uint_eq(rt->rtm_protocol, KERN_RTPROT_OWN);
+	ck_assert_uint_eq(rt->rtm_scope, RT_SCOPE_UNIVERSE);
+	ck_assert_uint_eq(rt->rtm_type, RTN_UNICAST);
+	ck_assert_int_eq(nlmsg_parse(h, sizeof(*rt), tb, RTA_MAX, NULL), 0);
+	ck_assert_uint_eq(nla_get_u32(tb[RTA_TABLE]), 220);
+	ck_assert_mem_eq(nla_data(tb[RTA_DST]), r.dst.bytes, 4);
+	ck_assert_int_eq(nla_len(tb[RTA_DST]), 4);
+	ck_assert_mem_eq(nla_data(tb[RTA_PREFSRC]), r.src.bytes, 4);
+	ck_assert_mem_eq(nla_data(tb[RTA_GATEWAY]), r.gateway.bytes, 4);
+	ck_assert_uint_eq(nla_get_u32(tb[RTA_OIF]), 3);
+	nlmsg_free(m);
+
+	/* on the link (no next hop, or one of the other family), a table past 255 */
+	r.gateway = v6("fe80::1");
+	r.table = 1000;
+	m = kern_route_msg(true, &r);
+	h = nlmsg_hdr(m);
+	rt = nlmsg_data(h);
+	ck_assert_uint_eq(rt->rtm_scope, RT_SCOPE_LINK);
+	ck_assert_uint_eq(rt->rtm_table, RT_TABLE_UNSPEC);
+	ck_assert_int_eq(nlmsg_parse(h, sizeof(*rt), tb, RTA_MAX, NULL), 0);
+	ck_assert_uint_eq(nla_get_u32(tb[RTA_TABLE]), 1000);
+	ck_assert_ptr_null(tb[RTA_GATEWAY]);
+	nlmsg_free(m);
+
+	struct kern_route six = {.dst = v6("2001:db8:50::"),
+				 .plen = 64,
+				 .src = v6("2001:db8::11"),
+				 .gateway = v6("fe80::1"),
+				 .ifindex = 2,
+				 .table = 220};
+
+	m = kern_route_msg(false, &six);
+	h = nlmsg_hdr(m);
+	rt = nlmsg_data(h);
+	ck_assert_uint_eq(h->nlmsg_type, RTM_DELROUTE);
+	ck_assert_uint_eq(h->nlmsg_flags, 0);
+	ck_assert_uint_eq(rt->rtm_family, AF_INET6);
+	ck_assert_uint_eq(rt->rtm_scope, RT_SCOPE_NOWHERE);
+	ck_assert_uint_eq(rt->rtm_protocol, KERN_RTPROT_OWN);
+	ck_assert_int_eq(nlmsg_parse(h, sizeof(*rt), tb, RTA_MAX, NULL), 0);
+	ck_assert_int_eq(nla_len(tb[RTA_DST]), 16);
+	ck_assert_mem_eq(nla_data(tb[RTA_DST]), six.dst.bytes, 16);
+	ck_assert_ptr_null(tb[RTA_GATEWAY]);
+	ck_assert_ptr_null(tb[RTA_OIF]);
+	nlmsg_free(m);
+
+	/* what is not a route */
+	six.plen = 129;
+	ck_assert_ptr_null(kern_route_msg(true, &six));
+	six.plen = 64;
+	six.src = v4("10.8.0.10");
+	ck_assert_ptr_null(kern_route_msg(true, &six));
+	six.src.family = 0;
+	six.ifindex = 0;
+	ck_assert_ptr_null(kern_route_msg(true, &six));
+	six.ifindex = 2;
+	six.table = 0;
+	ck_assert_ptr_null(kern_route_msg(true, &six));
+}
+END_TEST
+
+/* RTM_NEWRULE "priority 220 from all lookup 220", exclusive so that it is never doubled,
+ * ours by its protocol; RTM_DELRULE the same. */
+START_TEST(test_rule_msg)
+{
+	struct nl_msg *m = kern_rule_msg(true, AF_INET, 220, 220);
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	struct fib_rule_hdr *frh = nlmsg_data(h);
+	struct nlattr *tb[FRA_MAX + 1];
+
+	ck_assert_uint_eq(h->nlmsg_type, RTM_NEWRULE);
+	ck_assert_uint_eq(h->nlmsg_flags, NLM_F_CREATE | NLM_F_EXCL);
+	ck_assert_uint_eq(frh->family, AF_INET);
+	ck_assert_uint_eq(frh->action, FR_ACT_TO_TBL);
+	ck_assert_uint_eq(frh->table, 220);
+	ck_assert_uint_eq(frh->src_len, 0);
+	ck_assert_int_eq(nlmsg_parse(h, sizeof(*frh), tb, FRA_MAX, NULL), 0);
+	ck_assert_uint_eq(nla_get_u32(tb[FRA_TABLE]), 220);
+	ck_assert_uint_eq(nla_get_u32(tb[FRA_PRIORITY]), 220);
+	ck_assert_uint_eq(nla_get_u8(tb[FRA_PROTOCOL]), KERN_RTPROT_OWN);
+	nlmsg_free(m);
+
+	m = kern_rule_msg(false, AF_INET6, 300, 220);
+	h = nlmsg_hdr(m);
+	frh = nlmsg_data(h);
+	ck_assert_uint_eq(h->nlmsg_type, RTM_DELRULE);
+	ck_assert_uint_eq(frh->family, AF_INET6);
+	ck_assert_uint_eq(frh->table, RT_TABLE_UNSPEC);
+	ck_assert_int_eq(nlmsg_parse(h, sizeof(*frh), tb, FRA_MAX, NULL), 0);
+	ck_assert_uint_eq(nla_get_u32(tb[FRA_TABLE]), 300);
+	nlmsg_free(m);
+	ck_assert_ptr_null(kern_rule_msg(true, 0, 220, 220));
+	ck_assert_ptr_null(kern_rule_msg(true, AF_INET, 0, 220));
 }
 END_TEST
 
@@ -566,6 +700,160 @@ START_TEST(test_kernel_ifaddr)
 }
 END_TEST
 
+/* A veth pair, both ends up (IPv6 refuses a next hop on lo): index of the first. */
+static int veth_up(const char *a, const char *b)
+{
+	struct nl_sock *s = nl_socket_alloc();
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nlattr *info, *data, *peer;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(nl_connect(s, NETLINK_ROUTE), 0);
+	ck_assert_int_eq(nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO), 0);
+	nla_put_string(m, IFLA_IFNAME, a);
+	info = nla_nest_start(m, IFLA_LINKINFO);
+	nla_put_string(m, IFLA_INFO_KIND, "veth");
+	data = nla_nest_start(m, IFLA_INFO_DATA);
+	peer = nla_nest_start(m, VETH_INFO_PEER);
+	ck_assert_int_eq(nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO), 0);
+	nla_put_string(m, IFLA_IFNAME, b);
+	nla_nest_end(m, peer);
+	nla_nest_end(m, data);
+	nla_nest_end(m, info);
+	ck_assert_int_ge(nl_send_auto(s, m), 0);
+	ck_assert_int_eq(nl_wait_for_ack(s), 0);
+	nlmsg_free(m);
+	nl_socket_free(s);
+
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	const char *names[] = {"lo", a, b};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct ifreq r = {0};
+
+		snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", names[i]);
+		ck_assert_int_eq(ioctl(fd, SIOCGIFFLAGS, &r), 0);
+		r.ifr_flags |= IFF_UP;
+		ck_assert_int_eq(ioctl(fd, SIOCSIFFLAGS, &r), 0);
+	}
+	close(fd);
+	return (int)if_nametoindex(a);
+}
+
+/* The rules of a family with our protocol in table 220 at priority 220: how many there
+ * are, found by deleting them one by one. */
+static int rules_of(struct kern *k, uint8_t family)
+{
+	int n = 0;
+
+	for (;;) {
+		struct nl_msg *m = kern_rule_msg(false, family, 220, 220);
+		char ext[200];
+		int err = kern_route_request(k, m, ext, sizeof(ext));
+
+		nlmsg_free(m);
+		if (err)
+			return err == -ENOENT ? n : err;
+		n++;
+	}
+}
+
+/* A route in table 220 with the client's address as source, via a next hop: the kernel
+ * takes it once the rule is there (ensured twice, there is one rule), RTM_GETROUTE finds
+ * the next hop and source, and everything goes again; for IPv4 and IPv6. */
+static void route_cycle(struct kern *k, int ifindex, struct kern_addr vip, struct kern_addr net,
+			uint8_t plen, struct kern_addr hop, struct kern_addr probe)
+{
+	struct kern_route r = {.dst = net,
+			       .plen = plen,
+			       .src = vip,
+			       .gateway = hop,
+			       .ifindex = ifindex,
+			       .table = 220};
+	struct kern_addr gw, src;
+	struct counted c = {0};
+	int oif;
+
+	/* the next hop itself is on the link */
+	ck_assert_int_eq(kern_route_get(&hop, &gw, &oif, &src), 0);
+	ck_assert_uint_eq(gw.family, 0);
+	ck_assert_int_eq(oif, ifindex);
+	ck_assert_uint_eq(src.family, hop.family);
+	ck_assert_int_eq(kern_route_get(&probe, &gw, &oif, &src), -ENETUNREACH);
+
+	kern_route_add(k, &r, on_done, &c);
+	ck_assert_int_eq(c.last_err, 0);
+	kern_route_add(k, &r, on_done, &c); /* again: replaced */
+	ck_assert_int_eq(c.last_err, 0);
+	/* table 220 is not consulted yet */
+	ck_assert_int_eq(kern_route_get(&probe, &gw, &oif, &src), -ENETUNREACH);
+	ck_assert_int_eq(kern_rule_ensure(k, 220, 220), 0);
+	ck_assert_int_eq(kern_rule_ensure(k, 220, 220), 0);
+	ck_assert_int_eq(kern_route_get(&probe, &gw, &oif, &src), 0);
+	ck_assert_mem_eq(&gw, &hop, sizeof(gw));
+	ck_assert_mem_eq(&src, &vip, sizeof(src));
+	ck_assert_int_eq(oif, ifindex);
+
+	kern_route_del(k, &r, on_done, &c);
+	ck_assert_int_eq(c.last_err, 0);
+	ck_assert_int_eq(kern_route_get(&probe, &gw, &oif, &src), -ENETUNREACH);
+	kern_route_del(k, &r, on_done, &c); /* no longer there */
+	ck_assert_int_eq(c.last_err, -ESRCH);
+	ck_assert_int_eq(c.errors, 1);
+	ck_assert_int_eq(c.answers, 4);
+	ck_assert_int_eq(rules_of(k, AF_INET), 1);
+	ck_assert_int_eq(rules_of(k, AF_INET6), 1);
+}
+
+START_TEST(test_kernel_routes)
+{
+	struct counted c = {0};
+	struct kern *k;
+	int ifindex;
+
+	if (!own_netns()) {
+		printf("check_xfrm: not root or no netns: real-kernel test skipped\n");
+		return;
+	}
+	k = kern_open(NULL, NULL);
+	ck_assert_ptr_nonnull(k);
+	ifindex = veth_up("rw0", "rw1");
+	ck_assert_int_gt(ifindex, 1);
+	struct kern_addr vip = v4("10.8.0.11"), mine = v4("192.0.2.1"), vip6 = v6("2001:db8::11"),
+			 mine6 = v6("2001:db8:1::1");
+
+	kern_ifaddr_add(k, ifindex, &mine, 24, on_done, &c);
+	kern_ifaddr_add(k, ifindex, &vip, 32, on_done, &c);
+	kern_ifaddr_add(k, ifindex, &mine6, 64, on_done, &c);
+	kern_ifaddr_add(k, ifindex, &vip6, 128, on_done, &c);
+	ck_assert_int_eq(c.errors, 0);
+
+	route_cycle(k, ifindex, vip, v4("192.168.50.0"), 24, v4("192.0.2.254"), v4("192.168.50.1"));
+	route_cycle(k, ifindex, vip6, v6("2001:db8:50::"), 64, v6("2001:db8:1::fe"),
+		    v6("2001:db8:50::1"));
+
+	/* ensure, remove: none left, and removing none is no error */
+	ck_assert_int_eq(kern_rule_ensure(k, 220, 220), 0);
+	ck_assert_int_eq(kern_rule_remove(k, 220, 220), 0);
+	ck_assert_int_eq(rules_of(k, AF_INET), 0);
+	ck_assert_int_eq(rules_of(k, AF_INET6), 0);
+	ck_assert_int_eq(kern_rule_remove(k, 220, 220), 0);
+
+	/* a source that is no address of ours is refused, explained */
+	struct kern_route bad = {.dst = v4("192.168.51.0"),
+				 .plen = 24,
+				 .src = v4("10.9.9.9"),
+				 .ifindex = ifindex,
+				 .table = 220};
+
+	kern_route_add(k, &bad, on_done, &c);
+	ck_assert_int_eq(c.last_err, -EINVAL);
+	kern_close(k);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("xfrm");
@@ -577,6 +865,8 @@ static Suite *suite(void)
 	tcase_add_test(t, test_truncated_refused);
 	tcase_add_test(t, test_ack_parse);
 	tcase_add_test(t, test_ifaddr_msg);
+	tcase_add_test(t, test_route_msg);
+	tcase_add_test(t, test_rule_msg);
 	suite_add_tcase(s, t);
 	/* each runs forked (check's default), so its namespace dies with it */
 	t = tcase_create("kernel");
@@ -584,6 +874,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_kernel_spi_events_bypass);
 	tcase_add_test(t, test_kernel_no_esp_ah_explained);
 	tcase_add_test(t, test_kernel_ifaddr);
+	tcase_add_test(t, test_kernel_routes);
 	suite_add_tcase(s, t);
 	return s;
 }

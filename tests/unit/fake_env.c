@@ -173,7 +173,13 @@ struct kern {
 	size_t nspd, capspd;
 	struct kern_addr ifaddr[8]; /* addresses put on interfaces */
 	size_t nifaddr;
+	struct kern_route routes[16]; /* routes added and not removed */
+	size_t nroutes;
+	bool rule; /* the rule of kern_rule_ensure */
+	uint32_t rule_table, rule_prio;
 };
+
+static struct kern_addr next_hop; /* kern_route_get's answer (no kernel to ask) */
 
 struct kern *fake_kern_new(struct loop *l, uint32_t first_spi)
 {
@@ -290,6 +296,86 @@ size_t fake_kern_nifaddr(const struct kern *k, const struct kern_addr **addrs)
 {
 	*addrs = k->ifaddr;
 	return k->nifaddr;
+}
+
+static bool same_route(const struct kern_route *a, const struct kern_route *b)
+{
+	return a->table == b->table && a->plen == b->plen &&
+	       !memcmp(&a->dst, &b->dst, sizeof(a->dst));
+}
+
+/* Like the kernel: an add replaces the route to the same network, a removal of none fails. */
+void kern_route_add(struct kern *k, const struct kern_route *r, kern_done_fn done, void *arg)
+{
+	size_t i = 0;
+
+	while (i < k->nroutes && !same_route(&k->routes[i], r))
+		i++;
+	if (i == k->nroutes && k->nroutes < sizeof(k->routes) / sizeof(k->routes[0]))
+		k->nroutes++;
+	if (i < k->nroutes)
+		k->routes[i] = *r;
+	if (done)
+		done(arg, 0, NULL);
+}
+
+void kern_route_del(struct kern *k, const struct kern_route *r, kern_done_fn done, void *arg)
+{
+	int err = -ESRCH;
+
+	for (size_t i = 0; i < k->nroutes; i++)
+		if (same_route(&k->routes[i], r)) {
+			k->routes[i] = k->routes[--k->nroutes];
+			err = 0;
+			break;
+		}
+	if (done)
+		done(arg, err, err ? "no such route" : NULL);
+}
+
+int kern_rule_ensure(struct kern *k, uint32_t table, uint32_t priority)
+{
+	k->rule = true;
+	k->rule_table = table;
+	k->rule_prio = priority;
+	return 0;
+}
+
+int kern_rule_remove(struct kern *k, uint32_t table, uint32_t priority)
+{
+	if (k->rule && k->rule_table == table && k->rule_prio == priority)
+		k->rule = false;
+	return 0;
+}
+
+int kern_route_get(const struct kern_addr *dst, struct kern_addr *gateway, int *ifindex,
+		   struct kern_addr *src)
+{
+	(void)dst;
+	*gateway = next_hop;
+	*ifindex = FAKE_IFINDEX;
+	memset(src, 0, sizeof(*src));
+	return 0;
+}
+
+void fake_kern_next_hop(const char *ipv4)
+{
+	memset(&next_hop, 0, sizeof(next_hop));
+	if (ipv4 && inet_pton(AF_INET, ipv4, next_hop.bytes) == 1)
+		next_hop.family = AF_INET;
+}
+
+size_t fake_kern_nroutes(const struct kern *k, const struct kern_route **routes)
+{
+	*routes = k->routes;
+	return k->nroutes;
+}
+
+bool fake_kern_rule(const struct kern *k, uint32_t *table, uint32_t *priority)
+{
+	*table = k->rule_table;
+	*priority = k->rule_prio;
+	return k->rule;
 }
 
 static void pump(struct kern *k)

@@ -83,6 +83,13 @@ const struct kern_sp *fake_kern_sp_at(const struct kern *k, size_t i);
 /* Interface addresses (kern_ifaddr_add/del; every local address is on FAKE_IFINDEX). */
 #define FAKE_IFINDEX 7
 size_t fake_kern_nifaddr(const struct kern *k, const struct kern_addr **addrs);
+/* Routes (kern_route_add/del, answered at once; an add to a network routed already
+ * replaces that route), the rule of kern_rule_ensure/remove (one, however often ensured),
+ * and the next hop kern_route_get answers for any destination, on FAKE_IFINDEX (NULL:
+ * none, on the link; it stays until changed). */
+size_t fake_kern_nroutes(const struct kern *k, const struct kern_route **routes);
+bool fake_kern_rule(const struct kern *k, uint32_t *table, uint32_t *priority);
+void fake_kern_next_hop(const char *ipv4);
 
 /* --- net: a queue of datagrams sent --- */
 

@@ -168,4 +168,5 @@ const struct ike_version_ops ikev2_ops = {
 	.delete_child = ikev2_delete_child_start,
 	.child_install_failed = ikev2_child_install_failed,
 	.sa_free = sa_free,
+	.engine_free = ikev2_cp_stop,
 };

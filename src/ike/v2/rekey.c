@@ -66,6 +66,11 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	to->vip_on_if = from->vip_on_if;
 	to->vip_ifindex = from->vip_ifindex;
 	from->vip_leased = from->vip_on_if = false;
+	free(to->routes);
+	to->routes = from->routes;
+	to->nroutes = from->nroutes;
+	from->routes = NULL;
+	from->nroutes = 0;
 	to->gen_mode = from->gen_mode;
 	free(to->gen_group);
 	to->gen_group = from->gen_group;
