@@ -254,11 +254,17 @@ struct conf_runtime {
 			 bool stats);
 	/* Runs a runtime verb other than print and export (flush, kill-connections,
 	 * dump-kernel-policies, ...) with its arguments (keys[i] NULL for a bare word).
+	 * remove on a runtime menu comes with the selected items as keys[i] ".id", vals[i]
+	 * "*ID" (the id its fill gave them), none when nothing was selected.
 	 * Output goes to sink->text. Returns 0, -ENOTSUP when it does not know the verb
 	 * for m, or -errno with the reason in ds. */
 	int (*verb)(void *arg, enum conf_menu_id m, const char *verb, const char *const *keys,
 		    const char *const *vals, size_t n, unsigned ctl_flags,
 		    const struct conf_sink *sink, struct conf_diags *ds);
+	/* Adds to `into` (an empty model) the dynamic items of configured menu m (policy:
+	 * those generated for CHILD SAs), with conf_runtime_add(); print shows them after
+	 * the configured ones with flag D, export and changes never see them. May be NULL. */
+	void (*dynamic)(void *arg, enum conf_menu_id m, struct conf *into);
 	void *arg;
 };
 

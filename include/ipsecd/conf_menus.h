@@ -23,6 +23,7 @@ enum conf_menu_id {
 	CONF_M_INSTALLED_SA, /* ip ipsec installed-sa */
 	CONF_M_ACTIVE_PEERS, /* ip ipsec active-peers (remote-peers) */
 	CONF_M_STATISTICS,   /* ip ipsec statistics */
+	CONF_M_POOL_USED,    /* ip pool used */
 	CONF_M_COUNT
 };
 
@@ -356,5 +357,8 @@ enum {
 	CONF_STATS_IKE_FAILED,
 	CONF_STATS_NPROPS
 };
+
+/* /ip pool used (all read-only): mode-config's address leases */
+enum { CONF_PUSED_ADDRESS, CONF_PUSED_INFO, CONF_PUSED_OWNER, CONF_PUSED_POOL, CONF_PUSED_NPROPS };
 
 #endif

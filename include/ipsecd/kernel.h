@@ -179,6 +179,16 @@ void kern_sp_del(struct kern *k, const struct kern_sp *sp, kern_done_fn done, vo
 void kern_alloc_spi(struct kern *k, const struct kern_addr *src, const struct kern_addr *dst,
 		    uint8_t proto, uint32_t reqid, uint32_t min, uint32_t max, kern_spi_fn done,
 		    void *arg);
+/* An address on an interface (RTM_NEWADDR / RTM_DELADDR over NETLINK_ROUTE): a
+ * mode-config client's address, on the interface towards its gateway while the IKE SA
+ * lives. Adding one already there replaces it. done as for the requests above; it runs
+ * before the call returns (rtnetlink answers within the send). */
+void kern_ifaddr_add(struct kern *k, int ifindex, const struct kern_addr *a, uint8_t plen,
+		     kern_done_fn done, void *arg);
+void kern_ifaddr_del(struct kern *k, int ifindex, const struct kern_addr *a, uint8_t plen,
+		     kern_done_fn done, void *arg);
+/* The index of the interface that holds local address `local`, or -ENOENT. */
+int kern_ifindex_of(const struct kern_addr *local);
 /* Sends what is queued (requests also go out on their own once 64 wait). */
 void kern_commit(struct kern *k);
 /* Requests queued or in flight. */

@@ -53,9 +53,15 @@ static void insert(struct hash *t, const char *key, void *val, uint32_t h)
 static void grow(struct hash *t)
 {
 	struct hash_ent *old = t->e;
-	size_t oldcap = t->cap;
+	size_t oldcap = t->cap, live = 0;
 
-	t->cap = oldcap ? oldcap * 2 : 16;
+	for (size_t i = 0; i < oldcap; i++)
+		live += old[i].key && old[i].key != HASH_TOMB;
+	/* Sized by the live entries, not the tombstones, so a table whose keys come and go
+	 * keeps its size; at most half full after, so rehashes stay amortised O(1). */
+	t->cap = 16;
+	while (t->cap < (live + 1) * 2)
+		t->cap *= 2;
 	t->e = xcalloc(t->cap, sizeof(*t->e));
 	t->n = 0;
 	for (size_t i = 0; i < oldcap; i++)

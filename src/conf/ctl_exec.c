@@ -108,6 +108,31 @@ static struct conf *print_source(struct conf_parse_ctx *px, const struct conf_me
 	return scratch;
 }
 
+/* The dynamic entries of a configured menu (policy: those generated for CHILD SAs), which
+ * print shows after the configured ones, numbered on from them, with flag D; export and
+ * changes never see them. NULL when there are none. */
+static struct conf *dynamic_source(struct conf_parse_ctx *px, const struct conf_menu *m,
+				   const struct conf *src)
+{
+	uint32_t next_id = 0;
+
+	if (src != px->c || !px->rt || !px->rt->dynamic)
+		return NULL;
+	struct conf *dyn = conf_new();
+
+	px->rt->dynamic(px->rt->arg, m->id, dyn);
+	for (size_t i = 0; i < conf_count(src, m->id); i++)
+		if (conf_item_at(src, m->id, i)->id > next_id)
+			next_id = conf_item_at(src, m->id, i)->id;
+	for (size_t i = 0; i < conf_count(dyn, m->id); i++) {
+		struct conf_item *it = conf_item_at(dyn, m->id, i);
+
+		it->dynamic = 1;
+		it->id = ++next_id; /* after the configured ones: no *ID names two items */
+	}
+	return dyn;
+}
+
 static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, struct conf_tok *t,
 		      size_t n)
 {
@@ -142,21 +167,27 @@ static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, stru
 
 	if (!src)
 		return;
-	size_t total = conf_count(src, m->id), count = 0;
+	struct conf *dyn = dynamic_source(px, m, src);
+	size_t nstatic = conf_count(src, m->id),
+	       total = nstatic + (dyn ? conf_count(dyn, m->id) : 0);
 	struct conf_item **items = xcalloc(total + 1, sizeof(*items));
+	size_t *nr = xcalloc(total + 1, sizeof(*nr)), count = 0;
 
 	for (size_t i = 0; i < total; i++)
-		items[i] = conf_item_at(src, m->id, i);
+		items[i] = i < nstatic ? conf_item_at(src, m->id, i)
+				       : conf_item_at(dyn, m->id, i - nstatic);
 	if (src == px->c && px->rt && px->rt->annotate)
-		px->rt->annotate(px->rt->arg, src, items, total, stats);
+		px->rt->annotate(px->rt->arg, src, items, nstatic, stats);
 	for (size_t i = 0; i < total; i++) {
 		struct conf_item *it = items[i];
 		bool ok = true;
 
 		for (size_t k = where; k < n && ok; k++)
 			ok = !t[k].key || conf_item_matches(it, t[k].key, t[k].val);
-		if (ok)
+		if (ok) {
+			nr[count] = i;
 			items[count++] = it;
+		}
 	}
 	if (stats && px->sink && px->sink->columns)
 		px->sink->columns(px->sink->arg, stats_columns);
@@ -166,11 +197,13 @@ static void cmd_print(struct conf_parse_ctx *px, const struct conf_menu *m, stru
 
 	for (size_t i = 0; i < count && px->sink && px->sink->record; i++) {
 		sb_reset(&rec);
-		conf_item_terse(items[i], conf_item_index(src, items[i]), sensitive, &rec);
+		conf_item_terse(items[i], nr[i], sensitive, &rec);
 		px->sink->record(px->sink->arg, sb_str(&rec));
 	}
 	sb_clear_free(&rec);
 	free(items);
+	free(nr);
+	conf_free(dyn);
 	if (src != px->c)
 		conf_free(src);
 }
@@ -236,6 +269,67 @@ static void cmd_verb(struct conf_parse_ctx *px, const struct conf_menu *m, const
 		px->status = r;
 }
 
+/* RouterOS calls the remote ID of active-peers "id": find accepts that spelling. */
+static void id_alias(const struct conf_menu *m, struct conf_tok *t, size_t n)
+{
+	for (size_t i = 0; m->id == CONF_M_ACTIVE_PEERS && i < n; i++)
+		if (t[i].key && !strcmp(t[i].key, "id")) {
+			free(t[i].key);
+			t[i].key = xstrdup("remote-id");
+		}
+}
+
+/* remove on a runtime menu (active-peers: IKE SAs): items are chosen as configured ones
+ * are (a number as print shows them now, *ID, [ find PROP=V ... ]) among what print
+ * would show, and handed to the daemon by their *ID. */
+static void cmd_runtime_remove(struct conf_parse_ctx *px, const struct conf_menu *m,
+			       struct conf_tok *args, size_t nargs)
+{
+	struct conf *saved = px->c, *src;
+	struct conf_item **sel;
+	size_t used = 0, count = 0;
+
+	id_alias(m, args, nargs);
+	if (nargs == 0) {
+		refuse(px, -EINVAL, args - 1,
+		       "remove: which item? give a number, a *ID or [ find PROP=VALUE ]");
+		return;
+	}
+	if (!(src = print_source(px, m, args - 1)))
+		return;
+	px->c = src;
+	sel = conf_select(px, m, args, nargs, &used, &count);
+	px->c = saved;
+	if (sel && used < nargs)
+		refuse(px, -EINVAL, &args[used], "remove: unexpected \"%s\" after the items",
+		       args[used].key ? args[used].key : args[used].val);
+	if (sel && !px->status && !px->ds->nerrors) {
+		const char **keys = xcalloc(count + 1, sizeof(*keys));
+		char **vals = xcalloc(count + 1, sizeof(*vals));
+		int r = -ENOTSUP;
+
+		for (size_t i = 0; i < count; i++) {
+			keys[i] = ".id";
+			vals[i] = xmalloc(16);
+			snprintf(vals[i], 16, "*%X", sel[i]->id);
+		}
+		if (px->rt->verb)
+			r = px->rt->verb(px->rt->arg, m->id, "remove", keys,
+					 (const char *const *)vals, count, px->ctl_flags, px->sink,
+					 px->ds);
+		if (r == -ENOTSUP)
+			refuse(px, r, args - 1, "%s remove: its items cannot be removed", m->path);
+		else if (r < 0)
+			px->status = r;
+		for (size_t i = 0; i < count; i++)
+			free(vals[i]);
+		free(keys);
+		free(vals);
+	}
+	free(sel);
+	conf_free(src);
+}
+
 void conf_run_runtime(struct conf_parse_ctx *px, const struct conf_menu *m, const char *verb,
 		      struct conf_tok *args, size_t nargs)
 {
@@ -248,6 +342,8 @@ void conf_run_runtime(struct conf_parse_ctx *px, const struct conf_menu *m, cons
 			cmd_print(px, m, args, nargs);
 	} else if (!strcmp(verb, "export") && !(m && (m->flags & CONF_MF_RUNTIME))) {
 		cmd_export(px, m, args, nargs);
+	} else if (!strcmp(verb, "remove") && m && (m->flags & CONF_MF_RUNTIME)) {
+		cmd_runtime_remove(px, m, args, nargs);
 	} else {
 		cmd_verb(px, m, verb, args, nargs);
 	}

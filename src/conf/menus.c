@@ -964,6 +964,16 @@ static const struct conf_prop stats_props[CONF_STATS_NPROPS] = {
 	[CONF_STATS_IKE_FAILED] = RO(CONF_T_INT, "ike-failed", "negotiations that failed"),
 };
 
+/* --- /ip pool used --- */
+
+static const struct conf_prop pused_props[CONF_PUSED_NPROPS] = {
+	[CONF_PUSED_ADDRESS] = RO(CONF_T_ADDR, "address", "the address leased"),
+	[CONF_PUSED_INFO] = RO(CONF_T_STR, "info",
+			       "active (an IKE SA has it) or kept (held for its owner's return)"),
+	[CONF_PUSED_OWNER] = RO(CONF_T_STR, "owner", "the ID of the client it is leased to"),
+	[CONF_PUSED_POOL] = RO(CONF_T_STR, "pool", "the pool it came from"),
+};
+
 /* --- built-in entries: exist without being written; can be set, not removed --- */
 
 static const char *const no_overrides[] = {NULL};
@@ -1081,6 +1091,13 @@ const struct conf_menu conf_menus[CONF_M_COUNT] = {
 			       PROPS(stats_props),
 			       .name_prop = -1,
 			       .help = "kernel IPsec error counters, and the IKE engine's"},
+	[CONF_M_POOL_USED] = {.id = CONF_M_POOL_USED,
+			      .path = "ip pool used",
+			      .flags = CONF_MF_RUNTIME,
+			      PROPS(pused_props),
+			      .name_prop = -1,
+			      .help = "addresses of the pools leased to mode-config clients",
+			      .columns = "pool address owner info"},
 };
 
 const struct conf_menu *conf_menu_by_path(const char *path)

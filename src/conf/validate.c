@@ -1,6 +1,6 @@
 /* validate: checks across items, after a whole script has run and before anything is
  * applied: references, address families, what each authentication method needs, key
- * lengths of manual SAs and duplicate policies. */
+ * lengths of manual SAs, duplicate policies and overlapping pools. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -307,6 +307,74 @@ static void check_policy_dups(struct vctx *v)
 	free(keys);
 }
 
+/* One range of a /ip pool item, for the overlap check. */
+struct pool_range {
+	const struct conf_item *pool;
+	size_t order; /* the item's place in the menu */
+	const struct conf_range *r;
+};
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct conf_range *x = ((const struct pool_range *)a)->r;
+	const struct conf_range *y = ((const struct pool_range *)b)->r;
+
+	if (x->lo.family != y->lo.family)
+		return x->lo.family < y->lo.family ? -1 : 1;
+	return memcmp(x->lo.bytes, y->lo.bytes, 16);
+}
+
+static void pool_overlap(struct vctx *v, const struct pool_range *a, const struct pool_range *b)
+{
+	const struct pool_range *later = a->order > b->order ? a : b;
+	const struct pool_range *other = later == a ? b : a;
+	struct strbuf addr = STRBUF_INIT;
+
+	/* b starts inside a: its first address is in both */
+	conf_addr_format(&b->r->lo, false, &addr);
+	if (a->pool == b->pool)
+		verr(v, CONF_ERROR, later->pool, CONF_POOL_RANGES,
+		     "ranges: %s is in two of this pool's ranges", sb_str(&addr));
+	else
+		verr(v, CONF_ERROR, later->pool, CONF_POOL_RANGES,
+		     "ranges: %s is also in pool %s; an address belongs to one pool", sb_str(&addr),
+		     conf_str(other->pool, CONF_POOL_NAME));
+	sb_free(&addr);
+}
+
+/* No address in two /ip pool ranges, of one pool or of two: sorted by start, a range
+ * overlaps an earlier one exactly when it starts before the furthest end seen. */
+static void check_pool_overlaps(struct vctx *v)
+{
+	size_t n = 0, k = 0, np = conf_count(v->c, CONF_M_POOL);
+
+	for (size_t i = 0; i < np; i++) {
+		const struct conf_ranges *rg =
+			conf_item_at(v->c, CONF_M_POOL, i)->v[CONF_POOL_RANGES].rng;
+
+		n += rg ? rg->n : 0;
+	}
+	struct pool_range *all = xcalloc(n + 1, sizeof(*all));
+
+	for (size_t i = 0; i < np; i++) {
+		const struct conf_item *it = conf_item_at(v->c, CONF_M_POOL, i);
+		const struct conf_ranges *rg = it->v[CONF_POOL_RANGES].rng;
+
+		for (uint32_t j = 0; rg && j < rg->n; j++)
+			all[k++] = (struct pool_range){it, i, &rg->r[j]};
+	}
+	qsort(all, n, sizeof(*all), range_cmp);
+	for (size_t i = 1, far = 0; i < n; i++) {
+		const struct conf_range *f = all[far].r, *r = all[i].r;
+
+		if (f->lo.family == r->lo.family && memcmp(r->lo.bytes, f->hi.bytes, 16) <= 0)
+			pool_overlap(v, &all[far], &all[i]);
+		if (f->lo.family != r->lo.family || memcmp(r->hi.bytes, f->hi.bytes, 16) > 0)
+			far = i;
+	}
+	free(all);
+}
+
 int conf_validate_at(struct conf *c, struct conf_diags *ds, const struct conf_locmap *lm)
 {
 	struct vctx v = {c, ds, lm};
@@ -330,6 +398,7 @@ int conf_validate_at(struct conf *c, struct conf_diags *ds, const struct conf_lo
 		}
 	}
 	check_policy_dups(&v);
+	check_pool_overlaps(&v);
 	conf_check_unsupported(c, ds, lm);
 	return ds->nerrors > before ? -EINVAL : 0;
 }

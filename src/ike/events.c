@@ -145,6 +145,8 @@ void ike_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_peer_info 
 			.last_error = sa->last_error,
 			.remote_id = sa->remote_id ? sa->remote_id : "",
 			.remote_cert = sa->remote_cert ? sa->remote_cert : "",
+			.dynamic_address = sa->vip,
+			.dynamic_ours = sa->vip.family && !sa->vip_leased,
 		};
 		fn(arg, &i);
 	}
@@ -170,16 +172,32 @@ void ike_child_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_chil
 		}
 }
 
-int ike_kill(struct ike *eng, const struct kern_addr *remote)
+static bool addr_is(const struct kern_addr *want, const struct net_addr *have)
+{
+	return !want->family ||
+	       (want->family == have->family &&
+		!memcmp(want->bytes, have->bytes, want->family == AF_INET ? 4 : 16));
+}
+
+static bool kill_matches(const struct ike_sa *sa, const struct ike_kill_filter *f)
+{
+	if (!addr_is(&f->remote, &sa->remote) || !addr_is(&f->dynamic_address, &sa->vip))
+		return false;
+	if (f->remote_port && f->remote_port != sa->remote.port)
+		return false;
+	if (f->remote_id && strcmp(f->remote_id, sa->remote_id ? sa->remote_id : ""))
+		return false;
+	return !f->serial || f->serial == sa->serial;
+}
+
+int ike_kill_where(struct ike *eng, const struct ike_kill_filter *f)
 {
 	struct ike_sa *sa;
 	size_t pos = 0;
 	int n = 0;
 
 	while ((sa = ike_tab_next(&eng->sas, &pos))) {
-		if (remote && remote->family &&
-		    (remote->family != sa->remote.family ||
-		     memcmp(remote->bytes, sa->remote.bytes, remote->family == AF_INET ? 4 : 16)))
+		if (!kill_matches(sa, f))
 			continue;
 		log_info(LOG_IKE, sa->ctx, "killed by ipsecctl");
 		if (sa->state == IKE_STATE_ESTABLISHED)
@@ -188,6 +206,15 @@ int ike_kill(struct ike *eng, const struct kern_addr *remote)
 		n++;
 	}
 	return n;
+}
+
+int ike_kill(struct ike *eng, const struct kern_addr *remote)
+{
+	struct ike_kill_filter f = {0};
+
+	if (remote)
+		f.remote = *remote;
+	return ike_kill_where(eng, &f);
 }
 
 void ike_policy_ph2(struct ike *eng, const struct conf_item *policy, const char **state,

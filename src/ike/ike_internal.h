@@ -232,6 +232,12 @@ const struct conf_item *const *ike_view_policies(const struct ike_view *v, const
 						 size_t *n);
 const struct conf_item *ike_view_policy(const struct ike_view *v, uint32_t id);
 const struct conf_item *ike_view_policy_by_reqid(const struct ike_view *v, uint32_t reqid);
+/* The enabled template=yes policies of policy group `group`, in configuration order (what
+ * generate-policy narrows against, tmpl.h); n = 0 for a group that does not exist. */
+const struct conf_item *const *ike_view_templates(const struct ike_view *v, const char *group,
+						  size_t *n);
+/* The /ip ipsec mode-config item called name (the built-in request-only too), or NULL. */
+const struct conf_item *ike_view_mode_config(const struct ike_view *v, const char *name);
 
 /* half.c: responder half-open SAs. find: the one of this initiator (SPI, address and
  * port), or NULL (clash: another initiator's entry has its key). admit: 0, or -ENOSPC

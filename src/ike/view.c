@@ -7,10 +7,13 @@
  *   peer with a local-address takes only requests to that address;
  * - each peer with its profile, its enabled identities and the policies IKE negotiates
  *   for it, in configuration order; peers by name;
- * - policies by item id and by the reqid of their kernel entries.
+ * - policies by item id and by the reqid of their kernel entries;
+ * - policy groups by name, each with its enabled templates (template=yes) in
+ *   configuration order, and mode-configs by name (built-ins such as request-only too).
  *
  * The chains of a table slot are the peers' own links (next_name, next_prefix), so a
  * 64-bit key that two names or prefixes share costs a compare, never a wrong answer. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,11 +30,22 @@ struct ike_vpeer {
 	struct ike_vpeer *next_name, *next_prefix;
 };
 
+/* A policy group or a mode-config, filed by name. */
+struct ike_vnamed {
+	const struct conf_item *it;
+	const struct conf_item **tmpls; /* groups: the enabled templates, in order */
+	uint32_t ntmpls;
+	struct ike_vnamed *next; /* the next with the same key */
+};
+
 struct ike_view {
 	struct ike_vpeer *peers;
 	size_t npeers;
 	const struct conf_item **refs; /* backing store of every peer's ids and pols */
 	struct ike_tab by_name, by_prefix, pol_by_id, pol_by_reqid;
+	struct ike_vnamed *named;	    /* the groups, then the mode-configs */
+	const struct conf_item **tmpl_refs; /* backing store of every group's templates */
+	struct ike_tab group_by_name, modeconf_by_name;
 	/* the prefix lengths some enabled peer has, longest first, per family */
 	uint8_t plen4[33], plen6[129];
 	uint8_t nplen4, nplen6;
@@ -123,6 +137,10 @@ void ike_view_free(struct ike_view *v)
 	ike_tab_free(&v->by_prefix);
 	ike_tab_free(&v->pol_by_id);
 	ike_tab_free(&v->pol_by_reqid);
+	ike_tab_free(&v->group_by_name);
+	ike_tab_free(&v->modeconf_by_name);
+	free(v->tmpl_refs);
+	free(v->named);
 	free(v->refs);
 	free(v->peers);
 	free(v);
@@ -163,6 +181,81 @@ static void file_refs(struct ike_view *v, const struct conf *c, int pass)
 		if (p)
 			p->npols++;
 	}
+}
+
+/* The group or mode-config called name in t, or NULL. */
+static struct ike_vnamed *named_get(const struct ike_tab *t, const char *name, int name_prop)
+{
+	struct ike_vnamed *e = name && *name ? ike_tab_get(t, name_key(name)) : NULL;
+
+	while (e && strcmp(conf_str(e->it, name_prop), name))
+		e = e->next;
+	return e;
+}
+
+static int named_add(struct ike_tab *t, struct ike_vnamed *e, int name_prop)
+{
+	const char *name = conf_str(e->it, name_prop);
+	struct ike_vnamed *q;
+
+	if (!name || !*name)
+		return 0;
+	q = ike_tab_get(t, name_key(name));
+	if (!q)
+		return ike_tab_put(t, name_key(name), e);
+	while (q->next)
+		q = q->next;
+	q->next = e;
+	return 0;
+}
+
+/* The group an enabled template belongs to; NULL for any other policy. */
+static struct ike_vnamed *group_of(const struct ike_view *v, const struct conf_item *pol)
+{
+	if (!conf_bool(pol, CONF_POLICY_TEMPLATE) || conf_bool(pol, CONF_POLICY_DISABLED))
+		return NULL;
+	return named_get(&v->group_by_name, conf_str(pol, CONF_POLICY_GROUP), CONF_GROUP_NAME);
+}
+
+/* Files groups and mode-configs by name, and each group's templates. */
+static int file_named(struct ike_view *v, const struct conf *c)
+{
+	size_t ng = conf_count(c, CONF_M_POLICY_GROUP), nm = conf_count(c, CONF_M_MODE_CONFIG);
+	size_t np = conf_count(c, CONF_M_POLICY), nt = 0;
+	struct ike_vnamed *e;
+
+	if (ng + nm && !(v->named = calloc(ng + nm, sizeof(*v->named))))
+		return -ENOMEM;
+	for (size_t i = 0; i < ng + nm; i++) {
+		bool group = i < ng;
+
+		e = &v->named[i];
+		e->it = group ? conf_item_at(c, CONF_M_POLICY_GROUP, i)
+			      : conf_item_at(c, CONF_M_MODE_CONFIG, i - ng);
+		if (named_add(group ? &v->group_by_name : &v->modeconf_by_name, e,
+			      group ? CONF_GROUP_NAME : CONF_MODECONF_NAME) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < np; i++)
+		if ((e = group_of(v, conf_item_at(c, CONF_M_POLICY, i)))) {
+			e->ntmpls++;
+			nt++;
+		}
+	if (nt && !(v->tmpl_refs = calloc(nt, sizeof(*v->tmpl_refs))))
+		return -ENOMEM;
+	nt = 0;
+	for (size_t i = 0; i < ng; i++) {
+		v->named[i].tmpls = v->tmpl_refs + nt;
+		nt += v->named[i].ntmpls;
+		v->named[i].ntmpls = 0;
+	}
+	for (size_t i = 0; i < np; i++) {
+		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
+
+		if ((e = group_of(v, pol)))
+			e->tmpls[e->ntmpls++] = pol;
+	}
+	return 0;
 }
 
 struct ike_view *ike_view_build(const struct conf *c,
@@ -214,6 +307,8 @@ struct ike_view *ike_view_build(const struct conf *c,
 		p->nids = p->npols = 0;
 	}
 	file_refs(v, c, 1);
+	if (file_named(v, c) < 0)
+		goto fail;
 	for (size_t i = 0; i < conf_count(c, CONF_M_POLICY); i++) {
 		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
 		uint32_t r = reqid ? reqid(arg, c, pol) : 0;
@@ -299,4 +394,20 @@ const struct conf_item *ike_view_policy(const struct ike_view *v, uint32_t id)
 const struct conf_item *ike_view_policy_by_reqid(const struct ike_view *v, uint32_t reqid)
 {
 	return v && reqid ? ike_tab_get(&v->pol_by_reqid, reqid) : NULL;
+}
+
+const struct conf_item *const *ike_view_templates(const struct ike_view *v, const char *group,
+						  size_t *n)
+{
+	struct ike_vnamed *e = v ? named_get(&v->group_by_name, group, CONF_GROUP_NAME) : NULL;
+
+	*n = e ? e->ntmpls : 0;
+	return e ? e->tmpls : NULL;
+}
+
+const struct conf_item *ike_view_mode_config(const struct ike_view *v, const char *name)
+{
+	struct ike_vnamed *e = v ? named_get(&v->modeconf_by_name, name, CONF_MODECONF_NAME) : NULL;
+
+	return e ? e->it : NULL;
 }

@@ -311,6 +311,8 @@ static int fill(void *arg, enum conf_menu_id m, struct conf *into, unsigned flag
 		return fill_stats(r, into, ds);
 	if (m == CONF_M_ACTIVE_PEERS)
 		return runtime_fill_peers(r, into, ds);
+	if (m == CONF_M_POOL_USED)
+		return runtime_fill_leases(r, into, ds);
 	conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1, "%s print: not available in this build",
 		      conf_menus[m].path);
 	return -ENOTSUP;
@@ -399,6 +401,14 @@ static void annotate(void *arg, const struct conf *c, struct conf_item **items, 
 			policy_stats(r, c, items[i], &sc);
 	}
 	free(sc.v);
+}
+
+static void dynamic(void *arg, enum conf_menu_id m, struct conf *into)
+{
+	struct runtime *r = arg;
+
+	if (m == CONF_M_POLICY)
+		runtime_gen_policies(r, into);
 }
 
 /* --- installed-sa flush --- */
@@ -566,14 +576,17 @@ static int verb(void *arg, enum conf_menu_id m, const char *verb, const char *co
 		return cmd_flush(r, keys, vals, n, sink, ds);
 	if (m == CONF_M_POLICY && !strcmp(verb, "dump-kernel-policies"))
 		return cmd_dump_policies(r, n, sink, ds);
-	if (m == CONF_M_ACTIVE_PEERS && !strcmp(verb, "kill-connections")) {
-		if (!(flags & CONF_CTL_ROOT)) {
-			conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
-				      "active-peers kill-connections needs root");
-			return -EPERM;
-		}
-		return runtime_kill(r, keys, vals, n, sink, ds);
+	bool kill = m == CONF_M_ACTIVE_PEERS &&
+		    (!strcmp(verb, "kill-connections") || !strcmp(verb, "remove"));
+
+	if (kill && !(flags & CONF_CTL_ROOT)) {
+		conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1, "active-peers %s needs root", verb);
+		return -EPERM;
 	}
+	if (kill && !strcmp(verb, "remove"))
+		return runtime_remove_peers(r, keys, vals, n, sink, ds);
+	if (kill)
+		return runtime_kill(r, keys, vals, n, sink, ds);
 	if (m == CONF_M_KEY)
 		return runtime_key_verb(r, verb, keys, vals, n, flags, sink, ds);
 	return -ENOTSUP;
@@ -581,7 +594,8 @@ static int verb(void *arg, enum conf_menu_id m, const char *verb, const char *co
 
 void runtime_ctl(struct runtime *r, struct conf_runtime *out)
 {
-	*out = (struct conf_runtime){.fill = fill, .annotate = annotate, .verb = verb, .arg = r};
+	*out = (struct conf_runtime){
+		.fill = fill, .annotate = annotate, .verb = verb, .dynamic = dynamic, .arg = r};
 }
 
 /* --- kernel events --- */

@@ -29,6 +29,14 @@ void runtime_ctl(struct runtime *r, struct conf_runtime *out);
 int runtime_fill_peers(struct runtime *r, struct conf *into, struct conf_diags *ds);
 int runtime_kill(struct runtime *r, const char *const *keys, const char *const *vals, size_t n,
 		 const struct conf_sink *sink, struct conf_diags *ds);
+/* active-peers remove: the IKE SAs whose serials ctl_exec chose (keys ".id", vals "*ID");
+ * none chosen kills none. */
+int runtime_remove_peers(struct runtime *r, const char *const *keys, const char *const *vals,
+			 size_t n, const struct conf_sink *sink, struct conf_diags *ds);
+/* runtime_rw.c: road warriors: pool used print (the leases) and policy print's dynamic
+ * entries (the generated policies). */
+int runtime_fill_leases(struct runtime *r, struct conf *into, struct conf_diags *ds);
+void runtime_gen_policies(struct runtime *r, struct conf *into);
 /* runtime_keys.c: key generate-key and export-pub-key; -ENOTSUP for another verb. */
 int runtime_key_verb(struct runtime *r, const char *verb, const char *const *keys,
 		     const char *const *vals, size_t n, unsigned flags,

@@ -1,8 +1,10 @@
 /* runtime_ike: what ipsecctl asks of the IKE engine: active-peers print (one row per IKE
- * SA, the seed's fields) and active-peers kill-connections [address=A]. */
+ * SA, the seed's fields), active-peers kill-connections [address=A] [port=P]
+ * [dynamic-address=A] [id=ID], and active-peers remove (the rows chosen by ctl_exec). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "creds.h"
@@ -46,6 +48,7 @@ static void one_peer(void *arg, const struct ike_peer_info *i)
 
 	if (!it)
 		return;
+	it->id = i->serial; /* *ID names the IKE SA for its life: remove *ID */
 	conf_set_text(p->into, it, CONF_APEER_STATE, i->state);
 	conf_set_int(p->into, it, CONF_APEER_SIDE, i->responder ? 1 : 0);
 	conf_set_int(p->into, it, CONF_APEER_RESPONDER, i->responder);
@@ -59,6 +62,7 @@ static void one_peer(void *arg, const struct ike_peer_info *i)
 	conf_set_int(p->into, it, CONF_APEER_TX_PACKETS, (int64_t)i->tx_packets);
 	set_addr(p->into, it, CONF_APEER_LOCAL_ADDRESS, &i->local);
 	set_addr(p->into, it, CONF_APEER_REMOTE_ADDRESS, &i->remote);
+	set_addr(p->into, it, CONF_APEER_DYNAMIC_ADDRESS, &i->dynamic_address);
 	if (*i->remote_id)
 		conf_set_text(p->into, it, CONF_APEER_REMOTE_ID, i->remote_id);
 	if (*i->remote_cert)
@@ -78,33 +82,104 @@ int runtime_fill_peers(struct runtime *r, struct conf *into, struct conf_diags *
 	return 0;
 }
 
+static int parse_ip(const char *s, struct kern_addr *a)
+{
+	a->family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	return inet_pton(a->family, s, a->bytes) == 1 ? 0 : -EINVAL;
+}
+
+/* One kill-connections argument into f; -EINVAL with the reason in ds. */
+static int kill_arg(const char *key, const char *val, struct ike_kill_filter *f,
+		    struct conf_diags *ds)
+{
+	char *end;
+	unsigned long port;
+
+	if (!key) {
+		conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
+			      "kill-connections: unknown argument %s; valid: address=IP, port=N, "
+			      "dynamic-address=IP, id=ID",
+			      val);
+		return -EINVAL;
+	}
+	if (!strcmp(key, "address") || !strcmp(key, "dynamic-address")) {
+		if (parse_ip(val, key[0] == 'a' ? &f->remote : &f->dynamic_address) == 0)
+			return 0;
+		conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
+			      "kill-connections: %s=%s is not an IP address", key, val);
+		return -EINVAL;
+	}
+	if (!strcmp(key, "port")) {
+		port = strtoul(val, &end, 10);
+		if (*val && !*end && port >= 1 && port <= 65535) {
+			f->remote_port = (uint16_t)port;
+			return 0;
+		}
+		conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
+			      "kill-connections: port=%s is not a port (1..65535)", val);
+		return -EINVAL;
+	}
+	if (!strcmp(key, "id") || !strcmp(key, "remote-id")) {
+		f->remote_id = val;
+		return 0;
+	}
+	conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
+		      "kill-connections: unknown argument %s; valid: address=IP, port=N, "
+		      "dynamic-address=IP, id=ID",
+		      key);
+	return -EINVAL;
+}
+
+static int no_engine(const char *what, struct conf_diags *ds)
+{
+	conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1, "%s: the IKE engine is not running", what);
+	return -ENOTSUP;
+}
+
+static void killed(const struct conf_sink *sink, int n)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "killed %d IKE SA(s)", n);
+	if (sink && sink->text)
+		sink->text(sink->arg, line);
+}
+
 int runtime_kill(struct runtime *r, const char *const *keys, const char *const *vals, size_t n,
 		 const struct conf_sink *sink, struct conf_diags *ds)
 {
-	struct kern_addr a = {0};
-	char line[64];
+	struct ike_kill_filter f = {0};
+
+	for (size_t i = 0; i < n; i++)
+		if (kill_arg(keys[i], vals[i], &f, ds) < 0)
+			return -EINVAL;
+	if (!r->ike)
+		return no_engine("kill-connections", ds);
+	killed(sink, ike_kill_where(r->ike, &f));
+	return 0;
+}
+
+int runtime_remove_peers(struct runtime *r, const char *const *keys, const char *const *vals,
+			 size_t n, const struct conf_sink *sink, struct conf_diags *ds)
+{
+	struct ike_kill_filter f = {0};
+	char *end;
+	int total = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!keys[i] || strcmp(keys[i], "address")) {
+		if (!keys[i] || strcmp(keys[i], ".id") || vals[i][0] != '*' ||
+		    !(f.serial = (uint32_t)strtoul(vals[i] + 1, &end, 16)) || *end) {
 			conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
-				      "kill-connections: unknown argument %s; valid: address=IP",
-				      keys[i] ? keys[i] : vals[i]);
-			return -EINVAL;
-		}
-		a.family = strchr(vals[i], ':') ? AF_INET6 : AF_INET;
-		if (inet_pton(a.family, vals[i], a.bytes) != 1) {
-			conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
-				      "kill-connections: %s is not an IP address", vals[i]);
+				      "active-peers remove: %s is not an item's *ID", vals[i]);
 			return -EINVAL;
 		}
 	}
-	if (!r->ike) {
-		conf_diag_add(ds, CONF_ERROR, "ipsecctl", 1, 1,
-			      "kill-connections: the IKE engine is not running");
-		return -ENOTSUP;
+	if (!r->ike)
+		return no_engine("active-peers remove", ds);
+	for (size_t i = 0; i < n; i++) {
+		f.serial = (uint32_t)strtoul(vals[i] + 1, NULL, 16);
+		total += ike_kill_where(r->ike, &f);
 	}
-	snprintf(line, sizeof(line), "killed %d IKE SA(s)", ike_kill(r->ike, &a));
-	if (sink && sink->text)
-		sink->text(sink->arg, line);
+	killed(sink, total);
 	return 0;
 }

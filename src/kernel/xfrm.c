@@ -94,6 +94,8 @@ void kern_close(struct kern *k)
 		nl_socket_free(k->dump);
 	if (k->ev)
 		nl_socket_free(k->ev);
+	if (k->route)
+		nl_socket_free(k->route);
 	free(k);
 }
 

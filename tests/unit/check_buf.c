@@ -1,13 +1,16 @@
 /* check_buf: the bounds-checked reader and the growing writer (src/common/buf.c): getters
  * past the end fail and stay failed, sub-readers, patching by offset, growth by doubling,
  * allocation failure, and the wiping of secret buffers (seen through an explicit_bzero
- * that this test interposes on libc's). */
+ * that this test interposes on libc's); and the string hash table (src/common/hash.c),
+ * whose size follows its live keys, not its tombstones. */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipsecd/buf.h"
+#include "ipsecd/hash.h"
 
 /* --- what buf.c wipes: this definition takes the place of libc's for the whole program --- */
 
@@ -349,11 +352,40 @@ START_TEST(test_plain_not_wiped)
 }
 END_TEST
 
+/* Keys that come and go (owners of leases, say) must not grow the table forever. */
+START_TEST(test_hash_churn)
+{
+	struct hash t = HASH_INIT;
+	char keys[4][16];
+
+	for (int i = 0; i < 100000; i++) {
+		char *k = keys[i % 4];
+
+		snprintf(k, sizeof(keys[0]), "key%d", i);
+		hash_put(&t, k, k);
+		ck_assert_ptr_eq(hash_get(&t, k), k);
+		if (i >= 3) {
+			char *old = keys[(i + 1) % 4];
+
+			ck_assert_ptr_eq(hash_del(&t, old), old);
+		}
+	}
+	ck_assert_uint_le(t.cap, 64);
+	size_t pos = 0, n = 0;
+
+	while (hash_next(&t, &pos))
+		n++;
+	ck_assert_uint_eq(n, 3);
+	hash_free(&t);
+}
+END_TEST
+
 static Suite *buf_suite(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *rd = tcase_create("rbuf");
 	TCase *wr = tcase_create("wbuf");
+	TCase *ht = tcase_create("hash");
 
 	tcase_add_test(rd, test_getters);
 	tcase_add_test(rd, test_u64_and_bytes);
@@ -368,8 +400,10 @@ static Suite *buf_suite(void)
 	tcase_add_test(wr, test_secret_wiped_on_growth);
 	tcase_add_test(wr, test_secret_wiped_on_reset);
 	tcase_add_test(wr, test_plain_not_wiped);
+	tcase_add_test(ht, test_hash_churn);
 	suite_add_tcase(s, rd);
 	suite_add_tcase(s, wr);
+	suite_add_tcase(s, ht);
 	return s;
 }
 

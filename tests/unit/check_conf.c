@@ -335,6 +335,68 @@ START_TEST(test_references)
 }
 END_TEST
 
+/* mode-config's pool and identity's template group are references like any other; the
+ * built-in group "default" always exists. */
+START_TEST(test_references_roadwarrior)
+{
+	ck_assert_ptr_null(load("/ip pool\nadd name=rw ranges=10.8.0.0/24\n"
+				"/ip ipsec mode-config\nadd name=m address-pool=rw-pool\n"
+				"/ip ipsec peer\nadd name=p address=1.2.3.4\n"
+				"/ip ipsec identity\n"
+				"add peer=p secret=x policy-template-group=rw-group\n"
+				"add peer=p secret=y policy-template-group=default\n"));
+	ck_assert(has_diag("t.conf:4:12: error",
+			   "address-pool=rw-pool: no such ip pool; defined: rw"));
+	ck_assert(has_diag("t.conf:8:21: error", "policy-template-group=rw-group: no such ip "
+						 "ipsec policy group"));
+	ck_assert(has_diag("t.conf:8:", "defined: default"));
+	ck_assert_uint_eq(ds.nerrors, 2);
+
+	struct conf *c = load("/ip pool\nadd name=rw ranges=10.8.0.0/24\n"
+			      "/ip ipsec mode-config\nadd name=m address-pool=rw\n"
+			      "/ip ipsec policy group\nadd name=rw-group\n"
+			      "/ip ipsec peer\nadd name=p address=1.2.3.4\n"
+			      "/ip ipsec identity\nadd peer=p secret=x mode-config=m "
+			      "policy-template-group=rw-group\n"
+			      "add peer=p secret=y policy-template-group=default\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ds.nerrors, 0);
+	conf_free(c);
+}
+END_TEST
+
+/* No address in two pools, nor twice in one: the later pool's ranges is the error. */
+START_TEST(test_pool_overlaps)
+{
+	ck_assert_ptr_null(load("/ip pool\n"
+				"add name=a ranges=10.8.0.10-10.8.0.250,10.8.1.0/24\n"
+				"add name=b ranges=10.8.1.128/25\n"
+				"add name=c ranges=10.9.0.0/24,10.9.0.200-10.9.1.5\n"
+				"add name=d ranges=10.5.0.100-10.5.0.200\n"
+				"add name=e ranges=192.0.2.1,10.5.0.0/24\n"
+				"add name=f ranges=2001:db8::/64\n"
+				"add name=g ranges=2001:db8::ffff-2001:db8:1::\n"));
+	ck_assert(has_diag("t.conf:3:12: error", "ranges: 10.8.1.128 is also in pool a"));
+	ck_assert(has_diag("t.conf:4:12: error", "ranges: 10.9.0.200 is in two of this pool's"));
+	/* e's range starts lower, but e comes later */
+	ck_assert(has_diag("t.conf:6:12: error", "ranges: 10.5.0.100 is also in pool d"));
+	ck_assert(has_diag("t.conf:8:12: error", "ranges: 2001:db8::ffff is also in pool f"));
+	ck_assert_uint_eq(ds.nerrors, 4);
+
+	/* adjacent ranges, both families, a single address next to a prefix */
+	struct conf *c = load("/ip pool\n"
+			      "add name=a ranges=10.8.0.10-10.8.0.250,10.8.1.0/24\n"
+			      "add name=b ranges=10.8.0.251-10.8.0.255,10.8.2.0\n"
+			      "add name=c next-pool=a ranges=10.8.0.0-10.8.0.9,2001:db8::/64\n"
+			      "add name=d ranges=2001:db8:0:1::/64,10.8.2.1/32\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ds.nerrors, 0);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_required_property)
 {
 	ck_assert_ptr_null(load("/ip ipsec identity\nadd secret=x\n"));
@@ -720,7 +782,8 @@ static int fake_verb(void *arg, enum conf_menu_id m, const char *verb, const cha
 START_TEST(test_ctl_runtime)
 {
 	struct conf *c = load(full_config), *old = NULL;
-	struct conf_runtime rt = {fake_fill, fake_annotate, fake_verb, NULL};
+	struct conf_runtime rt = {
+		.fill = fake_fill, .annotate = fake_annotate, .verb = fake_verb, .arg = NULL};
 	struct conf_sink sink;
 	struct capture k;
 
@@ -758,6 +821,204 @@ START_TEST(test_ctl_runtime)
 				       &rt, &old, &ds),
 			 -ENOTSUP);
 	ck_assert_ptr_null(old);
+	conf_free(c);
+}
+END_TEST
+
+/* A fake road-warrior gateway: three clients behind one NAT (one address, three dynamic
+ * addresses and IDs, IKE SA serials 7, 8 and 9), one lease kept for a client gone, and two
+ * generated policies. remove records the *IDs it is given. */
+static char rw_removed[128];
+
+static int rw_fill(void *arg, enum conf_menu_id m, struct conf *into, unsigned flags,
+		   struct conf_diags *d)
+{
+	static const char *const ids[] = {"CN=alice", "CN=bob", "CN=carol"};
+
+	for (int i = 0; i < 3 && m == CONF_M_ACTIVE_PEERS; i++) {
+		struct conf_item *it = conf_runtime_add(into, m);
+		char dyn[32];
+
+		it->id = (uint32_t)(7 + i);
+		snprintf(dyn, sizeof(dyn), "10.8.0.%d", 11 + i);
+		conf_set_text(into, it, CONF_APEER_STATE, "established");
+		conf_set_text(into, it, CONF_APEER_REMOTE_ADDRESS, "198.51.100.9");
+		conf_set_text(into, it, CONF_APEER_DYNAMIC_ADDRESS, dyn);
+		conf_set_text(into, it, CONF_APEER_REMOTE_ID, ids[i]);
+	}
+	for (int i = 0; i < 2 && m == CONF_M_POOL_USED; i++) {
+		struct conf_item *it = conf_runtime_add(into, m);
+
+		conf_set_text(into, it, CONF_PUSED_POOL, "rw");
+		conf_set_text(into, it, CONF_PUSED_ADDRESS, i ? "10.8.0.14" : "10.8.0.11");
+		conf_set_text(into, it, CONF_PUSED_OWNER, i ? "CN=dave" : "CN=alice");
+		conf_set_text(into, it, CONF_PUSED_INFO, i ? "kept" : "active");
+	}
+	if (m == CONF_M_ACTIVE_PEERS || m == CONF_M_POOL_USED)
+		return 0;
+	conf_diag_add(d, CONF_ERROR, "ipsecctl", 1, 1, "no such data");
+	return -ENOTSUP;
+}
+
+static int rw_verb(void *arg, enum conf_menu_id m, const char *verb, const char *const *keys,
+		   const char *const *vals, size_t n, unsigned flags, const struct conf_sink *sink,
+		   struct conf_diags *d)
+{
+	if (m != CONF_M_ACTIVE_PEERS || strcmp(verb, "remove"))
+		return -ENOTSUP;
+	if (!(flags & CONF_CTL_ROOT)) {
+		conf_diag_add(d, CONF_ERROR, "ipsecctl", 1, 1, "active-peers remove needs root");
+		return -EPERM;
+	}
+	rw_removed[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(keys[i], ".id");
+		strcat(rw_removed, i ? "," : "");
+		strcat(rw_removed, vals[i]);
+	}
+	return 0;
+}
+
+static void rw_dynamic(void *arg, enum conf_menu_id m, struct conf *into)
+{
+	for (int i = 0; i < 2 && m == CONF_M_POLICY; i++) {
+		struct conf_item *it = conf_runtime_add(into, m);
+
+		conf_set_text(into, it, CONF_POLICY_SRC_ADDRESS, "0.0.0.0/0");
+		conf_set_text(into, it, CONF_POLICY_DST_ADDRESS,
+			      i ? "10.8.0.12/32" : "10.8.0.11/32");
+		conf_set_text(into, it, CONF_POLICY_PEER, "rw");
+		conf_set_text(into, it, CONF_POLICY_TUNNEL, "yes");
+		conf_set_text(into, it, CONF_POLICY_PH2_STATE, "established");
+	}
+}
+
+static int rw_ctl(struct conf **c, const char *line, unsigned flags, struct capture *k)
+{
+	struct conf_runtime rt = {
+		.fill = rw_fill, .verb = rw_verb, .dynamic = rw_dynamic, .arg = NULL};
+	struct conf_sink sink = {cap_cols, cap_rec, cap_text, k};
+	struct conf *old = NULL;
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	rw_removed[0] = '\0';
+	conf_diags_free(&ds);
+	conf_diags_init(&ds);
+	r = conf_ctl_exec(c, line, flags, &sink, &rt, &old, &ds);
+	ck_assert_ptr_null(old);
+	return r;
+}
+
+/* Clients behind one NAT are told apart by dynamic address, ID, number or *ID. */
+START_TEST(test_ctl_active_peers_remove)
+{
+	struct conf *c = load(full_config);
+	struct capture k;
+
+	ck_assert_int_eq(rw_ctl(&c, "active-peers print where dynamic-address=10.8.0.12", 0, &k),
+			 0);
+	ck_assert_uint_eq(k.records, 1);
+	ck_assert_ptr_nonnull(strstr(k.last, ".id=*8 .nr=1"));
+	ck_assert_ptr_nonnull(strstr(k.last, "dynamic-address=10.8.0.12"));
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove [ find dynamic-address=10.8.0.12 ]",
+				CONF_CTL_ROOT, &k),
+			 0);
+	ck_assert_str_eq(rw_removed, "*8");
+	ck_assert_int_eq(rw_ctl(&c, "/ip ipsec active-peers remove [ find id=\"CN=carol\" ]",
+				CONF_CTL_ROOT, &k),
+			 0);
+	ck_assert_str_eq(rw_removed, "*9");
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove [ find where remote-id=CN=alice ]",
+				CONF_CTL_ROOT, &k),
+			 0);
+	ck_assert_str_eq(rw_removed, "*7");
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove 0,2", CONF_CTL_ROOT, &k), 0);
+	ck_assert_str_eq(rw_removed, "*7,*9");
+	ck_assert_int_eq(rw_ctl(&c, "remote-peers remove *8", CONF_CTL_ROOT, &k), 0);
+	ck_assert_str_eq(rw_removed, "*8");
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove [ find remote-address=198.51.100.9 ]",
+				CONF_CTL_ROOT, &k),
+			 0);
+	ck_assert_str_eq(rw_removed, "*7,*8,*9");
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove [ find dynamic-address=10.9.9.9 ]",
+				CONF_CTL_ROOT, &k),
+			 0);
+	ck_assert_str_eq(rw_removed, "");
+
+	/* refused, and nothing is removed */
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove 3", CONF_CTL_ROOT, &k), -EINVAL);
+	ck_assert(has_diag("ipsecctl:1:", "has no item \"3\""));
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove [ find colour=red ]", CONF_CTL_ROOT, &k),
+			 -EINVAL);
+	ck_assert(has_diag("ipsecctl:1:", "no property \"colour\""));
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove", CONF_CTL_ROOT, &k), -EINVAL);
+	ck_assert(has_diag("ipsecctl:1:", "which item?"));
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove 0 1", CONF_CTL_ROOT, &k), -EINVAL);
+	ck_assert(has_diag("ipsecctl:1:", "unexpected \"1\""));
+	ck_assert_int_eq(rw_ctl(&c, "active-peers remove 0", 0, &k), -EPERM);
+	ck_assert(has_diag("ipsecctl:1:", "needs root"));
+	ck_assert_str_eq(rw_removed, "");
+	ck_assert_int_eq(rw_ctl(&c, "installed-sa remove 0", CONF_CTL_ROOT, &k), -ENOTSUP);
+	conf_free(c);
+}
+END_TEST
+
+/* Generated policies print after the configured ones, numbered on, with flag D; where
+ * dynamic=... picks them; export and the model never hold them. */
+START_TEST(test_ctl_dynamic_policies)
+{
+	struct conf *c = load(full_config);
+	size_t nstatic = conf_count(c, CONF_M_POLICY);
+	struct capture k;
+	char nr[32];
+	char *e0 = export_str(c, 0), *e1;
+
+	ck_assert_int_eq(rw_ctl(&c, "policy print", 0, &k), 0);
+	ck_assert_uint_eq(k.records, nstatic + 2);
+	snprintf(nr, sizeof(nr), ".nr=%zu", nstatic + 1);
+	ck_assert_ptr_nonnull(strstr(k.last, nr));
+	ck_assert_ptr_nonnull(strstr(k.last, "flags=D"));
+	ck_assert_ptr_nonnull(strstr(k.last, "dst-address=10.8.0.12/32"));
+	ck_assert_int_eq(rw_ctl(&c, "policy print where dynamic=yes", 0, &k), 0);
+	ck_assert_uint_eq(k.records, 2);
+	ck_assert_int_eq(rw_ctl(&c, "policy print where dynamic=no", 0, &k), 0);
+	ck_assert_uint_eq(k.records, nstatic);
+	ck_assert_int_eq(rw_ctl(&c, "policy export", 0, &k), 0);
+	ck_assert_int_eq(rw_ctl(&c, "export", 0, &k), 0);
+	e1 = export_str(c, 0);
+	ck_assert_str_eq(e0, e1);
+	ck_assert_ptr_null(strstr(e1, "10.8.0.12"));
+	ck_assert_uint_eq(conf_count(c, CONF_M_POLICY), nstatic);
+	/* a dynamic entry is not the configuration's: remove cannot name it */
+	snprintf(nr, sizeof(nr), "policy remove %zu", nstatic);
+	ck_assert_int_eq(rw_ctl(&c, nr, CONF_CTL_ROOT, &k), -EINVAL);
+	ck_assert_uint_eq(conf_count(c, CONF_M_POLICY), nstatic);
+	free(e0);
+	free(e1);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_ctl_pool_used)
+{
+	struct conf *c = load(full_config);
+	struct capture k;
+
+	ck_assert_int_eq(rw_ctl(&c, "/ip pool used print", 0, &k), 0);
+	ck_assert_str_eq(k.cols, "pool address owner info");
+	ck_assert_uint_eq(k.records, 2);
+	ck_assert_ptr_nonnull(strstr(k.last, "address=10.8.0.14"));
+	ck_assert_ptr_nonnull(strstr(k.last, "CN=dave"));
+	ck_assert_ptr_nonnull(strstr(k.last, "info=kept"));
+	ck_assert_int_eq(rw_ctl(&c, "/ip pool used print where owner=CN=alice", 0, &k), 0);
+	ck_assert_uint_eq(k.records, 1);
+	ck_assert_int_eq(rw_ctl(&c, "/ip pool print", 0, &k), 0);
+	ck_assert_uint_eq(k.records, 1); /* the configured pool, not its leases */
+	ck_assert_int_eq(rw_ctl(&c, "/ip pool used add address=10.8.0.20", CONF_CTL_ROOT, &k),
+			 -ENOTSUP);
+	/* without a daemon it is refused like every runtime menu */
+	ck_assert_int_eq(ctl(&c, "/ip pool used print", 0, &k, &(struct conf *){NULL}), -ENOTSUP);
 	conf_free(c);
 }
 END_TEST
@@ -1053,6 +1314,8 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_builtins_cannot_be_removed);
 	tcase_add_test(t, test_duplicate_name);
 	tcase_add_test(t, test_references);
+	tcase_add_test(t, test_references_roadwarrior);
+	tcase_add_test(t, test_pool_overlaps);
 	tcase_add_test(t, test_required_property);
 	tcase_add_test(t, test_address_families);
 	tcase_add_test(t, test_auth_method_needs);
@@ -1066,6 +1329,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_export_hides_secrets);
 	tcase_add_test(t, test_ctl_print);
 	tcase_add_test(t, test_ctl_runtime);
+	tcase_add_test(t, test_ctl_active_peers_remove);
+	tcase_add_test(t, test_ctl_dynamic_policies);
+	tcase_add_test(t, test_ctl_pool_used);
 	tcase_add_test(t, test_ctl_changes_are_atomic);
 	tcase_add_test(t, test_diff);
 	tcase_add_test(t, test_clone_is_deep);

@@ -2047,6 +2047,72 @@ static struct ike_sa *sa_of(const struct end *e)
 	return sa;
 }
 
+/* kill-connections told apart: clients behind one NAT share a remote address, so a kill
+ * names the dynamic address, the ID or the serial too; every field given must match. */
+START_TEST(test_kill_where)
+{
+	struct ike_kill_filter f = {.remote = {.family = AF_INET}};
+	struct ike_sa *sa;
+	struct walk w;
+	char id[128];
+
+	ends_up(&defaults);
+	establish();
+	sa = sa_of(&A);
+	inet_pton(AF_INET, "10.8.0.11", sa->vip.bytes);
+	sa->vip.family = AF_INET; /* as if b's mode-config had given it */
+	sa->vip_leased = false;
+	w = walk(&A);
+	ck_assert_uint_eq(w.n, 1);
+	ck_assert_uint_eq(w.i[0].dynamic_address.family, AF_INET);
+	ck_assert_mem_eq(w.i[0].dynamic_address.bytes, sa->vip.bytes, 4);
+	ck_assert(w.i[0].dynamic_ours);
+	ck_assert_str_ne(w.i[0].remote_id, "");
+	snprintf(id, sizeof(id), "%s", w.i[0].remote_id);
+	sa->vip_leased = true; /* now as if we were b, the gateway that leased it */
+	ck_assert(!walk(&A).i[0].dynamic_ours);
+	sa->vip_leased = false; /* no pool holds it: nothing to give back at the kill */
+
+	inet_pton(AF_INET, "192.0.2.2", f.remote.bytes);
+	f.remote_port = (uint16_t)(w.i[0].remote.port + 1);
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 0);
+	f.remote_port = w.i[0].remote.port;
+	f.dynamic_address.family = AF_INET;
+	inet_pton(AF_INET, "10.8.0.12", f.dynamic_address.bytes);
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 0);
+	inet_pton(AF_INET, "10.8.0.11", f.dynamic_address.bytes);
+	f.remote_id = "someone-else";
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 0);
+	f.remote_id = id;
+	f.serial = w.i[0].serial + 1;
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(fake_net_queued(A.n), 0);
+
+	f.serial = w.i[0].serial;
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(fake_net_queued(A.n), 1); /* the delete */
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+}
+END_TEST
+
+/* A filter with nothing set kills everything, as ike_kill(NULL) does. */
+START_TEST(test_kill_where_any)
+{
+	struct ike_kill_filter f = {0};
+
+	ends_up(&defaults);
+	establish();
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1);
+	ck_assert_uint_eq(walk(&A).n, 0);
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+END_TEST
+
 /* Sends b a CREATE_CHILD_SA request under a's IKE SA (its keys, message ID msgid) that
  * rekeys the IKE SA (RFC 7296 1.3.2) with ke as the KE data. */
 static void send_ike_rekey(struct ike_sa *asa, uint32_t msgid, const uint8_t *ke, size_t kelen)
@@ -2952,6 +3018,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_child_hard_expire);
 	tcase_add_test(life, test_child_sa_removed_by_other);
 	tcase_add_test(life, test_kill_during_spi);
+	tcase_add_test(life, test_kill_where);
+	tcase_add_test(life, test_kill_where_any);
 	tcase_add_test(life, test_apply_removes_peer);
 	tcase_add_test(life, test_initial_contact);
 	tcase_add_test(life, test_sa_index_by_identity);

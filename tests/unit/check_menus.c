@@ -82,6 +82,7 @@ START_TEST(test_menu_paths)
 		[CONF_M_INSTALLED_SA] = "ip ipsec installed-sa",
 		[CONF_M_ACTIVE_PEERS] = "ip ipsec active-peers",
 		[CONF_M_STATISTICS] = "ip ipsec statistics",
+		[CONF_M_POOL_USED] = "ip pool used",
 	};
 
 	for (int i = 0; i < CONF_M_COUNT; i++) {
@@ -154,6 +155,7 @@ START_TEST(test_nprops)
 		[CONF_M_INSTALLED_SA] = CONF_ISA_NPROPS,
 		[CONF_M_ACTIVE_PEERS] = CONF_APEER_NPROPS,
 		[CONF_M_STATISTICS] = CONF_STATS_NPROPS,
+		[CONF_M_POOL_USED] = CONF_PUSED_NPROPS,
 	};
 
 	for (int i = 0; i < CONF_M_COUNT; i++)
@@ -265,6 +267,7 @@ START_TEST(test_menu_flags)
 	ck_assert_uint_eq(conf_menus[CONF_M_INSTALLED_SA].flags, CONF_MF_RUNTIME);
 	ck_assert_uint_eq(conf_menus[CONF_M_ACTIVE_PEERS].flags, CONF_MF_RUNTIME);
 	ck_assert_uint_eq(conf_menus[CONF_M_STATISTICS].flags, CONF_MF_RUNTIME);
+	ck_assert_uint_eq(conf_menus[CONF_M_POOL_USED].flags, CONF_MF_RUNTIME);
 	ck_assert_uint_eq(conf_menus[CONF_M_POLICY].flags, CONF_MF_ORDERED);
 	ck_assert_uint_eq(conf_menus[CONF_M_CERTIFICATE].flags, CONF_MF_IMPORT);
 	ck_assert_uint_eq(conf_menus[CONF_M_KEY].flags, CONF_MF_IMPORT);

@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "ipsecd/kernel.h"
+#include "internal.h" /* kern_ifaddr_msg */
 #include "xfrm_msg.h"
 
 static struct kern_addr v4(const char *s)
@@ -223,6 +226,47 @@ START_TEST(test_ack_parse)
 	/* too short for an nlmsgerr */
 	h->nlmsg_len = NLMSG_HDRLEN + 2;
 	ck_assert_int_eq(xfrm_parse_ack(h, &err, msg, sizeof(msg)), -EINVAL);
+}
+END_TEST
+
+/* RTM_NEWADDR / RTM_DELADDR as rtnetlink reads them: ifaddrmsg, then IFA_LOCAL and
+ * IFA_ADDRESS; what cannot be an address on an interface is not built. */
+START_TEST(test_ifaddr_msg)
+{
+	struct kern_addr a = v4("10.8.0.11"), six = {.family = AF_INET6}, none = {0};
+	struct nl_msg *m = kern_ifaddr_msg(true, 3, &a, 32);
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	struct ifaddrmsg *ifa = nlmsg_data(h);
+	struct nlattr *tb[IFA_MAX + 1];
+
+	ck_assert_uint_eq(h->nlmsg_type, RTM_NEWADDR);
+	ck_assert_uint_eq(h->nlmsg_flags, NLM_F_CREATE | NLM_F_REPLACE);
+	ck_assert_uint_eq(ifa->ifa_family, AF_INET);
+	ck_assert_uint_eq(ifa->ifa_prefixlen, 32);
+	ck_assert_uint_eq(ifa->ifa_index, 3);
+	ck_assert_int_eq(nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, NULL), 0);
+	ck_assert_ptr_nonnull(tb[IFA_LOCAL]);
+	ck_assert_int_eq(nla_len(tb[IFA_LOCAL]), 4);
+	ck_assert_mem_eq(nla_data(tb[IFA_LOCAL]), a.bytes, 4);
+	ck_assert_mem_eq(nla_data(tb[IFA_ADDRESS]), a.bytes, 4);
+	nlmsg_free(m);
+
+	inet_pton(AF_INET6, "2001:db8::11", six.bytes);
+	m = kern_ifaddr_msg(false, 2, &six, 128);
+	h = nlmsg_hdr(m);
+	ifa = nlmsg_data(h);
+	ck_assert_uint_eq(h->nlmsg_type, RTM_DELADDR);
+	ck_assert_uint_eq(ifa->ifa_family, AF_INET6);
+	ck_assert_uint_eq(ifa->ifa_flags, IFA_F_NODAD);
+	ck_assert_int_eq(nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, NULL), 0);
+	ck_assert_int_eq(nla_len(tb[IFA_ADDRESS]), 16);
+	ck_assert_mem_eq(nla_data(tb[IFA_ADDRESS]), six.bytes, 16);
+	nlmsg_free(m);
+
+	ck_assert_ptr_null(kern_ifaddr_msg(true, 3, &a, 33));
+	ck_assert_ptr_null(kern_ifaddr_msg(true, 0, &a, 32));
+	ck_assert_ptr_null(kern_ifaddr_msg(true, 3, &none, 0));
+	ck_assert_int_eq(kern_ifindex_of(&none), -EINVAL);
 }
 END_TEST
 
@@ -478,6 +522,50 @@ START_TEST(test_kernel_no_esp_ah_explained)
 }
 END_TEST
 
+/* A client's address on an interface (loopback of a fresh namespace): added, found by
+ * kern_ifindex_of, removed; the kernel's refusals come back through done. */
+START_TEST(test_kernel_ifaddr)
+{
+	struct kern_addr a = v4("10.8.0.11"), six = {.family = AF_INET6};
+	struct counted c = {0};
+	struct kern *k;
+
+	if (!own_netns()) {
+		printf("check_xfrm: not root or no netns: real-kernel test skipped\n");
+		return;
+	}
+	k = kern_open(NULL, NULL);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(kern_ifindex_of(&a), -ENOENT);
+	kern_ifaddr_add(k, 1, &a, 32, on_done, &c); /* lo is 1 in a new namespace */
+	ck_assert_int_eq(c.answers, 1);
+	ck_assert_int_eq(c.last_err, 0);
+	ck_assert_int_eq(kern_ifindex_of(&a), 1);
+	kern_ifaddr_add(k, 1, &a, 32, on_done, &c); /* again: replaced, not refused */
+	ck_assert_int_eq(c.last_err, 0);
+	inet_pton(AF_INET6, "2001:db8::11", six.bytes);
+	kern_ifaddr_add(k, 1, &six, 128, on_done, &c);
+	ck_assert_int_eq(c.last_err, 0);
+	ck_assert_int_eq(kern_ifindex_of(&six), 1);
+
+	kern_ifaddr_del(k, 1, &a, 32, on_done, &c);
+	ck_assert_int_eq(c.last_err, 0);
+	ck_assert_int_eq(kern_ifindex_of(&a), -ENOENT);
+	kern_ifaddr_del(k, 1, &six, 128, on_done, &c);
+	ck_assert_int_eq(c.last_err, 0);
+	ck_assert_int_eq(c.errors, 0);
+	kern_ifaddr_del(k, 1, &a, 32, on_done, &c); /* no longer there */
+	ck_assert_int_eq(c.last_err, -EADDRNOTAVAIL);
+	kern_ifaddr_add(k, 9999, &a, 32, on_done, &c); /* no such interface */
+	ck_assert_int_eq(c.last_err, -ENODEV);
+	kern_ifaddr_add(k, 1, &a, 40, on_done, &c); /* not expressible */
+	ck_assert_int_eq(c.last_err, -EINVAL);
+	ck_assert_int_eq(c.answers, 8);
+	ck_assert_int_eq(kern_pending(k), 0);
+	kern_close(k);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("xfrm");
@@ -488,12 +576,14 @@ static Suite *suite(void)
 	tcase_add_test(t, test_sp_round_trip);
 	tcase_add_test(t, test_truncated_refused);
 	tcase_add_test(t, test_ack_parse);
+	tcase_add_test(t, test_ifaddr_msg);
 	suite_add_tcase(s, t);
 	/* each runs forked (check's default), so its namespace dies with it */
 	t = tcase_create("kernel");
 	tcase_add_test(t, test_kernel_policies);
 	tcase_add_test(t, test_kernel_spi_events_bypass);
 	tcase_add_test(t, test_kernel_no_esp_ah_explained);
+	tcase_add_test(t, test_kernel_ifaddr);
 	suite_add_tcase(s, t);
 	return s;
 }
