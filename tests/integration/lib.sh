@@ -21,8 +21,9 @@
 #   config        conf_ms1, conf_ms1_tunnel: the manual-SA tunnel most scenarios use;
 #                 conf_ike KEY=VALUE...: an IKEv2 PSK tunnel; conf_rw_gateway,
 #                 conf_rw_client KEY=VALUE...: road warriors (mode-config, templates)
-#   road warriors pool_used HOST; lease_held / lease_free HOST ADDR; dynamic_addresses
-#                 HOST; gen_policy_shown / gen_policy_gone HOST SRC DST; gen_policies_in_kernel HOST LOCAL VIP;
+#   road warriors pool_used HOST; lease_info, lease_held / lease_free HOST ADDR;
+#                 dynamic_addresses / no_dynamic_address HOST; gen_policy_shown /
+#                 gen_policy_gone HOST SRC DST; gen_policies_in_kernel HOST LOCAL REMOTE;
 #                 no_gen_policy_in_kernel HOST VIP; addr_on HOST DEV ADDR; no_ike_sa
 #                 HOST; expect_rw_traffic LABEL CLIENT VIP [FILTER]
 #   IKE           ike_established HOST; ike_count HOST; ike_rekeyed HOST T0;
@@ -717,19 +718,25 @@ for p in json.load(sys.stdin):
 # FLAGS (tab-separated; "-" for what is not shown).
 pool_used() { _it_json_rows "$1" /ip pool used address,pool,owner,info | awk -F'\t' -v OFS='\t' '{ print $2, $1, $3, $4, $5 }'; }
 
-# lease_held HOST ADDR: /ip pool used on HOST lists ADDR as a lease held now (ipsecd
-# may list a released address it keeps for its last owner; it must say so in INFO).
-# Status 2 if HOST does not answer /ip pool used print. lease_free HOST ADDR: it answers
-# and ADDR is not held.
-lease_held() {
+# lease_info HOST ADDR: the info of ADDR's row in HOST's /ip pool used print: active
+# (an IKE SA of the client has it) or kept (the client is gone, the address is kept for
+# its return); nothing if there is no such row. Fails if HOST does not answer.
+lease_info() {
 	local pool addr owner info flags out
-	out=$(pool_used "$1") || return 2
+	out=$(pool_used "$1") || return 1
 	while IFS=$'\t' read -r pool addr owner info flags; do
-		[ "${addr%/32}" = "$2" ] || continue
-		[[ $info =~ (released|remembered|not held) ]] && continue
-		return 0
+		[ "${addr%/32}" = "$2" ] && echo "$info"
 	done <<<"$out"
-	return 1
+	return 0
+}
+
+# lease_held HOST ADDR: /ip pool used on HOST lists ADDR as an active lease. Status 2 if
+# HOST does not answer /ip pool used print. lease_free HOST ADDR: it answers and ADDR
+# is not active (kept for its last owner, or not listed).
+lease_held() {
+	local info
+	info=$(lease_info "$1" "$2") || return 2
+	[ "$info" = active ]
 }
 lease_free() {
 	local rc=0
@@ -740,6 +747,14 @@ lease_free() {
 # dynamic_addresses HOST: the dynamic-address of each of HOST's IKE SAs (active-peers),
 # one a line, sorted ("-" for an IKE SA without one).
 dynamic_addresses() { _it_json_rows "$1" active-peers dynamic-address | cut -f1 | sort; }
+
+# no_dynamic_address HOST: HOST's active-peers shows no dynamic-address (fails if
+# ipsecctl does).
+no_dynamic_address() {
+	local d
+	d=$(dynamic_addresses "$1") || return 1
+	! grep -Eq '[0-9a-f]' <<<"$d"
+}
 
 # gen_policy_shown HOST SRC DST: HOST's policy print lists a dynamic policy (flag D,
 # generated) from SRC to DST (a /32 may be shown without its length).

@@ -44,6 +44,8 @@ expect_ok "1. b lists the lease of $a" lease_held b "$a"
 expect_grep "1. the lease is rw1's (10.0.1.2)" '10\.0\.1\.2' owner_of "$a"
 expect_ok "1. rw1 terminates" sw_terminate rw1 gw
 expect_ok "1. b releases $a" wait_until 5 lease_free b "$a"
+expect_eq "1. b keeps $a for rw1 (/ip pool used: kept)" kept "$(lease_info b "$a")"
+expect_grep "1. the kept address is rw1's" '10\.0\.1\.2' owner_of "$a"
 expect_ok "1. b's IKE SA is gone" wait_until 5 no_ike_sa b
 expect_ok "1. rw1 initiates again" sw_initiate rw1 net
 expect_eq "1. rw1 gets $a again" "$a" "$(sw_vip rw1 || echo none)"
