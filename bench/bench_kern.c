@@ -7,7 +7,7 @@
 
 #include "bench_kern.h"
 
-enum req_kind { REQ_ALLOCSPI, REQ_ADD, REQ_DEL };
+enum req_kind { REQ_ALLOCSPI, REQ_ADD, REQ_DEL, REQ_OTHER /* policies, addresses */ };
 
 struct req {
 	struct req *next;
@@ -87,6 +87,46 @@ void kern_alloc_spi(struct kern *k, const struct kern_addr *src, const struct ke
 	enqueue(k, REQ_ALLOCSPI, arg)->spi_done = done;
 }
 
+/* Policies and interface addresses (road warriors' generated ones): queued and answered
+ * like the SAs, not kept. */
+void kern_sp_add(struct kern *k, const struct kern_sp *sp, bool update, kern_done_fn done,
+		 void *arg)
+{
+	(void)sp;
+	(void)update;
+	enqueue(k, REQ_OTHER, arg)->done = done;
+}
+
+void kern_sp_del(struct kern *k, const struct kern_sp *sp, kern_done_fn done, void *arg)
+{
+	(void)sp;
+	enqueue(k, REQ_OTHER, arg)->done = done;
+}
+
+int kern_ifindex_of(const struct kern_addr *local)
+{
+	(void)local;
+	return 1;
+}
+
+void kern_ifaddr_add(struct kern *k, int ifindex, const struct kern_addr *a, uint8_t plen,
+		     kern_done_fn done, void *arg)
+{
+	(void)ifindex;
+	(void)a;
+	(void)plen;
+	enqueue(k, REQ_OTHER, arg)->done = done;
+}
+
+void kern_ifaddr_del(struct kern *k, int ifindex, const struct kern_addr *a, uint8_t plen,
+		     kern_done_fn done, void *arg)
+{
+	(void)ifindex;
+	(void)a;
+	(void)plen;
+	enqueue(k, REQ_OTHER, arg)->done = done;
+}
+
 void kern_commit(struct kern *k)
 {
 	(void)k; /* requests are "sent" when the bench runs the kernel */
@@ -114,8 +154,8 @@ unsigned bench_kern_run(struct kern *k)
 			if (r->spi_done)
 				r->spi_done(r->arg, 0, k->next_spi++);
 		} else {
-			k->keyed += r->kind == REQ_ADD ? 1 : -1;
-			k->deleted += r->kind != REQ_ADD;
+			k->keyed += r->kind == REQ_ADD ? 1 : r->kind == REQ_DEL ? -1 : 0;
+			k->deleted += r->kind == REQ_DEL;
 			if (r->done)
 				r->done(r->arg, 0, NULL);
 		}

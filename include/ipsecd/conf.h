@@ -110,6 +110,8 @@ struct conf_ranges {
 	uint32_t n;
 	struct conf_range r[];
 };
+/* The prefix length when lo..hi is exactly one prefix, else -1. */
+int conf_range_prefix(const struct conf_range *r);
 
 union conf_val {
 	int64_t i;		 /* BOOL, INT, TIME, SIZE, ENUM (index), PORT, PROTO */

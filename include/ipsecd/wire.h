@@ -227,6 +227,18 @@ struct ikev2_ts_set {
 	struct ikev2_ts ts[IKEV2_MAX_TS];
 };
 
+/* 3.15: configuration payload types and the attributes mode-config uses (3.15.1) */
+enum { IKEV2_CFG_REQUEST = 1, IKEV2_CFG_REPLY = 2, IKEV2_CFG_SET = 3, IKEV2_CFG_ACK = 4 };
+enum {
+	IKEV2_CFG_IP4_ADDRESS = 1,
+	IKEV2_CFG_IP4_NETMASK = 2,
+	IKEV2_CFG_IP4_DNS = 3,
+	IKEV2_CFG_IP6_ADDRESS = 8,
+	IKEV2_CFG_IP6_DNS = 10,
+	IKEV2_CFG_IP4_SUBNET = 13,
+	IKEV2_CFG_IP6_SUBNET = 15,
+};
+
 struct ikev2_cp_attr {
 	uint16_t type;
 	struct wire_bytes value;

@@ -605,8 +605,7 @@ bool conf_val_equal(const struct conf_prop *p, const union conf_val *a, const un
 	}
 }
 
-/* The prefix length when lo..hi is exactly one prefix, else -1. */
-static int range_prefix(const struct conf_range *r)
+int conf_range_prefix(const struct conf_range *r)
 {
 	unsigned max = r->lo.family == AF_INET ? 32 : 128, plen = 0;
 
@@ -625,7 +624,7 @@ static int range_prefix(const struct conf_range *r)
 /* A single address, a prefix (as RouterOS prints split-include), or A-B. */
 static void format_range(const struct conf_range *r, struct strbuf *out)
 {
-	int plen = range_prefix(r);
+	int plen = conf_range_prefix(r);
 	unsigned max = r->lo.family == AF_INET ? 32 : 128;
 
 	conf_addr_format(&r->lo, false, out);

@@ -12,6 +12,8 @@
 
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
+#include "pool.h"
+#include "tmpl.h"
 #include "v2/v2.h"
 
 double ike_now(const struct ike *eng)
@@ -29,7 +31,8 @@ struct ike *ike_new(const struct ike_deps *deps)
 	eng->next_serial = 1;
 	ike_limits_default(&eng->lim);
 	eng->frag_size = IKE_FRAGMENT_SIZE;
-	if (crypto_random(&eng->half_salt, sizeof(eng->half_salt)) < 0) {
+	if (crypto_random(&eng->half_salt, sizeof(eng->half_salt)) < 0 ||
+	    !(eng->pools = ike_pools_new())) {
 		free(eng);
 		return NULL;
 	}
@@ -302,6 +305,11 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	wbuf_free(&sa->held_data);
 	wbuf_free(&sa->req_pkt);
 	wbuf_free(&sa->resp_pkt);
+	if (delete_kernel)
+		ikev2_cp_remove_vip(sa);
+	ike_modecfg_release(sa);
+	free(sa->gen_group);
+	free(sa->split);
 	log_debug(LOG_IKE, sa->ctx, "IKE SA freed");
 	free(sa->remote_id);
 	free(sa->remote_cert);
@@ -362,6 +370,7 @@ void ike_child_free(struct ike_child *c, bool delete_kernel)
 		kernel_sa_del(c, true);
 	if (delete_kernel && c->installed_out)
 		kernel_sa_del(c, false);
+	ike_gpol_put(c->gp, delete_kernel);
 	if (delete_kernel)
 		kern_commit(eng->d.kern);
 	free(c);
@@ -517,14 +526,42 @@ static void on_start(struct loop_timer *w, void *arg)
 		if (peer && ike_policy_is_ours(pol, pn) && peer_initiates(peer))
 			ike_want_policy(eng, peer, pol, NULL);
 	}
+	/* mode-config clients: their CHILD SA comes from their first template */
+	for (size_t i = 0; c && eng->view && i < conf_count(c, CONF_M_PEER); i++) {
+		const struct conf_item *peer = conf_item_at(c, CONF_M_PEER, i);
+		const char *name = conf_str(peer, CONF_PEER_NAME);
+		const struct conf_item *id =
+			peer_initiates(peer) ? ike_identity_of(eng, name) : NULL;
+		const char *mc = id ? conf_str(id, CONF_IDENTITY_MODE_CONFIG) : NULL;
+		size_t n = 0, np = 0;
+		const struct conf_item *const *t =
+			mc && strcmp(mc, "none") && ike_gen_mode_of(id) != IKE_GEN_NO
+				? ike_view_templates(
+					  eng->view,
+					  conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP), &n)
+				: NULL;
+
+		ike_view_policies(eng->view, name, &np);
+		if (n && !np)
+			ike_want_policy(eng, peer, t[0], NULL);
+	}
 }
 
 static void follow_policy(struct ike *eng, struct ike_child *c)
 {
 	const struct conf_item *pol = ike_view_policy_by_reqid(eng->view, c->reqid);
+	size_t n;
 
-	if (pol)
+	if (pol) {
 		c->policy_id = pol->id;
+	} else if (c->gp) {
+		/* a generated one follows its group's first template (its proposal); with none
+		 * left its rekey fails and it expires */
+		const struct conf_item *const *t =
+			ike_view_templates(eng->view, c->ike->gen_group, &n);
+
+		c->policy_id = n ? t[0]->id : 0;
+	}
 }
 
 void ike_apply(struct ike *eng, const struct conf *c)
@@ -533,6 +570,10 @@ void ike_apply(struct ike *eng, const struct conf *c)
 	size_t pos = 0;
 
 	eng->conf = c;
+	if (ike_pools_apply(eng->pools, c) < 0)
+		log_error(LOG_IKE, NULL,
+			  "out of memory applying /ip pool: the pools are as before");
+	ike_modecfg_load_system_dns(eng);
 	ike_view_free(eng->view);
 	eng->view = ike_view_build(c, eng->d.policy_reqid, eng->d.arg);
 	if (!eng->view)
@@ -583,6 +624,8 @@ void ike_free(struct ike *eng)
 	ike_tab_free(&eng->ids);
 	ike_tab_free(&eng->peer_sas);
 	ike_view_free(eng->view);
+	ike_gpol_free_all(eng);
+	ike_pools_free(eng->pools);
 	crypto_cleanse(&eng->cookie, sizeof(eng->cookie));
 	free(eng);
 }
@@ -594,4 +637,10 @@ void ike_recv(struct ike *eng, const struct net_pkt *p)
 	eng->cur_pkt = p; /* a request held for an SPI keeps a copy (ikev2_defer) */
 	ikev2_recv(eng, p);
 	eng->cur_pkt = outer;
+}
+
+void ike_lease_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_lease_info *l),
+		    void *arg)
+{
+	ike_pools_walk(eng->pools, fn, arg);
 }

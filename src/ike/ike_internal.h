@@ -13,7 +13,9 @@
 #include "proposal.h"
 #include "v2/keymat.h"
 
-#define IKE_NATT_KEEPALIVE 20.0 /* seconds between NAT keepalives (RFC 3948 4) */
+#define IKE_NATT_KEEPALIVE 20.0
+#define IKE_MODECFG_MAX_DNS   4
+#define IKE_MODECFG_MAX_SPLIT 16 /* seconds between NAT keepalives (RFC 3948 4) */
 
 struct loop_timer;
 struct ikev2_token;
@@ -71,6 +73,7 @@ struct ike_child {
 	bool delete_sent;
 	struct ike_child *replaced_by; /* the peer's rekey of it (2.8.1) */
 	uint8_t nonce_len, nonce[32];  /* the lowest nonce of the exchange that made it */
+	struct ike_gpol *gp; /* its generated policies (gpol.c), or NULL: a static policy's */
 };
 
 /* Work an IKE SA does when its request window is free (one exchange at a time). */
@@ -177,6 +180,15 @@ struct ike_sa {
 	/* mode-config: the address leased to the peer (responder), or given to us (client) */
 	struct net_addr vip;
 	bool vip_leased; /* vip is a lease of eng->pools, released with the SA */
+	bool vip_on_if;	 /* (client) vip is on the interface towards the peer: removed with it */
+	int vip_ifindex;
+	/* how the identity the peer authenticated with makes CHILD SAs (tmpl.h): its
+	 * generate-policy and policy-template-group; and (client) the split-include
+	 * networks the gateway sent */
+	uint8_t gen_mode;
+	char *gen_group;
+	uint8_t nsplit;
+	struct conf_addr *split;
 };
 
 struct ike {
@@ -184,6 +196,14 @@ struct ike {
 	const struct conf *conf;
 	struct ike_view *view;	 /* conf, indexed (view.c) */
 	struct ike_pools *pools; /* /ip pool and its leases (pool.c) */
+	/* generated policies (gpol.c): by first index slot, by outbound selector; free
+	 * slots */
+	struct ike_tab gpols, gp_sels;
+	/* system-dns: the host's resolvers, read when the configuration is applied */
+	struct conf_addr sys_dns[IKE_MODECFG_MAX_DNS];
+	size_t nsys_dns;
+	uint32_t *gp_free, gp_next;
+	size_t gp_nfree, gp_free_cap;
 	struct ike_tab sas;	 /* by our SPI */
 	struct ike_tab half;	 /* responder half-open SAs (half.c) */
 	struct ike_tab half_src; /* how many of them each IP has (half.c) */
@@ -305,6 +325,38 @@ bool ike_remote_id_ok(const struct conf_item *id, const struct net_addr *remote,
 /* The PSK: 0x-hex decoded or the text itself. Caller clears. */
 int ike_psk(const struct conf_item *id, struct crypto_chunk *out);
 const char *ike_choice(const struct conf_item *it, int prop);
+
+/* gpol.c: the kernel policies of a CHILD SA made from a template or a mode-config
+ * reply. new: installs them for sa's ends with a reqid of their own, one hold taken;
+ * NULL (logged) when another set has one of the selectors, or out of memory. put: lets
+ * a hold go; the last one removes them from the kernel (when delete_kernel). */
+struct ike_gpol;
+struct ike_gpol *ike_gpol_new(struct ike_sa *sa, const struct kern_sel *sels, size_t n,
+			      bool tunnel, uint8_t proto, const char *group);
+void ike_gpol_hold(struct ike_gpol *g);
+void ike_gpol_put(struct ike_gpol *g, bool delete_kernel);
+uint32_t ike_gpol_reqid(const struct ike_gpol *g);
+size_t ike_gpol_sels(const struct ike_gpol *g, const struct kern_sel **sels);
+/* Its CHILD SAs now live in sa (an IKE SA rekey). */
+void ike_gpol_moved(struct ike_gpol *g, const struct ike_sa *sa);
+void ike_gpol_free_all(struct ike *eng);
+
+/* modecfg.c: mode-config, IKE-version-neutral. */
+struct ike_modecfg {
+	struct net_addr addr; /* family 0: none */
+	uint8_t plen;	      /* address-prefix-length, 0: not set */
+	size_t ndns, nsplit;
+	struct conf_addr dns[IKE_MODECFG_MAX_DNS];
+	struct conf_addr split[IKE_MODECFG_MAX_SPLIT];
+};
+void ike_modecfg_load_system_dns(struct ike *eng);
+/* What gateway mode-config mc gives sa's client: DNS and split networks, and with want4
+ * or want6 an address leased for sa->remote_id (sa->vip, released with the SA). 0, or
+ * -ENOENT / -ENOSPC / -ENOMEM (logged) when no address could be leased. */
+int ike_modecfg_serve(struct ike_sa *sa, const struct conf_item *mc, bool want4, bool want6,
+		      struct ike_modecfg *out);
+/* Gives sa's leased address back (the SA goes). */
+void ike_modecfg_release(struct ike_sa *sa);
 
 /* v2 */
 void ikev2_recv(struct ike *eng, const struct net_pkt *p);

@@ -63,6 +63,14 @@ static bool tmpl_sides(const struct conf_item *t, struct ikev2_ts *local, struct
 	return src.family == dst.family;
 }
 
+bool ike_tmpl_ts(const struct conf_item *t, struct ikev2_ts_set *local, struct ikev2_ts_set *remote)
+{
+	memset(local, 0, sizeof(*local));
+	memset(remote, 0, sizeof(*remote));
+	local->n = remote->n = 1;
+	return tmpl_sides(t, &local->ts[0], &remote->ts[0]);
+}
+
 /* --- the proposal as each mode sees it --- */
 
 /* Whether ts's ports lie within tmpl's (a template's are one port or all of them).

@@ -22,6 +22,11 @@
 
 enum ike_gen_mode { IKE_GEN_NO, IKE_GEN_PORT_OVERRIDE, IKE_GEN_PORT_STRICT };
 
+/* A template's two sides as one TS each (an unset address is every address): what a
+ * mode-config client offers. False when the two are of different families. */
+bool ike_tmpl_ts(const struct conf_item *t, struct ikev2_ts_set *local,
+		 struct ikev2_ts_set *remote);
+
 /* identity generate-policy of an identity item. */
 enum ike_gen_mode ike_gen_mode_of(const struct conf_item *identity);
 

@@ -64,9 +64,13 @@ static unsigned lose_num, lost_frags; /* lose_one_frag */
 /* The tunnel's policy has REQID; a policy of peer "x" (test_reload_keeps_child) another. */
 static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item *pol)
 {
+	const char *peer = conf_str(pol, CONF_POLICY_PEER);
+
 	(void)arg;
 	(void)c;
-	return strcmp(conf_str(pol, CONF_POLICY_PEER), "x") ? REQID : REQID + 1;
+	if (conf_bool(pol, CONF_POLICY_TEMPLATE))
+		return 0; /* templates are never installed */
+	return peer && !strcmp(peer, "x") ? REQID + 1 : REQID;
 }
 
 /* What a test may change of an end's configuration. */
@@ -2979,6 +2983,240 @@ START_TEST(test_view_matches_walk)
 }
 END_TEST
 
+/* --- road warriors: mode-config, pools, templates, generated policies --- */
+
+static const char rw_common[] =
+	"/ip ipsec profile\n"
+	"set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 hash-algorithm=sha256 "
+	"dpd-interval=disable-dpd lifetime=1d\n"
+	"/ip ipsec proposal\n"
+	"set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=aes-256-cbc "
+	"pfs-group=none\n";
+
+/* a (192.0.2.1) is a mode-config client of gateway b (192.0.2.2) whose LAN is 10.2.0.0/24;
+ * the client's template asks for client_dst, the gateway's pool is ranges. */
+static void rw_up(const char *ranges, const char *client_dst, const char *gw_extra)
+{
+	char text[2048];
+
+	ends_up(&defaults);
+	conf_free(A.c);
+	conf_free(B.c);
+	snprintf(text, sizeof(text),
+		 "%s/ip ipsec mode-config\nadd name=cl responder=no\n"
+		 "/ip ipsec policy group\nadd name=cl\n"
+		 "/ip ipsec policy\nadd template=yes group=cl dst-address=%s\n"
+		 "/ip ipsec peer\nadd name=b address=192.0.2.2/32 local-address=192.0.2.1 "
+		 "exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=b secret=\"rw-secret-0123456789\" "
+		 "generate-policy=port-strict mode-config=cl policy-template-group=cl\n",
+		 rw_common, client_dst);
+	A.c = load(text);
+	snprintf(text, sizeof(text),
+		 "%s/ip pool\nadd name=rw ranges=%s\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
+		 "split-include=10.2.0.0/24 static-dns=10.2.0.53%s\n"
+		 "/ip ipsec policy group\nadd name=rw\n"
+		 "/ip ipsec policy\nadd template=yes group=rw src-address=10.2.0.0/24 "
+		 "dst-address=10.8.0.0/24\n"
+		 "/ip ipsec peer\nadd name=a address=0.0.0.0/0 local-address=192.0.2.2 passive=yes "
+		 "exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=a secret=\"rw-secret-0123456789\" "
+		 "generate-policy=port-strict mode-config=rw policy-template-group=rw\n",
+		 rw_common, ranges, gw_extra);
+	B.c = load(text);
+}
+
+struct leases {
+	unsigned n, held;
+	char addr[4][INET6_ADDRSTRLEN];
+	char owner[4][64];
+};
+
+static void lease_one(void *arg, const struct ike_lease_info *l)
+{
+	struct leases *w = arg;
+
+	if (w->n < 4) {
+		inet_ntop(l->addr.family, l->addr.bytes, w->addr[w->n], sizeof(w->addr[0]));
+		snprintf(w->owner[w->n], sizeof(w->owner[0]), "%s", l->owner);
+	}
+	w->n++;
+	w->held += l->held;
+}
+
+static struct leases leases(const struct end *e)
+{
+	struct leases w = {0};
+
+	ike_lease_walk(e->ike, lease_one, &w);
+	return w;
+}
+
+/* The kernel policy of e with that direction whose selector runs src -> dst (prefixes). */
+static const struct kern_sp *sp_of(const struct end *e, enum kern_dir dir, const char *src,
+				   unsigned splen, const char *dst, unsigned dplen)
+{
+	for (size_t i = 0; i < fake_kern_nsp(e->k); i++) {
+		const struct kern_sp *sp = fake_kern_sp_at(e->k, i);
+		struct kern_addr s = {.family = AF_INET}, d = {.family = AF_INET};
+
+		memcpy(s.bytes, sp->sel.src, 16);
+		memcpy(d.bytes, sp->sel.dst, 16);
+		if (sp->dir == dir && fake_addr_is(&s, src) && fake_addr_is(&d, dst) &&
+		    sp->sel.src_plen == splen && sp->sel.dst_plen == dplen)
+			return sp;
+	}
+	return NULL;
+}
+
+static void count_gen(void *arg, const struct ike_gen_policy_info *i)
+{
+	(void)i;
+	(*(unsigned *)arg)++;
+}
+
+static unsigned gen_policies(const struct end *e)
+{
+	unsigned n = 0;
+
+	ike_gen_policy_walk(e->ike, count_gen, &n);
+	return n;
+}
+
+START_TEST(test_rw_client_gateway)
+{
+	rw_up("10.8.0.10-10.8.0.11", "10.2.0.0/24", "");
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+
+	/* the gateway leased the first address to the client's ID */
+	struct leases l = leases(&B);
+	struct walk wb = walk(&B), wa = walk(&A);
+
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_uint_eq(l.held, 1);
+	ck_assert_str_eq(l.addr[0], "10.8.0.10");
+	ck_assert_str_eq(l.owner[0], wb.i[0].remote_id);
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, wb.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	ck_assert(!wb.i[0].dynamic_ours);
+	inet_ntop(AF_INET, wa.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	ck_assert(wa.i[0].dynamic_ours);
+
+	/* the client put it on its interface */
+	const struct kern_addr *ifa;
+
+	ck_assert_uint_eq(fake_kern_nifaddr(A.k, &ifa), 1);
+	ck_assert(fake_addr_is(&ifa[0], "10.8.0.10"));
+
+	/* policies: out, in and fwd at each end, for the CHILD SA's reqid */
+	const struct kern_sp *bo = sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.8.0.10", 32);
+	const struct kern_sp *ao = sp_of(&A, KERN_DIR_OUT, "10.8.0.10", 32, "10.2.0.0", 24);
+
+	ck_assert_ptr_nonnull(bo);
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_IN, "10.8.0.10", 32, "10.2.0.0", 24));
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_FWD, "10.8.0.10", 32, "10.2.0.0", 24));
+	ck_assert_ptr_nonnull(ao);
+	ck_assert_ptr_nonnull(sp_of(&A, KERN_DIR_IN, "10.2.0.0", 24, "10.8.0.10", 32));
+	ck_assert_uint_eq(fake_kern_nsp(A.k), 3);
+	ck_assert_uint_eq(fake_kern_nsp(B.k), 3);
+	ck_assert(kern_sp_index_ours(bo->index) && kern_reqid_ours(bo->tmpl[0].reqid));
+	ck_assert(bo->tmpl[0].tunnel && fake_addr_is(&bo->tmpl[0].dst, "192.0.2.1"));
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.1")->reqid, bo->tmpl[0].reqid);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.2")->reqid, ao->tmpl[0].reqid);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert_uint_eq(gen_policies(&A), 1);
+
+	/* the gateway kills the client: lease free (remembered), policies and address gone */
+	ck_assert_int_eq(ike_kill(B.ike, NULL), 1);
+	settle();
+	l = leases(&B);
+	ck_assert_uint_eq(l.held, 0);
+	ck_assert_uint_eq(fake_kern_nsp(B.k), 0);
+	ck_assert_uint_eq(fake_kern_nsp(A.k), 0);
+	ck_assert_uint_eq(fake_kern_nifaddr(A.k, &ifa), 0);
+	ck_assert_uint_eq(gen_policies(&B), 0);
+	ck_assert_uint_eq(established(&A), 0);
+}
+END_TEST
+
+/* A client that comes back gets its address again, though another one was never used. */
+START_TEST(test_rw_same_address_again)
+{
+	rw_up("10.8.0.10-10.8.0.11", "10.2.0.0/24", "");
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(leases(&B).held, 0);
+	ike_apply(A.ike, A.c); /* the client dials in again */
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+
+	struct leases l = leases(&B);
+
+	ck_assert_uint_eq(l.held, 1);
+	ck_assert_str_eq(l.addr[0], "10.8.0.10");
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.8.0.10", 32));
+}
+END_TEST
+
+/* No address of the family asked for: INTERNAL_ADDRESS_FAILURE, no CHILD SA, and the
+ * client gives the IKE SA up. */
+START_TEST(test_rw_pool_exhausted)
+{
+	rw_up("2001:db8::10", "10.2.0.0/24", "");
+	start();
+	ck_assert_uint_eq(leases(&B).n, 0);
+	ck_assert_uint_eq(fake_kern_nsp(B.k), 0);
+	ck_assert_uint_eq(fake_kern_nsp(A.k), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_eq(established(&B), 0);
+}
+END_TEST
+
+/* The client asks for a network no template of the gateway's group has: TS_UNACCEPTABLE,
+ * no CHILD SA and no policy at either end. */
+START_TEST(test_rw_no_template)
+{
+	rw_up("10.8.0.10-10.8.0.11", "172.16.0.0/24", "");
+	start();
+	ck_assert_uint_eq(fake_kern_nsp(B.k), 0);
+	ck_assert_uint_eq(fake_kern_nsp(A.k), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(gen_policies(&B), 0);
+}
+END_TEST
+
+/* A CHILD SA rekey keeps the generated policies (same reqid), and the old SA goes. */
+START_TEST(test_rw_child_rekey)
+{
+	rw_up("10.8.0.10-10.8.0.11", "10.2.0.0/24", "");
+	start();
+	const struct kern_sa *old = sa_to(&B, "192.0.2.1");
+	uint32_t reqid = old->reqid, spi = old->id.spi;
+
+	ike_expire(B.ike, &old->id, false); /* soft expiry: b rekeys */
+	settle();
+	const struct kern_sa *now = sa_to(&B, "192.0.2.1");
+
+	ck_assert_uint_ne(now->id.spi, spi);
+	ck_assert_uint_eq(now->reqid, reqid);
+	ck_assert_uint_eq(fake_kern_nsp(B.k), 3);
+	ck_assert_uint_eq(fake_kern_nsp(A.k), 3);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.2")->reqid,
+			  sp_of(&A, KERN_DIR_OUT, "10.8.0.10", 32, "10.2.0.0", 24)->tmpl[0].reqid);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -2994,6 +3232,11 @@ static Suite *ike_engine_suite(void)
 	tcase_add_checked_fixture(rtx, NULL, lost_teardown);
 	tcase_add_checked_fixture(bad, NULL, cache_teardown);
 	tcase_add_test(hs, test_handshake);
+	tcase_add_test(hs, test_rw_client_gateway);
+	tcase_add_test(hs, test_rw_same_address_again);
+	tcase_add_test(hs, test_rw_pool_exhausted);
+	tcase_add_test(hs, test_rw_no_template);
+	tcase_add_test(life, test_rw_child_rekey);
 	tcase_add_test(hs, test_nat_initiator);
 	tcase_add_test(hs, test_nat_responder);
 	tcase_add_test(hs, test_natt_port_without_nat);

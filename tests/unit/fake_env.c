@@ -169,6 +169,10 @@ struct kern {
 	struct fake_kop *ops;
 	size_t nops, capops;
 	unsigned refuse[FAKE_KOP_DEL + 1]; /* requests of a kind still to refuse */
+	struct kern_sp *spd;		   /* policies, changed at once (their answers too) */
+	size_t nspd, capspd;
+	struct kern_addr ifaddr[8]; /* addresses put on interfaces */
+	size_t nifaddr;
 };
 
 struct kern *fake_kern_new(struct loop *l, uint32_t first_spi)
@@ -194,8 +198,98 @@ void fake_kern_free(struct kern *k)
 		free(r);
 	}
 	free(k->sad);
+	free(k->spd);
 	free(k->ops);
 	free(k);
+}
+
+/* Policies: the kernel's key is selector and direction. */
+static struct kern_sp *spd_find(struct kern *k, const struct kern_sp *sp)
+{
+	for (size_t i = 0; i < k->nspd; i++)
+		if (k->spd[i].dir == sp->dir && !memcmp(&k->spd[i].sel, &sp->sel, sizeof(sp->sel)))
+			return &k->spd[i];
+	return NULL;
+}
+
+void kern_sp_add(struct kern *k, const struct kern_sp *sp, bool update, kern_done_fn done,
+		 void *arg)
+{
+	struct kern_sp *old = spd_find(k, sp);
+	int err = 0;
+
+	if (old && !update) {
+		err = -EEXIST;
+	} else if (old) {
+		*old = *sp;
+	} else {
+		if (k->nspd == k->capspd) {
+			k->capspd = k->capspd ? 2 * k->capspd : 16;
+			k->spd = realloc(k->spd, k->capspd * sizeof(*k->spd));
+			if (!k->spd)
+				abort();
+		}
+		k->spd[k->nspd++] = *sp;
+	}
+	if (done)
+		done(arg, err, err ? "File exists" : NULL);
+}
+
+void kern_sp_del(struct kern *k, const struct kern_sp *sp, kern_done_fn done, void *arg)
+{
+	struct kern_sp *old = spd_find(k, sp);
+
+	if (old)
+		*old = k->spd[--k->nspd];
+	if (done)
+		done(arg, old ? 0 : -ENOENT, old ? NULL : "No such file or directory");
+}
+
+size_t fake_kern_nsp(const struct kern *k)
+{
+	return k->nspd;
+}
+
+const struct kern_sp *fake_kern_sp_at(const struct kern *k, size_t i)
+{
+	return i < k->nspd ? &k->spd[i] : NULL;
+}
+
+int kern_ifindex_of(const struct kern_addr *local)
+{
+	(void)local;
+	return FAKE_IFINDEX;
+}
+
+void kern_ifaddr_add(struct kern *k, int ifindex, const struct kern_addr *a, uint8_t plen,
+		     kern_done_fn done, void *arg)
+{
+	(void)ifindex;
+	(void)plen;
+	if (k->nifaddr < sizeof(k->ifaddr) / sizeof(k->ifaddr[0]))
+		k->ifaddr[k->nifaddr++] = *a;
+	if (done)
+		done(arg, 0, NULL);
+}
+
+void kern_ifaddr_del(struct kern *k, int ifindex, const struct kern_addr *a, uint8_t plen,
+		     kern_done_fn done, void *arg)
+{
+	(void)ifindex;
+	(void)plen;
+	for (size_t i = 0; i < k->nifaddr; i++)
+		if (!memcmp(&k->ifaddr[i], a, sizeof(*a))) {
+			k->ifaddr[i] = k->ifaddr[--k->nifaddr];
+			break;
+		}
+	if (done)
+		done(arg, 0, NULL);
+}
+
+size_t fake_kern_nifaddr(const struct kern *k, const struct kern_addr **addrs)
+{
+	*addrs = k->ifaddr;
+	return k->nifaddr;
 }
 
 static void pump(struct kern *k)

@@ -76,6 +76,14 @@ size_t fake_kern_count(const struct kern *k, enum fake_kop_kind kind, bool ok_on
 /* Whether a DEL of (proto, spi) succeeded. */
 bool fake_kern_deleted(const struct kern *k, uint8_t proto, uint32_t spi);
 
+/* Policies (kern_sp_add/del change them at once and answer at once; an add of a selector
+ * and direction held already fails with -EEXIST): how many, and each. */
+size_t fake_kern_nsp(const struct kern *k);
+const struct kern_sp *fake_kern_sp_at(const struct kern *k, size_t i);
+/* Interface addresses (kern_ifaddr_add/del; every local address is on FAKE_IFINDEX). */
+#define FAKE_IFINDEX 7
+size_t fake_kern_nifaddr(const struct kern *k, const struct kern_addr **addrs);
+
 /* --- net: a queue of datagrams sent --- */
 
 struct fake_dgram {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ipsecd/log.h"
+#include "tmpl.h"
 #include "v2.h"
 
 /* The initiator's identity and its credentials; NULL with the reason logged. */
@@ -38,6 +39,18 @@ static bool initial_contact(const struct ike_sa *sa)
 	return peer && conf_bool(peer, CONF_PEER_SEND_INITIAL_CONTACT);
 }
 
+/* How the identity makes CHILD SAs from templates (tmpl.h), kept for the SA's life. */
+static void remember_generate(struct ike_sa *sa, const struct conf_item *id)
+{
+	const char *group = conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP);
+
+	sa->gen_mode = (uint8_t)ike_gen_mode_of(id);
+	free(sa->gen_group);
+	sa->gen_group = strdup(group && *group ? group : "default");
+	if (!sa->gen_group)
+		sa->gen_mode = IKE_GEN_NO;
+}
+
 /* --- initiator --- */
 
 static void auth_send(struct ike_sa *sa)
@@ -50,8 +63,11 @@ static void auth_send(struct ike_sa *sa)
 	struct ikev2_enc e;
 	int r;
 
-	if (!identity(sa, &a))
+	const struct conf_item *id = identity(sa, &a);
+
+	if (!id)
 		goto dead;
+	remember_generate(sa, id);
 	ikev2_authn_my_id(sa, &a, &idtype, idv, &idlen);
 	blen = id_body(idtype, idv, idlen, body);
 	wbuf_init(&in);
@@ -62,6 +78,8 @@ static void auth_send(struct ike_sa *sa)
 	ikev2_authn_put_cert(sa, &a, true, &e);
 	if (initial_contact(sa))
 		ikev2_put_notify(&e, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
+	if (ikev2_cp_asks(sa, id))
+		ikev2_cp_put_request(sa, &e);
 	r = ikev2_authn_put_auth(sa, &a, body, blen, &e);
 	ikev2_authn_clear(&a);
 	if (r < 0) {
@@ -156,6 +174,15 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
 	ike_sa_established(sa);
 	log_info(LOG_IKE, sa->ctx, "IKE SA established (initiator) with %s", sa->remote_id);
+	if (ikev2_cp_asks(sa, id) && ikev2_cp_take_reply(sa, m) < 0) {
+		/* a mode-config client without an address has nothing to carry */
+		if (c)
+			ike_child_free(c, true);
+		ikev2_request_done(sa); /* the delete takes the next message ID */
+		ikev2_send_delete_ike(sa);
+		ike_sa_destroy(sa, true);
+		return;
+	}
 	if (c && ikev2_child_complete(sa, c, m, sa->ni.ptr, sa->ni.len, sa->nr.ptr, sa->nr.len,
 				      NULL) == 0)
 		ikev2_child_attach(sa, c);
@@ -172,7 +199,8 @@ dead:
 
 /* --- responder --- */
 
-static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const struct ikev2_authn *a)
+static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const struct ikev2_authn *a,
+			 const struct conf_item *id)
 {
 	uint8_t idv[255], body[260];
 	size_t idlen;
@@ -196,9 +224,12 @@ static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const str
 		wbuf_free(&out);
 		return;
 	}
-	if (ikev2_has(m, IKEV2_PLD_SA)) {
+	/* 3.15.4: without the address it asked for the client gets no CHILD SA */
+	if ((notify = ikev2_cp_respond(sa, id, m, &e)))
+		ikev2_put_notify(&e, 0, (uint16_t)notify, NULL, 0, NULL, 0);
+	else if (ikev2_has(m, IKEV2_PLD_SA)) {
 		notify = ikev2_child_respond(sa, m, sa->ni.ptr, sa->ni.len, sa->nr.ptr, sa->nr.len,
-					     NULL, &e, &c);
+					     NULL, NULL, &e, &c);
 		if (notify)
 			/* 1.2: the IKE SA stands even when its first CHILD SA fails */
 			ikev2_put_notify(&e, 0, (uint16_t)notify, NULL, 0, NULL, 0);
@@ -243,14 +274,17 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	}
 	ike_half_del(sa);
 	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
-	auth_respond(sa, m, &a);
+	remember_generate(sa, id);
+	/* INITIAL_CONTACT first: the client's old SAs give back their lease, which this one
+	 * may then get again */
+	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
+		drop_older(sa);
+	auth_respond(sa, m, &a, id);
 	ikev2_authn_clear(&a);
 	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
 		ikev2_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
 		sa->spare_spi = 0;
 	}
-	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
-		drop_older(sa);
 	ike_sa_established(sa);
 	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder) with %s", sa->remote_id);
 }

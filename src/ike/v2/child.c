@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ipsecd/log.h"
+#include "tmpl.h"
 #include "ts.h"
 #include "v2.h"
 
@@ -176,6 +177,82 @@ static int sel_from_ts(const struct ikev2_ts *local, const struct ikev2_ts *remo
 	return 0;
 }
 
+/* The selectors of a generated policy set as TS sets: local sides, remote sides. */
+static void ts_of_gpol(const struct ike_gpol *g, struct ikev2_ts_set *l, struct ikev2_ts_set *r)
+{
+	const struct kern_sel *sels;
+	size_t n = ike_gpol_sels(g, &sels);
+
+	l->n = r->n = 0;
+	l->nunknown = r->nunknown = 0;
+	for (size_t i = 0; i < n && i < IKEV2_MAX_TS; i++) {
+		struct conf_addr a = {.family = sels[i].family};
+
+		memcpy(a.bytes, sels[i].src, 16);
+		a.plen = sels[i].src_plen;
+		ike_ts_from_prefix(&l->ts[l->n++], &a, sels[i].proto ? sels[i].proto : -1,
+				   sels[i].sport ? sels[i].sport : -1);
+		memcpy(a.bytes, sels[i].dst, 16);
+		a.plen = sels[i].dst_plen;
+		ike_ts_from_prefix(&r->ts[r->n++], &a, sels[i].proto ? sels[i].proto : -1,
+				   sels[i].dport ? sels[i].dport : -1);
+	}
+}
+
+static bool prefix_holds(const struct conf_addr *outer, const struct kern_sel *s, bool dst)
+{
+	const uint8_t *b = dst ? s->dst : s->src;
+	uint8_t plen = dst ? s->dst_plen : s->src_plen;
+
+	if (outer->family != s->family || outer->plen > plen)
+		return false;
+	for (unsigned i = 0; i < outer->plen; i++)
+		if ((outer->bytes[i / 8] ^ b[i / 8]) & (0x80u >> (i % 8)))
+			return false;
+	return true;
+}
+
+/* A mode-config client's policies: its address to each network the CHILD SA carries, or
+ * to the split-include networks the gateway sent that lie within them. */
+static struct ike_gpol *client_policies(struct ike_sa *sa, struct ike_child *c,
+					const struct ikev2_ts_set *tsi,
+					const struct ikev2_ts_set *tsr)
+{
+	struct kern_sel sels[IKEV2_MAX_TS];
+	size_t n = 0;
+
+	for (unsigned k = 0; k < tsr->n && n < IKEV2_MAX_TS; k++) {
+		struct kern_sel s;
+
+		if (sel_from_ts(&tsi->ts[0], &tsr->ts[k], &s) < 0)
+			continue;
+		if (!sa->nsplit) {
+			sels[n++] = s;
+			continue;
+		}
+		struct conf_addr carried = {.family = s.family, .plen = s.dst_plen};
+
+		memcpy(carried.bytes, s.dst, 16);
+		size_t before = n;
+
+		for (unsigned j = 0; j < sa->nsplit && n < IKEV2_MAX_TS; j++) {
+			struct kern_sel in = s;
+
+			memcpy(in.dst, sa->split[j].bytes, 16);
+			in.dst_plen = sa->split[j].plen;
+			if (sa->split[j].family == s.family && prefix_holds(&carried, &in, true))
+				sels[n++] = in;
+		}
+		if (n == before) /* the gateway's networks are wider than the SA's */
+			sels[n++] = s;
+	}
+	if (!n) {
+		ike_sa_fail(sa, "no network of the gateway's selectors can be routed to");
+		return NULL;
+	}
+	return ike_gpol_new(sa, sels, n, c->tunnel, c->proto, sa->gen_group);
+}
+
 /* --- initiator --- */
 
 int ikev2_child_put_offer(struct ike_sa *sa, struct ike_child *c, struct ikev2_enc *inner, bool pfs)
@@ -191,7 +268,12 @@ int ikev2_child_put_offer(struct ike_sa *sa, struct ike_child *c, struct ikev2_e
 		offer->p[i].spi_size = 4;
 		offer->p[i].spi = c->spi_in;
 	}
-	ike_ts_from_policy(pol, &l, &r);
+	if (c->gp)
+		ts_of_gpol(c->gp, &l, &r);
+	else if (conf_bool(pol, CONF_POLICY_TEMPLATE))
+		ike_tmpl_ts(pol, &l, &r);
+	else
+		ike_ts_from_policy(pol, &l, &r);
 	if (!c->tunnel)
 		ikev2_put_notify(inner, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	ikev2_put_sa(inner, offer);
@@ -226,11 +308,22 @@ int ikev2_child_complete(struct ike_sa *sa, struct ike_child *c, const struct ik
 		ike_sa_fail(sa, "peer chose a CHILD SA proposal we did not offer");
 		return -EBADMSG;
 	}
-	ike_ts_from_policy(pol, &l, &r);
+	if (c->gp)
+		ts_of_gpol(c->gp, &l, &r);
+	else if (conf_bool(pol, CONF_POLICY_TEMPLATE))
+		ike_tmpl_ts(pol, &l, &r);
+	else
+		ike_ts_from_policy(pol, &l, &r);
 	if (!ike_ts_subset(&m->tsi, &l) || !ike_ts_subset(&m->tsr, &r) ||
 	    sel_from_ts(&m->tsi.ts[0], &m->tsr.ts[0], &c->sel) < 0) {
 		ike_sa_fail(sa, "peer's traffic selectors are not within our policy's");
 		return -EBADMSG;
+	}
+	if (!c->gp && conf_bool(pol, CONF_POLICY_TEMPLATE)) {
+		/* a template's CHILD SA (a mode-config client): its policies are made now */
+		if (!(c->gp = client_policies(sa, c, &m->tsi, &m->tsr)))
+			return -ENOENT;
+		c->reqid = ike_gpol_reqid(c->gp);
 	}
 	if (c->tunnel != !ikev2_notify_find(m, IKEV2_N_USE_TRANSPORT_MODE)) {
 		ike_sa_fail(sa, "peer did not accept %s mode", c->tunnel ? "tunnel" : "transport");
@@ -275,19 +368,62 @@ static const struct conf_item *pick_policy(struct ike_sa *sa, const struct ikev2
 	return NULL;
 }
 
+/* generate-policy: the peer's selectors narrowed against the templates of the identity's
+ * group (its mode-config address, if it has one, as its side). */
+static const struct conf_item *pick_template(struct ike_sa *sa, const struct ikev2_msg *m,
+					     struct ikev2_ts_set *tsi, struct ikev2_ts_set *tsr)
+{
+	size_t n;
+	const struct conf_item *const *t = ike_view_templates(sa->eng->view, sa->gen_group, &n);
+	const struct conf_item *which = NULL;
+	char why[400];
+
+	if (ike_tmpl_narrow(t, n, (enum ike_gen_mode)sa->gen_mode, sa->vip.family ? &sa->vip : NULL,
+			    &m->tsi, &m->tsr, tsr, tsi, &which, why, sizeof(why)) < 0) {
+		log_info(LOG_IKE, sa->ctx, "no template of group %s matches: %s", sa->gen_group,
+			 why);
+		return NULL;
+	}
+	return which;
+}
+
+/* A rekey of a CHILD SA with generated policies: the same selectors. */
+static int pick_same(const struct ike_child *old, const struct ikev2_msg *m,
+		     struct ikev2_ts_set *tsi, struct ikev2_ts_set *tsr)
+{
+	struct ikev2_ts_set l, r;
+
+	ts_of_gpol(old->gp, &l, &r);
+	if (ike_ts_narrow(&r, &m->tsi, tsi) || ike_ts_narrow(&l, &m->tsr, tsr))
+		return -ENOENT;
+	return 0;
+}
+
 int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint8_t *ni,
 			size_t nilen, const uint8_t *nr, size_t nrlen, struct crypto_dh *dh,
-			struct ikev2_enc *inner, struct ike_child **out)
+			const struct ike_child *old, struct ikev2_enc *inner,
+			struct ike_child **out)
 {
 	static struct ikev2_sa ours, reply;
 	struct ikev2_ts_set tsi, tsr;
 	struct crypto_chunk gir = {0};
 	char a[256], b[256];
-	const struct conf_item *pol = pick_policy(sa, m, &tsi, &tsr);
+	const struct conf_item *pol = NULL;
+	bool generated = false;
 
 	*out = NULL;
+	if (old && old->gp) {
+		pol = pick_same(old, m, &tsi, &tsr) ? NULL
+						    : ike_policy_by_id(sa->eng, old->policy_id);
+		generated = true;
+	} else if (!(pol = pick_policy(sa, m, &tsi, &tsr)) && sa->gen_mode != IKE_GEN_NO) {
+		pol = pick_template(sa, m, &tsi, &tsr);
+		generated = true;
+	}
 	if (!pol) {
-		log_info(LOG_IKE, sa->ctx, "no policy of this peer matches the proposed selectors");
+		if (!generated)
+			log_info(LOG_IKE, sa->ctx,
+				 "no policy of this peer matches the proposed selectors");
 		return IKEV2_N_TS_UNACCEPTABLE;
 	}
 	bool pfs = dh != NULL;
@@ -307,8 +443,10 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
 	c->proto = c->alg.proto == IKEV2_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
-	c->tunnel = conf_bool(pol, CONF_POLICY_TUNNEL);
-	c->reqid = sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
+	/* a generated policy takes the mode the peer asks for */
+	c->tunnel = generated ? !ikev2_notify_find(m, IKEV2_N_USE_TRANSPORT_MODE)
+			      : conf_bool(pol, CONF_POLICY_TUNNEL);
+	c->reqid = generated ? 0 : sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
 	c->spi_out = (uint32_t)c->alg.spi;
 	c->spi_in = sa->spare_spi; /* taken only once the SA is installed */
 	if (!c->spi_in || sel_from_ts(&tsr.ts[0], &tsi.ts[0], &c->sel) < 0 ||
@@ -317,9 +455,21 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint
 		free(c);
 		return IKEV2_N_TEMPORARY_FAILURE;
 	}
+	if (generated && old && old->gp) {
+		c->gp = old->gp;
+		ike_gpol_hold(c->gp);
+	} else if (generated &&
+		   !(c->gp = ike_gpol_new(sa, &c->sel, 1, c->tunnel, c->proto, sa->gen_group))) {
+		free(c);
+		crypto_chunk_clear(&gir);
+		return IKEV2_N_TS_UNACCEPTABLE;
+	}
+	if (c->gp)
+		c->reqid = ike_gpol_reqid(c->gp);
 	if (c->tunnel == !!ikev2_notify_find(m, IKEV2_N_USE_TRANSPORT_MODE)) {
 		log_info(LOG_IKE, sa->ctx, "peer asks for %s mode, the policy says %s",
 			 c->tunnel ? "transport" : "tunnel", c->tunnel ? "tunnel" : "transport");
+		ike_gpol_put(c->gp, true);
 		free(c);
 		crypto_chunk_clear(&gir);
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
@@ -329,6 +479,7 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint
 
 	crypto_chunk_clear(&gir);
 	if (err < 0) {
+		ike_gpol_put(c->gp, true);
 		free(c);
 		return IKEV2_N_TEMPORARY_FAILURE;
 	}

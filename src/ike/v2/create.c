@@ -99,12 +99,18 @@ fail:
 	ikev2_run_tasks(sa);
 }
 
-static void child_begin(struct ike_sa *sa, const struct conf_item *pol)
+static void child_begin(struct ike_sa *sa, const struct conf_item *pol, const struct ike_child *old)
 {
 	if (!pol || !(sa->creating = ikev2_child_new(sa, pol))) {
 		sa->rekeying = NULL;
 		ikev2_run_tasks(sa);
 		return;
+	}
+	if (old && old->gp) { /* the new SA keeps the generated policies */
+		sa->creating->gp = old->gp;
+		ike_gpol_hold(old->gp);
+		sa->creating->reqid = ike_gpol_reqid(old->gp);
+		sa->creating->tunnel = old->tunnel;
 	}
 	ikev2_alloc_spi(sa, sa->creating->proto, child_send);
 }
@@ -114,7 +120,7 @@ void ikev2_child_start(struct ike_sa *sa)
 	const struct conf_item *pol = ike_policy_by_id(sa->eng, sa->pending_policy);
 
 	sa->pending_policy = 0;
-	child_begin(sa, pol);
+	child_begin(sa, pol, NULL);
 }
 
 void ikev2_child_rekey_start(struct ike_sa *sa)
@@ -126,7 +132,7 @@ void ikev2_child_rekey_start(struct ike_sa *sa)
 		ikev2_run_tasks(sa);
 		return;
 	}
-	child_begin(sa, ike_policy_by_id(sa->eng, old->policy_id));
+	child_begin(sa, ike_policy_by_id(sa->eng, old->policy_id), old);
 }
 
 /* 2.8.1: both ends rekeyed `old`; the SA from the exchange with the lowest nonce goes. */
@@ -213,7 +219,8 @@ static void respond_child(struct ike_sa *sa, const struct ikev2_msg *m, struct c
 	wbuf_init(&out);
 	in.secret = true;
 	ikev2_enc_inner_begin(&e, &in);
-	notify = ikev2_child_respond(sa, m, m->nonce.ptr, m->nonce.len, nr.ptr, nr.len, dh, &e, &c);
+	notify = ikev2_child_respond(sa, m, m->nonce.ptr, m->nonce.len, nr.ptr, nr.len, dh, old, &e,
+				     &c);
 	if (notify) {
 		wbuf_reset(&in);
 		ikev2_enc_inner_begin(&e, &in);

@@ -223,6 +223,11 @@ struct ike_child *ikev2_child_new(struct ike_sa *sa, const struct conf_item *pol
 	if (!c)
 		return NULL;
 	c->proto = ikev2_policy_proto(pol);
+	if (conf_bool(pol, CONF_POLICY_TEMPLATE)) {
+		/* a mode-config client's: tunnel mode, policies made from the reply */
+		c->tunnel = true;
+		return c;
+	}
 	c->tunnel = conf_bool(pol, CONF_POLICY_TUNNEL);
 	c->reqid = sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
 	if (!c->reqid) {

@@ -59,6 +59,25 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	if (from->remote_cert && !to->remote_cert)
 		to->remote_cert = strdup(from->remote_cert);
 	to->frag_on = from->frag_on; /* RFC 7383 2.3: announced once for the IKE SA */
+	/* and so do the mode-config address (its lease, its place on our interface) and
+	 * what the identity said of generated policies */
+	to->vip = from->vip;
+	to->vip_leased = from->vip_leased;
+	to->vip_on_if = from->vip_on_if;
+	to->vip_ifindex = from->vip_ifindex;
+	from->vip_leased = from->vip_on_if = false;
+	to->gen_mode = from->gen_mode;
+	free(to->gen_group);
+	to->gen_group = from->gen_group;
+	from->gen_group = NULL;
+	free(to->split);
+	to->split = from->split;
+	to->nsplit = from->nsplit;
+	from->split = NULL;
+	from->nsplit = 0;
+	for (struct ike_child *c = to->children; c; c = c->next)
+		if (c->gp)
+			ike_gpol_moved(c->gp, to);
 }
 
 /* --- initiator --- */

@@ -82,6 +82,18 @@ void ikev2_auth_start(struct ike_sa *sa);
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m);
 void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m);
 
+/* cp.c: mode-config in IKE_AUTH. respond: the gateway's CFG_REPLY to the request in m
+ * (when id's mode-config serves one); 0, or INTERNAL_ADDRESS_FAILURE when no address
+ * could be leased. asks: id's mode-config is a client's; put_request: our CFG_REQUEST;
+ * take_reply: the gateway's CFG_REPLY (address, DNS, split networks; the address goes on
+ * our interface), 0 or -ENOENT (no address given). remove_vip: off the interface again. */
+int ikev2_cp_respond(struct ike_sa *sa, const struct conf_item *id, const struct ikev2_msg *m,
+		     struct ikev2_enc *e);
+bool ikev2_cp_asks(const struct ike_sa *sa, const struct conf_item *id);
+void ikev2_cp_put_request(struct ike_sa *sa, struct ikev2_enc *e);
+int ikev2_cp_take_reply(struct ike_sa *sa, const struct ikev2_msg *m);
+void ikev2_cp_remove_vip(struct ike_sa *sa);
+
 /* child.c */
 /* Our CHILD SA offer for a policy (pfs: with its pfs-group's DH). */
 int ikev2_child_offer(struct ike_sa *sa, const struct conf_item *pol, bool pfs,
@@ -98,7 +110,8 @@ uint8_t ikev2_proto_ipproto(uint8_t ikev2_proto);
  * SA, [KE,] TSi, TSr into inner. Returns 0 or a notify type to answer with. */
 int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint8_t *ni,
 			size_t nilen, const uint8_t *nr, size_t nrlen, struct crypto_dh *dh,
-			struct ikev2_enc *inner, struct ike_child **out);
+			const struct ike_child *old, struct ikev2_enc *inner,
+			struct ike_child **out);
 /* Initiator: the reply to our offer. Returns 0 or -errno (logged). */
 int ikev2_child_complete(struct ike_sa *sa, struct ike_child *c, const struct ikev2_msg *m,
 			 const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
