@@ -722,9 +722,9 @@ pool_used() { _it_json_rows "$1" /ip pool used address,pool,owner,info | awk -F'
 # (an IKE SA of the client has it) or kept (the client is gone, the address is kept for
 # its return); nothing if there is no such row. Fails if HOST does not answer.
 lease_info() {
-	local pool addr owner info flags out
+	local addr info out
 	out=$(pool_used "$1") || return 1
-	while IFS=$'\t' read -r pool addr owner info flags; do
+	while IFS=$'\t' read -r _ addr _ info _; do
 		[ "${addr%/32}" = "$2" ] && echo "$info"
 	done <<<"$out"
 	return 0

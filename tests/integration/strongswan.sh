@@ -296,7 +296,7 @@ sw_ike_spis() {
 # from its gateway, as swanctl shows it after the local endpoint ("local  'ID' @
 # 10.0.1.2[4500] [10.8.0.10]"); the first, if there are several. Fails if there is none.
 sw_vip() {
-	local out line in_ike= re_ike='^([^[:space:]][^:]*): #[0-9]+, '
+	local out line in_ike='' re_ike='^([^[:space:]][^:]*): #[0-9]+, '
 	local re_vip='^  local  .*\[[0-9]+\] \[([^] ]+)\]'
 	out=$(sw_list_sas "$1") || return 1
 	while IFS= read -r line; do

@@ -12,6 +12,8 @@
 #
 # The NAT needs iptables (Debian package iptables; its legacy back end in user-mode
 # Linux): without it the scenario fails, saying so.
+# Several charons and many process starts: 70-120 s on a loaded 2-CPU machine.
+# timeout: 240
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$IT_DIR/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../strongswan.sh
