@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ipsecd/log.h"
-#include "v2/v2.h"
+#include "ike_internal.h"
 
 /* The policy whose kernel entries carry reqid (ACQUIREs name the template's reqid). */
 static const struct conf_item *policy_by_reqid(struct ike *eng, uint32_t reqid)
@@ -57,7 +57,7 @@ void ike_expire(struct ike *eng, const struct kern_sa_id *id, bool hard)
 	if (hard) {
 		log_info(LOG_IKE, sa->ctx, "CHILD SA #%u hard lifetime reached: deleting",
 			 c->serial);
-		ikev2_delete_child_start(sa, c);
+		sa->ops->delete_child(sa, c);
 		return;
 	}
 	if (sa->rekeying || (sa->tasks & IKE_TASK_CHILD_REKEY))
@@ -65,7 +65,7 @@ void ike_expire(struct ike *eng, const struct kern_sa_id *id, bool hard)
 	log_info(LOG_IKE, sa->ctx, "CHILD SA #%u soft lifetime reached: rekeying", c->serial);
 	sa->rekeying = c;
 	sa->tasks |= IKE_TASK_CHILD_REKEY;
-	ikev2_run_tasks(sa);
+	sa->ops->run_tasks(sa);
 }
 
 void ike_mapping(struct ike *eng, const struct kern_sa_id *id, const struct kern_addr *addr,
@@ -97,7 +97,7 @@ void ike_sa_deleted(struct ike *eng, const struct kern_sa_id *id)
 		 c->serial);
 	c->installed_in = false;
 	/* the peer stops using its half; the next packet's ACQUIRE negotiates anew */
-	ikev2_delete_child_start(c->ike, c);
+	c->ike->ops->delete_child(c->ike, c);
 }
 
 static const char *state_name(enum ike_state s)
@@ -201,7 +201,7 @@ int ike_kill_where(struct ike *eng, const struct ike_kill_filter *f)
 			continue;
 		log_info(LOG_IKE, sa->ctx, "killed by ipsecctl");
 		if (sa->state == IKE_STATE_ESTABLISHED)
-			ikev2_send_delete_ike(sa);
+			sa->ops->send_delete(sa);
 		ike_sa_destroy(sa, true);
 		n++;
 	}

@@ -12,9 +12,9 @@
 
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
+#include "ike_internal.h"
 #include "pool.h"
 #include "tmpl.h"
-#include "v2/v2.h"
 
 double ike_now(const struct ike *eng)
 {
@@ -180,7 +180,7 @@ void ike_slot_release(struct ike_sa *sa)
 		struct ike_sa *next = eng->wait_head;
 
 		wait_unlink(next);
-		ikev2_run_tasks(next);
+		next->ops->run_tasks(next);
 	}
 }
 
@@ -213,8 +213,9 @@ struct ike_sa *ike_sa_next_of_peer(struct ike *eng, const char *peer, const stru
 	return sa;
 }
 
-struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
-			  const struct net_addr *local, const struct net_addr *remote)
+struct ike_sa *ike_sa_new(struct ike *eng, const struct ike_version_ops *ops, const char *peer,
+			  bool initiator, const struct net_addr *local,
+			  const struct net_addr *remote)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 	uint64_t spi = new_spi(eng);
@@ -224,6 +225,7 @@ struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
 		return NULL;
 	}
 	sa->eng = eng;
+	sa->ops = ops;
 	sa->serial = eng->next_serial++;
 	sa->initiator = initiator;
 	if (initiator)
@@ -261,7 +263,6 @@ void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
 
 static void free_secrets(struct ike_sa *sa)
 {
-	ikev2_keys_clear(&sa->keys);
 	crypto_sk_free(sa->sk_in);
 	crypto_sk_free(sa->sk_out);
 	sa->sk_in = sa->sk_out = NULL;
@@ -295,18 +296,16 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	list_del(&eng->peer_sas, sa, offsetof(struct ike_sa, by_peer));
 	ike_half_del(sa);
 	if (sa->spare_spi)
-		ikev2_release_spi(sa, IPPROTO_ESP, sa->spare_spi);
+		ike_release_spi(sa, IPPROTO_ESP, sa->spare_spi);
 	loop_timer_free(sa->rtx);
 	loop_timer_free(sa->life);
-	ikev2_frag_free(sa);
+	sa->ops->sa_free(sa, delete_kernel);
 	free_secrets(sa);
 	crypto_chunk_clear(&sa->child_ni);
 	crypto_dh_free(sa->child_dh);
 	wbuf_free(&sa->held_data);
 	wbuf_free(&sa->req_pkt);
 	wbuf_free(&sa->resp_pkt);
-	if (delete_kernel)
-		ikev2_cp_remove_vip(sa);
 	ike_modecfg_release(sa);
 	free(sa->gen_group);
 	free(sa->split);
@@ -408,7 +407,7 @@ static void on_life(struct loop_timer *w, void *arg)
 		net_send_keepalive(sa->eng->d.net, &sa->local, &sa->remote);
 		sa->keepalive_at = now + IKE_NATT_KEEPALIVE;
 	}
-	ikev2_run_tasks(sa);
+	sa->ops->run_tasks(sa);
 	ike_sa_schedule(sa);
 }
 
@@ -494,7 +493,10 @@ void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct
 	struct ike_sa *sa = sa_for_peer(eng, conf_str(peer, CONF_PEER_NAME));
 
 	if (!sa) {
-		ikev2_initiate(eng, peer, pol, acquired);
+		const struct ike_version_ops *ops = ike_ops_for(peer);
+
+		if (ops)
+			ops->initiate(eng, peer, pol, acquired);
 		return;
 	}
 	if (child_for_policy(sa, pol->id))
@@ -502,14 +504,37 @@ void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct
 	if (sa->state == IKE_STATE_ESTABLISHED && !(sa->tasks & IKE_TASK_CHILD_CREATE)) {
 		sa->tasks |= IKE_TASK_CHILD_CREATE;
 		sa->pending_policy = pol->id;
-		ikev2_run_tasks(sa);
+		sa->ops->run_tasks(sa);
 	}
+}
+
+/* --- the versions --- */
+
+static const struct ike_version_ops *const versions[] = {&ikev2_ops};
+
+const struct ike_version_ops *ike_ops_for(const struct conf_item *peer)
+{
+	return !strcmp(ike_choice(peer, CONF_PEER_EXCHANGE_MODE), "ike2") ? &ikev2_ops : NULL;
+}
+
+/* By the header's major version; IKEv2 answers the ones nobody speaks (INVALID_MAJOR_VERSION,
+ * RFC 7296 2.5). */
+static void ike_dispatch(struct ike *eng, const struct net_pkt *p)
+{
+	uint8_t major = p->len > 17 ? p->data[17] >> 4 : 0;
+
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (versions[i]->major == major) {
+			versions[i]->recv(eng, p);
+			return;
+		}
+	ikev2_ops.recv(eng, p);
 }
 
 static bool peer_initiates(const struct conf_item *peer)
 {
 	return !conf_bool(peer, CONF_PEER_DISABLED) && !conf_bool(peer, CONF_PEER_PASSIVE) &&
-	       !strcmp(ike_choice(peer, CONF_PEER_EXCHANGE_MODE), "ike2");
+	       ike_ops_for(peer) != NULL;
 }
 
 static void on_start(struct loop_timer *w, void *arg)
@@ -588,7 +613,7 @@ void ike_apply(struct ike *eng, const struct conf *c)
 
 		if (!peer || conf_bool(peer, CONF_PEER_DISABLED)) {
 			log_info(LOG_IKE, sa->ctx, "peer removed from the configuration: deleting");
-			ikev2_send_delete_ike(sa);
+			sa->ops->send_delete(sa);
 			ike_sa_destroy(sa, true);
 			continue;
 		}
@@ -612,10 +637,10 @@ void ike_free(struct ike *eng)
 		return;
 	while ((sa = ike_tab_next(&eng->sas, &pos))) {
 		if (sa->state == IKE_STATE_ESTABLISHED)
-			ikev2_send_delete_ike(sa);
+			sa->ops->send_delete(sa);
 		ike_sa_destroy(sa, true);
 	}
-	ikev2_forget_tokens(eng);
+	ike_forget_tokens(eng);
 	loop_timer_free(eng->start);
 	ike_tab_free(&eng->sas);
 	ike_tab_free(&eng->half);
@@ -635,7 +660,7 @@ void ike_recv(struct ike *eng, const struct net_pkt *p)
 	const struct net_pkt *outer = eng->cur_pkt;
 
 	eng->cur_pkt = p; /* a request held for an SPI keeps a copy (ikev2_defer) */
-	ikev2_recv(eng, p);
+	ike_dispatch(eng, p);
 	eng->cur_pkt = outer;
 }
 

@@ -13,12 +13,12 @@
 #include "proposal.h"
 #include "v2/keymat.h"
 
-#define IKE_NATT_KEEPALIVE 20.0
+#define IKE_NATT_KEEPALIVE    20.0
 #define IKE_MODECFG_MAX_DNS   4
 #define IKE_MODECFG_MAX_SPLIT 16 /* seconds between NAT keepalives (RFC 3948 4) */
 
 struct loop_timer;
-struct ikev2_token;
+struct ike_token;
 struct ikev2_frag_set;
 
 /* --- a table keyed by 64-bit values (SPIs), open addressing --- */
@@ -105,8 +105,35 @@ struct ike_sa_link {
 	bool listed; /* false when not yet listed, or when out of memory */
 };
 
+/* What the core asks of an IKE version (v1/, v2/): each has one table, and the core
+ * reaches a version only through it, never through its files. */
+struct ike_version_ops {
+	uint8_t major; /* the ISAKMP header's major version: 1 or 2 */
+	/* a datagram whose header carries this major version */
+	void (*recv)(struct ike *eng, const struct net_pkt *p);
+	/* a new IKE SA with peer, for policy (NULL: none yet) and an ACQUIRE's selector */
+	int (*initiate)(struct ike *eng, const struct conf_item *peer,
+			const struct conf_item *policy, const struct kern_sel *acquired);
+	/* the SA's queued work (enum ike_task), when it can take some */
+	void (*run_tasks)(struct ike_sa *sa);
+	/* tells the peer the IKE SA goes (not waited for) */
+	void (*send_delete)(struct ike_sa *sa);
+	/* deletes a CHILD SA with the peer (c stays until that is done) */
+	void (*delete_child)(struct ike_sa *sa, struct ike_child *c);
+	/* the kernel refused one of c's SAs (ike_install_sa) */
+	void (*child_install_failed)(struct ike_sa *sa, struct ike_child *c, int err,
+				     const char *msg);
+	/* frees the version's state of an SA that goes (keys, fragments, a client's address
+	 * on our interface when delete_kernel) */
+	void (*sa_free)(struct ike_sa *sa, bool delete_kernel);
+};
+
+/* The versions this build negotiates. */
+extern const struct ike_version_ops ikev2_ops;
+
 struct ike_sa {
 	struct ike *eng;
+	const struct ike_version_ops *ops;
 	uint32_t serial;
 	char *peer; /* peer item name */
 	char ctx[48];
@@ -216,7 +243,7 @@ struct ike {
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
 	struct ike_tab ids;	       /* the first SA of each (peer, remote ID) */
 	struct ike_tab peer_sas;       /* the first SA of each peer item */
-	struct ikev2_token *tokens;    /* SPI allocations the kernel has yet to answer */
+	struct ike_token *tokens;      /* kernel requests yet to be answered (spi.c) */
 	const struct net_pkt *cur_pkt; /* the datagram being handled */
 	uint32_t next_serial;
 	struct loop_timer *start; /* initiations after ike_apply */
@@ -239,10 +266,12 @@ struct ike_view *ike_view_build(const struct conf *c,
 				void *arg);
 void ike_view_free(struct ike_view *v);
 /* The enabled peer with the longest address prefix holding remote (the first in the
- * configuration among equals) whose local-address, if set, is local; or NULL. */
+ * configuration among equals) whose local-address, if set, is local and whose
+ * exchange-mode speaks IKE version major (2: ike2; 1: main, aggressive, base); or NULL.
+ * Several peers on one address are told apart by the version the request speaks. */
 const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
 					       const struct net_addr *remote,
-					       const struct net_addr *local);
+					       const struct net_addr *local, uint8_t major);
 const struct conf_item *ike_view_peer(const struct ike_view *v, const char *name);
 const struct conf_item *ike_view_profile(const struct ike_view *v, const char *peer);
 /* The peer's enabled identities / the policies IKE negotiates for it, in order. */
@@ -279,8 +308,11 @@ bool ike_slot_take(struct ike_sa *sa);
 void ike_slot_release(struct ike_sa *sa);
 
 /* ike.c */
-struct ike_sa *ike_sa_new(struct ike *eng, const char *peer, bool initiator,
-			  const struct net_addr *local, const struct net_addr *remote);
+struct ike_sa *ike_sa_new(struct ike *eng, const struct ike_version_ops *ops, const char *peer,
+			  bool initiator, const struct net_addr *local,
+			  const struct net_addr *remote);
+/* The version an exchange-mode negotiates (NULL: none this build has). */
+const struct ike_version_ops *ike_ops_for(const struct conf_item *peer);
 void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel);
 /* The peer moved (2.23: a NAT's new address or port). */
 void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote);
@@ -308,7 +340,7 @@ void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct
 const struct conf_item *ike_peer_find(const struct conf *c, const char *name);
 /* The peer that takes an IKE request from remote to local (ike_view_peer_for_addr). */
 const struct conf_item *ike_peer_for_addr(const struct ike *eng, const struct net_addr *remote,
-					  const struct net_addr *local);
+					  const struct net_addr *local, uint8_t major);
 const struct conf_item *ike_profile_of(const struct conf *c, const struct conf_item *peer);
 /* The peer's first enabled identity (what an initiator authenticates with). */
 const struct conf_item *ike_identity_of(const struct ike *eng, const char *peer);
@@ -326,13 +358,24 @@ bool ike_remote_id_ok(const struct conf_item *id, const struct net_addr *remote,
 int ike_psk(const struct conf_item *id, struct crypto_chunk *out);
 const char *ike_choice(const struct conf_item *it, int prop);
 
+/* spi.c: kernel requests whose answers come after the call. alloc_spi: ALLOCSPI for an
+ * inbound SA from sa's peer, done only if sa still lives (else the larval SA goes);
+ * install_sa: kern_sa_add for one of c's SAs, a refusal reaching sa->ops->
+ * child_install_failed if c and sa still exist; release_spi: deletes the larval SA of an
+ * SPI that went unused; forget_tokens: the engine goes, answers to come find nothing. */
+void ike_alloc_spi(struct ike_sa *sa, uint8_t proto,
+		   void (*done)(struct ike_sa *sa, int err, uint32_t spi));
+void ike_install_sa(struct ike_child *c, const struct kern_sa *k, bool update);
+void ike_release_spi(struct ike_sa *sa, uint8_t proto, uint32_t spi);
+void ike_forget_tokens(struct ike *eng);
+
 /* gpol.c: the kernel policies of a CHILD SA made from a template or a mode-config
  * reply. new: installs them for sa's ends with a reqid of their own, one hold taken;
  * NULL (logged) when another set has one of the selectors, or out of memory. put: lets
  * a hold go; the last one removes them from the kernel (when delete_kernel). */
 struct ike_gpol;
-struct ike_gpol *ike_gpol_new(struct ike_sa *sa, const struct kern_sel *sels, size_t n,
-			      bool tunnel, uint8_t proto, const char *group);
+struct ike_gpol *ike_gpol_new(struct ike_sa *sa, const struct kern_sel *sels, size_t n, bool tunnel,
+			      uint8_t proto, const char *group);
 void ike_gpol_hold(struct ike_gpol *g);
 void ike_gpol_put(struct ike_gpol *g, bool delete_kernel);
 uint32_t ike_gpol_reqid(const struct ike_gpol *g);
@@ -357,13 +400,6 @@ int ike_modecfg_serve(struct ike_sa *sa, const struct conf_item *mc, bool want4,
 		      struct ike_modecfg *out);
 /* Gives sa's leased address back (the SA goes). */
 void ike_modecfg_release(struct ike_sa *sa);
-
-/* v2 */
-void ikev2_recv(struct ike *eng, const struct net_pkt *p);
-int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,
-		   const struct kern_sel *acquired);
-void ikev2_run_tasks(struct ike_sa *sa);
-void ikev2_send_delete_ike(struct ike_sa *sa);
 
 /* Whether the SA's ESP goes in UDP: only when a NAT was detected, never merely because
  * IKE moved to the NAT-T port. */

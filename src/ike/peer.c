@@ -26,9 +26,9 @@ const struct conf_item *ike_peer_find(const struct conf *c, const char *name)
 }
 
 const struct conf_item *ike_peer_for_addr(const struct ike *eng, const struct net_addr *remote,
-					  const struct net_addr *local)
+					  const struct net_addr *local, uint8_t major)
 {
-	return ike_view_peer_for_addr(eng->view, remote, local);
+	return ike_view_peer_for_addr(eng->view, remote, local, major);
 }
 
 const struct conf_item *ike_profile_of(const struct conf *c, const struct conf_item *peer)

@@ -27,6 +27,7 @@ struct ike_vpeer {
 	const struct conf_item **ids;  /* enabled identities, in configuration order */
 	const struct conf_item **pols; /* the policies IKE negotiates for it (ike_policy_is_ours) */
 	uint32_t nids, npols;
+	uint8_t major; /* the IKE version its exchange-mode speaks: 2 (ike2) or 1 */
 	struct ike_vpeer *next_name, *next_prefix;
 };
 
@@ -275,6 +276,7 @@ struct ike_view *ike_view_build(const struct conf *c,
 
 		p->it = conf_item_at(c, CONF_M_PEER, i);
 		p->profile = ike_profile_of(c, p->it);
+		p->major = strcmp(ike_choice(p->it, CONF_PEER_EXCHANGE_MODE), "ike2") ? 1 : 2;
 		if (chain_add(&v->by_name, name_key(conf_str(p->it, CONF_PEER_NAME)), p, true) < 0)
 			goto fail;
 		if (conf_bool(p->it, CONF_PEER_DISABLED))
@@ -327,7 +329,7 @@ fail:
 
 const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
 					       const struct net_addr *remote,
-					       const struct net_addr *local)
+					       const struct net_addr *local, uint8_t major)
 {
 	const uint8_t *plens = remote->family == AF_INET6 ? v->plen6 : v->plen4;
 	size_t n = !v ? 0 : remote->family == AF_INET6 ? v->nplen6 : v->nplen4;
@@ -342,7 +344,7 @@ const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
 			const struct conf_addr *a = conf_addr(p->it, CONF_PEER_ADDRESS);
 			const struct conf_addr *la = conf_addr(p->it, CONF_PEER_LOCAL_ADDRESS);
 
-			if (a->plen != plens[i] || !prefix_has(a, remote))
+			if (a->plen != plens[i] || !prefix_has(a, remote) || p->major != major)
 				continue;
 			if (la->family &&
 			    (la->family != local->family ||

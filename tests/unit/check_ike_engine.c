@@ -1509,7 +1509,7 @@ static unsigned found_like(struct ike_sa *const *sa, size_t n, const struct ike_
 static struct ike_sa *sa_with_id(const char *peer, const char *id, const struct net_addr *r)
 {
 	struct net_addr local = at("192.0.2.1", 500);
-	struct ike_sa *sa = ike_sa_new(A.ike, peer, false, &local, r);
+	struct ike_sa *sa = ike_sa_new(A.ike, &ikev2_ops, peer, false, &local, r);
 
 	ck_assert_ptr_nonnull(sa);
 	sa->remote_id = id ? strdup(id) : NULL;
@@ -2832,7 +2832,7 @@ START_TEST(test_rekey_slots)
 
 	ends_up(&defaults);
 	for (int i = 0; i < N; i++) {
-		sa[i] = ike_sa_new(A.ike, "b", true, &l, &r);
+		sa[i] = ike_sa_new(A.ike, &ikev2_ops, "b", true, &l, &r);
 		ck_assert_ptr_nonnull(sa[i]);
 		ck_assert(ike_slot_take(sa[i]) == (i < IKE_SLOTS));
 		ck_assert(ike_slot_take(sa[i]) == (i < IKE_SLOTS)); /* again: no change */
@@ -2861,12 +2861,18 @@ static uint32_t reqid_plus(void *arg, const struct conf *c, const struct conf_it
 	return pol->id + 100;
 }
 
-static const char *peer_at(const struct ike_view *v, const char *remote, const char *local)
+static const char *peer_v(const struct ike_view *v, const char *remote, const char *local,
+			  uint8_t major)
 {
 	struct net_addr r = at(remote, 500), l = at(local, 500);
-	const struct conf_item *p = ike_view_peer_for_addr(v, &r, &l);
+	const struct conf_item *p = ike_view_peer_for_addr(v, &r, &l, major);
 
 	return p ? conf_str(p, CONF_PEER_NAME) : "-";
+}
+
+static const char *peer_at(const struct ike_view *v, const char *remote, const char *local)
+{
+	return peer_v(v, remote, local, 2);
 }
 
 /* Longest prefix first; local-address narrows; the first among equals; disabled peers
@@ -2885,6 +2891,8 @@ START_TEST(test_view_lookups)
 		     "add name=odd address=10.1.2.128/25 exchange-mode=ike2\n"
 		     "add name=v6 address=2001:db8::/32 exchange-mode=ike2\n"
 		     "add name=v6h address=2001:db8::5/128 exchange-mode=ike2\n"
+		     "add name=old1 address=10.1.2.3/32 exchange-mode=main\n"
+		     "add name=agg address=10.1.2.77/32 exchange-mode=aggressive\n"
 		     "/ip ipsec identity\n"
 		     "add peer=wide secret=a disabled=yes\n"
 		     "add peer=wide secret=b\n"
@@ -2898,6 +2906,11 @@ START_TEST(test_view_lookups)
 
 	ck_assert_ptr_nonnull(v);
 	ck_assert_str_eq(peer_at(v, "10.1.2.3", "192.0.2.9"), "here");
+	/* several peers on one address: the request's IKE version is part of the choice */
+	ck_assert_str_eq(peer_v(v, "10.1.2.3", "192.0.2.1", 1), "old1");
+	ck_assert_str_eq(peer_v(v, "10.1.2.77", "192.0.2.1", 1), "agg");
+	ck_assert_str_eq(peer_at(v, "10.1.2.77", "192.0.2.1"), "mid"); /* not agg: IKEv1 */
+	ck_assert_str_eq(peer_v(v, "10.1.2.5", "192.0.2.1", 1), "-");
 	ck_assert_str_eq(peer_at(v, "10.1.2.3", "192.0.2.8"), "host");
 	ck_assert_str_eq(peer_at(v, "10.1.2.4", "192.0.2.8"), "mid");
 	ck_assert_str_eq(peer_at(v, "10.1.2.200", "192.0.2.8"), "odd");
@@ -2975,7 +2988,7 @@ START_TEST(test_view_matches_walk)
 				want = p;
 			}
 		}
-		ck_assert_ptr_eq(ike_view_peer_for_addr(v, &r, &l), want);
+		ck_assert_ptr_eq(ike_view_peer_for_addr(v, &r, &l, 2), want);
 	}
 	ike_view_free(v);
 	conf_free(c);

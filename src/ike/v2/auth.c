@@ -123,7 +123,7 @@ void ikev2_auth_start(struct ike_sa *sa)
 
 	sa->pending_policy = 0;
 	if (pol && (sa->creating = ikev2_child_new(sa, pol))) {
-		ikev2_alloc_spi(sa, sa->creating->proto, auth_spi_ready);
+		ike_alloc_spi(sa, sa->creating->proto, auth_spi_ready);
 		return;
 	}
 	auth_send(sa);
@@ -282,7 +282,7 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	auth_respond(sa, m, &a, id);
 	ikev2_authn_clear(&a);
 	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
-		ikev2_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
+		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
 		sa->spare_spi = 0;
 	}
 	ike_sa_established(sa);

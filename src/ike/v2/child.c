@@ -141,9 +141,9 @@ static int install(struct ike_child *c, bool i_am_initiator, const uint8_t *gir,
 	c->established = ike_now(sa->eng);
 	ike_child_index(c);
 	fill_sa(c, true, in_e, ekl, in_a, akl, &k);
-	ikev2_install_sa(c, &k, true); /* replaces the larval SA */
+	ike_install_sa(c, &k, true); /* replaces the larval SA */
 	fill_sa(c, false, out_e, ekl, out_a, akl, &k);
-	ikev2_install_sa(c, &k, false);
+	ike_install_sa(c, &k, false);
 	kern_commit(sa->eng->d.kern);
 	crypto_cleanse(&k, sizeof(k));
 	crypto_cleanse(km, sizeof(km));

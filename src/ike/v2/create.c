@@ -112,7 +112,7 @@ static void child_begin(struct ike_sa *sa, const struct conf_item *pol, const st
 		sa->creating->reqid = ike_gpol_reqid(old->gp);
 		sa->creating->tunnel = old->tunnel;
 	}
-	ikev2_alloc_spi(sa, sa->creating->proto, child_send);
+	ike_alloc_spi(sa, sa->creating->proto, child_send);
 }
 
 void ikev2_child_start(struct ike_sa *sa)
@@ -282,7 +282,7 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m)
 				     old ? IKEV2_N_TEMPORARY_FAILURE : IKEV2_N_CHILD_SA_NOT_FOUND,
 				     NULL, 0);
 		if (sa->spare_spi) {
-			ikev2_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
+			ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
 			sa->spare_spi = 0;
 		}
 		return;
@@ -298,7 +298,7 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	respond_child(sa, m, dh, old);
 	crypto_dh_free(dh);
 	if (sa->spare_spi) { /* not used: the request failed */
-		ikev2_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
+		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
 		sa->spare_spi = 0;
 	}
 }

@@ -56,7 +56,7 @@ int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 		return r;
 	}
 	local.port = net_port(eng->d.net, false);
-	struct ike_sa *sa = ike_sa_new(eng, name, true, &local, &remote);
+	struct ike_sa *sa = ike_sa_new(eng, &ikev2_ops, name, true, &local, &remote);
 
 	if (!sa)
 		return -ENOMEM;
@@ -64,125 +64,6 @@ int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 	if ((r = ikev2_sa_init_start(sa)) < 0)
 		ike_sa_destroy(sa, false);
 	return r;
-}
-
-/* --- asynchronous kernel answers: SPI allocations and CHILD SA installs --- */
-
-struct ikev2_token {
-	struct ikev2_token *next;
-	struct ike *eng; /* NULL once the engine is gone */
-	uint64_t spi;	 /* the IKE SA, by our SPI */
-	uint32_t serial;
-	uint8_t proto;
-	uint32_t child_spi; /* an install: the CHILD SA, by its inbound SPI */
-	struct kern_addr src, dst;
-	void (*done)(struct ike_sa *sa, int err, uint32_t spi);
-};
-
-static struct ikev2_token *token_new(struct ike_sa *sa, uint8_t proto)
-{
-	struct ikev2_token *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	t->eng = sa->eng;
-	t->spi = ike_sa_local_spi(sa);
-	t->serial = sa->serial;
-	t->proto = proto;
-	t->next = sa->eng->tokens;
-	sa->eng->tokens = t;
-	return t;
-}
-
-/* Unlinks an answered token; the IKE SA it was for, when that is still alive. */
-static struct ike_sa *token_take(struct ikev2_token *t)
-{
-	struct ike_sa *sa = NULL;
-
-	if (!t->eng)
-		return NULL;
-	for (struct ikev2_token **pp = &t->eng->tokens; *pp; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	sa = ike_tab_get(&t->eng->sas, t->spi);
-	return sa && sa->serial == t->serial && sa->state != IKE_STATE_DEAD ? sa : NULL;
-}
-
-static void spi_answer(void *arg, int err, uint32_t spi)
-{
-	struct ikev2_token *t = arg;
-	struct ike_sa *sa = token_take(t);
-
-	if (sa) {
-		t->done(sa, err, spi);
-	} else if (t->eng && !err) {
-		struct kern_sa_id id = {.dst = t->dst, .proto = t->proto, .spi = spi};
-
-		kern_sa_del(t->eng->d.kern, &id, NULL, NULL); /* the larval SA of a dead SA */
-		kern_commit(t->eng->d.kern);
-	}
-	free(t);
-}
-
-void ikev2_alloc_spi(struct ike_sa *sa, uint8_t proto,
-		     void (*done)(struct ike_sa *sa, int err, uint32_t spi))
-{
-	struct ikev2_token *t = token_new(sa, proto);
-
-	if (!t) {
-		done(sa, -ENOMEM, 0);
-		return;
-	}
-	t->done = done;
-	t->src.family = t->dst.family = sa->local.family;
-	memcpy(t->src.bytes, sa->remote.bytes, 16);
-	memcpy(t->dst.bytes, sa->local.bytes, 16);
-	kern_alloc_spi(sa->eng->d.kern, &t->src, &t->dst, proto, 0, 0x100, 0xffffffff, spi_answer,
-		       t);
-	kern_commit(sa->eng->d.kern);
-}
-
-static void install_answer(void *arg, int err, const char *msg)
-{
-	struct ikev2_token *t = arg;
-	struct ike_sa *sa = token_take(t);
-	struct ike_child *c = sa ? ike_child_find(sa->eng, t->proto, t->child_spi) : NULL;
-
-	/* a child gone meanwhile had its kernel entries deleted after this request */
-	if (err && c && c->ike == sa)
-		ikev2_child_install_failed(sa, c, err, msg);
-	else if (err)
-		log_error(LOG_KERNEL, NULL, "SA %08x install failed: %s", t->child_spi,
-			  msg ? msg : strerror(-err));
-	free(t);
-}
-
-void ikev2_install_sa(struct ike_child *c, const struct kern_sa *k, bool update)
-{
-	struct ikev2_token *t = token_new(c->ike, c->proto);
-
-	if (t)
-		t->child_spi = c->spi_in;
-	kern_sa_add(c->ike->eng->d.kern, k, update, t ? install_answer : NULL, t);
-}
-
-void ikev2_release_spi(struct ike_sa *sa, uint8_t proto, uint32_t spi)
-{
-	struct kern_sa_id id = {.proto = proto, .spi = spi};
-
-	id.dst.family = sa->local.family;
-	memcpy(id.dst.bytes, sa->local.bytes, 16);
-	kern_sa_del(sa->eng->d.kern, &id, NULL, NULL);
-	kern_commit(sa->eng->d.kern);
-}
-
-void ikev2_forget_tokens(struct ike *eng)
-{
-	for (struct ikev2_token *t = eng->tokens; t; t = t->next)
-		t->eng = NULL;
-	eng->tokens = NULL;
 }
 
 /* --- a request held until the kernel gave the SPI its answer needs --- */
@@ -212,8 +93,7 @@ void ikev2_defer(struct ike_sa *sa, uint8_t ikev2_proto)
 	sa->held_pkt = *sa->eng->cur_pkt;
 	wbuf_init(&sa->held_data);
 	wbuf_bytes(&sa->held_data, sa->eng->cur_pkt->data, sa->eng->cur_pkt->len);
-	ikev2_alloc_spi(sa, ikev2_proto == IKEV2_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP,
-			deferred_ready);
+	ike_alloc_spi(sa, ikev2_proto == IKEV2_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP, deferred_ready);
 }
 
 struct ike_child *ikev2_child_new(struct ike_sa *sa, const struct conf_item *pol)
@@ -268,3 +148,24 @@ void ikev2_run_tasks(struct ike_sa *sa)
 		ikev2_dpd_start(sa);
 	}
 }
+
+/* --- what the core calls --- */
+
+static void sa_free(struct ike_sa *sa, bool delete_kernel)
+{
+	ikev2_keys_clear(&sa->keys);
+	ikev2_frag_free(sa);
+	if (delete_kernel)
+		ikev2_cp_remove_vip(sa);
+}
+
+const struct ike_version_ops ikev2_ops = {
+	.major = 2,
+	.recv = ikev2_recv,
+	.initiate = ikev2_initiate,
+	.run_tasks = ikev2_run_tasks,
+	.send_delete = ikev2_send_delete_ike,
+	.delete_child = ikev2_delete_child_start,
+	.child_install_failed = ikev2_child_install_failed,
+	.sa_free = sa_free,
+};

@@ -84,7 +84,7 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 
 void ikev2_ike_rekey_start(struct ike_sa *sa)
 {
-	struct ike_sa *n = ike_sa_new(sa->eng, sa->peer, true, &sa->local, &sa->remote);
+	struct ike_sa *n = ike_sa_new(sa->eng, &ikev2_ops, sa->peer, true, &sa->local, &sa->remote);
 	struct ikev2_sa o;
 	struct wbuf in, out;
 	struct ikev2_enc e;
@@ -206,7 +206,7 @@ void ikev2_ike_rekey_request(struct ike_sa *sa, const struct ikev2_msg *m)
 				     2);
 		return;
 	}
-	if (!(n = ike_sa_new(sa->eng, sa->peer, false, &sa->local, &sa->remote)))
+	if (!(n = ike_sa_new(sa->eng, &ikev2_ops, sa->peer, false, &sa->local, &sa->remote)))
 		return;
 	n->spi_i = ch.spi;
 	n->alg = ch;

@@ -543,7 +543,7 @@ static int respond_init(struct ike_sa *sa, const struct ikev2_msg *m, const stru
 static const struct conf_item *choose(struct ike *eng, const struct net_pkt *p,
 				      const struct ikev2_msg *m, struct ike_chosen *ch)
 {
-	const struct conf_item *peer = ike_peer_for_addr(eng, &p->remote, &p->local);
+	const struct conf_item *peer = ike_peer_for_addr(eng, &p->remote, &p->local, 2);
 	struct ikev2_sa ours;
 	char err[160], a[64], theirs[256], mine[256];
 
@@ -643,7 +643,7 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 
 	if (!peer)
 		return;
-	sa = ike_sa_new(eng, conf_str(peer, CONF_PEER_NAME), false, &p->local, &p->remote);
+	sa = ike_sa_new(eng, &ikev2_ops, conf_str(peer, CONF_PEER_NAME), false, &p->local, &p->remote);
 	if (!sa)
 		return;
 	sa->spi_i = m->hdr.spi_i;

@@ -119,15 +119,17 @@ int ikev2_child_complete(struct ike_sa *sa, struct ike_child *c, const struct ik
 void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m);
 void ikev2_create_child_reply(struct ike_sa *sa, const struct ikev2_msg *m);
 void ikev2_child_start(struct ike_sa *sa);
+/* What the core calls IKEv2 through (ikev2_ops, ikev2.c). */
+void ikev2_recv(struct ike *eng, const struct net_pkt *p);
+int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,
+		   const struct kern_sel *acquired);
+void ikev2_run_tasks(struct ike_sa *sa);
+void ikev2_send_delete_ike(struct ike_sa *sa);
 void ikev2_child_rekey_start(struct ike_sa *sa);
 
 /* ikev2.c */
 /* A new child of sa for a policy (proto, mode, reqid), not yet in any table. */
 struct ike_child *ikev2_child_new(struct ike_sa *sa, const struct conf_item *pol);
-/* XFRM_MSG_ALLOCSPI for an inbound SA from sa's peer; done runs only if sa still lives. */
-void ikev2_alloc_spi(struct ike_sa *sa, uint8_t proto,
-		     void (*done)(struct ike_sa *sa, int err, uint32_t spi));
-/* Deletes the larval SA of an SPI that went unused. */
 /* authn.c: how each end proves who it is */
 enum ikev2_authn_kind { IKEV2_AUTHN_PSK, IKEV2_AUTHN_CERT, IKEV2_AUTHN_RSA_KEY };
 struct ikev2_authn { /* our credentials under one identity */
@@ -163,14 +165,10 @@ int ikev2_authn_check_peer(struct ike_sa *sa, const struct ikev2_authn *a,
 const struct conf_item *ikev2_authn_identity_for(struct ike_sa *sa, const struct ikev2_msg *m,
 						 const struct ikev2_id *pid);
 
-void ikev2_release_spi(struct ike_sa *sa, uint8_t proto, uint32_t spi);
-/* kern_sa_add for one of c's SAs; a failure the kernel reports later reaches
- * ikev2_child_install_failed, if c and its IKE SA still exist. */
-void ikev2_install_sa(struct ike_child *c, const struct kern_sa *k, bool update);
+/* A CHILD SA's kernel SA was refused (ike_install_sa; its ops' child_install_failed). */
 void ikev2_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg);
 /* Holds the request being handled until an inbound SPI is there, then handles it again. */
 void ikev2_defer(struct ike_sa *sa, uint8_t ikev2_proto);
-void ikev2_forget_tokens(struct ike *eng);
 /* Whether the crypto module can do a transform (offers are filtered by it). */
 bool ikev2_ike_supported(uint8_t type, uint16_t id, uint16_t keylen);
 
