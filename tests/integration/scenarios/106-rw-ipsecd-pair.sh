@@ -13,6 +13,8 @@
 #      its kernel; b drops the IKE SA, the generated policies (kernel and policy print)
 #      and the SAs, and keeps 10.8.0.10 for rw1 (/ip pool used: kept).
 #   3. ipsecd on rw1 starts again and gets 10.8.0.10 back; the tunnel carries pings.
+# Two daemon starts with initiation and three traffic rounds: up to 85 s on a loaded machine.
+# timeout: 240
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$IT_DIR/lib.sh"
 
