@@ -11,15 +11,21 @@
 #
 # What this file gives a scenario:
 #   topology      topo_two_hosts, topo_three_hosts, topo_nat, topo_nat_clients N (+
-#                 nat_masquerade), topo_load N (a responder and a load generator with N
-#                 addresses); ns HOST; on HOST CMD...
+#                 nat_masquerade), topo_rw N (road warriors), topo_load N (a responder
+#                 and a load generator with N addresses); ns HOST; on HOST CMD...
 #   daemons       conf_file HOST; daemon_start HOST; daemon_stop HOST; daemon_signal
 #                 HOST SIG; ipsecctl_on HOST ARGS...
 #   kernel state  sa_bytes / sa_packets / sa_exists / sa_used HOST PROTO SPI; sa_count
 #                 HOST; policy_count HOST; policy_field / policy_exists HOST DIR SRC DST;
 #                 esp_spis HOST; encap_count HOST [REGEX]
 #   config        conf_ms1, conf_ms1_tunnel: the manual-SA tunnel most scenarios use;
-#                 conf_ike KEY=VALUE...: an IKEv2 PSK tunnel
+#                 conf_ike KEY=VALUE...: an IKEv2 PSK tunnel; conf_rw_gateway,
+#                 conf_rw_client KEY=VALUE...: road warriors (mode-config, templates)
+#   road warriors pool_used HOST; lease_info, lease_held / lease_free HOST ADDR;
+#                 dynamic_addresses / no_dynamic_address HOST; gen_policy_shown /
+#                 gen_policy_gone HOST SRC DST; gen_policies_in_kernel HOST LOCAL REMOTE;
+#                 no_gen_policy_in_kernel HOST VIP; addr_on HOST DEV ADDR; no_ike_sa
+#                 HOST; expect_rw_traffic LABEL CLIENT VIP [FILTER]
 #   IKE           ike_established HOST; ike_count HOST; ike_rekeyed HOST T0;
 #                 child_rekeyed SPI...; wait_ike_rekeyed, wait_child_rekeyed
 #   traffic       ping_ok / ping_one HOST DST; ping_bg_start HOST DST, expect_ping_bg;
@@ -388,6 +394,35 @@ topo_nat_clients() {
 	_it_router nat
 }
 
+# topo_rw N: road warriors (mode-config clients) rw1..rwN and their gateway b, with a
+# network behind b that the clients reach through their tunnels (b 192.168.50.1 on
+# lan1, a host "lan" 192.168.50.2 there):
+#
+#   rwI 10.0.I.2 == inI 10.0.I.1 nat 203.0.113.1 == eth0 203.0.113.2 b
+#                                       b 192.168.50.1 lan1 == eth0 192.168.50.2 lan
+#
+# This is topo_nat_clients N (whose hosts and links it keeps) with: b forwards and routes
+# the clients' addresses (10.0.0.0/16) and the virtual IPs the scenarios' pools hand
+# out (10.8.0.0/16, 10.9.0.0/16) to nat; lan's default route is b. nat routes between
+# the clients and b untranslated until nat_masquerade; it has no route to 192.168.50.0/24
+# nor to the virtual IPs, so that only the tunnels carry traffic between the clients'
+# virtual IPs and b's network. Hosts: rw1..rwN, nat, b, lan.
+topo_rw() {
+	topo_nat_clients "$1" || return 1
+	_it_hosts_links lan -- b:lan1:lan:eth0
+	_it_setup b <<-EOF
+		addr add 192.168.50.1/24 dev lan1
+		route add 10.0.0.0/16 via 203.0.113.1
+		route add 10.8.0.0/16 via 203.0.113.1
+		route add 10.9.0.0/16 via 203.0.113.1
+	EOF
+	_it_setup lan <<-EOF
+		addr add 192.168.50.2/24 dev eth0
+		route add default via 192.168.50.1
+	EOF
+	_it_router b
+}
+
 # topo_load N: a responder r and a load generator g (bench/ike_load), for load benchmarks:
 #
 #   r 192.0.2.1 ==eth0== eth0 192.0.2.2 g, and on g's eth0 also 10.200.0.1 ... (N of them, /32)
@@ -569,6 +604,235 @@ CONF
 
 # ike_established HOST: HOST's ipsecd has an established IKE SA.
 ike_established() { ipsecctl_on "$1" active-peers print detail | grep -q 'state="*established'; }
+
+# ---------------------------------------------------------------- road warriors
+
+# conf_rw_gateway KEY=VALUE...: prints an ipsecd configuration for a road-warrior gateway
+# (topo_rw's b): a passive IKEv2 peer for any address (name rw), an identity that gives
+# each client an address from /ip pool rw by mode-config and generates its policies
+# from the templates of policy group rw. Keys:
+#   psk                  the pre-shared key (auth=pre-shared-key), or
+#   pki, cert            pki_make's directory and this end's leaf (pki.sh; the
+#                        identity is then auth-method=digital-signature, and the CA and
+#                        the leaf are imported as ca and NAME)
+#   remote_id            the identity's remote-id (as RouterOS: auto unless told)
+#   match_by             the identity's match-by (remote-id, certificate)
+#   ranges=10.8.0.10-10.8.0.12   the pool
+#   split=192.168.50.0/24        mode-config split-include ("" for none)
+#   dns=192.168.50.53            mode-config static-dns ("" for none)
+#   tmpl_src=192.168.50.0/24, tmpl_dst=10.8.0.0/24   the template policy
+#   gen=port-strict      the identity's generate-policy
+#   enc=aes-256, hash=sha256, dh=ecp256,modp2048      the profile p1
+#   penc=aes-256-cbc, pauth=sha256, pfs=none          the proposal pr1 (the template's)
+#   extra                more lines, appended as is
+conf_rw_gateway() {
+	local -A o=([ranges]=10.8.0.10-10.8.0.12 [split]=192.168.50.0/24 [dns]=192.168.50.53
+		[tmpl_src]=192.168.50.0/24 [tmpl_dst]=10.8.0.0/24 [gen]=port-strict
+		[enc]=aes-256 [hash]=sha256 [dh]='ecp256,modp2048' [penc]=aes-256-cbc
+		[pauth]=sha256 [pfs]=none)
+	local kv mc auth
+	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
+	mc="/ip ipsec mode-config add name=rw responder=yes address-pool=rw system-dns=no"
+	[ -z "${o[split]}" ] || mc+=" split-include=${o[split]}"
+	[ -z "${o[dns]}" ] || mc+=" static-dns=${o[dns]}"
+	if [ -n "${o[cert]:-}" ]; then
+		printf '%s\n' "/certificate import file-name=${o[pki]}/ca.pem name=ca" \
+			"/certificate import file-name=${o[pki]}/${o[cert]}-bundle.pem name=${o[cert]}"
+		auth="auth-method=digital-signature certificate=${o[cert]}"
+	elif [ -n "${o[psk]:-}" ]; then
+		auth="auth-method=pre-shared-key secret=\"${o[psk]}\""
+	else
+		echo "conf_rw_gateway: psk= or pki= and cert= are required" >&2
+		return 1
+	fi
+	[ -z "${o[remote_id]:-}" ] || auth+=" remote-id=${o[remote_id]}"
+	[ -z "${o[match_by]:-}" ] || auth+=" match-by=${o[match_by]}"
+	printf '%s\n' \
+		"/ip pool add name=rw ranges=${o[ranges]}" \
+		"$mc" \
+		"/ip ipsec profile add name=p1 enc-algorithm=${o[enc]} hash-algorithm=${o[hash]} dh-group=${o[dh]}" \
+		"/ip ipsec proposal add name=pr1 enc-algorithms=${o[penc]} auth-algorithms=${o[pauth]} pfs-group=${o[pfs]}" \
+		"/ip ipsec policy group add name=rw" \
+		"/ip ipsec policy add template=yes group=rw src-address=${o[tmpl_src]} dst-address=${o[tmpl_dst]} proposal=pr1" \
+		"/ip ipsec peer add name=rw address=0.0.0.0/0 passive=yes exchange-mode=ike2 profile=p1" \
+		"/ip ipsec identity add peer=rw $auth generate-policy=${o[gen]} mode-config=rw policy-template-group=rw" \
+		"${o[extra]:-}"
+}
+
+# conf_rw_client KEY=VALUE...: prints an ipsecd configuration for a road-warrior client:
+# an IKEv2 peer gw (the gateway) whose identity asks for an address by mode-config and
+# generates its policies (its address -> the networks granted) from policy group cl. Keys:
+#   gw                   the gateway's address                              required
+#   psk, or pki and cert, remote_id    as conf_rw_gateway's
+#   my_id                the identity's my-id (auto unless told)
+#   mode_config=cl       cl: a mode-config item of that name, responder=no; or the
+#                        built-in request-only
+#   tmpl_dst=192.168.50.0/24   the template's dst-address (the networks asked for)
+#   gen=port-strict, enc, hash, dh, penc, pauth, pfs, extra   as conf_rw_gateway's
+conf_rw_client() {
+	local -A o=([mode_config]=cl [tmpl_dst]=192.168.50.0/24 [gen]=port-strict
+		[enc]=aes-256 [hash]=sha256 [dh]='ecp256,modp2048' [penc]=aes-256-cbc
+		[pauth]=sha256 [pfs]=none)
+	local kv auth
+	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
+	if [ -z "${o[gw]:-}" ]; then
+		echo "conf_rw_client: gw= is required" >&2
+		return 1
+	fi
+	if [ -n "${o[cert]:-}" ]; then
+		printf '%s\n' "/certificate import file-name=${o[pki]}/ca.pem name=ca" \
+			"/certificate import file-name=${o[pki]}/${o[cert]}-bundle.pem name=${o[cert]}"
+		auth="auth-method=digital-signature certificate=${o[cert]}"
+	elif [ -n "${o[psk]:-}" ]; then
+		auth="auth-method=pre-shared-key secret=\"${o[psk]}\""
+	else
+		echo "conf_rw_client: psk= or pki= and cert= are required" >&2
+		return 1
+	fi
+	[ -z "${o[remote_id]:-}" ] || auth+=" remote-id=${o[remote_id]}"
+	[ -z "${o[my_id]:-}" ] || auth+=" my-id=${o[my_id]}"
+	[ "${o[mode_config]}" = request-only ] ||
+		echo "/ip ipsec mode-config add name=${o[mode_config]} responder=no"
+	printf '%s\n' \
+		"/ip ipsec profile add name=p1 enc-algorithm=${o[enc]} hash-algorithm=${o[hash]} dh-group=${o[dh]}" \
+		"/ip ipsec proposal add name=pr1 enc-algorithms=${o[penc]} auth-algorithms=${o[pauth]} pfs-group=${o[pfs]}" \
+		"/ip ipsec policy group add name=cl" \
+		"/ip ipsec policy add template=yes group=cl dst-address=${o[tmpl_dst]} proposal=pr1" \
+		"/ip ipsec peer add name=gw address=${o[gw]}/32 exchange-mode=ike2 profile=p1" \
+		"/ip ipsec identity add peer=gw $auth generate-policy=${o[gen]} mode-config=${o[mode_config]} policy-template-group=cl" \
+		"${o[extra]:-}"
+}
+
+# _it_json_rows HOST MENU... KEYS: HOST's ipsecctl -j MENU print, one line per item: the
+# values of the comma-separated KEYS (a missing one as "-"), tab-separated, then flags.
+_it_json_rows() {
+	local h=$1 keys=${*: -1}
+	ipsecctl_on "$h" -j "${@:2:$#-2}" print | python3 -c '
+import json, sys
+keys = sys.argv[1].split(",")
+for p in json.load(sys.stdin):
+    print("\t".join([str(p.get(k) or "-") for k in keys] + [p.get("flags") or "-"]))' "$keys"
+}
+
+# pool_used HOST: HOST's /ip pool used print, one lease a line: POOL ADDRESS OWNER INFO
+# FLAGS (tab-separated; "-" for what is not shown).
+pool_used() { _it_json_rows "$1" /ip pool used address,pool,owner,info | awk -F'\t' -v OFS='\t' '{ print $2, $1, $3, $4, $5 }'; }
+
+# lease_info HOST ADDR: the info of ADDR's row in HOST's /ip pool used print: active
+# (an IKE SA of the client has it) or kept (the client is gone, the address is kept for
+# its return); nothing if there is no such row. Fails if HOST does not answer.
+lease_info() {
+	local addr info out
+	out=$(pool_used "$1") || return 1
+	while IFS=$'\t' read -r _ addr _ info _; do
+		[ "${addr%/32}" = "$2" ] && echo "$info"
+	done <<<"$out"
+	return 0
+}
+
+# lease_held HOST ADDR: /ip pool used on HOST lists ADDR as an active lease. Status 2 if
+# HOST does not answer /ip pool used print. lease_free HOST ADDR: it answers and ADDR
+# is not active (kept for its last owner, or not listed).
+lease_held() {
+	local info
+	info=$(lease_info "$1" "$2") || return 2
+	[ "$info" = active ]
+}
+lease_free() {
+	local rc=0
+	lease_held "$@" || rc=$?
+	[ "$rc" -eq 1 ]
+}
+
+# dynamic_addresses HOST: the dynamic-address of each of HOST's IKE SAs (active-peers),
+# one a line, sorted ("-" for an IKE SA without one).
+dynamic_addresses() { _it_json_rows "$1" active-peers dynamic-address | cut -f1 | sort; }
+
+# no_dynamic_address HOST: HOST's active-peers shows no dynamic-address (fails if
+# ipsecctl does).
+no_dynamic_address() {
+	local d
+	d=$(dynamic_addresses "$1") || return 1
+	! grep -Eq '[0-9a-f]' <<<"$d"
+}
+
+# gen_policy_shown HOST SRC DST: HOST's policy print lists a dynamic policy (flag D,
+# generated) from SRC to DST (a /32 may be shown without its length).
+# Status 2 if HOST does not answer policy print. gen_policy_gone HOST SRC DST: it answers
+# and lists no such policy.
+gen_policy_shown() {
+	local src dst flags out
+	out=$(_it_json_rows "$1" policy src-address,dst-address) || return 2
+	while IFS=$'\t' read -r src dst flags; do
+		[ "${src%/32}" = "${2%/32}" ] && [ "${dst%/32}" = "${3%/32}" ] && [[ $flags == *D* ]] &&
+			return 0
+	done <<<"$out"
+	return 1
+}
+gen_policy_gone() {
+	local rc=0
+	gen_policy_shown "$@" || rc=$?
+	[ "$rc" -eq 1 ]
+}
+
+# gen_policies_in_kernel HOST LOCAL REMOTE: HOST's kernel has the out policy LOCAL ->
+# REMOTE and the in and fwd policies REMOTE -> LOCAL (a tunnel's three).
+gen_policies_in_kernel() {
+	policy_exists "$1" out "$2" "$3" && policy_exists "$1" in "$3" "$2" &&
+		policy_exists "$1" fwd "$3" "$2"
+}
+
+# no_gen_policy_in_kernel HOST ADDR: none of HOST's kernel policies has ADDR/32 in its
+# selector.
+no_gen_policy_in_kernel() {
+	! ip -n "$IT_PREFIX$1" xfrm policy | grep -Eq "^src .*(src|dst) ${2//./\\.}/32( |$)"
+}
+
+# addr_on HOST DEV ADDR: ADDR is an address of HOST's DEV.
+addr_on() { ip -n "$IT_PREFIX$1" -o addr show dev "$2" | grep " ${3//./\\.}/" >/dev/null; }
+
+# no_ike_sa HOST: HOST's ipsecd answers and lists no IKE SA.
+no_ike_sa() {
+	local out
+	out=$(ipsecctl_on "$1" active-peers print detail) && [ -z "$out" ]
+}
+
+# expect_rw_traffic LABEL CLIENT VIP [FILTER]: topo_rw's CLIENT (rwI), holding the virtual
+# IP VIP and one CHILD SA pair with b, pings lan (192.168.50.2, behind b) from VIP, and
+# lan and b (from 192.168.50.1) ping VIP: every ping is answered, the four SAs (the
+# pair in each kernel, the SPIs CLIENT's kernel holds) count them, and CLIENT and b send
+# it all as FILTER (pcap; esp unless told: "udp port 4500" behind a NAT), none of it as
+# ICMP in the clear.
+expect_rw_traffic() {
+	local l=$1 c=$2 vip=$3 f=${4:-esp} h spi n spis=()
+	local -A p0=()
+	read -ra spis <<<"$(esp_spis "$c")"
+	expect_eq "$l: $c holds one ESP SA pair (${spis[*]})" 2 "${#spis[@]}"
+	for spi in "${spis[@]}"; do
+		for h in "$c" b; do p0[$h$spi]=$(sa_packets "$h" esp "$spi") || p0[$h$spi]=0; done
+	done
+	capture_start "$c" eth0 "rw-$l-$c"
+	capture_start b eth0 "rw-$l-b"
+	expect_ok "$l: ping $vip ($c) -> lan 192.168.50.2" \
+		on "$c" ping -n -q -c 3 -i 0.2 -W 1 -I "$vip" 192.168.50.2
+	expect_ok "$l: ping lan 192.168.50.2 -> $vip ($c)" on lan ping -n -q -c 3 -i 0.2 -W 1 "$vip"
+	expect_ok "$l: ping b 192.168.50.1 -> $vip ($c)" \
+		on b ping -n -q -c 3 -i 0.2 -W 1 -I 192.168.50.1 "$vip"
+	capture_stop "rw-$l-$c" 9 "$f"
+	capture_stop "rw-$l-b" 9 "$f"
+	# each end sends three echo requests of one ping and the replies of the other two, or
+	# the reverse
+	for h in "$c" b; do
+		expect_gt "$l: $h sent the pings as $f" "$(capture_count "rw-$l-$h" "$f")" 8
+		expect_eq "$l: $h sent no ICMP in the clear" 0 "$(capture_count "rw-$l-$h" icmp)"
+	done
+	for spi in "${spis[@]}"; do
+		for h in "$c" b; do
+			n=$(sa_packets "$h" esp "$spi") || n=gone
+			expect_gt "$l: $h's SA $spi counted the pings" "$n" "${p0[$h$spi]}"
+		done
+	done
+}
 
 # ---------------------------------------------------------------- kernel state
 

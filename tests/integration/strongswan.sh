@@ -12,7 +12,13 @@
 #                 [IKE]; sw_terminate NAME IKE; sw_list_sas NAME
 #   state         sw_established NAME [CHILD]; sw_wait_established NAME [CHILD]
 #                 [SECONDS]; sw_child_spi NAME CHILD in|out; sw_ike_spis NAME [IKE]
+#                 sw_vip NAME; sw_child_ts NAME CHILD local|remote; sw_pool_leases NAME;
+#                 expect_sw_rw_client LABEL NAME VIP DNS SUBNET
 #   config        sw_conf_psk KEY=VALUE...: a PSK site-to-site swanctl.conf
+#                 sw_conf_rw_client / sw_conf_rw_gateway KEY=VALUE...: road warriors
+#                 (mode-config: a virtual IP from the gateway's pool), PSK or
+#                 certificates; sw_start_rw HOST NAME: charon for such a client;
+#                 sw_updown NAME: a script recording what updown sees
 #   diagnostics   sw_show_log NAME; sw_diagnostics
 #
 # Isolation. charon's pid file (/var/run/charon.pid), the default vici socket
@@ -100,16 +106,22 @@ sw_pid() { echo "${_sw_pid[$1]:-}"; }
 sw_running() { [ -n "${_sw_pid[$1]:-}" ] && _it_running "${_sw_pid[$1]}"; }
 
 # _sw_settings LINE...: strongswan.conf for charon, and swanctl's part of it. Extra
-# lines go into the charon section. printf only: writing a file costs no process.
+# lines go into the charon section; one that sets install_routes or install_virtual_ip
+# replaces the default (no). printf only: writing a file costs no process.
 _sw_settings() {
-	local l
+	local l routes='	install_routes = no' vip='	install_virtual_ip = no'
+	for l in "$@"; do
+		case $l in
+		install_routes[[:space:]=]*) routes= ;;
+		install_virtual_ip[[:space:]=]*) vip= ;;
+		esac
+	done
 	printf '%s\n' \
 		'# written by tests/integration/strongswan.sh' \
 		'charon {' \
 		"	load = $SW_PLUGINS" \
 		'	# the scenarios route the remote subnets themselves' \
-		'	install_routes = no' \
-		'	install_virtual_ip = no' \
+		${routes:+"$routes"} ${vip:+"$vip"} \
 		'	filelog {' \
 		'		charon {' \
 		'			path = /run/charon.log' \
@@ -280,6 +292,67 @@ sw_ike_spis() {
 	return 1
 }
 
+# sw_vip NAME [IKE]: the virtual IP NAME's IKE_SA of connection IKE (gw unless told) got
+# from its gateway, as swanctl shows it after the local endpoint ("local  'ID' @
+# 10.0.1.2[4500] [10.8.0.10]"); the first, if there are several. Fails if there is none.
+sw_vip() {
+	local out line in_ike='' re_ike='^([^[:space:]][^:]*): #[0-9]+, '
+	local re_vip='^  local  .*\[[0-9]+\] \[([^] ]+)\]'
+	out=$(sw_list_sas "$1") || return 1
+	while IFS= read -r line; do
+		if [[ $line =~ $re_ike ]]; then
+			[ "${BASH_REMATCH[1]}" = "${2:-gw}" ] && in_ike=1 || in_ike=
+		elif [ -n "$in_ike" ] && [[ $line =~ $re_vip ]]; then
+			echo "${BASH_REMATCH[1]}"
+			return 0
+		fi
+	done <<<"$out"
+	return 1
+}
+
+# sw_child_ts NAME CHILD local|remote: the traffic selectors of NAME's CHILD_SA CHILD on
+# that side, as swanctl shows them ("    remote 192.168.50.0/24", several separated by
+# spaces); the first CHILD_SA of that name. Fails if there is none.
+sw_child_ts() {
+	local out line in_child=
+	out=$(sw_list_sas "$1") || return 1
+	while IFS= read -r line; do
+		if [[ $line =~ ^[[:space:]]+([^[:space:]]+):\ #[0-9]+,\ reqid ]]; then
+			[ "${BASH_REMATCH[1]}" = "$2" ] && in_child=1 || in_child=
+		elif [ -n "$in_child" ] && [[ $line =~ ^\ {4}$3\ +(.+)$ ]]; then
+			echo "${BASH_REMATCH[1]}"
+			return 0
+		fi
+	done <<<"$out"
+	return 1
+}
+
+# expect_sw_rw_client LABEL NAME VIP DNS SUBNET: the checks of a strongSwan road-warrior
+# client NAME (sw_start_rw, sw_conf_rw_client with updown=$(sw_updown NAME)) whose
+# IKE_SA is up: swanctl shows the virtual IP VIP, it is on the eth0 of NAME's host,
+# updown saw it and the DNS server DNS, charon parsed a configuration reply with an
+# address, a DNS server and a subnet (strongSwan has no handler for INTERNAL_IP4_SUBNET,
+# so it does not log the value), and its CHILD_SA "net" is VIP/32 <-> SUBNET (what the
+# gateway granted of the 0.0.0.0/0 asked for).
+expect_sw_rw_client() {
+	local l=$1 n=$2 vip=$3 dns=$4 subnet=$5
+	expect_eq "$l: $n got $vip (swanctl)" "$vip" "$(sw_vip "$n" || echo none)"
+	expect_ok "$l: $vip is on $n's eth0" addr_on "${_sw_host[$n]}" eth0 "$vip"
+	expect_grep "$l: $n's updown saw $vip and DNS server $dns" \
+		"^up-client vip=${vip//./\\.} dns=${dns//./\\.} " cat "$(sw_dir "$n")/run/updown.log"
+	expect_grep "$l: $n parsed a configuration reply with an address, DNS and a subnet" \
+		'parsed IKE_AUTH response 1 \[.*CPRP\(ADDR DNS SUBNET\)' cat "$(sw_dir "$n")/run/charon.log"
+	expect_eq "$l: $n's CHILD_SA: its side is $vip" "$vip/32" \
+		"$(sw_child_ts "$n" net local || echo none)"
+	expect_eq "$l: $n's CHILD_SA: the gateway granted $subnet" "$subnet" \
+		"$(sw_child_ts "$n" net remote || echo none)"
+}
+
+# sw_pool_leases NAME: NAME's pools and their leases (swanctl --list-pools --leases):
+#     rw                   10.9.0.0/28                         1 / 0 / 14
+#       10.9.0.1                       online   '192.0.2.1'
+sw_pool_leases() { swanctl_on "$1" --list-pools --leases; }
+
 # sw_stop NAME [SECONDS]: SIGTERM, then waits (15 s unless told) for charon to exit.
 # Its exit status is the function's (137 if it had to be killed).
 sw_stop() {
@@ -430,6 +503,179 @@ sw_conf_psk() {
 	printf '%s\n' "${t2}}" "${t1}}" "	}" "}" "secrets {" "	ike-${o[conn]} {" \
 		"${t1}id-local = ${o[local_id]}" "${t1}id-remote = ${o[remote_id]}" \
 		"${t1}secret = \"${o[psk]}\"" "	}" "}"
+}
+
+# sw_start_rw HOST NAME [LINE...]: sw_start for a road-warrior client: charon also loads
+# the updown plugin, installs the virtual IP it gets (install_virtual_ip = yes: on the
+# interface of its IKE address, eth0 in topo_rw) and lets updown handle the DNS servers
+# it is given (plugins.updown.dns_handler: without a handler strongSwan logs "handling
+# INTERNAL_IP4_DNS attribute failed" and keeps nothing), for sw_updown's script to see.
+sw_start_rw() {
+	SW_PLUGINS="$SW_PLUGINS updown" sw_start "$1" "$2" "install_virtual_ip = yes" \
+		"plugins {" "updown {" "dns_handler = yes" "}" "}" "${@:3}"
+}
+
+# sw_updown NAME: writes an updown script for instance NAME (sw_start first) and prints
+# its path as charon sees it, for the rw configurations' updown= key. Each time charon
+# runs it (a CHILD_SA up or down: the updown plugin, which must be in SW_PLUGINS), it
+# appends a line to $(sw_dir NAME)/run/updown.log:
+#     PLUTO_VERB vip=PLUTO_MY_SOURCEIP dns=PLUTO_DNS4_1 me=PLUTO_MY_CLIENT peer=PLUTO_PEER_CLIENT
+# (up-client, down-client, ...; the virtual IP and the DNS server the peer gave us by
+# mode-config, the latter only with sw_start_rw's dns_handler; the CHILD_SA's traffic
+# selectors). charon runs it in its mount
+# namespace, where $(sw_dir NAME)/swanctl is /etc/swanctl and run/ is /run.
+sw_updown() {
+	local d
+	d=$(sw_dir "$1")/swanctl
+	[ -d "$d" ] || {
+		echo "sw_updown: $d is missing (sw_start first)" >&2
+		return 1
+	}
+	# shellcheck disable=SC2016 # for the script to expand
+	printf '%s\n' '#!/bin/sh' \
+		'echo "$PLUTO_VERB vip=$PLUTO_MY_SOURCEIP dns=$PLUTO_DNS4_1 me=$PLUTO_MY_CLIENT peer=$PLUTO_PEER_CLIENT" >>/run/updown.log' \
+		>"$d/updown.sh"
+	chmod 755 "$d/updown.sh"
+	echo /etc/swanctl/updown.sh
+}
+
+# _sw_rw_check FUNCTION ALLOWED REQUIRED KEY=VALUE...: fills the caller's o[] from the
+# KEY=VALUEs (keys in ALLOWED only, every one of REQUIRED given); fails saying why.
+_sw_rw_check() {
+	local fn=$1 allowed=" ${2//[[:space:]]/ } " req=$3 kv k
+	shift 3
+	for kv in "$@"; do
+		k=${kv%%=*}
+		if [[ $allowed != *" $k "* ]]; then
+			echo "$fn: unknown key '$k'" >&2
+			return 1
+		fi
+		if [ "$kv" = "$k" ]; then
+			echo "$fn: '$kv' has no value" >&2
+			return 1
+		fi
+		o[$k]=${kv#*=}
+	done
+	for k in $req; do
+		if [ -z "${o[$k]:-}" ]; then
+			echo "$fn: $k= is required" >&2
+			return 1
+		fi
+	done
+	case ${o[auth]} in
+	psk)
+		if [ -z "${o[psk]:-}" ]; then
+			echo "$fn: auth=psk needs psk=" >&2
+			return 1
+		fi
+		case ${o[psk]} in *[\"\\$'\n']*)
+			printf '%s\n' "$fn: the psk must not hold '\"', '\\' or a newline" >&2
+			return 1
+			;;
+		esac
+		;;
+	pubkey)
+		if [ -z "${o[cert]:-}" ] || [ -z "${o[local_id]:-}" ]; then
+			echo "$fn: auth=pubkey needs cert= and local_id=" >&2
+			return 1
+		fi
+		;;
+	*)
+		echo "$fn: auth is psk or pubkey, not '${o[auth]}'" >&2
+		return 1
+		;;
+	esac
+}
+
+# _sw_rw_print: prints the swanctl.conf of sw_conf_rw_client or sw_conf_rw_gateway from
+# the caller's o[] (o[pool] set: the gateway).
+_sw_rw_print() {
+	local t1=$'\t\t' t2=$'\t\t\t' t3=$'\t\t\t\t'
+	printf '%s\n' "# written by ${o[fn]}" "connections {" "	${o[conn]} {" "${t1}version = 2"
+	_sw_opt local local_addrs "$t1"
+	_sw_opt remote remote_addrs "$t1"
+	_sw_opt vips vips "$t1"
+	_sw_opt pool pools "$t1"
+	_sw_opt ike proposals "$t1"
+	_sw_opt encap encap "$t1"
+	_sw_opt mobike mobike "$t1"
+	_sw_opt dpd dpd_delay "$t1"
+	[ "${o[auth]}" = pubkey ] || printf '%s\n' "${t1}send_certreq = no"
+	printf '%s\n' "${t1}local {" "${t2}auth = ${o[auth]}"
+	_sw_opt cert certs "$t2"
+	_sw_opt local_id id "$t2"
+	printf '%s\n' "${t1}}" "${t1}remote {" "${t2}auth = ${o[auth]}"
+	_sw_opt remote_id id "$t2"
+	printf '%s\n' "${t1}}" "${t1}children {" "${t2}${o[child]} {"
+	_sw_opt local_ts local_ts "$t3"
+	_sw_opt remote_ts remote_ts "$t3"
+	_sw_opt esp esp_proposals "$t3"
+	_sw_opt updown updown "$t3"
+	_sw_opt child_rekey rekey_time "$t3"
+	_sw_opt dpd_action dpd_action "$t3"
+	_sw_opt close_action close_action "$t3"
+	printf '%s\n' "${t2}}" "${t1}}" "	}" "}"
+	if [ -n "${o[pool]:-}" ]; then
+		printf '%s\n' "pools {" "	${o[pool]} {"
+		_sw_opt pool_addrs addrs "$t1"
+		_sw_opt pool_dns dns "$t1"
+		_sw_opt pool_subnet subnet "$t1"
+		printf '%s\n' "	}" "}"
+	fi
+	# A PSK without IDs: strongSwan uses it for any pair of IDs.
+	[ "${o[auth]}" != psk ] ||
+		printf '%s\n' "secrets {" "	ike-${o[conn]} {" "${t1}secret = \"${o[psk]}\"" "	}" "}"
+}
+
+# sw_conf_rw_client KEY=VALUE...: prints a swanctl.conf with one IKEv2 road-warrior
+# connection: it asks its gateway for a virtual IP (mode-config, vips) and tunnels what
+# the gateway grants of remote_ts between that address (local_ts dynamic, the virtual
+# IP) and the gateway's networks. Keys:
+#   local, remote        this client's and the gateway's address        required
+#   auth=psk             psk (psk= the key, as sw_conf_psk's) or pubkey (cert= a file
+#                        in x509/, see pki.sh's sw_install_pki; local_id= required)
+#   vips=0.0.0.0         what to ask for (0.0.0.0: any IPv4 address; or one address)
+#   remote_ts=0.0.0.0/0  the networks asked for (the gateway narrows them)
+#   local_ts             (strongSwan's default, dynamic: the virtual IP)
+#   local_id, remote_id  the identities (strongSwan's defaults: the address, %any)
+#   conn=gw, child=net, ike=aes256-sha256-ecp256, esp=aes256-sha256
+#   updown               a script for CHILD_SA up/down (sw_updown)
+#   encap, mobike=no, dpd, dpd_action, close_action, child_rekey   as sw_conf_psk's
+# charon installs the virtual IP only with "install_virtual_ip = yes" among sw_start's
+# LINEs (strongswan.sh's default is no; sw_start_rw sets it). strongSwan 5.9.8 asks with
+# CPRQ(ADDR) only; when the gateway answers INTERNAL_ADDRESS_FAILURE it logs "received
+# INTERNAL_ADDRESS_FAILURE notify, no CHILD_SA built" and keeps the IKE_SA.
+sw_conf_rw_client() {
+	local -A o=([fn]=sw_conf_rw_client [conn]=gw [child]=net [auth]=psk [vips]=0.0.0.0
+		[remote_ts]=0.0.0.0/0 [ike]=aes256-sha256-ecp256 [esp]=aes256-sha256 [mobike]=no)
+	_sw_rw_check sw_conf_rw_client "local remote auth psk cert vips remote_ts local_ts \
+		local_id remote_id conn child ike esp updown encap mobike dpd dpd_action \
+		close_action child_rekey" "local remote" "$@" || return 1
+	_sw_rw_print
+}
+
+# sw_conf_rw_gateway KEY=VALUE...: prints a swanctl.conf with one IKEv2 connection that
+# answers road warriors from any address and gives each a virtual IP from a pool
+# (mode-config: pools) with optional DNS and subnet attributes. Keys:
+#   local                this gateway's address                             required
+#   local_ts             the networks behind it, tunnelled to each client's
+#                        virtual IP (remote_ts stays dynamic)               required
+#   pool_addrs           the pool: a subnet (10.9.0.0/28: .1 to .14) or a range
+#                        (10.9.0.1-10.9.0.3)                                required
+#   pool_dns, pool_subnet  INTERNAL_IP4_DNS / INTERNAL_IP4_SUBNET values sent with an
+#                        address (comma-separated)
+#   pool=rw              the pool's name
+#   auth=psk             psk (psk=) or pubkey (cert=, local_id=), as the client's
+#   remote_id            the clients' identities accepted (strongSwan's default: %any)
+#   conn=rw, child=net, ike=aes256-sha256-ecp256, esp=aes256-sha256, updown, mobike=no,
+#   dpd, dpd_action      as sw_conf_rw_client's
+sw_conf_rw_gateway() {
+	local -A o=([fn]=sw_conf_rw_gateway [conn]=rw [child]=net [auth]=psk [pool]=rw
+		[ike]=aes256-sha256-ecp256 [esp]=aes256-sha256 [mobike]=no)
+	_sw_rw_check sw_conf_rw_gateway "local local_ts pool_addrs pool_dns pool_subnet pool \
+		auth psk cert local_id remote_id conn child ike esp updown mobike dpd dpd_action" \
+		"local local_ts pool_addrs" "$@" || return 1
+	_sw_rw_print
 }
 
 # ---------------------------------------------------------------- exit
