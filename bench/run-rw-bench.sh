@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The road-warrior gateway benchmark (issue 15): bench_rw connects N mode-config clients
+# (lease, CFG_REPLY, generate-policy) to one gateway engine, and as many clients of a fixed
+# policy to another, BENCH_RUNS rounds taken in turns, and prints the gateway's memory per
+# road-warrior client (target: under 6 KiB) and its CPU per handshake both ways (target: rw
+# within 1.2x of fixed), medians. No root, no network: the kernel and net are fakes, the
+# datagrams go through a socketpair. The generated policies' kernel side is
+# run-gpol-bench.sh's.
+#
+#   bench/run-rw-bench.sh                 N=10000, 3 rounds, build dir "build"
+#   BENCH_N=50000 BENCH_RUNS=5 BENCH_ALG=gcm BENCH_CPU=1 bench/run-rw-bench.sh
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+
+n=${BENCH_N:-10000}
+runs=${BENCH_RUNS:-3}
+alg=${BENCH_ALG:-cbc}
+build=${BUILD:-build}
+# one CPU for the gateway and its clients alike (empty: wherever the scheduler puts them)
+cpu=${BENCH_CPU-0}
+
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
+	head -n 1), $(openssl version 2>/dev/null || echo "openssl ?")"
+# Automake may regenerate a stale Makefile and ask to be run again.
+if ! make -s -C "$build" bench/bench_rw >/dev/null 2>&1 &&
+	! make -s -C "$build" bench/bench_rw >/dev/null; then
+	echo "run-rw-bench: building $build/bench/bench_rw failed" >&2
+	exit 1
+fi
+pin=()
+if [ -n "$cpu" ]; then
+	pin=(taskset -c "$cpu")
+fi
+out=$("${pin[@]}" "$build/bench/bench_rw" -a "$alg" -r "$runs" "$n")
+echo "$out"
+! grep -q MISSED <<<"$out"
