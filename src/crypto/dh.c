@@ -225,9 +225,29 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-/* Derives into out (allocated here). Peer validation (validate = 1): a MODP value must lie
- * in 2..p-2 (and in the prime-order subgroup where OpenSSL knows q), an ECP point on the
- * curve. */
+/* Is the peer's value one we may use? A MODP value must lie in 2..p-2, and in the
+ * prime-order subgroup where OpenSSL knows q (EVP_PKEY_public_check). An ECP point must be
+ * on the curve and not the point at infinity (RFC 6989 2.3); the curves of RFC 5903 have
+ * prime order (cofactor 1), so every such point is in the group and the full check's
+ * multiplication by the order, as dear as the ECDH itself, proves nothing more
+ * (EVP_PKEY_public_check_quick). X25519 takes any value (RFC 8031 2.3: the result is
+ * checked instead). */
+static bool peer_valid(const struct crypto_dh *dh, EVP_PKEY *peer)
+{
+	EVP_PKEY_CTX *ctx;
+	bool ok;
+
+	if (dh->g->kind == X25519)
+		return true;
+	if (!(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, peer, NULL)))
+		return false;
+	ok = (dh->g->kind == ECP ? EVP_PKEY_public_check_quick(ctx) : EVP_PKEY_public_check(ctx)) ==
+	     1;
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+/* Derives into out (allocated here) from a peer value peer_valid accepted. */
 static int derive(struct crypto_dh *dh, EVP_PKEY *peer, struct crypto_chunk *out)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL);
@@ -236,7 +256,7 @@ static int derive(struct crypto_dh *dh, EVP_PKEY *peer, struct crypto_chunk *out
 
 	if (ctx && EVP_PKEY_derive_init(ctx) > 0 &&
 	    (dh->g->kind != MODP || EVP_PKEY_CTX_set_dh_pad(ctx, 1) > 0) &&
-	    EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) > 0 && EVP_PKEY_derive(ctx, NULL, &n) > 0) {
+	    EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) > 0 && EVP_PKEY_derive(ctx, NULL, &n) > 0) {
 		r = -ENOMEM;
 		if ((out->ptr = malloc(n)) != NULL) {
 			out->len = n;
@@ -254,7 +274,7 @@ int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len,
 	int r = -EINVAL;
 
 	*out = (struct crypto_chunk){0};
-	if (pk)
+	if (pk && peer_valid(dh, pk))
 		r = derive(dh, pk, out);
 	/* RFC 7296 2.14, RFC 5903 7: as long as the modulus, or one coordinate */
 	if (r == 0 && out->len != (dh->g->kind == ECP ? len / 2 : len))
