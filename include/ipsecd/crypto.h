@@ -70,7 +70,8 @@ const uint8_t *crypto_dh_public(const struct crypto_dh *dh, size_t *len);
 int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len,
 		     struct crypto_chunk *out);
 
-/* PRF: HMAC through EVP_MAC, a keyed context duplicated per use. */
+/* PRF: HMAC through EVP_MAC, one context keyed once and started again for each use (no
+ * allocation, no lookup per use). A PRF is not for two users at once. */
 struct crypto_prf;
 /* A PRF keyed with a copy of key (any length, 0 included). The caller frees it with
  * crypto_prf_free. NULL when the id is unknown or OpenSSL fails. */
