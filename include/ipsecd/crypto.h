@@ -33,6 +33,8 @@ struct crypto_iov { /* one piece of a PRF's input, borrowed */
 };
 /* SHA-1 of the pieces (NAT-D, RFC 7296 2.23). 0 or -EIO. */
 int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20]);
+/* SHA-256 of the pieces (cookies, RFC 7296 2.6). 0 or -EIO. */
+int crypto_sha256(const struct crypto_iov *iov, size_t n, uint8_t out[32]);
 
 /* What this OpenSSL can do, by transform id; 0 or false when unknown or unsupported.
  * keylen_bits is the Key Length attribute, 0 when none was sent: DES and 3DES take none

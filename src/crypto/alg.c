@@ -109,18 +109,30 @@ const EVP_MD *crypto_md(const char *name)
 	return fetched[i].md;
 }
 
-int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20])
+/* The digest name's hash of the pieces, outlen bytes. */
+static int digest(const char *name, const struct crypto_iov *iov, size_t n, uint8_t *out,
+		  unsigned outlen)
 {
-	const EVP_MD *md = crypto_md("SHA1");
-	EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
+	const EVP_MD *md = crypto_md(name);
+	EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL; /* its free wipes the state */
 	unsigned len = 0;
 	int ok = ctx && EVP_DigestInit_ex2(ctx, md, NULL);
 
 	for (size_t i = 0; ok && i < n; i++)
-		ok = EVP_DigestUpdate(ctx, iov[i].ptr, iov[i].len);
-	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == 20;
+		ok = !iov[i].len || EVP_DigestUpdate(ctx, iov[i].ptr, iov[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == outlen;
 	EVP_MD_CTX_free(ctx);
 	return ok ? 0 : -EIO;
+}
+
+int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20])
+{
+	return digest("SHA1", iov, n, out, 20);
+}
+
+int crypto_sha256(const struct crypto_iov *iov, size_t n, uint8_t out[32])
+{
+	return digest("SHA256", iov, n, out, 32);
 }
 
 /* --- ciphers --- */

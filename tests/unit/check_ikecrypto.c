@@ -696,6 +696,25 @@ END_TEST
 
 static const uint16_t prf_ids[] = {1, 2, 5, 6, 7};
 
+START_TEST(test_sha256)
+{
+	/* FIPS 180-2 appendix B.1 and B.2 (the second across two blocks), in pieces */
+	static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	uint8_t want[32], got[32];
+	struct crypto_iov abc[] = {{"ab", 2}, {NULL, 0}, {"c", 1}};
+	struct crypto_iov longer[] = {{two, 5}, {two + 5, 50}, {two + 55, 1}};
+
+	unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want,
+	      sizeof(want));
+	ck_assert_int_eq(crypto_sha256(abc, N(abc), got), 0);
+	ck_assert_mem_eq(got, want, 32);
+	unhex("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", want,
+	      sizeof(want));
+	ck_assert_int_eq(crypto_sha256(longer, N(longer), got), 0);
+	ck_assert_mem_eq(got, want, 32);
+}
+END_TEST
+
 START_TEST(test_prf_plus)
 {
 	uint16_t id = prf_ids[_i];
@@ -1437,6 +1456,7 @@ static Suite *ikecrypto_suite(void)
 	tcase_add_test(prf, test_prf_reuse);
 	tcase_add_test(prf, test_alg_lengths);
 	tcase_add_test(prf, test_sha1_and_memeq);
+	tcase_add_test(prf, test_sha256);
 	tcase_add_loop_test(prf, test_prf_plus, 0, N(prf_ids));
 	tcase_add_test(prf, test_prf_plus_bad_args);
 	tcase_add_loop_test(sk, test_sk_roundtrip, 0, N(sk_cases));
