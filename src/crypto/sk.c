@@ -86,7 +86,7 @@ struct crypto_sk *crypto_sk_new(uint16_t encr_id, uint16_t keylen_bits, uint16_t
 		memcpy(sk->akey, akey, aklen);
 	sk->icv = sk->e.icv ? sk->e.icv : h->icv;
 	sk->cipher = crypto_cipher(sk->e.ossl);
-	if (!sk_usable(sk) || crypto_random(&sk->iv_next, sizeof(sk->iv_next)) < 0) {
+	if (!sk_usable(sk) || (sk->e.icv && crypto_random(&sk->iv_next, sizeof(sk->iv_next)) < 0)) {
 		crypto_sk_free(sk);
 		ERR_clear_error();
 		return NULL;
