@@ -157,10 +157,13 @@ static EVP_PKEY *generate(const struct group *g)
 static bool export_public(struct crypto_dh *dh)
 {
 	const struct group *g = dh->g;
-	unsigned char *enc = NULL;
-	size_t n = EVP_PKEY_get1_encoded_public_key(dh->key, &enc);
+	uint8_t enc[1 + MAX_PUB]; /* read straight in: get1_ asks twice and allocates */
+	size_t n = 0;
 	bool ok = false;
 
+	if (!EVP_PKEY_get_octet_string_param(dh->key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, enc,
+					     sizeof(enc), &n))
+		n = 0;
 	if (g->kind == ECP && n == g->len + 1 && enc[0] == 4) {
 		memcpy(dh->pub, enc + 1, g->len);
 		ok = true;
@@ -170,7 +173,6 @@ static bool export_public(struct crypto_dh *dh)
 		ok = g->kind == MODP || n == g->len;
 	}
 	dh->publen = g->len;
-	OPENSSL_free(enc);
 	return ok;
 }
 
