@@ -11,7 +11,14 @@
  * in-use delta / N, a breakdown of where that goes (walking the engine's SAs), and the
  * time to seal and open one SK payload, the per-message CPU cost of the SK code.
  *
- *   bench_ike_mem [-a cbc|gcm] [-b B] [-w W] [N]   N 10000, W 100, B 50, IKE SA aes-256-cbc
+ * With -c C, then the cost of a cookie (RFC 7296 2.6; issue 14's flood): an engine like the
+ * daemon's but with cookies=always takes C copies of the first IKE_SA_INIT request the
+ * daemon got, each from another address, and answers each with a COOKIE; the bench prints
+ * the CPU time of those ike_recv calls (the answers' sendmsg included, the bench's reading
+ * them back not) as cookies per CPU-second.
+ *
+ *   bench_ike_mem [-a cbc|gcm] [-b B] [-w W] [-c C] [N]   N 10000, W 100, B 50, C 0,
+ *                                                         IKE SA aes-256-cbc
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* open_memstream, malloc_usable_size */
@@ -55,8 +62,9 @@ static const struct algs algsets[] = {
 
 struct opts {
 	long n, warmup, batch;
-	long others; /* -k: peers configured besides rw, each with an identity and a policy */
-	bool rekey;  /* -r: then a CHILD SA rekey wave over every SA at once */
+	long others;  /* -k: peers configured besides rw, each with an identity and a policy */
+	long cookies; /* -c: IKE_SA_INIT requests answered with a COOKIE, timed */
+	bool rekey;   /* -r: then a CHILD SA rekey wave over every SA at once */
 	const struct algs *alg;
 };
 
@@ -266,6 +274,8 @@ struct daemon {
 	long wave_until; /* the rekey wave is over when the kernel deleted this many SAs */
 	struct mem base, end;
 	double wall0, wall1, cpu0, cpu1;
+	uint8_t *init_req; /* the first IKE_SA_INIT request, for -c (its bytes in init_pkt) */
+	struct net_pkt init_pkt;
 };
 
 static void daemon_check(struct daemon *d)
@@ -300,6 +310,19 @@ static void daemon_check(struct daemon *d)
 	}
 }
 
+/* Keeps p when it is an IKE_SA_INIT request (RFC 7296 3.1: exchange type 34 at byte 18,
+ * the Initiator flag in byte 19). */
+static void keep_init_req(struct daemon *d, const struct net_pkt *p)
+{
+	if (p->len < 28 || p->data[18] != 34 || !(p->data[19] & 0x08))
+		return;
+	if (!(d->init_req = malloc(p->len)))
+		exit(1);
+	memcpy(d->init_req, p->data, p->len);
+	d->init_pkt = *p;
+	d->init_pkt.data = d->init_req;
+}
+
 static void daemon_rx(struct loop_io *w, int fd, int events, void *arg)
 {
 	static uint8_t buf[BENCH_DGRAM_MAX];
@@ -310,6 +333,8 @@ static void daemon_rx(struct loop_io *w, int fd, int events, void *arg)
 	(void)w;
 	(void)events;
 	for (int i = 0; i < RX_BATCH && !d->done && (r = bench_net_recv(fd, buf, &p)) > 0; i++) {
+		if (d->o->cookies && !d->init_req)
+			keep_init_req(d, &p);
 		ike_recv(d->e, &p);
 		bench_kern_run(d->k);
 		daemon_check(d);
@@ -524,6 +549,68 @@ static void time_sk(const struct algs *a, size_t plainlen)
 	crypto_sk_free(in);
 }
 
+/* --- cookies --- */
+
+/* Reads back the answers waiting on fd: how many were IKE_SA_INIT responses with a COOKIE
+ * notify (RFC 7296 3.10.1: type 16390 at offset 6 of the notify after the header). */
+static long cookie_answers(int fd)
+{
+	static uint8_t buf[BENCH_DGRAM_MAX];
+	struct net_pkt p;
+	long n = 0;
+
+	while (bench_net_recv(fd, buf, &p) > 0)
+		n += p.len >= 28 + 8 && buf[18] == 34 && buf[16] == 41 &&
+		     (buf[28 + 6] << 8 | buf[28 + 7]) == 16390;
+	return n;
+}
+
+/* c copies of the daemon's first IKE_SA_INIT request, from 10.128.0.0 + i, to an engine
+ * with the daemon's configuration and cookies=always: each is answered with a COOKIE. */
+static bool time_cookies(struct daemon *d, long c)
+{
+	struct net_pkt p = d->init_pkt;
+	struct ike_limits lim;
+	struct net *n;
+	struct ike *e;
+	long answered = 0;
+	double cpu = 0;
+	int sv[2], sndbuf = 1 << 20;
+
+	if (!d->init_req || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		return false;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	n = bench_net_new(sv[0]);
+	e = bench_engine(d->l, d->k, n, NULL);
+	ike_apply(e, d->c);
+	ike_limits_default(&lim);
+	lim.cookies = IKE_COOKIES_ALWAYS;
+	ike_set_limits(e, &lim);
+	for (long i = 0; i < c;) {
+		double t0 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
+
+		for (long j = 0; j < RX_BATCH && i < c; j++, i++) {
+			uint32_t a = 0x0a800000u + (uint32_t)i;
+
+			p.remote.bytes[1] = (uint8_t)(a >> 16);
+			p.remote.bytes[2] = (uint8_t)(a >> 8);
+			p.remote.bytes[3] = (uint8_t)a;
+			ike_recv(e, &p);
+		}
+		cpu += bench_now_ms(CLOCK_PROCESS_CPUTIME_ID) - t0;
+		answered += cookie_answers(sv[1]);
+	}
+	printf("cookies: %ld IKE_SA_INIT requests in %.0f ms CPU: %.0f cookies per CPU-second "
+	       "(%.2f us each), %ld answered with a COOKIE, %zu half-open\n",
+	       c, cpu, cpu > 0 ? (double)c * 1e3 / cpu : 0, cpu * 1e3 / (double)c, answered,
+	       e->half.n);
+	ike_free(e);
+	bench_net_free(n);
+	close(sv[0]);
+	close(sv[1]);
+	return answered == c;
+}
+
 /* --- the CHILD SA rekey wave --- */
 
 static void wave_timeout(struct loop_timer *w, void *arg)
@@ -647,6 +734,11 @@ static int daemon_main(const struct opts *o, int fd)
 		close(fd);
 		return 1;
 	}
+	if (o->cookies && !time_cookies(&d, o->cookies)) {
+		fprintf(stderr, "bench_ike_mem: not every request was answered with a cookie\n");
+		close(fd);
+		return 1;
+	}
 	time_sk(o->alg, 0);   /* an empty INFORMATIONAL: DPD */
 	time_sk(o->alg, 300); /* about a CREATE_CHILD_SA */
 	close(fd);	      /* the peers exit */
@@ -659,8 +751,9 @@ static int daemon_main(const struct opts *o, int fd)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: bench_ike_mem [-a cbc|gcm] [-b BATCH] [-w WARMUP] [-k PEERS] [-r] [N]\n");
+	fprintf(stderr, "usage: bench_ike_mem [-a cbc|gcm] [-b BATCH] [-w WARMUP] [-k PEERS] [-r] "
+			"[-c COOKIES] "
+			"[N]\n");
 	exit(2);
 }
 
@@ -668,7 +761,7 @@ static void parse(int argc, char **argv, struct opts *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:b:k:rw:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:b:c:k:rw:")) != -1) {
 		if (opt == 'a') {
 			o->alg = !strcmp(optarg, "cbc")	  ? &algsets[0]
 				 : !strcmp(optarg, "gcm") ? &algsets[1]
@@ -677,6 +770,8 @@ static void parse(int argc, char **argv, struct opts *o)
 				usage();
 		} else if (opt == 'b') {
 			o->batch = bench_parse_n("BATCH", optarg, 1, MAX_SAS);
+		} else if (opt == 'c') {
+			o->cookies = bench_parse_n("COOKIES", optarg, 1, 100000000);
 		} else if (opt == 'r') {
 			o->rekey = true;
 		} else if (opt == 'k') {

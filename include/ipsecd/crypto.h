@@ -33,6 +33,8 @@ struct crypto_iov { /* one piece of a PRF's input, borrowed */
 };
 /* SHA-1 of the pieces (NAT-D, RFC 7296 2.23). 0 or -EIO. */
 int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20]);
+/* SHA-256 of the pieces (cookies, RFC 7296 2.6). 0 or -EIO. */
+int crypto_sha256(const struct crypto_iov *iov, size_t n, uint8_t out[32]);
 
 /* What this OpenSSL can do, by transform id; 0 or false when unknown or unsupported.
  * keylen_bits is the Key Length attribute, 0 when none was sent: DES and 3DES take none
@@ -70,7 +72,8 @@ const uint8_t *crypto_dh_public(const struct crypto_dh *dh, size_t *len);
 int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len,
 		     struct crypto_chunk *out);
 
-/* PRF: HMAC through EVP_MAC, a keyed context duplicated per use. */
+/* PRF: HMAC through EVP_MAC, one context keyed once and started again for each use (no
+ * allocation, no lookup per use). A PRF is not for two users at once. */
 struct crypto_prf;
 /* A PRF keyed with a copy of key (any length, 0 included). The caller frees it with
  * crypto_prf_free. NULL when the id is unknown or OpenSSL fails. */

@@ -62,17 +62,77 @@ int crypto_random(void *buf, size_t len)
 	return 0;
 }
 
-int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20])
+/* --- OpenSSL's methods, fetched once --- */
+
+/* Naming an algorithm at each use (EVP_sha1(), EVP_CIPHER_fetch per SA) makes OpenSSL 3
+ * look the name up and take its locks every time. The methods hold no keys or state: one
+ * of each is fetched at first use and kept for the life of the process. A failed fetch is
+ * not remembered (crypto_init may load a provider later). */
+static struct {
+	const char *name;
+	EVP_CIPHER *cipher;
+	EVP_MD *md;
+} fetched[32];
+
+static bool name_is(const char *a, const char *b)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	return a == b || !strcmp(a, b);
+}
+
+const EVP_CIPHER *crypto_cipher(const char *name)
+{
+	size_t i = 0;
+
+	for (; i < N(fetched) && fetched[i].name; i++)
+		if (fetched[i].cipher && name_is(fetched[i].name, name))
+			return fetched[i].cipher;
+	if (i == N(fetched) || !(fetched[i].cipher = EVP_CIPHER_fetch(NULL, name, NULL))) {
+		ERR_clear_error();
+		return NULL;
+	}
+	fetched[i].name = name;
+	return fetched[i].cipher;
+}
+
+const EVP_MD *crypto_md(const char *name)
+{
+	size_t i = 0;
+
+	for (; i < N(fetched) && fetched[i].name; i++)
+		if (fetched[i].md && name_is(fetched[i].name, name))
+			return fetched[i].md;
+	if (i == N(fetched) || !(fetched[i].md = EVP_MD_fetch(NULL, name, NULL))) {
+		ERR_clear_error();
+		return NULL;
+	}
+	fetched[i].name = name;
+	return fetched[i].md;
+}
+
+/* The digest name's hash of the pieces, outlen bytes. */
+static int digest(const char *name, const struct crypto_iov *iov, size_t n, uint8_t *out,
+		  unsigned outlen)
+{
+	const EVP_MD *md = crypto_md(name);
+	EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL; /* its free wipes the state */
 	unsigned len = 0;
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
+	int ok = ctx && EVP_DigestInit_ex2(ctx, md, NULL);
 
 	for (size_t i = 0; ok && i < n; i++)
-		ok = EVP_DigestUpdate(ctx, iov[i].ptr, iov[i].len);
-	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == 20;
+		ok = !iov[i].len || EVP_DigestUpdate(ctx, iov[i].ptr, iov[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == outlen;
 	EVP_MD_CTX_free(ctx);
 	return ok ? 0 : -EIO;
+}
+
+int crypto_sha1(const struct crypto_iov *iov, size_t n, uint8_t out[20])
+{
+	return digest("SHA1", iov, n, out, 20);
+}
+
+int crypto_sha256(const struct crypto_iov *iov, size_t n, uint8_t out[32])
+{
+	return digest("SHA256", iov, n, out, 32);
 }
 
 /* --- ciphers --- */
@@ -125,13 +185,8 @@ bool crypto_encr_find(uint16_t id, uint16_t keylen_bits, struct crypto_encr *out
 bool crypto_encr_supported(uint16_t id, uint16_t keylen_bits)
 {
 	struct crypto_encr e;
-	EVP_CIPHER *c = NULL;
 
-	if (crypto_encr_find(id, keylen_bits, &e))
-		c = EVP_CIPHER_fetch(NULL, e.ossl, NULL);
-	EVP_CIPHER_free(c);
-	ERR_clear_error();
-	return c != NULL;
+	return crypto_encr_find(id, keylen_bits, &e) && crypto_cipher(e.ossl);
 }
 
 bool crypto_encr_is_aead(uint16_t id)
@@ -174,11 +229,7 @@ const struct crypto_hash *crypto_hash_by_integ(uint16_t id)
 
 static bool md_ok(const struct crypto_hash *h)
 {
-	EVP_MD *md = h ? EVP_MD_fetch(NULL, h->ossl, NULL) : NULL;
-
-	EVP_MD_free(md);
-	ERR_clear_error();
-	return md != NULL;
+	return h && crypto_md(h->ossl);
 }
 
 bool crypto_prf_supported(uint16_t id)

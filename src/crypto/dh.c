@@ -157,10 +157,13 @@ static EVP_PKEY *generate(const struct group *g)
 static bool export_public(struct crypto_dh *dh)
 {
 	const struct group *g = dh->g;
-	unsigned char *enc = NULL;
-	size_t n = EVP_PKEY_get1_encoded_public_key(dh->key, &enc);
+	uint8_t enc[1 + MAX_PUB]; /* read straight in: get1_ asks twice and allocates */
+	size_t n = 0;
 	bool ok = false;
 
+	if (!EVP_PKEY_get_octet_string_param(dh->key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, enc,
+					     sizeof(enc), &n))
+		n = 0;
 	if (g->kind == ECP && n == g->len + 1 && enc[0] == 4) {
 		memcpy(dh->pub, enc + 1, g->len);
 		ok = true;
@@ -170,7 +173,6 @@ static bool export_public(struct crypto_dh *dh)
 		ok = g->kind == MODP || n == g->len;
 	}
 	dh->publen = g->len;
-	OPENSSL_free(enc);
 	return ok;
 }
 
@@ -191,29 +193,62 @@ struct crypto_dh *crypto_dh_new(uint16_t group)
 	return dh;
 }
 
-/* The peer's public key in our group, from its KE data (length already checked). */
-static EVP_PKEY *peer_key(const struct crypto_dh *dh, const uint8_t *data, size_t len)
-{
-	uint8_t pt[1 + 2 * MAX_EC_COORD];
-	EVP_PKEY *peer;
+/* A MODP or ECP peer's public key, one per group kept for the process and given each
+ * peer's value in turn, with the context that checks it. Making an EVP_PKEY per handshake
+ * (its parameters copied, OpenSSL 3.0 searching its whole names table for the key's type)
+ * and a context to check it cost a tenth of an ECP handshake. It holds public values
+ * only; a derivation is done with it before the next one is set. */
+static struct peer_slot {
+	EVP_PKEY *key;
+	EVP_PKEY_CTX *check;
+} peer_slots[N(groups)];
 
-	if (dh->g->kind == X25519)
-		return EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, data, len);
-	if (!(peer = EVP_PKEY_new()) || !EVP_PKEY_copy_parameters(peer, dh->key)) {
-		EVP_PKEY_free(peer);
+static struct peer_slot *peer_slot(const struct crypto_dh *dh)
+{
+	struct peer_slot *s = &peer_slots[dh->g - groups];
+
+	if (s->check)
+		return s;
+	EVP_PKEY_free(s->key);
+	if (!(s->key = EVP_PKEY_new()) || !EVP_PKEY_copy_parameters(s->key, dh->key) ||
+	    !(s->check = EVP_PKEY_CTX_new_from_pkey(NULL, s->key, NULL))) {
+		EVP_PKEY_free(s->key);
+		s->key = NULL;
 		return NULL;
 	}
+	return s;
+}
+
+/* The peer's public key in our group from its KE data (length already checked), if it may
+ * be used. A MODP value must lie in 2..p-2, and in the prime-order subgroup where OpenSSL
+ * knows q (EVP_PKEY_public_check). An ECP point must be on the curve and not the point at
+ * infinity (RFC 6989 2.3); the curves of RFC 5903 have prime order (cofactor 1), so every
+ * such point is in the group and the full check's multiplication by the order, as dear as
+ * the ECDH itself, proves nothing more (EVP_PKEY_public_check_quick). X25519 takes any
+ * value (RFC 8031 2.3: the result is checked instead). Borrowed for ECP and MODP (the
+ * group's slot), the caller's to free for X25519: *owned says which. */
+static EVP_PKEY *peer_key(const struct crypto_dh *dh, const uint8_t *data, size_t len, bool *owned)
+{
+	uint8_t pt[1 + 2 * MAX_EC_COORD];
+	struct peer_slot *s;
+	int ok;
+
+	*owned = dh->g->kind == X25519;
+	if (*owned)
+		return EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, data, len);
+	if (!(s = peer_slot(dh)))
+		return NULL;
 	if (dh->g->kind == ECP) { /* back to an uncompressed point */
 		pt[0] = 4;
 		memcpy(pt + 1, data, len);
 		data = pt;
 		len++;
 	}
-	if (!EVP_PKEY_set1_encoded_public_key(peer, data, len)) {
-		EVP_PKEY_free(peer);
+	if (!EVP_PKEY_set1_encoded_public_key(s->key, data, len))
 		return NULL;
-	}
-	return peer;
+	ok = dh->g->kind == ECP ? EVP_PKEY_public_check_quick(s->check)
+				: EVP_PKEY_public_check(s->check);
+	return ok == 1 ? s->key : NULL;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -225,9 +260,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-/* Derives into out (allocated here). Peer validation (validate = 1): a MODP value must lie
- * in 2..p-2 (and in the prime-order subgroup where OpenSSL knows q), an ECP point on the
- * curve. */
+/* Derives into out (allocated here) from a peer value peer_key accepted. */
 static int derive(struct crypto_dh *dh, EVP_PKEY *peer, struct crypto_chunk *out)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL);
@@ -236,7 +269,7 @@ static int derive(struct crypto_dh *dh, EVP_PKEY *peer, struct crypto_chunk *out
 
 	if (ctx && EVP_PKEY_derive_init(ctx) > 0 &&
 	    (dh->g->kind != MODP || EVP_PKEY_CTX_set_dh_pad(ctx, 1) > 0) &&
-	    EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) > 0 && EVP_PKEY_derive(ctx, NULL, &n) > 0) {
+	    EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) > 0 && EVP_PKEY_derive(ctx, NULL, &n) > 0) {
 		r = -ENOMEM;
 		if ((out->ptr = malloc(n)) != NULL) {
 			out->len = n;
@@ -250,7 +283,8 @@ static int derive(struct crypto_dh *dh, EVP_PKEY *peer, struct crypto_chunk *out
 int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len,
 		     struct crypto_chunk *out)
 {
-	EVP_PKEY *pk = len == dh->g->len ? peer_key(dh, peer, len) : NULL;
+	bool owned = false;
+	EVP_PKEY *pk = len == dh->g->len ? peer_key(dh, peer, len, &owned) : NULL;
 	int r = -EINVAL;
 
 	*out = (struct crypto_chunk){0};
@@ -263,7 +297,8 @@ int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len,
 		r = -EINVAL; /* RFC 8031 2.3: the peer sent a low-order point */
 	if (r < 0)
 		crypto_chunk_clear(out);
-	EVP_PKEY_free(pk);
+	if (owned)
+		EVP_PKEY_free(pk);
 	ERR_clear_error();
 	return r;
 }

@@ -2,6 +2,8 @@
 #ifndef IPSECD_CRYPTO_INTERNAL_H
 #define IPSECD_CRYPTO_INTERNAL_H
 
+#include <openssl/evp.h>
+
 #include "ipsecd/crypto.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0])) /* elements in an array */
@@ -45,8 +47,14 @@ struct crypto_hash {
 bool crypto_encr_find(uint16_t id, uint16_t keylen_bits, struct crypto_encr *out);
 const struct crypto_hash *crypto_hash_by_prf(uint16_t id);
 const struct crypto_hash *crypto_hash_by_integ(uint16_t id);
-/* An HMAC keyed with key (copied) and the OpenSSL digest name; the PRF's and the SK
- * payload's integrity. Caller frees with crypto_prf_free. NULL on error. */
+/* OpenSSL's cipher or digest by name, fetched at first use and kept (borrowed: never
+ * freed by the caller). NULL when no provider has it. name must live as long as the
+ * process (a table's name or a literal): it is kept, and compared by pointer first. */
+const EVP_CIPHER *crypto_cipher(const char *name);
+const EVP_MD *crypto_md(const char *name);
+/* An HMAC keyed with key (copied) and the OpenSSL digest name (one that lives as long as
+ * the process, as crypto_md's); the PRF's and the SK payload's integrity. Caller frees with
+ * crypto_prf_free. NULL on error. */
 struct crypto_prf *crypto_prf_hmac(const char *digest, size_t outlen, const uint8_t *key,
 				   size_t keylen);
 

@@ -1,5 +1,7 @@
-/* prf: HMAC as the IKEv2 PRF and integrity algorithm, through EVP_MAC with a keyed base
- * context duplicated for each use, and prf+ (RFC 7296 2.13). */
+/* prf: HMAC as the IKEv2 PRF and integrity algorithm, through EVP_MAC, and prf+ (RFC 7296
+ * 2.13). A PRF is one context keyed once: each use starts it again with EVP_MAC_init and
+ * no key, which keeps the key's inner and outer pads, so a use costs the hash of its input
+ * and nothing is allocated or looked up. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +15,16 @@
 #include "internal.h"
 
 struct crypto_prf {
-	EVP_MAC_CTX *ctx; /* keyed once; never updated itself */
+	EVP_MAC_CTX *ctx; /* keyed once */
 	size_t len;
+	bool fresh; /* just keyed: the first use need not start it again */
 };
 
 /* One keyless HMAC context per digest, made at first use: a PRF is a copy of it given its
  * key. Fetching HMAC and naming its digest at each use made OpenSSL 3 look both up (and
  * take its locks) every time, a dozen times per handshake. */
 static struct {
+	const char *name; /* as asked: the tables' names, compared by pointer first */
 	char digest[16];
 	EVP_MAC_CTX *ctx;
 } bases[8];
@@ -34,7 +38,7 @@ static EVP_MAC_CTX *hmac_base(const char *digest)
 		OSSL_PARAM_construct_end()};
 
 	for (; i < N(bases) && bases[i].ctx; i++)
-		if (!strcmp(bases[i].digest, digest))
+		if (bases[i].name == digest || !strcmp(bases[i].digest, digest))
 			return bases[i].ctx;
 	if (i == N(bases) || strlen(digest) >= sizeof(bases[i].digest))
 		return NULL;
@@ -46,8 +50,10 @@ static EVP_MAC_CTX *hmac_base(const char *digest)
 		bases[i].ctx = NULL;
 	}
 	ERR_clear_error();
-	if (bases[i].ctx)
+	if (bases[i].ctx) {
+		bases[i].name = digest;
 		snprintf(bases[i].digest, sizeof(bases[i].digest), "%s", digest);
+	}
 	return bases[i].ctx;
 }
 
@@ -65,6 +71,7 @@ struct crypto_prf *crypto_prf_hmac(const char *digest, size_t outlen, const uint
 		return NULL;
 	}
 	p->len = outlen;
+	p->fresh = true;
 	return p;
 }
 
@@ -96,12 +103,18 @@ static bool feed(EVP_MAC_CTX *c, const struct crypto_iov *iov, size_t n)
 	return true;
 }
 
-static int finish(const struct crypto_prf *p, EVP_MAC_CTX *c, bool ok, uint8_t *out)
+/* prf(K, head | pieces | tail) into out (crypto_prf_len bytes), head and tail optional:
+ * the context started again (unless just keyed), fed, finished. */
+static int run(struct crypto_prf *p, const struct crypto_iov *head, const struct crypto_iov *iov,
+	       size_t n, const struct crypto_iov *tail, uint8_t *out)
 {
 	size_t len = 0;
+	bool ok = p->fresh || EVP_MAC_init(p->ctx, NULL, 0, NULL);
 
-	ok = ok && EVP_MAC_final(c, out, &len, p->len) && len == p->len;
-	EVP_MAC_CTX_free(c);
+	p->fresh = false;
+	ok = ok && (!head || feed(p->ctx, head, 1)) && feed(p->ctx, iov, n) &&
+	     (!tail || feed(p->ctx, tail, 1));
+	ok = ok && EVP_MAC_final(p->ctx, out, &len, p->len) && len == p->len;
 	if (!ok)
 		ERR_clear_error();
 	return ok ? 0 : -EIO;
@@ -109,20 +122,16 @@ static int finish(const struct crypto_prf *p, EVP_MAC_CTX *c, bool ok, uint8_t *
 
 int crypto_prf_run(struct crypto_prf *p, const struct crypto_iov *iov, size_t n, uint8_t *out)
 {
-	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(p->ctx);
-
-	return finish(p, c, c && feed(c, iov, n), out);
+	return run(p, NULL, iov, n, NULL, out);
 }
 
 /* T(n) = prf(K, T(n-1) | S | n), T(0) empty. */
 static int prf_plus_block(struct crypto_prf *p, uint8_t *t, size_t tlen,
 			  const struct crypto_iov *seed, size_t nseed, uint8_t n)
 {
-	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(p->ctx);
 	struct crypto_iov prev = {t, tlen}, ctr = {&n, 1};
-	bool ok = c && feed(c, &prev, 1) && feed(c, seed, nseed) && feed(c, &ctr, 1);
 
-	return finish(p, c, ok, t);
+	return run(p, &prev, seed, nseed, &ctr, t);
 }
 
 int crypto_prf_plus(uint16_t id, const uint8_t *key, size_t keylen, const struct crypto_iov *seed,

@@ -5,8 +5,9 @@
  * Each direction of an IKE SA keeps only its keys: the OpenSSL contexts are made for each
  * message and freed after it. Kept, an AES-CBC context and a keyed HMAC-SHA256 context
  * came to 1.7 KiB per direction, the better part of what an idle IKE SA costs; an IKE SA
- * sends a message every few minutes at most, and the cipher's key schedule was redone
- * per message anyway. bench/bench_ike_mem measures both. */
+ * sends a message every few minutes at most, and setting them up costs about a
+ * microsecond a message. What is shared is OpenSSL's cipher method, fetched once for the
+ * process (alg.c). bench/bench_ike_mem measures both. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 
 struct crypto_sk {
 	struct crypto_encr e;
-	EVP_CIPHER *cipher;	     /* OpenSSL's shared method, reference counted: no state */
+	const EVP_CIPHER *cipher;    /* OpenSSL's method, fetched once (alg.c): no state */
 	const struct crypto_hash *h; /* the integrity algorithm; NULL with AES-GCM */
 	size_t icv;		     /* bytes of ICV: the AEAD tag or the truncated HMAC */
 	uint64_t iv_next;	     /* AES-GCM: the next IV, from a random start */
@@ -30,7 +31,6 @@ void crypto_sk_free(struct crypto_sk *sk)
 {
 	if (!sk)
 		return;
-	EVP_CIPHER_free(sk->cipher);
 	crypto_cleanse(sk, sizeof(*sk));
 	free(sk);
 }
@@ -85,8 +85,8 @@ struct crypto_sk *crypto_sk_new(uint16_t encr_id, uint16_t keylen_bits, uint16_t
 	if (sk->h)
 		memcpy(sk->akey, akey, aklen);
 	sk->icv = sk->e.icv ? sk->e.icv : h->icv;
-	sk->cipher = EVP_CIPHER_fetch(NULL, sk->e.ossl, NULL);
-	if (!sk_usable(sk) || crypto_random(&sk->iv_next, sizeof(sk->iv_next)) < 0) {
+	sk->cipher = crypto_cipher(sk->e.ossl);
+	if (!sk_usable(sk) || (sk->e.icv && crypto_random(&sk->iv_next, sizeof(sk->iv_next)) < 0)) {
 		crypto_sk_free(sk);
 		ERR_clear_error();
 		return NULL;
@@ -107,9 +107,13 @@ size_t crypto_sk_sealed_len(const struct crypto_sk *sk, size_t plainlen)
 	return sk->e.iv + padded(sk, plainlen) + sk->icv;
 }
 
-/* Cipher set up for one message: key (its length first, for Blowfish), IV or nonce. */
+/* Cipher set up for one message: key, IV or nonce, no padding of OpenSSL's (the SK
+ * payload pads itself). Only a cipher of variable key size (Blowfish) needs its key length
+ * set before the key; the others are named with theirs, and each setting is a parameter
+ * OpenSSL 3 looks up by name. */
 static bool cipher_start(struct crypto_sk *sk, EVP_CIPHER_CTX *ctx, int enc, const uint8_t *iv)
 {
+	int klen = sk->e.key_bits / 8;
 	uint8_t nonce[12];
 	bool ok;
 
@@ -118,10 +122,13 @@ static bool cipher_start(struct crypto_sk *sk, EVP_CIPHER_CTX *ctx, int enc, con
 		memcpy(nonce + 4, iv, 8);
 		iv = nonce;
 	}
-	ok = EVP_CipherInit_ex2(ctx, sk->cipher, NULL, NULL, enc, NULL) &&
-	     EVP_CIPHER_CTX_set_key_length(ctx, sk->e.key_bits / 8) > 0 &&
-	     EVP_CipherInit_ex2(ctx, NULL, sk->key, iv, enc, NULL) &&
-	     EVP_CIPHER_CTX_set_padding(ctx, 0);
+	if (EVP_CIPHER_get_key_length(sk->cipher) == klen)
+		ok = EVP_CipherInit_ex2(ctx, sk->cipher, sk->key, iv, enc, NULL);
+	else
+		ok = EVP_CipherInit_ex2(ctx, sk->cipher, NULL, NULL, enc, NULL) &&
+		     EVP_CIPHER_CTX_set_key_length(ctx, klen) > 0 &&
+		     EVP_CipherInit_ex2(ctx, NULL, sk->key, iv, enc, NULL);
+	ok = ok && (sk->e.block == 1 || EVP_CIPHER_CTX_set_padding(ctx, 0));
 	crypto_cleanse(nonce, sizeof(nonce));
 	return ok;
 }
@@ -176,29 +183,27 @@ static int next_iv(struct crypto_sk *sk, uint8_t *iv)
 	return 0;
 }
 
+/* The plaintext, padded, is laid out where its ciphertext goes and encrypted in place; on
+ * any failure out is wiped, so no plaintext is left in it. */
 int crypto_sk_seal(struct crypto_sk *sk, const uint8_t *aad, size_t aadlen, const uint8_t *plain,
 		   size_t plainlen, uint8_t *out, size_t outlen)
 {
 	size_t plen = padded(sk, plainlen), ivlen = sk->e.iv;
-	uint8_t *buf, mac[CRYPTO_MAX_MD];
+	uint8_t *body = out + ivlen, mac[CRYPTO_MAX_MD];
 	int r;
 
 	if (outlen != crypto_sk_sealed_len(sk, plainlen))
 		return -EINVAL;
-	if (!(buf = malloc(plen)))
-		return -ENOMEM;
 	if (plainlen)
-		memcpy(buf, plain, plainlen);
-	memset(buf + plainlen, 0, plen - plainlen); /* padding, then its length */
-	buf[plen - 1] = (uint8_t)(plen - plainlen - 1);
+		memmove(body, plain, plainlen);
+	memset(body + plainlen, 0, plen - plainlen); /* padding, then its length */
+	body[plen - 1] = (uint8_t)(plen - plainlen - 1);
 	r = next_iv(sk, out);
 	if (r == 0)
-		r = cipher(sk, 1, out, aad, aadlen, buf, plen, out + ivlen);
+		r = cipher(sk, 1, out, aad, aadlen, body, plen, body);
 	if (r == 0 && sk->h && (r = icv(sk, aad, aadlen, out, ivlen + plen, mac)) == 0)
 		memcpy(out + ivlen + plen, mac, sk->icv);
-	crypto_cleanse(buf, plen);
 	crypto_cleanse(mac, sizeof(mac));
-	free(buf);
 	if (r)
 		crypto_cleanse(out, outlen);
 	return r;

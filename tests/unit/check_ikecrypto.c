@@ -612,6 +612,35 @@ START_TEST(test_prf_empty_key)
 }
 END_TEST
 
+/* A PRF is one keyed context started again for each use: uses of different lengths in
+ * turn (shorter than, across and past a block) each give what a fresh HMAC gives, and
+ * none of them leaks into the next. */
+START_TEST(test_prf_reuse)
+{
+	static const uint8_t key[] = "a key of thirty-two bytes or so.";
+	uint8_t msg[300], want[64], got[64];
+	static const size_t lens[] = {0, 45, 300, 1, 64, 45, 0, 200};
+
+	fill(msg, sizeof(msg), 3);
+	for (uint16_t id = 1; id <= 7; id++) {
+		if (id == 3 || id == 4)
+			continue;
+		struct crypto_prf *p = crypto_prf_new(id, key, 32);
+
+		ck_assert_ptr_nonnull(p);
+		for (size_t i = 0; i < N(lens); i++) {
+			struct crypto_iov iov = {msg + i, lens[i]};
+			size_t hl = ref_prf(id, key, 32, msg + i, lens[i], want);
+
+			memset(got, 0, sizeof(got));
+			ck_assert_int_eq(crypto_prf_run(p, &iov, 1, got), 0);
+			ck_assert_msg(!memcmp(got, want, hl), "prf %u, use %zu", id, i);
+		}
+		crypto_prf_free(p);
+	}
+}
+END_TEST
+
 START_TEST(test_alg_lengths)
 {
 	static const struct {
@@ -666,6 +695,25 @@ START_TEST(test_sha1_and_memeq)
 END_TEST
 
 static const uint16_t prf_ids[] = {1, 2, 5, 6, 7};
+
+START_TEST(test_sha256)
+{
+	/* FIPS 180-2 appendix B.1 and B.2 (the second across two blocks), in pieces */
+	static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	uint8_t want[32], got[32];
+	struct crypto_iov abc[] = {{"ab", 2}, {NULL, 0}, {"c", 1}};
+	struct crypto_iov longer[] = {{two, 5}, {two + 5, 50}, {two + 55, 1}};
+
+	unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want,
+	      sizeof(want));
+	ck_assert_int_eq(crypto_sha256(abc, N(abc), got), 0);
+	ck_assert_mem_eq(got, want, 32);
+	unhex("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", want,
+	      sizeof(want));
+	ck_assert_int_eq(crypto_sha256(longer, N(longer), got), 0);
+	ck_assert_mem_eq(got, want, 32);
+}
+END_TEST
 
 START_TEST(test_prf_plus)
 {
@@ -1405,8 +1453,10 @@ static Suite *ikecrypto_suite(void)
 	tcase_add_loop_test(prf, test_hmac_kat, 0, N(hmac_kats));
 	tcase_add_test(prf, test_prf_iov_split);
 	tcase_add_test(prf, test_prf_empty_key);
+	tcase_add_test(prf, test_prf_reuse);
 	tcase_add_test(prf, test_alg_lengths);
 	tcase_add_test(prf, test_sha1_and_memeq);
+	tcase_add_test(prf, test_sha256);
 	tcase_add_loop_test(prf, test_prf_plus, 0, N(prf_ids));
 	tcase_add_test(prf, test_prf_plus_bad_args);
 	tcase_add_loop_test(sk, test_sk_roundtrip, 0, N(sk_cases));
