@@ -23,7 +23,7 @@
  *   proposals and IKEV1_MAX_SA_ATTRS attributes over all its transforms (IKEv1 expresses a
  *   choice of algorithms as one transform per combination, hence the generous numbers);
  *   the other repeated payloads below, and IKEV1_MAX_CFG_ATTR attributes in the ATTR payload.
- *   Nothing is allocated: a struct ikev1_msg is about 28 KiB of fixed arrays. */
+ *   Nothing is allocated: a struct ikev1_msg is about 29 KiB of fixed arrays. */
 #ifndef IPSECD_WIRE_V1_H
 #define IPSECD_WIRE_V1_H
 

@@ -5,8 +5,10 @@
  * in an ATTR payload, NAT-D) decode to the right fields and encode back to the same bytes;
  * every payload round-trips through encoder and decoder; every truncation and bit flip fails
  * cleanly (the buffers are exactly sized, so ASan sees any read past them); and malformed
- * input is refused with the right error, notify and a reason. */
+ * input is refused with the right error, notify and a reason. The fuzzer's seeds
+ * (fuzz/corpus/ikev1_msg) are checked to decode, so that the corpus stays valid. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1120,6 +1122,41 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* Every seed of fuzz_ikev1_msg decodes; an encrypted one's body is a plaintext chain. */
+START_TEST(test_seed_corpus)
+{
+	const char *top = getenv("top_srcdir");
+	char dir[4096], path[4400];
+	struct dirent *de;
+	unsigned int seeds = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/fuzz/corpus/ikev1_msg", top ? top : "..");
+	d = opendir(dir);
+	ck_assert_msg(d != NULL, "%s", dir);
+	while ((de = readdir(d))) {
+		static uint8_t buf[65536];
+		FILE *f;
+		size_t len;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "README"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "rb");
+		ck_assert_ptr_nonnull(f);
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		ck_assert_msg(ikev1_decode(buf, len, &m) == 0, "%s: %s", de->d_name, m.why);
+		if (m.hdr.flags & IKEV1_FLAG_ENCRYPTION)
+			ck_assert_msg(ikev1_decode_chain(m.enc.ptr, m.enc.len, m.hdr.next, &m) == 0,
+				      "%s: %s", de->d_name, m.why);
+		seeds++;
+	}
+	closedir(d);
+	ck_assert_uint_ge(seeds, 10);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
 	Suite *s = suite_create("ikev1_codec");
@@ -1135,6 +1172,7 @@ static Suite *codec_suite(void)
 	tcase_add_test(known_tc, test_names);
 	tcase_add_test(known_tc, test_looks_like);
 	tcase_add_test(known_tc, test_attr_uint);
+	tcase_add_test(known_tc, test_seed_corpus);
 	tcase_add_loop_test(rt, test_roundtrip, 0, NRT);
 	tcase_add_test(rt, test_roundtrip_encrypted);
 	tcase_add_test(rt, test_encoder_refuses);
