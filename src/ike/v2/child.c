@@ -155,6 +155,8 @@ static void log_child(const struct ike_child *c, const struct ikev2_ts_set *tsi,
 {
 	char a[160], b[64], x[64];
 
+	if (!log_enabled(LOG_IKE, LOG_LVL_INFO)) /* the text costs more than the rest */
+		return;
 	ike_chosen_str(&c->alg, a, sizeof(a));
 	ike_ts_str(&tsi->ts[0], b, sizeof(b));
 	ike_ts_str(&tsr->ts[0], x, sizeof(x));
