@@ -19,6 +19,7 @@
 
 struct loop_timer;
 struct ike_token;
+struct ikev1_state;
 struct ikev2_frag_set;
 
 /* --- a table keyed by 64-bit values (SPIs), open addressing --- */
@@ -74,6 +75,7 @@ struct ike_child {
 	struct ike_child *replaced_by; /* the peer's rekey of it (2.8.1) */
 	uint8_t nonce_len, nonce[32];  /* the lowest nonce of the exchange that made it */
 	struct ike_gpol *gp; /* its generated policies (gpol.c), or NULL: a static policy's */
+	uint32_t life;	     /* seconds negotiated (IKEv1); 0: the proposal's lifetime */
 };
 
 /* Work an IKE SA does when its request window is free (one exchange at a time). */
@@ -131,7 +133,7 @@ struct ike_version_ops {
 };
 
 /* The versions this build negotiates. */
-extern const struct ike_version_ops ikev2_ops;
+extern const struct ike_version_ops ikev1_ops, ikev2_ops;
 
 struct ike_sa {
 	struct ike *eng;
@@ -210,6 +212,7 @@ struct ike_sa {
 	struct net_addr vip;
 	bool vip_leased; /* vip is a lease of eng->pools, released with the SA */
 	bool vip_on_if;	 /* (client) vip is on the interface towards the peer: removed with it */
+	struct ikev1_state *v1; /* an IKEv1 SA's (v1/v1.h); NULL for IKEv2 */
 	int vip_ifindex;
 	/* (client) what cp.c routed from vip towards the peer (the networks of our generated
 	 * policies, table IKEV2_CP_TABLE): removed with vip */
@@ -375,6 +378,13 @@ void ike_alloc_spi(struct ike_sa *sa, uint8_t proto,
 void ike_install_sa(struct ike_child *c, const struct kern_sa *k, bool update);
 void ike_release_spi(struct ike_sa *sa, uint8_t proto, uint32_t spi);
 void ike_forget_tokens(struct ike *eng);
+/* One of c's two kernel SAs (inbound: the one the peer sends to) with its keys: ends,
+ * reqid, mode, algorithms, replay window, lifetimes (c->life, else its policy's
+ * proposal's; soft expiry a little earlier for the original initiator), and UDP
+ * encapsulation when a NAT was found. */
+#define IKE_REPLAY_WINDOW 64
+void ike_child_kern_sa(const struct ike_child *c, bool inbound, const uint8_t *ek, size_t ekl,
+		       const uint8_t *ak, size_t akl, struct kern_sa *k);
 
 /* gpol.c: the kernel policies of a CHILD SA made from a template or a mode-config
  * reply. new: installs them for sa's ends with a reqid of their own, one hold taken;

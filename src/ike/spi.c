@@ -3,6 +3,7 @@
  * an answer that comes after the IKE SA is gone finds nothing (and a larval SA it made
  * is deleted). Version-neutral. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,3 +126,44 @@ void ike_forget_tokens(struct ike *eng)
 		t->eng = NULL;
 	eng->tokens = NULL;
 }
+
+/* --- a CHILD SA's kernel SAs --- */
+
+static void to_kaddr(struct kern_addr *k, const struct net_addr *a)
+{
+	k->family = a->family;
+	memcpy(k->bytes, a->bytes, sizeof(k->bytes));
+}
+
+void ike_child_kern_sa(const struct ike_child *c, bool inbound, const uint8_t *ek, size_t ekl,
+		       const uint8_t *ak, size_t akl, struct kern_sa *k)
+{
+	const struct ike_sa *sa = c->ike;
+	const struct conf_item *pol = ike_policy_by_id(sa->eng, c->policy_id);
+	const struct conf_item *prop = pol ? ike_proposal_of(sa->eng->conf, pol) : NULL;
+	int64_t life = prop ? conf_int(prop, CONF_PROPOSAL_LIFETIME) : 1800;
+
+	memset(k, 0, sizeof(*k));
+	k->id.proto = c->proto;
+	k->id.spi = inbound ? c->spi_in : c->spi_out;
+	to_kaddr(&k->id.dst, inbound ? &sa->local : &sa->remote);
+	to_kaddr(&k->src, inbound ? &sa->remote : &sa->local);
+	k->reqid = c->reqid;
+	k->tunnel = c->tunnel;
+	k->enc = c->proto == IPPROTO_ESP ? ike_kern_enc(c->alg.encr, c->alg.encr_keylen) : NULL;
+	k->auth = c->alg.integ ? ike_kern_integ(c->alg.integ) : NULL;
+	k->enc_key.len = (uint8_t)ekl;
+	memcpy(k->enc_key.bytes, ek, ekl);
+	k->auth_key.len = (uint8_t)akl;
+	memcpy(k->auth_key.bytes, ak, akl);
+	k->replay_window = inbound ? IKE_REPLAY_WINDOW : 0;
+	/* soft expiry rekeys; the original initiator's SAs expire a little earlier so
+	 * that both ends rarely rekey at once (2.8.1) */
+	k->lft.hard_add = life > 0 ? (uint64_t)life : 0;
+	k->lft.soft_add = life > 0 ? (uint64_t)life * (sa->initiator ? 85 : 90) / 100 : 0;
+	if (ike_sa_udp_encap(sa)) {
+		k->encap_sport = inbound ? sa->remote.port : sa->local.port;
+		k->encap_dport = inbound ? sa->local.port : sa->remote.port;
+	}
+}
+

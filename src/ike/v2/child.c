@@ -13,7 +13,6 @@
 #include "ts.h"
 #include "v2.h"
 
-#define REPLAY_WINDOW 64
 
 /* Whether the kernel (ESP, AH) or OpenSSL (PFS) can do a CHILD SA's transform. */
 static bool supported(uint8_t type, uint16_t id, uint16_t keylen)
@@ -63,44 +62,6 @@ int ikev2_child_offer(struct ike_sa *sa, const struct conf_item *pol, bool with_
 
 /* --- keys and the kernel --- */
 
-static void to_kaddr(struct kern_addr *k, const struct net_addr *a)
-{
-	k->family = a->family;
-	memcpy(k->bytes, a->bytes, sizeof(k->bytes));
-}
-
-static void fill_sa(const struct ike_child *c, bool inbound, const uint8_t *ek, size_t ekl,
-		    const uint8_t *ak, size_t akl, struct kern_sa *k)
-{
-	const struct ike_sa *sa = c->ike;
-	const struct conf_item *pol = ike_policy_by_id(sa->eng, c->policy_id);
-	const struct conf_item *prop = pol ? ike_proposal_of(sa->eng->conf, pol) : NULL;
-	int64_t life = prop ? conf_int(prop, CONF_PROPOSAL_LIFETIME) : 1800;
-
-	memset(k, 0, sizeof(*k));
-	k->id.proto = c->proto;
-	k->id.spi = inbound ? c->spi_in : c->spi_out;
-	to_kaddr(&k->id.dst, inbound ? &sa->local : &sa->remote);
-	to_kaddr(&k->src, inbound ? &sa->remote : &sa->local);
-	k->reqid = c->reqid;
-	k->tunnel = c->tunnel;
-	k->enc = c->proto == IPPROTO_ESP ? ike_kern_enc(c->alg.encr, c->alg.encr_keylen) : NULL;
-	k->auth = c->alg.integ ? ike_kern_integ(c->alg.integ) : NULL;
-	k->enc_key.len = (uint8_t)ekl;
-	memcpy(k->enc_key.bytes, ek, ekl);
-	k->auth_key.len = (uint8_t)akl;
-	memcpy(k->auth_key.bytes, ak, akl);
-	k->replay_window = inbound ? REPLAY_WINDOW : 0;
-	/* soft expiry rekeys; the original initiator's SAs expire a little earlier so
-	 * that both ends rarely rekey at once (2.8.1) */
-	k->lft.hard_add = life > 0 ? (uint64_t)life : 0;
-	k->lft.soft_add = life > 0 ? (uint64_t)life * (sa->initiator ? 85 : 90) / 100 : 0;
-	if (ike_sa_udp_encap(sa)) {
-		k->encap_sport = inbound ? sa->remote.port : sa->local.port;
-		k->encap_dport = inbound ? sa->local.port : sa->remote.port;
-	}
-}
-
 void ikev2_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg)
 {
 	ike_sa_fail(sa, "CHILD SA #%u could not be installed in the kernel: %s", c->serial,
@@ -140,9 +101,9 @@ static int install(struct ike_child *c, bool i_am_initiator, const uint8_t *gir,
 	c->state = CHILD_STATE_INSTALLED;
 	c->established = ike_now(sa->eng);
 	ike_child_index(c);
-	fill_sa(c, true, in_e, ekl, in_a, akl, &k);
+	ike_child_kern_sa(c, true, in_e, ekl, in_a, akl, &k);
 	ike_install_sa(c, &k, true); /* replaces the larval SA */
-	fill_sa(c, false, out_e, ekl, out_a, akl, &k);
+	ike_child_kern_sa(c, false, out_e, ekl, out_a, akl, &k);
 	ike_install_sa(c, &k, false);
 	kern_commit(sa->eng->d.kern);
 	crypto_cleanse(&k, sizeof(k));
