@@ -358,6 +358,8 @@ const struct conf_item *ike_policy_by_id(const struct ike *eng, uint32_t id);
 /* The proposal item of a policy (its proposal=, default "default"). */
 const struct conf_item *ike_proposal_of(const struct conf *c, const struct conf_item *policy);
 bool ike_policy_is_ours(const struct conf_item *pol, const char *peer);
+/* The IP protocol of a policy's SAs: IPPROTO_ESP, or IPPROTO_AH for ipsec-protocols=ah. */
+uint8_t ike_policy_ipproto(const struct conf_item *pol);
 /* Our ID payload content from the identity's my-id (auto: our address). */
 void ike_my_id(const struct conf_item *id, const struct net_addr *local, uint8_t *type,
 	       uint8_t *buf, size_t *len);

@@ -2,6 +2,7 @@
  * most specific address prefix wins), its profile and identity, the policies that are
  * its, our ID and the check of the peer's (RFC 7296 3.5), and the pre-shared key. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,4 +170,15 @@ int ike_psk(const struct conf_item *id, struct crypto_chunk *out)
 					      OPENSSL_hexchar2int(s[3 + 2 * i]))
 				  : (uint8_t)s[i];
 	return 0;
+}
+
+uint8_t ike_policy_ipproto(const struct conf_item *pol)
+{
+	const struct conf_list *l = conf_enums(pol, CONF_POLICY_IPSEC_PROTOCOLS);
+
+	/* validation refuses esp,ah bundles for IKEv2 peers; ESP would win */
+	for (uint32_t i = 0; l && i < l->n; i++)
+		if (!strcmp(pol->menu->props[CONF_POLICY_IPSEC_PROTOCOLS].choices[l->v[i]], "esp"))
+			return IPPROTO_ESP;
+	return l && l->n ? IPPROTO_AH : IPPROTO_ESP;
 }

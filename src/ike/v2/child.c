@@ -26,17 +26,6 @@ static bool supported(uint8_t type, uint16_t id, uint16_t keylen)
 	return true;
 }
 
-static uint8_t child_proto(const struct conf_item *pol)
-{
-	const struct conf_list *l = conf_enums(pol, CONF_POLICY_IPSEC_PROTOCOLS);
-
-	/* validation refuses esp,ah bundles for IKEv2 peers; ESP would win */
-	for (uint32_t i = 0; l && i < l->n; i++)
-		if (!strcmp(pol->menu->props[CONF_POLICY_IPSEC_PROTOCOLS].choices[l->v[i]], "esp"))
-			return IPPROTO_ESP;
-	return l && l->n ? IPPROTO_AH : IPPROTO_ESP;
-}
-
 static uint8_t ikev2_proto_of(uint8_t ipproto)
 {
 	return ipproto == IPPROTO_AH ? IKEV2_PROTO_AH : IKEV2_PROTO_ESP;
@@ -52,7 +41,7 @@ int ikev2_child_offer(struct ike_sa *sa, const struct conf_item *pol, bool with_
 		ike_sa_fail(sa, "policy has no proposal");
 		return -ENOENT;
 	}
-	if (ike_offer_child(prop, ikev2_proto_of(child_proto(pol)), with_pfs, supported, out, err,
+	if (ike_offer_child(prop, ikev2_proto_of(ike_policy_ipproto(pol)), with_pfs, supported, out, err,
 			    sizeof(err)) < 0) {
 		ike_sa_fail(sa, "%s", err);
 		return -EINVAL;
@@ -490,5 +479,5 @@ uint8_t ikev2_proto_ipproto(uint8_t ikev2_proto)
 
 uint8_t ikev2_policy_proto(const struct conf_item *pol)
 {
-	return child_proto(pol);
+	return ike_policy_ipproto(pol);
 }
