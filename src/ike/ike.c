@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
@@ -507,6 +509,55 @@ void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct
 		sa->pending_policy = pol->id;
 		sa->ops->run_tasks(sa);
 	}
+}
+
+/* The source address the routing table picks for remote: a connected UDP socket sends
+ * nothing and tells. */
+static int route_source(const struct net_addr *remote, struct net_addr *local)
+{
+	struct sockaddr_storage ss, me;
+	socklen_t len = net_addr_to_sockaddr(remote, &ss), mlen = sizeof(me);
+	int fd = socket(remote->family, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -errno;
+
+	if (fd < 0)
+		return r;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&me, &mlen) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	close(fd);
+	net_addr_from_sockaddr(local, (struct sockaddr *)&me);
+	return 0;
+}
+
+int ike_peer_endpoints(const struct ike *eng, const struct conf_item *peer,
+		       struct net_addr *local, struct net_addr *remote)
+{
+	const struct conf_addr *a = conf_addr(peer, CONF_PEER_ADDRESS);
+	const struct conf_addr *la = conf_addr(peer, CONF_PEER_LOCAL_ADDRESS);
+	const char *name = conf_str(peer, CONF_PEER_NAME);
+	int r;
+
+	memset(local, 0, sizeof(*local));
+	memset(remote, 0, sizeof(*remote));
+	if (a->plen != (a->family == AF_INET ? 32 : 128)) {
+		log_debug(LOG_IKE, NULL, "peer %s: address is a prefix; it can only respond", name);
+		return -EINVAL;
+	}
+	remote->family = a->family;
+	memcpy(remote->bytes, a->bytes, 16);
+	remote->port = (uint16_t)conf_int(peer, CONF_PEER_PORT);
+	if (la->family) {
+		local->family = la->family;
+		memcpy(local->bytes, la->bytes, 16);
+	} else if ((r = route_source(remote, local)) < 0) {
+		log_info(LOG_IKE, NULL, "peer %s: no route to it: %s", name, strerror(-r));
+		return r;
+	}
+	local->port = net_port(eng->d.net, false);
+	return 0;
 }
 
 /* --- the versions --- */

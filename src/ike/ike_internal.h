@@ -358,6 +358,10 @@ const struct conf_item *ike_policy_by_id(const struct ike *eng, uint32_t id);
 /* The proposal item of a policy (its proposal=, default "default"). */
 const struct conf_item *ike_proposal_of(const struct conf *c, const struct conf_item *policy);
 bool ike_policy_is_ours(const struct conf_item *pol, const char *peer);
+/* Where an initiator talks to a peer from and to: its address (a host, not a prefix:
+ * -EINVAL) and port, and local-address or the source the routing table picks. */
+int ike_peer_endpoints(const struct ike *eng, const struct conf_item *peer,
+		       struct net_addr *local, struct net_addr *remote);
 /* The IP protocol of a policy's SAs: IPPROTO_ESP, or IPPROTO_AH for ipsec-protocols=ah. */
 uint8_t ike_policy_ipproto(const struct conf_item *pol);
 /* Our ID payload content from the identity's my-id (auto: our address). */

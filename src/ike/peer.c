@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "ike_internal.h"
+#include "ipsecd/log.h"
 
 const char *ike_choice(const struct conf_item *it, int prop)
 {

@@ -11,51 +11,16 @@
 #include "ipsecd/log.h"
 #include "v2.h"
 
-/* The source address the routing table picks for remote: a connected UDP socket sends
- * nothing and tells. */
-static int route_source(const struct net_addr *remote, struct net_addr *local)
-{
-	struct sockaddr_storage ss, me;
-	socklen_t len = net_addr_to_sockaddr(remote, &ss), mlen = sizeof(me);
-	int fd = socket(remote->family, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -errno;
-
-	if (fd < 0)
-		return r;
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&me, &mlen) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	close(fd);
-	net_addr_from_sockaddr(local, (struct sockaddr *)&me);
-	return 0;
-}
-
 int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,
 		   const struct kern_sel *acquired)
 {
-	const struct conf_addr *a = conf_addr(peer, CONF_PEER_ADDRESS);
-	const struct conf_addr *la = conf_addr(peer, CONF_PEER_LOCAL_ADDRESS);
 	const char *name = conf_str(peer, CONF_PEER_NAME);
-	struct net_addr remote = {.family = a->family}, local = {0};
+	struct net_addr remote, local;
 	int r;
 
 	(void)acquired;
-	if (a->plen != (a->family == AF_INET ? 32 : 128)) {
-		log_debug(LOG_IKE, NULL, "peer %s: address is a prefix; it can only respond", name);
-		return -EINVAL;
-	}
-	memcpy(remote.bytes, a->bytes, 16);
-	remote.port = (uint16_t)conf_int(peer, CONF_PEER_PORT);
-	if (la->family) {
-		local.family = la->family;
-		memcpy(local.bytes, la->bytes, 16);
-	} else if ((r = route_source(&remote, &local)) < 0) {
-		log_info(LOG_IKE, NULL, "peer %s: no route to it: %s", name, strerror(-r));
+	if ((r = ike_peer_endpoints(eng, peer, &local, &remote)) < 0)
 		return r;
-	}
-	local.port = net_port(eng->d.net, false);
 	struct ike_sa *sa = ike_sa_new(eng, &ikev2_ops, name, true, &local, &remote);
 
 	if (!sa)
