@@ -4,10 +4,12 @@
 #   fuzz_xfrm_stat  /proc/net/xfrm_stat and /proc/crypto text
 #   fuzz_xfrm_msg   XFRM netlink messages, through every parser of src/kernel/xfrm_msg.c
 #   fuzz_ike_msg    IKEv2 messages, through src/wire's decoders, rules and encoders
+#   fuzz_ikev1_msg  IKEv1 (ISAKMP) messages and decrypted chains, through src/wire's IKEv1
+#                   decoders and encoders
 #   fuzz_auth       AUTH signatures, certificates, IDs and raw keys a peer sends
 # and runs each for FUZZ_RUNS runs (default 60000, seed FUZZ_SEED, default 1), at most
 # FUZZ_SECONDS (default 20), on a copy of its seed corpus (fuzz/corpus/conf, xfrm_stat,
-# xfrm_msg) in fuzz/out/corpus-TARGET; the checked-in corpora are never written. Crash
+# xfrm_msg, ...) in fuzz/out/corpus-TARGET; the checked-in corpora are never written. Crash
 # inputs are left in fuzz/out (crash-*, leak-*, timeout-*, oom-*), each target's output
 # in fuzz/out/TARGET.log. Stops at, and exits non-zero for, the first target that crashes.
 set -euo pipefail
@@ -68,5 +70,7 @@ run_target fuzz_xfrm_stat fuzz/corpus/xfrm_stat src/kernel/xfrm_stat.c src/kerne
 run_target fuzz_xfrm_msg fuzz/corpus/xfrm_msg src/kernel/xfrm_msg.c src/kernel/alg.c \
 	fuzz/fuzz_xfrm_msg.c -Isrc/kernel $(pkg-config --cflags --libs libnl-3.0)
 run_target fuzz_ike_msg fuzz/corpus/ike_msg src/wire/*.c src/common/buf.c fuzz/fuzz_ike_msg.c
+run_target fuzz_ikev1_msg fuzz/corpus/ikev1_msg src/wire/*.c src/common/buf.c \
+	fuzz/fuzz_ikev1_msg.c
 run_target fuzz_auth fuzz/corpus/auth src/crypto/sig.c src/crypto/cert.c src/crypto/cert_id.c \
 	src/crypto/keygen.c src/crypto/alg.c src/crypto/prf.c src/common/buf.c fuzz/fuzz_auth.c -Isrc/crypto
