@@ -15,15 +15,27 @@
 #include "ipsecd/conf.h"
 #include "ipsecd/wire_v1.h"
 
+/* An SA payload we build (our offers, the quick mode reply) with the bytes its TLV
+ * attributes point to: struct ikev1_sa holds only pointers, and a lifetime over 65535 goes
+ * as a 4-byte TLV (RFC 2408 3.3; one that fits goes as TV). Every transform of one offer
+ * carries the same lifetimes, so two values are all it needs. Keep it in one place while
+ * sa is in use: a copy's attributes still point into the original. */
+struct ikev1_sa_buf {
+	struct ikev1_sa sa;
+	uint8_t life[2][4]; /* network order: seconds, kilobytes */
+};
+
 /* --- phase 1 (the ISAKMP SA) --- */
 
 /* Our phase 1 offer from a profile: one proposal (KEY_IKE) with a transform for each
  * enc-algorithm x dh-group (hash-algorithm as Hash, its HMAC the PRF), in the profile's
  * order, each with Authentication Method auth_method (enum ikev1_auth_method) and Life
- * Type seconds / Life Duration the profile's lifetime. 0, or -EINVAL with err when an
+ * Type seconds / Life Duration the profile's lifetime (and kilobytes, the profile's
+ * lifebytes rounded up, when set: the seed's "added to proposal"). AES-GCM is refused:
+ * IKEv1 has no AEAD cipher for the ISAKMP SA. 0, or -EINVAL with err when an
  * algorithm has no IKEv1 value or `ok` refuses it. */
 int ikev1_offer_p1(const struct conf_item *profile, uint16_t auth_method, ike_supported_fn ok,
-		   struct ikev1_sa *out, char *err, size_t errlen);
+		   struct ikev1_sa_buf *out, char *err, size_t errlen);
 /* Responder: the first of their transforms (in their order, as RFC 2409 lets the
  * responder pick and as peers expect) that ours hold with the same auth_method; a
  * transform with an attribute we do not know or a group given other than by Group
@@ -38,7 +50,8 @@ int ikev1_choose_p1(const struct ikev1_sa *ours, const struct ikev1_sa *theirs,
 int ikev1_accept_p1(const struct ikev1_sa *ours, const struct ikev1_sa *reply,
 		    struct ike_chosen *chosen, uint32_t *life);
 /* The responder's reply: their SA with only the chosen proposal and transform (RFC 2409
- * 5: the responder returns the transform it chose, attributes as they sent them). */
+ * 5: the responder returns the transform it chose, attributes as they sent them: out's
+ * byte strings point where theirs do). */
 void ikev1_reply_p1(const struct ikev1_sa *theirs, unsigned trans, struct ikev1_sa *out);
 
 /* --- phase 2 (quick mode) --- */
@@ -59,17 +72,25 @@ struct ikev1_mode {
  * with_pfs. 0, or -EINVAL with err. */
 int ikev1_offer_p2(const struct conf_item *proposal, uint8_t proto, bool with_pfs,
 		   const struct ikev1_mode *mode, uint32_t spi, ike_supported_fn ok,
-		   struct ikev1_sa *out, char *err, size_t errlen);
+		   struct ikev1_sa_buf *out, char *err, size_t errlen);
 /* proposal-check (profile): how the responder treats the initiator's lifetime. */
-enum ikev1_life_check { IKEV1_CHECK_OBEY, IKEV1_CHECK_CLAIM, IKEV1_CHECK_STRICT,
-			IKEV1_CHECK_EXACT };
+enum ikev1_life_check {
+	IKEV1_CHECK_OBEY,
+	IKEV1_CHECK_CLAIM,
+	IKEV1_CHECK_STRICT,
+	IKEV1_CHECK_EXACT
+};
 enum ikev1_life_check ikev1_life_check_of(const struct conf_item *profile);
 /* Responder: their first transform ours hold (algorithms, mode, PFS group pfs (0: none)),
  * and the lifetime: obey takes theirs; claim takes the shorter and sets *responder_life
  * when ours is shorter (RESPONDER-LIFETIME); strict refuses a longer one and takes a
- * shorter; exact refuses any other. *chosen (IKEv2 numbering; spi = their SPI), *life
- * (seconds), *trans. 0, or -ENOENT with why (a short reason for the log: what they
- * proposed and what we accept). */
+ * shorter; exact refuses any other (their lifetime when they give none: RFC 2407 4.5's
+ * 28800 s; a kilobytes lifetime is accepted as it is, the configuration has none). PFS:
+ * with pfs, their group must be pfs; without, a group they propose is taken when crypto
+ * can do it (RouterOS's IKEv1 follows racoon here), except under exact, which wants the
+ * same (none). *chosen (IKEv2 numbering; spi = their SPI; num = their transform number,
+ * as in phase 1), *life (seconds), *trans. 0, or -ENOENT with why (a short reason for the
+ * log: what they proposed and what we accept). */
 int ikev1_choose_p2(const struct ikev1_sa *ours, const struct ikev1_sa *theirs,
 		    const struct ikev1_mode *mode, uint16_t pfs, enum ikev1_life_check check,
 		    struct ike_chosen *chosen, uint32_t *life, bool *responder_life,
@@ -80,7 +101,7 @@ int ikev1_accept_p2(const struct ikev1_sa *ours, const struct ikev1_sa *reply,
 		    struct ike_chosen *chosen, uint32_t *life);
 /* The responder's reply: the chosen proposal and transform of theirs, our SPI in it, and
  * the lifetime life (seconds) when it differs from theirs. */
-void ikev1_reply_p2(const struct ikev1_sa *theirs, unsigned trans, uint32_t spi,
-		    uint32_t life, struct ikev1_sa *out);
+void ikev1_reply_p2(const struct ikev1_sa *theirs, unsigned trans, uint32_t spi, uint32_t life,
+		    struct ikev1_sa_buf *out);
 
 #endif
