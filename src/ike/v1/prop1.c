@@ -805,7 +805,7 @@ static enum p2_fail p2_try(const struct ikev1_sa *ours, const struct ikev1_propo
 {
 	uint64_t theirs = f->life_s ? f->life_s : P2_DEFAULT_LIFE;
 	enum p2_fail fail = FAIL_ALGS;
-	char text[128];
+	char text[128], group[40];
 	struct tf o;
 
 	for (unsigned i = 0; i < ours->ntrans && fail == FAIL_ALGS; i++)
@@ -826,11 +826,14 @@ static enum p2_fail p2_try(const struct ikev1_sa *ours, const struct ikev1_propo
 	else if (fail == FAIL_MODE)
 		snprintf(why, whylen, "%s: they propose %s, we want %s", text,
 			 ikev1_encap_mode_name(f->encap), ikev1_encap_mode_name(encap_of(w->mode)));
-	else if (fail == FAIL_PFS)
-		snprintf(why, whylen, "%s: they propose PFS group %s, pfs-group is %s", text,
-			 ike_transform_name(IKEV2_TRANS_DH, f->group, 0),
-			 w->pfs ? "different" : "none (proposal-check exact)");
-	else
+	else if (fail == FAIL_PFS) {
+		/* copied: an unknown group's name is in a buffer the next call reuses */
+		snprintf(group, sizeof(group), "%s",
+			 ike_transform_name(IKEV2_TRANS_DH, f->group, 0));
+		snprintf(why, whylen, "%s: they propose PFS group %s, we want %s%s", text, group,
+			 ike_transform_name(IKEV2_TRANS_DH, w->pfs, 0),
+			 w->pfs ? "" : " (proposal-check exact)");
+	} else
 		snprintf(why, whylen, "%s: lifetime %llus, ours %us (proposal-check %s)", text,
 			 (unsigned long long)theirs, w->ours, check_name(w->check));
 	return fail;
