@@ -532,8 +532,8 @@ static int route_source(const struct net_addr *remote, struct net_addr *local)
 	return 0;
 }
 
-int ike_peer_endpoints(const struct ike *eng, const struct conf_item *peer,
-		       struct net_addr *local, struct net_addr *remote)
+int ike_peer_endpoints(const struct ike *eng, const struct conf_item *peer, struct net_addr *local,
+		       struct net_addr *remote)
 {
 	const struct conf_addr *a = conf_addr(peer, CONF_PEER_ADDRESS);
 	const struct conf_addr *la = conf_addr(peer, CONF_PEER_LOCAL_ADDRESS);
@@ -562,11 +562,15 @@ int ike_peer_endpoints(const struct ike *eng, const struct conf_item *peer,
 
 /* --- the versions --- */
 
-static const struct ike_version_ops *const versions[] = {&ikev2_ops};
+static const struct ike_version_ops *const versions[] = {&ikev1_ops, &ikev2_ops};
 
 const struct ike_version_ops *ike_ops_for(const struct conf_item *peer)
 {
-	return !strcmp(ike_choice(peer, CONF_PEER_EXCHANGE_MODE), "ike2") ? &ikev2_ops : NULL;
+	const char *mode = ike_choice(peer, CONF_PEER_EXCHANGE_MODE);
+
+	if (!strcmp(mode, "ike2"))
+		return &ikev2_ops;
+	return strcmp(mode, "base") ? &ikev1_ops : NULL; /* main, aggressive; base not yet */
 }
 
 /* By the header's major version; IKEv2 answers the ones nobody speaks (INVALID_MAJOR_VERSION,

@@ -83,6 +83,7 @@ struct side {
 	const char *my_id;    /* the identity's my-id; NULL: auto */
 	const char *dpd_max;  /* the profile's dpd-maximum-failures; NULL: 5 */
 	const char *prefix;   /* configuration before the rest; NULL: none */
+	const char *mode;     /* the peer's exchange-mode; NULL: ike2 */
 };
 
 struct opts {
@@ -136,16 +137,16 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=%s "
 		 "pfs-group=ecp256\n"
 		 "/ip ipsec peer\n"
-		 "add name=%s address=%s%s local-address=%s exchange-mode=ike2%s\n"
+		 "add name=%s address=%s%s local-address=%s exchange-mode=%s%s\n"
 		 "/ip ipsec identity\n"
 		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
 		 o->prefix ? o->prefix : "", o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime,
 		 o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name, o->peer,
-		 strchr(o->peer, '/') ? "" : "/32", fixed[i].me, fixed[i].extra, fixed[i].peer_name,
-		 o->secret, o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net,
-		 fixed[i].their_net, fixed[i].peer_name);
+		 strchr(o->peer, '/') ? "" : "/32", fixed[i].me, o->mode ? o->mode : "ike2",
+		 fixed[i].extra, fixed[i].peer_name, o->secret, o->my_id ? " my-id=" : "",
+		 o->my_id ? o->my_id : "", fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
 	return load(text);
 }
 
@@ -3335,6 +3336,72 @@ START_TEST(test_rw_child_rekey)
 }
 END_TEST
 
+/* --- IKEv1 --- */
+
+static void v1_up(const char *mode)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = mode;
+	ends_up(&o);
+}
+
+/* Main mode with a pre-shared key, then quick mode: both ends hold the same two ESP SAs
+ * (keys and SPIs crossed), policies' reqid, tunnel mode. */
+START_TEST(test_v1_main_mode)
+{
+	v1_up("main");
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.1")->reqid, REQID);
+	ck_assert(sa_to(&B, "192.0.2.1")->tunnel);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+}
+END_TEST
+
+START_TEST(test_v1_aggressive_mode)
+{
+	v1_up("aggressive");
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* Different keys: HASH_I fails at the responder, nothing is installed. */
+START_TEST(test_v1_wrong_psk)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "main";
+	o.b.secret = "another-secret-0123456789";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(established(&B), 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_ge(ike_stats(B.ike)->rx_auth_failed, 1);
+}
+END_TEST
+
+/* A kill deletes the ISAKMP SA and the IPsec SAs with it at both ends. */
+START_TEST(test_v1_delete)
+{
+	v1_up("main");
+	start();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(established(&B), 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -3350,6 +3417,10 @@ static Suite *ike_engine_suite(void)
 	tcase_add_checked_fixture(rtx, NULL, lost_teardown);
 	tcase_add_checked_fixture(bad, NULL, cache_teardown);
 	tcase_add_test(hs, test_handshake);
+	tcase_add_test(hs, test_v1_main_mode);
+	tcase_add_test(hs, test_v1_aggressive_mode);
+	tcase_add_test(hs, test_v1_wrong_psk);
+	tcase_add_test(hs, test_v1_delete);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);
 	tcase_add_test(hs, test_rw_same_address_again);

@@ -410,7 +410,7 @@ START_TEST(test_p2_offer)
 					      "lifetime=30m");
 	const struct ikev1_sa *sa = &ours.sa;
 
-	ck_assert_int_eq(ikev1_offer_p2(it, IKEV1_PROTO_ESP, true, &tunnel, htonl(0x11223344), NULL,
+	ck_assert_int_eq(ikev1_offer_p2(it, IKEV1_PROTO_ESP, true, &tunnel, 0x11223344, NULL,
 					&ours, err, sizeof(err)),
 			 0);
 	ck_assert_int_eq(sa->nprop, 1);
@@ -510,7 +510,7 @@ static void esp_ours(const char *extra)
 		 extra);
 	ck_assert_int_eq(ikev1_offer_p2(proposal(args), IKEV1_PROTO_ESP,
 					strstr(extra, "pfs-group=modp") != NULL, &tunnel,
-					htonl(0xaabbccdd), NULL, &ours, err, sizeof(err)),
+					0xaabbccdd, NULL, &ours, err, sizeof(err)),
 			 0);
 }
 
@@ -546,7 +546,7 @@ START_TEST(test_p2_round_trip)
 	ck_assert(!claim);
 
 	/* the responder's reply with its SPI; the initiator accepts it */
-	ikev1_reply_p2(last, trans, htonl(0x01020304), life, &reply);
+	ikev1_reply_p2(last, trans, 0x01020304, life, &reply);
 	ck_assert_int_eq(reply.sa.ntrans, 1);
 	ck_assert_int_eq(ikev1_accept_p2(&ours.sa, wire(&reply.sa), &c, &life), 0);
 	ck_assert_uint_eq(c.spi, 0x01020304);
@@ -688,7 +688,7 @@ START_TEST(test_p2_windows_two_lifetimes)
 	ck_assert_uint_eq(life, 3600); /* the seconds, not the kilobytes */
 
 	/* the reply keeps both pairs as sent when the lifetime is theirs */
-	ikev1_reply_p2(last, trans, htonl(7), life, &reply);
+	ikev1_reply_p2(last, trans, 7, life, &reply);
 	ck_assert_int_eq(reply.sa.nattr, 7);
 	ck_assert_ptr_eq(reply.sa.a[6].value.ptr, last->a[last->t[1].first_attr + 6].value.ptr);
 }
@@ -918,7 +918,7 @@ START_TEST(test_p2_reply_life)
 		choose(&tunnel, 0, IKEV1_CHECK_CLAIM, &c, &life, &claim, &trans, why, sizeof(why)),
 		0);
 	ck_assert(claim);
-	ikev1_reply_p2(last, trans, htonl(0x55667788), life, &reply);
+	ikev1_reply_p2(last, trans, 0x55667788, life, &reply);
 	ck_assert_int_eq(reply.sa.p[0].spi[0], 0x55);
 	ck_assert_int_eq(reply.sa.p[0].spi[3], 0x88);
 	ck_assert_int_eq(attr(wire(&reply.sa), 0, IKEV1_P2_SA_LIFE_DURATION), 1800);
@@ -927,7 +927,7 @@ START_TEST(test_p2_reply_life)
 	p_begin();
 	p_prop(1, IKEV1_PROTO_ESP, 1);
 	esp_trans(IKEV1_ESP_AES, 256, IKEV1_AUTH_ALG_HMAC_SHA1, IKEV1_ENCAP_TUNNEL, 0, 0);
-	ikev1_reply_p2(wire(&peer), 0, htonl(1), 100000, &reply);
+	ikev1_reply_p2(wire(&peer), 0, 1, 100000, &reply);
 	ck_assert_int_eq(reply.sa.nattr, 5);
 	ck_assert_ptr_eq(reply.sa.a[4].value.ptr, reply.life[0]);
 	ck_assert_int_eq(attr(wire(&reply.sa), 0, IKEV1_P2_SA_LIFE_TYPE), IKEV1_LIFE_SECONDS);

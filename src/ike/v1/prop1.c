@@ -665,7 +665,8 @@ int ikev1_offer_p2(const struct conf_item *proposal, uint8_t proto, bool with_pf
 	if (ike_offer_child(proposal, proto, with_pfs, ok, &v2, err, errlen) < 0 ||
 	    p2_check(&b, &v2) < 0)
 		return -EINVAL;
-	memcpy(spib, &spi, 4); /* in network order already: its bytes as they lie */
+	spib[0] = (uint8_t)(spi >> 24), spib[1] = (uint8_t)(spi >> 16);
+	spib[2] = (uint8_t)(spi >> 8), spib[3] = (uint8_t)spi;
 	begin_prop(&b, proto, spib, 4);
 	/* the AES-GCM transforms follow the others, as in the IKEv2 offer */
 	for (unsigned i = 0; i < v2.n; i++)
@@ -955,7 +956,8 @@ void ikev1_reply_p2(const struct ikev1_sa *theirs, unsigned trans, uint32_t spi,
 	if (!out->sa.nprop)
 		return;
 	out->sa.p[0].spi_size = 4;
-	memcpy(out->sa.p[0].spi, &spi, 4); /* network order as given */
+	out->sa.p[0].spi[0] = (uint8_t)(spi >> 24), out->sa.p[0].spi[1] = (uint8_t)(spi >> 16);
+	out->sa.p[0].spi[2] = (uint8_t)(spi >> 8), out->sa.p[0].spi[3] = (uint8_t)spi;
 	if (tf_read(&out->sa, &out->sa.t[0], false, &f) &&
 	    (f.life_s ? f.life_s : P2_DEFAULT_LIFE) == life)
 		return;

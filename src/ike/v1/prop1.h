@@ -65,7 +65,7 @@ struct ikev1_mode {
 };
 
 /* Our quick mode offer from a proposal item for ESP (or AH): a proposal of protocol ESP
- * with SPI spi (4 bytes, network order), a transform for each enc-algorithm x
+ * with SPI spi (host order; sent as 4 bytes in network order), a transform for each enc-algorithm x
  * auth-algorithm, each with Encapsulation Mode, Authentication Algorithm (none with
  * AES-GCM), Key Length, SA Life Type seconds / Duration the proposal's lifetime (and,
  * when the proposal has lifebytes, kilobytes), and Group Description the pfs-group when

@@ -1,0 +1,138 @@
+/* The IKEv1 engine's shared state and helpers (RFC 2408, 2409): an ISAKMP SA is a struct
+ * ike_sa of the core with a struct ikev1_state beside it; its phase 1 (main, aggressive
+ * mode: p1.c), its quick modes (qm.c), informational exchanges (info.c), and message
+ * protection and I/O (v1.c). Only src/ike/v1/ includes this. */
+#ifndef IPSECD_IKEV1_V1_H
+#define IPSECD_IKEV1_V1_H
+
+#include "../ike_internal.h"
+#include "ipsecd/crypto_v1.h"
+#include "ipsecd/wire_v1.h"
+#include "keymat.h"
+#include "prop1.h"
+
+#define IKEV1_NONCE_LEN 32
+#define IKEV1_RTX_BASE	2.0
+#define IKEV1_QM_MAX	8 /* quick modes in progress at once per ISAKMP SA */
+
+enum ikev1_p1_state {
+	IKEV1_MM_I1, /* initiator: SA sent */
+	IKEV1_MM_R1, /* responder: SA answered */
+	IKEV1_MM_I2, /* initiator: KE, Ni sent */
+	IKEV1_MM_R2, /* responder: KE, Nr answered */
+	IKEV1_MM_I3, /* initiator: ID, HASH_I sent */
+	IKEV1_AM_I1, /* aggressive initiator: SA, KE, Ni, ID sent */
+	IKEV1_AM_R1, /* aggressive responder: answered, waiting for HASH_I */
+	IKEV1_P1_DONE,
+};
+
+/* A quick mode in progress (RFC 2409 5.5). */
+struct ikev1_qm {
+	struct ikev1_qm *next;
+	uint32_t mid;
+	bool initiator;
+	bool answered; /* responder: QM2 sent, waiting for HASH(3) */
+	struct ike_child *child;
+	struct ike_child *rekeys; /* the child this one replaces, or NULL */
+	struct crypto_chunk ni, nr;
+	struct crypto_dh *dh;		/* PFS */
+	struct crypto_chunk gqm;	/* PFS: the shared secret, until the keys are made */
+	struct wbuf last;		/* our last message, for retransmission */
+	uint16_t pfs;			/* the group asked for, 0: none */
+	uint32_t life;			/* seconds agreed */
+	struct ikev2_ts_set ts_l, ts_r; /* the IDs (our side, theirs) as selectors */
+	bool spi_failed;		/* the kernel gave no SPI */
+	bool done;			/* finished: kept QM_KEEP s to answer repeats */
+	double done_at;
+	struct wbuf held; /* responder: the request's payloads, until the kernel gives an SPI */
+};
+
+struct ikev1_state {
+	enum ikev1_p1_state p1;
+	uint8_t exch;	      /* IKEV1_EXCH_IDPROT or _AGGRESSIVE */
+	uint16_t auth_method; /* as negotiated (IKEV1_AUTH_PSK, ...) */
+	uint16_t hash;	      /* the negotiated Hash Algorithm (IKEv1 value) */
+	uint32_t life;	      /* phase 1 lifetime, seconds */
+	struct ikev1_keys keys;
+	struct crypto_v1_cbc *cbc;
+	struct ikev1_ivs ivs;
+	struct crypto_chunk sai_b;	  /* the initiator's SA payload body */
+	struct crypto_chunk gxi, gxr;	  /* KE payload bodies */
+	struct crypto_chunk idi_b, idr_b; /* ID payload bodies, phase 1 */
+	struct crypto_chunk psk;	  /* the pre-shared key, until SKEYID is made */
+	bool nat_vid;			  /* the peer speaks RFC 3947 (or a draft) */
+	bool nat_draft;			  /* ... only a draft: draft payload types and modes */
+	bool dpd_vid;			  /* the peer does RFC 3706 DPD */
+	uint32_t dpd_seq;		  /* our last R-U-THERE sequence number */
+	bool dpd_out;			  /* an R-U-THERE of ours is unanswered */
+	uint8_t last_rx[20];		  /* digest of the last message handled (duplicates) */
+	bool have_last_rx;
+	struct ikev1_qm *qms;
+	unsigned nqms;
+};
+
+/* v1.c: the engine's entry points and message I/O */
+extern const struct ike_version_ops ikev1_ops;
+void ikev1_recv(struct ike *eng, const struct net_pkt *p);
+int ikev1_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,
+		   const struct kern_sel *acquired);
+/* A header of sa for an exchange. */
+void ikev1_hdr_for(const struct ike_sa *sa, uint8_t exch, uint32_t mid, bool encrypted,
+		   struct ikev1_hdr *h);
+/* Encrypts the chain in plain (first payload `first`) into a whole message in out with
+ * header h, and moves the exchange's IV on. 0 or -errno. */
+int ikev1_seal(struct ike_sa *sa, const struct ikev1_hdr *h, uint8_t first,
+	       const struct wbuf *plain, struct wbuf *out);
+/* Sends out to the peer (and keeps no copy). */
+void ikev1_send(struct ike_sa *sa, const struct wbuf *out);
+/* Sends out and keeps it as the message to retransmit until the exchange moves on
+ * (phase 1's in sa->req_pkt; a quick mode's in its qm->last); arms the timer. */
+void ikev1_send_p1(struct ike_sa *sa, struct wbuf *out, bool expect_reply);
+void ikev1_send_qm(struct ike_sa *sa, struct ikev1_qm *qm, struct wbuf *out, bool expect_reply);
+/* The retransmission timer: (re)started; stopped when nothing waits for an answer. */
+void ikev1_arm(struct ike_sa *sa);
+void ikev1_disarm(struct ike_sa *sa);
+/* HASH(1)-style message of an exchange after phase 1: HDR*, HASH(1), then what build
+ * puts in. 0 or -errno. */
+int ikev1_send_hashed(struct ike_sa *sa, uint8_t exch, uint32_t mid,
+		      void (*build)(struct ikev1_enc *e, void *arg), void *arg);
+/* A fresh message ID for an exchange of ours (not 0, not one in use). */
+uint32_t ikev1_new_mid(struct ike_sa *sa);
+/* The profile of sa's peer. */
+const struct conf_item *ikev1_profile(const struct ike_sa *sa);
+/* Whether the crypto module / kernel can do an IKEv2-numbered transform. */
+bool ikev1_p1_supported(uint8_t type, uint16_t id, uint16_t keylen);
+bool ikev1_p2_supported(uint8_t type, uint16_t id, uint16_t keylen);
+void ikev1_state_free(struct ike_sa *sa);
+
+/* p1.c: phase 1 */
+int ikev1_p1_start(struct ike_sa *sa);
+/* A phase 1 message for sa (NULL: a new responder SA is made for it). */
+void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
+		   const struct ikev1_msg *m);
+
+/* qm.c: quick mode */
+void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_child *rekeys);
+/* A decrypted quick mode message: 0, -EPERM (its HASH is wrong), or another -errno. */
+int ikev1_qm_recv(struct ike_sa *sa, const struct ikev1_msg *m);
+void ikev1_qm_free(struct ikev1_qm *qm, bool delete_kernel);
+void ikev1_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg);
+
+/* info.c: informational exchanges (notify, delete, DPD) */
+/* 0, -EPERM (wrong HASH), or 1: the peer deleted the ISAKMP SA, which is gone. */
+int ikev1_info_recv(struct ike_sa *sa, const struct ikev1_msg *m);
+void ikev1_send_delete_isakmp(struct ike_sa *sa);
+void ikev1_delete_child(struct ike_sa *sa, struct ike_child *c);
+/* Sends an R-U-THERE (RFC 3706) and waits for its ACK (retransmission sends another). */
+void ikev1_dpd_start(struct ike_sa *sa);
+/* An encrypted informational notify (HASH(1), N) about a quick mode we refuse. */
+void ikev1_notify_protected(struct ike_sa *sa, uint16_t type);
+/* An unencrypted notify about a message we cannot take (phase 1 errors). */
+void ikev1_notify_plain(struct ike *eng, const struct net_pkt *p, const struct ikev1_hdr *h,
+			uint16_t type);
+
+/* Vendor IDs (RFC 3947, RFC 3706, XAuth, Cisco Unity, fragmentation). */
+extern const uint8_t ikev1_vid_natt_rfc[16], ikev1_vid_natt_02[16], ikev1_vid_natt_03[16];
+extern const uint8_t ikev1_vid_dpd[16];
+
+#endif
