@@ -193,6 +193,44 @@ static bool same_item(const struct conf_item *a, const struct conf_item *b)
 	return true;
 }
 
+/* a and b of one lineage (b a clone of a, changed): items are matched by id, in one pass
+ * each, without formatting them. */
+static size_t diff_menu_ids(const struct conf *a, const struct conf *b, enum conf_menu_id m,
+			    const struct conf_item **by_id, uint32_t nid, conf_diff_fn fn,
+			    void *arg)
+{
+	size_t na = conf_count(a, m), nb = conf_count(b, m), diffs = 0;
+
+	for (size_t i = 0; i < na; i++) {
+		const struct conf_item *o = conf_item_at(a, m, i);
+
+		if (o->id < nid)
+			by_id[o->id] = o;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		const struct conf_item *n = conf_item_at(b, m, i);
+		const struct conf_item *o = n->id < nid ? by_id[n->id] : NULL;
+
+		if (o && o->menu == n->menu) {
+			by_id[n->id] = NULL; /* seen */
+			if (!same_item(o, n) && ++diffs && fn)
+				fn(CONF_CHANGED, o, n, arg);
+		} else if (++diffs && fn) {
+			fn(CONF_ADDED, NULL, n, arg);
+		}
+	}
+	for (size_t i = 0; i < na; i++) {
+		const struct conf_item *o = conf_item_at(a, m, i);
+
+		if (o->id < nid && by_id[o->id] == o) {
+			by_id[o->id] = NULL;
+			if (++diffs && fn)
+				fn(CONF_REMOVED, o, NULL, arg);
+		}
+	}
+	return diffs;
+}
+
 static size_t diff_menu(const struct conf *a, const struct conf *b, enum conf_menu_id m,
 			conf_diff_fn fn, void *arg)
 {
@@ -239,9 +277,17 @@ static size_t diff_menu(const struct conf *a, const struct conf *b, enum conf_me
 size_t conf_diff(const struct conf *a, const struct conf *b, conf_diff_fn fn, void *arg)
 {
 	size_t diffs = 0;
+	/* ids run from 1 to next_id */
+	uint32_t nid = (a->next_id > b->next_id ? a->next_id : b->next_id) + 1;
+	const struct conf_item **by_id =
+		a->lineage == b->lineage ? xcalloc(nid, sizeof(*by_id)) : NULL;
 
-	for (int m = 0; m < CONF_M_COUNT; m++)
-		if (!(conf_menus[m].flags & CONF_MF_RUNTIME))
-			diffs += diff_menu(a, b, (enum conf_menu_id)m, fn, arg);
+	for (int m = 0; m < CONF_M_COUNT; m++) {
+		if (conf_menus[m].flags & CONF_MF_RUNTIME)
+			continue;
+		diffs += by_id ? diff_menu_ids(a, b, (enum conf_menu_id)m, by_id, nid, fn, arg)
+			       : diff_menu(a, b, (enum conf_menu_id)m, fn, arg);
+	}
+	free(by_id);
 	return diffs;
 }

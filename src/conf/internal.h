@@ -16,6 +16,9 @@ struct conf_tab {
 struct conf {
 	struct conf_tab tab[CONF_M_COUNT];
 	uint32_t next_id;
+	/* clones share it: their items with the same id are the same item (conf_diff
+	 * matches them by id, not by content) */
+	uint64_t lineage;
 };
 
 /* Where a diagnostic points. */

@@ -132,8 +132,10 @@ static void add_builtins(struct conf *c, const struct conf_menu *m)
 
 struct conf *conf_new(void)
 {
+	static uint64_t lineages;
 	struct conf *c = xcalloc(1, sizeof(*c));
 
+	c->lineage = ++lineages;
 	for (int m = 0; m < CONF_M_COUNT; m++) {
 		add_builtins(c, &conf_menus[m]);
 		if (conf_menus[m].flags & CONF_MF_SINGLETON) {
@@ -166,6 +168,7 @@ struct conf *conf_clone(const struct conf *c)
 	struct conf *n = xcalloc(1, sizeof(*n));
 
 	n->next_id = c->next_id;
+	n->lineage = c->lineage;
 	for (int m = 0; m < CONF_M_COUNT; m++) {
 		const struct conf_tab *t = &c->tab[m];
 

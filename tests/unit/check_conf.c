@@ -1098,6 +1098,36 @@ START_TEST(test_diff)
 }
 END_TEST
 
+/* A changed clone is compared item by item through ids: an unnamed item that was set is
+ * one change (not a removal and an addition), and nothing is formatted to find it. */
+START_TEST(test_diff_of_clone)
+{
+	struct conf *a = load("/ip ipsec peer\nadd name=a address=1.2.3.4\nadd name=b "
+			      "address=1.2.3.5\n/ip ipsec policy\nadd action=none "
+			      "dst-address=10.0.0.0/8\nadd action=none dst-address=10.1.0.0/16\n");
+	struct conf *b = conf_clone(a);
+	struct conf_item *pol = conf_item_at(b, CONF_M_POLICY, 0);
+	struct diffs d = {0};
+
+	ck_assert_uint_eq(conf_diff(a, b, on_diff, &d), 0);
+	ck_assert_int_eq(conf_set_text(b, pol, CONF_POLICY_DST_ADDRESS, "10.9.0.0/16"), 0);
+	conf_runtime_add(b, CONF_M_POOL);
+	ck_assert_uint_eq(conf_diff(a, b, on_diff, &d), 2);
+	ck_assert_int_eq(d.changed, 1); /* the policy, matched by its id */
+	ck_assert_int_eq(d.added, 1);	/* the pool */
+	ck_assert_int_eq(d.removed, 0);
+	/* the same text loaded apart has other ids: matched by content, as before */
+	struct conf *c = load("/ip ipsec peer\nadd name=a address=1.2.3.4\nadd name=b "
+			      "address=1.2.3.5\n/ip ipsec policy\nadd action=none "
+			      "dst-address=10.0.0.0/8\nadd action=none dst-address=10.1.0.0/16\n");
+
+	ck_assert_uint_eq(conf_diff(a, c, NULL, NULL), 0);
+	conf_free(a);
+	conf_free(b);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_clone_is_deep)
 {
 	struct conf *a = load(full_config);
@@ -1331,6 +1361,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_ctl_pool_used);
 	tcase_add_test(t, test_ctl_changes_are_atomic);
 	tcase_add_test(t, test_diff);
+	tcase_add_test(t, test_diff_of_clone);
 	tcase_add_test(t, test_clone_is_deep);
 	tcase_add_test(t, test_file_regular_and_bounded);
 	tcase_add_test(t, test_diags_capped);
