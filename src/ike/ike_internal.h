@@ -290,6 +290,13 @@ const struct conf_item *const *ike_view_identities(const struct ike_view *v, con
 const struct conf_item *const *ike_view_policies(const struct ike_view *v, const char *peer,
 						 size_t *n);
 const struct conf_item *ike_view_policy(const struct ike_view *v, uint32_t id);
+/* The peer's identities that may take a peer's ID (type, data): those whose remote-id
+ * names exactly it, then those that accept any ID or are checked otherwise (auto,
+ * ignore, match-by=certificate), each group in configuration order, with their places
+ * among the peer's identities (pos); at most max. The caller ranks them. */
+size_t ike_view_identities_for(const struct ike_view *v, const char *peer, uint8_t type,
+			       const uint8_t *data, size_t len, const struct conf_item **out,
+			       uint32_t *pos, size_t max);
 const struct conf_item *ike_view_policy_by_reqid(const struct ike_view *v, uint32_t reqid);
 /* The enabled template=yes policies of policy group `group`, in configuration order (what
  * generate-policy narrows against, tmpl.h); n = 0 for a group that does not exist. */
@@ -360,8 +367,8 @@ const struct conf_item *ike_proposal_of(const struct conf *c, const struct conf_
 bool ike_policy_is_ours(const struct conf_item *pol, const char *peer);
 /* Where an initiator talks to a peer from and to: its address (a host, not a prefix:
  * -EINVAL) and port, and local-address or the source the routing table picks. */
-int ike_peer_endpoints(const struct ike *eng, const struct conf_item *peer,
-		       struct net_addr *local, struct net_addr *remote);
+int ike_peer_endpoints(const struct ike *eng, const struct conf_item *peer, struct net_addr *local,
+		       struct net_addr *remote);
 /* The IP protocol of a policy's SAs: IPPROTO_ESP, or IPPROTO_AH for ipsec-protocols=ah. */
 uint8_t ike_policy_ipproto(const struct conf_item *pol);
 /* Our ID payload content from the identity's my-id (auto: our address). */
@@ -370,6 +377,10 @@ void ike_my_id(const struct conf_item *id, const struct net_addr *local, uint8_t
 /* Whether the peer's ID matches the identity's remote-id (auto: anything for PSK). */
 bool ike_remote_id_ok(const struct conf_item *id, const struct net_addr *remote, uint8_t type,
 		      const uint8_t *data, size_t len, char *why, size_t whylen);
+/* The one ID the identity's remote-id names (type, value into buf, 255 bytes), or false
+ * for auto, ignore and an address remote-id that is not an address (which means the
+ * peer's own). */
+bool ike_remote_id_fixed(const struct conf_item *id, uint8_t *type, uint8_t *buf, size_t *len);
 /* The PSK: 0x-hex decoded or the text itself. Caller clears. */
 int ike_psk(const struct conf_item *id, struct crypto_chunk *out);
 const char *ike_choice(const struct conf_item *it, int prop);

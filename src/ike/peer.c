@@ -120,6 +120,27 @@ void ike_my_id(const struct conf_item *id, const struct net_addr *local, uint8_t
 	}
 }
 
+bool ike_remote_id_fixed(const struct conf_item *id, uint8_t *type, uint8_t *buf, size_t *len)
+{
+	const char *v = NULL;
+	uint8_t t = id_split(id ? conf_str(id, CONF_IDENTITY_REMOTE_ID) : "auto", &v);
+	struct net_addr a = {0};
+
+	if (t == 255)
+		return false;
+	if (t == 0) {
+		a.family = strchr(v, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(a.family, v, a.bytes) != 1)
+			return false;
+		addr_id(&a, type, buf, len);
+		return true;
+	}
+	*type = t;
+	*len = strnlen(v, 255);
+	memcpy(buf, v, *len);
+	return true;
+}
+
 bool ike_remote_id_ok(const struct conf_item *id, const struct net_addr *remote, uint8_t type,
 		      const uint8_t *data, size_t len, char *why, size_t whylen)
 {

@@ -7,6 +7,10 @@
  *   peer with a local-address takes only requests to that address;
  * - each peer with its profile, its enabled identities and the policies IKE negotiates
  *   for it, in configuration order; peers by name;
+ * - each peer's identities by the ID their remote-id names (type and value, as the peer
+ *   sends it), and apart from those the ones that accept any ID or are checked another
+ *   way (auto, ignore, match-by=certificate): a gateway with an identity per user finds
+ *   a user's in one probe;
  * - policies by item id and by the reqid of their kernel entries;
  * - policy groups by name, each with its enabled templates (template=yes) in
  *   configuration order, and mode-configs by name (built-ins such as request-only too).
@@ -27,8 +31,21 @@ struct ike_vpeer {
 	const struct conf_item **ids;  /* enabled identities, in configuration order */
 	const struct conf_item **pols; /* the policies IKE negotiates for it (ike_policy_is_ours) */
 	uint32_t nids, npols;
+	struct ike_vident *others; /* identities not filed by ID, in configuration order */
+	uint32_t nothers;
 	uint8_t major; /* the IKE version its exchange-mode speaks: 2 (ike2) or 1 */
 	struct ike_vpeer *next_name, *next_prefix;
+};
+
+/* An identity as the responder looks it up: by (peer, ID) in id_by_key, or in its peer's
+ * others. pos: its place among the peer's identities (the first wins among equals). */
+struct ike_vident {
+	const struct conf_item *it;
+	const struct ike_vpeer *peer;
+	uint32_t pos;
+	uint8_t type, len;
+	uint8_t data[64];	 /* the ID's value; longer ones are not filed */
+	struct ike_vident *next; /* the next with the same key */
 };
 
 /* A policy group or a mode-config, filed by name. */
@@ -44,6 +61,8 @@ struct ike_view {
 	size_t npeers;
 	const struct conf_item **refs; /* backing store of every peer's ids and pols */
 	struct ike_tab by_name, by_prefix, pol_by_id, pol_by_reqid;
+	struct ike_vident *idents; /* one per enabled identity of an existing peer */
+	struct ike_tab id_by_key;
 	struct ike_vnamed *named;	    /* the groups, then the mode-configs */
 	const struct conf_item **tmpl_refs; /* backing store of every group's templates */
 	struct ike_tab group_by_name, modeconf_by_name;
@@ -140,6 +159,8 @@ void ike_view_free(struct ike_view *v)
 	ike_tab_free(&v->pol_by_reqid);
 	ike_tab_free(&v->group_by_name);
 	ike_tab_free(&v->modeconf_by_name);
+	ike_tab_free(&v->id_by_key);
+	free(v->idents);
 	free(v->tmpl_refs);
 	free(v->named);
 	free(v->refs);
@@ -182,6 +203,75 @@ static void file_refs(struct ike_view *v, const struct conf *c, int pass)
 		if (p)
 			p->npols++;
 	}
+}
+
+static uint64_t id_key(const struct ike_vpeer *p, uint8_t type, const uint8_t *data, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+
+	h = (h ^ type) * 0x100000001b3ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	return finish(h);
+}
+
+/* The ID an identity's remote-id names, when it is one fixed value the peer must send
+ * (not auto or ignore, not an address left to the peer's own, not a certificate pin). */
+static bool fixed_id(const struct conf_item *id, struct ike_vident *e)
+{
+	uint8_t buf[255];
+	size_t len;
+
+	if (!strcmp(ike_choice(id, CONF_IDENTITY_MATCH_BY), "certificate") ||
+	    !ike_remote_id_fixed(id, &e->type, buf, &len) || len > sizeof(e->data))
+		return false;
+	memcpy(e->data, buf, len);
+	e->len = (uint8_t)len;
+	return true;
+}
+
+/* Files every peer's identities: by ID, or in its others (which share idents' storage:
+ * each peer's others are contiguous, since peers are filed in order). */
+static int file_idents(struct ike_view *v)
+{
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < v->npeers; i++)
+		total += v->peers[i].nids;
+	if (total && !(v->idents = calloc(total, sizeof(*v->idents))))
+		return -ENOMEM;
+	/* others first, peer by peer, then the filed ones after them all */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < v->npeers; i++) {
+			struct ike_vpeer *p = &v->peers[i];
+
+			if (!pass)
+				p->others = v->idents + k;
+			for (uint32_t j = 0; j < p->nids; j++) {
+				struct ike_vident e = {.it = p->ids[j], .peer = p, .pos = j};
+				bool fixed = fixed_id(p->ids[j], &e);
+
+				if (fixed != (pass == 1))
+					continue;
+				v->idents[k] = e;
+				if (!pass) {
+					p->nothers++;
+				} else {
+					struct ike_vident *n = &v->idents[k];
+					uint64_t key = id_key(p, n->type, n->data, n->len);
+					struct ike_vident *q = ike_tab_get(&v->id_by_key, key);
+
+					if (!q && ike_tab_put(&v->id_by_key, key, n) < 0)
+						return -ENOMEM;
+					while (q && q->next)
+						q = q->next;
+					if (q)
+						q->next = n;
+				}
+				k++;
+			}
+		}
+	return 0;
 }
 
 /* The group or mode-config called name in t, or NULL. */
@@ -309,7 +399,7 @@ struct ike_view *ike_view_build(const struct conf *c,
 		p->nids = p->npols = 0;
 	}
 	file_refs(v, c, 1);
-	if (file_named(v, c) < 0)
+	if (file_named(v, c) < 0 || file_idents(v) < 0)
 		goto fail;
 	for (size_t i = 0; i < conf_count(c, CONF_M_POLICY); i++) {
 		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
@@ -412,4 +502,27 @@ const struct conf_item *ike_view_mode_config(const struct ike_view *v, const cha
 	struct ike_vnamed *e = v ? named_get(&v->modeconf_by_name, name, CONF_MODECONF_NAME) : NULL;
 
 	return e ? e->it : NULL;
+}
+
+size_t ike_view_identities_for(const struct ike_view *v, const char *peer, uint8_t type,
+			       const uint8_t *data, size_t len, const struct conf_item **out,
+			       uint32_t *pos, size_t max)
+{
+	struct ike_vpeer *p = peer_by_name(v, peer);
+	struct ike_vident *e;
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	for (e = ike_tab_get(&v->id_by_key, id_key(p, type, data, len)); e && n < max; e = e->next)
+		if (e->peer == p && e->type == type && e->len == len &&
+		    !memcmp(e->data, data, len)) {
+			out[n] = e->it;
+			pos[n++] = e->pos;
+		}
+	for (uint32_t i = 0; i < p->nothers && n < max; i++) {
+		out[n] = p->others[i].it;
+		pos[n++] = p->others[i].pos;
+	}
+	return n;
 }

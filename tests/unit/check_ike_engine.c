@@ -2940,6 +2940,53 @@ START_TEST(test_view_lookups)
 }
 END_TEST
 
+/* Identities by the ID they name: one probe finds a user's among thousands; those that
+ * take any ID come after, in configuration order; another peer's are never offered. */
+START_TEST(test_view_identities_by_id)
+{
+	enum { NUSERS = 3000 };
+	struct strbuf text = STRBUF_INIT;
+	const struct conf_item *out[8];
+	uint32_t pos[8];
+	size_t n;
+
+	sb_puts(&text, "/ip ipsec peer\nadd name=gw address=0.0.0.0/0 exchange-mode=ike2\n"
+		       "add name=other address=10.0.0.1/32 exchange-mode=ike2\n"
+		       "/ip ipsec identity\n");
+	for (int i = 0; i < NUSERS; i++)
+		sb_printf(&text, "add peer=gw remote-id=user-fqdn:u%d@example.org secret=s%d\n", i,
+			  i);
+	sb_puts(&text, "add peer=gw secret=any\n"
+		       "add peer=gw remote-id=address:192.0.2.7 secret=a\n"
+		       "add peer=other remote-id=user-fqdn:u7@example.org secret=o\n");
+	struct conf *c = load(sb_str(&text));
+	struct ike_view *v = ike_view_build(c, NULL, NULL);
+	const uint8_t addr[4] = {192, 0, 2, 7};
+
+	ck_assert_ptr_nonnull(v);
+	n = ike_view_identities_for(v, "gw", IKEV2_ID_RFC822_ADDR,
+				    (const uint8_t *)"u1234@example.org", 17, out, pos, 8);
+	ck_assert_uint_eq(n, 2); /* its own, then the one with remote-id=auto */
+	ck_assert_str_eq(conf_str(out[0], CONF_IDENTITY_SECRET), "s1234");
+	ck_assert_uint_eq(pos[0], 1234);
+	ck_assert_str_eq(conf_str(out[1], CONF_IDENTITY_SECRET), "any");
+	ck_assert_uint_eq(pos[1], NUSERS);
+	n = ike_view_identities_for(v, "gw", IKEV2_ID_IPV4_ADDR, addr, 4, out, pos, 8);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(conf_str(out[0], CONF_IDENTITY_SECRET), "a");
+	n = ike_view_identities_for(v, "gw", IKEV2_ID_FQDN, (const uint8_t *)"u1234@example.org",
+				    17, out, pos, 8);
+	ck_assert_uint_eq(n, 1); /* another type: only auto */
+	n = ike_view_identities_for(v, "other", IKEV2_ID_RFC822_ADDR,
+				    (const uint8_t *)"u7@example.org", 14, out, pos, 8);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(conf_str(out[0], CONF_IDENTITY_SECRET), "o");
+	ike_view_free(v);
+	conf_free(c);
+	sb_free(&text);
+}
+END_TEST
+
 /* The index answers as a walk over every peer would, for random prefixes, local
  * addresses and disabled peers, at 1,500 peers. */
 START_TEST(test_view_matches_walk)
@@ -3460,6 +3507,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_rekey_slots);
 	tcase_add_test(life, test_reload_keeps_child);
 	tcase_add_test(life, test_view_matches_walk);
+	tcase_add_test(life, test_view_identities_by_id);
 	tcase_add_test(life, test_initial_contact_per_identity);
 	tcase_add_test(life, test_ike_rekey);
 	suite_add_tcase(s, hs);

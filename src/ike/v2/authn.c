@@ -456,6 +456,8 @@ int ikev2_authn_check_peer(struct ike_sa *sa, const struct ikev2_authn *a,
 
 /* --- the responder's choice of identity --- */
 
+#define IKE_ID_CANDIDATES 4096 /* identities weighed for one ID (those named by it first) */
+
 /* Whether the identity is one for this ID: a remote-id naming an ID must be that ID; a
  * pinned certificate with match-by=certificate must be the one the peer sent. auto and
  * ignore accept any ID, and rank after identities that named it. */
@@ -486,18 +488,22 @@ static int id_rank(struct ike_sa *sa, const struct conf_item *id, const struct i
 const struct conf_item *ikev2_authn_identity_for(struct ike_sa *sa, const struct ikev2_msg *m,
 						 const struct ikev2_id *pid)
 {
+	static const struct conf_item *cand[IKE_ID_CANDIDATES];
+	static uint32_t pos[IKE_ID_CANDIDATES];
 	const struct conf_item *best = NULL;
+	uint32_t best_pos = UINT32_MAX;
 	int best_rank = 0;
-	size_t n;
-	const struct conf_item *const *idv = ike_view_identities(sa->eng->view, sa->peer, &n);
+	/* the identities that named this ID, and those that take any: not every identity */
+	size_t n = ike_view_identities_for(sa->eng->view, sa->peer, pid->type, pid->data.ptr,
+					   pid->data.len, cand, pos, IKE_ID_CANDIDATES);
 
 	for (size_t i = 0; i < n; i++) {
-		const struct conf_item *id = idv[i];
-		int rank;
+		int rank = id_rank(sa, cand[i], m, pid);
 
-		if ((rank = id_rank(sa, id, m, pid)) > best_rank) {
-			best = id;
+		if (rank > best_rank || (rank && rank == best_rank && pos[i] < best_pos)) {
+			best = cand[i];
 			best_rank = rank;
+			best_pos = pos[i];
 		}
 	}
 	if (!best) {
