@@ -3449,6 +3449,113 @@ START_TEST(test_v1_delete)
 }
 END_TEST
 
+/* XAuth over a pre-shared key: the gateway (b, passive) asks a's user name and password,
+ * checks them against /ip ipsec user and only then takes a quick mode. */
+static void xauth_up(const char *password, const char *a_extra, const char *b_extra)
+{
+	static char pa[512], pb[512];
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "main";
+	snprintf(pa, sizeof(pa), "%s", a_extra);
+	snprintf(pb, sizeof(pb), "/ip ipsec user\nadd name=alice password=%s\n%s", password,
+		 b_extra);
+	o.a.prefix = pa;
+	o.b.prefix = pb;
+	ends_up(&o);
+	conf_free(A.c);
+	conf_free(B.c);
+	/* the identities take the method and the client's credentials */
+	A.c = conf_for(0, &o.a);
+	B.c = conf_for(1, &o.b);
+	for (int e = 0; e < 2; e++) {
+		struct conf *c = e ? B.c : A.c;
+		struct conf_item *id = conf_item_at(c, CONF_M_IDENTITY, 0);
+
+		ck_assert_int_eq(
+			conf_set_text(c, id, CONF_IDENTITY_AUTH_METHOD, "pre-shared-key-xauth"), 0);
+		if (!e) {
+			ck_assert_int_eq(conf_set_text(c, id, CONF_IDENTITY_USERNAME, "alice"), 0);
+			ck_assert_int_eq(conf_set_text(c, id, CONF_IDENTITY_PASSWORD, "secret-pw"),
+					 0);
+		}
+	}
+}
+
+START_TEST(test_v1_xauth)
+{
+	xauth_up("secret-pw", "", "");
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_v1_xauth_wrong_password)
+{
+	xauth_up("another-pw", "", "");
+	start();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_eq(established(&B), 0); /* the gateway deleted the ISAKMP SA */
+}
+END_TEST
+
+/* Mode-config over IKEv1 (pull): a asks, b leases from its pool; then quick mode. */
+START_TEST(test_v1_modecfg)
+{
+	xauth_up("secret-pw", "",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
+		 "split-include=10.2.0.0/24 static-dns=10.2.0.53\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+
+	struct walk wa = walk(&A), wb = walk(&B);
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, wa.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	inet_ntop(AF_INET, wb.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	ck_assert_uint_eq(leases(&B).held, 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* generate-policy over IKEv1: b has no policy of its own for a; a template takes a's
+ * quick mode IDs as they are, and its policies come and go with the IPsec SA. */
+START_TEST(test_v1_generate_policy)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "main";
+	o.b.prefix = "/ip ipsec policy\nadd template=yes src-address=10.2.0.0/16 "
+		     "dst-address=10.1.0.0/16\n";
+	ends_up(&o);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+	struct conf_item *polb = (struct conf_item *)policy_of(&B);
+
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, polb, CONF_POLICY_DISABLED, "yes"), 0);
+	start();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 2);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.1.0.0", 24));
+	ck_assert_int_eq(ike_kill(B.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(gen_policies(&B), 0);
+	ck_assert_uint_eq(fake_kern_nsp(B.k), 0);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -3468,6 +3575,10 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_aggressive_mode);
 	tcase_add_test(hs, test_v1_wrong_psk);
 	tcase_add_test(hs, test_v1_delete);
+	tcase_add_test(hs, test_v1_xauth);
+	tcase_add_test(hs, test_v1_xauth_wrong_password);
+	tcase_add_test(hs, test_v1_modecfg);
+	tcase_add_test(hs, test_v1_generate_policy);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);
 	tcase_add_test(hs, test_rw_same_address_again);

@@ -56,7 +56,7 @@ static void send_info(struct ike_sa *sa, void (*build)(struct ikev1_enc *e, void
 	if (!sa->v1 || sa->v1->p1 != IKEV1_P1_DONE)
 		return;
 	mid = ikev1_new_mid(sa);
-	if (ikev1_send_hashed(sa, IKEV1_EXCH_INFORMATIONAL, mid, build, arg) < 0)
+	if (ikev1_send_hashed(sa, IKEV1_EXCH_INFORMATIONAL, mid, build, arg, NULL) < 0)
 		log_debug(LOG_IKE, sa->ctx, "informational message could not be sent");
 	ikev1_ivs_forget(&sa->v1->ivs, mid);
 }

@@ -61,6 +61,8 @@ static uint16_t auth_method(struct ike_sa *sa, const struct conf_item *id)
 
 	if (!strcmp(m, "pre-shared-key"))
 		return IKEV1_AUTH_PSK;
+	if (!strcmp(m, "pre-shared-key-xauth")) /* the initiator is the XAuth client */
+		return IKEV1_AUTH_XAUTH_INIT_PSK;
 	ike_sa_fail(sa, "auth-method=%s is not implemented for IKEv1 yet (pre-shared-key is)", m);
 	return 0;
 }
@@ -346,7 +348,8 @@ static void established(struct ike_sa *sa)
 	log_info(LOG_IKE, sa->ctx, "ISAKMP SA established (%s, %s) with %s",
 		 v->exch == IKEV1_EXCH_AGGRESSIVE ? "aggressive mode" : "main mode",
 		 sa->initiator ? "initiator" : "responder", sa->remote_id ? sa->remote_id : "?");
-	if (sa->pending_policy) {
+	ikev1_cfg_start(sa);
+	if (sa->pending_policy && !ikev1_cfg_busy(sa)) {
 		sa->tasks |= IKE_TASK_CHILD_CREATE;
 		sa->ops->run_tasks(sa);
 	}

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../tmpl.h"
 #include "../ts.h"
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
@@ -595,6 +596,54 @@ static const struct conf_item *pick_policy(struct ike_sa *sa, const struct ikev2
 	return NULL;
 }
 
+/* The Encapsulation Mode of their first transform: tunnel unless it says transport. */
+static bool their_mode_tunnel(const struct ikev1_sa *theirs)
+{
+	const struct ikev1_transform *t =
+		theirs->nprop ? ikev1_prop_trans(theirs, &theirs->p[0], 0) : NULL;
+
+	for (unsigned i = 0; t && i < t->nattr; i++) {
+		const struct ikev1_attr *a = ikev1_trans_attr(theirs, t, i);
+
+		if (a->type == IKEV1_P2_ENCAP_MODE && a->tv)
+			return a->val != IKEV1_ENCAP_TRANSPORT &&
+			       a->val != IKEV1_ENCAP_UDP_TRANSPORT &&
+			       a->val != IKEV1_ENCAP_UDP_TRANSPORT_DRAFT;
+	}
+	return true;
+}
+
+/* generate-policy: a template of the identity's group that holds the IDs exactly as the
+ * client proposed them (IKEv1's responder cannot narrow), the address mode-config gave it
+ * as its side. */
+static bool same_hosts(const struct ikev2_ts *a, const struct ikev2_ts *b)
+{
+	return a->type == b->type && a->proto == b->proto && !memcmp(a->start, b->start, 16) &&
+	       !memcmp(a->end, b->end, 16);
+}
+
+/* l, r: the generated policy's selectors (port-override gives the template's ports). */
+static const struct conf_item *pick_template(struct ike_sa *sa, const struct ikev2_ts_set *ti,
+					     const struct ikev2_ts_set *tr, struct ikev2_ts_set *l,
+					     struct ikev2_ts_set *r, char *why, size_t whylen)
+{
+	size_t n;
+	const struct conf_item *const *t = ike_view_templates(sa->eng->view, sa->gen_group, &n);
+	const struct conf_item *which = NULL;
+
+	if (ike_tmpl_narrow(t, n, (enum ike_gen_mode)sa->gen_mode, sa->vip.family ? &sa->vip : NULL,
+			    ti, tr, l, r, &which, why, whylen) < 0)
+		return NULL;
+	if (!same_hosts(&l->ts[0], &tr->ts[0]) || !same_hosts(&r->ts[0], &ti->ts[0])) {
+		snprintf(why, whylen,
+			 "the IDs are wider than template %u allows (quick mode "
+			 "cannot narrow them)",
+			 which ? which->id : 0);
+		return NULL;
+	}
+	return which;
+}
+
 struct qm2 {
 	struct ikev1_qm *qm;
 	const struct ikev1_sa *reply;
@@ -653,7 +702,8 @@ static void respond(struct ike_sa *sa, struct ikev1_qm *qm, const struct ikev1_m
 	struct qm2 q = {.qm = qm, .reply = &reply.sa, .ids = m->nid == 2};
 	unsigned trans;
 	uint32_t life;
-	bool rl = false;
+	bool rl = false, generated = false;
+	struct ikev2_ts_set gl, gr;
 
 	memset(&ti, 0, sizeof(ti));
 	memset(&tr, 0, sizeof(tr));
@@ -668,20 +718,24 @@ static void respond(struct ike_sa *sa, struct ikev1_qm *qm, const struct ikev1_m
 		host_ts(&sa->remote, &ti);
 		host_ts(&sa->local, &tr);
 	}
-	if (!(pol = pick_policy(sa, &ti, &tr))) {
+	if (!(pol = pick_policy(sa, &ti, &tr)) && sa->gen_mode != IKE_GEN_NO)
+		generated = (pol = pick_template(sa, &ti, &tr, &gl, &gr, why, sizeof(why))) != NULL;
+	if (!pol) {
 		char a[64], b[64];
 
 		ike_ts_str(&ti.ts[0], a, sizeof(a));
 		ike_ts_str(&tr.ts[0], b, sizeof(b));
-		snprintf(why, sizeof(why), "no policy of this peer holds %s === %s", a, b);
+		if (sa->gen_mode == IKE_GEN_NO)
+			snprintf(why, sizeof(why), "no policy of this peer holds %s === %s", a, b);
 		refuse(sa, qm, IKEV1_N_INVALID_ID_INFORMATION, why);
 		return;
 	}
 	c->policy_id = pol->id;
 	c->proto = ike_policy_ipproto(pol);
-	c->reqid = sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
-	/* the mode is the peer's to propose; the policy's must agree */
-	c->tunnel = conf_bool(pol, CONF_POLICY_TUNNEL);
+	c->reqid = generated ? 0 : sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
+	/* the mode is the peer's to propose; a static policy's must agree, a generated one
+	 * takes the peer's */
+	c->tunnel = generated ? their_mode_tunnel(&m->sa) : conf_bool(pol, CONF_POLICY_TUNNEL);
 	mode = mode_of(sa, c->tunnel);
 	qm->pfs = ikev1_has(m, IKEV1_PLD_KE) ? pfs_group(pol, sa) : 0;
 	if (ikev1_offer_p2(ike_proposal_of(sa->eng->conf, pol),
@@ -697,10 +751,18 @@ static void respond(struct ike_sa *sa, struct ikev1_qm *qm, const struct ikev1_m
 	c->life = life;
 	qm->ts_l = tr;
 	qm->ts_r = ti;
-	if (!c->reqid || sel_of(&tr.ts[0], &ti.ts[0], &c->sel) < 0 || nonce(&qm->nr) < 0 ||
-	    keep(&qm->ni, &m->nonce) < 0) {
+	if (sel_of(generated ? &gl.ts[0] : &tr.ts[0], generated ? &gr.ts[0] : &ti.ts[0], &c->sel) <
+		    0 ||
+	    (generated &&
+	     !(c->gp = ike_gpol_new(sa, &c->sel, 1, c->tunnel, c->proto, sa->gen_group)))) {
 		refuse(sa, qm, IKEV1_N_INVALID_ID_INFORMATION,
-		       "the IDs are no prefixes, or the policy has no kernel policies");
+		       "the IDs are no prefixes, or another client has them");
+		return;
+	}
+	if (c->gp)
+		c->reqid = ike_gpol_reqid(c->gp);
+	if (!c->reqid || nonce(&qm->nr) < 0 || keep(&qm->ni, &m->nonce) < 0) {
+		refuse(sa, qm, IKEV1_N_INVALID_ID_INFORMATION, "the policy has no kernel policies");
 		return;
 	}
 	/* a group they propose is taken even when our proposal has none (RouterOS, racoon) */
@@ -804,6 +866,11 @@ int ikev1_qm_recv(struct ike_sa *sa, const struct ikev1_msg *m)
 	/* a new exchange of the peer's */
 	if (check_hash1(sa, m->hdr.msgid, m) < 0)
 		return -EPERM;
+	if (ikev1_cfg_busy(sa) && sa->v1->xauth_pending) {
+		log_info(LOG_IKE, sa->ctx, "quick mode %08x before XAuth passed: dropped",
+			 m->hdr.msgid);
+		return 0;
+	}
 	if (!ikev1_has(m, IKEV1_PLD_SA) || !ikev1_has(m, IKEV1_PLD_NONCE) ||
 	    (m->nid != 0 && m->nid != 2) || !m->sa.nprop) {
 		sa->eng->st.rx_malformed++;

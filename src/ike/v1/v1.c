@@ -145,6 +145,10 @@ static void on_retransmit(struct loop_timer *w, void *arg)
 		ikev1_dpd_start(sa); /* a new R-U-THERE, the sequence number on */
 		any = true;
 	}
+	if (sa->v1->cfg_waiting && sa->v1->cfg_last.len) {
+		ikev1_send(sa, &sa->v1->cfg_last);
+		any = true;
+	}
 	if (any)
 		loop_timer_again(sa->rtx, rtx_wait(sa->rtx_count));
 }
@@ -161,7 +165,7 @@ void ikev1_arm(struct ike_sa *sa)
 /* Nothing waits any more: the timer stops. */
 void ikev1_disarm(struct ike_sa *sa)
 {
-	if (sa->req_pkt.len || sa->v1->dpd_out)
+	if (sa->req_pkt.len || sa->v1->dpd_out || sa->v1->cfg_waiting)
 		return;
 	for (struct ikev1_qm *qm = sa->v1->qms; qm; qm = qm->next)
 		if (qm->initiator && qm->last.len)
@@ -217,7 +221,7 @@ struct hashed {
 };
 
 int ikev1_send_hashed(struct ike_sa *sa, uint8_t exch, uint32_t mid,
-		      void (*build)(struct ikev1_enc *e, void *arg), void *arg)
+		      void (*build)(struct ikev1_enc *e, void *arg), void *arg, struct wbuf *keep)
 {
 	struct ikev1_state *v = sa->v1;
 	size_t hl = crypto_v1_hash_len(v->hash), off;
@@ -242,6 +246,11 @@ int ikev1_send_hashed(struct ike_sa *sa, uint8_t exch, uint32_t mid,
 		r = ikev1_seal(sa, &h, IKEV1_PLD_HASH, &plain, &out);
 	if (r == 0)
 		ikev1_send(sa, &out);
+	if (r == 0 && keep) {
+		wbuf_free(keep);
+		*keep = out;
+		wbuf_init(&out);
+	}
 	wbuf_free(&plain);
 	wbuf_free(&out);
 	return r;
@@ -309,6 +318,9 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 		break;
 	case IKEV1_EXCH_INFORMATIONAL:
 		r = ikev1_info_recv(sa, m);
+		break;
+	case IKEV1_EXCH_TRANSACTION:
+		r = ikev1_cfg_recv(sa, m);
 		break;
 	default:
 		sa->eng->st.rx_dropped++;
@@ -404,6 +416,8 @@ void ikev1_state_free(struct ike_sa *sa)
 	crypto_chunk_clear(&v->idi_b);
 	crypto_chunk_clear(&v->idr_b);
 	crypto_chunk_clear(&v->psk);
+	wbuf_free(&v->cfg_last);
+	free(v->xauth_user);
 	free(v);
 	sa->v1 = NULL;
 }
@@ -441,7 +455,7 @@ static void run_tasks(struct ike_sa *sa)
 		if (old && old->state == CHILD_STATE_INSTALLED)
 			ikev1_qm_start(sa, ike_policy_by_id(sa->eng, old->policy_id), old);
 	}
-	if (sa->tasks & IKE_TASK_CHILD_CREATE) {
+	if ((sa->tasks & IKE_TASK_CHILD_CREATE) && !ikev1_cfg_busy(sa)) {
 		const struct conf_item *pol = ike_policy_by_id(sa->eng, sa->pending_policy);
 
 		sa->tasks &= ~IKE_TASK_CHILD_CREATE;

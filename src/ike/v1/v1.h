@@ -69,6 +69,12 @@ struct ikev1_state {
 	bool have_last_rx;
 	struct ikev1_qm *qms;
 	unsigned nqms;
+	/* the transaction exchange (cfg.c): XAuth to pass, mode-config to get, the message
+	 * of ours that waits for an answer */
+	bool xauth_pending, xauth_ok, cfg_pending, cfg_waiting;
+	uint32_t cfg_mid;
+	struct wbuf cfg_last;
+	char *xauth_user; /* who passed XAuth (gateway) */
 };
 
 /* v1.c: the engine's entry points and message I/O */
@@ -93,9 +99,9 @@ void ikev1_send_qm(struct ike_sa *sa, struct ikev1_qm *qm, struct wbuf *out, boo
 void ikev1_arm(struct ike_sa *sa);
 void ikev1_disarm(struct ike_sa *sa);
 /* HASH(1)-style message of an exchange after phase 1: HDR*, HASH(1), then what build
- * puts in. 0 or -errno. */
+ * puts in; a copy of what was sent into keep (when not NULL). 0 or -errno. */
 int ikev1_send_hashed(struct ike_sa *sa, uint8_t exch, uint32_t mid,
-		      void (*build)(struct ikev1_enc *e, void *arg), void *arg);
+		      void (*build)(struct ikev1_enc *e, void *arg), void *arg, struct wbuf *keep);
 /* A fresh message ID for an exchange of ours (not 0, not one in use). */
 uint32_t ikev1_new_mid(struct ike_sa *sa);
 /* The profile of sa's peer. */
@@ -117,6 +123,12 @@ void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_c
 int ikev1_qm_recv(struct ike_sa *sa, const struct ikev1_msg *m);
 void ikev1_qm_free(struct ikev1_qm *qm, bool delete_kernel);
 void ikev1_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg);
+
+/* cfg.c: the transaction exchange: XAuth and mode-config */
+void ikev1_cfg_start(struct ike_sa *sa);
+/* 0, -EPERM (wrong HASH), or 1: the ISAKMP SA is gone (XAuth failed). */
+int ikev1_cfg_recv(struct ike_sa *sa, const struct ikev1_msg *m);
+bool ikev1_cfg_busy(const struct ike_sa *sa);
 
 /* info.c: informational exchanges (notify, delete, DPD) */
 /* 0, -EPERM (wrong HASH), or 1: the peer deleted the ISAKMP SA, which is gone. */
