@@ -16,10 +16,11 @@ struct gap {
 #define VALUES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct gap gaps[] = {
-	{CONF_M_PEER, CONF_PEER_EXCHANGE_MODE, VALUES("main", "aggressive", "base"),
-	 "is not negotiated by this version (IKEv1); the peer is never initiated or answered"},
+	{CONF_M_PEER, CONF_PEER_EXCHANGE_MODE, VALUES("base"),
+	 "is not negotiated by this version (IKEv1 base mode); the peer is never initiated or "
+	 "answered"},
 	{CONF_M_IDENTITY, CONF_IDENTITY_AUTH_METHOD,
-	 VALUES("eap", "eap-radius", "pre-shared-key-xauth", "rsa-signature-hybrid"),
+	 VALUES("eap", "eap-radius", "rsa-signature-hybrid"),
 	 "is not negotiated by this version; the identity fails every authentication"},
 	{CONF_M_IDENTITY, CONF_IDENTITY_NOTRACK_CHAIN, NULL,
 	 "is not used by this version: no firewall rule is added"},
@@ -27,11 +28,8 @@ static const struct gap gaps[] = {
 	 "is not supported yet (it needs firewall integration): no address list is used"},
 	{CONF_M_PROFILE, CONF_PROFILE_LIFEBYTES, NULL,
 	 "is not enforced by this version: IKE SAs are rekeyed on lifetime only"},
-	{CONF_M_PROFILE, CONF_PROFILE_PROPOSAL_CHECK, NULL,
-	 "is not used by this version (IKEv1 phase 2 lifetimes)"},
 	{CONF_M_PROPOSAL, CONF_PROPOSAL_DISABLED, VALUES("yes"),
 	 "is not honoured by this version: policies that name the proposal still offer it"},
-	{CONF_M_USER, -1, NULL, "XAuth users are not used by this version"},
 	{CONF_M_RADIUS, -1, NULL, "RADIUS servers are not used by this version"},
 	{CONF_M_SETTINGS, CONF_SETTINGS_ACCOUNTING, VALUES("yes"),
 	 "is not done by this version (RADIUS)"},
