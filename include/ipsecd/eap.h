@@ -37,10 +37,10 @@ struct eap_bytes {
 struct eap_pkt {
 	uint8_t code, id;
 	uint16_t len;
-	uint8_t type;		 /* Request and Response only */
-	uint32_t vendor_id;	 /* Expanded type (RFC 3748 5.7) */
+	uint8_t type;	    /* Request and Response only */
+	uint32_t vendor_id; /* Expanded type (RFC 3748 5.7) */
 	uint32_t vendor_type;
-	struct eap_bytes data;	 /* after the type (or the expanded type's header) */
+	struct eap_bytes data; /* after the type (or the expanded type's header) */
 };
 
 /* Structure only: a header whose Length covers at least itself (bytes past it are
@@ -71,8 +71,8 @@ struct eap_mschapv2 {
 	const uint8_t *peer_challenge; /* Response: 16, then 8 reserved, */
 	const uint8_t *nt_response;    /* 24 bytes */
 	uint8_t flags;
-	struct eap_bytes name;	       /* Challenge, Response */
-	struct eap_bytes message;      /* Success/Failure Requests: "S=...", "E=..." */
+	struct eap_bytes name;	  /* Challenge, Response */
+	struct eap_bytes message; /* Success/Failure Requests: "S=...", "E=..." */
 };
 
 /* An EAP-MSCHAPv2 Request or Response (type 26). A Success or Failure Response is the
@@ -83,18 +83,17 @@ void eap_put_ms_challenge(struct wbuf *w, uint8_t id, const uint8_t challenge[16
 void eap_put_ms_response(struct wbuf *w, uint8_t id, uint8_t ms_id, const uint8_t peer_chal[16],
 			 const uint8_t nt_response[24], const char *name);
 /* A Success or Failure Request carrying message. */
-void eap_put_ms_result(struct wbuf *w, uint8_t id, uint8_t op, uint8_t ms_id,
-		       const char *message);
+void eap_put_ms_result(struct wbuf *w, uint8_t id, uint8_t op, uint8_t ms_id, const char *message);
 /* The peer's Success or Failure Response: the OpCode alone. */
 void eap_put_ms_ack(struct wbuf *w, uint8_t id, uint8_t op);
 
 /* --- EAP-TLS, PEAP and TTLS header (RFC 5216 3.1) --- */
 
-#define EAP_TLS_L	    0x80 /* TLS Message Length present */
-#define EAP_TLS_M	    0x40 /* more fragments follow */
-#define EAP_TLS_S	    0x20 /* start */
-#define EAP_TLS_VERSION	    0x07 /* PEAP and TTLS version bits */
-#define EAP_TLS_MAX_MSG	    (64 * 1024) /* a reassembled TLS flight we accept */
+#define EAP_TLS_L	0x80	    /* TLS Message Length present */
+#define EAP_TLS_M	0x40	    /* more fragments follow */
+#define EAP_TLS_S	0x20	    /* start */
+#define EAP_TLS_VERSION 0x07	    /* PEAP and TTLS version bits */
+#define EAP_TLS_MAX_MSG (64 * 1024) /* a reassembled TLS flight we accept */
 
 struct eap_tls {
 	uint8_t flags;
@@ -107,9 +106,8 @@ struct eap_tls {
 int eap_tls_decode(const struct eap_pkt *e, struct eap_tls *t);
 /* One fragment of msg (len bytes) starting at *off, at most frag bytes of it: L on the
  * first of several, M while more follow; *off moves past it. */
-void eap_put_tls_fragment(struct wbuf *w, uint8_t code, uint8_t id, uint8_t type,
-			  uint8_t version, const uint8_t *msg, size_t len, size_t *off,
-			  size_t frag);
+void eap_put_tls_fragment(struct wbuf *w, uint8_t code, uint8_t id, uint8_t type, uint8_t version,
+			  const uint8_t *msg, size_t len, size_t *off, size_t frag);
 
 /* Reassembly of a fragmented flight. */
 struct eap_tls_reasm {
@@ -132,15 +130,14 @@ int eap_ms_password_hash(const char *password, uint8_t out[16]);
 int eap_ms_challenge_hash(const uint8_t peer_chal[16], const uint8_t auth_chal[16],
 			  const char *user, uint8_t out[8]);
 /* GenerateNTResponse (8.1) from the password's hash. */
-int eap_ms_nt_response(const uint8_t auth_chal[16], const uint8_t peer_chal[16],
-		       const char *user, const uint8_t pw_hash[16], uint8_t out[24]);
+int eap_ms_nt_response(const uint8_t auth_chal[16], const uint8_t peer_chal[16], const char *user,
+		       const uint8_t pw_hash[16], uint8_t out[24]);
 /* GenerateAuthenticatorResponse (8.7): "S=" and 40 upper-case hex digits, NUL-ended. */
 int eap_ms_auth_response(const uint8_t pw_hash[16], const uint8_t nt_response[24],
-			 const uint8_t peer_chal[16], const uint8_t auth_chal[16],
-			 const char *user, char out[43]);
+			 const uint8_t peer_chal[16], const uint8_t auth_chal[16], const char *user,
+			 char out[43]);
 /* GetMasterKey (RFC 3079 3.4) and GetAsymmetricStartKey (16-byte keys). */
-int eap_ms_master_key(const uint8_t pw_hash[16], const uint8_t nt_response[24],
-		      uint8_t out[16]);
+int eap_ms_master_key(const uint8_t pw_hash[16], const uint8_t nt_response[24], uint8_t out[16]);
 int eap_ms_start_key(const uint8_t master[16], bool is_send, bool is_server, uint8_t out[16]);
 /* The MSK both ends derive: the server's MS-MPPE-Recv-Key || MS-MPPE-Send-Key. */
 #define EAP_MS_MSK_LEN 32
@@ -168,15 +165,15 @@ void eap_ms_auth_free(struct eap_ms_auth *a);
 int eap_ms_auth_start(struct eap_ms_auth *a, uint8_t id, struct wbuf *out);
 /* One EAP Response from the peer. Negative for a packet that is not the expected one (the
  * caller drops it and waits). */
-int eap_ms_auth_process(struct eap_ms_auth *a, const uint8_t *pkt, size_t len,
-			struct wbuf *out, enum eap_status *st);
+int eap_ms_auth_process(struct eap_ms_auth *a, const uint8_t *pkt, size_t len, struct wbuf *out,
+			enum eap_status *st);
 
 struct eap_ms_peer *eap_ms_peer_new(const char *user, const char *password);
 void eap_ms_peer_free(struct eap_ms_peer *p);
 /* One EAP Request, Success or Failure from the authenticator. An EAP-Success before the
  * authenticator proved it knows the password (RFC 2759 5) is a failure. */
-int eap_ms_peer_process(struct eap_ms_peer *p, const uint8_t *pkt, size_t len,
-			struct wbuf *out, enum eap_status *st);
+int eap_ms_peer_process(struct eap_ms_peer *p, const uint8_t *pkt, size_t len, struct wbuf *out,
+			enum eap_status *st);
 /* The MSK after EAP_ST_SUCCESS (EAP_MS_MSK_LEN bytes), NULL before. */
 const uint8_t *eap_ms_auth_msk(const struct eap_ms_auth *a);
 const uint8_t *eap_ms_peer_msk(const struct eap_ms_peer *p);

@@ -28,12 +28,12 @@
 #define RADIUS_AUTH_LEN	 16
 
 enum radius_code { /* RFC 2865 3, RFC 2866 3 */
-	RADIUS_ACCESS_REQUEST = 1,
-	RADIUS_ACCESS_ACCEPT = 2,
-	RADIUS_ACCESS_REJECT = 3,
-	RADIUS_ACCOUNTING_REQUEST = 4,
-	RADIUS_ACCOUNTING_RESPONSE = 5,
-	RADIUS_ACCESS_CHALLENGE = 11,
+		   RADIUS_ACCESS_REQUEST = 1,
+		   RADIUS_ACCESS_ACCEPT = 2,
+		   RADIUS_ACCESS_REJECT = 3,
+		   RADIUS_ACCOUNTING_REQUEST = 4,
+		   RADIUS_ACCOUNTING_RESPONSE = 5,
+		   RADIUS_ACCESS_CHALLENGE = 11,
 };
 
 enum radius_attr_type {
@@ -69,29 +69,29 @@ enum radius_attr_type {
 	RADIUS_A_NAS_IPV6_ADDRESS = 95,
 };
 
-#define RADIUS_VENDOR_MICROSOFT	 311 /* RFC 2548 */
-#define RADIUS_MS_MPPE_SEND_KEY	 16
-#define RADIUS_MS_MPPE_RECV_KEY	 17
-#define RADIUS_SERVICE_FRAMED	 2 /* Service-Type, RFC 2865 5.6 */
-#define RADIUS_NAS_PORT_VIRTUAL	 5 /* NAS-Port-Type, RFC 2865 5.41 */
-#define RADIUS_MPPE_KEY_MAX	 64
+#define RADIUS_VENDOR_MICROSOFT 311 /* RFC 2548 */
+#define RADIUS_MS_MPPE_SEND_KEY 16
+#define RADIUS_MS_MPPE_RECV_KEY 17
+#define RADIUS_SERVICE_FRAMED	2 /* Service-Type, RFC 2865 5.6 */
+#define RADIUS_NAS_PORT_VIRTUAL 5 /* NAS-Port-Type, RFC 2865 5.41 */
+#define RADIUS_MPPE_KEY_MAX	64
 
 enum radius_acct_status { /* Acct-Status-Type, RFC 2866 5.1, RFC 2869 2.1 */
-	RADIUS_ACCT_START = 1,
-	RADIUS_ACCT_STOP = 2,
-	RADIUS_ACCT_INTERIM = 3,
+			  RADIUS_ACCT_START = 1,
+			  RADIUS_ACCT_STOP = 2,
+			  RADIUS_ACCT_INTERIM = 3,
 };
 
 enum radius_terminate_cause { /* Acct-Terminate-Cause, RFC 2866 5.10 (a selection) */
-	RADIUS_TERM_USER_REQUEST = 1,
-	RADIUS_TERM_LOST_CARRIER = 2,
-	RADIUS_TERM_IDLE_TIMEOUT = 4,
-	RADIUS_TERM_SESSION_TIMEOUT = 5,
-	RADIUS_TERM_ADMIN_RESET = 6,
-	RADIUS_TERM_ADMIN_REBOOT = 7,
-	RADIUS_TERM_NAS_ERROR = 9,
-	RADIUS_TERM_NAS_REQUEST = 10,
-	RADIUS_TERM_NAS_REBOOT = 11,
+			      RADIUS_TERM_USER_REQUEST = 1,
+			      RADIUS_TERM_LOST_CARRIER = 2,
+			      RADIUS_TERM_IDLE_TIMEOUT = 4,
+			      RADIUS_TERM_SESSION_TIMEOUT = 5,
+			      RADIUS_TERM_ADMIN_RESET = 6,
+			      RADIUS_TERM_ADMIN_REBOOT = 7,
+			      RADIUS_TERM_NAS_ERROR = 9,
+			      RADIUS_TERM_NAS_REQUEST = 10,
+			      RADIUS_TERM_NAS_REBOOT = 11,
 };
 
 struct radius_attr { /* borrowed from the decoded buffer */
@@ -155,7 +155,8 @@ int radius_mppe_decrypt(const uint8_t *val, size_t len, const void *secret, size
 			const uint8_t req_auth[RADIUS_AUTH_LEN], uint8_t *key, size_t *keylen);
 /* The reverse, for tests and fake servers: salt's high bit is set here. */
 int radius_mppe_encrypt(const uint8_t *key, size_t keylen, uint16_t salt, const void *secret,
-			size_t secretlen, const uint8_t req_auth[RADIUS_AUTH_LEN], struct wbuf *out);
+			size_t secretlen, const uint8_t req_auth[RADIUS_AUTH_LEN],
+			struct wbuf *out);
 const char *radius_code_name(uint8_t code);
 
 /* --- what a reply says, decoded for the engine --- */
@@ -219,11 +220,11 @@ struct radius_server_conf {
 struct radius_client_conf {
 	unsigned int nservers;
 	struct radius_server_conf server[RADIUS_MAX_SERVERS]; /* tried in this order */
-	unsigned int timeout_ms; /* per transmission; RouterOS's default is 300 */
-	unsigned int tries;	 /* transmissions per server before the next; 0: 3 */
+	unsigned int timeout_ms;    /* per transmission; RouterOS's default is 300 */
+	unsigned int tries;	    /* transmissions per server before the next; 0: 3 */
 	const char *nas_identifier; /* NAS-Identifier; NULL: "ipsecd" */
-	bool require_ma; /* refuse Access replies without Message-Authenticator (RFC 3579
-			    3.2 requires it with EAP-Message; Blast-RADIUS: on all) */
+	bool require_ma;	    /* refuse Access replies without Message-Authenticator (RFC 3579
+				       3.2 requires it with EAP-Message; Blast-RADIUS: on all) */
 };
 
 /* A client on loop l. NULL when no server could be set up (errno-style reason in *err). */
@@ -235,12 +236,12 @@ void radius_client_free(struct radius_client *c);
 
 /* One Access-Request's content; everything borrowed for the duration of the call. */
 struct radius_req {
-	const char *user;	       /* User-Name (the EAP identity) */
-	const uint8_t *eap;	       /* EAP-Message, fragmented at 253 bytes; NULL: none */
+	const char *user;   /* User-Name (the EAP identity) */
+	const uint8_t *eap; /* EAP-Message, fragmented at 253 bytes; NULL: none */
 	size_t eap_len;
-	const uint8_t *state;	       /* State from the last Challenge; NULL: none */
+	const uint8_t *state; /* State from the last Challenge; NULL: none */
 	size_t state_len;
-	const char *password;	       /* User-Password (XAuth over RADIUS); NULL: none */
+	const char *password;		/* User-Password (XAuth over RADIUS); NULL: none */
 	const struct sockaddr *calling; /* the client's address: Calling-Station-Id */
 	const struct sockaddr *called;	/* our address: Called-Station-Id; NULL: none */
 	uint32_t nas_port;		/* NAS-Port (the IKE SA's number); 0: none */
@@ -268,7 +269,7 @@ struct radius_acct_req {
 	/* Interim and Stop: */
 	uint64_t in_octets, out_octets; /* split into Octets and Gigawords (RFC 2869 5.1) */
 	uint32_t in_packets, out_packets;
-	uint32_t session_time; /* seconds */
+	uint32_t session_time;	  /* seconds */
 	uint32_t terminate_cause; /* Stop only; 0: none */
 };
 

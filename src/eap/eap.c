@@ -159,8 +159,7 @@ static void ms_end(struct wbuf *w, size_t start)
 	wbuf_patch_u16(w, start + 7, (uint16_t)(w->len - start - 5));
 }
 
-void eap_put_ms_challenge(struct wbuf *w, uint8_t id, const uint8_t challenge[16],
-			  const char *name)
+void eap_put_ms_challenge(struct wbuf *w, uint8_t id, const uint8_t challenge[16], const char *name)
 {
 	size_t s = ms_begin(w, EAP_CODE_REQUEST, id, EAP_MS_CHALLENGE, id);
 
@@ -184,8 +183,7 @@ void eap_put_ms_response(struct wbuf *w, uint8_t id, uint8_t ms_id, const uint8_
 	ms_end(w, s);
 }
 
-void eap_put_ms_result(struct wbuf *w, uint8_t id, uint8_t op, uint8_t ms_id,
-		       const char *message)
+void eap_put_ms_result(struct wbuf *w, uint8_t id, uint8_t op, uint8_t ms_id, const char *message)
 {
 	size_t s = ms_begin(w, EAP_CODE_REQUEST, id, op, ms_id);
 
@@ -224,9 +222,8 @@ int eap_tls_decode(const struct eap_pkt *e, struct eap_tls *t)
 	return 0;
 }
 
-void eap_put_tls_fragment(struct wbuf *w, uint8_t code, uint8_t id, uint8_t type,
-			  uint8_t version, const uint8_t *msg, size_t len, size_t *off,
-			  size_t frag)
+void eap_put_tls_fragment(struct wbuf *w, uint8_t code, uint8_t id, uint8_t type, uint8_t version,
+			  const uint8_t *msg, size_t len, size_t *off, size_t frag)
 {
 	size_t start = wbuf_mark(w), n = len - *off > frag ? frag : len - *off;
 	uint8_t flags = version & EAP_TLS_VERSION;

@@ -89,8 +89,8 @@ int eap_ms_challenge_hash(const uint8_t peer_chal[16], const uint8_t auth_chal[1
 	return 0;
 }
 
-int eap_ms_nt_response(const uint8_t auth_chal[16], const uint8_t peer_chal[16],
-		       const char *user, const uint8_t pw_hash[16], uint8_t out[24])
+int eap_ms_nt_response(const uint8_t auth_chal[16], const uint8_t peer_chal[16], const char *user,
+		       const uint8_t pw_hash[16], uint8_t out[24])
 {
 	uint8_t chal[8], z[21] = {0};
 	int err = eap_ms_challenge_hash(peer_chal, auth_chal, user, chal);
@@ -104,8 +104,8 @@ int eap_ms_nt_response(const uint8_t auth_chal[16], const uint8_t peer_chal[16],
 }
 
 int eap_ms_auth_response(const uint8_t pw_hash[16], const uint8_t nt_response[24],
-			 const uint8_t peer_chal[16], const uint8_t auth_chal[16],
-			 const char *user, char out[43])
+			 const uint8_t peer_chal[16], const uint8_t auth_chal[16], const char *user,
+			 char out[43])
 {
 	uint8_t hh[16], digest[20], chal[8];
 	struct crypto_iov a[3] = {{hh, 16}, {nt_response, 24}, {magic_sign, 39}};

@@ -102,8 +102,8 @@ static int auth_check(struct eap_ms_auth *a, const struct eap_mschapv2 *m, struc
 	return err == -EACCES ? 0 : err;
 }
 
-int eap_ms_auth_process(struct eap_ms_auth *a, const uint8_t *pkt, size_t len,
-			struct wbuf *out, enum eap_status *st)
+int eap_ms_auth_process(struct eap_ms_auth *a, const uint8_t *pkt, size_t len, struct wbuf *out,
+			enum eap_status *st)
 {
 	struct eap_pkt e;
 	struct eap_mschapv2 m;
@@ -188,8 +188,8 @@ static int peer_verify(struct eap_ms_peer *p, const struct eap_mschapv2 *m)
 	return eap_ms_msk(p->pw_hash, p->nt, p->msk);
 }
 
-int eap_ms_peer_process(struct eap_ms_peer *p, const uint8_t *pkt, size_t len,
-			struct wbuf *out, enum eap_status *st)
+int eap_ms_peer_process(struct eap_ms_peer *p, const uint8_t *pkt, size_t len, struct wbuf *out,
+			enum eap_status *st)
 {
 	struct eap_pkt e;
 	struct eap_mschapv2 m;

@@ -56,7 +56,7 @@ struct radius_handle {
 	struct radius_client *c;
 	struct radius_handle *next, **pprev; /* in c->handles */
 	bool acct;
-	bool unsent; /* no server could take it: the zero timer reports an error */
+	bool unsent;	      /* no server could take it: the zero timer reports an error */
 	struct wbuf attrs;    /* what does not depend on server or transmission */
 	struct wbuf password; /* User-Password in the clear, NUL-terminated; wiped */
 	struct wbuf pkt;      /* what is on the wire now */
@@ -74,8 +74,7 @@ static void sock_read(struct loop_io *w, int fd, int events, void *arg);
 
 static socklen_t sa_len(const struct sockaddr_storage *ss)
 {
-	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					 : sizeof(struct sockaddr_in);
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
 static void set_port(struct sockaddr_storage *ss, uint16_t port)
@@ -319,8 +318,8 @@ static void got_packet(struct rsock *k, const uint8_t *buf, size_t len)
 	}
 	r.server = s->name;
 	if (radius_reply_parse(&pkt, h->req_auth, s->secret, s->secretlen, &r)) {
-		log_warn(LOG_NET, NULL, "radius %s: dropped %s id %u: malformed attribute",
-			 s->name, radius_code_name(pkt.code), pkt.id);
+		log_warn(LOG_NET, NULL, "radius %s: dropped %s id %u: malformed attribute", s->name,
+			 radius_code_name(pkt.code), pkt.id);
 		return;
 	}
 	log_debug(LOG_NET, NULL, "radius %s: %s id %u", s->name, radius_code_name(pkt.code),
@@ -347,8 +346,7 @@ static void sock_read(struct loop_io *w, int fd, int events, void *arg)
 
 /* --- requests --- */
 
-static struct radius_handle *handle_new(struct radius_client *c, bool acct, radius_cb cb,
-					void *arg)
+static struct radius_handle *handle_new(struct radius_client *c, bool acct, radius_cb cb, void *arg)
 {
 	struct radius_handle *h = calloc(1, sizeof(*h));
 

@@ -57,8 +57,7 @@ const struct radius_attr *radius_find(const struct radius_pkt *pkt, uint8_t type
 	return NULL;
 }
 
-void radius_enc_begin(struct wbuf *w, uint8_t code, uint8_t id,
-		      const uint8_t auth[RADIUS_AUTH_LEN])
+void radius_enc_begin(struct wbuf *w, uint8_t code, uint8_t id, const uint8_t auth[RADIUS_AUTH_LEN])
 {
 	wbuf_u8(w, code);
 	wbuf_u8(w, id);
@@ -131,8 +130,7 @@ bool radius_put_ma(struct wbuf *w)
 	return radius_put(w, RADIUS_A_MESSAGE_AUTHENTICATOR, zero, 16);
 }
 
-bool radius_put_password(struct wbuf *w, const char *password, const void *secret,
-			 size_t secretlen)
+bool radius_put_password(struct wbuf *w, const char *password, const void *secret, size_t secretlen)
 {
 	size_t plen = strlen(password), n = plen ? (plen + 15) / 16 * 16 : 16;
 	uint8_t out[128], b[16];
@@ -158,14 +156,12 @@ bool radius_put_password(struct wbuf *w, const char *password, const void *secre
 static size_t find_ma(const uint8_t *p, size_t len)
 {
 	for (size_t off = RADIUS_HDR_LEN; off + 2 <= len && p[off + 1] >= 2; off += p[off + 1])
-		if (p[off] == RADIUS_A_MESSAGE_AUTHENTICATOR && p[off + 1] == 18 &&
-		    off + 18 <= len)
+		if (p[off] == RADIUS_A_MESSAGE_AUTHENTICATOR && p[off + 1] == 18 && off + 18 <= len)
 			return off + 2;
 	return 0;
 }
 
-int radius_enc_finish(struct wbuf *w, const void *secret, size_t secretlen,
-		      const uint8_t *req_auth)
+int radius_enc_finish(struct wbuf *w, const void *secret, size_t secretlen, const uint8_t *req_auth)
 {
 	static const uint8_t zero[RADIUS_AUTH_LEN];
 	bool request = w->len >= 1 && w->p[0] == RADIUS_ACCESS_REQUEST;
@@ -312,8 +308,8 @@ int radius_mppe_decrypt(const uint8_t *val, size_t len, const void *secret, size
 int radius_mppe_encrypt(const uint8_t *key, size_t keylen, uint16_t salt, const void *secret,
 			size_t secretlen, const uint8_t req_auth[RADIUS_AUTH_LEN], struct wbuf *out)
 {
-	uint8_t plain[RADIUS_ATTR_MAX] = {0}, b[16], s[2] = {(uint8_t)(salt >> 8 | 0x80),
-							     (uint8_t)salt};
+	uint8_t plain[RADIUS_ATTR_MAX] = {0}, b[16],
+		s[2] = {(uint8_t)(salt >> 8 | 0x80), (uint8_t)salt};
 	size_t n = (keylen + 1 + 15) / 16 * 16;
 	uint8_t *c;
 

@@ -82,9 +82,9 @@ END_TEST
 /* The MS-CHAPv2 challenge built by hand, byte by byte (draft-kamath 2.1). */
 START_TEST(codec_ms_challenge)
 {
-	static const uint8_t want[] = {1, 7, 0, 30, 26, 1, 7, 0, 25, 16, 0x5B, 0x5D, 0x7C, 0x7D,
-				       0x7B, 0x3F, 0x2F, 0x3E, 0x3C, 0x2C, 0x60, 0x21, 0x32, 0x26,
-				       0x26, 0x28, 's', 'r', 'v', 'r'};
+	static const uint8_t want[] = {1,    7,	   0,	 30,   26,   1,	   7,	 0,    25,   16,
+				       0x5B, 0x5D, 0x7C, 0x7D, 0x7B, 0x3F, 0x2F, 0x3E, 0x3C, 0x2C,
+				       0x60, 0x21, 0x32, 0x26, 0x26, 0x28, 's',	 'r',  'v',  'r'};
 	struct wbuf w;
 	struct eap_pkt e;
 	struct eap_mschapv2 m;
@@ -170,8 +170,8 @@ START_TEST(tls_fragments)
 		struct eap_tls t;
 
 		wbuf_init(&w);
-		eap_put_tls_fragment(&w, EAP_CODE_REQUEST, 1, EAP_T_PEAP, 0, msg, sizeof(msg),
-				     &off, 1000);
+		eap_put_tls_fragment(&w, EAP_CODE_REQUEST, 1, EAP_T_PEAP, 0, msg, sizeof(msg), &off,
+				     1000);
 		ck_assert_int_eq(eap_decode(w.p, w.len, &e), 0);
 		ck_assert_int_eq(eap_tls_decode(&e, &t), 0);
 		ck_assert_int_eq(!!(t.flags & EAP_TLS_L), frags == 0);
