@@ -7,6 +7,9 @@
 #   fuzz_ikev1_msg  IKEv1 (ISAKMP) messages and decrypted chains, through src/wire's IKEv1
 #                   decoders and encoders
 #   fuzz_auth       AUTH signatures, certificates, IDs and raw keys a peer sends
+#   fuzz_radius     RADIUS replies, through src/radius's decoder, checks and encoders
+#   fuzz_eap        EAP packets, through src/eap's codec and the EAP-MSCHAPv2 machines
+# FUZZ_TARGETS (space-separated names) runs only those.
 # and runs each for FUZZ_RUNS runs (default 60000, seed FUZZ_SEED, default 1), at most
 # FUZZ_SECONDS (default 20), on a copy of its seed corpus (fuzz/corpus/conf, xfrm_stat,
 # xfrm_msg, ...) in fuzz/out/corpus-TARGET; the checked-in corpora are never written. Crash
@@ -39,6 +42,9 @@ done
 run_target() {
 	local name=$1 corpus=$2 status=0 runs log
 	shift 2
+	if [ -n "${FUZZ_TARGETS:-}" ] && [[ " $FUZZ_TARGETS " != *" $name "* ]]; then
+		return 0
+	fi
 	echo "$name: building with $cc"
 	"$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-std=gnu11 -Wall -Wextra -Wno-unused-parameter "${inc[@]}" "$@" -lcrypto \
@@ -74,3 +80,7 @@ run_target fuzz_ikev1_msg fuzz/corpus/ikev1_msg src/wire/*.c src/common/buf.c \
 	fuzz/fuzz_ikev1_msg.c
 run_target fuzz_auth fuzz/corpus/auth src/crypto/sig.c src/crypto/cert.c src/crypto/cert_id.c \
 	src/crypto/keygen.c src/crypto/alg.c src/crypto/prf.c src/common/buf.c fuzz/fuzz_auth.c -Isrc/crypto
+run_target fuzz_radius fuzz/corpus/radius src/radius/packet.c src/radius/reply.c \
+	src/crypto/aaa.c src/crypto/alg.c src/common/buf.c fuzz/fuzz_radius.c -Isrc/crypto
+run_target fuzz_eap fuzz/corpus/eap src/eap/*.c src/crypto/aaa.c src/crypto/alg.c \
+	src/common/buf.c fuzz/fuzz_eap.c -Isrc/crypto
