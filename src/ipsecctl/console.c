@@ -102,18 +102,20 @@ static size_t common_len(const struct conf_cands *cs)
 	return n;
 }
 
-static void list_cands(const struct conf_cands *cs)
+/* Lists the candidates in columns, values without the "prop=" they all begin with. */
+static void list_cands(const struct conf_cands *cs, const char *cur)
 {
-	size_t width = 0, cols, col = 0;
+	const char *eq = strrchr(cur, '=');
+	size_t skip = eq ? (size_t)(eq - cur) + 1 : 0, width = 0, cols, col = 0;
 
 	for (size_t i = 0; i < cs->n; i++)
-		if (strlen(cs->v[i]) > width)
-			width = strlen(cs->v[i]);
+		if (strlen(cs->v[i] + skip) > width)
+			width = strlen(cs->v[i] + skip);
 	cols = 78 / (width + 2);
 	cols = cols ? cols : 1;
 	putchar('\n');
 	for (size_t i = 0; i < cs->n; i++) {
-		printf("%-*s", (int)(width + 2), cs->v[i]);
+		printf("%-*s", (int)(width + 2), cs->v[i] + skip);
 		if (++col == cols || i + 1 == cs->n) {
 			putchar('\n');
 			col = 0;
@@ -171,7 +173,7 @@ static unsigned char complete_fn(EditLine *el, int ch)
 			el_insertstr(el, " ");
 		rc = CC_REFRESH;
 	} else {
-		list_cands(&cs);
+		list_cands(&cs, cur);
 		rc = CC_REDISPLAY;
 	}
 out:
@@ -187,8 +189,10 @@ static unsigned char cancel_fn(EditLine *el, int ch)
 	const LineInfo *li = el_line(el);
 
 	(void)ch;
-	el_cursor(el, (int)(li->lastchar - li->cursor));
-	el_deletestr(el, (int)(li->lastchar - li->buffer));
+	int after = (int)(li->lastchar - li->cursor), all = (int)(li->lastchar - li->buffer);
+
+	el_cursor(el, after);
+	el_deletestr(el, all);
 	return CC_REFRESH;
 }
 
@@ -388,7 +392,8 @@ int console_run(const struct opts *o)
 	el_set(el, EL_ADDFN, "ipsecctl-cancel", "drop the line", cancel_fn);
 	el_set(el, EL_BIND, "^I", "ipsecctl-complete", NULL);
 	el_set(el, EL_BIND, "^C", "ipsecctl-cancel", NULL);
-	el_source(el, NULL); /* ~/.editrc */
+	el_set(el, EL_SETTY, "-d", "-isig", NULL); /* ^C reaches cancel_fn while editing */
+	el_source(el, NULL);			   /* ~/.editrc */
 	printf("ipsecd console (%s): Tab completes, \"..\" and \"/\" move between menus, "
 	       "quit or Ctrl-D leaves.\n",
 	       o->socket);
