@@ -89,6 +89,80 @@ const struct conf_menu *conf_menu_by_path(const char *path);
 /* Index of the property called name in m, or -1. */
 int conf_prop_index(const struct conf_menu *m, const char *name);
 
+/* The verbs of the language, in the table beside the menus (src/conf/menus.c): which
+ * menus take each, the bare words and the PROP=VALUE arguments it takes besides the
+ * menu's properties. The parser, ipsecctl's console and the completion read it. */
+enum conf_verb_scope {
+	CONF_VS_ANY,	 /* every menu */
+	CONF_VS_CONFIG,	 /* configuration menus (not runtime ones) */
+	CONF_VS_ITEMS,	 /* configuration menus of many items (not settings) */
+	CONF_VS_DISABLE, /* menus with a "disabled" property */
+	CONF_VS_IMPORT,	 /* menus whose items are imported (CONF_MF_IMPORT) */
+	CONF_VS_LISTED,	 /* only the menus in .menus */
+};
+
+enum {
+	CONF_VF_RUNTIME = 1u << 0,    /* ipsecctl only: an error in a file */
+	CONF_VF_PROPS = 1u << 1,      /* takes the menu's writable properties (add, set) */
+	CONF_VF_SELECT = 1u << 2,     /* its first argument chooses items (set, remove) */
+	CONF_VF_WHERE = 1u << 3,      /* "where PROP=VALUE ..." conditions (print) */
+	CONF_VF_TOP = 1u << 4,	      /* also without a menu (export) */
+	CONF_VF_CLIENT_ARGS = 1u << 5 /* .args are ipsecctl's own, not sent (print interval=) */
+};
+
+struct conf_verb {
+	const char *name;
+	unsigned flags;
+	enum conf_verb_scope scope;
+	const enum conf_menu_id *menus; /* more menus that take it, ended by CONF_M_COUNT */
+	const char *const *words;	/* bare words it takes, NULL-terminated; or NULL */
+	const struct conf_prop *args;	/* PROP=VALUE arguments besides the menu's */
+	size_t nargs;
+	const char *help;
+};
+
+/* Every verb, ended by an entry whose name is NULL. */
+extern const struct conf_verb conf_verbs[];
+/* The verb called name, or NULL. */
+const struct conf_verb *conf_verb_by_name(const char *name);
+/* Does m take v? m NULL: a command without a menu (only CONF_VF_TOP verbs). */
+bool conf_verb_takes(const struct conf_verb *v, const struct conf_menu *m);
+/* Is path a whole-word prefix of a menu's path or alias ("ip", "ip ipsec", "ip ipsec
+ * peer")? "" (the root) is. */
+bool conf_menu_prefix(const char *path);
+
+/* --- completion (complete.c): one engine for ipsecctl's console and bash --- */
+
+/* A list of candidate words; conf_cands_free frees them and the array. */
+struct conf_cands {
+	char **v;
+	size_t n, cap;
+};
+void conf_cands_add(struct conf_cands *c, const char *s);
+/* Frees the words and the array, and empties c (it may be used again). */
+void conf_cands_free(struct conf_cands *c);
+
+/* Where a command's leading menu words lead from base (the current menu's path, "" the
+ * root): an absolute "/ip ipsec peer", relative words (as the parser: from base, else from
+ * /ip ipsec, else from the root), ".." (up one word). path is allocated (the caller frees
+ * it); menu is NULL when path is only a prefix ("ip ipsec"); used counts the words that
+ * named it. Returns -EINVAL when an absolute path's first word names nothing. */
+struct conf_cmd_path {
+	char *path;
+	const struct conf_menu *menu;
+	size_t used;
+};
+int conf_cmd_path(const char *base, const char *const *words, size_t n, struct conf_cmd_path *out);
+
+/* The names of the items of menu m (for selectors and references), added to out. */
+typedef void (*conf_names_fn)(void *arg, const struct conf_menu *m, struct conf_cands *out);
+
+/* The words that may replace cur, the word being typed, after the complete words
+ * words[0..n-1], in menu base: menu words, verbs, "prop=" names, "prop=value" values,
+ * sorted and without duplicates. names (may be NULL) supplies item names. */
+void conf_complete(const char *base, const char *const *words, size_t n, const char *cur,
+		   conf_names_fn names, void *arg, struct conf_cands *out);
+
 /* An address or prefix (CONF_T_ADDR, CONF_T_PREFIX). */
 struct conf_addr {
 	uint8_t family; /* AF_INET or AF_INET6; 0 = unset */

@@ -11,21 +11,11 @@
 
 #include "internal.h"
 
-static const char *const runtime_verbs[] = {"print",
-					    "export",
-					    "flush",
-					    "kill-connections",
-					    "generate-key",
-					    "export-pub-key",
-					    "dump-kernel-policies",
-					    NULL};
-
 bool conf_verb_is_runtime(const char *verb)
 {
-	for (size_t i = 0; runtime_verbs[i]; i++)
-		if (!strcmp(verb, runtime_verbs[i]))
-			return true;
-	return false;
+	const struct conf_verb *v = conf_verb_by_name(verb);
+
+	return v && (v->flags & CONF_VF_RUNTIME);
 }
 
 static void refuse(struct conf_parse_ctx *px, int status, const struct conf_tok *at,

@@ -5,6 +5,7 @@
  * and one index in conf_menus.h. Properties v7 dropped come from the v6 and v3 manuals;
  * v6 peer properties that v7 moved to profile and identity carry CONF_F_LEGACY and keep
  * the v7 name wherever it is the same property, so conf_v6.c can move them by name. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "ipsecd/conf.h"
@@ -1099,6 +1100,182 @@ const struct conf_menu conf_menus[CONF_M_COUNT] = {
 			      .help = "addresses of the pools leased to mode-config clients",
 			      .columns = "pool address owner info"},
 };
+
+/* --- the verbs, and the arguments each takes besides the menu's properties --- */
+
+static const char *const sa_types[] = {"ah", "esp", "all", NULL};
+/* print stats is the policy menu's only (ctl_exec.c says so too). */
+static const char *const print_words[] = {"detail", "terse", "show-sensitive",
+					  "where",  "stats", NULL};
+static const char *const export_words[] = {"show-sensitive", NULL};
+
+static const struct conf_prop print_args[] = {
+	{.name = "interval",
+	 .type = CONF_T_TIME,
+	 .min = 1,
+	 .max = 3600,
+	 .help = "ipsecctl prints again every interval, in place, until Ctrl-C or q"},
+};
+static const struct conf_prop export_args[] = {
+	{.name = "file", .type = CONF_T_FILE, .help = "ipsecctl writes the export there"},
+};
+static const struct conf_prop flush_args[] = {
+	{.name = "sa-type",
+	 .type = CONF_T_ENUM,
+	 .def = "all",
+	 .choices = sa_types,
+	 .help = "which SAs ipsecd installed to remove"},
+};
+static const struct conf_prop kill_args[] = {
+	{.name = "address", .type = CONF_T_ADDR, .help = "the peer's address"},
+	{.name = "dynamic-address", .type = CONF_T_ADDR, .help = "the address mode-config gave"},
+	{.name = "id", .type = CONF_T_STR, .help = "the ID the peer authenticated as"},
+	{.name = "port", .type = CONF_T_PORT, .help = "the peer's port"},
+};
+static const struct conf_prop genkey_args[] = {
+	{.name = "key-size",
+	 .type = CONF_T_ENUM,
+	 .def = "2048",
+	 .choices = key_sizes,
+	 .help = "modulus length in bits"},
+	{.name = "name", .type = CONF_T_NAME, .help = "the new key's name (and file's)"},
+};
+static const struct conf_prop pubkey_args[] = {
+	{.name = "file-name", .type = CONF_T_FILE, .help = "ipsecctl writes the PEM there"},
+	{.name = "key", .type = CONF_T_REF, .ref = CONF_M_KEY, .help = "the key"},
+};
+
+static const enum conf_menu_id isa_only[] = {CONF_M_INSTALLED_SA, CONF_M_COUNT};
+static const enum conf_menu_id apeers_only[] = {CONF_M_ACTIVE_PEERS, CONF_M_COUNT};
+static const enum conf_menu_id key_only[] = {CONF_M_KEY, CONF_M_COUNT};
+static const enum conf_menu_id policy_only[] = {CONF_M_POLICY, CONF_M_COUNT};
+
+#define ARGS(a) .args = a, .nargs = sizeof(a) / sizeof((a)[0])
+
+const struct conf_verb conf_verbs[] = {
+	{.name = "add", .flags = CONF_VF_PROPS, .scope = CONF_VS_ITEMS, .help = "add an item"},
+	{.name = "set",
+	 .flags = CONF_VF_PROPS | CONF_VF_SELECT,
+	 .scope = CONF_VS_CONFIG,
+	 .help = "change properties of items"},
+	{.name = "remove",
+	 .flags = CONF_VF_SELECT,
+	 .scope = CONF_VS_ITEMS,
+	 .menus = apeers_only,
+	 .help = "remove items (active-peers: delete IKE SAs)"},
+	{.name = "enable",
+	 .flags = CONF_VF_SELECT,
+	 .scope = CONF_VS_DISABLE,
+	 .help = "set disabled=no"},
+	{.name = "disable",
+	 .flags = CONF_VF_SELECT,
+	 .scope = CONF_VS_DISABLE,
+	 .help = "set disabled=yes"},
+	{.name = "import",
+	 .flags = CONF_VF_PROPS,
+	 .scope = CONF_VS_IMPORT,
+	 .help = "add an item read from a file"},
+	{.name = "print",
+	 .flags = CONF_VF_RUNTIME | CONF_VF_WHERE | CONF_VF_CLIENT_ARGS,
+	 .scope = CONF_VS_ANY,
+	 .words = print_words,
+	 ARGS(print_args),
+	 .help = "list the items"},
+	{.name = "export",
+	 .flags = CONF_VF_RUNTIME | CONF_VF_TOP | CONF_VF_CLIENT_ARGS,
+	 .scope = CONF_VS_CONFIG,
+	 .words = export_words,
+	 ARGS(export_args),
+	 .help = "the running configuration in the file's language"},
+	{.name = "flush",
+	 .flags = CONF_VF_RUNTIME,
+	 .scope = CONF_VS_LISTED,
+	 .menus = isa_only,
+	 ARGS(flush_args),
+	 .help = "remove the SAs ipsecd installed"},
+	{.name = "kill-connections",
+	 .flags = CONF_VF_RUNTIME,
+	 .scope = CONF_VS_LISTED,
+	 .menus = apeers_only,
+	 ARGS(kill_args),
+	 .help = "delete the IKE SAs that match"},
+	{.name = "generate-key",
+	 .flags = CONF_VF_RUNTIME,
+	 .scope = CONF_VS_LISTED,
+	 .menus = key_only,
+	 ARGS(genkey_args),
+	 .help = "make a new RSA key"},
+	{.name = "export-pub-key",
+	 .flags = CONF_VF_RUNTIME | CONF_VF_CLIENT_ARGS,
+	 .scope = CONF_VS_LISTED,
+	 .menus = key_only,
+	 ARGS(pubkey_args),
+	 .help = "the public half of a key, as PEM"},
+	{.name = "dump-kernel-policies",
+	 .flags = CONF_VF_RUNTIME,
+	 .scope = CONF_VS_LISTED,
+	 .menus = policy_only,
+	 .help = "every policy in the kernel, one line each"},
+	{.name = NULL},
+};
+
+const struct conf_verb *conf_verb_by_name(const char *name)
+{
+	for (const struct conf_verb *v = conf_verbs; name && v->name; v++)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+static bool verb_scope_takes(enum conf_verb_scope scope, const struct conf_menu *m)
+{
+	bool config = !(m->flags & CONF_MF_RUNTIME);
+
+	switch (scope) {
+	case CONF_VS_ANY:
+		return true;
+	case CONF_VS_CONFIG:
+		return config;
+	case CONF_VS_ITEMS:
+		return config && !(m->flags & CONF_MF_SINGLETON);
+	case CONF_VS_DISABLE:
+		return config && conf_prop_index(m, "disabled") >= 0;
+	case CONF_VS_IMPORT:
+		return (m->flags & CONF_MF_IMPORT) != 0;
+	case CONF_VS_LISTED:
+		break;
+	}
+	return false;
+}
+
+bool conf_verb_takes(const struct conf_verb *v, const struct conf_menu *m)
+{
+	if (!m)
+		return (v->flags & CONF_VF_TOP) != 0;
+	if (verb_scope_takes(v->scope, m))
+		return true;
+	for (size_t i = 0; v->menus && v->menus[i] != CONF_M_COUNT; i++)
+		if (v->menus[i] == m->id)
+			return true;
+	return false;
+}
+
+bool conf_menu_prefix(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n == 0)
+		return true;
+	for (int m = 0; m < CONF_M_COUNT; m++) {
+		const char *paths[2] = {conf_menus[m].path, conf_menus[m].alias};
+
+		for (int k = 0; k < 2; k++)
+			if (paths[k] && !strncmp(paths[k], path, n) &&
+			    (paths[k][n] == ' ' || paths[k][n] == '\0'))
+				return true;
+	}
+	return false;
+}
 
 const struct conf_menu *conf_menu_by_path(const char *path)
 {

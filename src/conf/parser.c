@@ -17,8 +17,17 @@
 #define WARN(px, t, col, ...)                                                                      \
 	conf_diag_add((px)->ds, CONF_WARNING, (px)->file, (t)->line, (col), __VA_ARGS__)
 
-static const char *const config_verbs[] = {"add",     "set",	"remove", "enable",
-					   "disable", "import", NULL};
+/* The verbs a file may use (the table's, less the runtime ones), for "did you mean". */
+static const char *const *config_verbs(void)
+{
+	static const char *names[16];
+	size_t k = 0;
+
+	for (const struct conf_verb *v = conf_verbs; !names[0] && v->name && k < 15; v++)
+		if (!(v->flags & CONF_VF_RUNTIME))
+			names[k++] = v->name;
+	return names;
+}
 
 void conf_loc_note(struct conf_locmap *lm, uint32_t id, int prop, unsigned line, unsigned col)
 {
@@ -61,31 +70,12 @@ bool conf_loc_noted(const struct conf_locmap *lm, const struct conf_item *it, in
 
 static bool is_verb(const char *w)
 {
-	for (size_t i = 0; config_verbs[i]; i++)
-		if (!strcmp(w, config_verbs[i]))
-			return true;
-	return conf_verb_is_runtime(w);
+	return conf_verb_by_name(w) != NULL;
 }
 
 static bool plain_word(const struct conf_tok *t)
 {
 	return t->kind == TOK_WORD && !t->key && !t->quoted;
-}
-
-/* Is `path` a whole-word prefix of some menu path? */
-static bool menu_prefix(const char *path)
-{
-	size_t n = strlen(path);
-
-	for (int m = 0; m < CONF_M_COUNT; m++) {
-		const char *paths[2] = {conf_menus[m].path, conf_menus[m].alias};
-
-		for (int k = 0; k < 2; k++)
-			if (paths[k] && !strncmp(paths[k], path, n) &&
-			    (paths[k][n] == ' ' || paths[k][n] == '\0'))
-				return true;
-	}
-	return false;
 }
 
 /* Consumes menu words after base; returns how many words made the longest known path
@@ -110,7 +100,7 @@ static size_t walk_path(const char *base, struct conf_tok *t, size_t n,
 		if (p.len)
 			sb_putc(&p, ' ');
 		sb_puts(&p, w);
-		if (!menu_prefix(sb_str(&p)))
+		if (!conf_menu_prefix(sb_str(&p)))
 			break;
 		used = i + 1;
 		sb_reset(path);
@@ -163,7 +153,7 @@ static long resolve_menu(struct conf_parse_ctx *px, struct conf_tok *t, size_t n
 	}
 	sb_free(&path);
 	if (!used || !*menu) {
-		const char *s = conf_suggest(t[0].val, config_verbs);
+		const char *s = conf_suggest(t[0].val, config_verbs());
 
 		ERR(px, &t[0], t[0].col, "unknown command or menu \"%s\"%s%s%s", t[0].val,
 		    s ? " (did you mean " : "", s ? s : "", s ? "?)" : "");
@@ -658,7 +648,7 @@ int conf_run_line(struct conf_parse_ctx *px, struct conf_tok *t, size_t n)
 	else if (is_verb(verb->val))
 		cmd_change(px, m, verb, verb + 1, nargs);
 	else {
-		const char *s = conf_suggest(verb->val, config_verbs);
+		const char *s = conf_suggest(verb->val, config_verbs());
 
 		ERR(px, verb, verb->col,
 		    "unknown command \"%s\"%s%s%s; valid: add, set, remove, "
