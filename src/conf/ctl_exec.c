@@ -110,6 +110,9 @@ static struct conf *dynamic_source(struct conf_parse_ctx *px, const struct conf_
 		return NULL;
 	struct conf *dyn = conf_new();
 
+	/* a new model has the built-in entries: they are the configuration's, not dynamic */
+	while (conf_count(dyn, m->id))
+		conf_remove_item(dyn, conf_item_at(dyn, m->id, 0));
 	px->rt->dynamic(px->rt->arg, m->id, dyn);
 	for (size_t i = 0; i < conf_count(src, m->id); i++)
 		if (conf_item_at(src, m->id, i)->id > next_id)

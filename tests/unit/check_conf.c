@@ -994,6 +994,10 @@ START_TEST(test_ctl_dynamic_policies)
 	snprintf(nr, sizeof(nr), "policy remove %zu", nstatic);
 	ck_assert_int_eq(rw_ctl(&c, nr, CONF_CTL_ROOT, &k), -EINVAL);
 	ck_assert_uint_eq(conf_count(c, CONF_M_POLICY), nstatic);
+	/* menus with built-in entries show them once: they are not dynamic */
+	ck_assert_int_eq(rw_ctl(&c, "proposal print where name=default", 0, &k), 0);
+	ck_assert_uint_eq(k.records, 1);
+	ck_assert_ptr_null(strstr(k.last, "flags=D"));
 	free(e0);
 	free(e1);
 	conf_free(c);
