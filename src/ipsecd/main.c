@@ -2,6 +2,7 @@
  * the control socket onto the event loop. SIGHUP reloads, SIGTERM/SIGINT stop. Readiness
  * (the parent of a daemonising start, or the service manager) is told once the kernel
  * has answered for the configuration's entries. */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -303,7 +304,9 @@ static void on_signal(struct loop_signal *w, int signum, void *arg)
 	loop_break(d->loop);
 }
 
-/* Locks the pid file so that a second instance refuses to start. */
+/* Locks the pid file so that a second instance refuses to start. The lock is an open
+ * file description's (F_OFD_SETLK): the daemonising child inherits it, so it holds
+ * while the parent waits and after the parent exits. */
 static int pidfile_lock(struct daemon *d)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
@@ -322,7 +325,7 @@ static int pidfile_lock(struct daemon *d)
 			strerror(errno));
 		return -1;
 	}
-	if (fcntl(d->pid_fd, F_SETLK, &fl) < 0) {
+	if (fcntl(d->pid_fd, F_OFD_SETLK, &fl) < 0) {
 		ssize_t n = pread(d->pid_fd, buf, sizeof(buf) - 1, 0);
 
 		buf[n > 0 ? n : 0] = '\0';
@@ -564,12 +567,6 @@ static int run(struct daemon *d, bool foreground)
 	if (!foreground && (d->ready_fd = daemonise()) < 0) {
 		fprintf(stderr, "ipsecd: cannot daemonise: %s\n", strerror(errno));
 		return 1;
-	}
-	/* The lock belongs to the process that holds the fd: take it again after fork. */
-	if (!foreground) {
-		close(d->pid_fd);
-		if (pidfile_lock(d) < 0)
-			return 1;
 	}
 	d->loop = loop_default();
 	/* The control socket first: a second ipsecd must stop before it touches the kernel

@@ -106,5 +106,19 @@ if ! grep -v -q " pid=$daemon_pid " "$T/msgs"; then ok "every message from the d
 else not_ok "a message from another pid than $daemon_pid"; fi
 daemon_pid=
 
+# Without -F (Type=forking): the parent exits 0 once the child serves, and the child
+# holds the pid file's lock (it was broken: the parent kept the lock, the child gave up).
+printf '/ip ipsec policy\nadd src-address=10.9.0.0/24 dst-address=10.8.0.0/24 action=discard\n' \
+	>"$T/fork.conf"
+if unshare -n ./ipsecd -f "$T/fork.conf" -S "$T/fork.sock" -p "$T/fork.pid" -P 0,0 2>"$T/log"; then
+	ok "a daemonising start exits 0"; else not_ok "a daemonising start failed"; fi
+if timeout 20 ./ipsecctl -s "$T/fork.sock" policy print detail 2>&1 | grep -q 'active=yes'; then
+	ok "the daemonised child serves, its policy in the kernel"
+else not_ok "the daemonised child does not serve"; fi
+if ./ipsecd -f "$T/fork.conf" -S "$T/fork2.sock" -p "$T/fork.pid" -P 0,0 2>"$T/log"; then
+	not_ok "a second instance started on the same pid file"
+else ok "the daemonised child holds the pid file's lock"; fi
+kill "$(cat "$T/fork.pid")" 2>/dev/null
+
 echo "notify: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
