@@ -2,9 +2,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ipsecd/log.h"
 
@@ -14,12 +17,25 @@ static const char *const level_names[] = {"error", "warning", "info", "debug", "
 static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_DEBUG};
 
 static bool use_syslog;
+static bool to_journal; /* stderr is systemd's journal: "<N>" levels, no time stamps */
 static enum log_level levels[LOG_TOPICS] = {LOG_LVL_INFO, LOG_LVL_INFO, LOG_LVL_INFO,
 					    LOG_LVL_INFO, LOG_LVL_INFO, LOG_LVL_INFO};
+
+/* systemd.exec(5): $JOURNAL_STREAM is "DEVICE:INODE" of the stream it gave as stderr. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(const char *ident, bool to_syslog, enum log_level level)
 {
 	use_syslog = to_syslog;
+	to_journal = !to_syslog && stderr_is_journal();
 	for (int t = 0; t < LOG_TOPICS; t++)
 		levels[t] = level;
 	if (to_syslog)
@@ -60,6 +76,12 @@ void log_msg(enum log_topic t, enum log_level level, const char *ctx, const char
 	struct timespec ts;
 	struct tm tm;
 	char stamp[32];
+
+	if (to_journal) { /* sd-daemon(3) prefixes: the journal keeps the level */
+		fprintf(stderr, "<%d>%s %s: %s%s%s\n", syslog_prio[level], topic_names[t],
+			level_names[level], ctx ? ctx : "", ctx ? ": " : "", msg);
+		return;
+	}
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);

@@ -1,5 +1,8 @@
 /* ipsecd: options, the pid file, daemonising, and the wiring of the configuration and
- * the control socket onto the event loop. SIGHUP reloads, SIGTERM/SIGINT stop. */
+ * the control socket onto the event loop. SIGHUP reloads, SIGTERM/SIGINT stop. Readiness
+ * (the parent of a daemonising start, or the service manager) is told once the kernel
+ * has answered for the configuration's entries. */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,6 +25,7 @@
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
 #include "creds.h"
+#include "notify.h"
 #include "runtime.h"
 #include "spd.h"
 
@@ -29,6 +33,8 @@
 #define SYSCONFDIR "/etc"
 #endif
 #define KEY_DEFAULT_DIR SYSCONFDIR "/ipsecd/keys"
+/* Seconds readiness waits for the kernel's answers before it is reported all the same. */
+#define READY_WAIT 30.0
 
 struct daemon {
 	const char *conf_path;
@@ -50,6 +56,10 @@ struct daemon {
 	struct runtime rt;
 	struct conf_runtime runtime;
 	int pid_fd;
+	struct notify *notify;
+	int ready_fd;		       /* the daemonising parent's pipe, until ready */
+	bool ready_wanted;	       /* readiness is told once spd_inflight() is 0 */
+	struct loop_timer *ready_wait; /* READY_WAIT: readiness told anyway */
 };
 
 static void usage(FILE *out)
@@ -210,20 +220,93 @@ static int ctl_exec(void *arg, const char *line, unsigned flags, const struct co
 	return r;
 }
 
+/* Tells whoever waits that the daemon serves: the parent of a daemonising start (its
+ * exit status) and the service manager (READY=1). */
+static void report_ready(struct daemon *d)
+{
+	d->ready_wanted = false;
+	loop_timer_free(d->ready_wait);
+	d->ready_wait = NULL;
+	if (d->ready_fd >= 0) {
+		char ok = 1;
+
+		if (write(d->ready_fd, &ok, 1) != 1)
+			log_warn(LOG_MAIN, NULL, "could not report readiness to the parent");
+		close(d->ready_fd);
+		d->ready_fd = -1;
+	}
+	notify_ready(d->notify);
+}
+
+/* Readiness once the kernel has answered for every entry the last apply sent. */
+static void ready_check(struct daemon *d)
+{
+	if (d->ready_wanted && !spd_inflight(d->spd))
+		report_ready(d);
+}
+
+static void on_ready_wait(struct loop_timer *w, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)w;
+	log_warn(LOG_KERNEL, NULL,
+		 "the kernel has not answered %zu requests in %.0f s; ready all the same",
+		 spd_inflight(d->spd), READY_WAIT);
+	report_ready(d);
+}
+
+static void ready_when_applied(struct daemon *d)
+{
+	d->ready_wanted = true;
+	if (!d->ready_wait)
+		d->ready_wait = loop_timer_new(d->loop, READY_WAIT, 0, on_ready_wait, d);
+	ready_check(d);
+}
+
+/* STATUS=: what `systemctl status` shows, sent when it changes. */
+static void count_peer(void *arg, const struct ike_peer_info *i)
+{
+	size_t *n = arg;
+
+	n[0]++;
+	n[1] += !strcmp(i->state, "established");
+	n[2] += i->ph2_total;
+}
+
+static void status_line(void *arg, char *buf, size_t len)
+{
+	struct daemon *d = arg;
+	size_t n[3] = {0}, sp = 0, sa = 0;
+
+	if (d->ike)
+		ike_walk(d->ike, count_peer, n);
+	spd_counts(d->spd, &sp, &sa);
+	snprintf(buf, len,
+		 "peers: %zu configured; IKE SAs: %zu (%zu established); CHILD SAs: %zu; "
+		 "kernel: %zu policies, %zu manual SAs",
+		 d->conf ? conf_count(d->conf, CONF_M_PEER) : 0, n[0], n[1], n[2], sp, sa);
+}
+
 static void on_signal(struct loop_signal *w, int signum, void *arg)
 {
 	struct daemon *d = arg;
 
 	if (signum == SIGHUP) {
 		log_info(LOG_MAIN, NULL, "SIGHUP: reloading %s", d->conf_path);
+		notify_reloading(d->notify);
 		reload(d);
+		ready_when_applied(d);
 		return;
 	}
 	log_info(LOG_MAIN, NULL, "%s: stopping", strsignal(signum));
+	notify_stopping(d->notify);
 	loop_break(d->loop);
 }
 
-/* Locks the pid file so that a second instance refuses to start. */
+/* Locks the pid file so that a second instance refuses to start. The lock is an open
+ * file description's (F_OFD_SETLK): the daemonising child inherits it, so it holds
+ * while the parent waits and after the parent exits. */
 static int pidfile_lock(struct daemon *d)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
@@ -242,7 +325,7 @@ static int pidfile_lock(struct daemon *d)
 			strerror(errno));
 		return -1;
 	}
-	if (fcntl(d->pid_fd, F_SETLK, &fl) < 0) {
+	if (fcntl(d->pid_fd, F_OFD_SETLK, &fl) < 0) {
 		ssize_t n = pread(d->pid_fd, buf, sizeof(buf) - 1, 0);
 
 		buf[n > 0 ? n : 0] = '\0';
@@ -335,8 +418,11 @@ static bool is_log_spec(const char *s)
 
 static void on_kern_answer(struct loop_io *w, int fd, int events, void *arg)
 {
+	struct daemon *d = arg;
+
 	(void)w, (void)fd, (void)events;
-	kern_on_request_ready(arg);
+	kern_on_request_ready(d->kern);
+	ready_check(d);
 }
 
 static void on_kern_event(struct loop_io *w, int fd, int events, void *arg)
@@ -368,7 +454,7 @@ static int kernel_start(struct daemon *d)
 	d->rt.kern = d->kern;
 	d->spd = d->rt.spd = spd_new(d->kern);
 	d->kern_io[0] =
-		loop_io_new(d->loop, kern_request_fd(d->kern), LOOP_READ, on_kern_answer, d->kern);
+		loop_io_new(d->loop, kern_request_fd(d->kern), LOOP_READ, on_kern_answer, d);
 	d->kern_io[1] =
 		loop_io_new(d->loop, kern_event_fd(d->kern), LOOP_READ, on_kern_event, d->kern);
 	err = spd_remove_leftovers(d->spd);
@@ -457,7 +543,6 @@ static void ike_stop(struct daemon *d)
 static int run(struct daemon *d, bool foreground)
 {
 	char err[256];
-	int ready = -1;
 	struct conf_diags ds;
 
 	conf_diags_init(&ds);
@@ -479,15 +564,9 @@ static int run(struct daemon *d, bool foreground)
 	}
 	if (pidfile_lock(d) < 0)
 		return 1;
-	if (!foreground && (ready = daemonise()) < 0) {
+	if (!foreground && (d->ready_fd = daemonise()) < 0) {
 		fprintf(stderr, "ipsecd: cannot daemonise: %s\n", strerror(errno));
 		return 1;
-	}
-	/* The lock belongs to the process that holds the fd: take it again after fork. */
-	if (!foreground) {
-		close(d->pid_fd);
-		if (pidfile_lock(d) < 0)
-			return 1;
 	}
 	d->loop = loop_default();
 	/* The control socket first: a second ipsecd must stop before it touches the kernel
@@ -516,16 +595,13 @@ static int run(struct daemon *d, bool foreground)
 
 	log_info(LOG_MAIN, NULL, "ipsecd %s started: %s, control socket %s", PACKAGE_VERSION,
 		 d->conf_path, d->sock_path);
-	if (ready >= 0) {
-		char ok = 1;
-
-		if (write(ready, &ok, 1) != 1)
-			log_warn(LOG_MAIN, NULL, "could not report readiness to the parent");
-		close(ready);
-	}
+	d->notify = notify_open(d->loop, status_line, d);
+	ready_when_applied(d);
 	loop_run(d->loop);
 	for (int i = 0; i < 3; i++)
 		loop_signal_free(sig[i]);
+	loop_timer_free(d->ready_wait);
+	notify_free(d->notify);
 	ctl_server_free(d->ctl);
 	ike_stop(d);
 	kernel_stop(d);
@@ -545,6 +621,7 @@ int main(int argc, char **argv)
 			   .sock_path = CTL_DEFAULT_SOCKET,
 			   .pid_path = "/run/ipsecd/ipsecd.pid",
 			   .pid_fd = -1,
+			   .ready_fd = -1,
 			   .ike_port = 500,
 			   .natt_port = 4500};
 	bool foreground = false, check = false;

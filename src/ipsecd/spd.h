@@ -26,6 +26,10 @@ int spd_remove_leftovers(struct spd *s);
  * the policy's position and the kernel's reason, and show in spd_policy_status(). */
 void spd_apply(struct spd *s, const struct conf *c);
 
+/* Requests spd_apply() sent that the kernel has not answered yet: 0 once the kernel
+ * holds what the last apply asked for (or refused it, logged). */
+size_t spd_inflight(const struct spd *s);
+
 /* Installed counts, for logs and tests. */
 void spd_counts(const struct spd *s, size_t *policies, size_t *sas);
 

@@ -66,6 +66,7 @@ static void on_done(void *arg, int err, const char *msg)
 	struct ent *e = arg;
 
 	e->inflight--;
+	e->s->inflight--;
 	if (e->dying) {
 		dying_done(e, err, msg);
 		return;
@@ -104,6 +105,7 @@ static void send_delete(struct spd *s, struct ent *e)
 {
 	e->deleting = true;
 	e->inflight++;
+	s->inflight++;
 	if (e->is_sa)
 		kern_sa_del(s->k, &e->u.sa.id, on_done, e);
 	else
@@ -136,6 +138,7 @@ static void ensure_sp(struct spd *s, const char *key, const struct kern_sp *want
 		e->u.sp = sp;
 		e->state = ENT_PENDING;
 		e->inflight++;
+		s->inflight++;
 		/* a refused add is tried again as an add: never replace another's entry */
 		kern_sp_add(s->k, &e->u.sp, !failed, on_done, e);
 		return;
@@ -145,6 +148,7 @@ static void ensure_sp(struct spd *s, const char *key, const struct kern_sp *want
 	sp.index = KERN_SP_INDEX_OWN | slot_take(s) << 3 | (uint32_t)sp.dir;
 	e->u.sp = sp;
 	e->inflight++;
+	s->inflight++;
 	kern_sp_add(s->k, &e->u.sp, false, on_done, e);
 }
 
@@ -165,6 +169,7 @@ static void ensure_sa(struct spd *s, const char *key, const struct kern_sa *want
 	e->pos = pos;
 	e->u.sa = *want;
 	e->inflight++;
+	s->inflight++;
 	kern_sa_add(s->k, &e->u.sa, false, on_done, e);
 }
 
@@ -226,6 +231,11 @@ void spd_apply(struct spd *s, const struct conf *c)
 		if (!e->seen)
 			ent_remove(s, e);
 	kern_commit(s->k);
+}
+
+size_t spd_inflight(const struct spd *s)
+{
+	return s ? s->inflight : 0;
 }
 
 void spd_counts(const struct spd *s, size_t *policies, size_t *sas)

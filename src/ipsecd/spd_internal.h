@@ -46,6 +46,7 @@ struct spd {
 	size_t nfree, free_cap;
 	uint32_t next_slot;
 	size_t nsp, nsa;
+	size_t inflight; /* requests sent about entries and not yet answered */
 };
 
 /* What one policy item becomes. */
