@@ -275,6 +275,8 @@ static void free_secrets(struct ike_sa *sa)
 	crypto_chunk_clear(&sa->cookie);
 	wbuf_free(&sa->init_ours);
 	wbuf_free(&sa->init_theirs);
+	ikev2_eap_free(sa->eap);
+	sa->eap = NULL;
 }
 
 void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
@@ -459,6 +461,8 @@ void ike_sa_established(struct ike_sa *sa)
 	sa->eng->st.established++;
 	wbuf_free(&sa->init_ours);
 	wbuf_free(&sa->init_theirs);
+	ikev2_eap_free(sa->eap);
+	sa->eap = NULL;
 	crypto_dh_free(sa->dh);
 	sa->dh = NULL;
 	/* The original initiator rekeys at 90% of the lifetime, the responder at 95%:

@@ -225,7 +225,11 @@ struct ike_sa {
 	char *gen_group;
 	uint8_t nsplit;
 	struct conf_addr *split;
+	struct ikev2_eap *eap; /* (client) EAP in IKE_AUTH (v2/eap.c), until established */
 };
+
+/* Frees (wiping) an IKE SA's EAP state; NULL is fine. */
+void ikev2_eap_free(struct ikev2_eap *x);
 
 struct ike {
 	struct ike_deps d;

@@ -1,7 +1,8 @@
 /* auth: the IKE_AUTH exchange (RFC 7296 1.2, 2.15) and the first CHILD SA it carries;
  * authn.c does the proving (PSK, certificates, RSA keys). The responder picks the
- * identity by the ID the initiator sent. INITIAL_CONTACT (2.4) is sent when the peer's
- * send-initial-contact says so and, received, removes older IKE SAs with that peer. */
+ * identity by the ID the initiator sent. An EAP client's rounds (2.16) are eap.c's. INITIAL_CONTACT
+ * (2.4) is sent when the peer's send-initial-contact says so and, received, removes older IKE SAs
+ * with that peer. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +81,13 @@ static void auth_send(struct ike_sa *sa)
 		ikev2_put_notify(&e, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
 	if (ikev2_cp_asks(sa, id))
 		ikev2_cp_put_request(sa, &e);
-	r = ikev2_authn_put_auth(sa, &a, body, blen, &e);
+	if (a.kind == IKEV2_AUTHN_EAP) {
+		/* 2.16: no AUTH asks for EAP; CERTREQ asks for the gateway's certificate */
+		ikev2_authn_put_certreq(sa, &e);
+		r = ikev2_eap_client_begin(sa, id, body, blen);
+	} else {
+		r = ikev2_authn_put_auth(sa, &a, body, blen, &e);
+	}
 	ikev2_authn_clear(&a);
 	if (r < 0) {
 		wbuf_free(&in);
@@ -154,7 +161,19 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 	const struct conf_item *id = identity(sa, &a);
 	const struct ikev2_notify *n = ikev2_error_notify(m);
 	struct ike_child *c = sa->creating;
+	int r;
 
+	if (id && sa->eap) { /* 2.16: the EAP rounds, then the MSK's AUTH */
+		if ((r = ikev2_eap_client_reply(sa, m, id)) == 0) {
+			ikev2_authn_clear(&a);
+			return;
+		}
+		sa->creating = NULL;
+		if (r < 0)
+			goto dead;
+		ikev2_authn_clear(&a);
+		goto authenticated;
+	}
 	sa->creating = NULL;
 	if (!id || (n && !ikev2_has(m, IKEV2_PLD_AUTH))) {
 		if (n)
@@ -171,6 +190,7 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 		goto dead;
 	}
 	ikev2_authn_clear(&a);
+authenticated:
 	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
 	ike_sa_established(sa);
 	log_info(LOG_IKE, sa->ctx, "IKE SA established (initiator) with %s", sa->remote_id);

@@ -82,6 +82,17 @@ void ikev2_auth_start(struct ike_sa *sa);
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m);
 void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m);
 
+/* eap.c: the EAP client in IKE_AUTH (2.16), state in sa->eap. begin: for an identity with
+ * auth-method=eap, before the first IKE_AUTH request (idi: our ID payload body, which our
+ * final AUTH covers); 0 or -errno (logged). reply: a response to an IKE_AUTH request while
+ * sa->eap is set: 0 when the next request is out, 1 when the gateway's MSK-based AUTH
+ * checked (the caller completes IKE_AUTH with this message: CP, CHILD SA), or -errno with
+ * the reason logged (the caller destroys the SA). */
+int ikev2_eap_client_begin(struct ike_sa *sa, const struct conf_item *id, const uint8_t *idi,
+			   size_t len);
+int ikev2_eap_client_reply(struct ike_sa *sa, const struct ikev2_msg *m,
+			   const struct conf_item *id);
+
 /* cp.c: mode-config in IKE_AUTH. respond: the gateway's CFG_REPLY to the request in m
  * (when id's mode-config serves one); 0, or INTERNAL_ADDRESS_FAILURE when no address
  * could be leased. asks: id's mode-config is a client's; put_request: our CFG_REQUEST;
@@ -142,7 +153,8 @@ void ikev2_child_rekey_start(struct ike_sa *sa);
 /* A new child of sa for a policy (proto, mode, reqid), not yet in any table. */
 struct ike_child *ikev2_child_new(struct ike_sa *sa, const struct conf_item *pol);
 /* authn.c: how each end proves who it is */
-enum ikev2_authn_kind { IKEV2_AUTHN_PSK, IKEV2_AUTHN_CERT, IKEV2_AUTHN_RSA_KEY };
+/* EAP: auth-method=eap, our proof is EAP (eap.c); the gateway's is a certificate */
+enum ikev2_authn_kind { IKEV2_AUTHN_PSK, IKEV2_AUTHN_CERT, IKEV2_AUTHN_RSA_KEY, IKEV2_AUTHN_EAP };
 struct ikev2_authn { /* our credentials under one identity */
 	const struct conf_item *id;
 	enum ikev2_authn_kind kind;
