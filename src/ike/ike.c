@@ -277,6 +277,7 @@ static void free_secrets(struct ike_sa *sa)
 	wbuf_free(&sa->init_theirs);
 	ikev2_eap_free(sa->eap);
 	sa->eap = NULL;
+	ikev2_eap_gw_free(sa);
 }
 
 void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
@@ -463,6 +464,7 @@ void ike_sa_established(struct ike_sa *sa)
 	wbuf_free(&sa->init_theirs);
 	ikev2_eap_free(sa->eap);
 	sa->eap = NULL;
+	ikev2_eap_gw_free(sa);
 	crypto_dh_free(sa->dh);
 	sa->dh = NULL;
 	/* The original initiator rekeys at 90% of the lifetime, the responder at 95%:

@@ -219,16 +219,19 @@ dead:
 
 /* --- responder --- */
 
-static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const struct ikev2_authn *a,
-			 const struct conf_item *id)
+/* Our IKE_AUTH response to msgid, with what the request m asked for (CP, CHILD SA). With
+ * msk (EAP, 2.16) only AUTH keyed with it: IDr and CERT went with the first response. */
+static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, uint32_t msgid,
+			 const struct ikev2_authn *a, const struct conf_item *id,
+			 const struct crypto_chunk *msk)
 {
-	uint8_t idv[255], body[260];
-	size_t idlen;
+	uint8_t idv[255], body[260], mac[64];
+	size_t idlen, mlen = 0;
 	uint8_t idtype;
 	struct wbuf in, out;
 	struct ikev2_enc e;
 	struct ike_child *c = NULL;
-	int notify = 0;
+	int notify = 0, r;
 
 	ikev2_authn_my_id(sa, a, &idtype, idv, &idlen);
 	size_t blen = id_body(idtype, idv, idlen, body);
@@ -237,9 +240,16 @@ static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const str
 	wbuf_init(&out);
 	in.secret = true;
 	ikev2_enc_inner_begin(&e, &in);
-	ikev2_put_id(&e, IKEV2_PLD_IDR, idtype, idv, idlen);
-	ikev2_authn_put_cert(sa, a, false, &e); /* 1.2: no CERTREQ in a response */
-	if (ikev2_authn_put_auth(sa, a, body, blen, &e) < 0) {
+	if (msk) {
+		if ((r = ikev2_authn_psk(sa, msk, true, body, blen, mac, &mlen)) == 0)
+			ikev2_put_auth(&e, IKEV2_AUTH_SHARED_KEY, mac, mlen);
+		crypto_cleanse(mac, sizeof(mac));
+	} else {
+		ikev2_put_id(&e, IKEV2_PLD_IDR, idtype, idv, idlen);
+		ikev2_authn_put_cert(sa, a, false, &e); /* 1.2: no CERTREQ in a response */
+		r = ikev2_authn_put_auth(sa, a, body, blen, &e);
+	}
+	if (r < 0) {
 		wbuf_free(&in);
 		wbuf_free(&out);
 		return;
@@ -256,12 +266,33 @@ static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const str
 		else
 			ikev2_child_put_ts(c, &e);
 	}
-	if (ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, true, m->hdr.msgid, &e, &out) == 0)
+	if (ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, true, msgid, &e, &out) == 0)
 		ikev2_send_response(sa, &out);
 	wbuf_free(&in);
 	wbuf_free(&out);
 	if (c)
 		ikev2_child_attach(sa, c);
+}
+
+void ikev2_auth_accept(struct ike_sa *sa, const struct ikev2_msg *m, uint32_t msgid,
+		       const struct ikev2_authn *a, const struct conf_item *id,
+		       const struct crypto_chunk *msk)
+{
+	ike_half_del(sa);
+	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
+	remember_generate(sa, id);
+	/* INITIAL_CONTACT first: the client's old SAs give back their lease, which this one
+	 * may then get again */
+	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
+		drop_older(sa);
+	auth_respond(sa, m, msgid, a, id, msk);
+	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
+		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.n ? m->sa.p[0].proto : 0),
+				sa->spare_spi);
+		sa->spare_spi = 0;
+	}
+	ike_sa_established(sa);
+	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder) with %s", sa->remote_id);
 }
 
 static void refuse_auth(struct ike_sa *sa, const struct ikev2_msg *m)
@@ -275,8 +306,12 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	struct ikev2_authn a = {0};
 	const struct conf_item *id;
 
-	if (!ikev2_has(m, IKEV2_PLD_IDI) || !ikev2_has(m, IKEV2_PLD_AUTH)) {
-		ike_sa_fail(sa, "IKE_AUTH request lacks IDi or AUTH (EAP is not implemented)");
+	if (sa->eap_gw) { /* 2.16: the EAP rounds and the MSK's AUTH */
+		ikev2_eap_gw_request(sa, m);
+		return;
+	}
+	if (!ikev2_has(m, IKEV2_PLD_IDI)) {
+		ike_sa_fail(sa, "IKE_AUTH request lacks IDi");
 		refuse_auth(sa, m);
 		return;
 	}
@@ -286,25 +321,32 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		ikev2_defer(sa, m->sa.n ? m->sa.p[0].proto : IKEV2_PROTO_ESP);
 		return;
 	}
-	if (!(id = ikev2_authn_identity_for(sa, m, &m->idi)) || ikev2_authn_load(sa, id, &a) < 0 ||
-	    ikev2_authn_check_peer(sa, &a, m, &m->idi) < 0) {
+	if (!(id = ikev2_authn_identity_for(sa, m, &m->idi)) || ikev2_authn_load(sa, id, &a) < 0) {
 		ikev2_authn_clear(&a);
 		refuse_auth(sa, m);
 		return;
 	}
-	ike_half_del(sa);
-	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
-	remember_generate(sa, id);
-	/* INITIAL_CONTACT first: the client's old SAs give back their lease, which this one
-	 * may then get again */
-	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
-		drop_older(sa);
-	auth_respond(sa, m, &a, id);
-	ikev2_authn_clear(&a);
-	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
-		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
-		sa->spare_spi = 0;
+	if (!ikev2_has(m, IKEV2_PLD_AUTH) || a.eap_gw) { /* 2.16: the client asks for EAP */
+		if (!a.eap_gw || ikev2_has(m, IKEV2_PLD_AUTH) ||
+		    ikev2_eap_gw_start(sa, m, &a, id) < 0) {
+			if (!a.eap_gw)
+				ike_sa_fail(sa, "IKE_AUTH request without AUTH (EAP) for an "
+						"identity that is not auth-method=eap-radius");
+			else if (ikev2_has(m, IKEV2_PLD_AUTH))
+				ike_sa_fail(sa, "auth-method=eap-radius: the client sent AUTH "
+						"instead of asking for EAP");
+			ikev2_authn_clear(&a);
+			refuse_auth(sa, m);
+			return;
+		}
+		ikev2_authn_clear(&a);
+		return;
 	}
-	ike_sa_established(sa);
-	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder) with %s", sa->remote_id);
+	if (ikev2_authn_check_peer(sa, &a, m, &m->idi) < 0) {
+		ikev2_authn_clear(&a);
+		refuse_auth(sa, m);
+		return;
+	}
+	ikev2_auth_accept(sa, m, m->hdr.msgid, &a, id, NULL);
+	ikev2_authn_clear(&a);
 }

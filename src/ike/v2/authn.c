@@ -35,7 +35,9 @@ static EVP_PKEY *key_named(const struct ike_sa *sa, const char *name)
 
 static bool uses_certificates(const struct conf_item *id)
 {
-	return !strcmp(ike_choice(id, CONF_IDENTITY_AUTH_METHOD), "digital-signature");
+	const char *m = ike_choice(id, CONF_IDENTITY_AUTH_METHOD);
+
+	return !strcmp(m, "digital-signature") || !strcmp(m, "eap-radius");
 }
 
 /* --- IKE_SA_INIT: what each end can verify --- */
@@ -115,6 +117,7 @@ int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2
 		const char *name = conf_str(id, CONF_IDENTITY_CERTIFICATE);
 
 		a->kind = IKEV2_AUTHN_CERT;
+		a->eap_gw = !strcmp(method, "eap-radius");
 		a->cert = s && name ? pki_store_find(s, name) : NULL;
 		if (!a->cert || !a->cert->key) {
 			ike_sa_fail(sa, "certificate=%s %s", name ? name : "",
