@@ -13,6 +13,7 @@
 #include "ipsecd/conf.h"
 #include "ipsecd/kernel.h"
 #include "ipsecd/net.h"
+#include "ipsecd/radius.h"
 
 struct loop;
 struct ike;
@@ -30,6 +31,12 @@ struct ike_deps {
 	 * certificate store, and an /ip ipsec key item's key by name. */
 	struct pki_store *(*pki)(void *arg);
 	struct evp_pkey_st *(*key)(void *arg, const char *name);
+	/* auth-method=eap-radius: the daemon's RADIUS client (radius.h's radius_auth and
+	 * radius_cancel on the /radius servers of service=ipsec; a fake in tests). NULL:
+	 * no RADIUS server is configured. The callback comes once unless cancelled. */
+	struct radius_handle *(*radius_auth)(void *arg, const struct radius_req *req, radius_cb cb,
+					     void *cbarg);
+	void (*radius_cancel)(void *arg, struct radius_handle *h);
 	void *arg;
 };
 

@@ -275,6 +275,9 @@ static void free_secrets(struct ike_sa *sa)
 	crypto_chunk_clear(&sa->cookie);
 	wbuf_free(&sa->init_ours);
 	wbuf_free(&sa->init_theirs);
+	ikev2_eap_free(sa->eap);
+	sa->eap = NULL;
+	ikev2_eap_gw_free(sa);
 }
 
 void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
@@ -459,6 +462,9 @@ void ike_sa_established(struct ike_sa *sa)
 	sa->eng->st.established++;
 	wbuf_free(&sa->init_ours);
 	wbuf_free(&sa->init_theirs);
+	ikev2_eap_free(sa->eap);
+	sa->eap = NULL;
+	ikev2_eap_gw_free(sa);
 	crypto_dh_free(sa->dh);
 	sa->dh = NULL;
 	/* The original initiator rekeys at 90% of the lifetime, the responder at 95%:

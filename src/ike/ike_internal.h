@@ -225,7 +225,14 @@ struct ike_sa {
 	char *gen_group;
 	uint8_t nsplit;
 	struct conf_addr *split;
+	struct ikev2_eap *eap;	     /* (client) EAP in IKE_AUTH (v2/eap.c), until established */
+	struct ikev2_eap_gw *eap_gw; /* (gateway) the same for eap-radius (v2/eap_gw.c) */
 };
+
+/* Frees (wiping) an IKE SA's EAP state; NULL is fine. */
+void ikev2_eap_free(struct ikev2_eap *x);
+/* Frees a gateway's EAP state, cancelling its RADIUS request; NULL is fine. */
+void ikev2_eap_gw_free(struct ike_sa *sa);
 
 struct ike {
 	struct ike_deps d;
@@ -255,6 +262,8 @@ struct ike {
 	struct ike_tab peer_sas;       /* the first SA of each peer item */
 	struct ike_token *tokens;      /* kernel requests yet to be answered (spi.c) */
 	const struct net_pkt *cur_pkt; /* the datagram being handled */
+	const uint8_t *cur_plain;      /* and its inner payloads, decrypted (IKEv2) */
+	size_t cur_plain_len;
 	uint32_t next_serial;
 	struct loop_timer *start; /* initiations after ike_apply */
 	struct ike_stats st;

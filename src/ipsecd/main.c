@@ -518,8 +518,11 @@ static int ike_start(struct daemon *d)
 				.policy_reqid = runtime_policy_reqid,
 				.pki = runtime_pki,
 				.key = runtime_key,
+				.radius_auth = runtime_radius_auth,
+				.radius_cancel = runtime_radius_cancel,
 				.arg = &d->rt};
 
+	runtime_radius_start(&d->rt, d->loop, d->conf); /* a failure is logged: EAP refuses */
 	d->ike = d->rt.ike = ike_new(&deps);
 	if (!d->ike)
 		return -1;
@@ -533,6 +536,7 @@ static void ike_stop(struct daemon *d)
 {
 	ike_free(d->ike); /* deletes sent, the kernel's SAs removed */
 	d->ike = d->rt.ike = NULL;
+	runtime_radius_stop(&d->rt); /* after the engine: its SAs cancelled their requests */
 	for (size_t i = 0; i < d->nnet; i++)
 		loop_io_free(d->net_io[i]);
 	d->nnet = 0;

@@ -21,7 +21,16 @@ struct runtime {
 	/* A change the daemon runs once the current command is done (generate-key's import),
 	 * and the file to remove if that change is refused. */
 	char *pending_change, *pending_file;
+	struct radius_client *radius; /* /radius for service=ipsec; NULL: none (radius_glue.c) */
 };
+
+/* radius_glue.c: the RADIUS client from c's /radius, made once (0, or -errno logged; no
+ * server is not an error); stop frees it; auth and cancel are ike_deps' members over r. */
+int runtime_radius_start(struct runtime *r, struct loop *l, const struct conf *c);
+void runtime_radius_stop(struct runtime *r);
+struct radius_handle *runtime_radius_auth(void *arg, const struct radius_req *req, radius_cb cb,
+					  void *cbarg);
+void runtime_radius_cancel(void *arg, struct radius_handle *h);
 
 /* conf_runtime callbacks over r (r must outlive their use). */
 void runtime_ctl(struct runtime *r, struct conf_runtime *out);

@@ -22,6 +22,7 @@
 #include "ike_internal.h" /* inner(): the receiver's SK keys open a message */
 #include "ipsecd/conf.h"
 #include "ipsecd/crypto.h"
+#include "ipsecd/eap.h"
 #include "ipsecd/ike.h"
 #include "ipsecd/log.h"
 #include "ipsecd/pki.h"
@@ -201,6 +202,100 @@ static void import(struct pki_store *s, const struct cred *cr)
 	ck_assert_msg(r == 0, "%s: %d %s", cr->file, r, msg);
 }
 
+/* --- a fake RADIUS server for b (auth-method=eap-radius): eap.h's EAP-MSCHAPv2
+ * authenticator behind radius_auth, answering when the test runs it --- */
+
+#define EAP_USER "alice"
+#define EAP_PASS "Through the Looking-Glass"
+
+static struct {
+	struct eap_ms_auth *auth;
+	bool pending, hold, reject_all;
+	radius_cb cb;
+	void *cbarg;
+	uint8_t eap[RADIUS_MAX_LEN];
+	size_t eap_len;
+	unsigned requests, cancelled;
+	char user[64];
+} rad;
+
+static bool rad_password(void *arg, const char *user, char *pw, size_t len)
+{
+	(void)arg;
+	if (strcmp(user, EAP_USER))
+		return false;
+	snprintf(pw, len, "%s", EAP_PASS);
+	return true;
+}
+
+static struct radius_handle *rad_auth(void *arg, const struct radius_req *q, radius_cb cb,
+				      void *cbarg)
+{
+	(void)arg;
+	ck_assert(!rad.pending);
+	ck_assert_uint_le(q->eap_len, sizeof(rad.eap));
+	memcpy(rad.eap, q->eap, q->eap_len);
+	rad.eap_len = q->eap_len;
+	snprintf(rad.user, sizeof(rad.user), "%s", q->user);
+	rad.cb = cb;
+	rad.cbarg = cbarg;
+	rad.pending = true;
+	rad.requests++;
+	return (struct radius_handle *)&rad;
+}
+
+static void rad_cancel(void *arg, struct radius_handle *h)
+{
+	(void)arg;
+	ck_assert_ptr_eq(h, (void *)&rad);
+	rad.pending = false;
+	rad.cancelled++;
+}
+
+/* Answers the request waiting, if any (and not held). */
+static unsigned rad_run(void)
+{
+	static struct radius_reply r;
+	struct eap_pkt e;
+	struct wbuf out;
+	enum eap_status st = EAP_ST_CONTINUE;
+
+	if (!rad.pending || rad.hold)
+		return 0;
+	rad.pending = false;
+	memset(&r, 0, sizeof(r));
+	r.server = "fake";
+	wbuf_init(&out);
+	ck_assert_int_eq(eap_decode(rad.eap, rad.eap_len, &e), 0);
+	if (e.type == EAP_T_IDENTITY) {
+		eap_ms_auth_free(rad.auth);
+		rad.auth = eap_ms_auth_new("fake-radius", rad_password, NULL);
+		ck_assert_int_eq(eap_ms_auth_start(rad.auth, (uint8_t)(e.id + 1), &out), 0);
+	} else {
+		ck_assert_ptr_nonnull(rad.auth);
+		ck_assert_int_eq(eap_ms_auth_process(rad.auth, rad.eap, rad.eap_len, &out, &st), 0);
+	}
+	r.result = st == EAP_ST_SUCCESS	  ? RADIUS_RES_ACCEPT
+		   : st == EAP_ST_FAILURE ? RADIUS_RES_REJECT
+					  : RADIUS_RES_CHALLENGE;
+	if (rad.reject_all)
+		r.result = RADIUS_RES_REJECT;
+	memcpy(r.eap, out.p, out.len);
+	r.eap_len = out.len;
+	r.state.len = 4;
+	memcpy(r.state.data, "st8e", 4);
+	if (st == EAP_ST_SUCCESS) {
+		const uint8_t *msk = eap_ms_auth_msk(rad.auth);
+
+		memcpy(r.recv_key, msk, 16);
+		memcpy(r.send_key, msk + 16, 16);
+		r.recv_key_len = r.send_key_len = 16;
+	}
+	wbuf_free(&out);
+	rad.cb(rad.cbarg, &r);
+	return 1;
+}
+
 static void end_up(struct end *e, int i, const struct side *s)
 {
 	e->c = conf_for(i, s);
@@ -228,6 +323,8 @@ static void end_up(struct end *e, int i, const struct side *s)
 			     .policy_reqid = reqid_of,
 			     .pki = pki_of,
 			     .key = key_of,
+			     .radius_auth = i ? rad_auth : NULL,
+			     .radius_cancel = i ? rad_cancel : NULL,
 			     .arg = e};
 
 	e->ike = ike_new(&d);
@@ -469,7 +566,8 @@ static unsigned flush(struct end *from, struct end *to)
 static void settle(void)
 {
 	for (int i = 0;; i++) {
-		unsigned n = fake_kern_run(A.k) + fake_kern_run(B.k) + fake_loop_run_due(lp);
+		unsigned n =
+			fake_kern_run(A.k) + fake_kern_run(B.k) + fake_loop_run_due(lp) + rad_run();
 
 		if (!(n + flush(&A, &B) + flush(&B, &A)))
 			break;
@@ -498,6 +596,7 @@ static void setup(void)
 	nfragments[0] = nfragments[1] = 0;
 	largest[0] = largest[1] = 0;
 	path_mtu = 0;
+	memset(&rad, 0, sizeof(rad));
 	log_capture();
 }
 
@@ -507,6 +606,8 @@ static void teardown(void)
 	end_down(&B);
 	fake_loop_free(lp);
 	lp = NULL;
+	eap_ms_auth_free(rad.auth);
+	rad.auth = NULL;
 	log_release();
 }
 
@@ -1128,14 +1229,139 @@ START_TEST(test_frag_off_small_path)
 }
 END_TEST
 
+/* --- EAP (RFC 7296 2.16): a is an EAP-MSCHAPv2 client (auth-method=eap), b an eap-radius
+ * gateway with moon's certificate whose RADIUS is the fake above --- */
+
+#define EAP_CLIENT(pw)                                                                             \
+	"auth-method=eap eap-methods=eap-peap,eap-mschapv2 username=" EAP_USER " password=\"" pw   \
+	"\" remote-id=fqdn:moon.example.org"
+
+static const struct side eap_gw = {.certs = {CA, MOON},
+				   .ids = {"auth-method=eap-radius certificate=moon"}};
+
+START_TEST(test_eap_mschapv2)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+
+	ends_up(&a, &eap_gw);
+	start();
+	struct peer_seen wa = walk(&A), wb = walk(&B);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_str_eq(wa.state, "established");
+	ck_assert_str_eq(wb.state, "established");
+	ck_assert_str_eq(wb.remote_id, EAP_USER);
+	ck_assert_str_eq(rad.user, EAP_USER);
+	ck_assert(strstr(wa.remote_cert, "CN=moon"));
+	same_sa(sa_to(&A, "192.0.2.2"), sa_to(&B, "192.0.2.2"));
+	same_sa(sa_to(&B, "192.0.2.1"), sa_to(&A, "192.0.2.1"));
+	/* identity, challenge, success ack: three Access-Requests; five IKE_AUTH rounds
+	 * (no AUTH, those three EAP Responses, the MSK's AUTH) */
+	ck_assert_uint_eq(rad.requests, 3);
+	ck_assert_uint_eq(auth_req.seen, 5);
+	ck_assert_uint_eq(auth_resp.seen, 5);
+	ck_assert_uint_eq(auth_req.method, IKEV2_AUTH_SHARED_KEY); /* the MSK's */
+	ck_assert_uint_eq(auth_resp.method, IKEV2_AUTH_SHARED_KEY);
+	expect_logged("eap-methods: eap-peap is not implemented yet, skipped");
+	expect_logged("EAP-MSCHAPv2 succeeded for user alice");
+	expect_logged("EAP user alice authenticated");
+}
+END_TEST
+
+START_TEST(test_eap_wrong_password)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT("Alice in Wonderland")}};
+
+	ends_up(&a, &eap_gw);
+	start();
+	expect_nothing();
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
+	expect_logged("EAP-MSCHAPv2 failed for user alice");
+	expect_logged("RADIUS fake rejected EAP user alice");
+}
+END_TEST
+
+/* While RADIUS answers, a's retransmissions of the request are dropped, not relayed
+ * again; the one answer comes when RADIUS does. */
+START_TEST(test_eap_radius_slow)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+
+	ends_up(&a, &eap_gw);
+	rad.hold = true;
+	start();
+	ck_assert(rad.pending);
+	ck_assert_uint_eq(rad.requests, 1);
+	fake_loop_run_until(lp, fake_loop_next(lp) + 0.01); /* a retransmits */
+	settle();
+	fake_loop_run_until(lp, fake_loop_next(lp) + 0.01);
+	settle();
+	ck_assert_uint_eq(rad.requests, 1);
+	ck_assert_uint_ge(ike_stats(B.ike)->rx_dropped, 2);
+	rad.hold = false;
+	settle();
+	ck_assert_str_eq(walk(&A).state, "established");
+	ck_assert_str_eq(walk(&B).state, "established");
+	ck_assert_uint_eq(rad.requests, 3);
+}
+END_TEST
+
+/* The early-Success trap, through IKE: a gateway whose RADIUS says Accept before the
+ * method finished is refused by the client. */
+START_TEST(test_eap_early_success)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+
+	ends_up(&a, &eap_gw);
+	rad.hold = true;
+	start();
+	ck_assert(rad.pending);
+	/* answer the identity with an Accept carrying EAP-Success and made-up keys */
+	static struct radius_reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.result = RADIUS_RES_ACCEPT;
+	r.server = "fake";
+	r.eap[0] = EAP_CODE_SUCCESS;
+	r.eap[1] = 2;
+	r.eap[3] = 4;
+	r.eap_len = 4;
+	r.recv_key_len = r.send_key_len = 16;
+	rad.pending = false;
+	rad.cb(rad.cbarg, &r);
+	settle();
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->established, 0);
+	expect_logged("EAP-MSCHAPv2 failed for user alice");
+}
+END_TEST
+
+START_TEST(test_eap_method_missing)
+{
+	const struct side a = {.certs = {CA},
+			       .ids = {"auth-method=eap eap-methods=eap-tls username=alice "
+				       "password=x remote-id=fqdn:moon.example.org"}};
+
+	ends_up(&a, &eap_gw);
+	start();
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->established, 0); /* b's half-open SA times out */
+	ck_assert_uint_eq(auth_req.seen, 0);
+	expect_logged("eap-methods: eap-tls is not implemented yet, skipped");
+	expect_logged("none of them is implemented yet");
+}
+END_TEST
+
 static Suite *ike_authn_suite(void)
 {
 	Suite *s = suite_create("ike_authn");
 	TCase *chain = tcase_create("chains"), *id = tcase_create("IDs");
 	TCase *bad = tcase_create("refused certificates"), *pin = tcase_create("pinning");
 	TCase *rsa = tcase_create("RSA keys"), *cache = tcase_create("chain cache");
-	TCase *frag = tcase_create("fragmentation");
-	TCase *all[] = {chain, id, bad, pin, rsa, cache, frag};
+	TCase *frag = tcase_create("fragmentation"), *eap = tcase_create("EAP");
+	TCase *all[] = {chain, id, bad, pin, rsa, cache, frag, eap};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);
@@ -1166,6 +1392,11 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(cache, test_chain_cache);
 	tcase_add_test(frag, test_frag_small_path);
 	tcase_add_test(frag, test_frag_off_small_path);
+	tcase_add_test(eap, test_eap_mschapv2);
+	tcase_add_test(eap, test_eap_wrong_password);
+	tcase_add_test(eap, test_eap_radius_slow);
+	tcase_add_test(eap, test_eap_early_success);
+	tcase_add_test(eap, test_eap_method_missing);
 	return s;
 }
 

@@ -1,7 +1,8 @@
 /* auth: the IKE_AUTH exchange (RFC 7296 1.2, 2.15) and the first CHILD SA it carries;
  * authn.c does the proving (PSK, certificates, RSA keys). The responder picks the
- * identity by the ID the initiator sent. INITIAL_CONTACT (2.4) is sent when the peer's
- * send-initial-contact says so and, received, removes older IKE SAs with that peer. */
+ * identity by the ID the initiator sent. An EAP client's rounds (2.16) are eap.c's. INITIAL_CONTACT
+ * (2.4) is sent when the peer's send-initial-contact says so and, received, removes older IKE SAs
+ * with that peer. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +81,13 @@ static void auth_send(struct ike_sa *sa)
 		ikev2_put_notify(&e, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
 	if (ikev2_cp_asks(sa, id))
 		ikev2_cp_put_request(sa, &e);
-	r = ikev2_authn_put_auth(sa, &a, body, blen, &e);
+	if (a.kind == IKEV2_AUTHN_EAP) {
+		/* 2.16: no AUTH asks for EAP; CERTREQ asks for the gateway's certificate */
+		ikev2_authn_put_certreq(sa, &e);
+		r = ikev2_eap_client_begin(sa, id, body, blen);
+	} else {
+		r = ikev2_authn_put_auth(sa, &a, body, blen, &e);
+	}
 	ikev2_authn_clear(&a);
 	if (r < 0) {
 		wbuf_free(&in);
@@ -154,7 +161,19 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 	const struct conf_item *id = identity(sa, &a);
 	const struct ikev2_notify *n = ikev2_error_notify(m);
 	struct ike_child *c = sa->creating;
+	int r;
 
+	if (id && sa->eap) { /* 2.16: the EAP rounds, then the MSK's AUTH */
+		if ((r = ikev2_eap_client_reply(sa, m, id)) == 0) {
+			ikev2_authn_clear(&a);
+			return;
+		}
+		sa->creating = NULL;
+		if (r < 0)
+			goto dead;
+		ikev2_authn_clear(&a);
+		goto authenticated;
+	}
 	sa->creating = NULL;
 	if (!id || (n && !ikev2_has(m, IKEV2_PLD_AUTH))) {
 		if (n)
@@ -171,6 +190,7 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 		goto dead;
 	}
 	ikev2_authn_clear(&a);
+authenticated:
 	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
 	ike_sa_established(sa);
 	log_info(LOG_IKE, sa->ctx, "IKE SA established (initiator) with %s", sa->remote_id);
@@ -199,16 +219,19 @@ dead:
 
 /* --- responder --- */
 
-static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const struct ikev2_authn *a,
-			 const struct conf_item *id)
+/* Our IKE_AUTH response to msgid, with what the request m asked for (CP, CHILD SA). With
+ * msk (EAP, 2.16) only AUTH keyed with it: IDr and CERT went with the first response. */
+static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, uint32_t msgid,
+			 const struct ikev2_authn *a, const struct conf_item *id,
+			 const struct crypto_chunk *msk)
 {
-	uint8_t idv[255], body[260];
-	size_t idlen;
+	uint8_t idv[255], body[260], mac[64];
+	size_t idlen, mlen = 0;
 	uint8_t idtype;
 	struct wbuf in, out;
 	struct ikev2_enc e;
 	struct ike_child *c = NULL;
-	int notify = 0;
+	int notify = 0, r;
 
 	ikev2_authn_my_id(sa, a, &idtype, idv, &idlen);
 	size_t blen = id_body(idtype, idv, idlen, body);
@@ -217,9 +240,16 @@ static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const str
 	wbuf_init(&out);
 	in.secret = true;
 	ikev2_enc_inner_begin(&e, &in);
-	ikev2_put_id(&e, IKEV2_PLD_IDR, idtype, idv, idlen);
-	ikev2_authn_put_cert(sa, a, false, &e); /* 1.2: no CERTREQ in a response */
-	if (ikev2_authn_put_auth(sa, a, body, blen, &e) < 0) {
+	if (msk) {
+		if ((r = ikev2_authn_psk(sa, msk, true, body, blen, mac, &mlen)) == 0)
+			ikev2_put_auth(&e, IKEV2_AUTH_SHARED_KEY, mac, mlen);
+		crypto_cleanse(mac, sizeof(mac));
+	} else {
+		ikev2_put_id(&e, IKEV2_PLD_IDR, idtype, idv, idlen);
+		ikev2_authn_put_cert(sa, a, false, &e); /* 1.2: no CERTREQ in a response */
+		r = ikev2_authn_put_auth(sa, a, body, blen, &e);
+	}
+	if (r < 0) {
 		wbuf_free(&in);
 		wbuf_free(&out);
 		return;
@@ -236,12 +266,33 @@ static void auth_respond(struct ike_sa *sa, const struct ikev2_msg *m, const str
 		else
 			ikev2_child_put_ts(c, &e);
 	}
-	if (ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, true, m->hdr.msgid, &e, &out) == 0)
+	if (ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, true, msgid, &e, &out) == 0)
 		ikev2_send_response(sa, &out);
 	wbuf_free(&in);
 	wbuf_free(&out);
 	if (c)
 		ikev2_child_attach(sa, c);
+}
+
+void ikev2_auth_accept(struct ike_sa *sa, const struct ikev2_msg *m, uint32_t msgid,
+		       const struct ikev2_authn *a, const struct conf_item *id,
+		       const struct crypto_chunk *msk)
+{
+	ike_half_del(sa);
+	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
+	remember_generate(sa, id);
+	/* INITIAL_CONTACT first: the client's old SAs give back their lease, which this one
+	 * may then get again */
+	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
+		drop_older(sa);
+	auth_respond(sa, m, msgid, a, id, msk);
+	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
+		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.n ? m->sa.p[0].proto : 0),
+				sa->spare_spi);
+		sa->spare_spi = 0;
+	}
+	ike_sa_established(sa);
+	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder) with %s", sa->remote_id);
 }
 
 static void refuse_auth(struct ike_sa *sa, const struct ikev2_msg *m)
@@ -255,8 +306,12 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	struct ikev2_authn a = {0};
 	const struct conf_item *id;
 
-	if (!ikev2_has(m, IKEV2_PLD_IDI) || !ikev2_has(m, IKEV2_PLD_AUTH)) {
-		ike_sa_fail(sa, "IKE_AUTH request lacks IDi or AUTH (EAP is not implemented)");
+	if (sa->eap_gw) { /* 2.16: the EAP rounds and the MSK's AUTH */
+		ikev2_eap_gw_request(sa, m);
+		return;
+	}
+	if (!ikev2_has(m, IKEV2_PLD_IDI)) {
+		ike_sa_fail(sa, "IKE_AUTH request lacks IDi");
 		refuse_auth(sa, m);
 		return;
 	}
@@ -266,25 +321,32 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		ikev2_defer(sa, m->sa.n ? m->sa.p[0].proto : IKEV2_PROTO_ESP);
 		return;
 	}
-	if (!(id = ikev2_authn_identity_for(sa, m, &m->idi)) || ikev2_authn_load(sa, id, &a) < 0 ||
-	    ikev2_authn_check_peer(sa, &a, m, &m->idi) < 0) {
+	if (!(id = ikev2_authn_identity_for(sa, m, &m->idi)) || ikev2_authn_load(sa, id, &a) < 0) {
 		ikev2_authn_clear(&a);
 		refuse_auth(sa, m);
 		return;
 	}
-	ike_half_del(sa);
-	sa->last_error[0] = '\0'; /* authenticated: what failed before is history */
-	remember_generate(sa, id);
-	/* INITIAL_CONTACT first: the client's old SAs give back their lease, which this one
-	 * may then get again */
-	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
-		drop_older(sa);
-	auth_respond(sa, m, &a, id);
-	ikev2_authn_clear(&a);
-	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
-		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
-		sa->spare_spi = 0;
+	if (!ikev2_has(m, IKEV2_PLD_AUTH) || a.eap_gw) { /* 2.16: the client asks for EAP */
+		if (!a.eap_gw || ikev2_has(m, IKEV2_PLD_AUTH) ||
+		    ikev2_eap_gw_start(sa, m, &a, id) < 0) {
+			if (!a.eap_gw)
+				ike_sa_fail(sa, "IKE_AUTH request without AUTH (EAP) for an "
+						"identity that is not auth-method=eap-radius");
+			else if (ikev2_has(m, IKEV2_PLD_AUTH))
+				ike_sa_fail(sa, "auth-method=eap-radius: the client sent AUTH "
+						"instead of asking for EAP");
+			ikev2_authn_clear(&a);
+			refuse_auth(sa, m);
+			return;
+		}
+		ikev2_authn_clear(&a);
+		return;
 	}
-	ike_sa_established(sa);
-	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder) with %s", sa->remote_id);
+	if (ikev2_authn_check_peer(sa, &a, m, &m->idi) < 0) {
+		ikev2_authn_clear(&a);
+		refuse_auth(sa, m);
+		return;
+	}
+	ikev2_auth_accept(sa, m, m->hdr.msgid, &a, id, NULL);
+	ikev2_authn_clear(&a);
 }

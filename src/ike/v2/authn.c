@@ -2,7 +2,8 @@
  * a certificate and its private key (auth-method=digital-signature, RFC 7427 signatures,
  * the peer's chain checked against the store's CAs and CRLs, its ID against the
  * certificate as RFC 4945 says), or a bare RSA key (auth-method=rsa-key, keys from
- * /ip ipsec key). The SIGNATURE_HASH_ALGORITHMS and CERTREQ of IKE_SA_INIT are here too. */
+ * /ip ipsec key); with auth-method=eap the gateway's certificate and signature (eap.c
+ * does the EAP). The SIGNATURE_HASH_ALGORITHMS and CERTREQ of IKE_SA_INIT are here too. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,9 @@ static EVP_PKEY *key_named(const struct ike_sa *sa, const char *name)
 
 static bool uses_certificates(const struct conf_item *id)
 {
-	return !strcmp(ike_choice(id, CONF_IDENTITY_AUTH_METHOD), "digital-signature");
+	const char *m = ike_choice(id, CONF_IDENTITY_AUTH_METHOD);
+
+	return !strcmp(m, "digital-signature") || !strcmp(m, "eap-radius");
 }
 
 /* --- IKE_SA_INIT: what each end can verify --- */
@@ -114,6 +117,7 @@ int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2
 		const char *name = conf_str(id, CONF_IDENTITY_CERTIFICATE);
 
 		a->kind = IKEV2_AUTHN_CERT;
+		a->eap_gw = !strcmp(method, "eap-radius");
 		a->cert = s && name ? pki_store_find(s, name) : NULL;
 		if (!a->cert || !a->cert->key) {
 			ike_sa_fail(sa, "certificate=%s %s", name ? name : "",
@@ -136,6 +140,11 @@ int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2
 				    a->key ? "has no private half" : "is not loaded");
 			return -ENOENT;
 		}
+		return 0;
+	}
+	if (!strcmp(method, "eap")) {
+		/* 2.16: we prove ourselves with EAP (eap.c), the gateway with a signature */
+		a->kind = IKEV2_AUTHN_EAP;
 		return 0;
 	}
 	ike_sa_fail(sa, "auth-method=%s is not implemented for IKEv2 yet", method);
@@ -214,6 +223,10 @@ int ikev2_authn_put_auth(struct ike_sa *sa, const struct ikev2_authn *a, const u
 	uint16_t hash = 0;
 	int r;
 
+	if (a->kind == IKEV2_AUTHN_EAP) {
+		ike_sa_fail(sa, "auth-method=eap is a client's: it cannot answer an initiator");
+		return -ENOTSUP;
+	}
 	if (a->kind == IKEV2_AUTHN_PSK) {
 		uint8_t mac[64];
 		size_t mlen = 0;
@@ -423,7 +436,7 @@ int ikev2_authn_check_peer(struct ike_sa *sa, const struct ikev2_authn *a,
 	int r = -EPERM;
 
 	pki_id_str(pid->type, pid->data.ptr, pid->data.len, shown, sizeof(shown));
-	if (a->kind == IKEV2_AUTHN_CERT) {
+	if (a->kind == IKEV2_AUTHN_CERT || a->kind == IKEV2_AUTHN_EAP) {
 		bool owned;
 		const char *subject;
 		X509 *cert = peer_cert(sa, a->id, m, &owned, &subject);

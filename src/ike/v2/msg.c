@@ -277,6 +277,8 @@ static int open_sk(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg 
 
 	if (r || (frag && dup)) /* a duplicate's fragment alone does not decode */
 		return r;
+	sa->eng->cur_plain = *plain; /* an EAP gateway keeps the first IKE_AUTH's (eap_gw.c) */
+	sa->eng->cur_plain_len = plen;
 	if (ikev2_decode_inner(*plain, plen, m->sk_next, m) < 0 ||
 	    ikev2_check_rules(m, true, &why) < 0) {
 		sa->eng->st.rx_malformed++;
@@ -310,6 +312,7 @@ static void follow_natt(struct ike_sa *sa, const struct net_pkt *p)
 
 static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg *m)
 {
+	struct ike *eng = sa->eng;
 	uint8_t *plain = NULL;
 	bool dup;
 
@@ -319,6 +322,7 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 		return;
 	}
 	if (open_sk(sa, p, m, dup, &plain)) {
+		eng->cur_plain = NULL;
 		free(plain);
 		return;
 	}
@@ -338,7 +342,8 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 		dispatch_reply(sa, m);
 	else
 		dispatch_request(sa, m);
-	free(plain); /* inner payloads are gone from here on */
+	eng->cur_plain = NULL; /* (sa may be gone) */
+	free(plain);	       /* inner payloads are gone from here on */
 }
 
 void ikev2_recv(struct ike *eng, const struct net_pkt *p)

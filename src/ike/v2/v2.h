@@ -6,6 +6,7 @@
 #include "../ike_internal.h"
 
 struct pki_entry;
+struct ikev2_authn;
 
 /* RFC 7296 2.1: retransmission with back-off; after the last one the peer is dead. */
 #define IKEV2_RTX_BASE	2.0
@@ -82,6 +83,30 @@ void ikev2_auth_start(struct ike_sa *sa);
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m);
 void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m);
 
+/* eap.c: the EAP client in IKE_AUTH (2.16), state in sa->eap. begin: for an identity with
+ * auth-method=eap, before the first IKE_AUTH request (idi: our ID payload body, which our
+ * final AUTH covers); 0 or -errno (logged). reply: a response to an IKE_AUTH request while
+ * sa->eap is set: 0 when the next request is out, 1 when the gateway's MSK-based AUTH
+ * checked (the caller completes IKE_AUTH with this message: CP, CHILD SA), or -errno with
+ * the reason logged (the caller destroys the SA). */
+int ikev2_eap_client_begin(struct ike_sa *sa, const struct conf_item *id, const uint8_t *idi,
+			   size_t len);
+int ikev2_eap_client_reply(struct ike_sa *sa, const struct ikev2_msg *m,
+			   const struct conf_item *id);
+
+/* eap_gw.c: the gateway's side (auth-method=eap-radius), state in sa->eap_gw. start: the
+ * first IKE_AUTH request (no AUTH) of a client whose identity is a (loaded, eap_gw): our
+ * IDr, CERT and signature and the first EAP Request go back; 0 or -errno (logged; the
+ * caller refuses). request: every later IKE_AUTH request of that SA. */
+int ikev2_eap_gw_start(struct ike_sa *sa, const struct ikev2_msg *m, const struct ikev2_authn *a,
+		       const struct conf_item *id);
+void ikev2_eap_gw_request(struct ike_sa *sa, const struct ikev2_msg *m);
+/* auth.c: the responder's last step: AUTH (signed, or with msk keyed by the EAP MSK), CP
+ * and the CHILD SA m asked for, as the response to msgid; then established. */
+void ikev2_auth_accept(struct ike_sa *sa, const struct ikev2_msg *m, uint32_t msgid,
+		       const struct ikev2_authn *a, const struct conf_item *id,
+		       const struct crypto_chunk *msk);
+
 /* cp.c: mode-config in IKE_AUTH. respond: the gateway's CFG_REPLY to the request in m
  * (when id's mode-config serves one); 0, or INTERNAL_ADDRESS_FAILURE when no address
  * could be leased. asks: id's mode-config is a client's; put_request: our CFG_REQUEST;
@@ -142,13 +167,15 @@ void ikev2_child_rekey_start(struct ike_sa *sa);
 /* A new child of sa for a policy (proto, mode, reqid), not yet in any table. */
 struct ike_child *ikev2_child_new(struct ike_sa *sa, const struct conf_item *pol);
 /* authn.c: how each end proves who it is */
-enum ikev2_authn_kind { IKEV2_AUTHN_PSK, IKEV2_AUTHN_CERT, IKEV2_AUTHN_RSA_KEY };
+/* EAP: auth-method=eap, our proof is EAP (eap.c); the gateway's is a certificate */
+enum ikev2_authn_kind { IKEV2_AUTHN_PSK, IKEV2_AUTHN_CERT, IKEV2_AUTHN_RSA_KEY, IKEV2_AUTHN_EAP };
 struct ikev2_authn { /* our credentials under one identity */
 	const struct conf_item *id;
 	enum ikev2_authn_kind kind;
 	struct crypto_chunk psk;      /* PSK */
 	const struct pki_entry *cert; /* CERT: ours, with its key */
 	struct evp_pkey_st *key;      /* CERT, RSA_KEY: our private key */
+	bool eap_gw; /* CERT for auth-method=eap-radius: the client's proof is EAP */
 };
 /* SIGNATURE_HASH_ALGORITHMS, and CERTREQ in a response when the peer has a certificate
  * identity; reading the peer's. */
