@@ -19,7 +19,7 @@ static const struct gap gaps[] = {
 	{CONF_M_PEER, CONF_PEER_EXCHANGE_MODE, VALUES("base"),
 	 "is not negotiated by this version (IKEv1 base mode); the peer is never initiated or "
 	 "answered"},
-	{CONF_M_IDENTITY, CONF_IDENTITY_AUTH_METHOD, VALUES("eap-radius", "rsa-signature-hybrid"),
+	{CONF_M_IDENTITY, CONF_IDENTITY_AUTH_METHOD, VALUES("rsa-signature-hybrid"),
 	 "is not negotiated by this version; the identity fails every authentication"},
 	{CONF_M_IDENTITY, CONF_IDENTITY_NOTRACK_CHAIN, NULL,
 	 "is not used by this version: no firewall rule is added"},
@@ -29,7 +29,6 @@ static const struct gap gaps[] = {
 	 "is not enforced by this version: IKE SAs are rekeyed on lifetime only"},
 	{CONF_M_PROPOSAL, CONF_PROPOSAL_DISABLED, VALUES("yes"),
 	 "is not honoured by this version: policies that name the proposal still offer it"},
-	{CONF_M_RADIUS, -1, NULL, "RADIUS servers are not used by this version"},
 	{CONF_M_SETTINGS, CONF_SETTINGS_ACCOUNTING, VALUES("yes"),
 	 "is not done by this version (RADIUS)"},
 	{CONF_M_SETTINGS, CONF_SETTINGS_INTERIM_UPDATE, NULL,

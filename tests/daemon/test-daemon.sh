@@ -48,12 +48,12 @@ has "-n counts the rest" "^\.\.\. and 99980 more errors$" "$T/err"
 has "-n gives the total" "many.conf: 100000 error(s)" "$T/err"
 if [ "$(wc -l <"$T/err")" -eq 22 ]; then ok "-n prints 22 lines for 100000 errors"; else
 	not_ok "-n printed $(wc -l <"$T/err") lines for 100000 errors"; fi
-printf '/ip ipsec peer\nadd name=office address=192.0.2.1/32 exchange-mode=base\nadd name=v2 address=192.0.2.2/32 exchange-mode=ike2\n/ip ipsec identity\nadd peer=v2 auth-method=eap-radius\n' >"$T/ikev1.conf"
+printf '/ip ipsec peer\nadd name=office address=192.0.2.1/32 exchange-mode=base\nadd name=v2 address=192.0.2.2/32 exchange-mode=ike2\n/ip ipsec identity\nadd peer=v2 auth-method=rsa-signature-hybrid\n' >"$T/ikev1.conf"
 check "ipsecd -n loads what it does not negotiate" 0 ./ipsecd -n -f "$T/ikev1.conf"
 has "-n warns about exchange-mode=base, located" \
 	"ikev1.conf:2:38: warning: peer office: exchange-mode=base is not negotiated by this version" "$T/err"
-has "-n warns about auth-method=eap-radius" \
-	"ikev1.conf:5:13: warning: identity for peer v2: auth-method=eap-radius is not negotiated" "$T/err"
+has "-n warns about auth-method=rsa-signature-hybrid" \
+	"ikev1.conf:5:13: warning: identity for peer v2: auth-method=rsa-signature-hybrid is not negotiated" "$T/err"
 has "-n counts them" "ikev1.conf: configuration ok (2 warning(s))" "$T/out"
 check "ipsecd -V" 0 ./ipsecd -V
 check "ipsecd -n refuses a device" 1 timeout 20 ./ipsecd -n -f /dev/zero
