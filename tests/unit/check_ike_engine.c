@@ -3402,6 +3402,47 @@ START_TEST(test_v1_delete)
 }
 END_TEST
 
+/* installed-sa flush (the SAs removed under the engine): a deletes the IPsec SAs with b,
+ * keeps the ISAKMP SA, and the next ACQUIRE makes a new quick mode in it. */
+START_TEST(test_v1_flush_then_acquire)
+{
+	uint32_t a_in, a_out;
+
+	v1_up("main");
+	start();
+	check_child_pair(&a_in, &a_out);
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	ike_sa_deleted(A.ike, &id);
+	settle();
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_out));
+	ck_assert_uint_eq(ph2(&A), 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	acquire_a();
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(walk(&A).n, 1);
+}
+END_TEST
+
+/* After a kill, traffic (an ACQUIRE) brings a new ISAKMP SA and its quick mode up. */
+START_TEST(test_v1_kill_then_acquire)
+{
+	v1_up("main");
+	start();
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(established(&A), 0);
+	acquire_a();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -3421,6 +3462,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_aggressive_mode);
 	tcase_add_test(hs, test_v1_wrong_psk);
 	tcase_add_test(hs, test_v1_delete);
+	tcase_add_test(hs, test_v1_flush_then_acquire);
+	tcase_add_test(hs, test_v1_kill_then_acquire);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);
 	tcase_add_test(hs, test_rw_same_address_again);

@@ -3,9 +3,13 @@
 # (charon, swanctl, version = 1) on b, which only responds, then quick mode for a tunnel
 # between the subnets. Both ends come up with matching SPIs in the kernels; ipsecd's
 # active-peers shows the ISAKMP SA (established, initiator, one phase 2) and installed-sa
-# the pair; pings both ways cross as ESP and all four SAs count them. Then strongSwan
-# deletes its IKE_SA (swanctl --terminate: a delete for the IPsec SAs and one for the
-# ISAKMP SA) and ipsecd removes its SAs from the kernel and forgets the ISAKMP SA.
+# the pair, statistics one IKE SA established; pings both ways cross as ESP and all four
+# SAs count them. installed-sa flush on a: a sends deletes for the IPsec SAs, strongSwan
+# drops its CHILD_SA, and the next traffic makes a new quick mode under the same ISAKMP
+# SA. kill-connections on a: a deletes the ISAKMP SA (and its IPsec SAs) at both ends,
+# and traffic brings the tunnel up again. Then strongSwan deletes its IKE_SA (swanctl
+# --terminate: a delete for the IPsec SAs and one for the ISAKMP SA) and ipsecd removes
+# its SAs from the kernel and forgets the ISAKMP SA.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$IT_DIR/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../strongswan.sh
@@ -29,6 +33,7 @@ expect_grep "strongSwan's IKE_SA is IKEv1" 'ESTABLISHED, IKEv1' sw_list_sas b
 two_sas() { [ "$(sa_count "$1")" -eq 2 ]; }
 expect_ok "a has its SA pair" wait_until 5 two_sas a
 found() { "$@" || [ $? -eq 141 ]; }
+no_sas() { [ "$(sa_count a)" -eq 0 ]; }
 b_in=$(sw_child_spi b net in) || b_in=0x00000000
 b_out=$(sw_child_spi b net out) || b_out=0x00000000
 expect_ok "a's kernel sends with strongSwan's inbound SPI ($b_in)" found sa_exists a esp "$b_in"
@@ -58,8 +63,35 @@ for h in a b; do
 	done
 done
 
+stat() { ipsecctl_on a statistics print detail | grep -oE "$1=[0-9]+" | cut -d= -f2; }
+expect_eq "a's statistics: one IKE SA established" 1 "$(stat ike-established)"
+expect_eq "a's statistics: none failed" 0 "$(stat ike-failed)"
+
+# installed-sa flush: the deletes reach strongSwan; traffic makes a new phase 2
+old_spis=$(esp_spis a)
+expect_grep "installed-sa flush on a" 'flushed 2 SA' ipsecctl_on a installed-sa flush
+b_no_child() { ! sw_established b net; }
+expect_ok "strongSwan drops its CHILD_SA on a's deletes" wait_until 5 b_no_child
+expect_ok "strongSwan keeps the IKE_SA" sw_established b
+expect_ok "traffic brings a new phase 2 up (ACQUIRE)" wait_until 15 ping_one ca 10.2.0.2
+expect_ok "a has a new SA pair" wait_until 5 two_sas a
+expect_ok "the new pair is not the flushed one ($old_spis -> $(esp_spis a))" \
+	test "$old_spis" != "$(esp_spis a)"
+expect_eq "still one ISAKMP SA on a" 1 "$(ike_count a)"
+expect_ok "strongSwan has the new CHILD_SA" sw_wait_established b net 5
+expect_tunnel_carries a
+
+# kill-connections: the ISAKMP SA goes at both ends, traffic brings it back
+expect_grep "kill-connections on a" 'killed 1 IKE SA' ipsecctl_on a active-peers kill-connections
+expect_ok "a's kernel has no SA left" wait_until 5 no_sas
+b_no_ike() { ! sw_established b; }
+expect_ok "strongSwan drops its IKE_SA on a's delete" wait_until 5 b_no_ike
+expect_ok "traffic brings the tunnel up again" wait_until 20 ping_one ca 10.2.0.2
+expect_ok "a's ISAKMP SA is established again" wait_until 5 ike_established a
+expect_ok "strongSwan has the IKE_SA and CHILD_SA up again" sw_wait_established b net 5
+expect_tunnel_carries a
+
 expect_ok "strongSwan deletes its IKE_SA" sw_terminate b gw
-no_sas() { [ "$(sa_count a)" -eq 0 ]; }
 expect_ok "ipsecd removes its SAs on the deletes" wait_until 10 no_sas a
 expect_ok "ipsecd forgets the ISAKMP SA" wait_until 5 no_ike_sa a
 expect_ok "strongSwan stops with status 0" sw_stop b
