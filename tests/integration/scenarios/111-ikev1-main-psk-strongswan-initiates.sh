@@ -4,7 +4,8 @@
 # Both ends come up; ipsecd's active-peers shows the ISAKMP SA (established, responder,
 # one phase 2), installed-sa the pair and the policy its phase 2; pings both ways cross
 # as ESP and all four SAs count them. strongSwan rekeys the CHILD_SA on demand (a second
-# quick mode under the same ISAKMP SA, then a delete of the old pair) and the tunnel
+# quick mode under the same ISAKMP SA, then a delete of the old pair: delete_rekeyed =
+# yes, as strongSwan's IKEv1 default keeps the old pair until it expires) and the tunnel
 # keeps working. Then ipsecd's kill-connections deletes the ISAKMP SA and its IPsec SAs
 # at both ends.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -21,7 +22,7 @@ sw_conf_psk version=1 local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 \
 	remote_ts=10.2.0.0/24 ike=aes256-sha256-ecp256 esp=aes256-sha256 psk="$psk" \
 	>"$IT_WORK/a.swanctl.conf"
 daemon_start b
-sw_start a a
+sw_start a a "delete_rekeyed = yes"
 expect_grep "a loads its connection" "loaded connection 'gw'" sw_load a "$IT_WORK/a.swanctl.conf"
 expect_ok "strongSwan initiates" sw_initiate a net
 expect_ok "strongSwan has the IKE_SA and CHILD_SA up" sw_established a net
