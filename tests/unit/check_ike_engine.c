@@ -84,6 +84,7 @@ struct side {
 	const char *dpd_max;  /* the profile's dpd-maximum-failures; NULL: 5 */
 	const char *prefix;   /* configuration before the rest; NULL: none */
 	const char *mode;     /* the peer's exchange-mode; NULL: ike2 */
+	const char *p1_enc;   /* the profile's enc-algorithm; NULL: aes-256 */
 };
 
 struct opts {
@@ -131,7 +132,7 @@ static struct conf *conf_for(int i, const struct side *o)
 	snprintf(text, sizeof(text),
 		 "%s"
 		 "/ip ipsec profile\n"
-		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
+		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=%s "
 		 "hash-algorithm=sha256 dpd-interval=%s dpd-maximum-failures=%s lifetime=%s\n"
 		 "/ip ipsec proposal\n"
 		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=%s "
@@ -142,7 +143,8 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
-		 o->prefix ? o->prefix : "", o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime,
+		 o->prefix ? o->prefix : "", o->p1_enc ? o->p1_enc : "aes-256", o->dpd,
+		 o->dpd_max ? o->dpd_max : "5", o->lifetime,
 		 o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name, o->peer,
 		 strchr(o->peer, '/') ? "" : "/32", fixed[i].me, o->mode ? o->mode : "ike2",
 		 fixed[i].extra, fixed[i].peer_name, o->secret, o->my_id ? " my-id=" : "",
@@ -3402,6 +3404,26 @@ START_TEST(test_v1_delete)
 }
 END_TEST
 
+/* The responder accepts no transform of ours: it answers NO-PROPOSAL-CHOSEN in the
+ * clear, and the initiator gives up at once instead of retransmitting into the void
+ * (strongSwan answers so, and so does ipsecd). */
+START_TEST(test_v1_no_proposal_chosen)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "main";
+	o.b.p1_enc = "aes-128";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_msg(walk(&A).n == 0, "malformed %llu dropped %llu nosa %llu", (unsigned long long)ike_stats(A.ike)->rx_malformed, (unsigned long long)ike_stats(A.ike)->rx_dropped, (unsigned long long)ike_stats(A.ike)->rx_no_sa); /* without waiting for a retransmission */
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+}
+END_TEST
+
 /* installed-sa flush (the SAs removed under the engine): a deletes the IPsec SAs with b,
  * keeps the ISAKMP SA, and the next ACQUIRE makes a new quick mode in it. */
 START_TEST(test_v1_flush_then_acquire)
@@ -3463,6 +3485,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_wrong_psk);
 	tcase_add_test(hs, test_v1_delete);
 	tcase_add_test(hs, test_v1_flush_then_acquire);
+	tcase_add_test(hs, test_v1_no_proposal_chosen);
 	tcase_add_test(hs, test_v1_kill_then_acquire);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);

@@ -662,6 +662,27 @@ static const struct conf_item *peer_for(struct ike *eng, const struct net_pkt *p
 	return peer;
 }
 
+/* Our phase 1 offer as a human reads it (the profile's, in IKEv2's names), for logs. */
+static void our_offer_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	static struct ikev2_sa o;
+	const struct conf_item *prof = ikev1_profile(sa);
+	char err[160];
+
+	snprintf(buf, len, "?");
+	if (prof && ike_offer_ike(prof, ikev1_p1_supported, &o, err, sizeof(err)) == 0)
+		ike_offer_str(&o, buf, len);
+}
+
+static void no_proposal_chosen(struct ike_sa *sa, const struct ikev1_sa *theirs)
+{
+	char mine[256], their[512];
+
+	our_offer_str(sa, mine, sizeof(mine));
+	ikev1_p1_str(theirs, their, sizeof(their));
+	ike_sa_fail(sa, "no proposal chosen: we accept %s, they offered %s", mine, their);
+}
+
 /* The first message of a peer: a new ISAKMP SA, half-open until phase 1 completes. */
 static void respond_first(struct ike *eng, const struct net_pkt *p, const struct ikev1_msg *m)
 {
@@ -705,7 +726,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 	    take_choice(sa, &ch, life) < 0 || keep(&v->sai_b, m->sa_body.ptr, m->sa_body.len) < 0 ||
 	    ike_half_add(sa) < 0) {
 		if (sa->last_error[0] == '\0')
-			ike_sa_fail(sa, "no phase 1 proposal of the peer's is acceptable");
+			no_proposal_chosen(sa, &m->sa);
 		ikev1_notify_plain(eng, p, &m->hdr, IKEV1_N_NO_PROPOSAL_CHOSEN);
 		ike_sa_destroy(sa, false);
 		return;
@@ -925,6 +946,39 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		crypto_cleanse(plain, dec.enc.len ? dec.enc.len : 0);
 		free(plain);
 	}
+}
+
+/* RFC 2408 5.5, 3.14.1: an unprotected informational with an error notify during phase 1
+ * (strongSwan sends NO-PROPOSAL-CHOSEN or AUTHENTICATION-FAILED so, in the clear, as its
+ * keys are not there yet). Nothing authenticates it, but phase 1 cannot go on anyway once
+ * the peer has given up: the negotiation ends with the peer's reason in the log. */
+void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m)
+{
+	char ours[256];
+
+	for (unsigned i = 0; i < m->nnotify; i++) {
+		uint16_t t = m->notify[i].type;
+
+		if (!t || t >= 16384) /* status types, not errors */
+			continue;
+		if (t == IKEV1_N_NO_PROPOSAL_CHOSEN) {
+			our_offer_str(sa, ours, sizeof(ours));
+			ike_sa_fail(sa, "peer says NO-PROPOSAL-CHOSEN: we offered %s", ours);
+		} else if (t == IKEV1_N_AUTHENTICATION_FAILED) {
+			ike_sa_fail(
+				sa,
+				"peer says AUTHENTICATION-FAILED: the pre-shared keys or the IDs "
+				"differ%s",
+				sa->v1->exch == IKEV1_EXCH_AGGRESSIVE
+					? ", or the peer refuses aggressive mode"
+					: "");
+		} else {
+			ike_sa_fail(sa, "peer says %s during phase 1", ikev1_notify_name(t));
+		}
+		ike_sa_destroy(sa, false);
+		return;
+	}
+	log_debug(LOG_IKE, sa->ctx, "unprotected informational without an error notify ignored");
 }
 
 int ikev1_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,

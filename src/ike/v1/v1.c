@@ -370,6 +370,11 @@ void ikev1_recv(struct ike *eng, const struct net_pkt *p)
 	}
 	sa->rx_packets++;
 	sa->rx_bytes += p->len;
+	if (sa->v1->p1 != IKEV1_P1_DONE && m.hdr.exch == IKEV1_EXCH_INFORMATIONAL &&
+	    !(m.hdr.flags & IKEV1_FLAG_ENCRYPTION)) {
+		ikev1_p1_notified(sa, &m);
+		return;
+	}
 	if (sa->v1->p1 != IKEV1_P1_DONE || !(m.hdr.flags & IKEV1_FLAG_ENCRYPTION) || !m.hdr.msgid) {
 		/* quick mode before phase 1 completes, or anything in the clear after it */
 		eng->st.rx_dropped++;

@@ -110,6 +110,8 @@ int ikev1_p1_start(struct ike_sa *sa);
 /* A phase 1 message for sa (NULL: a new responder SA is made for it). */
 void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		   const struct ikev1_msg *m);
+/* An informational in the clear for sa during phase 1: an error notify ends it. */
+void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
 
 /* qm.c: quick mode */
 void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_child *rekeys);

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Interop, IKEv1 aggressive mode with a pre-shared key, in both directions:
+#   0. strongSwan refuses to answer aggressive mode with a PSK unless told (charon.
+#      i_dont_care_about_security_and_use_aggressive_mode_psk): it sends
+#      AUTHENTICATION-FAILED in the clear, and ipsecd gives up at once, saying so;
 #   1. ipsecd on a initiates aggressive mode to strongSwan on b (aggressive = yes);
 #   2. strongSwan on a initiates aggressive mode to ipsecd on b, a passive responder.
 # Each time the ISAKMP SA and a quick mode come up, ipsecd's active-peers shows them,
@@ -44,6 +47,15 @@ sw_conf_psk version=1 aggressive=yes local=192.0.2.2 remote=192.0.2.1 local_ts=1
 	remote_ts=10.1.0.0/24 ike=aes256-sha256-modp2048 esp=aes256-sha256 psk="$psk" \
 	>"$IT_WORK/b.swanctl.conf"
 sw_start b b
+expect_grep "0. b loads its connection" "loaded connection 'gw'" sw_load b "$IT_WORK/b.swanctl.conf"
+daemon_start a
+log_says() { grep -E "$1" "$IT_WORK/a.log"; }
+expect_ok "0. a logs strongSwan's refusal" wait_until 10 log_says \
+	'peer says AUTHENTICATION-FAILED: .*or the peer refuses aggressive mode'
+expect_ok "0. a has no ISAKMP SA left" wait_until 2 no_ike_sa a
+expect_ok "0. strongSwan stops with status 0" sw_stop b
+expect_ok "0. ipsecd on a stops with status 0" daemon_stop a
+sw_start b b "i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
 expect_grep "1. b loads its connection" "loaded connection 'gw'" sw_load b "$IT_WORK/b.swanctl.conf"
 daemon_start a
 expect_ok "1. ipsecd's ISAKMP SA is established" wait_until 15 ike_established a
