@@ -3416,11 +3416,40 @@ START_TEST(test_v1_no_proposal_chosen)
 	ends_up(&o);
 	start();
 	ck_assert_uint_eq(walk(&B).n, 0);
-	ck_assert_msg(walk(&A).n == 0, "malformed %llu dropped %llu nosa %llu", (unsigned long long)ike_stats(A.ike)->rx_malformed, (unsigned long long)ike_stats(A.ike)->rx_dropped, (unsigned long long)ike_stats(A.ike)->rx_no_sa); /* without waiting for a retransmission */
+	ck_assert_msg(walk(&A).n == 0, "malformed %llu dropped %llu nosa %llu",
+		      (unsigned long long)ike_stats(A.ike)->rx_malformed,
+		      (unsigned long long)ike_stats(A.ike)->rx_dropped,
+		      (unsigned long long)ike_stats(A.ike)
+			      ->rx_no_sa); /* without waiting for a retransmission */
 	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
 	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
 	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
 	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+}
+END_TEST
+
+/* Phase 1 agrees, the ESP proposals do not: b refuses the quick mode with an encrypted
+ * NO-PROPOSAL-CHOSEN, a drops it at once (no retransmissions), logs both its offer and the
+ * refusal, gives the SPI it reserved back, and keeps the ISAKMP SA. */
+START_TEST(test_v1_quick_mode_refused)
+{
+	struct opts o = defaults;
+	char why[200];
+
+	o.a.mode = o.b.mode = "main";
+	o.b.esp_enc = "aes-128-cbc";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(ph2(&A), 0);
+	last_error(&A, why);
+	ck_assert_msg(strstr(why, "refused by the peer: NO-PROPOSAL-CHOSEN (we offered "
+				  "aes-256-cbc/sha256") != NULL,
+		      "a: %s", why);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
 }
 END_TEST
 
@@ -3486,6 +3515,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_delete);
 	tcase_add_test(hs, test_v1_flush_then_acquire);
 	tcase_add_test(hs, test_v1_no_proposal_chosen);
+	tcase_add_test(hs, test_v1_quick_mode_refused);
 	tcase_add_test(hs, test_v1_kill_then_acquire);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);

@@ -204,8 +204,8 @@ static void notify_rx(struct ike_sa *sa, const struct ikev1_notify *n)
 			sa->rtx_count = 0;
 			ikev1_disarm(sa);
 		}
-	} else if (n->type < 16384) {
-		log_info(LOG_IKE, sa->ctx, "peer says: %s", ikev1_notify_name(n->type));
+	} else if (n->type && n->type < 16384) {
+		ikev1_qm_refused(sa, n);
 	}
 }
 

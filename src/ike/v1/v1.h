@@ -119,6 +119,11 @@ void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_c
 int ikev1_qm_recv(struct ike_sa *sa, const struct ikev1_msg *m);
 void ikev1_qm_free(struct ikev1_qm *qm, bool delete_kernel);
 void ikev1_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg);
+/* An error notify of the peer's (RFC 2408 3.14.1) about a quick mode we started: the one
+ * whose SPI it names (strongSwan names the initiator's), or, when it names none, the only
+ * one of ours waiting, fails with the peer's reason and our offer in the log; any other is
+ * only logged. */
+void ikev1_qm_refused(struct ike_sa *sa, const struct ikev1_notify *n);
 
 /* info.c: informational exchanges (notify, delete, DPD) */
 /* 0, -EPERM (wrong HASH), or 1: the peer deleted the ISAKMP SA, which is gone. */
