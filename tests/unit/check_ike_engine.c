@@ -3453,6 +3453,67 @@ START_TEST(test_v1_quick_mode_refused)
 }
 END_TEST
 
+/* Both SAs of the pair reach their soft lifetime (the kernel reports each): one quick
+ * mode rekeys the pair, not two. */
+START_TEST(test_v1_soft_expiry_both_sas)
+{
+	uint32_t old_in, old_out, new_in, new_out;
+
+	v1_up("main");
+	start();
+	check_child_pair(&old_in, &old_out);
+	struct kern_sa_id in = sa_to(&A, "192.0.2.1")->id, out = sa_to(&A, "192.0.2.2")->id;
+
+	ike_expire(A.ike, &in, false);
+	ike_expire(A.ike, &out, false);
+	settle();
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(&new_in, &new_out);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
+}
+END_TEST
+
+/* At 90% of the ISAKMP SA's lifetime a new one replaces it: without INITIAL-CONTACT (b
+ * keeps the old one's IPsec SAs until they are rekeyed), the IPsec SAs are rekeyed under
+ * the new one, then the old one is deleted at both ends; one ISAKMP SA and one pair are
+ * left, the same at both ends. */
+START_TEST(test_v1_isakmp_replaced)
+{
+	struct opts o = defaults;
+	uint32_t old_in, old_out, new_in, new_out;
+
+	o.a.mode = o.b.mode = "main";
+	o.a.lifetime = o.b.lifetime = "100s";
+	ends_up(&o);
+	start();
+	check_child_pair(&old_in, &old_out);
+	struct walk w0 = walk(&A);
+
+	run_until(1000 + 89);
+	ck_assert_uint_eq(walk(&A).i[0].serial, w0.i[0].serial);
+	run_until(1000 + 95);
+
+	struct walk wa = walk(&A), wb = walk(&B);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_uint_ne(wa.i[0].serial, w0.i[0].serial);
+	ck_assert_str_eq(wa.state[0], "established");
+	ck_assert_str_eq(wb.state[0], "established");
+	ck_assert_uint_eq(wa.i[0].spi_i, wb.i[0].spi_i);
+	ck_assert_uint_eq(wa.i[0].ph2_total, 1);
+	ck_assert_uint_eq(wb.i[0].ph2_total, 1);
+	check_child_pair(&new_in, &new_out);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, new_in));
+	ck_assert(!fake_kern_deleted(A.k, IPPROTO_ESP, new_out));
+}
+END_TEST
+
 /* installed-sa flush (the SAs removed under the engine): a deletes the IPsec SAs with b,
  * keeps the ISAKMP SA, and the next ACQUIRE makes a new quick mode in it. */
 START_TEST(test_v1_flush_then_acquire)
@@ -3516,6 +3577,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_flush_then_acquire);
 	tcase_add_test(hs, test_v1_no_proposal_chosen);
 	tcase_add_test(hs, test_v1_quick_mode_refused);
+	tcase_add_test(life, test_v1_soft_expiry_both_sas);
+	tcase_add_test(life, test_v1_isakmp_replaced);
 	tcase_add_test(hs, test_v1_kill_then_acquire);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);
