@@ -20,8 +20,8 @@ void ike_acquire(struct ike *eng, const struct kern_acquire *a)
 	const struct conf_item *peer = pn && *pn ? ike_peer_find(eng->conf, pn) : NULL;
 
 	if (!peer || conf_bool(peer, CONF_PEER_DISABLED) || conf_bool(peer, CONF_PEER_PASSIVE) ||
-	    strcmp(ike_choice(peer, CONF_PEER_EXCHANGE_MODE), "ike2")) {
-		log_debug(LOG_IKE, NULL, "ACQUIRE for reqid 0x%x: no IKEv2 peer for it",
+	    !ike_ops_for(peer)) {
+		log_debug(LOG_IKE, NULL, "ACQUIRE for reqid 0x%x: no IKE peer for it",
 			  a->tmpl.reqid);
 		return;
 	}

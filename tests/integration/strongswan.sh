@@ -281,10 +281,11 @@ sw_child_spi() {
 }
 
 # sw_ike_spis NAME [IKE]: the SPIs of NAME's ESTABLISHED IKE_SA of connection IKE (gw
-# unless told), as swanctl shows them ("gw: #1, ESTABLISHED, IKEv2, 9c1e..._i* 52f0..._r"),
+# unless told), as swanctl shows them ("gw: #1, ESTABLISHED, IKEv2, 9c1e..._i* 52f0..._r";
+# IKEv1 too),
 # e.g. to tell that it was rekeyed. Fails if there is none.
 sw_ike_spis() {
-	local out line re="^${2:-gw}: #[0-9]+, ESTABLISHED, IKEv2, ([0-9a-f]+_i\\*? [0-9a-f]+_r)"
+	local out line re="^${2:-gw}: #[0-9]+, ESTABLISHED, IKEv[12], ([0-9a-f]+_i\\*? [0-9a-f]+_r)"
 	out=$(sw_list_sas "$1") || return 1
 	while IFS= read -r line; do
 		[[ $line =~ $re ]] && echo "${BASH_REMATCH[1]}" && return 0
@@ -423,7 +424,10 @@ _sw_opt() { [ -z "${o[$1]:-}" ] || printf '%s%s = %s\n' "$3" "$2" "${o[$1]}"; }
 #   esp=aes256-sha256    ESP proposals (add a group for PFS: aes256-sha256-modp2048)
 #   local_id, remote_id  the identities (the addresses unless told)
 #   mode=tunnel          tunnel or transport
-#   version=2            1 for IKEv1
+#   version=2            1 for IKEv1 (PSK: main mode unless aggressive=yes; the
+#                        IKE_SA's lifetime is then reauth_time, ike_reauth:
+#                        strongSwan does not rekey IKEv1 SAs, it reauthenticates)
+#   aggressive=no        yes: IKEv1 aggressive mode
 #   local_port, remote_port
 #   ike_rekey, ike_reauth, ike_over, ike_rand   IKE_SA rekey_time, reauth_time,
 #                        over_time, rand_time (durations: 30s, 10m, 1h)
@@ -436,7 +440,7 @@ _sw_opt() { [ -z "${o[$1]:-}" ] || printf '%s%s = %s\n' "$3" "$2" "${o[$1]}"; }
 #   fragmentation        yes, no, accept, force
 sw_conf_psk() {
 	local -A o=([conn]=gw [child]=net [ike]=aes256-sha256-modp2048 [esp]=aes256-sha256
-		[mode]=tunnel [version]=2 [encap]=no [mobike]=no)
+		[mode]=tunnel [version]=2 [encap]=no [mobike]=no [aggressive]=)
 	local kv k
 	for kv in "$@"; do
 		k=${kv%%=*}
@@ -444,7 +448,7 @@ sw_conf_psk() {
 		local | remote | local_ts | remote_ts | psk | conn | child | ike | esp | local_id | \
 			remote_id | mode | version | local_port | remote_port | ike_rekey | ike_reauth | \
 			ike_over | ike_rand | child_rekey | child_life | child_rand | dpd | dpd_action | \
-			encap | mobike | start_action | close_action | fragmentation)
+			encap | mobike | start_action | close_action | fragmentation | aggressive)
 			[ "$kv" != "$k" ] || {
 				echo "sw_conf_psk: '$kv' has no value" >&2
 				return 1
@@ -472,6 +476,7 @@ sw_conf_psk() {
 	local t1=$'\t\t' t2=$'\t\t\t' t3=$'\t\t\t\t'
 	printf '%s\n' "# written by sw_conf_psk" "connections {" "	${o[conn]} {"
 	_sw_opt version version "$t1"
+	_sw_opt aggressive aggressive "$t1"
 	_sw_opt local local_addrs "$t1"
 	_sw_opt remote remote_addrs "$t1"
 	_sw_opt local_port local_port "$t1"

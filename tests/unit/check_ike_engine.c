@@ -84,6 +84,7 @@ struct side {
 	const char *dpd_max;  /* the profile's dpd-maximum-failures; NULL: 5 */
 	const char *prefix;   /* configuration before the rest; NULL: none */
 	const char *mode;     /* the peer's exchange-mode; NULL: ike2 */
+	const char *p1_enc;   /* the profile's enc-algorithm; NULL: aes-256 */
 };
 
 struct opts {
@@ -131,7 +132,7 @@ static struct conf *conf_for(int i, const struct side *o)
 	snprintf(text, sizeof(text),
 		 "%s"
 		 "/ip ipsec profile\n"
-		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
+		 "set [ find default=yes ] dh-group=ecp256 enc-algorithm=%s "
 		 "hash-algorithm=sha256 dpd-interval=%s dpd-maximum-failures=%s lifetime=%s\n"
 		 "/ip ipsec proposal\n"
 		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=%s "
@@ -142,7 +143,8 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
 		 "add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
-		 o->prefix ? o->prefix : "", o->dpd, o->dpd_max ? o->dpd_max : "5", o->lifetime,
+		 o->prefix ? o->prefix : "", o->p1_enc ? o->p1_enc : "aes-256", o->dpd,
+		 o->dpd_max ? o->dpd_max : "5", o->lifetime,
 		 o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name, o->peer,
 		 strchr(o->peer, '/') ? "" : "/32", fixed[i].me, o->mode ? o->mode : "ike2",
 		 fixed[i].extra, fixed[i].peer_name, o->secret, o->my_id ? " my-id=" : "",
@@ -3529,6 +3531,157 @@ START_TEST(test_v1_modecfg)
 }
 END_TEST
 
+/* The responder accepts no transform of ours: it answers NO-PROPOSAL-CHOSEN in the
+ * clear, and the initiator gives up at once instead of retransmitting into the void
+ * (strongSwan answers so, and so does ipsecd). */
+START_TEST(test_v1_no_proposal_chosen)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "main";
+	o.b.p1_enc = "aes-128";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_msg(walk(&A).n == 0, "malformed %llu dropped %llu nosa %llu",
+		      (unsigned long long)ike_stats(A.ike)->rx_malformed,
+		      (unsigned long long)ike_stats(A.ike)->rx_dropped,
+		      (unsigned long long)ike_stats(A.ike)
+			      ->rx_no_sa); /* without waiting for a retransmission */
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+}
+END_TEST
+
+/* Phase 1 agrees, the ESP proposals do not: b refuses the quick mode with an encrypted
+ * NO-PROPOSAL-CHOSEN, a drops it at once (no retransmissions), logs both its offer and the
+ * refusal, gives the SPI it reserved back, and keeps the ISAKMP SA. */
+START_TEST(test_v1_quick_mode_refused)
+{
+	struct opts o = defaults;
+	char why[200];
+
+	o.a.mode = o.b.mode = "main";
+	o.b.esp_enc = "aes-128-cbc";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(ph2(&A), 0);
+	last_error(&A, why);
+	ck_assert_msg(strstr(why, "refused by the peer: NO-PROPOSAL-CHOSEN (we offered "
+				  "aes-256-cbc/sha256") != NULL,
+		      "a: %s", why);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+}
+END_TEST
+
+/* Both SAs of the pair reach their soft lifetime (the kernel reports each): one quick
+ * mode rekeys the pair, not two. */
+START_TEST(test_v1_soft_expiry_both_sas)
+{
+	uint32_t old_in, old_out, new_in, new_out;
+
+	v1_up("main");
+	start();
+	check_child_pair(&old_in, &old_out);
+	struct kern_sa_id in = sa_to(&A, "192.0.2.1")->id, out = sa_to(&A, "192.0.2.2")->id;
+
+	ike_expire(A.ike, &in, false);
+	ike_expire(A.ike, &out, false);
+	settle();
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(&new_in, &new_out);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
+}
+END_TEST
+
+/* At 90% of the ISAKMP SA's lifetime a new one replaces it: without INITIAL-CONTACT (b
+ * keeps the old one's IPsec SAs until they are rekeyed), the IPsec SAs are rekeyed under
+ * the new one, then the old one is deleted at both ends; one ISAKMP SA and one pair are
+ * left, the same at both ends. */
+START_TEST(test_v1_isakmp_replaced)
+{
+	struct opts o = defaults;
+	uint32_t old_in, old_out, new_in, new_out;
+
+	o.a.mode = o.b.mode = "main";
+	o.a.lifetime = o.b.lifetime = "100s";
+	ends_up(&o);
+	start();
+	check_child_pair(&old_in, &old_out);
+	struct walk w0 = walk(&A);
+
+	run_until(1000 + 89);
+	ck_assert_uint_eq(walk(&A).i[0].serial, w0.i[0].serial);
+	run_until(1000 + 95);
+
+	struct walk wa = walk(&A), wb = walk(&B);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_uint_ne(wa.i[0].serial, w0.i[0].serial);
+	ck_assert_str_eq(wa.state[0], "established");
+	ck_assert_str_eq(wb.state[0], "established");
+	ck_assert_uint_eq(wa.i[0].spi_i, wb.i[0].spi_i);
+	ck_assert_uint_eq(wa.i[0].ph2_total, 1);
+	ck_assert_uint_eq(wb.i[0].ph2_total, 1);
+	check_child_pair(&new_in, &new_out);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, new_in));
+	ck_assert(!fake_kern_deleted(A.k, IPPROTO_ESP, new_out));
+}
+END_TEST
+
+/* installed-sa flush (the SAs removed under the engine): a deletes the IPsec SAs with b,
+ * keeps the ISAKMP SA, and the next ACQUIRE makes a new quick mode in it. */
+START_TEST(test_v1_flush_then_acquire)
+{
+	uint32_t a_in, a_out;
+
+	v1_up("main");
+	start();
+	check_child_pair(&a_in, &a_out);
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	ike_sa_deleted(A.ike, &id);
+	settle();
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_in));
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, a_out));
+	ck_assert_uint_eq(ph2(&A), 0);
+	ck_assert_uint_eq(ph2(&B), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	acquire_a();
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(walk(&A).n, 1);
+}
+END_TEST
+
+/* After a kill, traffic (an ACQUIRE) brings a new ISAKMP SA and its quick mode up. */
+START_TEST(test_v1_kill_then_acquire)
+{
+	v1_up("main");
+	start();
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(established(&A), 0);
+	acquire_a();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
 /* generate-policy over IKEv1: b has no policy of its own for a; a template takes a's
  * quick mode IDs as they are, and its policies come and go with the IPsec SA. */
 START_TEST(test_v1_generate_policy)
@@ -3579,6 +3732,12 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_xauth_wrong_password);
 	tcase_add_test(hs, test_v1_modecfg);
 	tcase_add_test(hs, test_v1_generate_policy);
+	tcase_add_test(hs, test_v1_flush_then_acquire);
+	tcase_add_test(hs, test_v1_no_proposal_chosen);
+	tcase_add_test(hs, test_v1_quick_mode_refused);
+	tcase_add_test(life, test_v1_soft_expiry_both_sas);
+	tcase_add_test(life, test_v1_isakmp_replaced);
+	tcase_add_test(hs, test_v1_kill_then_acquire);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);
 	tcase_add_test(hs, test_rw_same_address_again);

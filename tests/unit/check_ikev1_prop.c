@@ -193,6 +193,28 @@ static bool no_md5(uint8_t type, uint16_t id, uint16_t keylen)
 	return !(type == IKEV2_TRANS_PRF && id == 1);
 }
 
+/* --- the human form for logs --- */
+
+START_TEST(test_p1_str)
+{
+	char buf[256];
+
+	p_begin();
+	p_prop(1, IKEV1_PROTO_ISAKMP, 0);
+	p1_trans(IKEV1_ENCR_AES_CBC, 128, IKEV1_HASH_SHA1, IKEV1_AUTH_PSK, 2, 0);
+	p1_trans(IKEV1_ENCR_AES_CBC, 256, IKEV1_HASH_SHA2_256, IKEV1_AUTH_PSK, 14, 28800);
+	p1_trans(IKEV1_ENCR_3DES_CBC, 0, IKEV1_HASH_MD5, IKEV1_AUTH_RSA_SIG, 2, 0);
+	ck_assert_uint_eq(ikev1_p1_str(&peer, buf, sizeof(buf)), strlen(buf));
+	ck_assert_str_eq(buf, "aes-128-cbc/sha1/modp1024, aes-256-cbc/sha256/modp2048, "
+			      "3des/md5/modp1024 (RSASignature)");
+	/* cut short: terminated, and the length the whole needs */
+	ck_assert_uint_eq(ikev1_p1_str(&peer, buf, 10), strlen("aes-128-cbc/sha1/modp1024, "
+							       "aes-256-cbc/sha256/modp2048, "
+							       "3des/md5/modp1024 (RSASignature)"));
+	ck_assert_str_eq(buf, "aes-128-c");
+}
+END_TEST
+
 /* --- phase 1 offers --- */
 
 START_TEST(test_p1_offer)
@@ -410,8 +432,8 @@ START_TEST(test_p2_offer)
 					      "lifetime=30m");
 	const struct ikev1_sa *sa = &ours.sa;
 
-	ck_assert_int_eq(ikev1_offer_p2(it, IKEV1_PROTO_ESP, true, &tunnel, 0x11223344, NULL,
-					&ours, err, sizeof(err)),
+	ck_assert_int_eq(ikev1_offer_p2(it, IKEV1_PROTO_ESP, true, &tunnel, 0x11223344, NULL, &ours,
+					err, sizeof(err)),
 			 0);
 	ck_assert_int_eq(sa->nprop, 1);
 	ck_assert_int_eq(sa->p[0].proto, IKEV1_PROTO_ESP);
@@ -943,6 +965,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(p1, NULL, teardown);
 	tcase_add_checked_fixture(p2, NULL, teardown);
 	tcase_add_test(p1, test_p1_offer);
+	tcase_add_test(p1, test_p1_str);
 	tcase_add_test(p1, test_p1_offer_short_life_and_lifebytes);
 	tcase_add_test(p1, test_p1_offer_refusals);
 	tcase_add_test(p1, test_p1_round_trip);

@@ -94,8 +94,9 @@ static void unlink_child(struct ike_sa *sa, struct ike_child *c)
 		}
 }
 
-/* Tells the peer (the SPI it sends to: our inbound one) and removes ours at once: IKEv1
- * deletes are not answered. */
+/* Tells the peer (the SPI it sends to: our inbound one) under sa and removes ours at once:
+ * IKEv1 deletes are not answered. c may belong to another ISAKMP SA with the peer (one sa
+ * replaces). */
 void ikev1_delete_child(struct ike_sa *sa, struct ike_child *c)
 {
 	uint8_t spi[4] = {(uint8_t)(c->spi_in >> 24), (uint8_t)(c->spi_in >> 16),
@@ -107,7 +108,7 @@ void ikev1_delete_child(struct ike_sa *sa, struct ike_child *c)
 	send_info(sa, build_delete, &d);
 	log_info(LOG_IKE, sa->ctx, "IPsec SA #%u deleted (spi in %08x out %08x)", c->serial,
 		 c->spi_in, c->spi_out);
-	unlink_child(sa, c);
+	unlink_child(c->ike, c);
 	ike_child_free(c, true);
 }
 
@@ -158,6 +159,24 @@ void ikev1_notify_plain(struct ike *eng, const struct net_pkt *p, const struct i
 
 /* --- receiving --- */
 
+/* Our IPsec SA that the peer sends to on spi: under sa, or under another ISAKMP SA with
+ * the same peer (a delete may come under the ISAKMP SA that replaced the one that made it). */
+static struct ike_child *child_of_peer(struct ike_sa *sa, uint8_t proto, uint32_t spi)
+{
+	uint8_t ipproto = proto == IKEV1_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+	struct ike_sa *o = NULL;
+
+	for (struct ike_child *c = sa->children; c; c = c->next)
+		if (c->spi_out == spi && c->proto == ipproto)
+			return c;
+	while ((o = ike_sa_next_of_peer(sa->eng, sa->peer, o)))
+		if (o != sa && o->v1)
+			for (struct ike_child *c = o->children; c; c = c->next)
+				if (c->spi_out == spi && c->proto == ipproto)
+					return c;
+	return NULL;
+}
+
 static void delete_rx(struct ike_sa *sa, const struct ikev1_delete *d, bool *ike_gone)
 {
 	if (d->proto == IKEV1_PROTO_ISAKMP) {
@@ -171,14 +190,14 @@ static void delete_rx(struct ike_sa *sa, const struct ikev1_delete *d, bool *ike
 		uint32_t spi =
 			(uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
 
-		for (struct ike_child *c = sa->children; c; c = c->next)
-			if (c->spi_out == spi) { /* the SPI the peer receives on */
-				log_info(LOG_IKE, sa->ctx, "peer deleted IPsec SA #%u (spi %08x)",
-					 c->serial, spi);
-				unlink_child(sa, c);
-				ike_child_free(c, true);
-				break;
-			}
+		struct ike_child *c = child_of_peer(sa, d->proto, spi);
+
+		if (c) {
+			log_info(LOG_IKE, sa->ctx, "peer deleted IPsec SA #%u (spi %08x)",
+				 c->serial, spi);
+			unlink_child(c->ike, c);
+			ike_child_free(c, true);
+		}
 	}
 }
 
@@ -204,8 +223,8 @@ static void notify_rx(struct ike_sa *sa, const struct ikev1_notify *n)
 			sa->rtx_count = 0;
 			ikev1_disarm(sa);
 		}
-	} else if (n->type < 16384) {
-		log_info(LOG_IKE, sa->ctx, "peer says: %s", ikev1_notify_name(n->type));
+	} else if (n->type && n->type < 16384) {
+		ikev1_qm_refused(sa, n);
 	}
 }
 

@@ -328,6 +328,55 @@ static int take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t 
 	return 0;
 }
 
+/* The ISAKMP SA sa replaces, if it is still there. */
+static struct ike_sa *replaced(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+	size_t pos = 0;
+
+	if (!sa->v1->replaces)
+		return NULL;
+	while ((o = ike_tab_next(&sa->eng->sas, &pos)))
+		if (o->serial == sa->v1->replaces && o->v1 && o != sa)
+			return o;
+	return NULL;
+}
+
+/* The new ISAKMP SA rekeys the old one's IPsec SAs with quick modes of its own (as
+ * strongSwan does when it reauthenticates an IKEv1 SA); the old one goes when they are. */
+static void take_over(struct ike_sa *sa)
+{
+	struct ike_sa *old = replaced(sa);
+
+	if (!old) {
+		sa->v1->replaces = 0;
+		return;
+	}
+	log_info(LOG_IKE, sa->ctx, "replaces ike#%u: its %u IPsec SA(s) are rekeyed under it",
+		 old->serial, old->nchildren);
+	for (struct ike_child *c = old->children; c; c = c->next)
+		if (c->state == CHILD_STATE_INSTALLED)
+			ikev1_qm_start(sa, ike_policy_by_id(sa->eng, c->policy_id), c);
+	ikev1_p1_retire(sa);
+}
+
+void ikev1_p1_retire(struct ike_sa *sa)
+{
+	struct ike_sa *old = replaced(sa);
+
+	if (!old) {
+		sa->v1->replaces = 0;
+		return;
+	}
+	for (struct ike_child *c = old->children; c; c = c->next)
+		if (c->state == CHILD_STATE_INSTALLED)
+			return;
+	sa->v1->replaces = 0;
+	log_info(LOG_IKE, old->ctx, "replaced by ike#%u: deleting it", sa->serial);
+	ikev1_send_delete_isakmp(old);
+	ike_sa_destroy(old, true);
+}
+
 static void established(struct ike_sa *sa)
 {
 	struct ikev1_state *v = sa->v1;
@@ -348,6 +397,8 @@ static void established(struct ike_sa *sa)
 	log_info(LOG_IKE, sa->ctx, "ISAKMP SA established (%s, %s) with %s",
 		 v->exch == IKEV1_EXCH_AGGRESSIVE ? "aggressive mode" : "main mode",
 		 sa->initiator ? "initiator" : "responder", sa->remote_id ? sa->remote_id : "?");
+	if (v->replaces)
+		take_over(sa);
 	ikev1_cfg_start(sa);
 	if (sa->pending_policy && !ikev1_cfg_busy(sa)) {
 		sa->tasks |= IKE_TASK_CHILD_CREATE;
@@ -413,11 +464,12 @@ static int send_id_hash(struct ike_sa *sa, uint8_t exch, const struct crypto_chu
 	return r;
 }
 
+/* Not when replacing an ISAKMP SA of ours: the peer would drop the old one's IPsec SAs. */
 static bool wants_initial_contact(const struct ike_sa *sa)
 {
 	const struct conf_item *peer = ike_peer_find(sa->eng->conf, sa->peer);
 
-	return peer && conf_bool(peer, CONF_PEER_SEND_INITIAL_CONTACT);
+	return peer && !sa->v1->replaces && conf_bool(peer, CONF_PEER_SEND_INITIAL_CONTACT);
 }
 
 /* INITIAL-CONTACT received: the peer's older ISAKMP SAs (same peer item and ID) go. */
@@ -665,6 +717,27 @@ static const struct conf_item *peer_for(struct ike *eng, const struct net_pkt *p
 	return peer;
 }
 
+/* Our phase 1 offer as a human reads it (the profile's, in IKEv2's names), for logs. */
+static void our_offer_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	static struct ikev2_sa o;
+	const struct conf_item *prof = ikev1_profile(sa);
+	char err[160];
+
+	snprintf(buf, len, "?");
+	if (prof && ike_offer_ike(prof, ikev1_p1_supported, &o, err, sizeof(err)) == 0)
+		ike_offer_str(&o, buf, len);
+}
+
+static void no_proposal_chosen(struct ike_sa *sa, const struct ikev1_sa *theirs)
+{
+	char mine[256], their[512];
+
+	our_offer_str(sa, mine, sizeof(mine));
+	ikev1_p1_str(theirs, their, sizeof(their));
+	ike_sa_fail(sa, "no proposal chosen: we accept %s, they offered %s", mine, their);
+}
+
 /* The first message of a peer: a new ISAKMP SA, half-open until phase 1 completes. */
 static void respond_first(struct ike *eng, const struct net_pkt *p, const struct ikev1_msg *m)
 {
@@ -708,7 +781,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 	    take_choice(sa, &ch, life) < 0 || keep(&v->sai_b, m->sa_body.ptr, m->sa_body.len) < 0 ||
 	    ike_half_add(sa) < 0) {
 		if (sa->last_error[0] == '\0')
-			ike_sa_fail(sa, "no phase 1 proposal of the peer's is acceptable");
+			no_proposal_chosen(sa, &m->sa);
 		ikev1_notify_plain(eng, p, &m->hdr, IKEV1_N_NO_PROPOSAL_CHOSEN);
 		ike_sa_destroy(sa, false);
 		return;
@@ -928,6 +1001,63 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		crypto_cleanse(plain, dec.enc.len ? dec.enc.len : 0);
 		free(plain);
 	}
+}
+
+/* RFC 2408 5.5, 3.14.1: an unprotected informational with an error notify during phase 1
+ * (strongSwan sends NO-PROPOSAL-CHOSEN or AUTHENTICATION-FAILED so, in the clear, as its
+ * keys are not there yet). Nothing authenticates it, but phase 1 cannot go on anyway once
+ * the peer has given up: the negotiation ends with the peer's reason in the log. */
+void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m)
+{
+	char ours[256];
+
+	for (unsigned i = 0; i < m->nnotify; i++) {
+		uint16_t t = m->notify[i].type;
+
+		if (!t || t >= 16384) /* status types, not errors */
+			continue;
+		if (t == IKEV1_N_NO_PROPOSAL_CHOSEN) {
+			our_offer_str(sa, ours, sizeof(ours));
+			ike_sa_fail(sa, "peer says NO-PROPOSAL-CHOSEN: we offered %s", ours);
+		} else if (t == IKEV1_N_AUTHENTICATION_FAILED) {
+			ike_sa_fail(
+				sa,
+				"peer says AUTHENTICATION-FAILED: the pre-shared keys or the IDs "
+				"differ%s",
+				sa->v1->exch == IKEV1_EXCH_AGGRESSIVE
+					? ", or the peer refuses aggressive mode"
+					: "");
+		} else {
+			ike_sa_fail(sa, "peer says %s during phase 1", ikev1_notify_name(t));
+		}
+		ike_sa_destroy(sa, false);
+		return;
+	}
+	log_debug(LOG_IKE, sa->ctx, "unprotected informational without an error notify ignored");
+}
+
+int ikev1_p1_replace(struct ike_sa *old)
+{
+	struct ike_sa *sa;
+	int r;
+
+	if (!(sa = ike_sa_new(old->eng, &ikev1_ops, old->peer, true, &old->local, &old->remote)))
+		return -ENOMEM;
+	if (!(sa->v1 = calloc(1, sizeof(*sa->v1)))) {
+		ike_sa_destroy(sa, false);
+		return -ENOMEM;
+	}
+	sa->v1->exch = old->v1->exch;
+	sa->v1->replaces = old->serial;
+	if (old->natt) { /* the NAT is still there: start where the old one ended */
+		sa->local.port = net_port(sa->eng->d.net, false);
+		sa->remote.port = 500;
+	}
+	log_info(LOG_IKE, old->ctx, "lifetime almost over: a new ISAKMP SA replaces it (ike#%u)",
+		 sa->serial);
+	if ((r = ikev1_p1_start(sa)) < 0)
+		ike_sa_destroy(sa, false);
+	return r;
 }
 
 int ikev1_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,

@@ -479,6 +479,52 @@ int ikev1_choose_p1(const struct ikev1_sa *ours, const struct ikev1_sa *theirs,
 	return -ENOENT;
 }
 
+static const char *hash_text(uint16_t hash)
+{
+	switch (hash) {
+	case IKEV1_HASH_MD5:
+		return "md5";
+	case IKEV1_HASH_SHA1:
+		return "sha1";
+	case IKEV1_HASH_SHA2_256:
+		return "sha256";
+	case IKEV1_HASH_SHA2_384:
+		return "sha384";
+	case IKEV1_HASH_SHA2_512:
+		return "sha512";
+	default:
+		return "unknown";
+	}
+}
+
+size_t ikev1_p1_str(const struct ikev1_sa *sa, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < sa->ntrans && i < IKEV1_MAX_TRANSFORMS; i++) {
+		struct tf f;
+		char enc[48], auth[48] = "";
+
+		if (!tf_read(sa, &sa->t[i], true, &f))
+			continue;
+		uint16_t v2 = encr_v2(true, f.encr);
+
+		snprintf(enc, sizeof(enc), "%s",
+			 v2 ? ike_transform_name(IKEV2_TRANS_ENCR, v2, norm_keylen(v2, f.keylen))
+			    : "unknown");
+		if (f.auth != IKEV1_AUTH_PSK)
+			snprintf(auth, sizeof(auth), " (%s)", ikev1_auth_method_name(f.auth));
+		n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0,
+				      "%s%s/%s/%s%s", n ? ", " : "", enc, hash_text(f.hash),
+				      f.group ? ike_transform_name(IKEV2_TRANS_DH, f.group, 0)
+					      : "no-group",
+				      auth);
+	}
+	return n;
+}
+
 /* The reply's one proposal of one transform, read; NULL when it is not that. */
 static const struct ikev1_proposal *one_trans(const struct ikev1_sa *reply, bool p1, struct tf *f)
 {

@@ -46,6 +46,11 @@ int ikev1_offer_p1(const struct conf_item *profile, uint16_t auth_method, ike_su
 int ikev1_choose_p1(const struct ikev1_sa *ours, const struct ikev1_sa *theirs,
 		    uint16_t auth_method, struct ike_chosen *chosen, uint32_t *life,
 		    unsigned *trans);
+/* A human form of the phase 1 transforms of sa, for logs, e.g. "aes-128-cbc/sha1/modp1024,
+ * aes-256-cbc/sha256/modp2048" (an authentication method other than a pre-shared key is
+ * added in parentheses). Like snprintf: terminated when len > 0, returns the length the
+ * whole text needs. */
+size_t ikev1_p1_str(const struct ikev1_sa *sa, char *buf, size_t len);
 /* Initiator: the reply holds one proposal with one transform, which we offered. */
 int ikev1_accept_p1(const struct ikev1_sa *ours, const struct ikev1_sa *reply,
 		    struct ike_chosen *chosen, uint32_t *life);

@@ -269,10 +269,14 @@ static void established(struct ike_sa *sa, struct ikev1_qm *qm)
 	if (qm->rekeys && qm->rekeys->state == CHILD_STATE_INSTALLED) {
 		qm->rekeys->replaced_by = c;
 		qm->rekeys->state = CHILD_STATE_REKEYED;
+		/* under this ISAKMP SA even when the old pair belongs to one this one
+		 * replaces: strongSwan moves a CHILD_SA to the IKE_SA that rekeys it */
 		if (qm->initiator)
 			ikev1_delete_child(sa, qm->rekeys);
 	}
 	qm->rekeys = NULL;
+	if (sa->v1->replaces)
+		ikev1_p1_retire(sa);
 	crypto_chunk_clear(&qm->gqm);
 	if (log_enabled(LOG_IKE, LOG_LVL_INFO)) {
 		ike_chosen_str(&c->alg, x, sizeof(x));
@@ -895,6 +899,51 @@ int ikev1_qm_recv(struct ike_sa *sa, const struct ikev1_msg *m)
 	qm->held.secret = true;
 	ike_alloc_spi(sa, c->proto, qm1_spi_ready);
 	return 0;
+}
+
+/* Our offer for qm's policy as a human reads it (IKEv2's names), for logs. */
+static void offer_str(struct ike_sa *sa, const struct ikev1_qm *qm, char *buf, size_t len)
+{
+	static struct ikev2_sa o;
+	const struct conf_item *pol = ike_policy_by_id(sa->eng, qm->child->policy_id);
+	uint8_t proto = qm->child->proto == IPPROTO_AH ? IKEV2_PROTO_AH : IKEV2_PROTO_ESP;
+	char err[160];
+
+	snprintf(buf, len, "?");
+	if (pol && ike_offer_child(ike_proposal_of(sa->eng->conf, pol), proto, qm->pfs != 0,
+				   ikev1_p2_supported, &o, err, sizeof(err)) == 0)
+		ike_offer_str(&o, buf, len);
+}
+
+void ikev1_qm_refused(struct ike_sa *sa, const struct ikev1_notify *n)
+{
+	struct ikev1_qm *qm = NULL, *only = NULL;
+	unsigned waiting = 0;
+	uint32_t spi = 0;
+	char ours[256];
+
+	if (n->spi.len == 4)
+		spi = (uint32_t)n->spi.ptr[0] << 24 | (uint32_t)n->spi.ptr[1] << 16 |
+		      (uint32_t)n->spi.ptr[2] << 8 | n->spi.ptr[3];
+	for (struct ikev1_qm *q = sa->v1->qms; q; q = q->next) {
+		if (!q->initiator || q->done || !q->child)
+			continue;
+		waiting++;
+		only = q;
+		if (spi && q->child->spi_in == spi)
+			qm = q;
+	}
+	if (!qm && !spi && waiting == 1)
+		qm = only;
+	if (!qm) {
+		log_info(LOG_IKE, sa->ctx, "peer says: %s", ikev1_notify_name(n->type));
+		return;
+	}
+	offer_str(sa, qm, ours, sizeof(ours));
+	ike_sa_fail(sa, "quick mode %08x refused by the peer: %s (we offered %s)", qm->mid,
+		    ikev1_notify_name(n->type), ours);
+	qm_drop(sa, qm);
+	ikev1_disarm(sa);
 }
 
 void ikev1_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg)

@@ -382,6 +382,11 @@ void ikev1_recv(struct ike *eng, const struct net_pkt *p)
 	}
 	sa->rx_packets++;
 	sa->rx_bytes += p->len;
+	if (sa->v1->p1 != IKEV1_P1_DONE && m.hdr.exch == IKEV1_EXCH_INFORMATIONAL &&
+	    !(m.hdr.flags & IKEV1_FLAG_ENCRYPTION)) {
+		ikev1_p1_notified(sa, &m);
+		return;
+	}
 	if (sa->v1->p1 != IKEV1_P1_DONE || !(m.hdr.flags & IKEV1_FLAG_ENCRYPTION) || !m.hdr.msgid) {
 		/* quick mode before phase 1 completes, or anything in the clear after it */
 		eng->st.rx_dropped++;
@@ -428,6 +433,19 @@ static void sa_free(struct ike_sa *sa, bool delete_kernel)
 	ikev1_state_free(sa);
 }
 
+/* Whether a quick mode of ours (under any ISAKMP SA) already replaces c. */
+static bool rekey_running(const struct ike_child *c)
+{
+	struct ike_sa *sa;
+	size_t pos = 0;
+
+	while ((sa = ike_tab_next(&c->ike->eng->sas, &pos)))
+		for (const struct ikev1_qm *qm = sa->v1 ? sa->v1->qms : NULL; qm; qm = qm->next)
+			if (qm->rekeys == c && !qm->done)
+				return true;
+	return false;
+}
+
 static void run_tasks(struct ike_sa *sa)
 {
 	if (sa->state != IKE_STATE_ESTABLISHED || !sa->v1 || sa->v1->p1 != IKEV1_P1_DONE)
@@ -439,20 +457,19 @@ static void run_tasks(struct ike_sa *sa)
 		return;
 	}
 	if (sa->tasks & IKE_TASK_IKE_REKEY) {
-		/* IKEv1 has no rekey of an ISAKMP SA: a new one is made when it expires and the
-		 * IPsec SAs, which do not depend on it, stay; new quick modes use the new one */
+		/* IKEv1 has no rekey of an ISAKMP SA: the initiator makes a new one, which
+		 * takes the IPsec SAs over (ikev1_p1_replace) */
 		sa->tasks &= ~IKE_TASK_IKE_REKEY;
-		const struct conf_item *peer = ike_peer_find(sa->eng->conf, sa->peer);
-
-		if (sa->initiator && peer)
-			ikev1_initiate(sa->eng, peer, NULL, NULL);
+		if (sa->initiator && ike_peer_find(sa->eng->conf, sa->peer))
+			ikev1_p1_replace(sa);
 	}
 	if (sa->tasks & IKE_TASK_CHILD_REKEY) {
 		struct ike_child *old = sa->rekeying;
 
 		sa->tasks &= ~IKE_TASK_CHILD_REKEY;
 		sa->rekeying = NULL;
-		if (old && old->state == CHILD_STATE_INSTALLED)
+		/* both SAs of the pair reach their soft lifetime: one quick mode for the two */
+		if (old && old->state == CHILD_STATE_INSTALLED && !rekey_running(old))
 			ikev1_qm_start(sa, ike_policy_by_id(sa->eng, old->policy_id), old);
 	}
 	if ((sa->tasks & IKE_TASK_CHILD_CREATE) && !ikev1_cfg_busy(sa)) {

@@ -75,6 +75,9 @@ struct ikev1_state {
 	uint32_t cfg_mid;
 	struct wbuf cfg_last;
 	char *xauth_user; /* who passed XAuth (gateway) */
+	/* Phase 1 "rekey" (RFC 2409 has none): a new ISAKMP SA replaces an old one; the new
+	 * one's replaces is the old one's serial until the old one is retired */
+	uint32_t replaces;
 };
 
 /* v1.c: the engine's entry points and message I/O */
@@ -116,6 +119,16 @@ int ikev1_p1_start(struct ike_sa *sa);
 /* A phase 1 message for sa (NULL: a new responder SA is made for it). */
 void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		   const struct ikev1_msg *m);
+/* Starts a new ISAKMP SA to replace old (at 90% of its lifetime): without INITIAL-CONTACT,
+ * which would make the peer drop the old one's IPsec SAs at once (strongSwan does). Once
+ * it is established, the old one's IPsec SAs are rekeyed under it by quick modes, and the
+ * old ISAKMP SA is deleted when none of them is left (ikev1_p1_retire). 0 or -errno. */
+int ikev1_p1_replace(struct ike_sa *old);
+/* Deletes the ISAKMP SA that sa replaces, with the peer too, once no IPsec SA of the old
+ * one is left; nothing before. */
+void ikev1_p1_retire(struct ike_sa *sa);
+/* An informational in the clear for sa during phase 1: an error notify ends it. */
+void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
 
 /* qm.c: quick mode */
 void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_child *rekeys);
@@ -123,6 +136,11 @@ void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_c
 int ikev1_qm_recv(struct ike_sa *sa, const struct ikev1_msg *m);
 void ikev1_qm_free(struct ikev1_qm *qm, bool delete_kernel);
 void ikev1_child_install_failed(struct ike_sa *sa, struct ike_child *c, int err, const char *msg);
+/* An error notify of the peer's (RFC 2408 3.14.1) about a quick mode we started: the one
+ * whose SPI it names (strongSwan names the initiator's), or, when it names none, the only
+ * one of ours waiting, fails with the peer's reason and our offer in the log; any other is
+ * only logged. */
+void ikev1_qm_refused(struct ike_sa *sa, const struct ikev1_notify *n);
 
 /* cfg.c: the transaction exchange: XAuth and mode-config */
 void ikev1_cfg_start(struct ike_sa *sa);
