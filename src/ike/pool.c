@@ -481,7 +481,7 @@ static int fam_build(struct pool_fam *f, struct pool *pl, int af, const struct c
  * over, and skips the addresses that have records (each once). */
 static void fam_keep_cursor(struct pool_fam *f, const struct pool_fam *old)
 {
-	if (old->nr != f->nr || memcmp(old->r, f->r, f->nr * sizeof(*f->r)))
+	if (old->nr != f->nr || (f->nr && memcmp(old->r, f->r, f->nr * sizeof(*f->r))))
 		return;
 	f->cur_r = old->cur_r;
 	memcpy(f->cur, old->cur, 16);

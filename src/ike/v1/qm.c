@@ -814,8 +814,12 @@ static void qm1_spi_ready(struct ike_sa *sa, int err, uint32_t spi)
 		qm_drop(sa, qm);
 		return;
 	}
+	/* the request's payloads leave qm: respond may drop qm, and m points into them */
+	struct wbuf held = qm->held;
+
+	wbuf_init(&qm->held);
 	respond(sa, qm, &m);
-	wbuf_free(&qm->held);
+	wbuf_free(&held);
 }
 
 static int check_hash1(struct ike_sa *sa, uint32_t mid, const struct ikev1_msg *m)
