@@ -305,6 +305,8 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	loop_timer_free(sa->rtx);
 	loop_timer_free(sa->life);
 	sa->ops->sa_free(sa, delete_kernel);
+	if (delete_kernel)
+		ike_vip_remove(sa);
 	free_secrets(sa);
 	crypto_chunk_clear(&sa->child_ni);
 	crypto_dh_free(sa->child_dh);
@@ -704,6 +706,7 @@ void ike_free(struct ike *eng)
 	}
 	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
 		versions[i]->engine_free(eng);
+	ike_vip_stop(eng);
 	ike_forget_tokens(eng);
 	loop_timer_free(eng->start);
 	ike_tab_free(&eng->sas);

@@ -394,6 +394,20 @@ bool ike_remote_id_fixed(const struct conf_item *id, uint8_t *type, uint8_t *buf
 int ike_psk(const struct conf_item *id, struct crypto_chunk *out);
 const char *ike_choice(const struct conf_item *it, int prop);
 
+/* vip.c: a mode-config client's address, any IKE version. install: on the interface
+ * towards the gateway (sa->vip); route: after the CHILD SA of gp is installed, the
+ * networks of gp's policies routed from the address towards the gateway in IKE_VIP_TABLE
+ * (the gateway's own address never), and the rule that consults the table ensured;
+ * remove: the routes (and the rule with the last) and the address gone; stop: the engine
+ * stops, the rule goes if it is still there. The table and the rule's priority are
+ * strongSwan's, so that an administrator finds them where they look. */
+#define IKE_VIP_TABLE	      220
+#define IKE_VIP_RULE_PRIORITY 220
+void ike_vip_install(struct ike_sa *sa);
+void ike_vip_route(struct ike_sa *sa, const struct ike_gpol *gp);
+void ike_vip_remove(struct ike_sa *sa);
+void ike_vip_stop(struct ike *eng);
+
 /* spi.c: kernel requests whose answers come after the call. alloc_spi: ALLOCSPI for an
  * inbound SA from sa's peer, done only if sa still lives (else the larval SA goes);
  * install_sa: kern_sa_add for one of c's SAs, a refusal reaching sa->ops->

@@ -3528,6 +3528,15 @@ START_TEST(test_v1_modecfg)
 	ck_assert_str_eq(a, "10.8.0.10");
 	ck_assert_uint_eq(leases(&B).held, 1);
 	check_child_pair(NULL, NULL);
+	/* the client put the address on its interface, and takes it off with the SA */
+	const struct kern_addr *ifa;
+
+	ck_assert_uint_eq(fake_kern_nifaddr(A.k, &ifa), 1);
+	ck_assert(fake_addr_is(&ifa[0], "10.8.0.10"));
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(fake_kern_nifaddr(A.k, &ifa), 0);
+	ck_assert_uint_eq(leases(&B).held, 0);
 }
 END_TEST
 

@@ -151,6 +151,7 @@ static void take(struct ike_sa *sa, const struct ikev1_cfg *c)
 	}
 	inet_ntop(AF_INET, sa->vip.bytes, a, sizeof(a));
 	log_info(LOG_IKE, sa->ctx, "mode-config: the gateway gave us %s%s", a, text);
+	ike_vip_install(sa);
 }
 
 static void client_rx(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c)

@@ -295,7 +295,7 @@ int ikev2_child_complete(struct ike_sa *sa, struct ike_child *c, const struct ik
 		ike_sa_fail(sa, "CHILD SA keys could not be made");
 		return err;
 	}
-	ikev2_cp_route(sa, c->gp); /* a mode-config client's own traffic, from its address */
+	ike_vip_route(sa, c->gp); /* a mode-config client's own traffic, from its address */
 	log_child(c, &m->tsi, &m->tsr);
 	return 0;
 }

@@ -118,10 +118,14 @@ void ikev2_run_tasks(struct ike_sa *sa)
 
 static void sa_free(struct ike_sa *sa, bool delete_kernel)
 {
+	(void)delete_kernel;
 	ikev2_keys_clear(&sa->keys);
 	ikev2_frag_free(sa);
-	if (delete_kernel)
-		ikev2_cp_remove_vip(sa);
+}
+
+static void engine_free(struct ike *eng)
+{
+	(void)eng;
 }
 
 const struct ike_version_ops ikev2_ops = {
@@ -133,5 +137,5 @@ const struct ike_version_ops ikev2_ops = {
 	.delete_child = ikev2_delete_child_start,
 	.child_install_failed = ikev2_child_install_failed,
 	.sa_free = sa_free,
-	.engine_free = ikev2_cp_stop,
+	.engine_free = engine_free,
 };

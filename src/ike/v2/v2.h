@@ -117,18 +117,6 @@ int ikev2_cp_respond(struct ike_sa *sa, const struct conf_item *id, const struct
 bool ikev2_cp_asks(const struct ike_sa *sa, const struct conf_item *id);
 void ikev2_cp_put_request(struct ike_sa *sa, struct ikev2_enc *e);
 int ikev2_cp_take_reply(struct ike_sa *sa, const struct ikev2_msg *m);
-/* A client's routes: a table of their own, consulted before main by a rule of that
- * priority (strongSwan's numbers, so that an administrator finds them where they look). */
-#define IKEV2_CP_TABLE	       220
-#define IKEV2_CP_RULE_PRIORITY 220
-/* After the CHILD SA of gp is installed at a client: the networks of gp's policies are
- * routed from the given address towards the gateway, in IKEV2_CP_TABLE (the gateway's own
- * address never), and the rule that consults the table is ensured. */
-void ikev2_cp_route(struct ike_sa *sa, const struct ike_gpol *gp);
-/* The address off the interface, its routes gone first (and the rule with the last). */
-void ikev2_cp_remove_vip(struct ike_sa *sa);
-/* The engine stops: the rule goes if it is still there. */
-void ikev2_cp_stop(struct ike *eng);
 
 /* child.c */
 /* Our CHILD SA offer for a policy (pfs: with its pfs-group's DH). */
