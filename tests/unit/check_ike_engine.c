@@ -21,6 +21,7 @@
 #include "ipsecd/log.h"
 #include "ipsecd/strbuf.h"
 #include "ipsecd/wire.h"
+#include "ipsecd/wire_v1.h"
 #include "v2/v2.h" /* ikev2_protect(): requests the engine would never send */
 
 #define REQID 0x49000001u
@@ -3718,6 +3719,103 @@ START_TEST(test_v1_generate_policy)
 }
 END_TEST
 
+static uint64_t bad_total(const struct ike_stats *st)
+{
+	return st->rx_no_sa + st->rx_malformed + st->rx_dropped;
+}
+
+/* The inputs that broke other IKEv1 daemons are dropped and counted, never answered with
+ * state: a quick mode for an ISAKMP SA still in phase 1, an aggressive mode message with
+ * a responder cookie nobody gave, IKEv2 payloads under an IKEv1 header and the reverse,
+ * a notify whose SPI is over 16 bytes, and a delete of SAs that are gone. */
+START_TEST(test_v1_bad_inputs)
+{
+	uint8_t msg[64] = {1, 2, 3, 4, 5, 6, 7, 8};
+	struct net_pkt p = {.data = msg, .len = 28};
+	const struct ike_stats *st;
+	struct fake_dgram *d;
+
+	v1_up("main");
+	p.remote = at("192.0.2.1", 500);
+	p.local = at("192.0.2.2", 500);
+	st = ike_stats(B.ike);
+	/* aggressive mode with a responder cookie b never gave */
+	memset(msg + 8, 0x5a, 8);
+	msg[17] = 0x10;
+	msg[18] = IKEV1_EXCH_AGGRESSIVE;
+	msg[27] = 28;
+	ike_recv(B.ike, &p);
+	ck_assert_uint_eq(bad_total(st), 1);
+	/* a quick mode for no ISAKMP SA: no SA, dropped */
+	msg[18] = IKEV1_EXCH_QUICK;
+	msg[19] = IKEV1_FLAG_ENCRYPTION;
+	msg[20] = 0x11; /* message ID */
+	ike_recv(B.ike, &p);
+	ck_assert_uint_eq(bad_total(st), 2);
+	/* an IKEv2 IKE_SA_INIT's payloads under an IKEv1 header: malformed */
+	memset(msg + 8, 0, 8);
+	msg[16] = 33; /* IKEv2 SA */
+	msg[18] = IKEV1_EXCH_IDPROT;
+	msg[19] = 0;
+	msg[20] = 0;
+	msg[27] = 32;
+	msg[28] = 0, msg[29] = 0x80, msg[30] = 0, msg[31] = 4;
+	p.len = 32;
+	ike_recv(B.ike, &p);
+	ck_assert_uint_eq(bad_total(st), 3);
+	/* a notify with a 17-byte SPI (in the clear) */
+	msg[16] = IKEV1_PLD_NOTIFY;
+	msg[18] = IKEV1_EXCH_INFORMATIONAL;
+	memset(msg + 28, 0, 36);
+	msg[31] = 36;		   /* payload length 12 + 17 + data */
+	msg[35] = 1;		   /* DOI */
+	msg[36] = 1, msg[37] = 17; /* protocol, SPI size */
+	msg[27] = 64;
+	p.len = 64;
+	ike_recv(B.ike, &p);
+	ck_assert_uint_eq(bad_total(st), 4);
+	ck_assert_uint_eq(fake_net_queued(B.n), 0); /* none of it was answered */
+	ck_assert_uint_eq(walk(&B).n, 0);
+	/* a real exchange, then a quick mode from a before b finished phase 1 */
+	ike_apply(B.ike, B.c);
+	ike_apply(A.ike, A.c);
+	fake_loop_run_due(lp);		  /* a initiates */
+	while ((d = fake_net_pop(A.n))) { /* a's first message to b only */
+		deliver(&B, d);
+		free(d);
+		break;
+	}
+	ck_assert_uint_eq(walk(&B).n, 1);
+	memcpy(msg, &(uint64_t){0}, 8);
+	d = fake_net_pop(B.n); /* b's answer: its cookie */
+	ck_assert_ptr_nonnull(d);
+	memcpy(msg, d->data, 16);
+	free(d);
+	memset(msg + 16, 0, 12);
+	msg[16] = IKEV1_PLD_HASH;
+	msg[17] = 0x10;
+	msg[18] = IKEV1_EXCH_QUICK;
+	msg[19] = IKEV1_FLAG_ENCRYPTION;
+	msg[20] = 0x22;
+	msg[27] = 44;
+	p.len = 44;
+	uint64_t before = bad_total(st);
+
+	ike_recv(B.ike, &p);
+	ck_assert_uint_eq(bad_total(st), before + 1);
+	ck_assert_uint_eq(fake_net_queued(B.n), 0);
+	/* both ends up (a repeats its first message, whose answer the test took), then a
+	 * deletes twice: the second finds nothing and changes nothing */
+	run_until(fake_loop_next(lp) + 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 0);
+	settle();
+	ck_assert_uint_eq(established(&B), 0);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -3737,6 +3835,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_aggressive_mode);
 	tcase_add_test(hs, test_v1_wrong_psk);
 	tcase_add_test(hs, test_v1_delete);
+	tcase_add_test(bad, test_v1_bad_inputs);
 	tcase_add_test(hs, test_v1_xauth);
 	tcase_add_test(hs, test_v1_xauth_wrong_password);
 	tcase_add_test(hs, test_v1_modecfg);
