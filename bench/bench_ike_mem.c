@@ -17,8 +17,11 @@
  * the CPU time of those ike_recv calls (the answers' sendmsg included, the bench's reading
  * them back not) as cookies per CPU-second.
  *
- *   bench_ike_mem [-a cbc|gcm] [-b B] [-w W] [-c C] [N]   N 10000, W 100, B 50, C 0,
- *                                                         IKE SA aes-256-cbc
+ * With -1, every peer is IKEv1 (exchange-mode=main: main mode with a pre-shared key and
+ * one quick mode) instead of IKEv2; phase 1 has no AES-GCM, so it goes with -a cbc.
+ *
+ *   bench_ike_mem [-1] [-a cbc|gcm] [-b B] [-w W] [-c C] [N]   N 10000, W 100, B 50, C 0,
+ *                                                              IKE SA aes-256-cbc
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* open_memstream, malloc_usable_size */
@@ -118,6 +121,8 @@ static void common_conf(FILE *f, const struct algs *alg)
 		alg->profile_enc);
 }
 
+static const char *exchange_mode = "ike2"; /* -1: main */
+
 /* The daemon: one passive peer for all of 10.0.0.0/8, one road-warrior policy; and
  * `others` more peers (100.64.0.0/10 hosts, none of which the initiators use), each with
  * its identity and a policy, for the cost of a large configuration. */
@@ -131,8 +136,10 @@ static struct conf *daemon_conf(const struct algs *alg, long others)
 		exit(1);
 	common_conf(f, alg);
 	fputs("/ip ipsec peer\n"
-	      "add name=rw address=10.0.0.0/8 local-address=" DAEMON_ADDR " exchange-mode=ike2 "
-	      "passive=yes\n"
+	      "add name=rw address=10.0.0.0/8 local-address=" DAEMON_ADDR " exchange-mode=",
+	      f);
+	fputs(exchange_mode, f);
+	fputs(" passive=yes\n"
 	      "/ip ipsec identity\n"
 	      "add peer=rw secret=\"" SECRET "\"\n"
 	      "/ip ipsec policy\n"
@@ -143,14 +150,14 @@ static struct conf *daemon_conf(const struct algs *alg, long others)
 
 		fprintf(f,
 			"/ip ipsec peer add name=o%ld address=%ld.%ld.%ld.%ld/32 "
-			"exchange-mode=ike2 "
+			"exchange-mode=%s "
 			"passive=yes\n"
 			"/ip ipsec identity add peer=o%ld secret=\"o%ld-secret\"\n"
 			"/ip ipsec policy add src-address=172.16.0.0/12 "
 			"dst-address=%ld.%ld.%ld.%ld/32 "
 			"peer=o%ld tunnel=yes\n",
-			i, a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, i, i, a >> 24,
-			a >> 16 & 255, a >> 8 & 255, a & 255, i);
+			i, a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, exchange_mode, i, i,
+			a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, i);
 	}
 	fclose(f);
 	return bench_conf_load("daemon", text, len);
@@ -171,8 +178,8 @@ static struct conf *peers_conf(const struct algs *alg, long first, long n)
 		peer_addr(i, a, sizeof(a));
 		fprintf(f,
 			"add name=p%ld address=" DAEMON_ADDR "/32 local-address=%s "
-			"exchange-mode=ike2\n",
-			i, a);
+			"exchange-mode=%s\n",
+			i, a, exchange_mode);
 	}
 	fputs("/ip ipsec identity\n", f);
 	for (long i = first; i < first + n; i++)
@@ -295,13 +302,17 @@ static void daemon_check(struct daemon *d)
 		}
 		return;
 	}
-	if (!d->have_base && st->established >= (uint64_t)d->o->warmup) {
+	/* a count is reached when its SAs are established and their CHILD SAs keyed at both
+	 * ends: an IKEv1 responder keys its outbound SA on quick mode's last message */
+	if (!d->have_base && st->established >= (uint64_t)d->o->warmup &&
+	    bench_kern_keyed(d->k) >= 2 * (long)d->o->warmup) {
 		d->have_base = true;
 		d->base = mem_now();
 		d->wall0 = bench_now_ms(CLOCK_MONOTONIC);
 		d->cpu0 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
 	}
-	if (st->established >= (uint64_t)(d->o->warmup + d->o->n)) {
+	if (st->established >= (uint64_t)(d->o->warmup + d->o->n) &&
+	    bench_kern_keyed(d->k) >= 2 * (long)(d->o->warmup + d->o->n)) {
 		d->end = mem_now();
 		d->wall1 = bench_now_ms(CLOCK_MONOTONIC);
 		d->cpu1 = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID);
@@ -761,8 +772,10 @@ static void parse(int argc, char **argv, struct opts *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:b:c:k:rw:")) != -1) {
-		if (opt == 'a') {
+	while ((opt = getopt(argc, argv, "1a:b:c:k:rw:")) != -1) {
+		if (opt == '1') {
+			exchange_mode = "main";
+		} else if (opt == 'a') {
 			o->alg = !strcmp(optarg, "cbc")	  ? &algsets[0]
 				 : !strcmp(optarg, "gcm") ? &algsets[1]
 							  : NULL;
