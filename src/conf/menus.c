@@ -1239,7 +1239,11 @@ static bool verb_scope_takes(enum conf_verb_scope scope, const struct conf_menu 
 	case CONF_VS_ITEMS:
 		return config && !(m->flags & CONF_MF_SINGLETON);
 	case CONF_VS_DISABLE:
-		return config && conf_prop_index(m, "disabled") >= 0;
+		/* (a walk of the table's own: menus.c stands alone, fuzz_xfrm_stat links it so) */
+		for (size_t i = 0; config && i < m->nprops; i++)
+			if (!strcmp(m->props[i].name, "disabled"))
+				return true;
+		return false;
 	case CONF_VS_IMPORT:
 		return (m->flags & CONF_MF_IMPORT) != 0;
 	case CONF_VS_LISTED:

@@ -7,6 +7,7 @@ set -euo pipefail
 build=${1:-build}
 probe=$build/tests/radius/radius_probe
 command -v freeradius >/dev/null || { echo "freeradius not installed: skipped"; exit 77; }
+make -C "$build" tests/radius/radius_probe >/dev/null # built on demand, not by make all
 [ -x "$probe" ] || { echo "$probe not built"; exit 1; }
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
