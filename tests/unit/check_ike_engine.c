@@ -3514,6 +3514,47 @@ START_TEST(test_v1_isakmp_replaced)
 }
 END_TEST
 
+static bool drop_quick_mode(bool from_a, struct fake_dgram *d)
+{
+	(void)from_a;
+	return d->len < 19 || d->data[18] != 32; /* IKEv1 QUICK */
+}
+
+/* The peer deletes an ISAKMP SA whose IPsec SAs it has not rekeyed, having made a newer
+ * one (strongSwan reauthenticating does that): the newer one takes the IPsec SAs, which
+ * stay in the kernel. Here a's replacement's quick modes are lost, and a deletes its old
+ * ISAKMP SA (kill): b keeps the pair. */
+START_TEST(test_v1_peer_deletes_replaced_isakmp)
+{
+	struct opts o = defaults;
+	uint32_t old_in, old_out;
+
+	o.a.mode = o.b.mode = "main";
+	o.a.lifetime = o.b.lifetime = "100s";
+	ends_up(&o);
+	start();
+	check_child_pair(&old_in, &old_out);
+	uint32_t first = walk(&A).i[0].serial;
+
+	filter = drop_quick_mode;
+	run_until(1000 + 91);
+	ck_assert_uint_eq(walk(&A).n, 2);
+	ck_assert_uint_eq(walk(&B).n, 2);
+	struct ike_kill_filter f = {.serial = first};
+
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1);
+	settle();
+
+	struct walk wb = walk(&B);
+
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_uint_eq(wb.i[0].ph2_total, 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
+}
+END_TEST
+
 /* installed-sa flush (the SAs removed under the engine): a deletes the IPsec SAs with b,
  * keeps the ISAKMP SA, and the next ACQUIRE makes a new quick mode in it. */
 START_TEST(test_v1_flush_then_acquire)
@@ -3579,6 +3620,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_quick_mode_refused);
 	tcase_add_test(life, test_v1_soft_expiry_both_sas);
 	tcase_add_test(life, test_v1_isakmp_replaced);
+	tcase_add_test(life, test_v1_peer_deletes_replaced_isakmp);
 	tcase_add_test(hs, test_v1_kill_then_acquire);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);
