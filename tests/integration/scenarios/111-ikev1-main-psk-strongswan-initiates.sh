@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interop, IKEv1: strongSwan on a (version = 1) initiates main mode with a pre-shared key
-# to ipsecd on b, a passive responder, then quick mode for a tunnel between the subnets.
+# (ECP-256) to ipsecd on b, a passive responder, then quick mode with PFS (MODP-2048) for
+# a tunnel between the subnets.
 # Both ends come up; ipsecd's active-peers shows the ISAKMP SA (established, responder,
 # one phase 2), installed-sa the pair and the policy its phase 2; pings both ways cross
 # as ESP and all four SAs count them. strongSwan rekeys the CHILD_SA on demand (a second
@@ -17,9 +18,9 @@ require "strongSwan is installed" sw_require
 topo_two_hosts
 psk=0x7d1e44b09a53c6f2
 conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" passive=yes \
-	exchange=main dh=modp2048,ecp256 >"$(conf_file b)"
+	exchange=main dh=modp2048,ecp256 pfs=modp2048 >"$(conf_file b)"
 sw_conf_psk version=1 local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 \
-	remote_ts=10.2.0.0/24 ike=aes256-sha256-ecp256 esp=aes256-sha256 psk="$psk" \
+	remote_ts=10.2.0.0/24 ike=aes256-sha256-ecp256 esp=aes256-sha256-modp2048 psk="$psk" \
 	>"$IT_WORK/a.swanctl.conf"
 daemon_start b
 sw_start a a "delete_rekeyed = yes"
@@ -41,6 +42,8 @@ expect_ok "b's kernel sends on a's inbound SPI ($a_in)" found sa_exists b esp "$
 expect_grep "b's installed-sa shows the SA from a" "$(printf '0x%X' "$a_out")" \
 	ipsecctl_on b installed-sa print detail
 expect_eq "no NAT: b's SAs are plain ESP" 0 "$(encap_count b)"
+expect_grep "b's installed-sa: keyed with PFS" 'pfs=yes' \
+	ipsecctl_on b installed-sa print detail where spi="$(printf '0x%X' "$a_out")"
 
 capture_start a eth0 link-a
 capture_start b eth0 link-b
