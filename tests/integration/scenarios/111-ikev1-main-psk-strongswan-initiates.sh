@@ -8,7 +8,8 @@
 # quick mode under the same ISAKMP SA, then a delete of the old pair: delete_rekeyed =
 # yes, as strongSwan's IKEv1 default keeps the old pair until it expires) and the tunnel
 # keeps working. Then ipsecd's kill-connections deletes the ISAKMP SA and its IPsec SAs
-# at both ends.
+# at both ends. strongSwan checks ipsecd's liveness every 2 s (DPD, RFC 3706) and gets its
+# answers.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$IT_DIR/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../strongswan.sh
@@ -20,7 +21,7 @@ psk=0x7d1e44b09a53c6f2
 conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" passive=yes \
 	exchange=main dh=modp2048,ecp256 pfs=modp2048 >"$(conf_file b)"
 sw_conf_psk version=1 local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 \
-	remote_ts=10.2.0.0/24 ike=aes256-sha256-ecp256 esp=aes256-sha256-modp2048 psk="$psk" \
+	remote_ts=10.2.0.0/24 ike=aes256-sha256-ecp256 esp=aes256-sha256-modp2048 dpd=2s psk="$psk" \
 	>"$IT_WORK/a.swanctl.conf"
 daemon_start b
 sw_start a a "delete_rekeyed = yes"
@@ -42,6 +43,9 @@ expect_ok "b's kernel sends on a's inbound SPI ($a_in)" found sa_exists b esp "$
 expect_grep "b's installed-sa shows the SA from a" "$(printf '0x%X' "$a_out")" \
 	ipsecctl_on b installed-sa print detail
 expect_eq "no NAT: b's SAs are plain ESP" 0 "$(encap_count b)"
+dpd_acked() { grep -Eq 'parsed INFORMATIONAL_V1 (request|response) [0-9]+ \[ HASH N\(DPD_ACK\) \]' "$(sw_dir a)/run/charon.log"; }
+expect_ok "strongSwan's R-U-THEREs (dpd_delay 2 s) are answered with R-U-THERE-ACKs" \
+	wait_until 10 dpd_acked
 expect_grep "b's installed-sa: keyed with PFS" 'pfs=yes' \
 	ipsecctl_on b installed-sa print detail where spi="$(printf '0x%X' "$a_out")"
 
