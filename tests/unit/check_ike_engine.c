@@ -3555,6 +3555,52 @@ START_TEST(test_v1_peer_deletes_replaced_isakmp)
 }
 END_TEST
 
+/* NAT-T (RFC 3947) with a behind a NAT, in main or aggressive mode: both find the NAT
+ * by NAT-D, a moves to 4500 and b follows it to the NAT's port, and the IPsec SAs at both
+ * ends are UDP-encapsulated between the ports really used. */
+static void v1_nat(const char *mode)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = mode;
+	o.b.peer = "198.51.100.7";
+	ends_up(&o);
+	filter = nat_a;
+	lenient_net = true;
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	struct walk wa = walk(&A), wb = walk(&B);
+
+	ck_assert(wa.i[0].natt);
+	ck_assert(wb.i[0].natt);
+	ck_assert_uint_eq(wb.i[0].remote.port, 40001);
+	ck_assert_uint_eq(wa.i[0].remote.port, 4500);
+
+	const struct kern_sa *ao = sa_to(&A, "192.0.2.2"), *ai = sa_to(&A, "192.0.2.1");
+	const struct kern_sa *bo = sa_to(&B, "198.51.100.7"), *bi = sa_to(&B, "192.0.2.2");
+
+	same_keys(ao, bi);
+	same_keys(bo, ai);
+	ck_assert_uint_eq(ao->encap_sport, 4500);
+	ck_assert_uint_eq(ao->encap_dport, 4500);
+	ck_assert_uint_eq(bi->encap_sport, 40001);
+	ck_assert_uint_eq(bo->encap_dport, 40001);
+	ck_assert_uint_eq(bo->encap_sport, 4500);
+}
+
+START_TEST(test_v1_nat_main)
+{
+	v1_nat("main");
+}
+END_TEST
+
+START_TEST(test_v1_nat_aggressive)
+{
+	v1_nat("aggressive");
+}
+END_TEST
+
 /* installed-sa flush (the SAs removed under the engine): a deletes the IPsec SAs with b,
  * keeps the ISAKMP SA, and the next ACQUIRE makes a new quick mode in it. */
 START_TEST(test_v1_flush_then_acquire)
@@ -3618,6 +3664,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_flush_then_acquire);
 	tcase_add_test(hs, test_v1_no_proposal_chosen);
 	tcase_add_test(hs, test_v1_quick_mode_refused);
+	tcase_add_test(hs, test_v1_nat_main);
+	tcase_add_test(hs, test_v1_nat_aggressive);
 	tcase_add_test(life, test_v1_soft_expiry_both_sas);
 	tcase_add_test(life, test_v1_isakmp_replaced);
 	tcase_add_test(life, test_v1_peer_deletes_replaced_isakmp);

@@ -863,6 +863,16 @@ static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_
 	return with_id ? check_id(sa, id, &m->id[0]) : 0;
 }
 
+/* A peer that moved to port 4500 once a NAT was found (RFC 3947 4) is followed there. */
+static void follow_float(struct ike_sa *sa, const struct net_pkt *p)
+{
+	if (p->natt && !sa->natt && (sa->nat_here || sa->nat_there)) {
+		sa->natt = true;
+		sa->local = p->local;
+		ike_sa_set_remote(sa, &p->remote);
+	}
+}
+
 /* --- the encrypted phase 1 messages --- */
 
 /* Opens an encrypted phase 1 message with phase 1's IV chain. */
@@ -900,12 +910,7 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		eng->st.rx_dropped++;
 		return;
 	}
-	/* a peer that moved to port 4500 (RFC 3947 4) is followed there */
-	if (p->natt && !sa->natt && (sa->nat_here || sa->nat_there)) {
-		sa->natt = true;
-		sa->local = p->local;
-		ike_sa_set_remote(sa, &p->remote);
-	}
+	follow_float(sa, p);
 	if (m->hdr.flags & IKEV1_FLAG_ENCRYPTION) {
 		memcpy(&dec, m, sizeof(dec));
 		r = open_p1(sa, m, &dec, &plain);
@@ -985,6 +990,10 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 			ike_sa_destroy(sa, false);
 			break;
 		}
+		/* RFC 3947 3.2: the initiator's NAT-D come with its last message, which it
+		 * already sent from port 4500 when it found a NAT */
+		read_natd(sa, m);
+		follow_float(sa, p);
 		initial_contact_rx(sa, m);
 		established(sa);
 		break;
