@@ -9,7 +9,9 @@
 # yes, as strongSwan's IKEv1 default keeps the old pair until it expires) and the tunnel
 # keeps working. Then ipsecd's kill-connections deletes the ISAKMP SA and its IPsec SAs
 # at both ends. strongSwan checks ipsecd's liveness every 2 s (DPD, RFC 3706) and gets its
-# answers.
+# answers. ipsecd's proposal lifetime (20 min, proposal-check=claim) is shorter than the
+# one strongSwan proposes (66 min): ipsecd takes its own and says so (RESPONDER-LIFETIME);
+# strongSwan logs it (and keeps its own for its kernel SAs).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$IT_DIR/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../strongswan.sh
@@ -19,7 +21,8 @@ require "strongSwan is installed" sw_require
 topo_two_hosts
 psk=0x7d1e44b09a53c6f2
 conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" passive=yes \
-	exchange=main dh=modp2048,ecp256 pfs=modp2048 >"$(conf_file b)"
+	exchange=main dh=modp2048,ecp256 pfs=modp2048 plife=20m \
+	extra="/ip ipsec profile set [ find name=p1 ] proposal-check=claim" >"$(conf_file b)"
 sw_conf_psk version=1 local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 \
 	remote_ts=10.2.0.0/24 ike=aes256-sha256-ecp256 esp=aes256-sha256-modp2048 dpd=2s psk="$psk" \
 	>"$IT_WORK/a.swanctl.conf"
@@ -43,6 +46,17 @@ expect_ok "b's kernel sends on a's inbound SPI ($a_in)" found sa_exists b esp "$
 expect_grep "b's installed-sa shows the SA from a" "$(printf '0x%X' "$a_out")" \
 	ipsecctl_on b installed-sa print detail
 expect_eq "no NAT: b's SAs are plain ESP" 0 "$(encap_count b)"
+# hard_life HOST: the largest hard lifetime (seconds) of HOST's SAs.
+hard_life() {
+	ip -n "$IT_PREFIX$1" -s xfrm state | grep -oE 'hard [0-9]+\(sec\)' | grep -oE '[0-9]+' |
+		sort -n | tail -1
+}
+expect_eq "b's SAs live ipsecd's lifetime (claim)" 1200 "$(hard_life b)"
+# (strongSwan 5.9.8 logs the lifetime it received but keeps its own for its kernel SAs)
+expect_grep "strongSwan got RESPONDER-LIFETIME (N(24576)) and the lifetime" \
+	'parsed QUICK_MODE response [0-9]+ \[ .*N\(\(24576\)\) \]' cat "$(sw_dir a)/run/charon.log"
+expect_grep "strongSwan logs ipsecd's lifetime" 'received 1200s lifetime, configured 3960s' \
+	cat "$(sw_dir a)/run/charon.log"
 dpd_acked() { grep -Eq 'parsed INFORMATIONAL_V1 (request|response) [0-9]+ \[ HASH N\(DPD_ACK\) \]' "$(sw_dir a)/run/charon.log"; }
 expect_ok "strongSwan's R-U-THEREs (dpd_delay 2 s) are answered with R-U-THERE-ACKs" \
 	wait_until 10 dpd_acked
