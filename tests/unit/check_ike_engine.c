@@ -3601,6 +3601,36 @@ START_TEST(test_v1_nat_aggressive)
 }
 END_TEST
 
+/* Loses b's first encrypted main mode message (its last: ID, HASH_R). */
+static bool lose_mm6(bool from_a, struct fake_dgram *d)
+{
+	if (!from_a && d->len > 19 && d->data[18] == 2 && (d->data[19] & 1) && !lost) {
+		lost = copy_dgram(d);
+		return false;
+	}
+	return true;
+}
+
+/* The responder's last main mode message is lost: a sends its ID and HASH_I again, and
+ * b, established already, answers with its last message again (it could not decrypt the
+ * repeat with phase 1's IV, which had moved on, and dropped it). */
+START_TEST(test_v1_main_mode_last_lost)
+{
+	v1_up("main");
+	filter = lose_mm6;
+	start();
+	ck_assert_ptr_nonnull(lost);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(established(&A), 0);
+	run_until(1000 + 5);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(walk(&A).n, 1);
+	ck_assert_uint_eq(walk(&B).n, 1);
+}
+END_TEST
+
 /* installed-sa flush (the SAs removed under the engine): a deletes the IPsec SAs with b,
  * keeps the ISAKMP SA, and the next ACQUIRE makes a new quick mode in it. */
 START_TEST(test_v1_flush_then_acquire)
@@ -3687,6 +3717,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(rtx, test_dpd_maximum_failures);
 	tcase_add_test(rtx, test_dpd_alive);
 	tcase_add_test(rtx, test_duplicate_auth);
+	tcase_add_test(rtx, test_v1_main_mode_last_lost);
 	tcase_add_test(rtx, test_duplicate_auth_held);
 	tcase_add_test(rtx, test_auth_response_lost);
 	tcase_add_test(rtx, test_create_child_response_lost);

@@ -863,6 +863,29 @@ static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_
 	return with_id ? check_id(sa, id, &m->id[0]) : 0;
 }
 
+/* The same message as the last one taken: its answer was lost, and a responder sends that
+ * again (an encrypted repeat would not even decrypt: phase 1's IV has moved on). An
+ * initiator's own retransmissions take care of the reverse. */
+static bool p1_repeat(struct ike_sa *sa, const struct net_pkt *p)
+{
+	struct ikev1_state *v = sa->v1;
+	struct crypto_iov iov = {p->data, p->len};
+	uint8_t d[20];
+
+	if (crypto_sha1(&iov, 1, d) < 0)
+		return false;
+	if (v->have_p1_rx && !memcmp(d, v->p1_rx, sizeof(d))) {
+		if (sa->initiator)
+			sa->eng->st.rx_dropped++;
+		else if (sa->resp_pkt.len)
+			ikev1_send(sa, &sa->resp_pkt);
+		return true;
+	}
+	memcpy(v->p1_rx, d, sizeof(d));
+	v->have_p1_rx = true;
+	return false;
+}
+
 /* A peer that moved to port 4500 once a NAT was found (RFC 3947 4) is followed there. */
 static void follow_float(struct ike_sa *sa, const struct net_pkt *p)
 {
@@ -910,6 +933,8 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		eng->st.rx_dropped++;
 		return;
 	}
+	if (p1_repeat(sa, p))
+		return;
 	follow_float(sa, p);
 	if (m->hdr.flags & IKEV1_FLAG_ENCRYPTION) {
 		memcpy(&dec, m, sizeof(dec));

@@ -67,6 +67,8 @@ struct ikev1_state {
 	bool dpd_out;			  /* an R-U-THERE of ours is unanswered */
 	uint8_t last_rx[20];		  /* digest of the last message handled (duplicates) */
 	bool have_last_rx;
+	uint8_t p1_rx[20]; /* digest of the last phase 1 message taken (its repeats) */
+	bool have_p1_rx;
 	struct ikev1_qm *qms;
 	unsigned nqms;
 	/* Phase 1 "rekey" (RFC 2409 has none): a new ISAKMP SA replaces an old one; the new
