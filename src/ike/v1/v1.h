@@ -115,16 +115,20 @@ int ikev1_p1_start(struct ike_sa *sa);
 /* A phase 1 message for sa (NULL: a new responder SA is made for it). */
 void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		   const struct ikev1_msg *m);
+/* An informational in the clear for sa during phase 1: an error notify ends it. */
+void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
+
+/* replace.c: a new ISAKMP SA in place of an old one */
 /* Starts a new ISAKMP SA to replace old (at 90% of its lifetime): without INITIAL-CONTACT,
- * which would make the peer drop the old one's IPsec SAs at once (strongSwan does). Once
- * it is established, the old one's IPsec SAs are rekeyed under it by quick modes, and the
- * old ISAKMP SA is deleted when none of them is left (ikev1_p1_retire). 0 or -errno. */
+ * which would make the peer drop the old one's IPsec SAs at once (strongSwan does). 0 or
+ * -errno. */
 int ikev1_p1_replace(struct ike_sa *old);
+/* sa, just established, replaces another: it rekeys the old one's IPsec SAs by quick
+ * modes of its own (ikev1_p1_retire deletes the old one once none is left). */
+void ikev1_p1_take_over(struct ike_sa *sa);
 /* Deletes the ISAKMP SA that sa replaces, with the peer too, once no IPsec SA of the old
  * one is left; nothing before. */
 void ikev1_p1_retire(struct ike_sa *sa);
-/* An informational in the clear for sa during phase 1: an error notify ends it. */
-void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
 
 /* qm.c: quick mode */
 void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_child *rekeys);
