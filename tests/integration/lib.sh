@@ -583,6 +583,7 @@ conf_ms1_tunnel() {
 #   passive=no, enc=aes-256, hash=sha256, dh=modp2048      the peer and its profile
 #   exchange=ike2                                          the peer's exchange-mode
 #                                                          (main, aggressive: IKEv1)
+#   my_id, remote_id                                       the identity's (fqdn:a.example)
 #   lifetime=1d, dpd=2m, natt=yes                          the profile
 #   penc=aes-256-cbc, pauth=sha256, pfs=none, plife=30m    the proposal
 #   tunnel=yes                                             the policy (no: transport)
@@ -591,13 +592,15 @@ conf_ike() {
 	local -A o=([passive]=no [enc]=aes-256 [hash]=sha256 [dh]=modp2048 [lifetime]=1d
 		[dpd]=2m [natt]=yes [penc]=aes-256-cbc [pauth]=sha256 [pfs]=none [plife]=30m
 		[tunnel]=yes [exchange]=ike2)
-	local kv plen=32
+	local kv plen=32 ids=
 	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
 	[[ ${o[peer]} != *:* ]] || plen=128
+	[ -z "${o[my_id]:-}" ] || ids+=" my-id=${o[my_id]}"
+	[ -z "${o[remote_id]:-}" ] || ids+=" remote-id=${o[remote_id]}"
 	cat <<CONF
 /ip ipsec profile add name=p1 enc-algorithm=${o[enc]} hash-algorithm=${o[hash]} dh-group=${o[dh]} lifetime=${o[lifetime]} dpd-interval=${o[dpd]} nat-traversal=${o[natt]}
 /ip ipsec peer add name=other address=${o[peer]}/${plen} exchange-mode=${o[exchange]} profile=p1 passive=${o[passive]}
-/ip ipsec identity add peer=other auth-method=pre-shared-key secret="${o[psk]}"
+/ip ipsec identity add peer=other auth-method=pre-shared-key secret="${o[psk]}"${ids}
 /ip ipsec proposal add name=pr1 enc-algorithms=${o[penc]} auth-algorithms=${o[pauth]} pfs-group=${o[pfs]} lifetime=${o[plife]}
 /ip ipsec policy add src-address=${o[local_ts]} dst-address=${o[remote_ts]} tunnel=${o[tunnel]} peer=other proposal=pr1
 ${o[extra]:-}

@@ -3651,6 +3651,123 @@ START_TEST(test_v1_isakmp_replaced)
 }
 END_TEST
 
+static bool drop_quick_mode(bool from_a, struct fake_dgram *d)
+{
+	(void)from_a;
+	return d->len < 19 || d->data[18] != 32; /* IKEv1 QUICK */
+}
+
+/* The peer deletes an ISAKMP SA whose IPsec SAs it has not rekeyed, having made a newer
+ * one (strongSwan reauthenticating does that): the newer one takes the IPsec SAs, which
+ * stay in the kernel. Here a's replacement's quick modes are lost, and a deletes its old
+ * ISAKMP SA (kill): b keeps the pair. */
+START_TEST(test_v1_peer_deletes_replaced_isakmp)
+{
+	struct opts o = defaults;
+	uint32_t old_in, old_out;
+
+	o.a.mode = o.b.mode = "main";
+	o.a.lifetime = o.b.lifetime = "100s";
+	ends_up(&o);
+	start();
+	check_child_pair(&old_in, &old_out);
+	uint32_t first = walk(&A).i[0].serial;
+
+	filter = drop_quick_mode;
+	run_until(1000 + 91);
+	ck_assert_uint_eq(walk(&A).n, 2);
+	ck_assert_uint_eq(walk(&B).n, 2);
+	struct ike_kill_filter f = {.serial = first};
+
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1);
+	settle();
+
+	struct walk wb = walk(&B);
+
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_uint_eq(wb.i[0].ph2_total, 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_out));
+}
+END_TEST
+
+/* NAT-T (RFC 3947) with a behind a NAT, in main or aggressive mode: both find the NAT
+ * by NAT-D, a moves to 4500 and b follows it to the NAT's port, and the IPsec SAs at both
+ * ends are UDP-encapsulated between the ports really used. */
+static void v1_nat(const char *mode)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = mode;
+	o.b.peer = "198.51.100.7";
+	ends_up(&o);
+	filter = nat_a;
+	lenient_net = true;
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	struct walk wa = walk(&A), wb = walk(&B);
+
+	ck_assert(wa.i[0].natt);
+	ck_assert(wb.i[0].natt);
+	ck_assert_uint_eq(wb.i[0].remote.port, 40001);
+	ck_assert_uint_eq(wa.i[0].remote.port, 4500);
+
+	const struct kern_sa *ao = sa_to(&A, "192.0.2.2"), *ai = sa_to(&A, "192.0.2.1");
+	const struct kern_sa *bo = sa_to(&B, "198.51.100.7"), *bi = sa_to(&B, "192.0.2.2");
+
+	same_keys(ao, bi);
+	same_keys(bo, ai);
+	ck_assert_uint_eq(ao->encap_sport, 4500);
+	ck_assert_uint_eq(ao->encap_dport, 4500);
+	ck_assert_uint_eq(bi->encap_sport, 40001);
+	ck_assert_uint_eq(bo->encap_dport, 40001);
+	ck_assert_uint_eq(bo->encap_sport, 4500);
+}
+
+START_TEST(test_v1_nat_main)
+{
+	v1_nat("main");
+}
+END_TEST
+
+START_TEST(test_v1_nat_aggressive)
+{
+	v1_nat("aggressive");
+}
+END_TEST
+
+/* Loses b's first encrypted main mode message (its last: ID, HASH_R). */
+static bool lose_mm6(bool from_a, struct fake_dgram *d)
+{
+	if (!from_a && d->len > 19 && d->data[18] == 2 && (d->data[19] & 1) && !lost) {
+		lost = copy_dgram(d);
+		return false;
+	}
+	return true;
+}
+
+/* The responder's last main mode message is lost: a sends its ID and HASH_I again, and
+ * b, established already, answers with its last message again (it could not decrypt the
+ * repeat with phase 1's IV, which had moved on, and dropped it). */
+START_TEST(test_v1_main_mode_last_lost)
+{
+	v1_up("main");
+	filter = lose_mm6;
+	start();
+	ck_assert_ptr_nonnull(lost);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(established(&A), 0);
+	run_until(1000 + 5);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(walk(&A).n, 1);
+	ck_assert_uint_eq(walk(&B).n, 1);
+}
+END_TEST
+
 /* installed-sa flush (the SAs removed under the engine): a deletes the IPsec SAs with b,
  * keeps the ISAKMP SA, and the next ACQUIRE makes a new quick mode in it. */
 START_TEST(test_v1_flush_then_acquire)
@@ -3843,8 +3960,11 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_flush_then_acquire);
 	tcase_add_test(hs, test_v1_no_proposal_chosen);
 	tcase_add_test(hs, test_v1_quick_mode_refused);
+	tcase_add_test(hs, test_v1_nat_main);
+	tcase_add_test(hs, test_v1_nat_aggressive);
 	tcase_add_test(life, test_v1_soft_expiry_both_sas);
 	tcase_add_test(life, test_v1_isakmp_replaced);
+	tcase_add_test(life, test_v1_peer_deletes_replaced_isakmp);
 	tcase_add_test(hs, test_v1_kill_then_acquire);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);
@@ -3863,6 +3983,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(rtx, test_dpd_maximum_failures);
 	tcase_add_test(rtx, test_dpd_alive);
 	tcase_add_test(rtx, test_duplicate_auth);
+	tcase_add_test(rtx, test_v1_main_mode_last_lost);
 	tcase_add_test(rtx, test_duplicate_auth_held);
 	tcase_add_test(rtx, test_auth_response_lost);
 	tcase_add_test(rtx, test_create_child_response_lost);

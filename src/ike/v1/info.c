@@ -228,6 +228,30 @@ static void notify_rx(struct ike_sa *sa, const struct ikev1_notify *n)
 	}
 }
 
+/* The IPsec SAs of sa go to the newest other established ISAKMP SA with the peer, if any. */
+static void adopt_children(struct ike_sa *sa)
+{
+	struct ike_sa *o = NULL, *to = NULL;
+
+	while ((o = ike_sa_next_of_peer(sa->eng, sa->peer, o)))
+		if (o != sa && o->v1 && o->state == IKE_STATE_ESTABLISHED &&
+		    (!to || o->established > to->established))
+			to = o;
+	if (!to || !sa->children)
+		return;
+	log_info(LOG_IKE, sa->ctx, "its %u IPsec SA(s) go to ike#%u", sa->nchildren, to->serial);
+	while (sa->children) {
+		struct ike_child *c = sa->children;
+
+		sa->children = c->next;
+		sa->nchildren--;
+		c->ike = to;
+		c->next = to->children;
+		to->children = c;
+		to->nchildren++;
+	}
+}
+
 int ikev1_info_recv(struct ike_sa *sa, const struct ikev1_msg *m)
 {
 	const struct wire_bytes *h = &m->hash[0];
@@ -248,8 +272,11 @@ int ikev1_info_recv(struct ike_sa *sa, const struct ikev1_msg *m)
 		delete_rx(sa, &m->del[i], &ike_gone);
 	if (ike_gone) {
 		log_info(LOG_IKE, sa->ctx, "peer deleted the ISAKMP SA");
-		/* its IPsec SAs live on in IKEv1 (RFC 2409 leaves them to their lifetime);
+		/* its IPsec SAs live on in IKEv1 (RFC 2409 leaves them to their lifetime): a
+		 * newer ISAKMP SA with the peer (strongSwan reauthenticating, which deletes
+		 * the old one after making it) takes them, as strongSwan does; without one,
 		 * like strongSwan and RouterOS, ipsecd removes them with it */
+		adopt_children(sa);
 		ike_sa_destroy(sa, true);
 		return 1;
 	}

@@ -328,55 +328,6 @@ static int take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t 
 	return 0;
 }
 
-/* The ISAKMP SA sa replaces, if it is still there. */
-static struct ike_sa *replaced(struct ike_sa *sa)
-{
-	struct ike_sa *o;
-	size_t pos = 0;
-
-	if (!sa->v1->replaces)
-		return NULL;
-	while ((o = ike_tab_next(&sa->eng->sas, &pos)))
-		if (o->serial == sa->v1->replaces && o->v1 && o != sa)
-			return o;
-	return NULL;
-}
-
-/* The new ISAKMP SA rekeys the old one's IPsec SAs with quick modes of its own (as
- * strongSwan does when it reauthenticates an IKEv1 SA); the old one goes when they are. */
-static void take_over(struct ike_sa *sa)
-{
-	struct ike_sa *old = replaced(sa);
-
-	if (!old) {
-		sa->v1->replaces = 0;
-		return;
-	}
-	log_info(LOG_IKE, sa->ctx, "replaces ike#%u: its %u IPsec SA(s) are rekeyed under it",
-		 old->serial, old->nchildren);
-	for (struct ike_child *c = old->children; c; c = c->next)
-		if (c->state == CHILD_STATE_INSTALLED)
-			ikev1_qm_start(sa, ike_policy_by_id(sa->eng, c->policy_id), c);
-	ikev1_p1_retire(sa);
-}
-
-void ikev1_p1_retire(struct ike_sa *sa)
-{
-	struct ike_sa *old = replaced(sa);
-
-	if (!old) {
-		sa->v1->replaces = 0;
-		return;
-	}
-	for (struct ike_child *c = old->children; c; c = c->next)
-		if (c->state == CHILD_STATE_INSTALLED)
-			return;
-	sa->v1->replaces = 0;
-	log_info(LOG_IKE, old->ctx, "replaced by ike#%u: deleting it", sa->serial);
-	ikev1_send_delete_isakmp(old);
-	ike_sa_destroy(old, true);
-}
-
 static void established(struct ike_sa *sa)
 {
 	struct ikev1_state *v = sa->v1;
@@ -398,7 +349,7 @@ static void established(struct ike_sa *sa)
 		 v->exch == IKEV1_EXCH_AGGRESSIVE ? "aggressive mode" : "main mode",
 		 sa->initiator ? "initiator" : "responder", sa->remote_id ? sa->remote_id : "?");
 	if (v->replaces)
-		take_over(sa);
+		ikev1_p1_take_over(sa);
 	ikev1_cfg_start(sa);
 	if (sa->pending_policy && !ikev1_cfg_busy(sa)) {
 		sa->tasks |= IKE_TASK_CHILD_CREATE;
@@ -866,6 +817,39 @@ static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_
 	return with_id ? check_id(sa, id, &m->id[0]) : 0;
 }
 
+/* The same message as the last one taken: its answer was lost, and a responder sends that
+ * again (an encrypted repeat would not even decrypt: phase 1's IV has moved on). An
+ * initiator's own retransmissions take care of the reverse. */
+static bool p1_repeat(struct ike_sa *sa, const struct net_pkt *p)
+{
+	struct ikev1_state *v = sa->v1;
+	struct crypto_iov iov = {p->data, p->len};
+	uint8_t d[20];
+
+	if (crypto_sha1(&iov, 1, d) < 0)
+		return false;
+	if (v->have_p1_rx && !memcmp(d, v->p1_rx, sizeof(d))) {
+		if (sa->initiator)
+			sa->eng->st.rx_dropped++;
+		else if (sa->resp_pkt.len)
+			ikev1_send(sa, &sa->resp_pkt);
+		return true;
+	}
+	memcpy(v->p1_rx, d, sizeof(d));
+	v->have_p1_rx = true;
+	return false;
+}
+
+/* A peer that moved to port 4500 once a NAT was found (RFC 3947 4) is followed there. */
+static void follow_float(struct ike_sa *sa, const struct net_pkt *p)
+{
+	if (p->natt && !sa->natt && (sa->nat_here || sa->nat_there)) {
+		sa->natt = true;
+		sa->local = p->local;
+		ike_sa_set_remote(sa, &p->remote);
+	}
+}
+
 /* --- the encrypted phase 1 messages --- */
 
 /* Opens an encrypted phase 1 message with phase 1's IV chain. */
@@ -903,12 +887,9 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		eng->st.rx_dropped++;
 		return;
 	}
-	/* a peer that moved to port 4500 (RFC 3947 4) is followed there */
-	if (p->natt && !sa->natt && (sa->nat_here || sa->nat_there)) {
-		sa->natt = true;
-		sa->local = p->local;
-		ike_sa_set_remote(sa, &p->remote);
-	}
+	if (p1_repeat(sa, p))
+		return;
+	follow_float(sa, p);
 	if (m->hdr.flags & IKEV1_FLAG_ENCRYPTION) {
 		memcpy(&dec, m, sizeof(dec));
 		r = open_p1(sa, m, &dec, &plain);
@@ -988,6 +969,10 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 			ike_sa_destroy(sa, false);
 			break;
 		}
+		/* RFC 3947 3.2: the initiator's NAT-D come with its last message, which it
+		 * already sent from port 4500 when it found a NAT */
+		read_natd(sa, m);
+		follow_float(sa, p);
 		initial_contact_rx(sa, m);
 		established(sa);
 		break;
@@ -1034,30 +1019,6 @@ void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m)
 		return;
 	}
 	log_debug(LOG_IKE, sa->ctx, "unprotected informational without an error notify ignored");
-}
-
-int ikev1_p1_replace(struct ike_sa *old)
-{
-	struct ike_sa *sa;
-	int r;
-
-	if (!(sa = ike_sa_new(old->eng, &ikev1_ops, old->peer, true, &old->local, &old->remote)))
-		return -ENOMEM;
-	if (!(sa->v1 = calloc(1, sizeof(*sa->v1)))) {
-		ike_sa_destroy(sa, false);
-		return -ENOMEM;
-	}
-	sa->v1->exch = old->v1->exch;
-	sa->v1->replaces = old->serial;
-	if (old->natt) { /* the NAT is still there: start where the old one ended */
-		sa->local.port = net_port(sa->eng->d.net, false);
-		sa->remote.port = 500;
-	}
-	log_info(LOG_IKE, old->ctx, "lifetime almost over: a new ISAKMP SA replaces it (ike#%u)",
-		 sa->serial);
-	if ((r = ikev1_p1_start(sa)) < 0)
-		ike_sa_destroy(sa, false);
-	return r;
 }
 
 int ikev1_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,

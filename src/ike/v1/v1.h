@@ -67,6 +67,8 @@ struct ikev1_state {
 	bool dpd_out;			  /* an R-U-THERE of ours is unanswered */
 	uint8_t last_rx[20];		  /* digest of the last message handled (duplicates) */
 	bool have_last_rx;
+	uint8_t p1_rx[20]; /* digest of the last phase 1 message taken (its repeats) */
+	bool have_p1_rx;
 	struct ikev1_qm *qms;
 	unsigned nqms;
 	/* the transaction exchange (cfg.c): XAuth to pass, mode-config to get, the message
@@ -119,16 +121,20 @@ int ikev1_p1_start(struct ike_sa *sa);
 /* A phase 1 message for sa (NULL: a new responder SA is made for it). */
 void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		   const struct ikev1_msg *m);
+/* An informational in the clear for sa during phase 1: an error notify ends it. */
+void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
+
+/* replace.c: a new ISAKMP SA in place of an old one */
 /* Starts a new ISAKMP SA to replace old (at 90% of its lifetime): without INITIAL-CONTACT,
- * which would make the peer drop the old one's IPsec SAs at once (strongSwan does). Once
- * it is established, the old one's IPsec SAs are rekeyed under it by quick modes, and the
- * old ISAKMP SA is deleted when none of them is left (ikev1_p1_retire). 0 or -errno. */
+ * which would make the peer drop the old one's IPsec SAs at once (strongSwan does). 0 or
+ * -errno. */
 int ikev1_p1_replace(struct ike_sa *old);
+/* sa, just established, replaces another: it rekeys the old one's IPsec SAs by quick
+ * modes of its own (ikev1_p1_retire deletes the old one once none is left). */
+void ikev1_p1_take_over(struct ike_sa *sa);
 /* Deletes the ISAKMP SA that sa replaces, with the peer too, once no IPsec SA of the old
  * one is left; nothing before. */
 void ikev1_p1_retire(struct ike_sa *sa);
-/* An informational in the clear for sa during phase 1: an error notify ends it. */
-void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
 
 /* qm.c: quick mode */
 void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_child *rekeys);

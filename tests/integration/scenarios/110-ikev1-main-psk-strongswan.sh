@@ -42,6 +42,9 @@ expect_grep "a's active-peers: IKEv1, established" 'state="?established' \
 	ipsecctl_on a active-peers print detail
 expect_grep "a's active-peers: initiator" 'side=initiator' ipsecctl_on a active-peers print detail
 expect_grep "a's active-peers: one phase 2" 'ph2-total=1' ipsecctl_on a active-peers print detail
+expect_grep "a's active-peers: an uptime" 'uptime=[0-9]+s' ipsecctl_on a active-peers print detail
+expect_grep "a's active-peers: no NAT" 'natt-peer=no' ipsecctl_on a active-peers print detail
+log "a's active-peers: $(ipsecctl_on a active-peers print detail | tr -s ' \n' ' ')"
 expect_grep "a's installed-sa shows the SA to b" "$(printf '0x%X' "$b_in")" \
 	ipsecctl_on a installed-sa print detail
 expect_grep "a's installed-sa shows the SA from b" "$(printf '0x%X' "$b_out")" \

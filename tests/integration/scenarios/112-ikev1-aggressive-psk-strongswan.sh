@@ -4,7 +4,8 @@
 #      i_dont_care_about_security_and_use_aggressive_mode_psk): it sends
 #      AUTHENTICATION-FAILED in the clear, and ipsecd gives up at once, saying so;
 #   1. ipsecd on a initiates aggressive mode to strongSwan on b (aggressive = yes);
-#   2. strongSwan on a initiates aggressive mode to ipsecd on b, a passive responder.
+#   2. strongSwan on a initiates aggressive mode to ipsecd on b, a passive responder;
+#   3. the same with FQDN identities (ID_FQDN both ways, checked against remote-id).
 # Each time the ISAKMP SA and a quick mode come up, ipsecd's active-peers shows them,
 # pings both ways cross as ESP and both kernels' SAs count them, and ipsecd's log warns
 # that aggressive mode with a pre-shared key exposes a hash to offline guessing.
@@ -91,4 +92,23 @@ tunnel_works 2
 expect_grep "2. b's log warns about aggressive mode" \
 	'aggressive mode with a pre-shared key: its hash can be captured' cat "$IT_WORK/b.log"
 expect_ok "2. strongSwan stops with status 0" sw_stop a
+expect_ok "2. ipsecd on b stops with status 0" daemon_stop b
+
+# --- 3. strongSwan a -> ipsecd b, FQDN identities
+conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" passive=yes \
+	exchange=aggressive my_id=fqdn:b.example.org remote_id=fqdn:a.example.org \
+	>"$(conf_file b)"
+sw_conf_psk version=1 aggressive=yes local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 \
+	remote_ts=10.2.0.0/24 local_id=a.example.org remote_id=b.example.org psk="$psk" \
+	>"$IT_WORK/a.swanctl.conf"
+daemon_start b
+sw_start a a
+expect_grep "3. a loads its connection" "loaded connection 'gw'" sw_load a "$IT_WORK/a.swanctl.conf"
+expect_ok "3. strongSwan initiates" sw_initiate a net
+expect_ok "3. strongSwan has the IKE_SA and CHILD_SA up" sw_established a net
+expect_grep "3. strongSwan saw b's FQDN" "remote 'b.example.org'" sw_list_sas a
+expect_ok "3. ipsecd's ISAKMP SA is established" wait_until 5 ike_established b
+expect_grep "3. ipsecd shows a's FQDN" 'a\.example\.org' ipsecctl_on b active-peers print detail
+tunnel_works 3
+expect_ok "3. strongSwan stops with status 0" sw_stop a
 finish

@@ -3,7 +3,9 @@
 # both roles, through a router "nat" that masquerades a's private address and source
 # ports (as 92 for IKEv2):
 #   1. ipsecd on a, behind the NAT, initiates to strongSwan on b outside;
-#   2. strongSwan on a, behind the NAT, initiates to ipsecd on b outside.
+#   2. strongSwan on a, behind the NAT, initiates to ipsecd on b outside;
+#   3. and 4. the same in aggressive mode (the initiator's NAT-D come in its last
+#      message, which it sends from port 4500 already).
 # Each time the NAT-D payloads reveal the NAT, the ISAKMP SA floats to port 4500, both
 # kernels' IPsec SAs are UDP-encapsulated (b's towards the port the NAT chose), ipsecd's
 # active-peers shows natt-peer=yes, a ping between the subnets behind a and b crosses the
@@ -67,4 +69,34 @@ expect_ok "2. ipsecd's ISAKMP SA is established" wait_until 5 ike_established b
 expect_nat_t 2
 counted 2
 expect_ok "2. strongSwan stops with status 0" sw_stop a
+expect_ok "2. ipsecd on b stops with status 0" daemon_stop b
+
+# --- 3. ipsecd a (behind the NAT) -> strongSwan b, aggressive mode
+conf_ike peer=203.0.113.2 local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24 psk="$psk" \
+	exchange=aggressive >"$(conf_file a)"
+sw_conf_psk version=1 aggressive=yes local=203.0.113.2 remote=203.0.113.1 remote_id=10.0.1.2 \
+	local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" >"$IT_WORK/b.swanctl.conf"
+sw_start b b "i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
+expect_grep "3. b loads its connection" "loaded connection 'gw'" sw_load b "$IT_WORK/b.swanctl.conf"
+daemon_start a
+expect_ok "3. ipsecd's ISAKMP SA is established" wait_until 15 ike_established a
+expect_ok "3. strongSwan has the IKE_SA and CHILD_SA up" sw_wait_established b net 10
+expect_nat_t 3
+counted 3
+expect_ok "3. strongSwan stops with status 0" sw_stop b
+expect_ok "3. ipsecd on a stops with status 0" daemon_stop a
+
+# --- 4. strongSwan a (behind the NAT) -> ipsecd b, aggressive mode
+conf_ike peer=203.0.113.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" \
+	passive=yes exchange=aggressive >"$(conf_file b)"
+sw_conf_psk version=1 aggressive=yes local=10.0.1.2 remote=203.0.113.2 local_ts=10.1.0.0/24 \
+	remote_ts=10.2.0.0/24 psk="$psk" >"$IT_WORK/a.swanctl.conf"
+daemon_start b
+sw_start a a
+expect_grep "4. a loads its connection" "loaded connection 'gw'" sw_load a "$IT_WORK/a.swanctl.conf"
+expect_ok "4. strongSwan initiates" sw_initiate a net
+expect_ok "4. ipsecd's ISAKMP SA is established" wait_until 5 ike_established b
+expect_nat_t 4
+counted 4
+expect_ok "4. strongSwan stops with status 0" sw_stop a
 finish

@@ -64,4 +64,39 @@ expect_ok "1. strongSwan has the IKE_SA and CHILD_SA up" sw_established b net
 expect_tunnel_carries a
 expect_ok "1. strongSwan stops with status 0" sw_stop b
 expect_ok "1. ipsecd on a stops with status 0" daemon_stop a
+
+# --- 2. strongSwan a initiates and rekeys (CHILD_SA after 12 s, reauthentication after 22 s)
+conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" passive=yes \
+	exchange=main >"$(conf_file b)"
+sw_conf_psk version=1 local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 \
+	remote_ts=10.2.0.0/24 child_rekey=12s ike_reauth=22s psk="$psk" >"$IT_WORK/a.swanctl.conf"
+daemon_start b
+sw_start a a "delete_rekeyed = yes"
+expect_grep "2. a loads its connection" "loaded connection 'gw'" sw_load a "$IT_WORK/a.swanctl.conf"
+expect_ok "2. strongSwan initiates" sw_initiate a net
+t_ike=$SECONDS
+expect_ok "2. ipsecd's ISAKMP SA is established" wait_until 5 ike_established b
+expect_ok "2. ping client a -> client b" ping_ok ca 10.2.0.2
+expect_same "2. ipsecd's kernel holds strongSwan's pair (before)" "$(esp_spis a)" "$(esp_spis b)"
+read -ra spis0 <<<"$(esp_spis b)"
+ping_bg_start ca 10.2.0.2
+expect_ok "2. strongSwan rekeys the IPsec SAs (after 12 s)" wait_child_rekeyed 25 "${spis0[@]}"
+log "at $((SECONDS - t_ike)) s, IPsec SA ${spis0[*]} -> $(esp_spis b)"
+expect_ok "2. strongSwan reauthenticates (after 22 s): ipsecd has just the new ISAKMP SA" \
+	wait_ike_rekeyed 25 b "$t_ike"
+log "at $((SECONDS - t_ike)) s, done waiting for the new ISAKMP SA"
+read -ra spis1 <<<"$(esp_spis b)"
+expect_ok "2. strongSwan rekeys the IPsec SAs again, under the new ISAKMP SA" \
+	wait_child_rekeyed 25 "${spis1[@]}"
+log "at $((SECONDS - t_ike)) s, IPsec SA ${spis1[*]} -> $(esp_spis b)"
+expect_ping_bg 80 1
+expect_ok "2. strongSwan has the IKE_SA and CHILD_SA up" sw_established a net
+expect_eq "2. strongSwan has one IKE_SA" 1 "$(sw_ike_count a)"
+expect_grep "2. ipsecd is the responder" 'side=responder' ipsecctl_on b active-peers print detail
+expect_grep "2. ipsecd's ISAKMP SA has its phase 2" 'ph2-total=1' \
+	ipsecctl_on b active-peers print detail
+read -ra spis2 <<<"$(esp_spis b)"
+expect_ok "2. strongSwan rekeys the IPsec SAs once more" wait_child_rekeyed 25 "${spis2[@]}"
+expect_tunnel_carries b
+expect_ok "2. strongSwan stops with status 0" sw_stop a
 finish

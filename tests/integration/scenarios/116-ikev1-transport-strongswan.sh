@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # IKEv1 transport mode against strongSwan (main mode, pre-shared key): a policy between
 # the gateways' own addresses (tunnel=no; strongSwan mode = transport), in both roles:
-#   1. ipsecd on a initiates to strongSwan on b;
+#   1. ipsecd on a initiates to strongSwan on b (with PFS, MODP-2048);
 #   2. strongSwan on a initiates to ipsecd on b.
 # Each time both kernels hold a transport-mode pair (the same SPIs), ipsecd's
 # installed-sa and active-peers show them, pings between a and b both ways cross as ESP,
@@ -48,9 +48,9 @@ transport_works() {
 
 # --- 1. ipsecd a -> strongSwan b
 conf_ike peer=192.0.2.2 local_ts=192.0.2.1/32 remote_ts=192.0.2.2/32 psk="$psk" \
-	exchange=main tunnel=no >"$(conf_file a)"
+	exchange=main tunnel=no pfs=modp2048 >"$(conf_file a)"
 sw_conf_psk version=1 mode=transport local=192.0.2.2 remote=192.0.2.1 local_ts=192.0.2.2/32 \
-	remote_ts=192.0.2.1/32 psk="$psk" >"$IT_WORK/b.swanctl.conf"
+	remote_ts=192.0.2.1/32 esp=aes256-sha256-modp2048 psk="$psk" >"$IT_WORK/b.swanctl.conf"
 sw_start b b
 expect_grep "1. b loads its connection" "loaded connection 'gw'" sw_load b "$IT_WORK/b.swanctl.conf"
 daemon_start a
@@ -58,6 +58,8 @@ expect_ok "1. ipsecd's ISAKMP SA is established" wait_until 15 ike_established a
 expect_ok "1. strongSwan has the IKE_SA and CHILD_SA up" sw_wait_established b net 10
 expect_grep "1. strongSwan's CHILD_SA is in transport mode" 'TRANSPORT' sw_list_sas b
 transport_works 1 a
+expect_grep "1. a's installed-sa: keyed with PFS" 'pfs=yes' ipsecctl_on a installed-sa print detail
+expect_grep "1. strongSwan's CHILD_SA was keyed with PFS" 'ESP:[^ ]*MODP_2048' sw_list_sas b
 expect_ok "1. strongSwan stops with status 0" sw_stop b
 expect_ok "1. ipsecd on a stops with status 0" daemon_stop a
 no_sas() { [ "$(sa_count "$1")" -eq 0 ]; }
