@@ -852,7 +852,8 @@ static int qm3_recv(struct ike_sa *sa, struct ikev1_qm *qm, const struct ikev1_m
 		return 0;
 	}
 	established(sa, qm);
-	finish(sa, qm);
+	/* the last message of the exchange: nothing of it can come again, nothing is kept */
+	qm_drop(sa, qm);
 	return 0;
 }
 
