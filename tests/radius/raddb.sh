@@ -22,10 +22,7 @@ raddb_make() {
 	mkdir -p "$dir"
 	{
 		printf '%s\tCleartext-Password := "%s"\n' "$user" "$pass"
-		if [ -n "$framed" ]; then
-			printf '\tFramed-IP-Address = %s,\n' "$framed"
-		fi
-		printf '\tReply-Message := "hello %s"\n' "$user"
+		[ -z "$framed" ] || printf '\tFramed-IP-Address = %s\n' "$framed"
 	} >"$dir/users"
 	cat >"$dir/radiusd.conf" <<EOF
 prefix = /usr

@@ -89,6 +89,9 @@ struct side {
 	const char *ids[3];
 };
 
+/* Configuration lines after the rest of b's, or NULL (setup clears it). */
+static const char *b_more;
+
 /* The fixture's credentials, as struct cred initialisers. */
 /* clang-format off */
 #define CA    {"ca.pem", "ca", NULL}
@@ -165,6 +168,8 @@ static struct conf *conf_for(int i, const struct side *s)
 		"/ip ipsec policy\n"
 		"add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
 		fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
+	if (i == 1 && b_more)
+		fputs(b_more, f);
 	ck_assert_int_eq(fclose(f), 0);
 	c = load(text);
 	free(text);
@@ -217,7 +222,54 @@ static struct {
 	size_t eap_len;
 	unsigned requests, cancelled;
 	char user[64];
+	bool framed; /* the Accept gives Framed-IP-Address 10.8.0.77 */
+	/* accounting: every request b sent, in order */
+	unsigned nacct;
+	struct {
+		enum radius_acct_status status;
+		char session_id[40], user[64];
+		uint64_t in_octets, out_octets;
+		uint32_t in_packets, out_packets, session_time, cause;
+		bool framed_ip;
+		struct in_addr framed;
+	} acct[8];
 } rad;
+
+static struct radius_handle *rad_acct(void *arg, const struct radius_acct_req *q, radius_cb cb,
+				      void *cbarg)
+{
+	(void)arg;
+	(void)cb;
+	(void)cbarg;
+	ck_assert_uint_lt(rad.nacct, 8);
+	rad.acct[rad.nacct].status = q->status;
+	snprintf(rad.acct[rad.nacct].session_id, sizeof(rad.acct[0].session_id), "%s",
+		 q->session_id);
+	snprintf(rad.acct[rad.nacct].user, sizeof(rad.acct[0].user), "%s", q->user);
+	rad.acct[rad.nacct].in_octets = q->in_octets;
+	rad.acct[rad.nacct].out_octets = q->out_octets;
+	rad.acct[rad.nacct].in_packets = q->in_packets;
+	rad.acct[rad.nacct].out_packets = q->out_packets;
+	rad.acct[rad.nacct].session_time = q->session_time;
+	rad.acct[rad.nacct].cause = q->terminate_cause;
+	rad.acct[rad.nacct].framed_ip = q->framed_ip != NULL;
+	if (q->framed_ip)
+		rad.acct[rad.nacct].framed = *q->framed_ip;
+	rad.nacct++;
+	return (struct radius_handle *)&rad.acct; /* fire and forget: never completed */
+}
+
+/* The kernel's counters: b's inbound SAs (to 192.0.2.2) carried 1000 bytes in 10 packets,
+ * its outbound ones 2000 in 20. */
+static int sa_counters(void *arg, const struct kern_sa_id *id, uint64_t *bytes, uint64_t *packets)
+{
+	bool in = fake_addr_is(&id->dst, "192.0.2.2");
+
+	(void)arg;
+	*bytes = in ? 1000 : 2000;
+	*packets = in ? 10 : 20;
+	return 0;
+}
 
 static bool rad_password(void *arg, const char *user, char *pw, size_t len)
 {
@@ -290,6 +342,8 @@ static unsigned rad_run(void)
 		memcpy(r.recv_key, msk, 16);
 		memcpy(r.send_key, msk + 16, 16);
 		r.recv_key_len = r.send_key_len = 16;
+		r.has_framed_ip = rad.framed;
+		r.framed_ip.s_addr = htonl(0x0a08004d);
 	}
 	wbuf_free(&out);
 	rad.cb(rad.cbarg, &r);
@@ -325,6 +379,8 @@ static void end_up(struct end *e, int i, const struct side *s)
 			     .key = key_of,
 			     .radius_auth = i ? rad_auth : NULL,
 			     .radius_cancel = i ? rad_cancel : NULL,
+			     .radius_acct = i ? rad_acct : NULL,
+			     .sa_counters = i ? sa_counters : NULL,
 			     .arg = e};
 
 	e->ike = ike_new(&d);
@@ -597,6 +653,7 @@ static void setup(void)
 	largest[0] = largest[1] = 0;
 	path_mtu = 0;
 	memset(&rad, 0, sizeof(rad));
+	b_more = NULL;
 	log_capture();
 }
 
@@ -615,7 +672,8 @@ static void teardown(void)
 
 struct peer_seen {
 	unsigned n;
-	char state[32], remote_id[256], remote_cert[256];
+	char state[32], remote_id[256], remote_cert[256], eap_identity[256];
+	struct net_addr dynamic_address;
 };
 
 static void walk_one(void *arg, const struct ike_peer_info *i)
@@ -627,6 +685,8 @@ static void walk_one(void *arg, const struct ike_peer_info *i)
 	snprintf(w->state, sizeof(w->state), "%s", i->state);
 	snprintf(w->remote_id, sizeof(w->remote_id), "%s", i->remote_id);
 	snprintf(w->remote_cert, sizeof(w->remote_cert), "%s", i->remote_cert);
+	snprintf(w->eap_identity, sizeof(w->eap_identity), "%s", i->eap_identity);
+	w->dynamic_address = i->dynamic_address;
 }
 
 /* How many IKE SAs e has, and what ike_walk says of the first. */
@@ -1269,6 +1329,67 @@ START_TEST(test_eap_mschapv2)
 }
 END_TEST
 
+/* accounting=yes: Start when the CHILD SA is up, Interim-Update every interim-update with
+ * the kernel's counters, Stop with them and the cause when the IKE SA goes; the user shows
+ * in ike_walk as eap_identity. */
+START_TEST(test_eap_accounting)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+	b_more = "/ip ipsec settings\nset accounting=yes interim-update=30s\n";
+	ends_up(&a, &eap_gw);
+	start();
+	struct peer_seen wb = walk(&B);
+
+	ck_assert_str_eq(wb.state, "established");
+	ck_assert_str_eq(wb.eap_identity, EAP_USER);
+	ck_assert_str_eq(walk(&A).eap_identity, ""); /* a authenticated no RADIUS user */
+	ck_assert_uint_eq(rad.nacct, 1);
+	ck_assert_int_eq(rad.acct[0].status, RADIUS_ACCT_START);
+	ck_assert_str_eq(rad.acct[0].user, EAP_USER);
+	ck_assert_uint_gt(strlen(rad.acct[0].session_id), 0);
+	ck_assert_uint_eq(rad.acct[0].in_octets, 0);
+
+	fake_loop_run_until(lp, loop_now(lp) + 29);
+	ck_assert_uint_eq(rad.nacct, 1);
+	fake_loop_run_until(lp, loop_now(lp) + 2);
+	ck_assert_uint_eq(rad.nacct, 2);
+	ck_assert_int_eq(rad.acct[1].status, RADIUS_ACCT_INTERIM);
+	ck_assert_str_eq(rad.acct[1].session_id, rad.acct[0].session_id);
+	ck_assert_uint_eq(rad.acct[1].in_octets, 1000);
+	ck_assert_uint_eq(rad.acct[1].out_octets, 2000);
+	ck_assert_uint_eq(rad.acct[1].in_packets, 10);
+	ck_assert_uint_eq(rad.acct[1].out_packets, 20);
+	ck_assert_uint_ge(rad.acct[1].session_time, 30);
+
+	struct ike_kill_filter f = {.remote_id = EAP_USER};
+
+	ck_assert_int_eq(ike_kill_where(B.ike, &f), 1);
+	ck_assert_uint_eq(rad.nacct, 3);
+	ck_assert_int_eq(rad.acct[2].status, RADIUS_ACCT_STOP);
+	ck_assert_str_eq(rad.acct[2].session_id, rad.acct[0].session_id);
+	ck_assert_uint_eq(rad.acct[2].in_octets, 1000);
+	ck_assert_uint_eq(rad.acct[2].out_octets, 2000);
+	ck_assert_uint_eq(rad.acct[2].cause, RADIUS_TERM_ADMIN_RESET);
+	expect_logged("RADIUS accounting: Start for alice");
+	expect_logged("RADIUS accounting: Stop for alice");
+	settle();
+	ck_assert_uint_eq(rad.nacct, 3); /* nothing more once the session ended */
+}
+END_TEST
+
+/* accounting=no (the default): nothing is sent, the user still shows. */
+START_TEST(test_eap_no_accounting)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+
+	ends_up(&a, &eap_gw);
+	start();
+	ck_assert_str_eq(walk(&B).eap_identity, EAP_USER);
+	ike_kill_where(B.ike, &(struct ike_kill_filter){0});
+	ck_assert_uint_eq(rad.nacct, 0);
+}
+END_TEST
+
 START_TEST(test_eap_wrong_password)
 {
 	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT("Alice in Wonderland")}};
@@ -1394,6 +1515,8 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(frag, test_frag_off_small_path);
 	tcase_add_test(eap, test_eap_mschapv2);
 	tcase_add_test(eap, test_eap_wrong_password);
+	tcase_add_test(eap, test_eap_accounting);
+	tcase_add_test(eap, test_eap_no_accounting);
 	tcase_add_test(eap, test_eap_radius_slow);
 	tcase_add_test(eap, test_eap_early_success);
 	tcase_add_test(eap, test_eap_method_missing);
