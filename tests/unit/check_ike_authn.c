@@ -89,8 +89,8 @@ struct side {
 	const char *ids[3];
 };
 
-/* Configuration lines after the rest of b's, or NULL (setup clears it). */
-static const char *b_more;
+/* Configuration lines after the rest of a's and b's, or NULL (setup clears them). */
+static const char *more[2];
 
 /* The fixture's credentials, as struct cred initialisers. */
 /* clang-format off */
@@ -168,8 +168,8 @@ static struct conf *conf_for(int i, const struct side *s)
 		"/ip ipsec policy\n"
 		"add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
 		fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
-	if (i == 1 && b_more)
-		fputs(b_more, f);
+	if (more[i])
+		fputs(more[i], f);
 	ck_assert_int_eq(fclose(f), 0);
 	c = load(text);
 	free(text);
@@ -653,7 +653,7 @@ static void setup(void)
 	largest[0] = largest[1] = 0;
 	path_mtu = 0;
 	memset(&rad, 0, sizeof(rad));
-	b_more = NULL;
+	more[0] = more[1] = NULL;
 	log_capture();
 }
 
@@ -1335,7 +1335,7 @@ END_TEST
 START_TEST(test_eap_accounting)
 {
 	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
-	b_more = "/ip ipsec settings\nset accounting=yes interim-update=30s\n";
+	more[1] = "/ip ipsec settings\nset accounting=yes interim-update=30s\n";
 	ends_up(&a, &eap_gw);
 	start();
 	struct peer_seen wb = walk(&B);
@@ -1374,6 +1374,121 @@ START_TEST(test_eap_accounting)
 	expect_logged("RADIUS accounting: Stop for alice");
 	settle();
 	ck_assert_uint_eq(rad.nacct, 3); /* nothing more once the session ended */
+}
+END_TEST
+
+static void count_lease(void *arg, const struct ike_lease_info *l)
+{
+	(void)l;
+	(*(unsigned *)arg)++;
+}
+
+/* A Framed-IP-Address in the Access-Accept is what mode-config gives, instead of a lease
+ * of the pool (the mode-config setup of check_ike_engine's test_rw_client_routes). */
+START_TEST(test_eap_framed_ip)
+{
+	const struct side a = {.certs = {CA}}, b = {.certs = {CA, MOON}};
+	const char *common = "/ip ipsec profile\n"
+			     "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
+			     "hash-algorithm=sha256 dpd-interval=disable-dpd lifetime=1d\n"
+			     "/ip ipsec proposal\n"
+			     "set [ find default=yes ] auth-algorithms=sha256 "
+			     "enc-algorithms=aes-256-cbc pfs-group=none\n";
+	char text[4096];
+
+	ends_up(&a, &b);
+	conf_free(A.c);
+	conf_free(B.c);
+	snprintf(text, sizeof(text),
+		 "%s/certificate\nimport file-name=%s name=ca\n"
+		 "/ip ipsec policy group\nadd name=cl\n"
+		 "/ip ipsec policy\nadd template=yes group=cl dst-address=0.0.0.0/0\n"
+		 "/ip ipsec peer\nadd name=b address=192.0.2.2/32 local-address=192.0.2.1 "
+		 "exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=b %s generate-policy=port-strict "
+		 "mode-config=request-only policy-template-group=cl\n",
+		 common, path_of("ca.pem"), EAP_CLIENT(EAP_PASS));
+	A.c = load(text);
+	snprintf(text, sizeof(text),
+		 "%s/certificate\nimport file-name=%s name=ca\nimport file-name=%s name=moon\n"
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n"
+		 "/ip ipsec policy group\nadd name=rw\n"
+		 "/ip ipsec policy\nadd template=yes group=rw src-address=0.0.0.0/0 "
+		 "dst-address=10.8.0.0/24\n"
+		 "/ip ipsec peer\nadd name=a address=0.0.0.0/0 local-address=192.0.2.2 "
+		 "passive=yes exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=a auth-method=eap-radius certificate=moon "
+		 "generate-policy=port-strict mode-config=rw policy-template-group=rw\n",
+		 common, path_of("ca.pem"), path_of("moon.pem"));
+	B.c = load(text);
+	ck_assert_ptr_nonnull(A.c);
+	ck_assert_ptr_nonnull(B.c);
+	rad.framed = true;
+	start();
+	struct peer_seen wa = walk(&A), wb = walk(&B);
+	char got[INET_ADDRSTRLEN];
+
+	ck_assert_str_eq(wb.state, "established");
+	ck_assert_uint_eq(wb.dynamic_address.family, AF_INET);
+	inet_ntop(AF_INET, wb.dynamic_address.bytes, got, sizeof(got));
+	ck_assert_str_eq(got, "10.8.0.77");
+	ck_assert_uint_eq(wa.dynamic_address.family, AF_INET); /* the client got it */
+	ck_assert_mem_eq(wa.dynamic_address.bytes, wb.dynamic_address.bytes, 4);
+	expect_logged("10.8.0.77 given to alice (RADIUS Framed-IP-Address)");
+	unsigned leases = 0;
+
+	ike_lease_walk(B.ike, count_lease, &leases);
+	ck_assert_uint_eq(leases, 0); /* no lease of the pool was taken */
+}
+END_TEST
+
+/* Time passes until `until`, timers firing at their own times, messages delivered. */
+static void pass_time(double until)
+{
+	double next;
+
+	while ((next = fake_loop_next(lp)) >= 0 && next <= until) {
+		fake_loop_run_until(lp, next);
+		settle();
+	}
+	fake_loop_run_until(lp, until);
+	settle();
+}
+
+/* The session outlives rekeys: CHILD SAs rekeyed (what the old ones counted is kept for the
+ * Stop) and the IKE SA rekeyed (the session moves to the new one: one Start, one Stop). */
+START_TEST(test_eap_accounting_rekeys)
+{
+	static const char rekeys[] = "/ip ipsec profile\nset [ find default=yes ] lifetime=20m\n"
+				     "/ip ipsec settings\nset accounting=yes\n";
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+
+	more[0] = more[1] = rekeys;
+	ends_up(&a, &eap_gw);
+	start();
+	ck_assert_str_eq(walk(&B).state, "established");
+	ck_assert_uint_eq(rad.nacct, 1);
+	/* the kernel's soft expiry of b's inbound SA: b rekeys the CHILD SA */
+	struct kern_sa_id id = sa_to(&B, "192.0.2.2")->id;
+
+	ike_expire(B.ike, &id, false);
+	settle();
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, id.spi));
+	pass_time(loop_now(lp) + 25 * 60);
+	expect_logged("IKE SA rekeyed");
+	ck_assert_uint_eq(walk(&B).n, 1);
+	ck_assert_str_eq(walk(&B).eap_identity, EAP_USER);
+	ck_assert_uint_eq(rad.nacct, 1); /* no second Start */
+	ck_assert_int_eq(ike_kill_where(B.ike, &(struct ike_kill_filter){0}), 1);
+	ck_assert_uint_eq(rad.nacct, 2);
+	ck_assert_int_eq(rad.acct[1].status, RADIUS_ACCT_STOP);
+	ck_assert_str_eq(rad.acct[1].session_id, rad.acct[0].session_id);
+	/* 1000 bytes in and 2000 out for each of its two CHILD SAs */
+	ck_assert_uint_eq(rad.acct[1].in_octets, 2000);
+	ck_assert_uint_eq(rad.acct[1].in_octets % 1000, 0);
+	ck_assert_uint_eq(rad.acct[1].out_octets, 2 * rad.acct[1].in_octets);
+	ck_assert_uint_ge(rad.acct[1].session_time, 25 * 60);
 }
 END_TEST
 
@@ -1517,6 +1632,8 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(eap, test_eap_wrong_password);
 	tcase_add_test(eap, test_eap_accounting);
 	tcase_add_test(eap, test_eap_no_accounting);
+	tcase_add_test(eap, test_eap_framed_ip);
+	tcase_add_test(eap, test_eap_accounting_rekeys);
 	tcase_add_test(eap, test_eap_radius_slow);
 	tcase_add_test(eap, test_eap_early_success);
 	tcase_add_test(eap, test_eap_method_missing);
