@@ -10,6 +10,7 @@ build=${1:-build}
 probe=$build/tests/radius/radius_probe
 command -v freeradius >/dev/null || { echo "freeradius not installed: skipped"; exit 77; }
 [ -x "$probe" ] || { echo "$probe not built"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=raddb.sh
 . "$here/raddb.sh"
 tmp=$(mktemp -d)
 trap 'raddb_stop; [ "${rc:-1}" = 0 ] || tail -40 "$tmp/out.log"; rm -rf "$tmp"' EXIT

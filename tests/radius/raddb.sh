@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # raddb.sh: a private FreeRADIUS 3.2 configuration, sourced by tests/radius/freeradius.sh and
 # by the integration scenarios that need a RADIUS server. Nothing of /etc/freeradius is used.
 #
@@ -119,10 +120,10 @@ EOF
 }
 
 raddb_start() {
-	local dir=$1 log=$2 i
+	local dir=$1 log=$2 _
 	freeradius -X -d "$dir" >"$log" 2>&1 &
 	raddb_pid=$!
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		grep -q "Ready to process requests" "$log" && return 0
 		kill -0 "$raddb_pid" 2>/dev/null || break
 		sleep 0.1
