@@ -37,6 +37,12 @@ struct ike_deps {
 	struct radius_handle *(*radius_auth)(void *arg, const struct radius_req *req, radius_cb cb,
 					     void *cbarg);
 	void (*radius_cancel)(void *arg, struct radius_handle *h);
+	/* accounting=yes: radius.h's radius_acct on the same client (NULL: none), and the
+	 * counters of one kernel SA (0, or -ENOENT when it is not there; NULL: none) */
+	struct radius_handle *(*radius_acct)(void *arg, const struct radius_acct_req *req,
+					     radius_cb cb, void *cbarg);
+	int (*sa_counters)(void *arg, const struct kern_sa_id *id, uint64_t *bytes,
+			   uint64_t *packets);
 	void *arg;
 };
 
@@ -74,9 +80,10 @@ struct ike_peer_info {
 	double uptime, last_seen; /* seconds; uptime 0 until established */
 	unsigned ph2_total;
 	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
-	const char *last_error;	 /* why the last negotiation failed, or "" */
-	const char *remote_id;	 /* the ID the peer authenticated, or "" */
-	const char *remote_cert; /* the subject of its certificate, or "" */
+	const char *last_error;	  /* why the last negotiation failed, or "" */
+	const char *remote_id;	  /* the ID the peer authenticated, or "" */
+	const char *remote_cert;  /* the subject of its certificate, or "" */
+	const char *eap_identity; /* the user a RADIUS server authenticated (eap-radius), or "" */
 	/* mode-config: the address given to the peer (we are its gateway) or given to us by
 	 * it (we are its client); family 0: none */
 	struct net_addr dynamic_address;

@@ -887,6 +887,8 @@ static const struct conf_prop apeer_props[CONF_APEER_NPROPS] = {
 		   "subject of the certificate the peer authenticated with"),
 	[CONF_APEER_DYNAMIC_ADDRESS] =
 		RO(CONF_T_ADDR, "dynamic-address", "address assigned by mode-config"),
+	[CONF_APEER_EAP_IDENTITY] = RO(CONF_T_STR, "eap-identity",
+				       "the EAP user a RADIUS server authenticated (eap-radius)"),
 	[CONF_APEER_LAST_SEEN] = RO(CONF_T_TIME, "last-seen", "time since its last message"),
 	[CONF_APEER_LOCAL_ADDRESS] = RO(CONF_T_ADDR, "local-address", "our end of the IKE SA"),
 	[CONF_APEER_NATT_PEER] = RO(CONF_T_BOOL, "natt-peer", "whether NAT traversal is on"),

@@ -146,7 +146,8 @@ void ike_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_peer_info 
 			.remote_id = sa->remote_id ? sa->remote_id : "",
 			.remote_cert = sa->remote_cert ? sa->remote_cert : "",
 			.dynamic_address = sa->vip,
-			.dynamic_ours = sa->vip.family && !sa->vip_leased,
+			.dynamic_ours = sa->vip.family && !sa->vip_leased && !sa->vip_radius,
+			.eap_identity = ike_acct_user(sa) ? ike_acct_user(sa) : "",
 		};
 		fn(arg, &i);
 	}
@@ -200,6 +201,7 @@ int ike_kill_where(struct ike *eng, const struct ike_kill_filter *f)
 		if (!kill_matches(sa, f))
 			continue;
 		log_info(LOG_IKE, sa->ctx, "killed by ipsecctl");
+		ike_acct_cause(sa, RADIUS_TERM_ADMIN_RESET);
 		if (sa->state == IKE_STATE_ESTABLISHED)
 			sa->ops->send_delete(sa);
 		ike_sa_destroy(sa, true);

@@ -284,6 +284,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 {
 	struct ike *eng = sa->eng;
 
+	ike_acct_end(sa); /* before the CHILD SAs and their counters leave the kernel */
 	while (sa->children) {
 		struct ike_child *c = sa->children;
 
@@ -320,6 +321,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	log_debug(LOG_IKE, sa->ctx, "IKE SA freed");
 	free(sa->remote_id);
 	free(sa->remote_cert);
+	ike_acct_free(sa);
 	free(sa->peer);
 	free(sa);
 }
@@ -372,6 +374,8 @@ void ike_child_free(struct ike_child *c, bool delete_kernel)
 
 	if (c->spi_in && ike_tab_get(&eng->children, child_key(c->proto, c->spi_in)) == c)
 		ike_tab_del(&eng->children, child_key(c->proto, c->spi_in));
+	if (delete_kernel)
+		ike_acct_child_gone(c);
 	/* a larval SA from ALLOCSPI goes too: it would linger until the kernel's timeout */
 	if (delete_kernel && c->spi_in)
 		kernel_sa_del(c, true);
@@ -678,6 +682,7 @@ void ike_apply(struct ike *eng, const struct conf *c)
 		if (!peer || conf_bool(peer, CONF_PEER_DISABLED)) {
 			log_info(LOG_IKE, sa->ctx, "peer removed from the configuration: deleting");
 			sa->ops->send_delete(sa);
+			ike_acct_cause(sa, RADIUS_TERM_ADMIN_RESET);
 			ike_sa_destroy(sa, true);
 			continue;
 		}
@@ -702,6 +707,7 @@ void ike_free(struct ike *eng)
 	while ((sa = ike_tab_next(&eng->sas, &pos))) {
 		if (sa->state == IKE_STATE_ESTABLISHED)
 			sa->ops->send_delete(sa);
+		ike_acct_cause(sa, RADIUS_TERM_NAS_REBOOT);
 		ike_sa_destroy(sa, true);
 	}
 	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)

@@ -211,6 +211,7 @@ struct ike_sa {
 	/* mode-config: the address leased to the peer (responder), or given to us (client) */
 	struct net_addr vip;
 	bool vip_leased; /* vip is a lease of eng->pools, released with the SA */
+	bool vip_radius; /* vip is the Framed-IP-Address RADIUS gave (no lease) */
 	bool vip_on_if;	 /* (client) vip is on the interface towards the peer: removed with it */
 	struct ikev1_state *v1; /* an IKEv1 SA's (v1/v1.h); NULL for IKEv2 */
 	int vip_ifindex;
@@ -227,7 +228,28 @@ struct ike_sa {
 	struct conf_addr *split;
 	struct ikev2_eap *eap;	     /* (client) EAP in IKE_AUTH (v2/eap.c), until established */
 	struct ikev2_eap_gw *eap_gw; /* (gateway) the same for eap-radius (v2/eap_gw.c) */
+	struct ike_acct *acct;	     /* a RADIUS-authenticated client's session (acct.c) */
 };
+
+/* acct.c: what a RADIUS server's Access-Accept said of a client (user, Class,
+ * Framed-IP-Address), kept with its IKE SA, and its accounting session (RFC 2866). */
+/* At the Access-Accept; replaces what sa had. 0 or -1 (out of memory). */
+int ike_acct_begin(struct ike_sa *sa, const char *user, const struct radius_reply *r);
+/* The RADIUS user, or NULL when RADIUS did not authenticate this client. */
+const char *ike_acct_user(const struct ike_sa *sa);
+/* Framed-IP-Address from the Access-Accept, which mode-config gives instead of a lease. */
+bool ike_acct_framed_ip(const struct ike_sa *sa, struct net_addr *out);
+/* Why the session ends (Acct-Terminate-Cause); the first reason given stays. */
+void ike_acct_cause(struct ike_sa *sa, uint32_t cause);
+/* A CHILD SA is installed: Start (and the Interim-Update timer) with accounting=yes. */
+void ike_acct_child_up(struct ike_child *c);
+/* A CHILD SA leaves the kernel: its counters are kept for the Stop. */
+void ike_acct_child_gone(struct ike_child *c);
+/* The IKE SA was rekeyed: the session goes on in to. */
+void ike_acct_move(struct ike_sa *from, struct ike_sa *to);
+/* Stop, with the counters of the CHILD SAs still in the kernel; then nothing more. */
+void ike_acct_end(struct ike_sa *sa);
+void ike_acct_free(struct ike_sa *sa);
 
 /* Frees (wiping) an IKE SA's EAP state; NULL is fine. */
 void ikev2_eap_free(struct ikev2_eap *x);

@@ -85,6 +85,16 @@ int ike_modecfg_serve(struct ike_sa *sa, const struct conf_item *mc, bool want4,
 			    : 0;
 	if (!want4 && !want6)
 		return 0;
+	if (want4 && ike_acct_framed_ip(sa, &out->addr)) { /* RADIUS overrides the pool */
+		char a[INET6_ADDRSTRLEN];
+
+		sa->vip = out->addr;
+		sa->vip_radius = true;
+		inet_ntop(AF_INET, out->addr.bytes, a, sizeof(a));
+		log_info(LOG_IKE, sa->ctx, "mode-config: %s given to %s (RADIUS Framed-IP-Address)",
+			 a, owner);
+		return 0;
+	}
 	if (!pool || !*pool || !strcmp(pool, "none")) {
 		log_info(LOG_IKE, sa->ctx, "mode-config %s has no address-pool: no address for %s",
 			 conf_str(mc, CONF_MODECONF_NAME), owner);
@@ -113,6 +123,6 @@ void ike_modecfg_release(struct ike_sa *sa)
 {
 	if (sa->vip_leased)
 		ike_pools_release(sa->eng->pools, &sa->vip);
-	sa->vip_leased = false;
+	sa->vip_leased = sa->vip_radius = false;
 	memset(&sa->vip, 0, sizeof(sa->vip));
 }

@@ -520,6 +520,8 @@ static int ike_start(struct daemon *d)
 				.key = runtime_key,
 				.radius_auth = runtime_radius_auth,
 				.radius_cancel = runtime_radius_cancel,
+				.radius_acct = runtime_radius_acct,
+				.sa_counters = runtime_sa_counters,
 				.arg = &d->rt};
 
 	runtime_radius_start(&d->rt, d->loop, d->conf); /* a failure is logged: EAP refuses */

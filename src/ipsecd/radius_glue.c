@@ -1,6 +1,8 @@
 /* radius_glue: the daemon's RADIUS client (radius.h) made from /radius (the servers with
  * service=ipsec, enabled, in order) and lent to the IKE engine through ike_deps'
- * radius_auth and radius_cancel. It is made once, at start: requests in flight hold
+ * radius_auth, radius_cancel and radius_acct; and sa_counters, the kernel's byte and packet
+ * counters of one SA for accounting (a dump of the SAD, filtered: one per CHILD SA at an
+ * Interim-Update or a Stop). It is made once, at start: requests in flight hold
  * handles of it, so a reload does not replace it (a change of /radius needs a restart,
  * which the log says). */
 #include <errno.h>
@@ -80,6 +82,48 @@ struct radius_handle *runtime_radius_auth(void *arg, const struct radius_req *re
 	struct runtime *r = arg;
 
 	return r->radius ? radius_auth(r->radius, req, cb, cbarg) : NULL;
+}
+
+struct radius_handle *runtime_radius_acct(void *arg, const struct radius_acct_req *req,
+					  radius_cb cb, void *cbarg)
+{
+	struct runtime *r = arg;
+
+	return r->radius ? radius_acct(r->radius, req, cb, cbarg) : NULL;
+}
+
+struct sa_find {
+	const struct kern_sa_id *id;
+	uint64_t bytes, packets;
+	bool found;
+};
+
+static void sa_find_one(void *arg, const struct kern_sa_info *i)
+{
+	struct sa_find *f = arg;
+
+	if (i->sa.id.spi == f->id->spi && i->sa.id.proto == f->id->proto &&
+	    i->sa.id.dst.family == f->id->dst.family &&
+	    !memcmp(i->sa.id.dst.bytes, f->id->dst.bytes, sizeof(f->id->dst.bytes))) {
+		f->bytes = i->cur_bytes;
+		f->packets = i->cur_packets;
+		f->found = true;
+	}
+}
+
+int runtime_sa_counters(void *arg, const struct kern_sa_id *id, uint64_t *bytes, uint64_t *packets)
+{
+	struct runtime *r = arg;
+	struct sa_find f = {.id = id};
+	int err = kern_sa_dump(r->kern, sa_find_one, &f);
+
+	if (err < 0)
+		return err;
+	if (!f.found)
+		return -ENOENT;
+	*bytes = f.bytes;
+	*packets = f.packets;
+	return 0;
 }
 
 void runtime_radius_cancel(void *arg, struct radius_handle *h)

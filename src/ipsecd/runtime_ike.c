@@ -65,6 +65,8 @@ static void one_peer(void *arg, const struct ike_peer_info *i)
 	set_addr(p->into, it, CONF_APEER_DYNAMIC_ADDRESS, &i->dynamic_address);
 	if (*i->remote_id)
 		conf_set_text(p->into, it, CONF_APEER_REMOTE_ID, i->remote_id);
+	if (*i->eap_identity)
+		conf_set_text(p->into, it, CONF_APEER_EAP_IDENTITY, i->eap_identity);
 	if (*i->remote_cert)
 		conf_set_text(p->into, it, CONF_APEER_CERTIFICATE_SUBJECT, i->remote_cert);
 }

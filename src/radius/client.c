@@ -299,6 +299,16 @@ static bool code_fits(const struct radius_handle *h, uint8_t code)
 	       code == RADIUS_ACCESS_CHALLENGE;
 }
 
+/* Which replies must carry a Message-Authenticator beyond RFC 3579 3.2's (every one with
+ * EAP-Message): with require_ma, an Accept or a Challenge (Blast-RADIUS: a forged Accept is
+ * what an attacker wants). An Access-Reject without EAP-Message only refuses, and servers
+ * before the Blast-RADIUS fixes (FreeRADIUS 3.2.1 rejecting a user it has no Auth-Type
+ * for) send it without one: taking it ends the login at once instead of after a timeout. */
+static bool need_ma(const struct radius_handle *h, uint8_t code)
+{
+	return h->c->require_ma && !h->acct && code != RADIUS_ACCESS_REJECT;
+}
+
 static void got_packet(struct rsock *k, const uint8_t *buf, size_t len)
 {
 	static struct radius_pkt pkt; /* large; one thread, no reentry */
@@ -308,8 +318,8 @@ static void got_packet(struct rsock *k, const uint8_t *buf, size_t len)
 	const char *why = "malformed";
 
 	if (radius_decode(buf, len, &pkt) || !(h = k->pending[pkt.id]) || !code_fits(h, pkt.code) ||
-	    radius_verify_reply(&pkt, h->req_auth, s->secret, s->secretlen,
-				s->c->require_ma && !h->acct, &why)) {
+	    radius_verify_reply(&pkt, h->req_auth, s->secret, s->secretlen, need_ma(h, pkt.code),
+				&why)) {
 		log_warn(LOG_NET, NULL, "radius %s: dropped a %zu-byte reply (%s id %u): %s",
 			 s->name, len, len > 0 ? radius_code_name(buf[0]) : "empty",
 			 len > 1 ? buf[1] : 0,

@@ -621,6 +621,9 @@ ike_established() { ipsecctl_on "$1" active-peers print detail | grep -q 'state=
 #                        identity is then auth-method=digital-signature, and the CA and
 #                        the leaf are imported as ca and NAME)
 #   remote_id            the identity's remote-id (as RouterOS: auto unless told)
+#   auth_method          with cert: the identity's auth-method instead of
+#                        digital-signature (eap-radius: the gateway signs, RADIUS checks
+#                        the client's EAP)
 #   match_by             the identity's match-by (remote-id, certificate)
 #   ranges=10.8.0.10-10.8.0.12   the pool
 #   split=192.168.50.0/24        mode-config split-include ("" for none)
@@ -643,7 +646,7 @@ conf_rw_gateway() {
 	if [ -n "${o[cert]:-}" ]; then
 		printf '%s\n' "/certificate import file-name=${o[pki]}/ca.pem name=ca" \
 			"/certificate import file-name=${o[pki]}/${o[cert]}-bundle.pem name=${o[cert]}"
-		auth="auth-method=digital-signature certificate=${o[cert]}"
+		auth="auth-method=${o[auth_method]:-digital-signature} certificate=${o[cert]}"
 	elif [ -n "${o[psk]:-}" ]; then
 		auth="auth-method=pre-shared-key secret=\"${o[psk]}\""
 	else

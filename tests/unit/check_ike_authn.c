@@ -89,6 +89,9 @@ struct side {
 	const char *ids[3];
 };
 
+/* Configuration lines after the rest of a's and b's, or NULL (setup clears them). */
+static const char *more[2];
+
 /* The fixture's credentials, as struct cred initialisers. */
 /* clang-format off */
 #define CA    {"ca.pem", "ca", NULL}
@@ -165,6 +168,8 @@ static struct conf *conf_for(int i, const struct side *s)
 		"/ip ipsec policy\n"
 		"add src-address=%s dst-address=%s peer=%s tunnel=yes\n",
 		fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
+	if (more[i])
+		fputs(more[i], f);
 	ck_assert_int_eq(fclose(f), 0);
 	c = load(text);
 	free(text);
@@ -217,7 +222,54 @@ static struct {
 	size_t eap_len;
 	unsigned requests, cancelled;
 	char user[64];
+	bool framed; /* the Accept gives Framed-IP-Address 10.8.0.77 */
+	/* accounting: every request b sent, in order */
+	unsigned nacct;
+	struct {
+		enum radius_acct_status status;
+		char session_id[40], user[64];
+		uint64_t in_octets, out_octets;
+		uint32_t in_packets, out_packets, session_time, cause;
+		bool framed_ip;
+		struct in_addr framed;
+	} acct[8];
 } rad;
+
+static struct radius_handle *rad_acct(void *arg, const struct radius_acct_req *q, radius_cb cb,
+				      void *cbarg)
+{
+	(void)arg;
+	(void)cb;
+	(void)cbarg;
+	ck_assert_uint_lt(rad.nacct, 8);
+	rad.acct[rad.nacct].status = q->status;
+	snprintf(rad.acct[rad.nacct].session_id, sizeof(rad.acct[0].session_id), "%s",
+		 q->session_id);
+	snprintf(rad.acct[rad.nacct].user, sizeof(rad.acct[0].user), "%s", q->user);
+	rad.acct[rad.nacct].in_octets = q->in_octets;
+	rad.acct[rad.nacct].out_octets = q->out_octets;
+	rad.acct[rad.nacct].in_packets = q->in_packets;
+	rad.acct[rad.nacct].out_packets = q->out_packets;
+	rad.acct[rad.nacct].session_time = q->session_time;
+	rad.acct[rad.nacct].cause = q->terminate_cause;
+	rad.acct[rad.nacct].framed_ip = q->framed_ip != NULL;
+	if (q->framed_ip)
+		rad.acct[rad.nacct].framed = *q->framed_ip;
+	rad.nacct++;
+	return (struct radius_handle *)&rad.acct; /* fire and forget: never completed */
+}
+
+/* The kernel's counters: b's inbound SAs (to 192.0.2.2) carried 1000 bytes in 10 packets,
+ * its outbound ones 2000 in 20. */
+static int sa_counters(void *arg, const struct kern_sa_id *id, uint64_t *bytes, uint64_t *packets)
+{
+	bool in = fake_addr_is(&id->dst, "192.0.2.2");
+
+	(void)arg;
+	*bytes = in ? 1000 : 2000;
+	*packets = in ? 10 : 20;
+	return 0;
+}
 
 static bool rad_password(void *arg, const char *user, char *pw, size_t len)
 {
@@ -290,6 +342,8 @@ static unsigned rad_run(void)
 		memcpy(r.recv_key, msk, 16);
 		memcpy(r.send_key, msk + 16, 16);
 		r.recv_key_len = r.send_key_len = 16;
+		r.has_framed_ip = rad.framed;
+		r.framed_ip.s_addr = htonl(0x0a08004d);
 	}
 	wbuf_free(&out);
 	rad.cb(rad.cbarg, &r);
@@ -325,6 +379,8 @@ static void end_up(struct end *e, int i, const struct side *s)
 			     .key = key_of,
 			     .radius_auth = i ? rad_auth : NULL,
 			     .radius_cancel = i ? rad_cancel : NULL,
+			     .radius_acct = i ? rad_acct : NULL,
+			     .sa_counters = i ? sa_counters : NULL,
 			     .arg = e};
 
 	e->ike = ike_new(&d);
@@ -597,6 +653,7 @@ static void setup(void)
 	largest[0] = largest[1] = 0;
 	path_mtu = 0;
 	memset(&rad, 0, sizeof(rad));
+	more[0] = more[1] = NULL;
 	log_capture();
 }
 
@@ -615,7 +672,8 @@ static void teardown(void)
 
 struct peer_seen {
 	unsigned n;
-	char state[32], remote_id[256], remote_cert[256];
+	char state[32], remote_id[256], remote_cert[256], eap_identity[256];
+	struct net_addr dynamic_address;
 };
 
 static void walk_one(void *arg, const struct ike_peer_info *i)
@@ -627,6 +685,8 @@ static void walk_one(void *arg, const struct ike_peer_info *i)
 	snprintf(w->state, sizeof(w->state), "%s", i->state);
 	snprintf(w->remote_id, sizeof(w->remote_id), "%s", i->remote_id);
 	snprintf(w->remote_cert, sizeof(w->remote_cert), "%s", i->remote_cert);
+	snprintf(w->eap_identity, sizeof(w->eap_identity), "%s", i->eap_identity);
+	w->dynamic_address = i->dynamic_address;
 }
 
 /* How many IKE SAs e has, and what ike_walk says of the first. */
@@ -1269,6 +1329,182 @@ START_TEST(test_eap_mschapv2)
 }
 END_TEST
 
+/* accounting=yes: Start when the CHILD SA is up, Interim-Update every interim-update with
+ * the kernel's counters, Stop with them and the cause when the IKE SA goes; the user shows
+ * in ike_walk as eap_identity. */
+START_TEST(test_eap_accounting)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+	more[1] = "/ip ipsec settings\nset accounting=yes interim-update=30s\n";
+	ends_up(&a, &eap_gw);
+	start();
+	struct peer_seen wb = walk(&B);
+
+	ck_assert_str_eq(wb.state, "established");
+	ck_assert_str_eq(wb.eap_identity, EAP_USER);
+	ck_assert_str_eq(walk(&A).eap_identity, ""); /* a authenticated no RADIUS user */
+	ck_assert_uint_eq(rad.nacct, 1);
+	ck_assert_int_eq(rad.acct[0].status, RADIUS_ACCT_START);
+	ck_assert_str_eq(rad.acct[0].user, EAP_USER);
+	ck_assert_uint_gt(strlen(rad.acct[0].session_id), 0);
+	ck_assert_uint_eq(rad.acct[0].in_octets, 0);
+
+	fake_loop_run_until(lp, loop_now(lp) + 29);
+	ck_assert_uint_eq(rad.nacct, 1);
+	fake_loop_run_until(lp, loop_now(lp) + 2);
+	ck_assert_uint_eq(rad.nacct, 2);
+	ck_assert_int_eq(rad.acct[1].status, RADIUS_ACCT_INTERIM);
+	ck_assert_str_eq(rad.acct[1].session_id, rad.acct[0].session_id);
+	ck_assert_uint_eq(rad.acct[1].in_octets, 1000);
+	ck_assert_uint_eq(rad.acct[1].out_octets, 2000);
+	ck_assert_uint_eq(rad.acct[1].in_packets, 10);
+	ck_assert_uint_eq(rad.acct[1].out_packets, 20);
+	ck_assert_uint_ge(rad.acct[1].session_time, 30);
+
+	struct ike_kill_filter f = {.remote_id = EAP_USER};
+
+	ck_assert_int_eq(ike_kill_where(B.ike, &f), 1);
+	ck_assert_uint_eq(rad.nacct, 3);
+	ck_assert_int_eq(rad.acct[2].status, RADIUS_ACCT_STOP);
+	ck_assert_str_eq(rad.acct[2].session_id, rad.acct[0].session_id);
+	ck_assert_uint_eq(rad.acct[2].in_octets, 1000);
+	ck_assert_uint_eq(rad.acct[2].out_octets, 2000);
+	ck_assert_uint_eq(rad.acct[2].cause, RADIUS_TERM_ADMIN_RESET);
+	expect_logged("RADIUS accounting: Start for alice");
+	expect_logged("RADIUS accounting: Stop for alice");
+	settle();
+	ck_assert_uint_eq(rad.nacct, 3); /* nothing more once the session ended */
+}
+END_TEST
+
+static void count_lease(void *arg, const struct ike_lease_info *l)
+{
+	(void)l;
+	(*(unsigned *)arg)++;
+}
+
+/* A Framed-IP-Address in the Access-Accept is what mode-config gives, instead of a lease
+ * of the pool (the mode-config setup of check_ike_engine's test_rw_client_routes). */
+START_TEST(test_eap_framed_ip)
+{
+	const struct side a = {.certs = {CA}}, b = {.certs = {CA, MOON}};
+	const char *common = "/ip ipsec profile\n"
+			     "set [ find default=yes ] dh-group=ecp256 enc-algorithm=aes-256 "
+			     "hash-algorithm=sha256 dpd-interval=disable-dpd lifetime=1d\n"
+			     "/ip ipsec proposal\n"
+			     "set [ find default=yes ] auth-algorithms=sha256 "
+			     "enc-algorithms=aes-256-cbc pfs-group=none\n";
+	char text[4096];
+
+	ends_up(&a, &b);
+	conf_free(A.c);
+	conf_free(B.c);
+	snprintf(text, sizeof(text),
+		 "%s/certificate\nimport file-name=%s name=ca\n"
+		 "/ip ipsec policy group\nadd name=cl\n"
+		 "/ip ipsec policy\nadd template=yes group=cl dst-address=0.0.0.0/0\n"
+		 "/ip ipsec peer\nadd name=b address=192.0.2.2/32 local-address=192.0.2.1 "
+		 "exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=b %s generate-policy=port-strict "
+		 "mode-config=request-only policy-template-group=cl\n",
+		 common, path_of("ca.pem"), EAP_CLIENT(EAP_PASS));
+	A.c = load(text);
+	snprintf(text, sizeof(text),
+		 "%s/certificate\nimport file-name=%s name=ca\nimport file-name=%s name=moon\n"
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n"
+		 "/ip ipsec policy group\nadd name=rw\n"
+		 "/ip ipsec policy\nadd template=yes group=rw src-address=0.0.0.0/0 "
+		 "dst-address=10.8.0.0/24\n"
+		 "/ip ipsec peer\nadd name=a address=0.0.0.0/0 local-address=192.0.2.2 "
+		 "passive=yes exchange-mode=ike2\n"
+		 "/ip ipsec identity\nadd peer=a auth-method=eap-radius certificate=moon "
+		 "generate-policy=port-strict mode-config=rw policy-template-group=rw\n",
+		 common, path_of("ca.pem"), path_of("moon.pem"));
+	B.c = load(text);
+	ck_assert_ptr_nonnull(A.c);
+	ck_assert_ptr_nonnull(B.c);
+	rad.framed = true;
+	start();
+	struct peer_seen wa = walk(&A), wb = walk(&B);
+	char got[INET_ADDRSTRLEN];
+
+	ck_assert_str_eq(wb.state, "established");
+	ck_assert_uint_eq(wb.dynamic_address.family, AF_INET);
+	inet_ntop(AF_INET, wb.dynamic_address.bytes, got, sizeof(got));
+	ck_assert_str_eq(got, "10.8.0.77");
+	ck_assert_uint_eq(wa.dynamic_address.family, AF_INET); /* the client got it */
+	ck_assert_mem_eq(wa.dynamic_address.bytes, wb.dynamic_address.bytes, 4);
+	expect_logged("10.8.0.77 given to alice (RADIUS Framed-IP-Address)");
+	unsigned leases = 0;
+
+	ike_lease_walk(B.ike, count_lease, &leases);
+	ck_assert_uint_eq(leases, 0); /* no lease of the pool was taken */
+}
+END_TEST
+
+/* Time passes until `until`, timers firing at their own times, messages delivered. */
+static void pass_time(double until)
+{
+	double next;
+
+	while ((next = fake_loop_next(lp)) >= 0 && next <= until) {
+		fake_loop_run_until(lp, next);
+		settle();
+	}
+	fake_loop_run_until(lp, until);
+	settle();
+}
+
+/* The session outlives rekeys: CHILD SAs rekeyed (what the old ones counted is kept for the
+ * Stop) and the IKE SA rekeyed (the session moves to the new one: one Start, one Stop). */
+START_TEST(test_eap_accounting_rekeys)
+{
+	static const char rekeys[] = "/ip ipsec profile\nset [ find default=yes ] lifetime=20m\n"
+				     "/ip ipsec settings\nset accounting=yes\n";
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+
+	more[0] = more[1] = rekeys;
+	ends_up(&a, &eap_gw);
+	start();
+	ck_assert_str_eq(walk(&B).state, "established");
+	ck_assert_uint_eq(rad.nacct, 1);
+	/* the kernel's soft expiry of b's inbound SA: b rekeys the CHILD SA */
+	struct kern_sa_id id = sa_to(&B, "192.0.2.2")->id;
+
+	ike_expire(B.ike, &id, false);
+	settle();
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, id.spi));
+	pass_time(loop_now(lp) + 25 * 60);
+	expect_logged("IKE SA rekeyed");
+	ck_assert_uint_eq(walk(&B).n, 1);
+	ck_assert_str_eq(walk(&B).eap_identity, EAP_USER);
+	ck_assert_uint_eq(rad.nacct, 1); /* no second Start */
+	ck_assert_int_eq(ike_kill_where(B.ike, &(struct ike_kill_filter){0}), 1);
+	ck_assert_uint_eq(rad.nacct, 2);
+	ck_assert_int_eq(rad.acct[1].status, RADIUS_ACCT_STOP);
+	ck_assert_str_eq(rad.acct[1].session_id, rad.acct[0].session_id);
+	/* 1000 bytes in and 2000 out for each of its two CHILD SAs */
+	ck_assert_uint_eq(rad.acct[1].in_octets, 2000);
+	ck_assert_uint_eq(rad.acct[1].in_octets % 1000, 0);
+	ck_assert_uint_eq(rad.acct[1].out_octets, 2 * rad.acct[1].in_octets);
+	ck_assert_uint_ge(rad.acct[1].session_time, 25 * 60);
+}
+END_TEST
+
+/* accounting=no (the default): nothing is sent, the user still shows. */
+START_TEST(test_eap_no_accounting)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+
+	ends_up(&a, &eap_gw);
+	start();
+	ck_assert_str_eq(walk(&B).eap_identity, EAP_USER);
+	ike_kill_where(B.ike, &(struct ike_kill_filter){0});
+	ck_assert_uint_eq(rad.nacct, 0);
+}
+END_TEST
+
 START_TEST(test_eap_wrong_password)
 {
 	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT("Alice in Wonderland")}};
@@ -1394,6 +1630,10 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(frag, test_frag_off_small_path);
 	tcase_add_test(eap, test_eap_mschapv2);
 	tcase_add_test(eap, test_eap_wrong_password);
+	tcase_add_test(eap, test_eap_accounting);
+	tcase_add_test(eap, test_eap_no_accounting);
+	tcase_add_test(eap, test_eap_framed_ip);
+	tcase_add_test(eap, test_eap_accounting_rekeys);
 	tcase_add_test(eap, test_eap_radius_slow);
 	tcase_add_test(eap, test_eap_early_success);
 	tcase_add_test(eap, test_eap_method_missing);

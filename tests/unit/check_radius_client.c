@@ -12,7 +12,7 @@
 #include "ipsecd/loop.h"
 #include "ipsecd/radius.h"
 
-enum mode { SILENT, ANSWER, DROP_FIRST, BAD_THEN_GOOD, ONLY_BAD };
+enum mode { SILENT, ANSWER, DROP_FIRST, BAD_THEN_GOOD, ONLY_BAD, REJECT_NO_MA, ACCEPT_NO_MA };
 
 struct fake {
 	int fd;
@@ -53,6 +53,21 @@ static void reply(struct fake *f, const struct radius_pkt *req, struct sockaddr_
 		wbuf_free(&k);
 	}
 	radius_enc_finish(&w, secret, strlen(secret), req->auth);
+	sendto(f->fd, w.p, w.len, 0, (struct sockaddr *)to, sizeof(*to));
+	wbuf_free(&w);
+}
+
+/* A bare reply of code without Message-Authenticator or EAP-Message, as FreeRADIUS 3.2.1
+ * sends an Access-Reject for a user it cannot authenticate. */
+static void reply_bare(struct fake *f, const struct radius_pkt *req, struct sockaddr_in *to,
+		       uint8_t code)
+{
+	struct wbuf w;
+
+	wbuf_init(&w);
+	radius_enc_begin(&w, code, req->id, NULL);
+	radius_put_str(&w, RADIUS_A_REPLY_MESSAGE, "no");
+	radius_enc_finish(&w, f->secret, strlen(f->secret), req->auth);
 	sendto(f->fd, w.p, w.len, 0, (struct sockaddr *)to, sizeof(*to));
 	wbuf_free(&w);
 }
@@ -101,6 +116,12 @@ static void fake_read(struct loop_io *w, int fd, int events, void *arg)
 		break;
 	case ONLY_BAD:
 		reply(f, &p, &from, "wrong-secret");
+		return;
+	case REJECT_NO_MA:
+		reply_bare(f, &p, &from, RADIUS_ACCESS_REJECT);
+		return;
+	case ACCEPT_NO_MA:
+		reply_bare(f, &p, &from, RADIUS_ACCESS_ACCEPT);
 		return;
 	case ANSWER:
 		break;
@@ -316,6 +337,44 @@ START_TEST(bad_authenticator_dropped)
 }
 END_TEST
 
+START_TEST(reject_without_ma_taken)
+{
+	struct fake f;
+	struct radius_client *c;
+
+	/* RFC 3579 3.2 asks for a Message-Authenticator only with EAP-Message: a bare
+	 * Access-Reject ends the request at once, even with require_ma */
+	fake_open(&f, REJECT_NO_MA);
+	c = client(&f, NULL);
+	auth(c);
+	run();
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(got.result, RADIUS_RES_REJECT);
+	ck_assert_str_eq(got.reply_message, "no");
+	ck_assert_int_eq(f.received, 1);
+	radius_client_free(c);
+	fake_close(&f);
+}
+END_TEST
+
+START_TEST(accept_without_ma_dropped)
+{
+	struct fake f;
+	struct radius_client *c;
+
+	/* with require_ma an Access-Accept without one never counts (Blast-RADIUS) */
+	fake_open(&f, ACCEPT_NO_MA);
+	c = client(&f, NULL);
+	auth(c);
+	run();
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(got.result, RADIUS_RES_TIMEOUT);
+	ck_assert_int_eq(f.received, 2);
+	radius_client_free(c);
+	fake_close(&f);
+}
+END_TEST
+
 START_TEST(cancel)
 {
 	struct fake f;
@@ -382,6 +441,8 @@ int main(void)
 	tcase_add_test(tc, failover);
 	tcase_add_test(tc, timeout);
 	tcase_add_test(tc, bad_authenticator_dropped);
+	tcase_add_test(tc, reject_without_ma_taken);
+	tcase_add_test(tc, accept_without_ma_dropped);
 	tcase_add_test(tc, cancel);
 	tcase_add_test(tc, accounting);
 	suite_add_tcase(s, tc);

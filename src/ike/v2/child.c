@@ -13,7 +13,6 @@
 #include "ts.h"
 #include "v2.h"
 
-
 /* Whether the kernel (ESP, AH) or OpenSSL (PFS) can do a CHILD SA's transform. */
 static bool supported(uint8_t type, uint16_t id, uint16_t keylen)
 {
@@ -41,8 +40,8 @@ int ikev2_child_offer(struct ike_sa *sa, const struct conf_item *pol, bool with_
 		ike_sa_fail(sa, "policy has no proposal");
 		return -ENOENT;
 	}
-	if (ike_offer_child(prop, ikev2_proto_of(ike_policy_ipproto(pol)), with_pfs, supported, out, err,
-			    sizeof(err)) < 0) {
+	if (ike_offer_child(prop, ikev2_proto_of(ike_policy_ipproto(pol)), with_pfs, supported, out,
+			    err, sizeof(err)) < 0) {
 		ike_sa_fail(sa, "%s", err);
 		return -EINVAL;
 	}
@@ -88,6 +87,7 @@ static int install(struct ike_child *c, bool i_am_initiator, const uint8_t *gir,
 
 	c->installed_in = c->installed_out = true;
 	c->state = CHILD_STATE_INSTALLED;
+	ike_acct_child_up(c);
 	c->established = ike_now(sa->eng);
 	ike_child_index(c);
 	ike_child_kern_sa(c, true, in_e, ekl, in_a, akl, &k);

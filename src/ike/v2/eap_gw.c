@@ -171,6 +171,11 @@ static void radius_done(void *arg, const struct radius_reply *r)
 		memcpy(g->msk + r->recv_key_len, r->send_key, r->send_key_len);
 		g->msk_len = r->recv_key_len + r->send_key_len;
 		g->accepted = true;
+		if (ike_acct_begin(sa, g->user, r) < 0) {
+			ike_sa_fail(sa, "out of memory for EAP user %s", g->user);
+			eap_fail(sa, g->msgid);
+			return;
+		}
 		log_info(LOG_IKE, sa->ctx, "RADIUS %s accepted EAP user %s",
 			 r->server ? r->server : "", g->user);
 		if (r->eap_len) {
@@ -194,6 +199,12 @@ static void radius_done(void *arg, const struct radius_reply *r)
 	eap_fail(sa, g->msgid);
 }
 
+/* An IKE identity that reads as a user name (RFC 7296 3.5). */
+static bool textual_id(uint8_t type)
+{
+	return type == IKEV2_ID_FQDN || type == IKEV2_ID_RFC822_ADDR || type == IKEV2_ID_KEY_ID;
+}
+
 /* An EAP Response from the client: to RADIUS. */
 static void relay(struct ike_sa *sa, const struct ikev2_msg *m)
 {
@@ -202,11 +213,29 @@ static void relay(struct ike_sa *sa, const struct ikev2_msg *m)
 	struct eap_pkt ep;
 	struct radius_req q = {0};
 	struct sockaddr_storage calling;
+	struct wbuf idr;
 
 	if (eap_decode(m->eap.ptr, m->eap.len, &ep) < 0 || ep.code != EAP_CODE_RESPONSE) {
 		ike_sa_fail(sa, "the client's EAP message is not a Response");
 		eap_fail(sa, m->hdr.msgid);
 		return;
+	}
+	wbuf_init(&idr);
+	if (ep.type == EAP_T_NAK && !g->user[0] && g->rounds == 0 && g->idi_len > 4 &&
+	    textual_id(g->idi[0])) {
+		/* strongSwan without its eap-identity plugin refuses the Identity Request:
+		 * its IKE identity stands for the EAP identity, as strongSwan's own eap-radius
+		 * gateway does, and RADIUS gets that Identity Response instead */
+		size_t n = g->idi_len - 4 < RADIUS_ATTR_MAX ? g->idi_len - 4 : RADIUS_ATTR_MAX;
+
+		memcpy(g->user, g->idi + 4, n);
+		g->user[n] = '\0';
+		eap_put_identity(&idr, EAP_CODE_RESPONSE, ep.id, g->user);
+		log_info(LOG_IKE, sa->ctx,
+			 "the client refused the EAP Identity Request: its IKE identity %s "
+			 "stands for it",
+			 g->user);
+		eap_decode(idr.p, idr.len, &ep);
 	}
 	if (ep.type == EAP_T_IDENTITY && !g->user[0]) {
 		size_t n = ep.data.len < RADIUS_ATTR_MAX ? ep.data.len : RADIUS_ATTR_MAX;
@@ -219,18 +248,20 @@ static void relay(struct ike_sa *sa, const struct ikev2_msg *m)
 		ike_sa_fail(sa, "EAP for %s did not finish after %u rounds", g->user,
 			    EAP_GW_MAX_ROUNDS);
 		eap_fail(sa, m->hdr.msgid);
+		wbuf_free(&idr);
 		return;
 	}
 	net_addr_to_sockaddr(&sa->remote, &calling);
 	q.user = g->user;
-	q.eap = m->eap.ptr;
-	q.eap_len = m->eap.len;
+	q.eap = idr.len ? idr.p : m->eap.ptr;
+	q.eap_len = idr.len ? idr.len : m->eap.len;
 	q.state = g->state.len ? g->state.data : NULL;
 	q.state_len = g->state.len;
 	q.calling = (const struct sockaddr *)&calling;
 	q.nas_port = sa->serial;
 	g->msgid = m->hdr.msgid;
 	g->h = d->radius_auth(d->arg, &q, radius_done, sa);
+	wbuf_free(&idr);
 	if (!g->h) {
 		ike_sa_fail(sa, "RADIUS: the request for EAP user %s could not be sent", g->user);
 		eap_fail(sa, m->hdr.msgid);

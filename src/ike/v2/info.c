@@ -216,6 +216,7 @@ void ikev2_informational_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	if (ike) {
 		if (!refused)
 			log_info(LOG_IKE, sa->ctx, "peer deleted the IKE SA");
+		ike_acct_cause(sa, RADIUS_TERM_USER_REQUEST);
 		ike_sa_destroy(sa, true);
 		return;
 	}

@@ -65,7 +65,9 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	to->vip_leased = from->vip_leased;
 	to->vip_on_if = from->vip_on_if;
 	to->vip_ifindex = from->vip_ifindex;
-	from->vip_leased = from->vip_on_if = false;
+	to->vip_radius = from->vip_radius;
+	from->vip_leased = from->vip_on_if = from->vip_radius = false;
+	ike_acct_move(from, to);
 	free(to->routes);
 	to->routes = from->routes;
 	to->nroutes = from->nroutes;

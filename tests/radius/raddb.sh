@@ -1,0 +1,141 @@
+# shellcheck shell=bash
+# raddb.sh: a private FreeRADIUS 3.2 configuration, sourced by tests/radius/freeradius.sh and
+# by the integration scenarios that need a RADIUS server. Nothing of /etc/freeradius is used.
+#
+#   raddb_make DIR LISTEN AUTH-PORT CLIENT SECRET USER PASSWORD [FRAMED-IP]
+#       writes DIR/radiusd.conf: one virtual server listening on LISTEN:AUTH-PORT
+#       (authentication) and AUTH-PORT+1 (accounting), one client CLIENT (an address or
+#       prefix) with SECRET and require_message_authenticator = yes, one user with a
+#       Cleartext-Password (and Framed-IP-Address when given), the eap module with
+#       default_eap_type = mschapv2 (MS-MPPE keys in the Access-Accept), and an accounting
+#       section that answers every Accounting-Request.
+#   raddb_start DIR LOG     freeradius -X -d DIR in the background, output to LOG; sets
+#                           raddb_pid; waits (bounded) for "Ready to process requests"
+#   raddb_stop              SIGTERM to raddb_pid
+#
+# Why a whole configuration of our own: `freeradius -i ADDR -p PORT` on a copy of the
+# package's configuration opens listeners outside every virtual server, so no authorize or
+# accounting section runs ("No Auth-Type found: rejecting the user", "Not sending reply to
+# client"): that was why FreeRADIUS rejected the EAP-Identity and never answered accounting.
+
+raddb_make() {
+	local dir=$1 listen=$2 port=$3 client=$4 secret=$5 user=$6 pass=$7 framed=${8:-}
+	mkdir -p "$dir"
+	{
+		printf '%s\tCleartext-Password := "%s"\n' "$user" "$pass"
+		[ -z "$framed" ] || printf '\tFramed-IP-Address = %s\n' "$framed"
+	} >"$dir/users"
+	cat >"$dir/radiusd.conf" <<EOF
+prefix = /usr
+raddbdir = $dir
+confdir = $dir
+localstatedir = $dir
+logdir = $dir
+run_dir = $dir
+libdir = /usr/lib/freeradius
+dictdir = /usr/share/freeradius
+pidfile = $dir/radiusd.pid
+name = freeradius
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1024
+hostname_lookups = no
+log {
+	destination = stdout
+	auth = yes
+	auth_badpass = no
+	auth_goodpass = no
+}
+security {
+	allow_core_dumps = no
+	max_attributes = 200
+	reject_delay = 0
+	status_server = no
+	allow_vulnerable_openssl = yes
+}
+client ipsecd {
+	ipaddr = $client
+	secret = $secret
+	require_message_authenticator = yes
+}
+modules {
+	files {
+		filename = $dir/users
+	}
+	mschap {
+		use_mppe = yes
+		require_encryption = yes
+		require_strong = yes
+	}
+	eap {
+		default_eap_type = mschapv2
+		timer_expire = 60
+		ignore_unknown_eap_types = no
+		max_sessions = 256
+		mschapv2 {
+			send_error = no
+		}
+	}
+	always ok {
+		rcode = ok
+	}
+}
+server default {
+	listen {
+		type = auth
+		ipaddr = $listen
+		port = $port
+	}
+	listen {
+		type = acct
+		ipaddr = $listen
+		port = $((port + 1))
+	}
+	authorize {
+		files
+		eap
+	}
+	authenticate {
+		Auth-Type EAP {
+			eap
+		}
+		Auth-Type MS-CHAP {
+			mschap
+		}
+	}
+	preacct {
+		ok
+	}
+	accounting {
+		ok
+	}
+	post-auth {
+		ok
+		Post-Auth-Type REJECT {
+			eap
+		}
+	}
+}
+EOF
+}
+
+raddb_start() {
+	local dir=$1 log=$2 _
+	freeradius -X -d "$dir" >"$log" 2>&1 &
+	raddb_pid=$!
+	for _ in $(seq 300); do
+		grep -q "Ready to process requests" "$log" && return 0
+		kill -0 "$raddb_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -30 "$log"
+	echo "FreeRADIUS did not start"
+	return 1
+}
+
+raddb_stop() {
+	[ -n "${raddb_pid:-}" ] || return 0
+	kill "$raddb_pid" 2>/dev/null || true
+	wait "$raddb_pid" 2>/dev/null || true
+	raddb_pid=
+}
