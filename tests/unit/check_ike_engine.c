@@ -77,15 +77,16 @@ static uint32_t reqid_of(void *arg, const struct conf *c, const struct conf_item
 /* What a test may change of an end's configuration. */
 struct side {
 	const char *secret;
-	const char *dpd;      /* the profile's dpd-interval */
-	const char *lifetime; /* the profile's lifetime */
-	const char *peer;     /* the other end's address as this one sees it */
-	const char *esp_enc;  /* the proposal's enc-algorithms; NULL: aes-256-cbc */
-	const char *my_id;    /* the identity's my-id; NULL: auto */
-	const char *dpd_max;  /* the profile's dpd-maximum-failures; NULL: 5 */
-	const char *prefix;   /* configuration before the rest; NULL: none */
-	const char *mode;     /* the peer's exchange-mode; NULL: ike2 */
-	const char *p1_enc;   /* the profile's enc-algorithm; NULL: aes-256 */
+	const char *dpd;	/* the profile's dpd-interval */
+	const char *lifetime;	/* the profile's lifetime */
+	const char *peer;	/* the other end's address as this one sees it */
+	const char *esp_enc;	/* the proposal's enc-algorithms; NULL: aes-256-cbc */
+	const char *my_id;	/* the identity's my-id; NULL: auto */
+	const char *dpd_max;	/* the profile's dpd-maximum-failures; NULL: 5 */
+	const char *prefix;	/* configuration before the rest; NULL: none */
+	const char *mode;	/* the peer's exchange-mode; NULL: ike2 */
+	const char *p1_enc;	/* the profile's enc-algorithm; NULL: aes-256 */
+	const char *peer_extra; /* more properties of the peer item; NULL: none */
 };
 
 struct opts {
@@ -139,7 +140,7 @@ static struct conf *conf_for(int i, const struct side *o)
 		 "set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=%s "
 		 "pfs-group=ecp256\n"
 		 "/ip ipsec peer\n"
-		 "add name=%s address=%s%s local-address=%s exchange-mode=%s%s\n"
+		 "add name=%s address=%s%s local-address=%s exchange-mode=%s%s%s\n"
 		 "/ip ipsec identity\n"
 		 "add peer=%s secret=\"%s\"%s%s\n"
 		 "/ip ipsec policy\n"
@@ -148,8 +149,9 @@ static struct conf *conf_for(int i, const struct side *o)
 		 o->dpd_max ? o->dpd_max : "5", o->lifetime,
 		 o->esp_enc ? o->esp_enc : "aes-256-cbc", fixed[i].peer_name, o->peer,
 		 strchr(o->peer, '/') ? "" : "/32", fixed[i].me, o->mode ? o->mode : "ike2",
-		 fixed[i].extra, fixed[i].peer_name, o->secret, o->my_id ? " my-id=" : "",
-		 o->my_id ? o->my_id : "", fixed[i].my_net, fixed[i].their_net, fixed[i].peer_name);
+		 fixed[i].extra, o->peer_extra ? o->peer_extra : "", fixed[i].peer_name, o->secret,
+		 o->my_id ? " my-id=" : "", o->my_id ? o->my_id : "", fixed[i].my_net,
+		 fixed[i].their_net, fixed[i].peer_name);
 	return load(text);
 }
 
@@ -3657,10 +3659,24 @@ static bool drop_quick_mode(bool from_a, struct fake_dgram *d)
 	return d->len < 19 || d->data[18] != 32; /* IKEv1 QUICK */
 }
 
+static unsigned info_to_drop;
+
+/* Drops the next info_to_drop informational messages of a's (its deletes of IPsec SAs
+ * before that of the ISAKMP SA). */
+static bool drop_info_from_a(bool from_a, struct fake_dgram *d)
+{
+	if (from_a && d->len > 19 && d->data[18] == 5 && info_to_drop) {
+		info_to_drop--;
+		return false;
+	}
+	return drop_quick_mode(from_a, d);
+}
+
 /* The peer deletes an ISAKMP SA whose IPsec SAs it has not rekeyed, having made a newer
  * one (strongSwan reauthenticating does that): the newer one takes the IPsec SAs, which
  * stay in the kernel. Here a's replacement's quick modes are lost, and a deletes its old
- * ISAKMP SA (kill): b keeps the pair. */
+ * ISAKMP SA (kill) and b gets only that delete, not the one of the IPsec SAs: b keeps the
+ * pair. */
 START_TEST(test_v1_peer_deletes_replaced_isakmp)
 {
 	struct opts o = defaults;
@@ -3679,6 +3695,8 @@ START_TEST(test_v1_peer_deletes_replaced_isakmp)
 	ck_assert_uint_eq(walk(&B).n, 2);
 	struct ike_kill_filter f = {.serial = first};
 
+	info_to_drop = 1;
+	filter = drop_info_from_a;
 	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1);
 	settle();
 
@@ -3765,6 +3783,76 @@ START_TEST(test_v1_main_mode_last_lost)
 	check_child_pair(NULL, NULL);
 	ck_assert_uint_eq(walk(&A).n, 1);
 	ck_assert_uint_eq(walk(&B).n, 1);
+}
+END_TEST
+
+/* The peer deletes the ISAKMP SA alone (not its IPsec SAs) and no newer one is there:
+ * b holds the pair for a new ISAKMP SA of the peer's (strongSwan, reauthenticating,
+ * deletes the old IKE_SA before the new one may be up); the next one takes it, when it
+ * comes without INITIAL-CONTACT (with one, the peer says it has nothing: the held pair
+ * goes). Without a new one, the pair goes after 30 s. */
+START_TEST(test_v1_peer_deletes_isakmp_alone)
+{
+	struct opts o = defaults;
+	uint32_t old_in, old_out;
+
+	o.a.mode = o.b.mode = "main";
+	o.a.peer_extra = " send-initial-contact=no";
+	ends_up(&o);
+	start();
+	check_child_pair(&old_in, &old_out);
+	info_to_drop = 1;
+	filter = drop_info_from_a;
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 1);
+	ck_assert_str_eq(walk(&B).state[0], "deleting");
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	filter = NULL;
+	ike_apply(A.ike, A.c); /* a comes again: a new ISAKMP SA, and a quick mode */
+	settle();
+	struct walk wb = walk(&B);
+
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_str_eq(wb.state[0], "established");
+	ck_assert_uint_eq(wb.i[0].ph2_total, 2); /* the held pair and the new one */
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+
+	/* again, and a comes back with INITIAL-CONTACT: it deleted the ISAKMP SA just
+	 * before, so its IPsec SAs are not lost (strongSwan reauthenticating does so) and
+	 * the held pair is taken too */
+	struct conf *was = A.c;
+
+	info_to_drop = 1;
+	filter = drop_info_from_a;
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 1);
+	ck_assert_str_eq(walk(&B).state[0], "deleting");
+	filter = NULL;
+	o.a.peer_extra = NULL;
+	A.c = conf_for(0, &o.a);
+	ike_apply(A.ike, A.c);
+	conf_free(was);
+	settle();
+	wb = walk(&B);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_str_eq(wb.state[0], "established");
+	ck_assert_uint_eq(wb.i[0].ph2_total, 3);
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+
+	/* again, and this time nobody comes: the held pairs go after 30 s */
+	info_to_drop = 1;
+	filter = drop_info_from_a;
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	run_until(1000 + 29);
+	ck_assert_uint_eq(walk(&B).n, 1);
+	run_until(1000 + 31);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
 }
 END_TEST
 
@@ -3965,6 +4053,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_v1_soft_expiry_both_sas);
 	tcase_add_test(life, test_v1_isakmp_replaced);
 	tcase_add_test(life, test_v1_peer_deletes_replaced_isakmp);
+	tcase_add_test(life, test_v1_peer_deletes_isakmp_alone);
 	tcase_add_test(hs, test_v1_kill_then_acquire);
 	tcase_add_test(hs, test_rw_client_gateway);
 	tcase_add_test(life, test_rw_client_full_tunnel);

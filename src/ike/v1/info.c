@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ipsecd/log.h"
+#include "ipsecd/loop.h"
 #include "v1.h"
 
 static void cookies(const struct ike_sa *sa, uint8_t out[16])
@@ -72,6 +73,20 @@ void ikev1_notify_protected(struct ike_sa *sa, uint16_t type)
 	send_info(sa, build_notify, &n);
 }
 
+/* A delete of c (the SPI the peer sends to: our inbound one) under sa. */
+static void send_delete_child(struct ike_sa *sa, const struct ike_child *c)
+{
+	uint8_t spi[4] = {(uint8_t)(c->spi_in >> 24), (uint8_t)(c->spi_in >> 16),
+			  (uint8_t)(c->spi_in >> 8), (uint8_t)c->spi_in};
+	struct one_delete d = {.proto = c->proto == IPPROTO_AH ? IKEV1_PROTO_AH : IKEV1_PROTO_ESP,
+			       .spi_size = 4,
+			       .spis = spi};
+
+	send_info(sa, build_delete, &d);
+}
+
+/* The IPsec SAs first, as strongSwan does: a peer may keep them past the ISAKMP SA (RFC
+ * 2409 lets it; ipsecd holds them a while for a new ISAKMP SA). */
 void ikev1_send_delete_isakmp(struct ike_sa *sa)
 {
 	uint8_t spi[16];
@@ -79,6 +94,9 @@ void ikev1_send_delete_isakmp(struct ike_sa *sa)
 
 	if (!sa->v1 || sa->v1->p1 != IKEV1_P1_DONE || sa->state != IKE_STATE_ESTABLISHED)
 		return;
+	for (const struct ike_child *c = sa->children; c; c = c->next)
+		if (c->state == CHILD_STATE_INSTALLED)
+			send_delete_child(sa, c);
 	cookies(sa, spi);
 	send_info(sa, build_delete, &d);
 	log_info(LOG_IKE, sa->ctx, "ISAKMP SA deleted");
@@ -99,13 +117,7 @@ static void unlink_child(struct ike_sa *sa, struct ike_child *c)
  * replaces). */
 void ikev1_delete_child(struct ike_sa *sa, struct ike_child *c)
 {
-	uint8_t spi[4] = {(uint8_t)(c->spi_in >> 24), (uint8_t)(c->spi_in >> 16),
-			  (uint8_t)(c->spi_in >> 8), (uint8_t)c->spi_in};
-	struct one_delete d = {.proto = c->proto == IPPROTO_AH ? IKEV1_PROTO_AH : IKEV1_PROTO_ESP,
-			       .spi_size = 4,
-			       .spis = spi};
-
-	send_info(sa, build_delete, &d);
+	send_delete_child(sa, c);
 	log_info(LOG_IKE, sa->ctx, "IPsec SA #%u deleted (spi in %08x out %08x)", c->serial,
 		 c->spi_in, c->spi_out);
 	unlink_child(c->ike, c);
@@ -228,8 +240,27 @@ static void notify_rx(struct ike_sa *sa, const struct ikev1_notify *n)
 	}
 }
 
-/* The IPsec SAs of sa go to the newest other established ISAKMP SA with the peer, if any. */
-static void adopt_children(struct ike_sa *sa)
+/* How long the IPsec SAs of an ISAKMP SA the peer deleted wait for a new one to take them. */
+#define ORPHAN_WAIT 30.0
+
+static void move_children(struct ike_sa *from, struct ike_sa *to)
+{
+	log_info(LOG_IKE, from->ctx, "its %u IPsec SA(s) go to ike#%u", from->nchildren,
+		 to->serial);
+	while (from->children) {
+		struct ike_child *c = from->children;
+
+		from->children = c->next;
+		from->nchildren--;
+		c->ike = to;
+		c->next = to->children;
+		to->children = c;
+		to->nchildren++;
+	}
+}
+
+/* The newest other established ISAKMP SA with sa's peer, or NULL. */
+static struct ike_sa *newest_other(struct ike_sa *sa)
 {
 	struct ike_sa *o = NULL, *to = NULL;
 
@@ -237,19 +268,40 @@ static void adopt_children(struct ike_sa *sa)
 		if (o != sa && o->v1 && o->state == IKE_STATE_ESTABLISHED &&
 		    (!to || o->established > to->established))
 			to = o;
-	if (!to || !sa->children)
-		return;
-	log_info(LOG_IKE, sa->ctx, "its %u IPsec SA(s) go to ike#%u", sa->nchildren, to->serial);
-	while (sa->children) {
-		struct ike_child *c = sa->children;
+	return to;
+}
 
-		sa->children = c->next;
-		sa->nchildren--;
-		c->ike = to;
-		c->next = to->children;
-		to->children = c;
-		to->nchildren++;
-	}
+/* The peer deleted sa, which still has IPsec SAs, and no newer ISAKMP SA is there to take
+ * them: they stay ORPHAN_WAIT s in sa, held as deleting, for one to come (strongSwan,
+ * reauthenticating, deletes the old IKE_SA two seconds after it starts the new one, done
+ * or not); then they go (on_life). */
+static void hold(struct ike_sa *sa)
+{
+	log_info(LOG_IKE, sa->ctx,
+		 "its %u IPsec SA(s) wait %.0f s for a new ISAKMP SA with the peer", sa->nchildren,
+		 ORPHAN_WAIT);
+	sa->state = IKE_STATE_DELETING;
+	sa->v1->dpd_out = false;
+	loop_timer_free(sa->rtx);
+	sa->rtx = NULL;
+	sa->rekey_at = ike_now(sa->eng) + ORPHAN_WAIT;
+	ike_sa_schedule(sa);
+}
+
+void ikev1_take_held(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	do {
+		o = NULL;
+		while ((o = ike_sa_next_of_peer(sa->eng, sa->peer, o)))
+			if (o != sa && o->v1 && o->state == IKE_STATE_DELETING && o->children)
+				break;
+		if (o) {
+			move_children(o, sa);
+			ike_sa_destroy(o, true);
+		}
+	} while (o);
 }
 
 int ikev1_info_recv(struct ike_sa *sa, const struct ikev1_msg *m)
@@ -271,12 +323,19 @@ int ikev1_info_recv(struct ike_sa *sa, const struct ikev1_msg *m)
 	for (unsigned i = 0; i < m->ndelete; i++)
 		delete_rx(sa, &m->del[i], &ike_gone);
 	if (ike_gone) {
+		struct ike_sa *to = newest_other(sa);
+
 		log_info(LOG_IKE, sa->ctx, "peer deleted the ISAKMP SA");
 		/* its IPsec SAs live on in IKEv1 (RFC 2409 leaves them to their lifetime): a
-		 * newer ISAKMP SA with the peer (strongSwan reauthenticating, which deletes
-		 * the old one after making it) takes them, as strongSwan does; without one,
-		 * like strongSwan and RouterOS, ipsecd removes them with it */
-		adopt_children(sa);
+		 * newer ISAKMP SA with the peer (strongSwan reauthenticating) takes them, as
+		 * strongSwan does, now or when it comes; if none comes, like strongSwan and
+		 * RouterOS, ipsecd removes them */
+		if (sa->children && to)
+			move_children(sa, to);
+		else if (sa->children) {
+			hold(sa);
+			return 1;
+		}
 		ike_sa_destroy(sa, true);
 		return 1;
 	}

@@ -348,6 +348,7 @@ static void established(struct ike_sa *sa)
 	log_info(LOG_IKE, sa->ctx, "ISAKMP SA established (%s, %s) with %s",
 		 v->exch == IKEV1_EXCH_AGGRESSIVE ? "aggressive mode" : "main mode",
 		 sa->initiator ? "initiator" : "responder", sa->remote_id ? sa->remote_id : "?");
+	ikev1_take_held(sa);
 	if (v->replaces)
 		ikev1_p1_take_over(sa);
 	ikev1_cfg_start(sa);
@@ -423,10 +424,11 @@ static bool wants_initial_contact(const struct ike_sa *sa)
 	return peer && !sa->v1->replaces && conf_bool(peer, CONF_PEER_SEND_INITIAL_CONTACT);
 }
 
-/* INITIAL-CONTACT received: the peer's older ISAKMP SAs (same peer item and ID) go. */
+/* INITIAL-CONTACT received: the peer's older ISAKMP SAs (same peer item and ID) go, but for
+ * ones it deleted itself whose IPsec SAs are held for a new one. */
 static void initial_contact_rx(struct ike_sa *sa, const struct ikev1_msg *m)
 {
-	struct ike_sa *o;
+	struct ike_sa *o, *next;
 	bool ic = false;
 
 	for (unsigned i = 0; i < m->nnotify; i++)
@@ -434,7 +436,13 @@ static void initial_contact_rx(struct ike_sa *sa, const struct ikev1_msg *m)
 	if (!ic)
 		return;
 	ike_sa_index_id(sa);
-	while ((o = ike_sa_next_same_id(sa, NULL))) {
+	for (o = ike_sa_next_same_id(sa, NULL); o; o = next) {
+		next = ike_sa_next_same_id(sa, o);
+		/* one the peer deleted just before, whose IPsec SAs wait for this one: the
+		 * peer did not lose them (strongSwan reauthenticating deletes the old IKE_SA,
+		 * then finishes the new one with INITIAL-CONTACT, having no other left) */
+		if (o->v1 && o->state == IKE_STATE_DELETING && o->children)
+			continue;
 		log_info(LOG_IKE, o->ctx, "replaced by ike#%u: the peer (%s) sent INITIAL-CONTACT",
 			 sa->serial, sa->remote_id);
 		ike_sa_destroy(o, true);

@@ -158,6 +158,9 @@ bool ikev1_cfg_busy(const struct ike_sa *sa);
 /* 0, -EPERM (wrong HASH), or 1: the peer deleted the ISAKMP SA, which is gone. */
 int ikev1_info_recv(struct ike_sa *sa, const struct ikev1_msg *m);
 void ikev1_send_delete_isakmp(struct ike_sa *sa);
+/* sa, just established, takes the IPsec SAs of ISAKMP SAs with the same peer that the
+ * peer deleted before it was there (held for it; see info.c). */
+void ikev1_take_held(struct ike_sa *sa);
 void ikev1_delete_child(struct ike_sa *sa, struct ike_child *c);
 /* Sends an R-U-THERE (RFC 3706) and waits for its ACK (retransmission sends another). */
 void ikev1_dpd_start(struct ike_sa *sa);

@@ -70,7 +70,8 @@ conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" pa
 	exchange=main >"$(conf_file b)"
 sw_conf_psk version=1 local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 \
 	remote_ts=10.2.0.0/24 child_rekey=12s ike_reauth=22s psk="$psk" >"$IT_WORK/a.swanctl.conf"
-daemon_start b
+# (ike debug: what ipsecd makes of strongSwan's reauthentication, should it fail)
+daemon_start b -d ike=debug
 sw_start a a "delete_rekeyed = yes"
 expect_grep "2. a loads its connection" "loaded connection 'gw'" sw_load a "$IT_WORK/a.swanctl.conf"
 expect_ok "2. strongSwan initiates" sw_initiate a net
@@ -98,5 +99,6 @@ expect_grep "2. ipsecd's ISAKMP SA has its phase 2" 'ph2-total=1' \
 read -ra spis2 <<<"$(esp_spis b)"
 expect_ok "2. strongSwan rekeys the IPsec SAs once more" wait_child_rekeyed 25 "${spis2[@]}"
 expect_tunnel_carries b
+log "b's statistics: $(ipsecctl_on b statistics print detail | tr -s ' \n' ' ')"
 expect_ok "2. strongSwan stops with status 0" sw_stop a
 finish
