@@ -166,4 +166,3 @@ void ike_child_kern_sa(const struct ike_child *c, bool inbound, const uint8_t *e
 		k->encap_dport = inbound ? sa->local.port : sa->remote.port;
 	}
 }
-

@@ -642,7 +642,8 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 
 	if (!peer)
 		return;
-	sa = ike_sa_new(eng, &ikev2_ops, conf_str(peer, CONF_PEER_NAME), false, &p->local, &p->remote);
+	sa = ike_sa_new(eng, &ikev2_ops, conf_str(peer, CONF_PEER_NAME), false, &p->local,
+			&p->remote);
 	if (!sa)
 		return;
 	sa->spi_i = m->hdr.spi_i;
