@@ -103,7 +103,7 @@ if [ "$(id -u)" = 0 ]; then
 	if [ -n "$col" ] && [ "$col" = "$cmd" ]; then ok "the caret is under the bad value"; else
 		not_ok "the caret is at column ${col:-none}, the value at ${cmd:-none}"; fi
 	keys "print where name=c1" Enter
-	sees "the console goes on after an error" '^0  c1 +192\.0\.2\.9/32 +ike2'
+	sees "the console goes on after an error (c1 keeps its number, 1)" '^1  c1 +192\.0\.2\.9/32 +ike2'
 else
 	sees "without root the daemon's refusal shows" '^error: changing the configuration needs root'
 fi
