@@ -1,8 +1,8 @@
 /* radius_glue: the daemon's RADIUS client (radius.h) made from /radius (the servers with
  * service=ipsec, enabled, in order) and lent to the IKE engine through ike_deps'
  * radius_auth, radius_cancel and radius_acct; and sa_counters, the kernel's byte and packet
- * counters of one SA for accounting (a dump of the SAD, filtered: one per CHILD SA at an
- * Interim-Update or a Stop).
+ * counters of one SA for accounting (one XFRM_MSG_GETSA per CHILD SA at an Interim-Update
+ * or a Stop).
  *
  * A reload or an ipsecctl change that changes /radius makes a new client for the requests
  * that follow. Requests in flight hold handles of the old one, which the engine may still
@@ -215,7 +215,7 @@ int runtime_sa_counters(void *arg, const struct kern_sa_id *id, uint64_t *bytes,
 {
 	struct runtime *r = arg;
 	struct sa_find f = {.id = id};
-	int err = kern_sa_dump(r->kern, sa_find_one, &f);
+	int err = kern_sa_get(r->kern, id, sa_find_one, &f);
 
 	if (err < 0)
 		return err;

@@ -39,7 +39,7 @@ struct radius_handle *runtime_radius_auth(void *arg, const struct radius_req *re
 void runtime_radius_cancel(void *arg, struct radius_handle *h);
 struct radius_handle *runtime_radius_acct(void *arg, const struct radius_acct_req *req,
 					  radius_cb cb, void *cbarg);
-/* One kernel SA's byte and packet counters (a dump of the SAD, filtered). 0 or -ENOENT. */
+/* One kernel SA's byte and packet counters (XFRM_MSG_GETSA). 0 or -ENOENT. */
 int runtime_sa_counters(void *arg, const struct kern_sa_id *id, uint64_t *bytes, uint64_t *packets);
 
 /* conf_runtime callbacks over r (r must outlive their use). */
