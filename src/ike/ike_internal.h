@@ -67,6 +67,7 @@ struct ike_child {
 	bool tunnel;
 	bool pfs;
 	uint32_t spi_in, spi_out; /* ours (kernel-allocated), the peer's */
+	uint64_t out_key;	  /* in the engine's children_out (0: not there) */
 	struct kern_sel sel;	  /* outbound view: local -> remote */
 	struct ike_chosen alg;
 	double established;
@@ -280,6 +281,7 @@ struct ike {
 	unsigned slots_busy;
 	struct ike_sa *wait_head, *wait_tail;
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
+	struct ike_tab children_out;   /* by a hash of proto, outbound SPI and peer address */
 	struct ike_tab ids;	       /* the first SA of each (peer, remote ID) */
 	struct ike_tab peer_sas;       /* the first SA of each peer item */
 	struct ike_token *tokens;      /* kernel requests yet to be answered (spi.c) */
@@ -380,7 +382,10 @@ double ike_now(const struct ike *eng);
 struct ike_child *ike_child_new(struct ike_sa *sa, const struct conf_item *policy);
 void ike_child_free(struct ike_child *c, bool delete_kernel);
 struct ike_child *ike_child_find(struct ike *eng, uint8_t proto, uint32_t spi_in);
+/* An installed CHILD SA by its outbound kernel SA; NULL if none. */
+struct ike_child *ike_child_find_out(struct ike *eng, const struct kern_sa_id *id);
 void ike_child_index(struct ike_child *c);
+void ike_children_reindex(struct ike_sa *sa);
 int ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
 		    const struct kern_sel *acquired);
 

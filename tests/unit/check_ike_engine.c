@@ -1633,6 +1633,34 @@ END_TEST
 
 /* --- rekeys --- */
 
+/* The kernel's soft expiry of the outbound SA rekeys too (both SAs of a pair expire, the
+ * outbound one is found by SPI and the peer's address); an outbound SPI towards another
+ * address is nobody's. */
+START_TEST(test_child_rekey_on_outbound_expiry)
+{
+	uint32_t old_in, old_out, new_in;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&old_in, &old_out);
+	struct kern_sa_id id = sa_to(&A, "192.0.2.2")->id, other = id;
+
+	ck_assert_uint_eq(id.spi, old_out);
+	inet_pton(AF_INET, "192.0.2.99", other.dst.bytes);
+	nwire = 0;
+	ike_expire(A.ike, &other, false);
+	settle();
+	ck_assert_uint_eq(nwire, 0);
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_CREATE_CHILD_SA);
+	ck_assert(wire[0].from_a);
+	check_child_pair(&new_in, NULL);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, old_out));
+}
+END_TEST
+
 START_TEST(test_child_rekey)
 {
 	uint32_t old_in, old_out, new_in, new_out;
@@ -4128,6 +4156,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(bad, test_wrong_psk);
 	tcase_add_test(life, test_kill);
 	tcase_add_test(life, test_child_rekey);
+	tcase_add_test(life, test_child_rekey_on_outbound_expiry);
 	tcase_add_test(life, test_child_rekey_collision);
 	tcase_add_test(life, test_child_rekey_collision_late);
 	tcase_add_test(life, test_child_hard_expire);
