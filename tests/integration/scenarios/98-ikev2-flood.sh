@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# timeout: 240
 # A flood of IKE_SA_INIT requests against ipsecd (issue 14, "How it must be shown"),
 # while strongSwan connects again and again. ipsecd on b answers any address
 # (peer 0.0.0.0/0, passive, PSK; cookie-threshold 8, half-open-per-address 20,
@@ -28,7 +29,6 @@
 # lines give the flood's packets, attempt latencies (min/median/max, swanctl's start
 # included), peak half-open SAs, peak RSS and RSS after, b's Udp RcvbufErrors and the
 # backlog drops. No assertion on time.
-# timeout: 240
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$IT_DIR/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../strongswan.sh
