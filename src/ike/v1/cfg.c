@@ -3,16 +3,16 @@
  *
  * XAuth (auth-method=pre-shared-key-xauth: phase 1's method is XAuthInitPreShared): the
  * gateway (the responder, a passive peer) asks for a user name and password, has them
- * checked (xauth.c: /ip ipsec user, or RADIUS), and says whether they passed (SET XAUTH_STATUS,
- * answered by an ACK); the client (an active peer) answers with its identity's username and
- * password. A user who fails is told so and the ISAKMP SA goes. No quick mode is taken or started
- * before XAuth passed.
+ * checked (xauth.c: /ip ipsec user, or RADIUS), and says whether they passed (SET
+ * XAUTH_STATUS, answered by an ACK); the client (an active peer) answers with its
+ * identity's username and password. A user who fails is told so and the ISAKMP SA goes. No
+ * quick mode is taken or started before XAuth passed.
  *
  * Mode-config (pull, as strongSwan, Libreswan and the Cisco-style clients do by default):
  * the client asks (REQUEST) for an address, DNS and networks; the gateway answers (REPLY)
  * from the identity's mode-config, the address from the user's own `address`, RADIUS's
- * Framed-IP-Address, or else leased from the pool, split-include as INTERNAL_IP4_SUBNET and Cisco
- * Unity's UNITY_SPLIT_INCLUDE. Every message is HDR*, HASH(1), ATTR. */
+ * Framed-IP-Address, or else leased from the pool, split-include as INTERNAL_IP4_SUBNET
+ * and Cisco Unity's UNITY_SPLIT_INCLUDE. Every message is HDR*, HASH(1), ATTR. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -346,8 +346,7 @@ static int gateway_rx(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c
 {
 	struct ikev1_state *v = sa->v1;
 
-	if (c->type == IKEV1_CFG_REPLY && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid &&
-	    !v->xauth_h) {
+	if (c->type == IKEV1_CFG_REPLY && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
 		xauth_reply(sa, mid, c);
 		return 0;
 	}
