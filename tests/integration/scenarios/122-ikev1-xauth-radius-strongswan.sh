@@ -138,6 +138,11 @@ expect_ok "2. b's Access-Request had NAS-Port-Type = Virtual" \
 	grep -q "NAS-Port-Type = Virtual" "$fr_log"
 expect_ok "2. b's Access-Request had Calling-Station-Id = rw1's address" \
 	grep -q 'Calling-Station-Id = "10.0.1.2"' "$fr_log"
+expect_ok "2. b's Access-Request had NAS-IP-Address" \
+	grep -q "NAS-IP-Address = 127.0.0.1" "$fr_log"
+expect_ok "2. b's Access-Request had Service-Type" grep -q "Service-Type = Framed-User" "$fr_log"
+expect_ok "2. FreeRADIUS read the hidden User-Password (PAP)" \
+	grep -q "pap: Login attempt with password" "$fr_log"
 expect_ok "2. b logs RADIUS's accept" log_has "$b_log" 'XAuth: RADIUS 127.0.0.1.* accepted user alice'
 expect_ok "2. strongSwan passed XAuth" grep -Eq "XAuth authentication of 'alice' .*successful" "$rw_log"
 expect_grep "2. b's active-peers: xauth-user=alice" 'xauth-user="?alice' \
