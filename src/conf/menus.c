@@ -161,9 +161,11 @@ static const struct conf_prop radius_props[CONF_RADIUS_NPROPS] = {
 				     .type = CONF_T_ADDR,
 				     .help = "local address requests are sent from"},
 	[CONF_RADIUS_TIMEOUT] = {.name = "timeout",
-				 .type = CONF_T_INT,
-				 .def = "300",
-				 .help = "milliseconds to wait for a reply before retrying"},
+				 .type = CONF_T_MSTIME,
+				 .def = "300ms",
+				 .min = 1,
+				 .max = 60000,
+				 .help = "time to wait for a reply before retrying (300ms, 2s)"},
 };
 
 /* --- /ip ipsec key --- */

@@ -501,26 +501,26 @@ static bool child_for_policy(const struct ike_sa *sa, uint32_t policy_id)
 	return sa->creating && sa->creating->policy_id == policy_id;
 }
 
-/* Starts what a policy needs: an IKE SA with its peer, or a CHILD SA in one. */
-void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
-		     const struct kern_sel *acquired)
+/* Starts what a policy needs: an IKE SA with its peer, or a CHILD SA in one. Negative when
+ * no IKE SA could be started (the peer cannot be reached, say). */
+int ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
+		    const struct kern_sel *acquired)
 {
 	struct ike_sa *sa = sa_for_peer(eng, conf_str(peer, CONF_PEER_NAME));
 
 	if (!sa) {
 		const struct ike_version_ops *ops = ike_ops_for(peer);
 
-		if (ops)
-			ops->initiate(eng, peer, pol, acquired);
-		return;
+		return ops ? ops->initiate(eng, peer, pol, acquired) : -ENOTSUP;
 	}
 	if (child_for_policy(sa, pol->id))
-		return;
+		return 0;
 	if (sa->state == IKE_STATE_ESTABLISHED && !(sa->tasks & IKE_TASK_CHILD_CREATE)) {
 		sa->tasks |= IKE_TASK_CHILD_CREATE;
 		sa->pending_policy = pol->id;
 		sa->ops->run_tasks(sa);
 	}
+	return 0;
 }
 
 /* The source address the routing table picks for remote: a connected UDP socket sends
@@ -605,38 +605,43 @@ static bool peer_initiates(const struct conf_item *peer)
 	       ike_ops_for(peer) != NULL;
 }
 
+/* A mode-config client with no static policy: its CHILD SA comes from its first template. */
+static void start_modecfg_client(struct ike *eng, const struct conf_item *peer)
+{
+	const struct conf_item *id = ike_identity_of(eng, conf_str(peer, CONF_PEER_NAME));
+	const char *mc = id ? conf_str(id, CONF_IDENTITY_MODE_CONFIG) : NULL;
+	size_t n = 0;
+	const struct conf_item *const *t =
+		mc && strcmp(mc, "none") && ike_gen_mode_of(id) != IKE_GEN_NO
+			? ike_view_templates(eng->view,
+					     conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP), &n)
+			: NULL;
+
+	if (n)
+		ike_want_policy(eng, peer, t[0], NULL);
+}
+
+/* Starts the non-passive peers, each with the policies the view files under it; a peer
+ * that cannot be started (no route to it) is tried once, not once per policy. */
 static void on_start(struct loop_timer *w, void *arg)
 {
 	struct ike *eng = arg;
 	const struct conf *c = eng->conf;
 
 	(void)w;
-	for (size_t i = 0; c && i < conf_count(c, CONF_M_POLICY); i++) {
-		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
-		const char *pn = conf_str(pol, CONF_POLICY_PEER);
-		const struct conf_item *peer = pn && *pn ? ike_peer_find(c, pn) : NULL;
-
-		if (peer && ike_policy_is_ours(pol, pn) && peer_initiates(peer))
-			ike_want_policy(eng, peer, pol, NULL);
-	}
-	/* mode-config clients: their CHILD SA comes from their first template */
 	for (size_t i = 0; c && eng->view && i < conf_count(c, CONF_M_PEER); i++) {
 		const struct conf_item *peer = conf_item_at(c, CONF_M_PEER, i);
-		const char *name = conf_str(peer, CONF_PEER_NAME);
-		const struct conf_item *id =
-			peer_initiates(peer) ? ike_identity_of(eng, name) : NULL;
-		const char *mc = id ? conf_str(id, CONF_IDENTITY_MODE_CONFIG) : NULL;
-		size_t n = 0, np = 0;
-		const struct conf_item *const *t =
-			mc && strcmp(mc, "none") && ike_gen_mode_of(id) != IKE_GEN_NO
-				? ike_view_templates(
-					  eng->view,
-					  conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP), &n)
-				: NULL;
+		size_t np = 0;
+		const struct conf_item *const *pols;
 
-		ike_view_policies(eng->view, name, &np);
-		if (n && !np)
-			ike_want_policy(eng, peer, t[0], NULL);
+		if (!peer_initiates(peer))
+			continue;
+		pols = ike_view_policies(eng->view, conf_str(peer, CONF_PEER_NAME), &np);
+		for (size_t j = 0; j < np; j++)
+			if (ike_want_policy(eng, peer, pols[j], NULL) < 0)
+				break;
+		if (!np)
+			start_modecfg_client(eng, peer);
 	}
 }
 

@@ -382,8 +382,8 @@ struct ike_child *ike_child_new(struct ike_sa *sa, const struct conf_item *polic
 void ike_child_free(struct ike_child *c, bool delete_kernel);
 struct ike_child *ike_child_find(struct ike *eng, uint8_t proto, uint32_t spi_in);
 void ike_child_index(struct ike_child *c);
-void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
-		     const struct kern_sel *acquired);
+int ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
+		    const struct kern_sel *acquired);
 
 /* peer.c: the configuration as the engine needs it */
 const struct conf_item *ike_peer_find(const struct conf *c, const char *name);

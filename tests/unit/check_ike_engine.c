@@ -4279,6 +4279,51 @@ START_TEST(test_v1_generate_policy)
 }
 END_TEST
 
+/* L2TP/IPsec from behind a NAT: a asks for transport mode between its own address and
+ * b's; b generates the policy from a template, and in b's kernel the client end is the
+ * NAT's address (what b sees after decapsulation), not the private one a's IDs or
+ * traffic selectors name. Both versions. */
+static void generate_transport_behind_nat(const char *mode)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = mode;
+	o.b.peer = "198.51.100.7";
+	o.b.prefix = "/ip ipsec policy\nadd template=yes src-address=0.0.0.0/0 "
+		     "dst-address=0.0.0.0/0\n";
+	ends_up(&o);
+	struct conf_item *pola = (struct conf_item *)policy_of(&A);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+	struct conf_item *polb = (struct conf_item *)policy_of(&B);
+
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_TUNNEL, "no"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_SRC_ADDRESS, "192.0.2.1/32"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_DST_ADDRESS, "192.0.2.2/32"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, polb, CONF_POLICY_DISABLED, "yes"), 0);
+	filter = nat_a;
+	lenient_net = true;
+	start();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert(!sa_to(&B, "198.51.100.7")->tunnel);
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "192.0.2.2", 32, "198.51.100.7", 32));
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_IN, "198.51.100.7", 32, "192.0.2.2", 32));
+	ck_assert_ptr_null(sp_of(&B, KERN_DIR_OUT, "192.0.2.2", 32, "192.0.2.1", 32));
+}
+
+START_TEST(test_v1_generate_transport_behind_nat)
+{
+	generate_transport_behind_nat("main");
+}
+END_TEST
+
+START_TEST(test_v2_generate_transport_behind_nat)
+{
+	generate_transport_behind_nat(NULL);
+}
+END_TEST
+
 static uint64_t bad_total(const struct ike_stats *st)
 {
 	return st->rx_no_sa + st->rx_malformed + st->rx_dropped;
@@ -4407,6 +4452,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_xauth_radius_cancel);
 	tcase_add_test(hs, test_v1_modecfg);
 	tcase_add_test(hs, test_v1_generate_policy);
+	tcase_add_test(hs, test_v1_generate_transport_behind_nat);
+	tcase_add_test(hs, test_v2_generate_transport_behind_nat);
 	tcase_add_test(hs, test_v1_flush_then_acquire);
 	tcase_add_test(hs, test_v1_no_proposal_chosen);
 	tcase_add_test(hs, test_v1_quick_mode_refused);
