@@ -58,7 +58,7 @@ fr_last() { grep -E "^\([0-9]+\) +$1 = " "$fr_log" | tail -1 | sed 's/.* = //'; 
 		sed -e 's/exchange-mode=ike2/exchange-mode=main/' \
 			-e 's/auth-method=pre-shared-key /auth-method=pre-shared-key-xauth /'
 	printf '%s\n' "/ip ipsec user add name=alice password=Not-The-RADIUS-One" \
-		"/radius add address=127.0.0.1 secret=$secret service=ipsec authentication-port=18120 accounting-port=18121 timeout=1000" \
+		"/radius add address=127.0.0.1 secret=$secret service=ipsec authentication-port=18120 accounting-port=18121 timeout=1s" \
 		"/ip ipsec settings set xauth-use-radius=yes accounting=yes interim-update=3s"
 } >"$(conf_file b)"
 daemon_start b
