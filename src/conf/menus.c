@@ -909,6 +909,8 @@ static const struct conf_prop apeer_props[CONF_APEER_NPROPS] = {
 	[CONF_APEER_TX_BYTES] = RO(CONF_T_INT, "tx-bytes", "bytes sent to it"),
 	[CONF_APEER_TX_PACKETS] = RO(CONF_T_INT, "tx-packets", "packets sent to it"),
 	[CONF_APEER_UPTIME] = RO(CONF_T_TIME, "uptime", "time since phase 1 was established"),
+	[CONF_APEER_XAUTH_USER] = RO(CONF_T_STR, "xauth-user",
+				     "the user who passed XAuth (IKEv1 pre-shared-key-xauth)"),
 };
 
 /* --- /ip ipsec statistics --- */

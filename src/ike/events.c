@@ -140,7 +140,8 @@ void ike_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_peer_info 
 			.remote_cert = sa->remote_cert ? sa->remote_cert : "",
 			.dynamic_address = sa->vip,
 			.dynamic_ours = sa->vip.family && !sa->vip_leased && !sa->vip_radius,
-			.eap_identity = ike_acct_user(sa) ? ike_acct_user(sa) : "",
+			.eap_identity = ike_acct_user(sa) && !sa->v1 ? ike_acct_user(sa) : "",
+			.xauth_user = ike_acct_user(sa) && sa->v1 ? ike_acct_user(sa) : "",
 		};
 		fn(arg, &i);
 	}

@@ -229,14 +229,15 @@ struct ike_sa {
 	struct conf_addr *split;
 	struct ikev2_eap *eap;	     /* (client) EAP in IKE_AUTH (v2/eap.c), until established */
 	struct ikev2_eap_gw *eap_gw; /* (gateway) the same for eap-radius (v2/eap_gw.c) */
-	struct ike_acct *acct;	     /* a RADIUS-authenticated client's session (acct.c) */
+	struct ike_acct *acct;	     /* an EAP or XAuth user's session (acct.c) */
 };
 
 /* acct.c: what a RADIUS server's Access-Accept said of a client (user, Class,
  * Framed-IP-Address), kept with its IKE SA, and its accounting session (RFC 2866). */
-/* At the Access-Accept; replaces what sa had. 0 or -1 (out of memory). */
+/* At the Access-Accept (r), or when XAuth passed a local user (r NULL); replaces what sa
+ * had. 0 or -1 (out of memory). */
 int ike_acct_begin(struct ike_sa *sa, const char *user, const struct radius_reply *r);
-/* The RADIUS user, or NULL when RADIUS did not authenticate this client. */
+/* The authenticated user (ike_acct_begin), or NULL. */
 const char *ike_acct_user(const struct ike_sa *sa);
 /* Framed-IP-Address from the Access-Accept, which mode-config gives instead of a lease. */
 bool ike_acct_framed_ip(const struct ike_sa *sa, struct net_addr *out);

@@ -7,11 +7,15 @@
 #       (authentication) and AUTH-PORT+1 (accounting), one client CLIENT (an address or
 #       prefix) with SECRET and require_message_authenticator = yes, one user with a
 #       Cleartext-Password (and Framed-IP-Address when given), the eap module with
-#       default_eap_type = mschapv2 (MS-MPPE keys in the Access-Accept), and an accounting
-#       section that answers every Accounting-Request.
+#       default_eap_type = mschapv2 (MS-MPPE keys in the Access-Accept), the pap module
+#       for a plain User-Password (IKEv1 XAuth over RADIUS), and an accounting section
+#       that answers every Accounting-Request.
 #   raddb_start DIR LOG     freeradius -X -d DIR in the background, output to LOG; sets
 #                           raddb_pid; waits (bounded) for "Ready to process requests"
 #   raddb_stop              SIGTERM to raddb_pid
+#
+# FreeRADIUS 3.2.1 signs a PAP Access-Accept (IKEv1 XAuth) with no Message-Authenticator,
+# which ipsecd drops: post-auth adds one (the server computes it when it sends the reply).
 #
 # Why a whole configuration of our own: `freeradius -i ADDR -p PORT` on a copy of the
 # package's configuration opens listeners outside every virtual server, so no authorize or
@@ -76,6 +80,9 @@ modules {
 			send_error = no
 		}
 	}
+	pap {
+		normalise = yes
+	}
 	always ok {
 		rcode = ok
 	}
@@ -94,6 +101,7 @@ server default {
 	authorize {
 		files
 		eap
+		pap
 	}
 	authenticate {
 		Auth-Type EAP {
@@ -101,6 +109,9 @@ server default {
 		}
 		Auth-Type MS-CHAP {
 			mschap
+		}
+		Auth-Type PAP {
+			pap
 		}
 	}
 	preacct {
@@ -110,6 +121,12 @@ server default {
 		ok
 	}
 	post-auth {
+		# Message-Authenticator in every Access-Accept (RFC 3579 3.2; ipsecd refuses
+		# one without, as Blast-RADIUS advises): FreeRADIUS 3.2.1 adds it only for EAP,
+		# and fills in one the reply carries
+		update reply {
+			Message-Authenticator := 0x00
+		}
 		ok
 		Post-Auth-Type REJECT {
 			eap

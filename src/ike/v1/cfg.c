@@ -2,17 +2,17 @@
  * 1: XAuth (draft-beaulieu-ike-xauth-02) and mode-config.
  *
  * XAuth (auth-method=pre-shared-key-xauth: phase 1's method is XAuthInitPreShared): the
- * gateway (the responder, a passive peer) asks for a user name and password, checks them
- * against /ip ipsec user, and says whether they passed (SET XAUTH_STATUS, answered by an
- * ACK); the client (an active peer) answers with its identity's username and password. A
- * user who fails is told so and the ISAKMP SA goes. No quick mode is taken or started
- * before XAuth passed.
+ * gateway (the responder, a passive peer) asks for a user name and password, has them
+ * checked (xauth.c: /ip ipsec user, or RADIUS), and says whether they passed (SET
+ * XAUTH_STATUS, answered by an ACK); the client (an active peer) answers with its
+ * identity's username and password. A user who fails is told so and the ISAKMP SA goes. No
+ * quick mode is taken or started before XAuth passed.
  *
  * Mode-config (pull, as strongSwan, Libreswan and the Cisco-style clients do by default):
  * the client asks (REQUEST) for an address, DNS and networks; the gateway answers (REPLY)
- * from the identity's mode-config, the address from the user's own `address` or else
- * leased from the pool, split-include as INTERNAL_IP4_SUBNET and Cisco Unity's
- * UNITY_SPLIT_INCLUDE. Every message is HDR*, HASH(1), ATTR. */
+ * from the identity's mode-config, the address from the user's own `address`, RADIUS's
+ * Framed-IP-Address, or else leased from the pool, split-include as INTERNAL_IP4_SUBNET
+ * and Cisco Unity's UNITY_SPLIT_INCLUDE. Every message is HDR*, HASH(1), ATTR. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -237,32 +237,6 @@ static void xauth_ask(struct ike_sa *sa)
 		log_error(LOG_IKE, sa->ctx, "XAuth request could not be sent");
 }
 
-/* The user's name and password against /ip ipsec user. */
-static bool user_ok(struct ike_sa *sa, const struct wire_bytes *name, const struct wire_bytes *pw)
-{
-	char n[256];
-	const struct conf_item *u;
-	const char *want;
-
-	if (!name || !pw || name->len >= sizeof(n))
-		return false;
-	memcpy(n, name->ptr, name->len);
-	n[name->len] = '\0';
-	u = conf_find(sa->eng->conf, CONF_M_USER, n);
-	want = u ? conf_str(u, CONF_USER_PASSWORD) : NULL;
-	if (!u || conf_bool(u, CONF_USER_DISABLED) || !want || strlen(want) != pw->len ||
-	    !crypto_memeq(want, pw->ptr, pw->len)) {
-		log_info(LOG_IKE, sa->ctx, "XAuth: user %s refused (%s)", n,
-			 !u				    ? "no such user"
-			 : conf_bool(u, CONF_USER_DISABLED) ? "disabled"
-							    : "wrong password");
-		return false;
-	}
-	free(sa->v1->xauth_user);
-	sa->v1->xauth_user = strdup(n);
-	return true;
-}
-
 static void serve_modecfg(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *req)
 {
 	static struct ikev1_cfg out;
@@ -270,9 +244,7 @@ static void serve_modecfg(struct ike_sa *sa, uint32_t mid, const struct ikev1_cf
 		unity[IKE_MODECFG_MAX_SPLIT * 14];
 	bool client;
 	const struct conf_item *mc = modecfg(sa, &client);
-	const struct conf_item *u =
-		sa->v1->xauth_user ? conf_find(sa->eng->conf, CONF_M_USER, sa->v1->xauth_user)
-				   : NULL;
+	const struct conf_item *u = ikev1_xauth_local_user(sa);
 	struct ike_modecfg g;
 	bool want4 = false;
 	size_t nu = 0;
@@ -334,36 +306,53 @@ static void serve_modecfg(struct ike_sa *sa, uint32_t mid, const struct ikev1_cf
 	send_cfg(sa, mid, &out, false);
 }
 
-/* 1 when the ISAKMP SA is gone (a user who failed XAuth). */
-static int gateway_rx(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c)
+void ikev1_xauth_verdict(struct ike_sa *sa, bool ok)
 {
 	static struct ikev1_cfg out;
 	struct ikev1_state *v = sa->v1;
+
+	memset(&out, 0, sizeof(out));
+	out.type = IKEV1_CFG_SET;
+	out.ident = v->xauth_ident;
+	attr_tv(&out, IKEV1_CFG_XAUTH_STATUS, ok);
+	v->xauth_ok = ok;
+	send_cfg(sa, ikev1_new_mid(sa), &out, true); /* SET/ACK: an exchange of its own */
+	if (ok)
+		log_info(LOG_IKE, sa->ctx, "XAuth: user %s logged in", v->xauth_user);
+}
+
+/* The client's name and password: no more REQUESTs of ours; the check answers. */
+static void xauth_reply(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c)
+{
+	struct ikev1_state *v = sa->v1;
 	const struct wire_bytes *name = NULL, *pw = NULL;
-	bool ok;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->a[i].type == IKEV1_CFG_XAUTH_USER_NAME && !c->a[i].tv)
+			name = &c->a[i].value;
+		if (c->a[i].type == IKEV1_CFG_XAUTH_USER_PASSWORD && !c->a[i].tv)
+			pw = &c->a[i].value;
+	}
+	v->xauth_ident = c->ident;
+	ikev1_ivs_forget(&v->ivs, mid);
+	v->cfg_waiting = false; /* repeats of the REPLY are dropped while RADIUS answers */
+	wbuf_free(&v->cfg_last);
+	ikev1_disarm(sa);
+	ikev1_xauth_check(sa, name, pw);
+}
+
+/* 1 when the ISAKMP SA is gone (a user who failed XAuth). */
+static int gateway_rx(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c)
+{
+	struct ikev1_state *v = sa->v1;
 
 	if (c->type == IKEV1_CFG_REPLY && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
-		for (unsigned i = 0; i < c->n; i++) {
-			if (c->a[i].type == IKEV1_CFG_XAUTH_USER_NAME && !c->a[i].tv)
-				name = &c->a[i].value;
-			if (c->a[i].type == IKEV1_CFG_XAUTH_USER_PASSWORD && !c->a[i].tv)
-				pw = &c->a[i].value;
-		}
-		ok = user_ok(sa, name, pw);
-		memset(&out, 0, sizeof(out));
-		out.type = IKEV1_CFG_SET;
-		out.ident = c->ident;
-		attr_tv(&out, IKEV1_CFG_XAUTH_STATUS, ok);
-		v->xauth_ok = ok;
-		ikev1_ivs_forget(&v->ivs, mid);
-		send_cfg(sa, ikev1_new_mid(sa), &out, true); /* SET/ACK: an exchange of its own */
-		if (ok)
-			log_info(LOG_IKE, sa->ctx, "XAuth: user %s logged in", v->xauth_user);
+		xauth_reply(sa, mid, c);
 		return 0;
 	}
 	if (c->type == IKEV1_CFG_ACK && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
 		if (!v->xauth_ok) {
-			ike_sa_fail(sa, "XAuth failed: deleting the ISAKMP SA");
+			log_info(LOG_IKE, sa->ctx, "XAuth failed: deleting the ISAKMP SA");
 			ikev1_send_delete_isakmp(sa);
 			ike_sa_destroy(sa, true);
 			return 1;

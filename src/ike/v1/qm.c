@@ -263,6 +263,7 @@ static void established(struct ike_sa *sa, struct ikev1_qm *qm)
 	c->state = CHILD_STATE_INSTALLED;
 	c->established = ike_now(sa->eng);
 	ike_child_index(c);
+	ike_acct_child_up(c); /* an XAuth user's first IPsec SA starts accounting */
 	c->next = sa->children;
 	sa->children = c;
 	sa->nchildren++;
