@@ -3926,6 +3926,81 @@ START_TEST(test_v1_modecfg)
 }
 END_TEST
 
+/* A push-mode client (it never asks): a's mode-config REQUESTs are lost. b's XAuth goes
+ * REQUEST, SET (status), and a answers each; after the status a's next transaction
+ * messages (its REQUEST and repeats) are dropped until b's third, the pushed SET. */
+static unsigned b_tx, a_tx_after_status;
+
+static bool lose_modecfg_request(bool from_a, struct fake_dgram *d)
+{
+	if (d->len < 19 || d->data[18] != 6) /* IKEv1 TRANSACTION */
+		return true;
+	if (!from_a) {
+		b_tx++;
+		return true;
+	}
+	return b_tx != 2 || a_tx_after_status++ == 0;
+}
+
+START_TEST(test_v1_modecfg_push)
+{
+	xauth_up("secret-pw", "",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
+		 "split-include=10.2.0.0/24\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	b_tx = a_tx_after_status = 0;
+	filter = lose_modecfg_request;
+	start();
+	run_until(1000 + 30);
+	ck_assert_uint_eq(b_tx, 3); /* XAuth REQUEST, its status, then the push */
+	ck_assert_uint_ge(a_tx_after_status, 2);
+	ck_assert_uint_eq(established(&A), 1);
+
+	struct walk wa = walk(&A), wb = walk(&B);
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, wa.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	inet_ntop(AF_INET, wb.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	ck_assert_uint_eq(leases(&B).held, 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* Counts b's transaction messages, drops nothing. */
+static bool count_transactions(bool from_a, struct fake_dgram *d)
+{
+	if (!from_a && d->len > 18 && d->data[18] == 6)
+		b_tx++;
+	return true;
+}
+
+/* A client that asks is answered and never pushed to: b sends no SET after XAuth's. */
+START_TEST(test_v1_modecfg_pull_no_push)
+{
+	xauth_up("secret-pw", "",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	b_tx = a_tx_after_status = 0;
+	filter = count_transactions;
+	start();
+	run_until(1000 + 30);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(b_tx, 3); /* XAuth REQUEST, its status, the REPLY: no SET more */
+}
+END_TEST
+
 /* The responder accepts no transform of ours: it answers NO-PROPOSAL-CHOSEN in the
  * clear, and the initiator gives up at once instead of retransmitting into the void
  * (strongSwan answers so, and so does ipsecd). */
@@ -4480,6 +4555,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_xauth_radius_cancel);
 	tcase_add_test(hs, test_v1_modecfg);
 	tcase_add_test(hs, test_v1_generate_policy);
+	tcase_add_test(hs, test_v1_modecfg_push);
+	tcase_add_test(hs, test_v1_modecfg_pull_no_push);
 	tcase_add_test(hs, test_v1_generate_transport_behind_nat);
 	tcase_add_test(hs, test_v2_generate_transport_behind_nat);
 	tcase_add_test(hs, test_v1_flush_then_acquire);

@@ -76,6 +76,8 @@ struct ikev1_state {
 	bool xauth_pending, xauth_ok, cfg_pending, cfg_waiting;
 	uint32_t cfg_mid;
 	struct wbuf cfg_last;
+	struct loop_timer *push;       /* (gateway) mode-config SET unless the client asks */
+	bool pushing;		       /* (gateway) our SET waits for its ACK */
 	char *xauth_user;	       /* (gateway) who passed XAuth, or is being checked */
 	uint16_t xauth_ident;	       /* the Identifier of the client's XAuth REPLY */
 	struct radius_handle *xauth_h; /* (gateway) the user is with RADIUS (xauth.c) */
@@ -155,6 +157,8 @@ void ikev1_cfg_start(struct ike_sa *sa);
 /* 0, -EPERM (wrong HASH), or 1: the ISAKMP SA is gone (XAuth failed). */
 int ikev1_cfg_recv(struct ike_sa *sa, const struct ikev1_msg *m);
 bool ikev1_cfg_busy(const struct ike_sa *sa);
+/* (gateway) no mode-config push for this SA any more: the client asked, or went on. */
+void ikev1_cfg_no_push(struct ike_sa *sa);
 /* The XAuth server's verdict on the user (SET XAUTH_STATUS, then the client's ACK). */
 void ikev1_xauth_verdict(struct ike_sa *sa, bool ok);
 
