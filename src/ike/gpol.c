@@ -215,13 +215,22 @@ struct ike_gpol *ike_gpol_new(struct ike_sa *sa, const struct kern_sel *sels, si
 
 	if (!n || n > IKEV2_MAX_TS)
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (claimed(eng, &sels[i])) {
-			log_info(LOG_IKE, sa->ctx,
-				 "generated policy would take the traffic of another client's: "
-				 "refused");
-			return NULL;
+	for (i = 0; i < n; i++) {
+		struct ike_gpol *o = claimed(eng, &sels[i]);
+
+		if (!o)
+			continue;
+		/* the same client's again (an IKEv1 quick mode rekeys without saying which
+		 * SA it replaces): the new SA shares the policies */
+		if (n == 1 && o->n == 1 && o->ike_serial == sa->serial && o->tunnel == tunnel &&
+		    o->proto == proto) {
+			o->refs++;
+			return o;
 		}
+		log_info(LOG_IKE, sa->ctx,
+			 "generated policy would take the traffic of another client's: refused");
+		return NULL;
+	}
 	g = calloc(1, sizeof(*g) + n * sizeof(g->sel[0]));
 	if (!g)
 		return NULL;

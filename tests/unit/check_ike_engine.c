@@ -3981,6 +3981,55 @@ static bool count_transactions(bool from_a, struct fake_dgram *d)
 	return true;
 }
 
+/* An IKEv1 mode-config client with no static policy: after XAuth and mode-config it starts
+ * quick mode from its template (its address to the template's dst-address), and both ends
+ * generate their policies; a rekey keeps them (the same client's policies are shared by
+ * the new SA, not refused as another client's). */
+START_TEST(test_v1_modecfg_client_template)
+{
+	uint32_t old_in, new_in;
+
+	xauth_up("secret-pw", "/ip ipsec policy\nadd template=yes dst-address=10.2.0.0/24\n",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n"
+		 "/ip ipsec policy\nadd template=yes src-address=10.2.0.0/24 "
+		 "dst-address=10.8.0.0/24\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(
+		conf_set_text(A.c, (struct conf_item *)policy_of(&A), CONF_POLICY_DISABLED, "yes"),
+		0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(
+		conf_set_text(B.c, (struct conf_item *)policy_of(&B), CONF_POLICY_DISABLED, "yes"),
+		0);
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(gen_policies(&A), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert_ptr_nonnull(sp_of(&A, KERN_DIR_OUT, "10.8.0.10", 32, "10.2.0.0", 24));
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.8.0.10", 32));
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 2);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.1")->reqid, sa_to(&A, "192.0.2.2")->reqid);
+	old_in = sa_to(&A, "192.0.2.1")->id.spi;
+
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 2);
+	new_in = sa_to(&A, "192.0.2.1")->id.spi;
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert_uint_eq(gen_policies(&A), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.8.0.10", 32));
+}
+END_TEST
+
 /* A client that asks is answered and never pushed to: b sends no SET after XAuth's. */
 START_TEST(test_v1_modecfg_pull_no_push)
 {
@@ -4556,6 +4605,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_modecfg);
 	tcase_add_test(hs, test_v1_generate_policy);
 	tcase_add_test(hs, test_v1_modecfg_push);
+	tcase_add_test(hs, test_v1_modecfg_client_template);
 	tcase_add_test(hs, test_v1_modecfg_pull_no_push);
 	tcase_add_test(hs, test_v1_generate_transport_behind_nat);
 	tcase_add_test(hs, test_v2_generate_transport_behind_nat);
