@@ -57,6 +57,9 @@ int eap_tls_ssl_setup(struct eap_tls_peer *p, const struct eap_tls_conf *c)
 	    SSL_CTX_set_min_proto_version(p->ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(p->ctx, TLS1_2_VERSION) != 1)
 		return -ENOMEM;
+	/* strongSwan's TLS server sends no renegotiation_info (RFC 5746): allow that, and
+	 * never renegotiate, which is what the extension protects */
+	SSL_CTX_set_options(p->ctx, SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_cert_verify_callback(p->ctx, verify_server, p);
 	SSL_CTX_set_session_cache_mode(p->ctx, SSL_SESS_CACHE_OFF);
