@@ -147,9 +147,11 @@ static int phase2(struct eap_tls_peer *p, bool just_opened)
 	}
 	if (r == 0 && !got && just_opened && p->type == EAP_T_TTLS)
 		r = eap_ttls_start(p, &plain);
-	if (r == 0 && SSL_get_error(p->ssl, n) == SSL_ERROR_SSL) {
-		ssl_fail(p, "TLS read");
-		r = -EIO;
+	if (r == 0 && (SSL_get_error(p->ssl, n) == SSL_ERROR_SSL ||
+		       SSL_get_error(p->ssl, n) == SSL_ERROR_ZERO_RETURN)) {
+		/* strongSwan closes the tunnel when the inner method fails */
+		ssl_fail(p, "the server closed the TLS tunnel (inner method refused?)");
+		r = -EACCES;
 	}
 	if (r == 0)
 		r = send_plain(p, &plain);

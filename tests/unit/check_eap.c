@@ -428,6 +428,24 @@ START_TEST(peap_ttls_exchange)
 }
 END_TEST
 
+/* strongSwan's TTLS server ends a failed phase 2 with a close_notify: a failure that
+ * says so, not a protocol error. */
+START_TEST(ttls_tunnel_closed)
+{
+	struct tls_srv *s = tls_srv_new(EAP_T_TTLS, fx.moon, fx.moon_key, NULL, 1000, "other");
+	struct eap_tls_peer *p = peer_of(EAP_T_TTLS, 0);
+	int srv, rounds;
+
+	tls_srv_close_on_failure(s);
+	ck_assert_int_eq(tls_converse(s, p, &srv, &rounds), EAP_ST_FAILURE);
+	ck_assert_msg(strstr(eap_tls_peer_error(p), "closed the TLS tunnel"), "%s",
+		      eap_tls_peer_error(p));
+	ck_assert_ptr_null(eap_tls_peer_msk(p));
+	eap_tls_peer_free(p);
+	tls_srv_free(s);
+}
+END_TEST
+
 /* A server certificate from a CA the store does not have: the handshake is refused. */
 START_TEST(tls_bad_server_cert)
 {
@@ -665,6 +683,7 @@ int main(void)
 	tcase_add_test(tc, tls_exchange);
 	tcase_add_test(tc, peap_ttls_exchange);
 	tcase_add_test(tc, tls_bad_server_cert);
+	tcase_add_test(tc, ttls_tunnel_closed);
 	tcase_add_test(tc, tls_early_success);
 	tcase_add_test(tc, tls_bad_framing);
 	tcase_add_test(tc, tls_bad_reassembly);

@@ -19,7 +19,7 @@ struct tls_srv {
 	struct eap_tls_reasm in;
 	struct eap_ms_auth *ms;
 	const char *password;
-	bool phase2, result_sent, ms_ok;
+	bool phase2, result_sent, ms_ok, close_on_failure;
 	uint8_t msk[64];
 };
 
@@ -145,6 +145,11 @@ static void inner_in(struct tls_srv *s, const uint8_t *d, size_t n)
 	} else {
 		ck_assert_int_eq(eap_ms_auth_process(s->ms, pkt.p, pkt.len, &resp, &st), 0);
 		s->ms_ok = st == EAP_ST_SUCCESS;
+		if (s->close_on_failure && resp.len > 5 && resp.p[4] == EAP_T_MSCHAPV2 &&
+		    resp.p[5] == EAP_MS_FAILURE) {
+			SSL_shutdown(s->ssl);
+			goto out;
+		}
 		if (st != EAP_ST_CONTINUE && s->type == EAP_T_TTLS) {
 			s->result_sent = true; /* TTLS: the outer Success says it */
 			goto out;
@@ -251,4 +256,9 @@ const uint8_t *tls_srv_msk(struct tls_srv *s)
 bool tls_srv_got_client_cert(const struct tls_srv *s)
 {
 	return SSL_get0_peer_certificate(s->ssl) != NULL;
+}
+
+void tls_srv_close_on_failure(struct tls_srv *s)
+{
+	s->close_on_failure = true;
 }

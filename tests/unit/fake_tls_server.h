@@ -23,5 +23,8 @@ int tls_srv_process(struct tls_srv *s, const uint8_t *pkt, size_t len, struct wb
 /* "client EAP encryption" or "ttls keying material", 64 bytes, after the handshake. */
 const uint8_t *tls_srv_msk(struct tls_srv *s);
 bool tls_srv_got_client_cert(const struct tls_srv *s);
+/* When the inner EAP-MSCHAPv2 fails, close the TLS tunnel (a close_notify alert) instead
+ * of sending its Failure Request: what strongSwan's TTLS server does. */
+void tls_srv_close_on_failure(struct tls_srv *s);
 
 #endif
