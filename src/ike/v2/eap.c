@@ -46,35 +46,24 @@ void ikev2_eap_free(struct ikev2_eap *x)
 	free(x);
 }
 
-static uint8_t method_type(const char *name)
-{
-	static const struct {
-		const char *name;
-		uint8_t type;
-	} map[] = {{"eap-mschapv2", EAP_T_MSCHAPV2},
-		   {"eap-peap", EAP_T_PEAP},
-		   {"eap-tls", EAP_T_TLS},
-		   {"eap-ttls", EAP_T_TTLS}};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i].name, name))
-			return map[i].type;
-	return 0;
-}
+/* The EAP type of each eap-methods choice, in menus.c's order of the choices. */
+static const uint8_t method_types[] = {EAP_T_MSCHAPV2, EAP_T_PEAP, EAP_T_TLS, EAP_T_TTLS};
 
 /* eap-methods as EAP types, in order; false (the SA failed) when there is none. */
 static bool methods_of(struct ike_sa *sa, const struct conf_item *id, uint8_t *types, size_t *n,
 		       bool *tls)
 {
 	const struct conf_list *l = conf_enums(id, CONF_IDENTITY_EAP_METHODS);
-	const char *const *names = id->menu->props[CONF_IDENTITY_EAP_METHODS].choices;
+	const size_t known = sizeof(method_types) / sizeof(method_types[0]);
 
 	*n = 0;
 	*tls = false;
-	for (uint32_t i = 0; l && i < l->n && *n < 4; i++) {
-		types[*n] = method_type(names[l->v[i]]);
+	for (uint32_t i = 0; l && i < l->n && *n < known; i++) {
+		if (l->v[i] >= known)
+			continue;
+		types[*n] = method_types[l->v[i]];
 		*tls |= types[*n] == EAP_T_TLS;
-		*n += types[*n] != 0;
+		(*n)++;
 	}
 	if (!*n)
 		ike_sa_fail(sa, "eap-methods: none is set");
