@@ -2,7 +2,8 @@
  * PEAPv0 with EAP-MSCHAPv2 inside (draft-josefsson-pppext-eap-tls-eap, as Microsoft and
  * strongSwan run it) and EAP-TTLSv0 with EAP-MSCHAPv2 in an EAP-Message AVP (RFC 5281).
  * TLS is OpenSSL's over memory BIOs; the EAP framing, fragmentation and reassembly are
- * eap.h's. TLS 1.2 only: RFC 9190's TLS 1.3 framing is not done. The server's chain is
+ * eap.h's. TLS 1.2 only: strongSwan 5.9.8 over TLS 1.3 sends EAP-Success without the
+ * commitment message RFC 9190 2.5 requires, so RFC 9190 is not done. The server's chain is
  * checked against the pki store (pki_verify), the same CAs and CRLs IKEv2 uses.
  * Also the client that runs the configured methods in order (eap_client). */
 #ifndef IPSECD_EAP_TLS_H
@@ -46,6 +47,8 @@ int eap_tls_peer_process(struct eap_tls_peer *p, const uint8_t *pkt, size_t len,
 /* The MSK (EAP_TLS_MSK_LEN bytes) after EAP_ST_SUCCESS, NULL before. */
 const uint8_t *eap_tls_peer_msk(const struct eap_tls_peer *p);
 const char *eap_tls_peer_error(const struct eap_tls_peer *p);
+/* The TLS version negotiated ("TLSv1.2"), "" before the handshake. */
+const char *eap_tls_peer_version(const struct eap_tls_peer *p);
 
 /* --- the client: the configured methods in order --- */
 
@@ -71,6 +74,8 @@ int eap_client_process(struct eap_client *c, const uint8_t *pkt, size_t len, str
 const uint8_t *eap_client_msk(const struct eap_client *c, size_t *len);
 /* The method running or last run (0: none yet), and why it failed ("" when it did not). */
 uint8_t eap_client_method(const struct eap_client *c);
+/* The TLS version of a TLS-based method, "" for others. */
+const char *eap_client_tls_version(const struct eap_client *c);
 const char *eap_client_error(const struct eap_client *c);
 
 #endif

@@ -171,3 +171,8 @@ const char *eap_client_error(const struct eap_client *x)
 {
 	return x->err;
 }
+
+const char *eap_client_tls_version(const struct eap_client *x)
+{
+	return x->tls ? eap_tls_peer_version(x->tls) : "";
+}

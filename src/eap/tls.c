@@ -293,3 +293,8 @@ const char *eap_tls_peer_error(const struct eap_tls_peer *p)
 {
 	return p->err;
 }
+
+const char *eap_tls_peer_version(const struct eap_tls_peer *p)
+{
+	return p->state >= TLS_OPEN ? SSL_get_version(p->ssl) : "";
+}

@@ -53,7 +53,8 @@ static int use_cert(struct eap_tls_peer *p, const struct pki_entry *c)
 int eap_tls_ssl_setup(struct eap_tls_peer *p, const struct eap_tls_conf *c)
 {
 	if (!(p->ctx = SSL_CTX_new(TLS_client_method())) ||
-	    /* RFC 9190 (TLS 1.3 in EAP-TLS) is not implemented: 1.2 is the only one */
+	    /* 1.2 only: strongSwan 5.9.8 runs EAP-TLS over 1.3 without RFC 9190's commitment
+	     * message (its EAP-Success follows our Finished), which a peer must not accept */
 	    SSL_CTX_set_min_proto_version(p->ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(p->ctx, TLS1_2_VERSION) != 1)
 		return -ENOMEM;

@@ -222,7 +222,10 @@ static int eap_step(struct ike_sa *sa, const struct ikev2_msg *m)
 			    eap_client_error(x->peer));
 		r = -EACCES;
 	} else if (st == EAP_ST_SUCCESS) {
-		log_info(LOG_IKE, sa->ctx, "%s succeeded for user %s", method, x->user);
+		const char *tls = eap_client_tls_version(x->peer);
+
+		log_info(LOG_IKE, sa->ctx, "%s succeeded for user %s%s%s", method, x->user,
+			 *tls ? " over " : "", tls);
 		if ((r = msk_auth(sa, true, mac, &mlen)) == 0 &&
 		    (r = send_next(sa, NULL, mac, mlen)) == 0)
 			x->phase = EAP_PH_AUTH;
