@@ -54,6 +54,7 @@ static const char *const auth_method_aliases[] = {"rsa-signature=digital-signatu
 static const char *const auth_methods_v6[] = {
 	"pre-shared-key",	"rsa-signature",	"rsa-key",
 	"pre-shared-key-xauth", "rsa-signature-hybrid", NULL};
+/* src/ike/v2/eap.c maps these to EAP types by position: keep the order */
 static const char *const eap_methods[] = {"eap-mschapv2", "eap-peap", "eap-tls", "eap-ttls", NULL};
 static const char *const generate_policies[] = {"no", "port-override", "port-strict", NULL};
 static const char *const generate_aliases[] = {"yes=port-override", NULL};

@@ -10,6 +10,9 @@
 #       default_eap_type = mschapv2 (MS-MPPE keys in the Access-Accept), the pap module
 #       for a plain User-Password (IKEv1 XAuth over RADIUS), and an accounting section
 #       that answers every Accounting-Request.
+#       With RADDB_TLS="CERT KEY CA" (PEM files) in the environment, the eap module also
+#       serves PEAP and TTLS with that server certificate and EAP-MSCHAPv2 inside (an
+#       inner-tunnel virtual server), EAP-MSCHAPv2 still the type it proposes first.
 #   raddb_start DIR LOG     freeradius -X -d DIR in the background, output to LOG; sets
 #                           raddb_pid; waits (bounded) for "Ready to process requests"
 #   raddb_stop              SIGTERM to raddb_pid
@@ -22,8 +25,49 @@
 # accounting section runs ("No Auth-Type found: rejecting the user", "Not sending reply to
 # client"): that was why FreeRADIUS rejected the EAP-Identity and never answered accounting.
 
+# _raddb_tls_eap CERT KEY CA: the eap module's TLS-based types, and the inner server.
+_raddb_tls_eap() {
+	printf '%s\n' \
+		'		tls-config tls-common {' \
+		"			certificate_file = $1" \
+		"			private_key_file = $2" \
+		"			ca_file = $3" \
+		'			tls_min_version = "1.2"' \
+		'			tls_max_version = "1.2"' \
+		'			ecdh_curve = "prime256v1"' \
+		'		}' \
+		'		peap {' \
+		'			tls = tls-common' \
+		'			default_eap_type = mschapv2' \
+		'			virtual_server = inner-tunnel' \
+		'		}' \
+		'		ttls {' \
+		'			tls = tls-common' \
+		'			default_eap_type = mschapv2' \
+		'			virtual_server = inner-tunnel' \
+		'		}'
+}
+
+_raddb_inner_server() {
+	printf '%s\n' \
+		'server inner-tunnel {' \
+		'	authorize {' '		files' '		eap' '	}' \
+		'	authenticate {' \
+		'		Auth-Type EAP {' '			eap' '		}' \
+		'		Auth-Type MS-CHAP {' '			mschap' '		}' \
+		'	}' \
+		'	post-auth {' '		ok' '	}' \
+		'}'
+}
+
 raddb_make() {
 	local dir=$1 listen=$2 port=$3 client=$4 secret=$5 user=$6 pass=$7 framed=${8:-}
+	local tls_eap='' inner=''
+	if [ -n "${RADDB_TLS:-}" ]; then
+		# shellcheck disable=SC2086 # three file names
+		tls_eap=$(_raddb_tls_eap $RADDB_TLS)
+		inner=$(_raddb_inner_server)
+	fi
 	mkdir -p "$dir"
 	{
 		printf '%s\tCleartext-Password := "%s"\n' "$user" "$pass"
@@ -79,6 +123,7 @@ modules {
 		mschapv2 {
 			send_error = no
 		}
+$tls_eap
 	}
 	pap {
 		normalise = yes
@@ -133,6 +178,7 @@ server default {
 		}
 	}
 }
+$inner
 EOF
 }
 
