@@ -20,6 +20,8 @@
 
 raddb_make() {
 	local dir=$1 listen=$2 port=$3 client=$4 secret=$5 user=$6 pass=$7 framed=${8:-}
+	local eap_type=mschapv2
+	[ -z "${RADDB_EAP_TLS:-}" ] || eap_type=tls
 	mkdir -p "$dir"
 	{
 		printf '%s\tCleartext-Password := "%s"\n' "$user" "$pass"
@@ -68,13 +70,14 @@ modules {
 		require_strong = yes
 	}
 	eap {
-		default_eap_type = mschapv2
+		default_eap_type = $eap_type
 		timer_expire = 60
 		ignore_unknown_eap_types = no
 		max_sessions = 256
 		mschapv2 {
 			send_error = no
 		}
+$(_raddb_eap_tls)
 	}
 	always ok {
 		rcode = ok
@@ -117,6 +120,35 @@ server default {
 	}
 }
 EOF
+}
+
+# _raddb_eap_tls: the eap module's EAP-TLS part when RADDB_EAP_TLS="PKI LEAF" is set.
+# fragment_size 1024 as FreeRADIUS's default: a flight of EAP-TLS is then several EAP
+# rounds, each EAP-Message split over 253-byte attributes and tied by State.
+_raddb_eap_tls() {
+	[ -n "${RADDB_EAP_TLS:-}" ] || return 0
+	local pki=${RADDB_EAP_TLS% *} leaf=${RADDB_EAP_TLS#* }
+	cat <<EOT
+		tls-config tls-it {
+			private_key_file = $pki/$leaf.key
+			certificate_file = $pki/$leaf.pem
+			ca_file = $pki/ca.pem
+			random_file = /dev/urandom
+			fragment_size = 1024
+			include_length = yes
+			check_crl = no
+			cipher_list = "DEFAULT"
+			tls_min_version = "1.2"
+			tls_max_version = "1.2"
+			ecdh_curve = "prime256v1"
+			cache {
+				enable = no
+			}
+		}
+		tls {
+			tls = tls-it
+		}
+EOT
 }
 
 raddb_start() {
