@@ -1574,6 +1574,49 @@ START_TEST(test_eap_early_success)
 }
 END_TEST
 
+/* No /radius server answers: the gateway's log line names the timeout and the tries, the
+ * client gets EAP-Failure and neither end keeps anything. */
+START_TEST(test_eap_radius_timeout)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+	static struct radius_reply r;
+
+	ends_up(&a, &eap_gw);
+	rad.hold = true;
+	start();
+	ck_assert(rad.pending);
+	memset(&r, 0, sizeof(r));
+	r.result = RADIUS_RES_TIMEOUT;
+	r.timeout_ms = 1000;
+	r.tries = 3;
+	r.waited_ms = 3001;
+	rad.pending = false;
+	rad.cb(rad.cbarg, &r);
+	settle();
+	expect_nothing();
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
+	expect_logged("RADIUS: no server answered for EAP user alice in 3001 ms (/radius "
+		      "timeout=1000ms, 3 tries per server)");
+}
+END_TEST
+
+/* eap-radius without a certificate is EAP-only (RFC 5998): a client that does not send
+ * EAP_ONLY_AUTHENTICATION (ipsecd's) is refused before any RADIUS round, with the reason. */
+START_TEST(test_eap_only_not_offered)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+	const struct side b = {.certs = {CA},
+			       .ids = {"auth-method=eap-radius my-id=fqdn:moon.example.org"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_nothing();
+	ck_assert_uint_eq(rad.requests, 0);
+	expect_logged("auth-method=eap-radius without certificate= is EAP-only authentication "
+		      "(RFC 5998), which the client did not offer");
+}
+END_TEST
+
 START_TEST(test_eap_method_missing)
 {
 	const struct side a = {.certs = {CA},
@@ -1637,6 +1680,8 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(eap, test_eap_radius_slow);
 	tcase_add_test(eap, test_eap_early_success);
 	tcase_add_test(eap, test_eap_method_missing);
+	tcase_add_test(eap, test_eap_radius_timeout);
+	tcase_add_test(eap, test_eap_only_not_offered);
 	return s;
 }
 

@@ -301,6 +301,10 @@ START_TEST(timeout)
 	ck_assert_int_eq(got.result, RADIUS_RES_TIMEOUT);
 	ck_assert_int_eq(a.received, 2);
 	ck_assert_int_eq(b.received, 2);
+	/* what the caller's log line names: the timeout, the tries, the time it took */
+	ck_assert_uint_eq(got.timeout_ms, 40);
+	ck_assert_uint_eq(got.tries, 2);
+	ck_assert_uint_ge(got.waited_ms, 150);
 	/* 2 servers x 2 tries x 40 ms, and well under the 3 s guard */
 	ck_assert_double_ge(loop_now(lp) - t0, 0.15);
 	ck_assert_double_lt(loop_now(lp) - t0, 1.0);
