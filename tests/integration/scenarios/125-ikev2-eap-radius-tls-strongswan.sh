@@ -5,8 +5,9 @@
 # warrior rw1 to FreeRADIUS (tests/radius/raddb.sh with RADDB_EAP_TLS: its EAP-TLS shows
 # radius.test's certificate, wants the client's from pki.sh's CA, fragments at 1024 bytes).
 # EAP-TLS is many rounds of large messages: each EAP-Message the gateway relays is split
-# over 253-byte RADIUS attributes, and each Access-Challenge's State goes back with the next
-# Access-Request.
+# over 253-byte RADIUS attributes, each Access-Challenge's State goes back with the next
+# Access-Request, and the IKE messages that carry them pass 1000 bytes: both ends use IKE
+# fragments of at most 1000 bytes (b ike-fragment-size=1000, strongSwan fragment_size).
 #   1. b signs with gw.test's certificate; rw1 proves itself with rw1.test's certificate
 #      inside EAP-TLS, checks that FreeRADIUS is radius.test (aaa_id), then b's MSK-based
 #      AUTH; b checks rw1's. Pings cross both ways as ESP counted at both ends; FreeRADIUS
@@ -69,7 +70,7 @@ fr_last() { grep -E "^\([0-9]+\) +$1 = " "$fr_log" | tail -1 | sed 's/.* = //'; 
 {
 	conf_rw_gateway pki="$pki" cert=gw auth_method=eap-radius
 	printf '%s\n' "/radius add address=127.0.0.1 secret=$secret service=ipsec authentication-port=18120 accounting-port=18121 timeout=2000" \
-		"/ip ipsec settings set accounting=yes"
+		"/ip ipsec settings set accounting=yes ike-fragment-size=1000"
 } >"$(conf_file b)"
 daemon_start b
 
@@ -105,7 +106,7 @@ terminate() {
 	expect_ok "$1 FreeRADIUS got the Stop" wait_until 5 log_has "$fr_log" "Acct-Status-Type = Stop"
 }
 
-sw_start_rw rw1 rw1
+sw_start_rw rw1 rw1 "fragment_size = 1000"
 require "strongSwan gets the CA and rw1.test's certificate" sw_install_pki rw1 "$pki" rw1
 
 # --- 1. EAP-TLS, b signs with gw.test's certificate
@@ -116,6 +117,11 @@ expect_ok "1. FreeRADIUS accepted rw1.test by EAP-TLS" log_has "$fr_log" "Sent A
 n_chal=$(since "$fr_log" | grep -c "Sent Access-Challenge" || true)
 log "EAP-TLS took $n_chal Access-Challenges"
 expect_gt "1. EAP-TLS took several rounds (State carried each time)" "$n_chal" 3
+expect_ok "1. strongSwan sent its EAP-TLS flights in IKE fragments" \
+	log_has "$rw_log" 'splitting IKE message .* into [0-9]+ fragments'
+expect_ok "1. b reassembled them" grep -Eq 'IKE_AUTH [0-9]+ reassembled from [0-9]+ fragments' "$b_log"
+expect_ok "1. b sent FreeRADIUS's EAP-TLS flights in IKE fragments, strongSwan reassembled them" \
+	log_has "$rw_log" 'reassembled fragmented IKE message'
 expect_ok "1. FreeRADIUS checked the Message-Authenticator of b's requests" \
 	not grep -q "Message-Authenticator.*\(missing\|invalid\)" "$fr_log"
 expect_ok "1. strongSwan verified gw.test's signature" \
