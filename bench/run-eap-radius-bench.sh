@@ -22,7 +22,7 @@ build=${BUILD:-build}
 runs=${BENCH_RUNS:-3}
 port=${BENCH_PORT:-28120}
 stall_target_ms=10
-secret=bench-Radius-Secret
+secret="bench-Radius-Secret"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/eap-radius-bench.XXXXXX")
 fr_pid=

@@ -221,6 +221,7 @@ static struct {
 	uint8_t eap[RADIUS_MAX_LEN];
 	size_t eap_len;
 	unsigned requests, cancelled;
+	unsigned with_state; /* requests that carried the State of the last Challenge */
 	char user[64];
 	bool framed; /* the Accept gives Framed-IP-Address 10.8.0.77 */
 	/* accounting: every request b sent, in order */
@@ -289,6 +290,11 @@ static struct radius_handle *rad_auth(void *arg, const struct radius_req *q, rad
 	memcpy(rad.eap, q->eap, q->eap_len);
 	rad.eap_len = q->eap_len;
 	snprintf(rad.user, sizeof(rad.user), "%s", q->user);
+	/* RFC 2865 5.24: the State of a Challenge goes back unchanged with the next request */
+	if (q->state_len == 4 && !memcmp(q->state, "st8e", 4))
+		rad.with_state++;
+	else
+		ck_assert_uint_eq(q->state_len, 0);
 	rad.cb = cb;
 	rad.cbarg = cbarg;
 	rad.pending = true;
@@ -1319,6 +1325,7 @@ START_TEST(test_eap_mschapv2)
 	/* identity, challenge, success ack: three Access-Requests; five IKE_AUTH rounds
 	 * (no AUTH, those three EAP Responses, the MSK's AUTH) */
 	ck_assert_uint_eq(rad.requests, 3);
+	ck_assert_uint_eq(rad.with_state, 2); /* all but the first */
 	ck_assert_uint_eq(auth_req.seen, 5);
 	ck_assert_uint_eq(auth_resp.seen, 5);
 	ck_assert_uint_eq(auth_req.method, IKEV2_AUTH_SHARED_KEY); /* the MSK's */

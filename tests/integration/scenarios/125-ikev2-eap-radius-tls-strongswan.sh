@@ -6,8 +6,9 @@
 # radius.test's certificate, wants the client's from pki.sh's CA, fragments at 1024 bytes).
 # EAP-TLS is many rounds of large messages: each EAP-Message the gateway relays is split
 # over 253-byte RADIUS attributes, each Access-Challenge's State goes back with the next
-# Access-Request, and the IKE messages that carry them pass 1000 bytes: both ends use IKE
-# fragments of at most 1000 bytes (b ike-fragment-size=1000, strongSwan fragment_size).
+# Access-Request, and the IKE messages that carry them go in IKE fragments (RFC 7383): b's
+# of at most 1000 bytes (ike-fragment-size=1000), strongSwan's of at most 576 (its EAP-TLS
+# flight with rw1.test's certificate is smaller than FreeRADIUS's).
 #   1. b signs with gw.test's certificate; rw1 proves itself with rw1.test's certificate
 #      inside EAP-TLS, checks that FreeRADIUS is radius.test (aaa_id), then b's MSK-based
 #      AUTH; b checks rw1's. Pings cross both ways as ESP counted at both ends; FreeRADIUS
@@ -72,7 +73,7 @@ fr_last() { grep -E "^\([0-9]+\) +$1 = " "$fr_log" | tail -1 | sed 's/.* = //'; 
 	printf '%s\n' "/radius add address=127.0.0.1 secret=$secret service=ipsec authentication-port=18120 accounting-port=18121 timeout=2000" \
 		"/ip ipsec settings set accounting=yes ike-fragment-size=1000"
 } >"$(conf_file b)"
-daemon_start b
+daemon_start b -d ike=debug # logs the reassembly of IKE fragments
 
 # rw_conf LOCAL-AUTH REMOTE-AUTH [EXTRA-LOCAL-LINE...]: rw1's connection gw.
 rw_conf() {
@@ -106,7 +107,7 @@ terminate() {
 	expect_ok "$1 FreeRADIUS got the Stop" wait_until 5 log_has "$fr_log" "Acct-Status-Type = Stop"
 }
 
-sw_start_rw rw1 rw1 "fragment_size = 1000"
+sw_start_rw rw1 rw1 "fragment_size = 576"
 require "strongSwan gets the CA and rw1.test's certificate" sw_install_pki rw1 "$pki" rw1
 
 # --- 1. EAP-TLS, b signs with gw.test's certificate
