@@ -13,6 +13,8 @@
 #       With RADDB_TLS="CERT KEY CA" (PEM files) in the environment, the eap module also
 #       serves PEAP and TTLS with that server certificate and EAP-MSCHAPv2 inside (an
 #       inner-tunnel virtual server), EAP-MSCHAPv2 still the type it proposes first.
+#       With RADDB_EAP_TLS="PKI LEAF" (PKI/LEAF.pem, PKI/LEAF.key, PKI/ca.pem) it serves
+#       EAP-TLS with that certificate and proposes EAP-TLS first.
 #   raddb_start DIR LOG     freeradius -X -d DIR in the background, output to LOG; sets
 #                           raddb_pid; waits (bounded) for "Ready to process requests"
 #   raddb_stop              SIGTERM to raddb_pid
@@ -62,6 +64,8 @@ _raddb_inner_server() {
 
 raddb_make() {
 	local dir=$1 listen=$2 port=$3 client=$4 secret=$5 user=$6 pass=$7 framed=${8:-}
+	local eap_type=mschapv2
+	[ -z "${RADDB_EAP_TLS:-}" ] || eap_type=tls
 	local tls_eap='' inner=''
 	if [ -n "${RADDB_TLS:-}" ]; then
 		# shellcheck disable=SC2086 # three file names
@@ -116,7 +120,7 @@ modules {
 		require_strong = yes
 	}
 	eap {
-		default_eap_type = mschapv2
+		default_eap_type = $eap_type
 		timer_expire = 60
 		ignore_unknown_eap_types = no
 		max_sessions = 256
@@ -124,6 +128,7 @@ modules {
 			send_error = no
 		}
 $tls_eap
+$(_raddb_eap_tls)
 	}
 	pap {
 		normalise = yes
@@ -180,6 +185,35 @@ server default {
 }
 $inner
 EOF
+}
+
+# _raddb_eap_tls: the eap module's EAP-TLS part when RADDB_EAP_TLS="PKI LEAF" is set.
+# fragment_size 1024 as FreeRADIUS's default: a flight of EAP-TLS is then several EAP
+# rounds, each EAP-Message split over 253-byte attributes and tied by State.
+_raddb_eap_tls() {
+	[ -n "${RADDB_EAP_TLS:-}" ] || return 0
+	local pki=${RADDB_EAP_TLS% *} leaf=${RADDB_EAP_TLS#* }
+	cat <<EOT
+		tls-config tls-it {
+			private_key_file = $pki/$leaf.key
+			certificate_file = $pki/$leaf.pem
+			ca_file = $pki/ca.pem
+			random_file = /dev/urandom
+			fragment_size = 1024
+			include_length = yes
+			check_crl = no
+			cipher_list = "DEFAULT"
+			tls_min_version = "1.2"
+			tls_max_version = "1.2"
+			ecdh_curve = "prime256v1"
+			cache {
+				enable = no
+			}
+		}
+		tls {
+			tls = tls-it
+		}
+EOT
 }
 
 raddb_start() {

@@ -305,6 +305,10 @@ START_TEST(timeout)
 	ck_assert_int_eq(got.result, RADIUS_RES_TIMEOUT);
 	ck_assert_int_eq(a.received, 2);
 	ck_assert_int_eq(b.received, 2);
+	/* what the caller's log line names: the timeout, the tries, the time it took */
+	ck_assert_uint_eq(got.timeout_ms, QUIET);
+	ck_assert_uint_eq(got.tries, 2);
+	ck_assert_uint_ge(got.waited_ms, 4 * QUIET - 10);
 	/* no sooner than 2 servers x 2 tries x the timeout (timers never fire early); the
 	 * answer came from the client, not the guard (calls, result) */
 	ck_assert_double_ge(loop_now(lp) - t0, 4 * QUIET / 1000.0 - 0.01);
