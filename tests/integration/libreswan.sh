@@ -19,9 +19,12 @@
 #                 naming the package, without certutil)
 #   daemons       ls_start HOST NAME CONF SECRETS; ls_stop NAME; ls_kill NAME; ls_dir NAME
 #   control       ls_whack NAME ARGS...; ls_add NAME CONN; ls_initiate NAME CONN;
-#                 ls_delete NAME CONN
-#   state         ls_established NAME [CONN]: an IPsec SA of CONN is up (trafficstatus);
-#                 ls_vip NAME: the address mode-config gave (the updown log)
+#                 ls_down NAME CONN; ls_delete NAME CONN
+#   state         ls_established / ls_wait_established NAME [CONN]: an IPsec SA of CONN
+#                 is up (trafficstatus); ls_isakmp_up NAME; ls_vip NAME: the address
+#                 mode-config leased (trafficstatus)
+#   checks        expect_ls_tunnel LABEL SIDE: topo_two_hosts' tunnel between ipsecd on a
+#                 and pluto on b up, ESP both ways, all four SAs counting
 #   config        ls_conf KEY=VALUE...: an ipsec.conf with one connection
 #   diagnostics   ls_diagnostics
 #
@@ -175,10 +178,11 @@ _ls_updown() {
 }
 
 # ls_start HOST NAME CONF SECRETS: starts pluto instance NAME in HOST's network namespace
-# with ipsec.conf CONF (ls_conf; its "config setup" section is pluto's settings) and
-# ipsec.secrets SECRETS (files, copied into the instance's directory), and adds every
-# connection of CONF (addconn --autoall: auto=add ones wait, auto=start ones are
-# initiated). Waits (at most 20 s) until pluto answers whack; fails if it exits first.
+# with ipsec.conf CONF (ls_conf; "@UPDOWN@" in it becomes the instance's updown script)
+# and ipsec.secrets SECRETS (files, copied into the instance's directory). pluto loads
+# the connections of CONF itself (its addconn helper: auto=add ones wait, auto=start ones
+# are initiated). Waits (at most 20 s) until whack lists them all; fails if pluto exits
+# first.
 ls_start() {
 	local h=$1 name=$2 conf=$3 secrets=$4 d pid
 	d=$(ls_dir "$name")
@@ -327,6 +331,42 @@ ls_conf() {
 	done
 	[ -z "$updown" ] || printf '%s\n' "$updown"
 }
+
+# expect_ls_tunnel LABEL SIDE: the checks of topo_two_hosts' tunnel between ipsecd on a
+# and pluto on b (connection gw), just initiated by one of them: ipsecd has its ISAKMP SA
+# (active-peers: established, side=SIDE, one phase 2) and Libreswan its ISAKMP SA and
+# IPsec SA; each kernel holds the one pair, the same SPIs; pings between the clients
+# both ways are answered, a and b send them as ESP and none as ICMP in the clear, and all
+# four SAs count them.
+expect_ls_tunnel() {
+	local l=$1 spis spi h
+	expect_ok "$l: ipsecd's ISAKMP SA is established" wait_until 15 ike_established a
+	expect_ok "$l: Libreswan has the IPsec SA up" ls_wait_established b gw 10
+	expect_ok "$l: Libreswan has the ISAKMP SA" ls_isakmp_up b
+	expect_grep "$l: ipsecd is the $2" "side=$2" ipsecctl_on a active-peers print detail
+	expect_grep "$l: ipsecd: one phase 2" 'ph2-total=1' ipsecctl_on a active-peers print detail
+	expect_ok "$l: a has its SA pair" wait_until 5 _ls_two_sas a
+	expect_ok "$l: b has its SA pair" wait_until 5 _ls_two_sas b
+	read -ra spis <<<"$(esp_spis b)"
+	for spi in "${spis[@]}"; do
+		expect_ok "$l: a's kernel has Libreswan's SA $spi" _ls_found sa_exists a esp "$spi"
+	done
+	capture_start a eth0 "$l-a"
+	capture_start b eth0 "$l-b"
+	expect_ok "$l: ping client a -> client b through the tunnel" ping_ok ca 10.2.0.2
+	expect_ok "$l: ping client b -> client a through the tunnel" ping_ok cb 10.1.0.2
+	capture_stop "$l-a" 6 esp
+	capture_stop "$l-b" 6 esp
+	for h in a b; do
+		expect_gt "$l: $h sent the pings as ESP" "$(capture_count "$l-$h" esp)" 5
+		expect_eq "$l: $h sent no ICMP in the clear" 0 "$(capture_count "$l-$h" icmp)"
+		for spi in "${spis[@]}"; do
+			expect_gt "$l: $h's SA $spi counted" "$(sa_packets "$h" esp "$spi" || true)" 0
+		done
+	done
+}
+_ls_two_sas() { [ "$(sa_count "$1")" -eq 2 ]; }
+_ls_found() { "$@" || [ $? -eq 141 ]; } # (sa_exists' ip may die of SIGPIPE)
 
 # ls_diagnostics: every instance's log and status (whack --status while it runs).
 ls_diagnostics() {
