@@ -22,7 +22,7 @@
 #                 ls_down NAME CONN; ls_delete NAME CONN
 #   state         ls_established / ls_wait_established NAME [CONN]: an IPsec SA of CONN
 #                 is up (trafficstatus); ls_isakmp_up NAME; ls_vip NAME: the address
-#                 mode-config leased (trafficstatus)
+#                 mode-config gave (updown's log)
 #   checks        expect_ls_tunnel LABEL SIDE: topo_two_hosts' tunnel between ipsecd on a
 #                 and pluto on b up, ESP both ways, all four SAs counting
 #   config        ls_conf KEY=VALUE...: an ipsec.conf with one connection
@@ -252,11 +252,12 @@ ls_add() {
 		--config "$(ls_dir "$1")/ipsec.conf" "$2"
 }
 
-# ls_initiate NAME CONN: initiates CONN and waits until it is up or has failed (at most
+# ls_initiate NAME CONN [ARG...]: initiates CONN (whack's ARGs added: --xauthname U
+# --xauthpass P for an XAuth client) and waits until it is up or has failed (at most
 # 40 s; whack's status).
 ls_initiate() {
 	LD_LIBRARY_PATH=$LS_LIBS timeout 40 "$LS_LIBEXEC/whack" \
-		--ctlsocket "$(ls_dir "$1")/run/pluto.ctl" --name "$2" --initiate
+		--ctlsocket "$(ls_dir "$1")/run/pluto.ctl" --name "$2" --initiate "${@:3}"
 }
 
 # ls_delete NAME CONN: deletes CONN's SAs (delete notifications to the peer) and the
@@ -268,9 +269,11 @@ ls_delete() { ls_whack "$1" --name "$2" --delete; }
 ls_down() { ls_whack "$1" --name "$2" --terminate; }
 
 # ls_established NAME [CONN]: NAME has an IPsec SA (of connection CONN, any unless told)
-# up, as whack --trafficstatus shows it ('#2: "gw", type=ESP, add_time=...').
+# up, as whack --trafficstatus shows it ('#2: "gw", type=ESP, add_time=...'; an XAuth
+# client's: '#2: "gw", username=alice, type=ESP, ...').
 ls_established() {
-	ls_whack "$1" --trafficstatus 2>/dev/null | grep -Eq "#[0-9]+: \"${2:-[^\"]+}\"(\[[0-9]+\])?[^,]*, type=ESP"
+	local out re="#[0-9]+: \"${2:-[^\"]+}\"(\\[[0-9]+\\])?[^,]*,( [a-z_]+=[^,]*,)* type=ESP"
+	out=$(ls_whack "$1" --trafficstatus) && [[ $out =~ $re ]]
 }
 
 # ls_wait_established NAME [CONN] [SECONDS]: waits (15 s unless told) for ls_established.
@@ -283,11 +286,14 @@ ls_isakmp_up() {
 	out=$(ls_whack "$1" --showstates) && [[ $out =~ $re ]]
 }
 
-# ls_vip NAME: the address mode-config leased to NAME (trafficstatus' lease=A/32).
+# ls_vip NAME: the address mode-config gave NAME, as its updown script last saw it
+# (PLUTO_MY_SOURCEIP of an up-client). Fails if there is none.
 ls_vip() {
-	local out re='lease=([0-9.]+)/32'
-	out=$(ls_whack "$1" --trafficstatus) || return 1
-	[[ $out =~ $re ]] && echo "${BASH_REMATCH[1]}"
+	local line vip=
+	while IFS= read -r line; do
+		[[ $line =~ ^up-client\ vip=([0-9.]+)\  ]] && vip=${BASH_REMATCH[1]}
+	done <"$(ls_dir "$1")/updown.log"
+	[ -n "$vip" ] && echo "$vip"
 }
 
 # ls_stop NAME [SECONDS]: whack --shutdown (pluto deletes its SAs, telling the peer),
