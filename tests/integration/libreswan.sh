@@ -17,15 +17,16 @@
 # and gets, for instances of pluto (each with a NAME of its own) on lib.sh's hosts:
 #   requirements  ls_require (skips the scenario if the cache is not filled; fails it,
 #                 naming the package, without certutil)
-#   daemons       ls_start HOST NAME CONF SECRETS; ls_stop NAME; ls_kill NAME; ls_dir NAME
-#   control       ls_whack NAME ARGS...; ls_add NAME CONN; ls_initiate NAME CONN;
-#                 ls_down NAME CONN; ls_delete NAME CONN
+#   daemons       ls_start HOST NAME CONF SECRETS; ls_stop NAME; ls_kill NAME; ls_running
+#                 NAME; ls_dir NAME
+#   control       ls_whack NAME ARGS...; ls_initiate NAME CONN [ARG...]; ls_down NAME
+#                 CONN
 #   state         ls_established / ls_wait_established NAME [CONN]: an IPsec SA of CONN
 #                 is up (trafficstatus); ls_isakmp_up NAME; ls_vip NAME: the address
 #                 mode-config gave (updown's log)
 #   checks        expect_ls_tunnel LABEL SIDE: topo_two_hosts' tunnel between ipsecd on a
 #                 and pluto on b up, ESP both ways, all four SAs counting
-#   config        ls_conf KEY=VALUE...: an ipsec.conf with one connection
+#   config        ls_conf CONN KEY=VALUE...: an ipsec.conf with one connection
 #   diagnostics   ls_diagnostics
 #
 # Each instance has its directory $IT_WORK/ls-NAME: ipsec.conf, ipsec.secrets, nss/ (an
@@ -42,10 +43,6 @@ LS_ROOT=$LS_CACHE/root
 LS_LIBEXEC=$LS_ROOT/usr/libexec/ipsec
 LS_LIBS=$LS_ROOT/usr/lib/x86_64-linux-gnu:$LS_ROOT/lib/x86_64-linux-gnu
 LS_PACKAGE=libreswan
-# The libraries of pluto's that a machine with strongSwan installed may lack (whatever
-# ldd still misses after these is looked up by name below).
-LS_LIB_PACKAGES="libldns3 libevent-core-2.1-7 libevent-pthreads-2.1-7 libevent-2.1-7 libunbound8"
-
 # _ls_missing_libs: the shared objects pluto, whack and addconn need that neither the
 # machine nor the cache has, one a line.
 _ls_missing_libs() {
@@ -69,11 +66,30 @@ _ls_get() {
 	done
 }
 
-# ls_fetch: fills the cache unless it is filled. Prints what it does; fails saying why.
+# _ls_lib_deps: the library packages (lib*) the downloaded packages depend on that this
+# machine has not installed and the cache has not got, one a line. Only those: a private
+# copy of a library the machine has would be used instead of the machine's.
+_ls_lib_deps() {
+	local f p
+	for f in "$LS_CACHE"/debs/*.deb; do
+		dpkg-deb -f "$f" Depends Pre-Depends | sed 's/[,|]/\n/g' | sed 's/(.*)//; s/:.*//' |
+			awk '{ print $1 }'
+	done | sort -u | while read -r p; do
+		case $p in lib*) ;; *) continue ;; esac
+		dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' && continue
+		compgen -G "$LS_CACHE/debs/${p}_*.deb" >/dev/null && continue
+		echo "$p"
+	done
+}
+
+# ls_fetch: fills the cache unless it is filled: libreswan, then the libraries it needs
+# that the machine lacks (their own too, three rounds at most), until ldd finds
+# everything pluto, whack and addconn need. Prints what it does; fails saying why.
 ls_fetch() {
-	local missing pkgs=() lib p
-	[ -e "$LS_CACHE/ok" ] && return 0
-	for p in apt-get dpkg ldd; do
+	local missing pkgs round p
+	# (filled on another machine, or before a library went: filled anew)
+	[ -e "$LS_CACHE/ok" ] && [ -z "$(_ls_missing_libs)" ] && return 0
+	for p in apt-get dpkg dpkg-deb ldd; do
 		type -P "$p" >/dev/null || {
 			echo "libreswan.sh: no $p here: cannot fill $LS_CACHE" >&2
 			return 1
@@ -86,23 +102,24 @@ ls_fetch() {
 		echo "libreswan.sh: apt-get download $LS_PACKAGE failed" >&2
 		return 1
 	}
-	# Only the libraries this machine lacks: a private copy of one it has would be used
-	# instead of the machine's.
-	for p in $LS_LIB_PACKAGES; do
-		dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || pkgs+=("$p")
+	for round in 1 2 3; do
+		[ -n "$(_ls_missing_libs)" ] || break
+		mapfile -t pkgs < <(_ls_lib_deps)
+		[ "${#pkgs[@]}" -gt 0 ] || break
+		echo "libreswan.sh: round $round: ${pkgs[*]}"
+		_ls_get "${pkgs[@]}" || {
+			echo "libreswan.sh: apt-get download ${pkgs[*]} failed" >&2
+			return 1
+		}
 	done
-	[ "${#pkgs[@]}" -eq 0 ] || _ls_get "${pkgs[@]}" || {
-		echo "libreswan.sh: apt-get download ${pkgs[*]} failed" >&2
-		return 1
-	}
 	missing=$(_ls_missing_libs)
 	if [ -n "$missing" ]; then
-		echo "libreswan.sh: pluto still lacks: $missing" >&2
-		for lib in $missing; do echo "  (apt-cache search --names-only for ${lib%%.so*})" >&2; done
+		echo "libreswan.sh: pluto still lacks: ${missing//$'\n'/ }" >&2
 		return 1
 	fi
 	date -u >"$LS_CACHE/ok"
-	echo "libreswan.sh: $(LD_LIBRARY_PATH=$LS_LIBS "$LS_LIBEXEC/pluto" --version 2>/dev/null | head -n 1) ready in $LS_ROOT"
+	echo "libreswan.sh: $(LD_LIBRARY_PATH=$LS_LIBS "$LS_LIBEXEC/pluto" --version 2>/dev/null |
+		head -n 1) ready in $LS_ROOT"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then # run as a program
@@ -246,12 +263,6 @@ _ls_loaded() {
 	done
 }
 
-# ls_add NAME CONN: (re)adds connection CONN of NAME's ipsec.conf.
-ls_add() {
-	_ls_run addconn --ctlsocket "$(ls_dir "$1")/run/pluto.ctl" \
-		--config "$(ls_dir "$1")/ipsec.conf" "$2"
-}
-
 # ls_initiate NAME CONN [ARG...]: initiates CONN (whack's ARGs added: --xauthname U
 # --xauthpass P for an XAuth client) and waits until it is up or has failed (at most
 # 40 s; whack's status).
@@ -259,10 +270,6 @@ ls_initiate() {
 	LD_LIBRARY_PATH=$LS_LIBS timeout 40 "$LS_LIBEXEC/whack" \
 		--ctlsocket "$(ls_dir "$1")/run/pluto.ctl" --name "$2" --initiate "${@:3}"
 }
-
-# ls_delete NAME CONN: deletes CONN's SAs (delete notifications to the peer) and the
-# connection itself; ls_add brings it back.
-ls_delete() { ls_whack "$1" --name "$2" --delete; }
 
 # ls_down NAME CONN: deletes CONN's SAs (notifying the peer), keeping the connection
 # (ipsec auto --down; whack calls it --terminate).
