@@ -3456,12 +3456,13 @@ END_TEST
 
 /* XAuth over a pre-shared key: the gateway (b, passive) asks a's user name and password,
  * checks them against /ip ipsec user and only then takes a quick mode. */
-static void xauth_up(const char *password, const char *a_extra, const char *b_extra)
+static void xauth_up(const char *mode, const char *password, const char *a_extra,
+		     const char *b_extra)
 {
 	static char pa[512], pb[512];
 	struct opts o = defaults;
 
-	o.a.mode = o.b.mode = "main";
+	o.a.mode = o.b.mode = mode;
 	snprintf(pa, sizeof(pa), "%s", a_extra);
 	snprintf(pb, sizeof(pb), "/ip ipsec user\nadd name=alice password=%s\n%s", password,
 		 b_extra);
@@ -3489,7 +3490,7 @@ static void xauth_up(const char *password, const char *a_extra, const char *b_ex
 
 START_TEST(test_v1_xauth)
 {
-	xauth_up("secret-pw", "", "");
+	xauth_up("main", "secret-pw", "", "");
 	start();
 	ck_assert_uint_eq(established(&A), 1);
 	ck_assert_uint_eq(established(&B), 1);
@@ -3499,7 +3500,7 @@ END_TEST
 
 START_TEST(test_v1_xauth_wrong_password)
 {
-	xauth_up("another-pw", "", "");
+	xauth_up("main", "another-pw", "", "");
 	start();
 	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
 	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
@@ -3510,7 +3511,7 @@ END_TEST
 /* Mode-config over IKEv1 (pull): a asks, b leases from its pool; then quick mode. */
 START_TEST(test_v1_modecfg)
 {
-	xauth_up("secret-pw", "",
+	xauth_up("main", "secret-pw", "",
 		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
 		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
 		 "split-include=10.2.0.0/24 static-dns=10.2.0.53\n");
@@ -4021,6 +4022,100 @@ START_TEST(test_v1_bad_inputs)
 }
 END_TEST
 
+/* --- IKEv1 base mode --- */
+
+static unsigned base_msgs[2]; /* base mode datagrams seen, from a and from b */
+
+static bool count_base(bool from_a, struct fake_dgram *d)
+{
+	if (d->len > 19 && d->data[18] == IKEV1_EXCH_BASE)
+		base_msgs[from_a ? 0 : 1]++;
+	return true;
+}
+
+/* Base mode with a pre-shared key (a initiates, b answers), then quick mode: four
+ * messages in the clear, two each way, and the same ESP SAs at both ends. */
+START_TEST(test_v1_base_mode)
+{
+	v1_up("base");
+	base_msgs[0] = base_msgs[1] = 0;
+	filter = count_base;
+	start();
+	ck_assert_uint_eq(base_msgs[0], 2);
+	ck_assert_uint_eq(base_msgs[1], 2);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+}
+END_TEST
+
+/* Different keys: b finds HASH_I wrong and says AUTHENTICATION-FAILED; a gives up at once
+ * (no retransmission), nothing is installed at either end. */
+START_TEST(test_v1_base_wrong_psk)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "base";
+	o.b.secret = "another-secret-0123456789";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* One end in base mode, the other in main mode: b answers nothing, nothing is made. */
+START_TEST(test_v1_base_against_main)
+{
+	struct opts o = defaults;
+
+	o.a.mode = "base";
+	o.b.mode = "main";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* a behind a NAT: the NAT-D of messages 3 and 4 find it, a moves to port 4500 with its
+ * quick mode and b follows it there; the ESP SAs are UDP-encapsulated. */
+START_TEST(test_v1_base_nat)
+{
+	v1_nat("base");
+}
+END_TEST
+
+/* XAuth after base mode: the transaction exchange runs as after main mode. */
+START_TEST(test_v1_base_xauth)
+{
+	xauth_up("base", "secret-pw", "", "");
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_v1_base_xauth_wrong_password)
+{
+	xauth_up("base", "another-pw", "", "");
+	start();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_eq(established(&B), 0);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -4050,6 +4145,12 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_quick_mode_refused);
 	tcase_add_test(hs, test_v1_nat_main);
 	tcase_add_test(hs, test_v1_nat_aggressive);
+	tcase_add_test(hs, test_v1_base_mode);
+	tcase_add_test(hs, test_v1_base_wrong_psk);
+	tcase_add_test(hs, test_v1_base_against_main);
+	tcase_add_test(hs, test_v1_base_nat);
+	tcase_add_test(hs, test_v1_base_xauth);
+	tcase_add_test(hs, test_v1_base_xauth_wrong_password);
 	tcase_add_test(life, test_v1_soft_expiry_both_sas);
 	tcase_add_test(life, test_v1_isakmp_replaced);
 	tcase_add_test(life, test_v1_peer_deletes_replaced_isakmp);

@@ -312,6 +312,9 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 	}
 	/* the IV moves on now (an answer is sealed with it); back when the HASH fails */
 	ikev1_ivs_set(&v->ivs, m->hdr.msgid, next);
+	/* a base mode initiator behind a NAT moves to port 4500 only after phase 1 (main
+	 * mode's follows it there with phase 1's last message) */
+	ikev1_p1_follow_float(sa, p);
 	switch (m->hdr.exch) {
 	case IKEV1_EXCH_QUICK:
 		r = ikev1_qm_recv(sa, m);
@@ -363,7 +366,8 @@ void ikev1_recv(struct ike *eng, const struct net_pkt *p)
 	sa = find_sa(eng, &m.hdr);
 	if (sa && sa->state == IKE_STATE_DEAD)
 		sa = NULL;
-	if (m.hdr.exch == IKEV1_EXCH_IDPROT || m.hdr.exch == IKEV1_EXCH_AGGRESSIVE) {
+	if (m.hdr.exch == IKEV1_EXCH_IDPROT || m.hdr.exch == IKEV1_EXCH_AGGRESSIVE ||
+	    m.hdr.exch == IKEV1_EXCH_BASE) {
 		if (!sa && m.hdr.rcookie) {
 			eng->st.rx_no_sa++;
 			return;

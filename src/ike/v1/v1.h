@@ -23,6 +23,9 @@ enum ikev1_p1_state {
 	IKEV1_MM_I3, /* initiator: ID, HASH_I sent */
 	IKEV1_AM_I1, /* aggressive initiator: SA, KE, Ni, ID sent */
 	IKEV1_AM_R1, /* aggressive responder: answered, waiting for HASH_I */
+	IKEV1_BM_I1, /* base initiator: SA, Ni, IDii sent */
+	IKEV1_BM_R1, /* base responder: SA, Nr, IDir answered, waiting for KE, HASH_I */
+	IKEV1_BM_I2, /* base initiator: KE, HASH_I sent */
 	IKEV1_P1_DONE,
 };
 
@@ -49,7 +52,7 @@ struct ikev1_qm {
 
 struct ikev1_state {
 	enum ikev1_p1_state p1;
-	uint8_t exch;	      /* IKEV1_EXCH_IDPROT or _AGGRESSIVE */
+	uint8_t exch;	      /* IKEV1_EXCH_IDPROT, _AGGRESSIVE or _BASE */
 	uint16_t auth_method; /* as negotiated (IKEV1_AUTH_PSK, ...) */
 	uint16_t hash;	      /* the negotiated Hash Algorithm (IKEv1 value) */
 	uint32_t life;	      /* phase 1 lifetime, seconds */
@@ -123,6 +126,40 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		   const struct ikev1_msg *m);
 /* An informational in the clear for sa during phase 1: an error notify ends it. */
 void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
+
+/* The pieces of p1.c that base.c shares (what they do is said in p1.c). */
+const struct conf_item *ikev1_p1_identity(struct ike_sa *sa);
+int ikev1_p1_offer(struct ike_sa *sa, const struct conf_item *id, struct ikev1_sa_buf *out);
+int ikev1_p1_take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t life);
+int ikev1_p1_keep(struct crypto_chunk *c, const void *p, size_t len);
+int ikev1_p1_new_nonce(struct crypto_chunk *n);
+int ikev1_p1_my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body);
+void ikev1_p1_put_id(struct ikev1_enc *e, const struct crypto_chunk *body);
+int ikev1_p1_check_id(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_id *pid);
+void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e);
+void ikev1_p1_read_vids(struct ike_sa *sa, const struct ikev1_msg *m);
+void ikev1_p1_put_natd(struct ike_sa *sa, struct ikev1_enc *e);
+void ikev1_p1_read_natd(struct ike_sa *sa, const struct ikev1_msg *m);
+/* Initiator: to port 4500 when a NAT was found; responder: after a peer that did. */
+void ikev1_p1_float(struct ike_sa *sa);
+void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p);
+void ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
+			 void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg),
+			 void *arg);
+void ikev1_p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p);
+/* SKEYID (from the pre-shared key, then wiped), its children, the cipher, the IVs. */
+int ikev1_p1_make_keys(struct ike_sa *sa, const uint8_t *peer_pub, size_t peer_len);
+/* Main mode's HASH_I (initiator) or HASH_R over the ID body id_b. */
+int ikev1_p1_hash(struct ike_sa *sa, bool initiator, const struct crypto_chunk *id_b, uint8_t *out);
+void ikev1_p1_established(struct ike_sa *sa);
+
+/* base.c: base mode (RFC 2408 4.8), pre-shared keys */
+/* The initiator's first message, with the offer p1.c made. 0 or -errno. */
+int ikev1_base_start(struct ike_sa *sa, const struct ikev1_sa *offer);
+/* The responder's answer to m, a new SA's first message, reply its chosen transform. */
+void ikev1_base_respond(struct ike_sa *sa, const struct ikev1_msg *m, const struct ikev1_sa *reply);
+/* The messages after the first (in the clear). */
+void ikev1_base_recv(struct ike_sa *sa, const struct net_pkt *p, const struct ikev1_msg *m);
 
 /* replace.c: a new ISAKMP SA in place of an old one */
 /* Starts a new ISAKMP SA to replace old (at 90% of its lifetime): without INITIAL-CONTACT,
