@@ -141,7 +141,8 @@ void ike_child_kern_sa(const struct ike_child *c, bool inbound, const uint8_t *e
 	const struct ike_sa *sa = c->ike;
 	const struct conf_item *pol = ike_policy_by_id(sa->eng, c->policy_id);
 	const struct conf_item *prop = pol ? ike_proposal_of(sa->eng->conf, pol) : NULL;
-	int64_t life = prop ? conf_int(prop, CONF_PROPOSAL_LIFETIME) : 1800;
+	/* IKEv1 agrees on a lifetime (proposal-check, RESPONDER-LIFETIME); IKEv2 does not */
+	int64_t life = c->life ? c->life : prop ? conf_int(prop, CONF_PROPOSAL_LIFETIME) : 1800;
 
 	memset(k, 0, sizeof(*k));
 	k->id.proto = c->proto;

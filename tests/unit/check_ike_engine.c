@@ -4022,6 +4022,55 @@ START_TEST(test_v1_bad_inputs)
 }
 END_TEST
 
+/* --- IKEv1 lifetimes (proposal-check) --- */
+
+/* a's proposal lifetime a_life against b's 30m under b's proposal-check. */
+static void v1_life_up(const char *a_life, const char *check)
+{
+	static char a_esp[64], b_p1[64];
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "main";
+	snprintf(a_esp, sizeof(a_esp), "aes-256-cbc lifetime=%s", a_life);
+	snprintf(b_p1, sizeof(b_p1), "aes-256 proposal-check=%s", check);
+	o.a.esp_enc = a_esp;
+	o.b.p1_enc = b_p1;
+	ends_up(&o);
+	start();
+}
+
+/* claim: b takes its shorter 30 minutes and says so (RESPONDER-LIFETIME); a installs
+ * those, not its hour. */
+START_TEST(test_v1_life_claim)
+{
+	v1_life_up("1h", "claim");
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.1")->lft.hard_add, 1800);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.2")->lft.hard_add, 1800);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.1")->lft.hard_add, 1800);
+}
+END_TEST
+
+/* strict: a shorter lifetime is taken by both ends, a longer one refused. */
+START_TEST(test_v1_life_strict)
+{
+	v1_life_up("10m", "strict");
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.1")->lft.hard_add, 600);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.2")->lft.hard_add, 600);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.2")->lft.hard_add, 600);
+}
+END_TEST
+
+START_TEST(test_v1_life_strict_longer)
+{
+	v1_life_up("1h", "strict");
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
 /* --- IKEv1 base mode --- */
 
 static unsigned base_msgs[2]; /* base mode datagrams seen, from a and from b */
@@ -4145,6 +4194,9 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_quick_mode_refused);
 	tcase_add_test(hs, test_v1_nat_main);
 	tcase_add_test(hs, test_v1_nat_aggressive);
+	tcase_add_test(hs, test_v1_life_claim);
+	tcase_add_test(hs, test_v1_life_strict);
+	tcase_add_test(hs, test_v1_life_strict_longer);
 	tcase_add_test(hs, test_v1_base_mode);
 	tcase_add_test(hs, test_v1_base_wrong_psk);
 	tcase_add_test(hs, test_v1_base_against_main);
