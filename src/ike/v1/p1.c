@@ -85,6 +85,7 @@ static void put_vids(struct ike_sa *sa, struct ikev1_enc *e)
 		ikev1_put_vendor(e, ikev1_vid_natt_02, 16);
 	}
 	ikev1_put_vendor(e, ikev1_vid_dpd, 16);
+	ikev1_frag_put_vid(sa, e);
 }
 
 static void read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
@@ -102,6 +103,8 @@ static void read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
 			 !memcmp(b->ptr, ikev1_vid_natt_03, 16);
 		v->dpd_vid |= !memcmp(b->ptr, ikev1_vid_dpd, 16);
 	}
+	for (unsigned i = 0; i < m->nvendor; i++)
+		v->frag_vid |= ikev1_frag_vid(sa->eng, &m->vendor[i]);
 	v->nat_vid = natt_on(sa) && (rfc || draft);
 	v->nat_draft = !rfc && draft;
 }

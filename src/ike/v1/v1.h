@@ -14,6 +14,12 @@
 #define IKEV1_NONCE_LEN 32
 #define IKEV1_RTX_BASE	2.0
 #define IKEV1_QM_MAX	8 /* quick modes in progress at once per ISAKMP SA */
+/* Fragmentation (frag.c): fragments of one message, messages reassembled at once and the
+ * bytes they hold engine-wide, and how long an incomplete one is kept (as for IKEv2). */
+#define IKEV1_FRAG_MAX	     64
+#define IKEV1_FRAG_SETS	     16
+#define IKEV1_FRAG_MAX_BYTES (256 * 1024)
+#define IKEV1_FRAG_TIMEOUT   20.0
 
 enum ikev1_p1_state {
 	IKEV1_MM_I1, /* initiator: SA sent */
@@ -66,6 +72,8 @@ struct ikev1_state {
 	bool nat_vid;			  /* the peer speaks RFC 3947 (or a draft) */
 	bool nat_draft;			  /* ... only a draft: draft payload types and modes */
 	bool dpd_vid;			  /* the peer does RFC 3706 DPD */
+	bool frag_vid;			  /* the peer takes fragments (frag.c) */
+	uint16_t frag_id;		  /* the fragment ID of our last message in fragments */
 	uint32_t dpd_seq;		  /* our last R-U-THERE sequence number */
 	bool dpd_out;			  /* an R-U-THERE of ours is unanswered */
 	uint8_t last_rx[20];		  /* digest of the last message handled (duplicates) */
@@ -160,6 +168,26 @@ int ikev1_base_start(struct ike_sa *sa, const struct ikev1_sa *offer);
 void ikev1_base_respond(struct ike_sa *sa, const struct ikev1_msg *m, const struct ikev1_sa *reply);
 /* The messages after the first (in the clear). */
 void ikev1_base_recv(struct ike_sa *sa, const struct net_pkt *p, const struct ikev1_msg *m);
+
+/* frag.c: IKEv1 fragmentation (Cisco's, as strongSwan and racoon speak it) */
+extern const uint8_t ikev1_vid_frag[16];
+/* Our vendor ID when the engine has fragmentation on. */
+void ikev1_frag_put_vid(struct ike_sa *sa, struct ikev1_enc *e);
+/* Whether vid is the peer's FRAGMENTATION (with or without capability flags) and the engine
+ * has fragmentation on. */
+bool ikev1_frag_vid(const struct ike *eng, const struct wire_bytes *vid);
+/* Whether a message of msglen bytes to sa's peer goes in fragments. */
+bool ikev1_frag_wanted(const struct ike_sa *sa, size_t msglen);
+/* Sends the whole message out as fragments. 0, -EMSGSIZE (over IKEV1_FRAG_MAX) or -errno. */
+int ikev1_frag_send(struct ike_sa *sa, const struct wbuf *out);
+/* A datagram whose first payload is a fragment: kept. 0 with the whole message in *whole
+ * (*len bytes, the caller's to free), 1 when it is not whole yet, or -errno (dropped:
+ * malformed, over a limit, fragmentation off). */
+int ikev1_frag_recv(struct ike *eng, const struct net_pkt *p, const struct ikev1_msg *m,
+		    uint8_t **whole, size_t *len);
+/* The bytes fragments hold now (tests). */
+size_t ikev1_frag_held(const struct ike *eng);
+void ikev1_frag_engine_free(struct ike *eng);
 
 /* replace.c: a new ISAKMP SA in place of an old one */
 /* Starts a new ISAKMP SA to replace old (at 90% of its lifetime): without INITIAL-CONTACT,
