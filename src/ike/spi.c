@@ -159,9 +159,13 @@ void ike_child_kern_sa(const struct ike_child *c, bool inbound, const uint8_t *e
 	memcpy(k->auth_key.bytes, ak, akl);
 	k->replay_window = inbound ? IKE_REPLAY_WINDOW : 0;
 	/* soft expiry rekeys; the original initiator's SAs expire a little earlier so
-	 * that both ends rarely rekey at once (2.8.1) */
+	 * that both ends rarely rekey at once (2.8.1); an IKEv1 responder's, which took the
+	 * initiator's lifetime, later still: the initiator rekeys before (strongSwan by 91%
+	 * of it with its defaults) */
+	unsigned soft = sa->initiator ? 85 : c->life ? 95 : 90;
+
 	k->lft.hard_add = life > 0 ? (uint64_t)life : 0;
-	k->lft.soft_add = life > 0 ? (uint64_t)life * (sa->initiator ? 85 : 90) / 100 : 0;
+	k->lft.soft_add = life > 0 ? (uint64_t)life * soft / 100 : 0;
 	if (ike_sa_udp_encap(sa)) {
 		k->encap_sport = inbound ? sa->remote.port : sa->local.port;
 		k->encap_dport = inbound ? sa->local.port : sa->remote.port;
