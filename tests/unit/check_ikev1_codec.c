@@ -1176,7 +1176,7 @@ START_TEST(test_seed_corpus)
 		len = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
 		ck_assert_msg(ikev1_decode(buf, len, &m) == 0, "%s: %s", de->d_name, m.why);
-		if (m.hdr.flags & IKEV1_FLAG_ENCRYPTION)
+		if ((m.hdr.flags & IKEV1_FLAG_ENCRYPTION) && m.hdr.next != IKEV1_PLD_FRAGMENT)
 			ck_assert_msg(ikev1_decode_chain(m.enc.ptr, m.enc.len, m.hdr.next, &m) == 0,
 				      "%s: %s", de->d_name, m.why);
 		seeds++;
