@@ -290,6 +290,10 @@ struct ike {
 	size_t cur_plain_len;
 	uint32_t next_serial;
 	struct loop_timer *start; /* initiations after ike_apply */
+	/* drops the shared responder DH keys once old (RFC 7296 2.12, sa_init.c); NULL until
+	 * one is taken; dh_armed: running */
+	struct loop_timer *dh_expiry;
+	bool dh_armed;
 	struct ike_stats st;
 	/* 2.6: the cookie secrets and their rotation (sa_init.c) */
 	unsigned frag_size; /* RFC 7383: largest datagram of a fragment; 0: no fragmentation */

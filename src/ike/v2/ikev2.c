@@ -2,6 +2,7 @@
  * (window 1, RFC 7296 2.3), and the kernel's asynchronous SPI allocation, whose answer
  * may come after the IKE SA is gone. */
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "ipsecd/log.h"
+#include "ipsecd/loop.h"
 #include "v2.h"
 
 int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,
@@ -125,7 +127,9 @@ static void sa_free(struct ike_sa *sa, bool delete_kernel)
 
 static void engine_free(struct ike *eng)
 {
-	(void)eng;
+	loop_timer_free(eng->dh_expiry);
+	eng->dh_expiry = NULL;
+	crypto_dh_reuse_expire(HUGE_VAL); /* no key outlives its engine */
 }
 
 const struct ike_version_ops ikev2_ops = {
