@@ -24,7 +24,8 @@ bool crypto_memeq(const void *a, const void *b, size_t len);
  * the legacy provider DES and Blowfish are unsupported. 0, or -EIO when even the default
  * provider is missing. */
 int crypto_init(void);
-/* len random bytes (RAND_bytes) into buf. 0 or -EIO. */
+/* len random bytes (RAND_bytes; small requests from a fork-safe page of its output) into
+ * buf. 0 or -EIO. */
 int crypto_random(void *buf, size_t len);
 
 struct crypto_iov { /* one piece of a PRF's input, borrowed */
