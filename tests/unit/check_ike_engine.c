@@ -550,6 +550,26 @@ START_TEST(test_handshake)
 }
 END_TEST
 
+/* RFC 7296 2.12: the responder's key pair is the shared one, and the engine drops it once
+ * it is CRYPTO_DH_REUSE_AGE old even when no exchange comes; the initiator's is its own. */
+START_TEST(test_responder_dh_reuse)
+{
+	ends_up(&defaults);
+	double t0 = loop_now(lp);
+
+	establish();
+	ck_assert(B.ike->dh_armed);
+	ck_assert(!A.ike->dh_armed);
+	size_t armed = fake_loop_armed(lp);
+
+	run_until(t0 + CRYPTO_DH_REUSE_AGE + 0.001);
+	ck_assert(!B.ike->dh_armed);
+	ck_assert_uint_eq(fake_loop_armed(lp), armed - 1);
+	ck_assert(crypto_dh_reuse_expire(loop_now(lp)) == 0); /* no key is left to drop */
+	ck_assert_uint_eq(established(&B), 1);
+}
+END_TEST
+
 /* --- CHILD SAs that fail --- */
 
 static void last_error_one(void *arg, const struct ike_peer_info *i)
@@ -4109,6 +4129,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_checked_fixture(rtx, NULL, lost_teardown);
 	tcase_add_checked_fixture(bad, NULL, cache_teardown);
 	tcase_add_test(hs, test_handshake);
+	tcase_add_test(hs, test_responder_dh_reuse);
 	tcase_add_test(hs, test_v1_main_mode);
 	tcase_add_test(hs, test_v1_aggressive_mode);
 	tcase_add_test(hs, test_v1_wrong_psk);
