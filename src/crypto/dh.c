@@ -242,18 +242,21 @@ static struct peer_slot *peer_slot(const struct crypto_dh *dh)
 }
 
 /* The peer's public key in our group from its KE data (length already checked), if it may
- * be used. A MODP value must lie in 2..p-2, and in the prime-order subgroup where OpenSSL
- * knows q (EVP_PKEY_public_check). An ECP point must be on the curve and not the point at
- * infinity (RFC 6989 2.3); the curves of RFC 5903 have prime order (cofactor 1), so every
- * such point is in the group and the full check's multiplication by the order, as dear as
- * the ECDH itself, proves nothing more (EVP_PKEY_public_check_quick). X25519 takes any
- * value (RFC 8031 2.3: the result is checked instead). Borrowed for ECP and MODP (the
- * group's slot), the caller's to free for X25519: *owned says which. */
+ * be used (RFC 6989: all the more since a responder reuses its key, crypto_dh_reused).
+ * A MODP value must lie in 2..p-2, and in the prime-order subgroup where OpenSSL knows q
+ * (EVP_PKEY_public_check). An ECP point must be on the curve and not the point at infinity
+ * (RFC 6989 2.3); the curves of RFC 5903 have prime order (cofactor 1), so every such
+ * point is in the group. Decoding checks all of it: an uncompressed point (0x04 | x | y)
+ * cannot encode infinity, and OpenSSL refuses coordinates past the field prime and points
+ * off the curve as it sets them (EC_POINT_oct2point; check_ikecrypto's bad points prove
+ * it). EVP_PKEY_public_check_quick would redo the curve equation after an inversion, a
+ * twentieth of a handshake for nothing. X25519 takes any value (RFC 8031 2.3: the result is
+ * checked instead). Borrowed for ECP and MODP (the group's slot), the caller's to free for
+ * X25519: *owned says which. */
 static EVP_PKEY *peer_key(const struct crypto_dh *dh, const uint8_t *data, size_t len, bool *owned)
 {
 	uint8_t pt[1 + 2 * MAX_EC_COORD];
 	struct peer_slot *s;
-	int ok;
 
 	*owned = dh->g->kind == X25519;
 	if (*owned)
@@ -268,9 +271,7 @@ static EVP_PKEY *peer_key(const struct crypto_dh *dh, const uint8_t *data, size_
 	}
 	if (!EVP_PKEY_set1_encoded_public_key(s->key, data, len))
 		return NULL;
-	ok = dh->g->kind == ECP ? EVP_PKEY_public_check_quick(s->check)
-				: EVP_PKEY_public_check(s->check);
-	return ok == 1 ? s->key : NULL;
+	return dh->g->kind == ECP || EVP_PKEY_public_check(s->check) == 1 ? s->key : NULL;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)

@@ -455,6 +455,20 @@ START_TEST(test_dh_ecp_bad_points)
 	refused(dh, buf, n, "(0, 0)");
 	memset(buf, 0xff, n);
 	refused(dh, buf, n, "coordinates past the field prime");
+	/* G with x + p: on the curve modulo p, but not a field element (fits P-521's coordinate
+	 * bytes only) */
+	BIGNUM *p = BN_new(), *x = BN_new();
+
+	ck_assert(p && x && EC_GROUP_get_curve(grp, p, NULL, NULL, NULL));
+	ck_assert_ptr_nonnull(BN_bin2bn(oct + 1, (int)(n / 2), x));
+	ck_assert(BN_add(x, x, p));
+	if ((size_t)BN_num_bytes(x) <= n / 2) {
+		memcpy(buf, oct + 1, n);
+		ck_assert_int_eq(BN_bn2binpad(x, buf, (int)(n / 2)), (int)(n / 2));
+		refused(dh, buf, n, "G with x + p");
+	}
+	BN_free(p);
+	BN_free(x);
 	EC_GROUP_free(grp);
 	crypto_dh_free(dh);
 }
