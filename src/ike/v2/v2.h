@@ -164,6 +164,7 @@ struct ikev2_authn { /* our credentials under one identity */
 	const struct conf_item *id;
 	enum ikev2_authn_kind kind;
 	struct crypto_chunk psk;      /* PSK */
+	struct crypto_prf *psk_prf;   /* PSK: keyed with prf(psk, "Key Pad for IKEv2") (2.15) */
 	const struct pki_entry *cert; /* CERT: ours, with its key */
 	struct evp_pkey_st *key;      /* CERT, RSA_KEY: our private key */
 	bool eap_gw; /* CERT for auth-method=eap-radius: the client's proof is EAP */
