@@ -570,6 +570,40 @@ START_TEST(test_responder_dh_reuse)
 }
 END_TEST
 
+/* The first SA of an end's engine, or NULL. */
+static struct ike_sa *first_sa(const struct end *e)
+{
+	size_t pos = 0;
+
+	return ike_tab_next(&e->ike->sas, &pos);
+}
+
+/* An IKE_AUTH request held for its SPI is decrypted once: the replay takes the inner
+ * payloads kept when it came, so a change to the held datagram's ICV goes unseen. */
+START_TEST(test_held_request_opened_once)
+{
+	struct ike_sa *sa = NULL;
+
+	ends_up(&defaults);
+	ike_apply(B.ike, B.c);
+	ike_apply(A.ike, A.c);
+	for (int i = 0; i < 20 && !(sa && sa->held); i++) { /* B's kernel does not answer */
+		fake_kern_run(A.k);
+		fake_loop_run_due(lp);
+		flush(&A, &B);
+		flush(&B, &A);
+		sa = first_sa(&B);
+	}
+	ck_assert(sa && sa->held);
+	ck_assert_uint_gt(sa->held_data.len, sa->held_pkt.len); /* the inner payloads kept */
+	sa->held_data.p[sa->held_pkt.len - 1] ^= 0x01;		/* the ICV's last byte */
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 0);
+}
+END_TEST
+
 /* --- CHILD SAs that fail --- */
 
 static void last_error_one(void *arg, const struct ike_peer_info *i)
@@ -4130,6 +4164,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_checked_fixture(bad, NULL, cache_teardown);
 	tcase_add_test(hs, test_handshake);
 	tcase_add_test(hs, test_responder_dh_reuse);
+	tcase_add_test(hs, test_held_request_opened_once);
 	tcase_add_test(hs, test_v1_main_mode);
 	tcase_add_test(hs, test_v1_aggressive_mode);
 	tcase_add_test(hs, test_v1_wrong_psk);

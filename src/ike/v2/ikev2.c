@@ -35,8 +35,11 @@ int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 
 /* --- a request held until the kernel gave the SPI its answer needs --- */
 
+/* The held datagram goes through the engine again; its inner payloads, kept after it
+ * (ikev2_defer), spare the replay a second decryption. */
 static void deferred_ready(struct ike_sa *sa, int err, uint32_t spi)
 {
+	struct ike *eng = sa->eng;
 	struct net_pkt p = sa->held_pkt;
 	struct wbuf data = sa->held_data;
 
@@ -46,20 +49,35 @@ static void deferred_ready(struct ike_sa *sa, int err, uint32_t spi)
 	sa->spi_failed = err < 0;
 	sa->held = false;
 	wbuf_init(&sa->held_data);
-	p.data = data.p;
-	p.len = data.len;
-	ike_recv(sa->eng, &p); /* the same request again; this time the SPI is there */
+	p.data = data.p; /* p.len: the datagram's, as held */
+	if (data.len > p.len) {
+		eng->replay_sa = sa;
+		eng->replay_plain = data.p + p.len;
+		eng->replay_len = data.len - p.len;
+	}
+	ike_recv(eng, &p); /* the same request again; this time the SPI is there */
+	eng->replay_sa = NULL;
+	eng->replay_plain = NULL;
+	eng->replay_len = 0;
 	wbuf_free(&data);
 }
 
 void ikev2_defer(struct ike_sa *sa, uint8_t ikev2_proto)
 {
+	const struct ike *eng = sa->eng;
+	const struct net_pkt *p = eng->cur_pkt;
+
 	if (sa->held) /* a retransmission of the request we are holding */
 		return;
 	sa->held = true;
-	sa->held_pkt = *sa->eng->cur_pkt;
+	sa->held_pkt = *p;
 	wbuf_init(&sa->held_data);
-	wbuf_bytes(&sa->held_data, sa->eng->cur_pkt->data, sa->eng->cur_pkt->len);
+	sa->held_data.secret = true; /* the inner payloads may follow the datagram */
+	wbuf_bytes(&sa->held_data, p->data, p->len);
+	/* kept when the datagram's first payload is SK (RFC 7296 3.14); a fragmented
+	 * request is put together again from its fragments instead (frag.c) */
+	if (eng->cur_plain && p->len > 16 && p->data[16] == IKEV2_PLD_SK)
+		wbuf_bytes(&sa->held_data, eng->cur_plain, eng->cur_plain_len);
 	ike_alloc_spi(sa, ikev2_proto == IKEV2_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP, deferred_ready);
 }
 
