@@ -700,8 +700,10 @@ static void report(struct daemon *d)
 {
 	long n = d->o->n;
 
-	printf("handshakes: %ld in %.0f ms wall, daemon CPU %.0f ms (%.0f us/SA)\n", n,
-	       d->wall1 - d->wall0, d->cpu1 - d->cpu0, (d->cpu1 - d->cpu0) * 1e3 / (double)n);
+	printf("handshakes: %ld in %.0f ms wall, daemon CPU %.0f ms (%.0f us/SA, %.0f per "
+	       "CPU-second)\n",
+	       n, d->wall1 - d->wall0, d->cpu1 - d->cpu0, (d->cpu1 - d->cpu0) * 1e3 / (double)n,
+	       d->cpu1 > d->cpu0 ? (double)n * 1e3 / (d->cpu1 - d->cpu0) : 0);
 	printf("rss: before %ld KiB, after %ld KiB, delta %ld KiB: %ld bytes/SA\n",
 	       d->base.rss / 1024, d->end.rss / 1024, (d->end.rss - d->base.rss) / 1024,
 	       (d->end.rss - d->base.rss) / n);

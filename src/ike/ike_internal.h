@@ -290,8 +290,17 @@ struct ike {
 	const struct net_pkt *cur_pkt; /* the datagram being handled */
 	const uint8_t *cur_plain;      /* and its inner payloads, decrypted (IKEv2) */
 	size_t cur_plain_len;
+	/* a held request replayed (v2/ikev2.c): its inner payloads as they were decrypted
+	 * when it came, for that SA's next decryption to take instead */
+	const struct ike_sa *replay_sa;
+	const uint8_t *replay_plain;
+	size_t replay_len;
 	uint32_t next_serial;
 	struct loop_timer *start; /* initiations after ike_apply */
+	/* drops the shared responder DH keys once old (RFC 7296 2.12, sa_init.c); NULL until
+	 * one is taken; dh_armed: running */
+	struct loop_timer *dh_expiry;
+	bool dh_armed;
 	struct ike_stats st;
 	/* 2.6: the cookie secrets and their rotation (sa_init.c) */
 	unsigned frag_size; /* RFC 7383: largest datagram of a fragment; 0: no fragmentation */

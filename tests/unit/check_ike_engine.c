@@ -671,6 +671,60 @@ START_TEST(test_handshake)
 }
 END_TEST
 
+/* RFC 7296 2.12: the responder's key pair is the shared one, and the engine drops it once
+ * it is CRYPTO_DH_REUSE_AGE old even when no exchange comes; the initiator's is its own. */
+START_TEST(test_responder_dh_reuse)
+{
+	ends_up(&defaults);
+	double t0 = loop_now(lp);
+
+	establish();
+	ck_assert(B.ike->dh_armed);
+	ck_assert(!A.ike->dh_armed);
+	size_t armed = fake_loop_armed(lp);
+
+	run_until(t0 + CRYPTO_DH_REUSE_AGE + 0.001);
+	ck_assert(!B.ike->dh_armed);
+	ck_assert_uint_eq(fake_loop_armed(lp), armed - 1);
+	ck_assert(crypto_dh_reuse_expire(loop_now(lp)) == 0); /* no key is left to drop */
+	ck_assert_uint_eq(established(&B), 1);
+}
+END_TEST
+
+/* The first SA of an end's engine, or NULL. */
+static struct ike_sa *first_sa(const struct end *e)
+{
+	size_t pos = 0;
+
+	return ike_tab_next(&e->ike->sas, &pos);
+}
+
+/* An IKE_AUTH request held for its SPI is decrypted once: the replay takes the inner
+ * payloads kept when it came, so a change to the held datagram's ICV goes unseen. */
+START_TEST(test_held_request_opened_once)
+{
+	struct ike_sa *sa = NULL;
+
+	ends_up(&defaults);
+	ike_apply(B.ike, B.c);
+	ike_apply(A.ike, A.c);
+	for (int i = 0; i < 20 && !(sa && sa->held); i++) { /* B's kernel does not answer */
+		fake_kern_run(A.k);
+		fake_loop_run_due(lp);
+		flush(&A, &B);
+		flush(&B, &A);
+		sa = first_sa(&B);
+	}
+	ck_assert(sa && sa->held);
+	ck_assert_uint_gt(sa->held_data.len, sa->held_pkt.len); /* the inner payloads kept */
+	sa->held_data.p[sa->held_pkt.len - 1] ^= 0x01;		/* the ICV's last byte */
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 0);
+}
+END_TEST
+
 /* --- CHILD SAs that fail --- */
 
 static void last_error_one(void *arg, const struct ike_peer_info *i)
@@ -4991,6 +5045,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_checked_fixture(rtx, NULL, lost_teardown);
 	tcase_add_checked_fixture(bad, NULL, cache_teardown);
 	tcase_add_test(hs, test_handshake);
+	tcase_add_test(hs, test_responder_dh_reuse);
+	tcase_add_test(hs, test_held_request_opened_once);
 	tcase_add_test(hs, test_v1_main_mode);
 	tcase_add_test(hs, test_v1_aggressive_mode);
 	tcase_add_test(hs, test_v1_wrong_psk);
