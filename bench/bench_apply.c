@@ -201,18 +201,25 @@ static void ctl(struct bench *b, const char *line, struct timing *t)
 {
 	struct conf_sink sink = {0};
 	struct conf_diags ds;
-	struct conf *next = b->c, *old = NULL;
+	struct conf_changes *ch = NULL;
+	size_t diffs = 0;
 
 	conf_diags_init(&ds);
 	t->t0 = bench_now_ms(CLOCK_MONOTONIC);
-	if (conf_ctl_exec(&next, line, CONF_CTL_ROOT, &sink, NULL, &old, &ds) < 0 || !old) {
+	if (conf_ctl_exec(&b->c, line, CONF_CTL_ROOT, &sink, NULL, &ch, &ds) < 0 || !ch) {
 		fprintf(stderr, "bench_apply: %s: refused\n", line);
 		conf_diags_print(&ds, stderr);
 		exit(1);
 	}
 	lap(t, "change+validate");
-	b->c = old;
-	apply(b, next, t);
+	conf_changes_walk(ch, on_diff, &diffs);
+	lap(t, "diff");
+	spd_apply(b->spd, b->c);
+	bench_kern_run(b->k);
+	lap(t, "spd");
+	ike_apply(b->e, b->c);
+	lap(t, "view");
+	conf_changes_free(ch);
 	conf_diags_free(&ds);
 }
 

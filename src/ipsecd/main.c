@@ -126,18 +126,15 @@ static void count_cred_items(enum conf_change what, const struct conf_item *o,
 			it->menu->id == CONF_M_SETTINGS; /* insecure-key-files */
 }
 
-/* The credentials for next, read again when `always` or when its imports changed. On
- * failure (the errors in ds) the running ones stay. */
-static int refresh_creds(struct daemon *d, const struct conf *next, bool always,
+/* The credentials for next, read again when `always` or when its imports changed (the
+ * flag `changed` says). On failure (the errors in ds) the running ones stay. */
+static int refresh_creds(struct daemon *d, const struct conf *next, bool changed,
 			 struct conf_diags *ds)
 {
 	struct creds *cr;
-	bool changed = always || !d->rt.creds;
 	int r;
 
-	if (!changed)
-		conf_diff(d->conf, next, count_cred_items, &changed);
-	if (!changed)
+	if (!changed && d->rt.creds)
 		return 0;
 	if ((r = creds_build(next, d->cert_dir, &cr, ds)) < 0)
 		return r;
@@ -191,21 +188,37 @@ static void reload(struct daemon *d)
 	conf_diags_free(&ds);
 }
 
+/* An accepted ipsecctl change, made on d->conf in place: the engines take what it did. */
+static void apply_changes(struct daemon *d, struct conf_changes *ch)
+{
+	struct diff_count dc = {0};
+
+	conf_changes_walk(ch, count_diff, &dc);
+	log_info(LOG_CONFIG, NULL, "ipsecctl: %zu added, %zu removed, %zu changed", dc.added,
+		 dc.removed, dc.changed);
+	spd_apply(d->spd, d->conf);
+	if (d->ike)
+		ike_configure(d->ike, d->conf);
+	conf_changes_free(ch);
+}
+
 static int ctl_exec(void *arg, const char *line, unsigned flags, const struct conf_sink *sink,
 		    struct conf_diags *ds)
 {
 	struct daemon *d = arg;
-	struct conf *old = NULL;
-	struct conf *next = d->conf;
-	int r = conf_ctl_exec(&next, line, flags, sink, &d->runtime, &old, ds);
+	struct conf_changes *ch = NULL;
+	int r = conf_ctl_exec(&d->conf, line, flags, sink, &d->runtime, &ch, ds);
 
-	if (r == 0 && old) {
-		d->conf = old; /* apply() diffs old against next, then keeps next */
-		if ((r = refresh_creds(d, next, false, ds)) < 0) {
-			conf_free(next); /* a file of an import failed: nothing changes */
+	if (r == 0 && ch) {
+		bool creds = false;
+
+		conf_changes_walk(ch, count_cred_items, &creds);
+		if ((r = refresh_creds(d, d->conf, creds, ds)) < 0) {
+			/* a file of an import failed: nothing changes */
+			conf_changes_revert(d->conf, ch);
 			return r;
 		}
-		apply(d, next, "ipsecctl");
+		apply_changes(d, ch);
 	}
 	if (d->rt.pending_change) {
 		/* generate-key's import: the key joins the configuration like any other */
