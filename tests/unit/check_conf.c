@@ -1070,6 +1070,159 @@ START_TEST(test_ctl_changes_are_atomic)
 }
 END_TEST
 
+/* Every item of every menu, in order: a refused change must leave the very same ones. */
+static struct conf_item **all_items(const struct conf *c, size_t *n)
+{
+	struct conf_item **v = NULL;
+
+	*n = 0;
+	for (int m = 0; m < CONF_M_COUNT; m++)
+		for (size_t i = 0; i < conf_count(c, (enum conf_menu_id)m); i++) {
+			v = realloc(v, (*n + 1) * sizeof(*v));
+			v[(*n)++] = conf_item_at(c, (enum conf_menu_id)m, i);
+		}
+	return v;
+}
+
+START_TEST(test_ctl_refused_changes_nothing)
+{
+	static const char *const refused[] = {
+		"peer remove office2",
+		"peer set office2 name=office3",
+		"profile remove strong",
+		"policy set 0 ipsec-protocols=esp,ah",
+		"identity set 0 secret=\"\"",
+		"peer add name=office2 address=192.0.2.9",
+		"/ip pool add name=p2 ranges=10.9.0.100-10.9.0.110",
+		"peer set [ find ] address=192.0.2.1/32 local-address=2001:db8::1",
+	};
+	struct conf *c = load(full_config), *fresh = load(full_config);
+	struct conf_changes *ch = NULL;
+	struct capture k;
+	size_t n0, n1;
+	struct conf_item **before = all_items(c, &n0);
+	char *e0 = export_str(c, CONF_EXPORT_SENSITIVE);
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		ck_assert_msg(ctl(&c, refused[i], CONF_CTL_ROOT, &k, &ch) == -EINVAL, "%s",
+			      refused[i]);
+		ck_assert_uint_gt(ds.nerrors, 0);
+		ck_assert_ptr_null(ch);
+		char *e1 = export_str(c, CONF_EXPORT_SENSITIVE);
+		struct conf_item **after = all_items(c, &n1);
+
+		ck_assert_msg(!strcmp(e0, e1), "%s changed the model", refused[i]);
+		ck_assert_uint_eq(n0, n1);
+		ck_assert_msg(!memcmp(before, after, n0 * sizeof(*before)), "%s moved items",
+			      refused[i]);
+		free(after);
+		free(e1);
+	}
+	/* not even an item id was used up */
+	ck_assert_int_eq(ctl(&c, "peer add name=x address=198.51.100.7", CONF_CTL_ROOT, &k, &ch),
+			 0);
+	conf_changes_free(ch);
+	ck_assert_int_eq(
+		ctl(&fresh, "peer add name=x address=198.51.100.7", CONF_CTL_ROOT, &k, &ch), 0);
+	conf_changes_free(ch);
+	ck_assert_uint_eq(conf_find(c, CONF_M_PEER, "x")->id,
+			  conf_find(fresh, CONF_M_PEER, "x")->id);
+	free(before);
+	free(e0);
+	conf_free(c);
+	conf_free(fresh);
+}
+END_TEST
+
+struct rec {
+	size_t added, removed, changed;
+	const struct conf_item *old, *now;
+};
+
+static void on_rec(enum conf_change what, const struct conf_item *o, const struct conf_item *n,
+		   void *arg)
+{
+	struct rec *r = arg;
+
+	r->added += what == CONF_ADDED;
+	r->removed += what == CONF_REMOVED;
+	r->changed += what == CONF_CHANGED;
+	r->old = o;
+	r->now = n;
+}
+
+/* The record of a change says what it did: the item changed in place, a copy from before;
+ * a policy whose duplicate mark moved counts as changed. */
+START_TEST(test_ctl_change_record)
+{
+	struct conf *c = load(full_config);
+	struct conf_item *peer = conf_find(c, CONF_M_PEER, "office2");
+	struct conf_changes *ch = NULL;
+	struct capture k;
+	struct rec r = {0};
+
+	ck_assert_int_eq(ctl(&c, "peer set office2 passive=yes", CONF_CTL_ROOT, &k, &ch), 0);
+	ck_assert_uint_eq(conf_changes_walk(ch, on_rec, &r), 1);
+	ck_assert_uint_eq(r.changed, 1);
+	ck_assert_ptr_eq(r.now, peer);
+	ck_assert(!conf_bool(r.old, CONF_PEER_PASSIVE) && conf_bool(peer, CONF_PEER_PASSIVE));
+	conf_changes_free(ch);
+	/* the same value again: nothing changed */
+	ck_assert_int_eq(ctl(&c, "peer set office2 passive=yes", CONF_CTL_ROOT, &k, &ch), 0);
+	ck_assert_uint_eq(conf_changes_walk(ch, NULL, NULL), 0);
+	conf_changes_free(ch);
+	/* a duplicate policy is added, marked invalid and warned about */
+	ck_assert_int_eq(ctl(&c,
+			     "policy add dst-address=10.2.0.0/24 src-address=10.1.0.0/24 "
+			     "peer=office2 tunnel=yes",
+			     CONF_CTL_ROOT, &k, &ch),
+			 0);
+	ck_assert(has_diag("ipsecctl:1:", "policy duplicates an earlier one"));
+	memset(&r, 0, sizeof(r));
+	ck_assert_uint_eq(conf_changes_walk(ch, on_rec, &r), 1);
+	ck_assert_uint_eq(r.added, 1);
+	ck_assert_int_eq(r.now->invalid, 1);
+	conf_changes_free(ch);
+	/* the first one goes: the duplicate becomes valid, a change of its own */
+	ck_assert_int_eq(ctl(&c, "policy remove 0", CONF_CTL_ROOT, &k, &ch), 0);
+	memset(&r, 0, sizeof(r));
+	ck_assert_uint_eq(conf_changes_walk(ch, on_rec, &r), 2);
+	ck_assert_uint_eq(r.removed, 1);
+	ck_assert_uint_eq(r.changed, 1);
+	ck_assert_int_eq(r.old->invalid, 1);
+	ck_assert_int_eq(r.now->invalid, 0);
+	conf_changes_free(ch);
+	conf_free(c);
+}
+END_TEST
+
+static const char *choice_of(const struct conf_item *it, int prop)
+{
+	return it->menu->props[prop].choices[conf_int(it, prop)];
+}
+
+/* What refers to a changed item is checked again: a policy with esp,ah is fine for an
+ * IKEv1 peer, and refuses the peer's move to IKEv2. */
+START_TEST(test_ctl_change_checks_referrers)
+{
+	struct conf *c = load(full_config);
+	struct conf_changes *ch = NULL;
+	struct capture k;
+
+	ck_assert_int_eq(ctl(&c, "peer set office2 exchange-mode=main", CONF_CTL_ROOT, &k, &ch), 0);
+	conf_changes_free(ch);
+	ck_assert_int_eq(ctl(&c, "policy set 0 ipsec-protocols=esp,ah", CONF_CTL_ROOT, &k, &ch), 0);
+	conf_changes_free(ch);
+	ck_assert_int_eq(ctl(&c, "peer set office2 exchange-mode=ike2", CONF_CTL_ROOT, &k, &ch),
+			 -EINVAL);
+	ck_assert(has_diag("ipsecctl:", "ipsec-protocols=esp,ah needs IKEv1"));
+	/* still main */
+	ck_assert_str_eq(choice_of(conf_find(c, CONF_M_PEER, "office2"), CONF_PEER_EXCHANGE_MODE),
+			 "main");
+	conf_free(c);
+}
+END_TEST
+
 struct diffs {
 	int added, removed, changed;
 };
@@ -1368,6 +1521,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_ctl_dynamic_policies);
 	tcase_add_test(t, test_ctl_pool_used);
 	tcase_add_test(t, test_ctl_changes_are_atomic);
+	tcase_add_test(t, test_ctl_refused_changes_nothing);
+	tcase_add_test(t, test_ctl_change_record);
+	tcase_add_test(t, test_ctl_change_checks_referrers);
 	tcase_add_test(t, test_diff);
 	tcase_add_test(t, test_diff_of_clone);
 	tcase_add_test(t, test_clone_is_deep);
