@@ -217,7 +217,7 @@ static void ctl(struct bench *b, const char *line, struct timing *t)
 	spd_apply(b->spd, b->c);
 	bench_kern_run(b->k);
 	lap(t, "spd");
-	ike_apply(b->e, b->c);
+	ike_apply_changes(b->e, b->c, ch);
 	lap(t, "view");
 	conf_changes_free(ch);
 	conf_diags_free(&ds);

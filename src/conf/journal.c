@@ -61,6 +61,11 @@ static bool settle(struct conf_jent *e)
 	return false;
 }
 
+static bool gone(const struct conf_item *it)
+{
+	return (it->journal & CONF_J_NEW) && (it->journal & CONF_J_REMOVED);
+}
+
 struct conf_changes *conf_journal_end(struct conf *c)
 {
 	struct conf_changes *ch = c->jl;
@@ -70,17 +75,18 @@ struct conf_changes *conf_journal_end(struct conf *c)
 	c->jl = NULL;
 	for (size_t i = 0; i < ch->n; i++)
 		keep[i] = settle(&ch->e[i]);
-	/* an item added and removed again is in no entry kept: free it, once */
+	/* an item added and removed again keeps its bits: it is freed below, once */
 	for (size_t i = 0; i < ch->n; i++)
-		if (ch->e[i].what == CONF_ADDED && (ch->e[i].it->journal & CONF_J_REMOVED))
+		if (!gone(ch->e[i].it))
+			ch->e[i].it->journal = 0;
+	for (size_t i = 0; i < ch->n; i++)
+		if (ch->e[i].what == CONF_ADDED && gone(ch->e[i].it))
 			conf_item_free(ch->e[i].it);
 	for (size_t i = 0; i < ch->n; i++)
 		if (keep[i])
 			ch->e[k++] = ch->e[i];
 	free(keep);
 	ch->n = k;
-	for (size_t i = 0; i < ch->n; i++)
-		ch->e[i].it->journal = 0;
 	return ch;
 }
 

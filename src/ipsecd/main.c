@@ -143,15 +143,18 @@ static int refresh_creds(struct daemon *d, const struct conf *next, bool changed
 	return 0;
 }
 
-/* Takes the new model; the engines will be told the difference here. */
-/* The engine takes a configuration: its settings' limits, then its peers and policies. */
-static void ike_configure(struct ike *ike, const struct conf *c)
+/* The engine takes a configuration: its settings' limits, then its peers and policies,
+ * all of them, or (ch) what an ipsecctl change did to them. */
+static void ike_configure(struct ike *ike, const struct conf *c, const struct conf_changes *ch)
 {
 	struct ike_limits lim;
 
 	ike_limits_from_conf(c, &lim);
 	ike_set_limits(ike, &lim);
-	ike_apply(ike, c);
+	if (ch)
+		ike_apply_changes(ike, c, ch);
+	else
+		ike_apply(ike, c);
 }
 
 static void apply(struct daemon *d, struct conf *next, const char *why)
@@ -165,7 +168,7 @@ static void apply(struct daemon *d, struct conf *next, const char *why)
 	d->conf = next;
 	spd_apply(d->spd, d->conf);
 	if (d->ike)
-		ike_configure(d->ike, d->conf);
+		ike_configure(d->ike, d->conf, NULL);
 }
 
 static void reload(struct daemon *d)
@@ -198,7 +201,7 @@ static void apply_changes(struct daemon *d, struct conf_changes *ch)
 		 dc.removed, dc.changed);
 	spd_apply(d->spd, d->conf);
 	if (d->ike)
-		ike_configure(d->ike, d->conf);
+		ike_configure(d->ike, d->conf, ch);
 	conf_changes_free(ch);
 }
 
@@ -541,7 +544,7 @@ static int ike_start(struct daemon *d)
 	d->ike = d->rt.ike = ike_new(&deps);
 	if (!d->ike)
 		return -1;
-	ike_configure(d->ike, d->conf);
+	ike_configure(d->ike, d->conf, NULL);
 	log_info(LOG_NET, NULL, "IKE on UDP ports %u and %u", net_port(d->net, false),
 		 net_port(d->net, true));
 	return 0;
