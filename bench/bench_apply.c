@@ -214,7 +214,7 @@ static void ctl(struct bench *b, const char *line, struct timing *t)
 	lap(t, "change+validate");
 	conf_changes_walk(ch, on_diff, &diffs);
 	lap(t, "diff");
-	spd_apply(b->spd, b->c);
+	spd_apply_changes(b->spd, b->c, ch);
 	bench_kern_run(b->k);
 	lap(t, "spd");
 	ike_apply_changes(b->e, b->c, ch);

@@ -199,7 +199,7 @@ static void apply_changes(struct daemon *d, struct conf_changes *ch)
 	conf_changes_walk(ch, count_diff, &dc);
 	log_info(LOG_CONFIG, NULL, "ipsecctl: %zu added, %zu removed, %zu changed", dc.added,
 		 dc.removed, dc.changed);
-	spd_apply(d->spd, d->conf);
+	spd_apply_changes(d->spd, d->conf, ch);
 	if (d->ike)
 		ike_configure(d->ike, d->conf, ch);
 	conf_changes_free(ch);

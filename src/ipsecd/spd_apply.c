@@ -114,7 +114,7 @@ static void send_delete(struct spd *s, struct ent *e)
 
 /* Takes the entry out of the table; it is deleted from the kernel and freed once the
  * requests about it are answered (dying_done). */
-static void ent_remove(struct spd *s, struct ent *e)
+void spd_ent_remove(struct spd *s, struct ent *e)
 {
 	hash_del(&s->ents, e->key);
 	e->dying = true;
@@ -164,7 +164,7 @@ static void ensure_sa(struct spd *s, const char *key, const struct kern_sa *want
 	}
 	/* Keys and algorithms of an installed SA cannot be changed: replace it. */
 	if (e)
-		ent_remove(s, e);
+		spd_ent_remove(s, e);
 	e = ent_new(s, key, true);
 	e->pos = pos;
 	e->u.sa = *want;
@@ -174,13 +174,7 @@ static void ensure_sa(struct spd *s, const char *key, const struct kern_sa *want
 }
 
 /* Policy positions in priority order: v6 `priority` (higher first), then the list. */
-struct ranked {
-	const struct conf_item *it;
-	int64_t prio;
-	size_t pos;
-};
-
-static int by_rank(const void *a, const void *b)
+int spd_rank_cmp(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
 
@@ -189,23 +183,23 @@ static int by_rank(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static void apply_policy(struct spd *s, const struct conf *c, const struct ranked *r, unsigned rank)
+/* w receives what the policy became (nsp = 0 when it cannot be installed). */
+void spd_apply_policy(struct spd *s, const struct conf *c, const struct ranked *r, unsigned rank,
+		      struct want *w)
 {
-	struct want w;
-	const char *why = spd_want_policy(s, c, r->it, rank, true, &w);
+	const char *why = spd_want_policy(s, c, r->it, rank, true, w);
 	unsigned pos = (unsigned)r->pos + 1;
 
 	if (why) {
 		log_warn(LOG_KERNEL, NULL, "policy %u: not installed: %s", pos, why);
-		explicit_bzero(&w, sizeof(w));
+		explicit_bzero(w, sizeof(*w));
 		return;
 	}
 	/* SAs first, so that traffic the new policies catch finds its SAs */
-	for (int i = 0; i < w.nsa; i++)
-		ensure_sa(s, w.sa_key[i], &w.sa[i], pos);
-	for (int i = 0; i < w.nsp; i++)
-		ensure_sp(s, w.sp_key[i], &w.sp[i], pos);
-	explicit_bzero(&w, sizeof(w));
+	for (int i = 0; i < w->nsa; i++)
+		ensure_sa(s, w->sa_key[i], &w->sa[i], pos);
+	for (int i = 0; i < w->nsp; i++)
+		ensure_sp(s, w->sp_key[i], &w->sp[i], pos);
 }
 
 void spd_apply(struct spd *s, const struct conf *c)
@@ -222,14 +216,18 @@ void spd_apply(struct spd *s, const struct conf *c)
 		if (!spd_policy_skipped(it))
 			r[k++] = (struct ranked){it, conf_int(it, CONF_POLICY_PRIORITY), i};
 	}
-	qsort(r, k, sizeof(*r), by_rank);
-	for (size_t i = 0; i < k; i++)
-		apply_policy(s, c, &r[i], (unsigned)i);
+	qsort(r, k, sizeof(*r), spd_rank_cmp);
+	for (size_t i = 0; i < k; i++) {
+		struct want w;
+
+		spd_apply_policy(s, c, &r[i], (unsigned)i, &w);
+		explicit_bzero(&w, sizeof(w));
+	}
 	free(r);
 	pos = 0;
 	while ((e = hash_next(&s->ents, &pos)))
 		if (!e->seen)
-			ent_remove(s, e);
+			spd_ent_remove(s, e);
 	kern_commit(s->k);
 }
 
@@ -310,7 +308,7 @@ void spd_free(struct spd *s)
 	if (!s)
 		return;
 	while ((e = hash_next(&s->ents, &pos)))
-		ent_remove(s, e);
+		spd_ent_remove(s, e);
 	if (kern_wait(s->k, WAIT_MS) < 0)
 		log_error(LOG_KERNEL, NULL, "the kernel did not answer every removal in %d ms",
 			  WAIT_MS);
