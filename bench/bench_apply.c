@@ -181,20 +181,19 @@ static void on_diff(enum conf_change what, const struct conf_item *o, const stru
 	++*(size_t *)arg;
 }
 
-/* The daemon's apply of next: the difference, the kernel, the engine. */
-static void apply(struct bench *b, struct conf *next, struct timing *t)
+/* The daemon's apply of a change: its record walked, the kernel, the engine. */
+static void apply(struct bench *b, struct conf_changes *ch, struct timing *t)
 {
 	size_t diffs = 0;
 
-	conf_diff(b->c, next, on_diff, &diffs);
-	lap(t, "diff");
-	conf_free(b->c);
-	b->c = next;
-	spd_apply(b->spd, b->c);
+	conf_changes_walk(ch, on_diff, &diffs);
+	lap(t, "walk");
+	spd_apply_changes(b->spd, b->c, ch);
 	bench_kern_run(b->k);
 	lap(t, "spd");
-	ike_apply(b->e, b->c);
+	ike_apply_changes(b->e, b->c, ch);
 	lap(t, "view");
+	conf_changes_free(ch);
 }
 
 static void ctl(struct bench *b, const char *line, struct timing *t)
@@ -202,7 +201,6 @@ static void ctl(struct bench *b, const char *line, struct timing *t)
 	struct conf_sink sink = {0};
 	struct conf_diags ds;
 	struct conf_changes *ch = NULL;
-	size_t diffs = 0;
 
 	conf_diags_init(&ds);
 	t->t0 = bench_now_ms(CLOCK_MONOTONIC);
@@ -212,14 +210,7 @@ static void ctl(struct bench *b, const char *line, struct timing *t)
 		exit(1);
 	}
 	lap(t, "change+validate");
-	conf_changes_walk(ch, on_diff, &diffs);
-	lap(t, "diff");
-	spd_apply_changes(b->spd, b->c, ch);
-	bench_kern_run(b->k);
-	lap(t, "spd");
-	ike_apply_changes(b->e, b->c, ch);
-	lap(t, "view");
-	conf_changes_free(ch);
+	apply(b, ch, t);
 	conf_diags_free(&ds);
 }
 
@@ -229,7 +220,10 @@ static void reload(struct bench *b, bool changed, struct timing *t)
 	struct conf *next = load(b->n, changed);
 
 	lap(t, "parse+validate");
-	apply(b, next, t);
+	struct conf_changes *ch = conf_adopt(b->c, next);
+
+	lap(t, "adopt");
+	apply(b, ch, t);
 }
 
 /* What the whole-model steps cost at this size: a clone, a validation. */

@@ -309,6 +309,12 @@ struct conf_changes;
 size_t conf_changes_walk(const struct conf_changes *ch, conf_diff_fn fn, void *arg);
 /* Frees the removed items and the copies. Accepts NULL. */
 void conf_changes_free(struct conf_changes *ch);
+/* Makes c hold next's configuration (a reloaded file; next is consumed): the items that
+ * did not change stay as they are, the same pointers, a changed named item takes the new
+ * values in place, and what changed is returned as an ipsecctl change's record. Unnamed
+ * items (identities, policies) are matched by content: a changed one is removed and
+ * added. The caller frees the record. */
+struct conf_changes *conf_adopt(struct conf *c, struct conf *next);
 /* Undoes the change ch made to c (an accepted change the daemon could not take after
  * all) and frees ch. */
 void conf_changes_revert(struct conf *c, struct conf_changes *ch);

@@ -63,6 +63,8 @@ int conf_val_parse(const struct conf_prop *p, const char *text, union conf_val *
 void conf_val_free(const struct conf_prop *p, union conf_val *v);
 void conf_val_copy(const struct conf_prop *p, union conf_val *dst, const union conf_val *src);
 bool conf_val_equal(const struct conf_prop *p, const union conf_val *a, const union conf_val *b);
+/* h mixed with v: values conf_val_equal finds equal mix alike. */
+uint64_t conf_val_hash(const struct conf_prop *p, const union conf_val *v, uint64_t h);
 /* Writes the value's canonical text (unquoted). */
 void conf_val_format(const struct conf_prop *p, const union conf_val *v, struct strbuf *out);
 int conf_addr_parse(const char *s, struct conf_addr *a, bool prefix);

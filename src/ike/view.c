@@ -84,29 +84,42 @@ int ike_view_chain_add(struct ike_tab *t, uint64_t key, struct ike_vnode *n)
 {
 	struct ike_vnode *head = ike_tab_get(t, key), **pp = &head;
 
+	if (head && head->tail->it->pos < n->it->pos) {
+		/* after the last: how a whole configuration is filed, in order */
+		n->next = NULL;
+		head->tail->next = n;
+		head->tail = n;
+		return 0;
+	}
 	while (*pp && (*pp)->it->pos < n->it->pos)
 		pp = &(*pp)->next;
 	n->next = *pp;
 	*pp = n;
-	return pp == &head ? ike_tab_put(t, key, head) : 0;
+	if (pp != &head)
+		return 0;
+	n->tail = n->next ? n->next->tail : n;
+	return ike_tab_put(t, key, head);
 }
 
 void ike_view_chain_del(struct ike_tab *t, uint64_t key, struct ike_vnode *n)
 {
-	struct ike_vnode *head = ike_tab_get(t, key), **pp = &head;
+	struct ike_vnode *head = ike_tab_get(t, key), *prev = NULL, *q;
 
-	while (*pp && *pp != n)
-		pp = &(*pp)->next;
-	if (!*pp)
+	for (q = head; q && q != n; q = q->next)
+		prev = q;
+	if (!q)
 		return;
-	*pp = n->next;
-	n->next = NULL;
-	if (pp != &head)
-		return;
-	if (head)
-		ike_tab_put(t, key, head); /* a key held: never fails */
-	else
+	if (prev) {
+		prev->next = n->next;
+		if (head->tail == n)
+			head->tail = prev;
+	} else if (n->next) {
+		n->next->tail = n->tail;
+		ike_tab_put(t, key, n->next); /* a key held: never fails */
+	} else {
 		ike_tab_del(t, key);
+	}
+	n->next = NULL;
 }
 
 /* --- ordered arrays: a peer's identities and policies --- */

@@ -12,9 +12,9 @@
 #define IKE_VIEW_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* One entry of a table slot's chain: the item it stands for, the next in configuration
- * order. */
+ * order; the chain's first entry knows its last (tail), so filing in order is O(1). */
 struct ike_vnode {
-	struct ike_vnode *next;
+	struct ike_vnode *next, *tail;
 	const struct conf_item *it;
 };
 

@@ -157,18 +157,19 @@ static void ike_configure(struct ike *ike, const struct conf *c, const struct co
 		ike_apply(ike, c);
 }
 
-static void apply(struct daemon *d, struct conf *next, const char *why)
+/* A change made on d->conf in place (an accepted ipsecctl command, or a reload taken in
+ * by conf_adopt): the kernel and the engine take what it did, and only that. */
+static void apply_changes(struct daemon *d, struct conf_changes *ch, const char *why)
 {
 	struct diff_count dc = {0};
 
-	conf_diff(d->conf, next, count_diff, &dc);
+	conf_changes_walk(ch, count_diff, &dc);
 	log_info(LOG_CONFIG, NULL, "%s: %zu added, %zu removed, %zu changed", why, dc.added,
 		 dc.removed, dc.changed);
-	conf_free(d->conf);
-	d->conf = next;
-	spd_apply(d->spd, d->conf);
+	spd_apply_changes(d->spd, d->conf, ch);
 	if (d->ike)
-		ike_configure(d->ike, d->conf, NULL);
+		ike_configure(d->ike, d->conf, ch);
+	conf_changes_free(ch);
 }
 
 static void reload(struct daemon *d)
@@ -187,22 +188,8 @@ static void reload(struct daemon *d)
 		log_error(LOG_CONFIG, NULL, "reload of %s refused: %zu error(s); nothing changed",
 			  d->conf_path, ds.nerrors);
 	else
-		apply(d, next, "reload");
+		apply_changes(d, conf_adopt(d->conf, next), "reload");
 	conf_diags_free(&ds);
-}
-
-/* An accepted ipsecctl change, made on d->conf in place: the engines take what it did. */
-static void apply_changes(struct daemon *d, struct conf_changes *ch)
-{
-	struct diff_count dc = {0};
-
-	conf_changes_walk(ch, count_diff, &dc);
-	log_info(LOG_CONFIG, NULL, "ipsecctl: %zu added, %zu removed, %zu changed", dc.added,
-		 dc.removed, dc.changed);
-	spd_apply_changes(d->spd, d->conf, ch);
-	if (d->ike)
-		ike_configure(d->ike, d->conf, ch);
-	conf_changes_free(ch);
 }
 
 static int ctl_exec(void *arg, const char *line, unsigned flags, const struct conf_sink *sink,
@@ -221,7 +208,7 @@ static int ctl_exec(void *arg, const char *line, unsigned flags, const struct co
 			conf_changes_revert(d->conf, ch);
 			return r;
 		}
-		apply_changes(d, ch);
+		apply_changes(d, ch, "ipsecctl");
 	}
 	if (d->rt.pending_change) {
 		/* generate-key's import: the key joins the configuration like any other */

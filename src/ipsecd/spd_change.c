@@ -1,6 +1,8 @@
-/* spd_change: an ipsecctl change taken into the kernel's SPD without computing what every
- * policy becomes: only the policies the change added, removed or changed, and those of
- * the peers it changed, are computed again; their entries that are no longer wanted go.
+/* spd_change: a change (ipsecctl's, or a reload's as conf_adopt records it) taken into the
+ * kernel's SPD without computing what every policy becomes: only the policies the change
+ * added, removed or changed, and those of the peers it changed, are computed again; their
+ * entries that are no longer wanted go. Entries the kernel refused or lost since are put
+ * back by a whole apply, as before.
  *
  * A policy's kernel priority is its rank (spd.c). When the change moves the rank of
  * policies it did not touch (a policy added before others, one removed from before
@@ -167,12 +169,24 @@ static void apply_touched(struct spd *s, const struct conf *c, const struct touc
 	explicit_bzero(&w, sizeof(w));
 }
 
+/* Entries the kernel refused or lost come back with the next apply: a whole one. */
+static bool some_broken(const struct spd *s)
+{
+	size_t pos = 0;
+	const struct ent *e;
+
+	while ((e = hash_next(&s->ents, &pos)))
+		if (e->state == ENT_FAILED || e->state == ENT_GONE)
+			return true;
+	return false;
+}
+
 void spd_apply_changes(struct spd *s, const struct conf *c, const struct conf_changes *ch)
 {
 	struct plan p = {.c = c};
 
 	conf_changes_walk(ch, plan_one, &p);
-	if (p.whole) {
+	if (p.whole || some_broken(s)) {
 		log_debug(LOG_KERNEL, NULL, "the change moves policies' ranks: applied whole");
 		spd_apply(s, c);
 		return;

@@ -250,12 +250,69 @@ START_TEST(test_view_updates_equal_build)
 }
 END_TEST
 
+static char *export_text(const struct conf *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	conf_export(c, f, CONF_EXPORT_SENSITIVE);
+	fclose(f);
+	return text;
+}
+
+/* A reload: the file as exported, one command later, loaded anew and taken in by
+ * conf_adopt; the view follows the record. Unchanged peers keep their items. */
+START_TEST(test_view_follows_reload)
+{
+	struct conf *c = load(base);
+	struct ike_view *v = ike_view_build(c, test_reqid, NULL);
+	struct conf_sink sink = {0};
+	size_t reloads = 0;
+
+	srand(99 + (unsigned)_i);
+	for (int step = 0; step < 150; step++) {
+		char *text = export_text(c);
+		struct conf *next = load(text);
+		struct conf_diags ds;
+		struct conf_changes *ch = NULL;
+		char line[256];
+
+		free(text);
+		random_command(line, sizeof(line));
+		conf_diags_init(&ds);
+		if (conf_ctl_exec(&next, line, CONF_CTL_ROOT, &sink, NULL, &ch, &ds) == 0 && ch) {
+			const struct conf_item *p0 = conf_find(c, CONF_M_PEER, "p0");
+			bool p0_same = p0 && !strstr(line, "p0");
+			struct walk w = {v, c};
+
+			conf_changes_free(ch);
+			ch = conf_adopt(c, next);
+			next = NULL;
+			conf_changes_walk(ch, take, &w);
+			ck_assert_int_eq(ike_view_update_done(v, c), 0);
+			conf_changes_free(ch);
+			if (p0_same)
+				ck_assert_ptr_eq(conf_find(c, CONF_M_PEER, "p0"), p0);
+			reloads++;
+		}
+		conf_free(next);
+		conf_diags_free(&ds);
+		same_view(v, c);
+	}
+	ck_assert_uint_gt(reloads, 30);
+	ike_view_free(v);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ike_view");
 	TCase *t = tcase_create("view");
 
 	tcase_add_loop_test(t, test_view_updates_equal_build, 0, 4);
+	tcase_add_loop_test(t, test_view_follows_reload, 0, 3);
 	suite_add_tcase(s, t);
 	return s;
 }

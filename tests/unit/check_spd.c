@@ -1,7 +1,8 @@
 /* check_spd: an ipsecctl change taken into the kernel's SPD item by item
  * (spd_apply_changes) leaves the kernel holding the same policies, with the same
  * priorities and templates, as applying the whole configuration (spd_apply): a randomised
- * run of policy and peer add/set/remove, compared after every step on fake kernels. */
+ * run of policy and peer add/set/remove, as ipsecctl commands (runs 0, 1) and as reloads
+ * of the changed file (runs 2, 3), compared after every step on fake kernels. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
@@ -119,35 +120,74 @@ static void same_kernel(struct kern *a, struct kern *b)
 	}
 }
 
+static char *export_text(const struct conf *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	conf_export(c, f, CONF_EXPORT_SENSITIVE);
+	fclose(f);
+	return text;
+}
+
+static struct conf *load(const char *text)
+{
+	struct conf *c = conf_new();
+	struct conf_diags ds;
+
+	conf_diags_init(&ds);
+	ck_assert_int_eq(conf_load_buf(c, "t.conf", text, strlen(text), CONF_FROM_FILE, &ds), 0);
+	conf_diags_free(&ds);
+	return c;
+}
+
+/* One command on c: an ipsecctl change, or (reload) the same command on the file as
+ * exported, loaded anew and taken in by conf_adopt. The record, or NULL if refused. */
+static struct conf_changes *change(struct conf **c, const char *line, bool reload)
+{
+	char *text = reload ? export_text(*c) : NULL;
+	struct conf *next = text ? load(text) : NULL;
+	struct conf_sink sink = {0};
+	struct conf_changes *ch = NULL;
+	struct conf_diags ds;
+
+	free(text);
+	conf_diags_init(&ds);
+	if (conf_ctl_exec(reload ? &next : c, line, CONF_CTL_ROOT, &sink, NULL, &ch, &ds) < 0)
+		ch = NULL;
+	conf_diags_free(&ds);
+	if (reload && ch) {
+		conf_changes_free(ch);
+		ch = conf_adopt(*c, next);
+		next = NULL;
+	}
+	conf_free(next);
+	return ch;
+}
+
 START_TEST(test_spd_changes_equal_whole)
 {
 	struct loop *l = fake_loop_new(1000);
 	struct kern *ka = fake_kern_new(l, 0x1000), *kb = fake_kern_new(l, 0x1000);
 	struct spd *a = spd_new(ka), *b = spd_new(kb);
-	struct conf *c = conf_new();
-	struct conf_diags ds;
-	struct conf_sink sink = {0};
+	struct conf *c = load(base);
 	size_t accepted = 0;
 
 	srand(11 + (unsigned)_i);
-	conf_diags_init(&ds);
-	ck_assert_int_eq(conf_load_buf(c, "t.conf", base, strlen(base), CONF_FROM_FILE, &ds), 0);
-	conf_diags_free(&ds);
 	spd_apply(a, c);
 	spd_apply(b, c);
 	for (int step = 0; step < 200; step++) {
-		struct conf_changes *ch = NULL;
 		char line[256];
+		struct conf_changes *ch;
 
 		random_command(line, sizeof(line));
-		conf_diags_init(&ds);
-		if (conf_ctl_exec(&c, line, CONF_CTL_ROOT, &sink, NULL, &ch, &ds) == 0 && ch) {
+		if ((ch = change(&c, line, _i >= 2))) {
 			spd_apply_changes(a, c, ch);
 			spd_apply(b, c);
 			conf_changes_free(ch);
 			accepted++;
 		}
-		conf_diags_free(&ds);
 		fake_kern_run(ka);
 		fake_kern_run(kb);
 		same_kernel(ka, kb);
