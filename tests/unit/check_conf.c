@@ -1223,6 +1223,47 @@ START_TEST(test_ctl_change_checks_referrers)
 }
 END_TEST
 
+/* A reload taken in: unchanged items stay (same pointers), a changed named item takes
+ * the new values in place, an unnamed one changed is removed and added; the result
+ * exports as the new file does. */
+START_TEST(test_adopt_reload)
+{
+	struct conf *c = load(full_config);
+	struct conf_item *office2 = conf_find(c, CONF_M_PEER, "office2");
+	struct conf_item *rw = conf_find(c, CONF_M_PEER, "rw");
+	struct conf_item *pol0 = conf_item_at(c, CONF_M_POLICY, 0);
+	char *text = export_str(c, CONF_EXPORT_SENSITIVE);
+	struct strbuf changed = STRBUF_INIT;
+	struct rec r = {0};
+
+	sb_puts(&changed, text);
+	sb_puts(&changed, "/ip ipsec peer\nset office2 passive=yes\n"
+			  "/ip ipsec policy\nadd dst-address=10.5.0.0/24 src-address=10.1.0.0/24 "
+			  "action=none\n");
+	struct conf *next = load(sb_str(&changed)), *want = load(sb_str(&changed));
+	struct conf_changes *ch = conf_adopt(c, next);
+
+	ck_assert_uint_eq(conf_changes_walk(ch, on_rec, &r), 2);
+	ck_assert_uint_eq(r.changed, 1);
+	ck_assert_uint_eq(r.added, 1);
+	ck_assert_ptr_eq(conf_find(c, CONF_M_PEER, "office2"), office2);
+	ck_assert(conf_bool(office2, CONF_PEER_PASSIVE));
+	ck_assert_ptr_eq(conf_find(c, CONF_M_PEER, "rw"), rw);
+	ck_assert_ptr_eq(conf_item_at(c, CONF_M_POLICY, 0), pol0);
+	char *e1 = export_str(c, CONF_EXPORT_SENSITIVE),
+	     *e2 = export_str(want, CONF_EXPORT_SENSITIVE);
+
+	ck_assert_str_eq(e1, e2);
+	conf_changes_free(ch);
+	free(e1);
+	free(e2);
+	free(text);
+	sb_free(&changed);
+	conf_free(want);
+	conf_free(c);
+}
+END_TEST
+
 struct diffs {
 	int added, removed, changed;
 };
@@ -1524,6 +1565,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_ctl_refused_changes_nothing);
 	tcase_add_test(t, test_ctl_change_record);
 	tcase_add_test(t, test_ctl_change_checks_referrers);
+	tcase_add_test(t, test_adopt_reload);
 	tcase_add_test(t, test_diff);
 	tcase_add_test(t, test_diff_of_clone);
 	tcase_add_test(t, test_clone_is_deep);
