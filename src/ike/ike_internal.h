@@ -315,6 +315,8 @@ void ike_view_free(struct ike_view *v);
 int ike_view_update(struct ike_view *v, const struct conf *c, enum conf_change what,
 		    const struct conf_item *old, const struct conf_item *it);
 int ike_view_update_done(struct ike_view *v, const struct conf *c);
+/* apply.c: forgets the peers waiting to initiate (ike_free). */
+void ike_forget_starts(struct ike *eng);
 /* The enabled peer with the longest address prefix holding remote (the first in the
  * configuration among equals) whose local-address, if set, is local and whose
  * exchange-mode speaks IKE version major (2: ike2; 1: main, aggressive, base); or NULL.

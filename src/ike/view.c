@@ -456,6 +456,7 @@ struct ike_view *ike_view_build(const struct conf *c, ike_view_reqid_fn reqid, v
 			if (ike_view_update(v, c, CONF_ADDED, NULL, conf_item_at(c, order[m], i)) <
 			    0)
 				goto fail;
+	v->named_stale = false; /* filed now, templates and all */
 	if (c && ike_view_named_file(v, c) < 0)
 		goto fail;
 	return v;

@@ -9,6 +9,24 @@
 #include "ipsecd/strbuf.h"
 #include "spd_internal.h"
 
+static bool broken(enum ent_state st)
+{
+	return st == ENT_FAILED || st == ENT_GONE;
+}
+
+/* Entries in the table the kernel refused or lost are counted (spd_broken). */
+static void ent_state(struct ent *e, enum ent_state st)
+{
+	if (!e->dying)
+		e->s->nbroken = e->s->nbroken + broken(st) - broken(e->state);
+	e->state = st;
+}
+
+size_t spd_broken(const struct spd *s)
+{
+	return s->nbroken;
+}
+
 static void ent_free(struct ent *e)
 {
 	free(e->why);
@@ -47,9 +65,9 @@ static void dying_done(struct ent *e, int err, const char *msg)
 	if (e->deleting && err && err != -ENOENT && err != -ESRCH)
 		log_warn(LOG_KERNEL, NULL, "removing %s %s: %s", ent_what(e), e->key + 1, msg);
 	if (!e->deleting && !err)
-		e->state = ENT_OK;
+		ent_state(e, ENT_OK);
 	else if (!e->deleting && err)
-		e->state = ENT_FAILED;
+		ent_state(e, ENT_FAILED);
 	if (e->inflight)
 		return;
 	if (!e->deleting && e->state == ENT_OK) {
@@ -75,12 +93,12 @@ static void on_done(void *arg, int err, const char *msg)
 		if (e->state != ENT_OK)
 			log_debug(LOG_KERNEL, NULL, "policy %u: %s %s installed", e->pos,
 				  ent_what(e), e->key + 1);
-		e->state = ENT_OK;
+		ent_state(e, ENT_OK);
 		free(e->why);
 		e->why = NULL;
 		return;
 	}
-	e->state = ENT_FAILED;
+	ent_state(e, ENT_FAILED);
 	free(e->why);
 	e->why = xstrdup(err == -EEXIST ? "the kernel has such an entry already, not made by "
 					  "ipsecd: left alone"
@@ -117,6 +135,7 @@ static void send_delete(struct spd *s, struct ent *e)
 void spd_ent_remove(struct spd *s, struct ent *e)
 {
 	hash_del(&s->ents, e->key);
+	s->nbroken -= broken(e->state);
 	e->dying = true;
 	if (!e->inflight)
 		dying_done(e, e->state == ENT_OK ? 0 : -ENOENT, NULL);
@@ -136,7 +155,7 @@ static void ensure_sp(struct spd *s, const char *key, const struct kern_sp *want
 		if (!failed && !memcmp(&sp, &e->u.sp, sizeof(sp)))
 			return; /* unchanged: not touched */
 		e->u.sp = sp;
-		e->state = ENT_PENDING;
+		ent_state(e, ENT_PENDING);
 		e->inflight++;
 		s->inflight++;
 		/* a refused add is tried again as an add: never replace another's entry */
@@ -381,7 +400,7 @@ static void mark_gone(struct ent *e, const char *what)
 {
 	if (e->state != ENT_OK)
 		return;
-	e->state = ENT_GONE;
+	ent_state(e, ENT_GONE);
 	log_warn(LOG_KERNEL, NULL, "policy %u: %s %s %s; it comes back at the next reload", e->pos,
 		 ent_what(e), e->key + 1, what);
 }

@@ -169,24 +169,13 @@ static void apply_touched(struct spd *s, const struct conf *c, const struct touc
 	explicit_bzero(&w, sizeof(w));
 }
 
-/* Entries the kernel refused or lost come back with the next apply: a whole one. */
-static bool some_broken(const struct spd *s)
-{
-	size_t pos = 0;
-	const struct ent *e;
-
-	while ((e = hash_next(&s->ents, &pos)))
-		if (e->state == ENT_FAILED || e->state == ENT_GONE)
-			return true;
-	return false;
-}
-
 void spd_apply_changes(struct spd *s, const struct conf *c, const struct conf_changes *ch)
 {
 	struct plan p = {.c = c};
 
 	conf_changes_walk(ch, plan_one, &p);
-	if (p.whole || some_broken(s)) {
+	/* entries the kernel refused or lost come back with a whole apply */
+	if (p.whole || spd_broken(s)) {
 		log_debug(LOG_KERNEL, NULL, "the change moves policies' ranks: applied whole");
 		spd_apply(s, c);
 		return;

@@ -47,6 +47,7 @@ struct spd {
 	uint32_t next_slot;
 	size_t nsp, nsa;
 	size_t inflight; /* requests sent about entries and not yet answered */
+	size_t nbroken;	 /* entries in ents the kernel refused or lost (ENT_FAILED, ENT_GONE) */
 };
 
 /* What one policy item becomes. */
@@ -80,6 +81,8 @@ int spd_rank_cmp(const void *a, const void *b);
 void spd_apply_policy(struct spd *s, const struct conf *c, const struct ranked *r, unsigned rank,
 		      struct want *w);
 void spd_ent_remove(struct spd *s, struct ent *e);
+/* How many entries the kernel refused or lost: the next apply puts them back. */
+size_t spd_broken(const struct spd *s);
 /* Disabled, template or invalid: not a kernel entry. */
 bool spd_policy_skipped(const struct conf_item *it);
 
