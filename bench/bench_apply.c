@@ -158,9 +158,14 @@ static void setup(struct bench *b, long n)
 	b->e = bench_engine(b->l, b->k, b->net, NULL);
 	b->spd = spd_new(b->k);
 	b->c = load(n, false);
+	double t0 = bench_now_ms(CLOCK_MONOTONIC), t1, t2;
+
 	spd_apply(b->spd, b->c);
 	bench_kern_run(b->k);
+	t1 = bench_now_ms(CLOCK_MONOTONIC);
 	ike_apply(b->e, b->c);
+	t2 = bench_now_ms(CLOCK_MONOTONIC);
+	printf("%7ld first apply: spd %.3f ms, view build %.3f ms\n", n, t1 - t0, t2 - t1);
 }
 
 static void teardown(struct bench *b)
