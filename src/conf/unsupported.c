@@ -16,9 +16,6 @@ struct gap {
 #define VALUES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct gap gaps[] = {
-	{CONF_M_PEER, CONF_PEER_EXCHANGE_MODE, VALUES("base"),
-	 "is not negotiated by this version (IKEv1 base mode); the peer is never initiated or "
-	 "answered"},
 	{CONF_M_IDENTITY, CONF_IDENTITY_AUTH_METHOD, VALUES("rsa-signature-hybrid"),
 	 "is not negotiated by this version; the identity fails every authentication"},
 	{CONF_M_IDENTITY, CONF_IDENTITY_NOTRACK_CHAIN, NULL,
@@ -29,8 +26,6 @@ static const struct gap gaps[] = {
 	 "is not enforced by this version: IKE SAs are rekeyed on lifetime only"},
 	{CONF_M_PROPOSAL, CONF_PROPOSAL_DISABLED, VALUES("yes"),
 	 "is not honoured by this version: policies that name the proposal still offer it"},
-	{CONF_M_SETTINGS, CONF_SETTINGS_XAUTH_USE_RADIUS, VALUES("yes"),
-	 "is not done by this version (RADIUS, XAuth)"},
 };
 
 /* "peer office", "identity for peer office", "policy 10.1.0.0/24->10.2.0.0/24". */

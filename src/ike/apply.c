@@ -20,40 +20,37 @@ static bool peer_initiates(const struct conf_item *peer)
 	       ike_ops_for(peer) != NULL;
 }
 
-/* A mode-config client's CHILD SA comes from its first template when it has no policy. */
+/* A mode-config client with no static policy: its CHILD SA comes from its first template. */
 static void start_modecfg_client(struct ike *eng, const struct conf_item *peer)
 {
-	const char *name = conf_str(peer, CONF_PEER_NAME);
-	const struct conf_item *id = peer_initiates(peer) ? ike_identity_of(eng, name) : NULL;
+	const struct conf_item *id = ike_identity_of(eng, conf_str(peer, CONF_PEER_NAME));
 	const char *mc = id ? conf_str(id, CONF_IDENTITY_MODE_CONFIG) : NULL;
-	size_t n = 0, np = 0;
+	size_t n = 0;
 	const struct conf_item *const *t =
 		mc && strcmp(mc, "none") && ike_gen_mode_of(id) != IKE_GEN_NO
 			? ike_view_templates(eng->view,
 					     conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP), &n)
 			: NULL;
 
-	ike_view_policies(eng->view, name, &np);
-	if (n && !np)
+	if (n)
 		ike_want_policy(eng, peer, t[0], NULL);
 }
 
-/* What a change touched: its peers' policies, and mode-config clients. */
-static void start_peers(struct ike *eng)
+/* A non-passive peer starts with the policies the view files under it; a peer that cannot
+ * be started (no route to it) is tried once, not once per policy. */
+static void start_peer(struct ike *eng, const struct conf_item *peer)
 {
-	for (size_t i = 0; eng->view && i < eng->nstart; i++) {
-		const struct conf_item *peer = ike_view_peer(eng->view, eng->start[i]);
-		size_t np = 0;
-		const struct conf_item *const *pols =
-			peer && peer_initiates(peer)
-				? ike_view_policies(eng->view, eng->start[i], &np)
-				: NULL;
+	size_t np = 0;
+	const struct conf_item *const *pols;
 
-		for (size_t j = 0; j < np; j++)
-			ike_want_policy(eng, peer, pols[j], NULL);
-		if (peer)
-			start_modecfg_client(eng, peer);
-	}
+	if (!peer || !peer_initiates(peer))
+		return;
+	pols = ike_view_policies(eng->view, conf_str(peer, CONF_PEER_NAME), &np);
+	for (size_t j = 0; j < np; j++)
+		if (ike_want_policy(eng, peer, pols[j], NULL) < 0)
+			break;
+	if (!np)
+		start_modecfg_client(eng, peer);
 }
 
 void ike_forget_starts(struct ike *eng)
@@ -65,29 +62,19 @@ void ike_forget_starts(struct ike *eng)
 	eng->nstart = 0;
 }
 
+/* Every peer after a whole configuration; after a change, those it touched. */
 static void on_start(struct loop_timer *w, void *arg)
 {
 	struct ike *eng = arg;
 	const struct conf *c = eng->conf;
 
 	(void)w;
-	if (!eng->start_all) {
-		start_peers(eng);
-		ike_forget_starts(eng);
-		return;
-	}
+	for (size_t i = 0; eng->start_all && c && eng->view && i < conf_count(c, CONF_M_PEER); i++)
+		start_peer(eng, conf_item_at(c, CONF_M_PEER, i));
+	for (size_t i = 0; !eng->start_all && eng->view && i < eng->nstart; i++)
+		start_peer(eng, ike_view_peer(eng->view, eng->start[i]));
 	eng->start_all = false;
 	ike_forget_starts(eng);
-	for (size_t i = 0; c && i < conf_count(c, CONF_M_POLICY); i++) {
-		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
-		const char *pn = conf_str(pol, CONF_POLICY_PEER);
-		const struct conf_item *peer = pn && *pn ? ike_peer_find(c, pn) : NULL;
-
-		if (peer && ike_policy_is_ours(pol, pn) && peer_initiates(peer))
-			ike_want_policy(eng, peer, pol, NULL);
-	}
-	for (size_t i = 0; c && eng->view && i < conf_count(c, CONF_M_PEER); i++)
-		start_modecfg_client(eng, conf_item_at(c, CONF_M_PEER, i));
 }
 
 static void follow_policy(struct ike *eng, struct ike_child *c)

@@ -188,7 +188,11 @@ void ike_slot_release(struct ike_sa *sa)
 
 void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote)
 {
+	bool moved = memcmp(sa->remote.bytes, remote->bytes, sizeof(remote->bytes)) != 0;
+
 	sa->remote = *remote;
+	if (moved)
+		ike_children_reindex(sa);
 }
 
 struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_sa *prev)
@@ -346,15 +350,61 @@ struct ike_child *ike_child_new(struct ike_sa *sa, const struct conf_item *polic
 	return c;
 }
 
+/* Outbound SPIs are the peers' choice and repeat across peers: the key takes the peer's
+ * address too (FNV-1a), and a find checks what it found. */
+static uint64_t child_out_key(uint8_t proto, uint32_t spi, const uint8_t addr[16])
+{
+	uint8_t k[21] = {proto, (uint8_t)(spi >> 24), (uint8_t)(spi >> 16), (uint8_t)(spi >> 8),
+			 (uint8_t)spi};
+	uint64_t h = 1469598103934665603ull;
+
+	memcpy(k + 5, addr, 16);
+	for (size_t i = 0; i < sizeof(k); i++)
+		h = (h ^ k[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t out_key_of(const struct ike_child *c)
+{
+	return child_out_key(c->proto, c->spi_out, c->ike->remote.bytes);
+}
+
 void ike_child_index(struct ike_child *c)
 {
+	struct ike *eng = c->ike->eng;
+
 	if (c->spi_in)
-		ike_tab_put(&c->ike->eng->children, child_key(c->proto, c->spi_in), c);
+		ike_tab_put(&eng->children, child_key(c->proto, c->spi_in), c);
+	if (c->spi_out)
+		ike_tab_put(&eng->children_out, c->out_key = out_key_of(c), c);
+}
+
+/* The peer's address changed: its CHILD SAs' outbound keys follow. */
+void ike_children_reindex(struct ike_sa *sa)
+{
+	for (struct ike_child *c = sa->children; c; c = c->next) {
+		if (!c->out_key)
+			continue;
+		if (ike_tab_get(&sa->eng->children_out, c->out_key) == c)
+			ike_tab_del(&sa->eng->children_out, c->out_key);
+		ike_tab_put(&sa->eng->children_out, c->out_key = out_key_of(c), c);
+	}
 }
 
 struct ike_child *ike_child_find(struct ike *eng, uint8_t proto, uint32_t spi_in)
 {
 	return ike_tab_get(&eng->children, child_key(proto, spi_in));
+}
+
+struct ike_child *ike_child_find_out(struct ike *eng, const struct kern_sa_id *id)
+{
+	struct ike_child *c =
+		ike_tab_get(&eng->children_out, child_out_key(id->proto, id->spi, id->dst.bytes));
+
+	return c && c->spi_out == id->spi && c->proto == id->proto &&
+			       !memcmp(c->ike->remote.bytes, id->dst.bytes, sizeof(id->dst.bytes))
+		       ? c
+		       : NULL;
 }
 
 static void kernel_sa_del(struct ike_child *c, bool inbound)
@@ -374,6 +424,8 @@ void ike_child_free(struct ike_child *c, bool delete_kernel)
 
 	if (c->spi_in && ike_tab_get(&eng->children, child_key(c->proto, c->spi_in)) == c)
 		ike_tab_del(&eng->children, child_key(c->proto, c->spi_in));
+	if (c->out_key && ike_tab_get(&eng->children_out, c->out_key) == c)
+		ike_tab_del(&eng->children_out, c->out_key);
 	if (delete_kernel)
 		ike_acct_child_gone(c);
 	/* a larval SA from ALLOCSPI goes too: it would linger until the kernel's timeout */
@@ -501,26 +553,26 @@ static bool child_for_policy(const struct ike_sa *sa, uint32_t policy_id)
 	return sa->creating && sa->creating->policy_id == policy_id;
 }
 
-/* Starts what a policy needs: an IKE SA with its peer, or a CHILD SA in one. */
-void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
-		     const struct kern_sel *acquired)
+/* Starts what a policy needs: an IKE SA with its peer, or a CHILD SA in one. Negative when
+ * no IKE SA could be started (the peer cannot be reached, say). */
+int ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
+		    const struct kern_sel *acquired)
 {
 	struct ike_sa *sa = sa_for_peer(eng, conf_str(peer, CONF_PEER_NAME));
 
 	if (!sa) {
 		const struct ike_version_ops *ops = ike_ops_for(peer);
 
-		if (ops)
-			ops->initiate(eng, peer, pol, acquired);
-		return;
+		return ops ? ops->initiate(eng, peer, pol, acquired) : -ENOTSUP;
 	}
 	if (child_for_policy(sa, pol->id))
-		return;
+		return 0;
 	if (sa->state == IKE_STATE_ESTABLISHED && !(sa->tasks & IKE_TASK_CHILD_CREATE)) {
 		sa->tasks |= IKE_TASK_CHILD_CREATE;
 		sa->pending_policy = pol->id;
 		sa->ops->run_tasks(sa);
 	}
+	return 0;
 }
 
 /* The source address the routing table picks for remote: a connected UDP socket sends
@@ -582,7 +634,7 @@ const struct ike_version_ops *ike_ops_for(const struct conf_item *peer)
 
 	if (!strcmp(mode, "ike2"))
 		return &ikev2_ops;
-	return strcmp(mode, "base") ? &ikev1_ops : NULL; /* main, aggressive; base not yet */
+	return &ikev1_ops; /* main, aggressive, base */
 }
 
 /* By the header's major version; IKEv2 answers the ones nobody speaks (INVALID_MAJOR_VERSION,
@@ -622,6 +674,7 @@ void ike_free(struct ike *eng)
 	ike_tab_free(&eng->half);
 	ike_tab_free(&eng->half_src);
 	ike_tab_free(&eng->children);
+	ike_tab_free(&eng->children_out);
 	ike_tab_free(&eng->ids);
 	ike_tab_free(&eng->peer_sas);
 	ike_view_free(eng->view);

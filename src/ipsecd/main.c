@@ -169,6 +169,7 @@ static void apply_changes(struct daemon *d, struct conf_changes *ch, const char 
 	spd_apply_changes(d->spd, d->conf, ch);
 	if (d->ike)
 		ike_configure(d->ike, d->conf, ch);
+	runtime_radius_start(&d->rt, d->loop, d->conf); /* /radius changed: a new client */
 	conf_changes_free(ch);
 }
 

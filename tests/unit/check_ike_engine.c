@@ -23,6 +23,7 @@
 #include "ipsecd/wire.h"
 #include "ipsecd/wire_v1.h"
 #include "v2/v2.h" /* ikev2_protect(): requests the engine would never send */
+#include "v1/v1.h" /* ikev1_frag_held(): what IKEv1 reassembly keeps */
 
 #define REQID 0x49000001u
 #define A_SPI 0xa0000100u /* first SPI a's kernel gives out */
@@ -39,7 +40,7 @@ struct end {
 };
 
 static struct loop *lp;
-static struct end A = {.name = "a"}, B = {.name = "b"};
+static struct end A = {.name = "a"}, B = {.name = "b"}, C = {.name = "c"}; /* c: 3 ends */
 
 /* What went over the wire, in order. */
 struct seen {
@@ -155,6 +156,116 @@ static struct conf *conf_for(int i, const struct side *o)
 	return load(text);
 }
 
+/* --- a fake RADIUS server for b (xauth-use-radius=yes, accounting=yes): it keeps each
+ * Access-Request until the test answers it (rad_answer) --- */
+
+#define RAD_MAX 4
+
+static bool b_without_radius; /* b has no RADIUS client (no /radius for service=ipsec) */
+
+static struct {
+	unsigned n; /* Access-Requests so far; each one waits until answered or cancelled */
+	struct {
+		bool pending;
+		char user[64], password[130], calling[64];
+		uint32_t nas_port;
+		radius_cb cb;
+		void *cbarg;
+	} req[RAD_MAX];
+	unsigned cancelled;
+	unsigned nacct; /* Accounting-Requests, in order */
+	struct {
+		enum radius_acct_status status;
+		char user[64];
+		uint64_t in_octets, out_octets;
+		uint32_t in_packets, out_packets, cause;
+		bool framed_ip;
+	} acct[8];
+} rad;
+
+static struct radius_handle *rad_auth(void *arg, const struct radius_req *q, radius_cb cb,
+				      void *cbarg)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+
+	(void)arg;
+	ck_assert_uint_lt(rad.n, RAD_MAX);
+	if (q->calling && q->calling->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)q->calling)->sin_addr, a,
+			  sizeof(a));
+	rad.req[rad.n].pending = true;
+	snprintf(rad.req[rad.n].user, sizeof(rad.req[0].user), "%s", q->user);
+	snprintf(rad.req[rad.n].password, sizeof(rad.req[0].password), "%s",
+		 q->password ? q->password : "(none)");
+	snprintf(rad.req[rad.n].calling, sizeof(rad.req[0].calling), "%s", a);
+	rad.req[rad.n].nas_port = q->nas_port;
+	rad.req[rad.n].cb = cb;
+	rad.req[rad.n].cbarg = cbarg;
+	return (struct radius_handle *)&rad.req[rad.n++];
+}
+
+static void rad_cancel(void *arg, struct radius_handle *h)
+{
+	(void)arg;
+	for (unsigned i = 0; i < rad.n; i++)
+		if (h == (void *)&rad.req[i]) {
+			ck_assert(rad.req[i].pending);
+			rad.req[i].pending = false;
+			rad.cancelled++;
+			return;
+		}
+	ck_abort_msg("an unknown RADIUS handle cancelled");
+}
+
+static struct radius_handle *rad_acct(void *arg, const struct radius_acct_req *q, radius_cb cb,
+				      void *cbarg)
+{
+	(void)arg;
+	(void)cb;
+	(void)cbarg;
+	ck_assert_uint_lt(rad.nacct, 8);
+	rad.acct[rad.nacct].status = q->status;
+	snprintf(rad.acct[rad.nacct].user, sizeof(rad.acct[0].user), "%s", q->user);
+	rad.acct[rad.nacct].in_octets = q->in_octets;
+	rad.acct[rad.nacct].out_octets = q->out_octets;
+	rad.acct[rad.nacct].in_packets = q->in_packets;
+	rad.acct[rad.nacct].out_packets = q->out_packets;
+	rad.acct[rad.nacct].cause = q->terminate_cause;
+	rad.acct[rad.nacct].framed_ip = q->framed_ip != NULL;
+	rad.nacct++;
+	return (struct radius_handle *)&rad.acct; /* fire and forget: never completed */
+}
+
+/* b's kernel counters: its inbound SAs (to 192.0.2.2) carried 1000 bytes in 10 packets,
+ * its outbound ones 2000 in 20. */
+static int sa_counters(void *arg, const struct kern_sa_id *id, uint64_t *bytes, uint64_t *packets)
+{
+	bool in = fake_addr_is(&id->dst, "192.0.2.2");
+
+	(void)arg;
+	*bytes = in ? 1000 : 2000;
+	*packets = in ? 10 : 20;
+	return 0;
+}
+
+/* Answers Access-Request i (framed: Framed-IP-Address 10.8.0.77 in an Accept). */
+static void rad_answer(unsigned i, enum radius_result res, bool framed)
+{
+	static struct radius_reply r;
+
+	ck_assert_uint_lt(i, rad.n);
+	ck_assert(rad.req[i].pending);
+	rad.req[i].pending = false;
+	memset(&r, 0, sizeof(r));
+	r.result = res;
+	r.server = "fake";
+	r.has_framed_ip = framed;
+	r.framed_ip.s_addr = htonl(0x0a08004d);
+	if (res == RADIUS_RES_REJECT)
+		snprintf(r.reply_message, sizeof(r.reply_message), "bad password");
+	rad.req[i].cb(rad.req[i].cbarg, &r);
+}
+
 static void end_up(struct end *e, bool a, const struct opts *o)
 {
 	e->c = conf_for(a ? 0 : 1, a ? &o->a : &o->b);
@@ -162,8 +273,15 @@ static void end_up(struct end *e, bool a, const struct opts *o)
 	e->n = fake_net_new(lp);
 	ck_assert_ptr_nonnull(e->k);
 	ck_assert_ptr_nonnull(e->n);
-	struct ike_deps d = {
-		.loop = lp, .kern = e->k, .net = e->n, .policy_reqid = reqid_of, .arg = e};
+	struct ike_deps d = {.loop = lp,
+			     .kern = e->k,
+			     .net = e->n,
+			     .policy_reqid = reqid_of,
+			     .radius_auth = a || b_without_radius ? NULL : rad_auth,
+			     .radius_cancel = a || b_without_radius ? NULL : rad_cancel,
+			     .radius_acct = a ? NULL : rad_acct,
+			     .sa_counters = a ? NULL : sa_counters,
+			     .arg = e};
 
 	e->ike = ike_new(&d);
 	ck_assert_ptr_nonnull(e->ike);
@@ -185,6 +303,8 @@ static void setup(void)
 	path_mtu = 0;
 	lost_frags = 0;
 	A.ike = B.ike = NULL;
+	memset(&rad, 0, sizeof(rad));
+	b_without_radius = false;
 }
 
 static void end_down(struct end *e)
@@ -205,6 +325,7 @@ static void teardown(void)
 {
 	end_down(&A);
 	end_down(&B);
+	end_down(&C);
 	fake_loop_free(lp);
 	lp = NULL;
 }
@@ -1664,6 +1785,34 @@ START_TEST(test_initial_contact_per_identity)
 END_TEST
 
 /* --- rekeys --- */
+
+/* The kernel's soft expiry of the outbound SA rekeys too (both SAs of a pair expire, the
+ * outbound one is found by SPI and the peer's address); an outbound SPI towards another
+ * address is nobody's. */
+START_TEST(test_child_rekey_on_outbound_expiry)
+{
+	uint32_t old_in, old_out, new_in;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&old_in, &old_out);
+	struct kern_sa_id id = sa_to(&A, "192.0.2.2")->id, other = id;
+
+	ck_assert_uint_eq(id.spi, old_out);
+	inet_pton(AF_INET, "192.0.2.99", other.dst.bytes);
+	nwire = 0;
+	ike_expire(A.ike, &other, false);
+	settle();
+	ck_assert_uint_eq(nwire, 0);
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_CREATE_CHILD_SA);
+	ck_assert(wire[0].from_a);
+	check_child_pair(&new_in, NULL);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, old_out));
+}
+END_TEST
 
 START_TEST(test_child_rekey)
 {
@@ -3488,12 +3637,15 @@ END_TEST
 
 /* XAuth over a pre-shared key: the gateway (b, passive) asks a's user name and password,
  * checks them against /ip ipsec user and only then takes a quick mode. */
-static void xauth_up(const char *password, const char *a_extra, const char *b_extra)
+static void xauth_up_from(const char *mode, const char *password, const char *a_extra,
+			  const char *b_extra, const char *b_peer)
 {
 	static char pa[512], pb[512];
 	struct opts o = defaults;
 
-	o.a.mode = o.b.mode = "main";
+	o.a.mode = o.b.mode = mode;
+	if (b_peer)
+		o.b.peer = b_peer;
 	snprintf(pa, sizeof(pa), "%s", a_extra);
 	snprintf(pb, sizeof(pb), "/ip ipsec user\nadd name=alice password=%s\n%s", password,
 		 b_extra);
@@ -3519,19 +3671,33 @@ static void xauth_up(const char *password, const char *a_extra, const char *b_ex
 	}
 }
 
+static void xauth_up(const char *password, const char *a_extra, const char *b_extra)
+{
+	xauth_up_from("main", password, a_extra, b_extra, NULL);
+}
+
+static void xauth_up_mode(const char *mode, const char *password, const char *a_extra,
+			  const char *b_extra)
+{
+	xauth_up_from(mode, password, a_extra, b_extra, NULL);
+}
+
 START_TEST(test_v1_xauth)
 {
-	xauth_up("secret-pw", "", "");
+	xauth_up_mode("main", "secret-pw", "", "");
 	start();
 	ck_assert_uint_eq(established(&A), 1);
 	ck_assert_uint_eq(established(&B), 1);
 	check_child_pair(NULL, NULL);
+	ck_assert_str_eq(walk(&B).i[0].xauth_user, "alice"); /* active-peers' xauth-user */
+	ck_assert_str_eq(walk(&B).i[0].eap_identity, "");
+	ck_assert_uint_eq(rad.n, 0); /* /ip ipsec user, not RADIUS */
 }
 END_TEST
 
 START_TEST(test_v1_xauth_wrong_password)
 {
-	xauth_up("another-pw", "", "");
+	xauth_up_mode("main", "another-pw", "", "");
 	start();
 	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
 	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
@@ -3539,13 +3705,237 @@ START_TEST(test_v1_xauth_wrong_password)
 }
 END_TEST
 
+/* --- XAuth over RADIUS (/ip ipsec settings xauth-use-radius=yes): b's own user alice has
+ * another password, so only RADIUS can let a in (/ip ipsec user is not consulted) --- */
+
+#define XAUTH_RADIUS "/ip ipsec settings\nset xauth-use-radius=yes\n"
+
+/* a's XAuth REPLY reached b, which waits for RADIUS with nothing installed. */
+static void xauth_radius_waits(void)
+{
+	ck_assert_uint_eq(rad.n, 1);
+	ck_assert(rad.req[0].pending);
+	ck_assert_str_eq(rad.req[0].user, "alice");
+	ck_assert_str_eq(rad.req[0].password, "secret-pw");
+	ck_assert_str_eq(rad.req[0].calling, "192.0.2.1");
+	ck_assert_uint_ne(rad.req[0].nas_port, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+
+START_TEST(test_v1_xauth_radius_accept)
+{
+	xauth_up("not-alices-pw", "", XAUTH_RADIUS);
+	start();
+	xauth_radius_waits();
+	/* time passes while RADIUS thinks: nothing is asked twice, nothing gives up */
+	run_until(1000 + 20);
+	ck_assert_uint_eq(rad.n, 1);
+	ck_assert_uint_eq(walk(&B).n, 1);
+	rad_answer(0, RADIUS_RES_ACCEPT, false);
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_str_eq(walk(&B).i[0].xauth_user, "alice");
+	ck_assert_uint_eq(rad.nacct, 0); /* accounting=no */
+}
+END_TEST
+
+START_TEST(test_v1_xauth_radius_reject)
+{
+	xauth_up("secret-pw", "", XAUTH_RADIUS); /* the local user would pass: RADIUS decides */
+	start();
+	xauth_radius_waits();
+	rad_answer(0, RADIUS_RES_REJECT, false);
+	settle();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_eq(walk(&B).n, 0); /* b deleted the ISAKMP SA */
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_ge(ike_stats(B.ike)->failed, 1);
+}
+END_TEST
+
+/* xauth-use-radius=yes without a RADIUS client: the user fails at once. */
+START_TEST(test_v1_xauth_radius_no_server)
+{
+	b_without_radius = true;
+	xauth_up("secret-pw", "", XAUTH_RADIUS);
+	start();
+	ck_assert_uint_eq(rad.n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* A third end, c: a client like a from 192.0.2.3, user bob. */
+
+static void c_up(void)
+{
+	struct side s = defaults.a;
+	struct conf_item *peer, *id;
+
+	s.mode = "main";
+	C.c = conf_for(0, &s);
+	peer = conf_item_at(C.c, CONF_M_PEER, 0);
+	id = conf_item_at(C.c, CONF_M_IDENTITY, 0);
+	ck_assert_int_eq(conf_set_text(C.c, peer, CONF_PEER_LOCAL_ADDRESS, "192.0.2.3"), 0);
+	ck_assert_int_eq(conf_set_text(C.c, id, CONF_IDENTITY_AUTH_METHOD, "pre-shared-key-xauth"),
+			 0);
+	ck_assert_int_eq(conf_set_text(C.c, id, CONF_IDENTITY_USERNAME, "bob"), 0);
+	ck_assert_int_eq(conf_set_text(C.c, id, CONF_IDENTITY_PASSWORD, "bobs-pw"), 0);
+	C.k = fake_kern_new(lp, 0xc0000100u);
+	C.n = fake_net_new(lp);
+	ck_assert_ptr_nonnull(C.k);
+	ck_assert_ptr_nonnull(C.n);
+	struct ike_deps d = {
+		.loop = lp, .kern = C.k, .net = C.n, .policy_reqid = reqid_of, .arg = &C};
+
+	C.ike = ike_new(&d);
+	ck_assert_ptr_nonnull(C.ike);
+	ike_apply(C.ike, C.c);
+}
+
+/* b's datagrams to a or c, by address. */
+static unsigned flush_from_b(void)
+{
+	struct fake_dgram *d;
+	unsigned n = 0;
+
+	while ((d = fake_net_pop(B.n))) {
+		struct net_pkt p;
+		struct kern_addr to = {.family = d->remote.family};
+
+		memcpy(to.bytes, d->remote.bytes, sizeof(to.bytes));
+		fake_net_pkt(d, &p);
+		ike_recv(fake_addr_is(&to, "192.0.2.3") ? C.ike : A.ike, &p);
+		free(d);
+		n++;
+	}
+	return n;
+}
+
+static void settle3(void)
+{
+	for (int i = 0; i < 1000; i++)
+		if (!(fake_kern_run(A.k) + fake_kern_run(B.k) + fake_kern_run(C.k) +
+		      fake_loop_run_due(lp) + flush(&A, &B) + flush(&C, &B) + flush_from_b()))
+			return;
+	ck_abort_msg("three ends do not settle");
+}
+
+/* RADIUS never answers for a (timeout) while c negotiates: c is accepted, gets its IPsec
+ * SAs, and keeps them when a's ISAKMP SA goes. */
+START_TEST(test_v1_xauth_radius_timeout_other_peer)
+{
+	xauth_up_from("main", "not-alices-pw", "", XAUTH_RADIUS, "192.0.2.0/24");
+	start();
+	xauth_radius_waits();
+	c_up();
+	settle3();
+	ck_assert_uint_eq(rad.n, 2);
+	ck_assert_str_eq(rad.req[1].user, "bob");
+	ck_assert_str_eq(rad.req[1].password, "bobs-pw");
+	ck_assert_str_eq(rad.req[1].calling, "192.0.2.3");
+	ck_assert(rad.req[0].pending); /* a still waits */
+	rad_answer(1, RADIUS_RES_ACCEPT, false);
+	settle3();
+	ck_assert_uint_eq(established(&C), 1);
+	ck_assert_uint_eq(fake_kern_nsa(C.k, false), 2);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 2);
+	rad_answer(0, RADIUS_RES_TIMEOUT, false);
+	settle3();
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(walk(&B).n, 1); /* c's */
+	ck_assert_str_eq(walk(&B).i[0].xauth_user, "bob");
+	ck_assert_uint_eq(established(&C), 1);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 2);
+	ck_assert_uint_eq(rad.cancelled, 0);
+}
+END_TEST
+
+/* The Access-Accept's Framed-IP-Address is a's mode-config address: no lease is taken. */
+START_TEST(test_v1_xauth_radius_framed_ip)
+{
+	xauth_up("not-alices-pw", "",
+		 XAUTH_RADIUS "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+			      "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+	char a[INET6_ADDRSTRLEN];
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	start();
+	xauth_radius_waits();
+	rad_answer(0, RADIUS_RES_ACCEPT, true);
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	inet_ntop(AF_INET, walk(&A).i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.77");
+	inet_ntop(AF_INET, walk(&B).i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.77");
+	ck_assert_uint_eq(leases(&B).held, 0);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* accounting=yes: Start with the first IPsec SA, Interim-Update every interim-update, Stop
+ * when a deletes, with what b's kernel counted and the cause. */
+START_TEST(test_v1_xauth_radius_accounting)
+{
+	xauth_up("not-alices-pw", "",
+		 "/ip ipsec settings\nset xauth-use-radius=yes accounting=yes "
+		 "interim-update=1m\n");
+	start();
+	xauth_radius_waits();
+	ck_assert_uint_eq(rad.nacct, 0);
+	rad_answer(0, RADIUS_RES_ACCEPT, false);
+	settle();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(rad.nacct, 1);
+	ck_assert_int_eq(rad.acct[0].status, RADIUS_ACCT_START);
+	ck_assert_str_eq(rad.acct[0].user, "alice");
+	run_until(loop_now(lp) + 61);
+	ck_assert_uint_eq(rad.nacct, 2);
+	ck_assert_int_eq(rad.acct[1].status, RADIUS_ACCT_INTERIM);
+	ck_assert_uint_eq(rad.acct[1].in_octets, 1000);
+	ck_assert_uint_eq(rad.acct[1].out_octets, 2000);
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(rad.nacct, 3);
+	ck_assert_int_eq(rad.acct[2].status, RADIUS_ACCT_STOP);
+	ck_assert_str_eq(rad.acct[2].user, "alice");
+	ck_assert_uint_eq(rad.acct[2].in_octets, 1000);
+	ck_assert_uint_eq(rad.acct[2].out_octets, 2000);
+	ck_assert_uint_eq(rad.acct[2].in_packets, 10);
+	ck_assert_uint_eq(rad.acct[2].out_packets, 20);
+	ck_assert_uint_eq(rad.acct[2].cause, RADIUS_TERM_USER_REQUEST);
+}
+END_TEST
+
+/* The ISAKMP SA goes while RADIUS thinks: the request is cancelled, no callback comes. */
+START_TEST(test_v1_xauth_radius_cancel)
+{
+	xauth_up("not-alices-pw", "", XAUTH_RADIUS);
+	start();
+	xauth_radius_waits();
+	ck_assert_int_eq(ike_kill(B.ike, NULL), 1);
+	ck_assert_uint_eq(rad.cancelled, 1);
+	ck_assert(!rad.req[0].pending);
+}
+END_TEST
+
 /* Mode-config over IKEv1 (pull): a asks, b leases from its pool; then quick mode. */
 START_TEST(test_v1_modecfg)
 {
-	xauth_up("secret-pw", "",
-		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
-		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
-		 "split-include=10.2.0.0/24 static-dns=10.2.0.53\n");
+	xauth_up_mode("main", "secret-pw", "",
+		      "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		      "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
+		      "split-include=10.2.0.0/24 static-dns=10.2.0.53\n");
 	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
 	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
 
@@ -3572,6 +3962,130 @@ START_TEST(test_v1_modecfg)
 	settle();
 	ck_assert_uint_eq(fake_kern_nifaddr(A.k, &ifa), 0);
 	ck_assert_uint_eq(leases(&B).held, 0);
+}
+END_TEST
+
+/* A push-mode client (it never asks): a's mode-config REQUESTs are lost. b's XAuth goes
+ * REQUEST, SET (status), and a answers each; after the status a's next transaction
+ * messages (its REQUEST and repeats) are dropped until b's third, the pushed SET. */
+static unsigned b_tx, a_tx_after_status;
+
+static bool lose_modecfg_request(bool from_a, struct fake_dgram *d)
+{
+	if (d->len < 19 || d->data[18] != 6) /* IKEv1 TRANSACTION */
+		return true;
+	if (!from_a) {
+		b_tx++;
+		return true;
+	}
+	return b_tx != 2 || a_tx_after_status++ == 0;
+}
+
+START_TEST(test_v1_modecfg_push)
+{
+	xauth_up("secret-pw", "",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
+		 "split-include=10.2.0.0/24\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	b_tx = a_tx_after_status = 0;
+	filter = lose_modecfg_request;
+	start();
+	run_until(1000 + 30);
+	ck_assert_uint_eq(b_tx, 3); /* XAuth REQUEST, its status, then the push */
+	ck_assert_uint_ge(a_tx_after_status, 2);
+	ck_assert_uint_eq(established(&A), 1);
+
+	struct walk wa = walk(&A), wb = walk(&B);
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, wa.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	inet_ntop(AF_INET, wb.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	ck_assert_uint_eq(leases(&B).held, 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* Counts b's transaction messages, drops nothing. */
+static bool count_transactions(bool from_a, struct fake_dgram *d)
+{
+	if (!from_a && d->len > 18 && d->data[18] == 6)
+		b_tx++;
+	return true;
+}
+
+/* An IKEv1 mode-config client with no static policy: after XAuth and mode-config it starts
+ * quick mode from its template (its address to the template's dst-address), and both ends
+ * generate their policies; a rekey keeps them (the same client's policies are shared by
+ * the new SA, not refused as another client's). */
+START_TEST(test_v1_modecfg_client_template)
+{
+	uint32_t old_in, new_in;
+
+	xauth_up("secret-pw", "/ip ipsec policy\nadd template=yes dst-address=10.2.0.0/24\n",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n"
+		 "/ip ipsec policy\nadd template=yes src-address=10.2.0.0/24 "
+		 "dst-address=10.8.0.0/24\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(
+		conf_set_text(A.c, (struct conf_item *)policy_of(&A), CONF_POLICY_DISABLED, "yes"),
+		0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(
+		conf_set_text(B.c, (struct conf_item *)policy_of(&B), CONF_POLICY_DISABLED, "yes"),
+		0);
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(gen_policies(&A), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert_ptr_nonnull(sp_of(&A, KERN_DIR_OUT, "10.8.0.10", 32, "10.2.0.0", 24));
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.8.0.10", 32));
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 2);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.1")->reqid, sa_to(&A, "192.0.2.2")->reqid);
+	old_in = sa_to(&A, "192.0.2.1")->id.spi;
+
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 2);
+	new_in = sa_to(&A, "192.0.2.1")->id.spi;
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert_uint_eq(gen_policies(&A), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.8.0.10", 32));
+}
+END_TEST
+
+/* A client that asks is answered and never pushed to: b sends no SET after XAuth's. */
+START_TEST(test_v1_modecfg_pull_no_push)
+{
+	xauth_up("secret-pw", "",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	b_tx = a_tx_after_status = 0;
+	filter = count_transactions;
+	start();
+	run_until(1000 + 30);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(b_tx, 3); /* XAuth REQUEST, its status, the REPLY: no SET more */
 }
 END_TEST
 
@@ -3956,6 +4470,51 @@ START_TEST(test_v1_generate_policy)
 }
 END_TEST
 
+/* L2TP/IPsec from behind a NAT: a asks for transport mode between its own address and
+ * b's; b generates the policy from a template, and in b's kernel the client end is the
+ * NAT's address (what b sees after decapsulation), not the private one a's IDs or
+ * traffic selectors name. Both versions. */
+static void generate_transport_behind_nat(const char *mode)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = mode;
+	o.b.peer = "198.51.100.7";
+	o.b.prefix = "/ip ipsec policy\nadd template=yes src-address=0.0.0.0/0 "
+		     "dst-address=0.0.0.0/0\n";
+	ends_up(&o);
+	struct conf_item *pola = (struct conf_item *)policy_of(&A);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+	struct conf_item *polb = (struct conf_item *)policy_of(&B);
+
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_TUNNEL, "no"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_SRC_ADDRESS, "192.0.2.1/32"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_DST_ADDRESS, "192.0.2.2/32"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, polb, CONF_POLICY_DISABLED, "yes"), 0);
+	filter = nat_a;
+	lenient_net = true;
+	start();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert(!sa_to(&B, "198.51.100.7")->tunnel);
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "192.0.2.2", 32, "198.51.100.7", 32));
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_IN, "198.51.100.7", 32, "192.0.2.2", 32));
+	ck_assert_ptr_null(sp_of(&B, KERN_DIR_OUT, "192.0.2.2", 32, "192.0.2.1", 32));
+}
+
+START_TEST(test_v1_generate_transport_behind_nat)
+{
+	generate_transport_behind_nat("main");
+}
+END_TEST
+
+START_TEST(test_v2_generate_transport_behind_nat)
+{
+	generate_transport_behind_nat(NULL);
+}
+END_TEST
+
 static uint64_t bad_total(const struct ike_stats *st)
 {
 	return st->rx_no_sa + st->rx_malformed + st->rx_dropped;
@@ -4053,6 +4612,402 @@ START_TEST(test_v1_bad_inputs)
 }
 END_TEST
 
+/* --- IKEv1 lifetimes (proposal-check) --- */
+
+/* a's proposal lifetime a_life against b's 30m under b's proposal-check. */
+static void v1_life_up(const char *a_life, const char *check)
+{
+	static char a_esp[64], b_p1[64];
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "main";
+	snprintf(a_esp, sizeof(a_esp), "aes-256-cbc lifetime=%s", a_life);
+	snprintf(b_p1, sizeof(b_p1), "aes-256 proposal-check=%s", check);
+	o.a.esp_enc = a_esp;
+	o.b.p1_enc = b_p1;
+	ends_up(&o);
+	start();
+}
+
+/* claim: b takes its shorter 30 minutes and says so (RESPONDER-LIFETIME); a installs
+ * those, not its hour. */
+START_TEST(test_v1_life_claim)
+{
+	v1_life_up("1h", "claim");
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.1")->lft.hard_add, 1800);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.2")->lft.hard_add, 1800);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.1")->lft.hard_add, 1800);
+}
+END_TEST
+
+/* strict: a shorter lifetime is taken by both ends, a longer one refused. */
+START_TEST(test_v1_life_strict)
+{
+	v1_life_up("10m", "strict");
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.1")->lft.hard_add, 600);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.2")->lft.hard_add, 600);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.2")->lft.hard_add, 600);
+}
+END_TEST
+
+START_TEST(test_v1_life_strict_longer)
+{
+	v1_life_up("1h", "strict");
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* --- IKEv1 base mode --- */
+
+static unsigned base_msgs[2]; /* base mode datagrams seen, from a and from b */
+
+static bool count_base(bool from_a, struct fake_dgram *d)
+{
+	if (d->len > 19 && d->data[18] == IKEV1_EXCH_BASE)
+		base_msgs[from_a ? 0 : 1]++;
+	return true;
+}
+
+/* Base mode with a pre-shared key (a initiates, b answers), then quick mode: four
+ * messages in the clear, two each way, and the same ESP SAs at both ends. */
+START_TEST(test_v1_base_mode)
+{
+	v1_up("base");
+	base_msgs[0] = base_msgs[1] = 0;
+	filter = count_base;
+	start();
+	ck_assert_uint_eq(base_msgs[0], 2);
+	ck_assert_uint_eq(base_msgs[1], 2);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+}
+END_TEST
+
+/* Different keys: b finds HASH_I wrong and says AUTHENTICATION-FAILED; a gives up at once
+ * (no retransmission), nothing is installed at either end. */
+START_TEST(test_v1_base_wrong_psk)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "base";
+	o.b.secret = "another-secret-0123456789";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* One end in base mode, the other in main mode: b answers nothing, nothing is made. */
+START_TEST(test_v1_base_against_main)
+{
+	struct opts o = defaults;
+
+	o.a.mode = "base";
+	o.b.mode = "main";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* a behind a NAT: the NAT-D of messages 3 and 4 find it, a moves to port 4500 with its
+ * quick mode and b follows it there; the ESP SAs are UDP-encapsulated. */
+START_TEST(test_v1_base_nat)
+{
+	v1_nat("base");
+}
+END_TEST
+
+/* XAuth after base mode: the transaction exchange runs as after main mode. */
+START_TEST(test_v1_base_xauth)
+{
+	xauth_up_mode("base", "secret-pw", "", "");
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_v1_base_xauth_wrong_password)
+{
+	xauth_up_mode("base", "another-pw", "", "");
+	start();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_eq(established(&B), 0);
+}
+END_TEST
+
+/* --- IKEv1 fragmentation --- */
+
+static unsigned v1_frags[2]; /* IKEv1 fragment datagrams seen, from a and from b */
+
+static bool count_v1_frags(bool from_a, struct fake_dgram *d)
+{
+	if (d->len > IKEV1_HDR_LEN && d->data[16] == IKEV1_PLD_FRAGMENT)
+		v1_frags[from_a ? 0 : 1]++;
+	return true;
+}
+
+/* Both ends announce fragmentation; with a fragment size of 200 bytes main mode's messages
+ * from the second on go in fragments both ways (the first cannot: the peer has not
+ * announced it yet), are made whole, and the tunnel comes up. */
+START_TEST(test_v1_frag_handshake)
+{
+	v1_up("main");
+	ike_set_fragment_size(A.ike, 200);
+	ike_set_fragment_size(B.ike, 200);
+	v1_frags[0] = v1_frags[1] = 0;
+	filter = count_v1_frags;
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_gt(v1_frags[0], 1);
+	ck_assert_uint_gt(v1_frags[1], 1);
+	ck_assert_uint_ge(ike_stats(A.ike)->rx_reassembled, 1);
+	ck_assert_uint_ge(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_frag_dropped, 0);
+	ck_assert_uint_eq(ikev1_frag_held(A.ike) + ikev1_frag_held(B.ike), 0);
+	ck_assert(wire[0].from_a && wire[0].exch == IKEV1_EXCH_IDPROT);
+	for (unsigned i = 1; i < nwire; i++) /* but the first, none larger than the size */
+		ck_assert_msg(wire[i].len <= 200 - 28, "datagram %u: %zu bytes", i, wire[i].len);
+}
+END_TEST
+
+/* No fragmentation at b (size 0): a's messages go whole, b announces nothing, and a
+ * fragment that comes all the same is dropped. */
+START_TEST(test_v1_frag_off)
+{
+	v1_up("main");
+	ike_set_fragment_size(A.ike, 200);
+	ike_set_fragment_size(B.ike, 0);
+	v1_frags[0] = v1_frags[1] = 0;
+	filter = count_v1_frags;
+	start();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(v1_frags[0] + v1_frags[1], 0);
+}
+END_TEST
+
+/* a's first main mode message, held back: the tests cut it into fragments for b. */
+static struct fake_dgram *v1_first;
+
+static bool hold_v1_first(bool from_a, struct fake_dgram *d)
+{
+	if (from_a && !v1_first && d->len > IKEV1_HDR_LEN && d->data[18] == IKEV1_EXCH_IDPROT) {
+		v1_first = copy_dgram(d);
+		return false;
+	}
+	return true;
+}
+
+/* a's first messages (no responder cookie yet): its retransmissions of the held one. */
+static bool drop_v1_first(bool from_a, struct fake_dgram *d)
+{
+	static const uint8_t zero[8];
+
+	return !from_a || d->len < IKEV1_HDR_LEN || memcmp(d->data + 8, zero, 8);
+}
+
+static void v1_first_up(void)
+{
+	v1_up("main");
+	v1_first = NULL;
+	filter = hold_v1_first;
+	start();
+	ck_assert_ptr_nonnull(v1_first);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	filter = drop_v1_first;
+}
+
+static void v1_first_teardown(void)
+{
+	free(v1_first);
+	v1_first = NULL;
+}
+
+/* A fragment datagram from a to b under v1_first's cookies: fragment id, number, the last
+ * flag, and data. */
+static void send_fragment(uint16_t id, unsigned num, bool last, const uint8_t *data, size_t len)
+{
+	struct ikev1_hdr h;
+	struct ikev1_enc e;
+	struct wbuf w;
+	struct fake_dgram *d;
+
+	ck_assert_int_eq(ikev1_decode_hdr(v1_first->data, v1_first->len, &h), 0);
+	h.msgid = 0;
+	h.flags = 0;
+	wbuf_init(&w);
+	ikev1_enc_begin(&e, &w, &h);
+	ikev1_put_frag(&e, id, (uint8_t)num, last, data, len);
+	ikev1_enc_end(&e);
+	ck_assert(!w.err);
+	d = malloc(sizeof(*d) + w.len);
+	ck_assert_ptr_nonnull(d);
+	*d = *v1_first;
+	d->len = w.len;
+	memcpy(d->data, w.p, w.len);
+	deliver(&B, d);
+	free(d);
+	wbuf_free(&w);
+}
+
+/* Piece num of n of a's first message as fragment num. */
+static void send_piece(unsigned num, unsigned n)
+{
+	size_t each = (v1_first->len + n - 1) / n, off = (num - 1) * each;
+	size_t len = v1_first->len - off < each ? v1_first->len - off : each;
+
+	send_fragment(1, num, num == n, v1_first->data + off, len);
+}
+
+/* b made a's first message whole and answered it: the handshake goes on to the end. */
+static void v1_first_answered(void)
+{
+	settle();
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+}
+
+START_TEST(test_v1_frag_in_order)
+{
+	v1_first_up();
+	for (unsigned i = 1; i <= 3; i++)
+		send_piece(i, 3);
+	v1_first_answered();
+}
+END_TEST
+
+START_TEST(test_v1_frag_out_of_order)
+{
+	v1_first_up();
+	send_piece(3, 4);
+	send_piece(1, 4);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	send_piece(4, 4);
+	send_piece(2, 4);
+	v1_first_answered();
+}
+END_TEST
+
+/* Duplicates add nothing; the message is made whole once. */
+START_TEST(test_v1_frag_duplicates)
+{
+	v1_first_up();
+	send_piece(1, 3);
+	send_piece(1, 3);
+	send_piece(2, 3);
+	send_piece(2, 3);
+	send_piece(3, 3);
+	v1_first_answered();
+	ck_assert_uint_eq(walk(&B).n, 1);
+}
+END_TEST
+
+/* A fragment numbered past IKEV1_FRAG_MAX is dropped: the message never comes whole and
+ * goes at the timeout. */
+START_TEST(test_v1_frag_too_many)
+{
+	uint8_t piece[8] = {0};
+
+	v1_first_up();
+	for (unsigned i = 1; i < IKEV1_FRAG_MAX; i++)
+		send_fragment(1, i, false, piece, sizeof(piece));
+	uint64_t malformed = ike_stats(B.ike)->rx_malformed;
+
+	send_fragment(1, IKEV1_FRAG_MAX + 1, true, piece, sizeof(piece));
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_malformed, malformed + 1);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), (IKEV1_FRAG_MAX - 1) * sizeof(piece));
+	run_until(loop_now(lp) + IKEV1_FRAG_TIMEOUT + 1);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+END_TEST
+
+/* Two fragments of three, then the reassembly timeout: they go; the third alone makes
+ * nothing. */
+START_TEST(test_v1_frag_timeout)
+{
+	v1_first_up();
+	send_piece(1, 3);
+	send_piece(2, 3);
+	ck_assert_uint_gt(ikev1_frag_held(B.ike), 0);
+	run_until(loop_now(lp) + IKEV1_FRAG_TIMEOUT - 1);
+	ck_assert_uint_gt(ikev1_frag_held(B.ike), 0); /* not before its time */
+	run_until(loop_now(lp) + 2);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	send_piece(3, 3);
+	settle();
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+END_TEST
+
+/* More than a message can hold (65535 bytes): the set is refused, its parts freed, and
+ * the rest of its fragments is not kept again. */
+START_TEST(test_v1_frag_oversize)
+{
+	static uint8_t piece[1400];
+
+	v1_first_up();
+	for (unsigned i = 1; i <= 46; i++)
+		send_fragment(1, i, false, piece, sizeof(piece));
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 46 * sizeof(piece));
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 0);
+	send_fragment(1, 47, false, piece, sizeof(piece)); /* 65800 bytes */
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	send_fragment(1, 48, false, piece, sizeof(piece));
+	send_fragment(1, 49, true, piece, 10);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+}
+END_TEST
+
+/* Fragments numbered past the one flagged last, either way round: the set is refused. */
+START_TEST(test_v1_frag_past_last)
+{
+	v1_first_up();
+	send_fragment(1, 3, false, v1_first->data, 40);
+	send_fragment(1, 2, true, v1_first->data, 40);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	send_fragment(2, 1, true, v1_first->data, 40); /* whole: 40 bytes, malformed */
+	send_fragment(3, 1, false, v1_first->data, 40);
+	send_fragment(3, 3, false, v1_first->data, 40);
+	send_fragment(3, 2, true, v1_first->data, 40);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 2);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -4075,13 +5030,43 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(bad, test_v1_bad_inputs);
 	tcase_add_test(hs, test_v1_xauth);
 	tcase_add_test(hs, test_v1_xauth_wrong_password);
+	tcase_add_test(hs, test_v1_xauth_radius_accept);
+	tcase_add_test(hs, test_v1_xauth_radius_reject);
+	tcase_add_test(hs, test_v1_xauth_radius_no_server);
+	tcase_add_test(hs, test_v1_xauth_radius_timeout_other_peer);
+	tcase_add_test(hs, test_v1_xauth_radius_framed_ip);
+	tcase_add_test(hs, test_v1_xauth_radius_accounting);
+	tcase_add_test(hs, test_v1_xauth_radius_cancel);
 	tcase_add_test(hs, test_v1_modecfg);
 	tcase_add_test(hs, test_v1_generate_policy);
+	tcase_add_test(hs, test_v1_modecfg_push);
+	tcase_add_test(hs, test_v1_modecfg_client_template);
+	tcase_add_test(hs, test_v1_modecfg_pull_no_push);
+	tcase_add_test(hs, test_v1_generate_transport_behind_nat);
+	tcase_add_test(hs, test_v2_generate_transport_behind_nat);
 	tcase_add_test(hs, test_v1_flush_then_acquire);
 	tcase_add_test(hs, test_v1_no_proposal_chosen);
 	tcase_add_test(hs, test_v1_quick_mode_refused);
 	tcase_add_test(hs, test_v1_nat_main);
 	tcase_add_test(hs, test_v1_nat_aggressive);
+	tcase_add_test(hs, test_v1_life_claim);
+	tcase_add_test(hs, test_v1_life_strict);
+	tcase_add_test(hs, test_v1_life_strict_longer);
+	tcase_add_test(hs, test_v1_base_mode);
+	tcase_add_test(frag, test_v1_frag_handshake);
+	tcase_add_test(frag, test_v1_frag_off);
+	tcase_add_test(frag, test_v1_frag_in_order);
+	tcase_add_test(frag, test_v1_frag_out_of_order);
+	tcase_add_test(frag, test_v1_frag_duplicates);
+	tcase_add_test(frag, test_v1_frag_too_many);
+	tcase_add_test(frag, test_v1_frag_timeout);
+	tcase_add_test(frag, test_v1_frag_oversize);
+	tcase_add_test(frag, test_v1_frag_past_last);
+	tcase_add_test(hs, test_v1_base_wrong_psk);
+	tcase_add_test(hs, test_v1_base_against_main);
+	tcase_add_test(hs, test_v1_base_nat);
+	tcase_add_test(hs, test_v1_base_xauth);
+	tcase_add_test(hs, test_v1_base_xauth_wrong_password);
 	tcase_add_test(life, test_v1_soft_expiry_both_sas);
 	tcase_add_test(life, test_v1_isakmp_replaced);
 	tcase_add_test(life, test_v1_peer_deletes_replaced_isakmp);
@@ -4113,6 +5098,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(bad, test_wrong_psk);
 	tcase_add_test(life, test_kill);
 	tcase_add_test(life, test_child_rekey);
+	tcase_add_test(life, test_child_rekey_on_outbound_expiry);
 	tcase_add_test(life, test_child_rekey_collision);
 	tcase_add_test(life, test_child_rekey_collision_late);
 	tcase_add_test(life, test_child_hard_expire);
@@ -4152,6 +5138,7 @@ static Suite *ike_engine_suite(void)
 	suite_add_tcase(s, cookie);
 	tcase_add_checked_fixture(frag, setup, teardown);
 	tcase_add_checked_fixture(frag, NULL, taken_teardown);
+	tcase_add_checked_fixture(frag, NULL, v1_first_teardown);
 	tcase_add_test(frag, test_frag_auth);
 	tcase_add_test(frag, test_frag_off_at_one_end);
 	tcase_add_test(frag, test_frag_ike_rekey);
