@@ -1660,6 +1660,38 @@ START_TEST(test_reload_keeps_child)
 }
 END_TEST
 
+/* The same reload as the daemon takes it: the new file adopted into the running model
+ * (conf_adopt) and the engine given only what changed; the tunnel keeps its CHILD SA. */
+START_TEST(test_reload_changes_keeps_child)
+{
+	struct opts o = defaults;
+	uint32_t in0, out0, in1, out1;
+	const struct conf_item *peer;
+	struct conf_changes *ch;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&in0, &out0);
+	peer = conf_item_at(A.c, CONF_M_PEER, 0);
+	o.a.prefix = "/ip ipsec peer\nadd name=x address=198.51.100.99/32 exchange-mode=ike2 "
+		     "passive=yes\n/ip ipsec policy\nadd src-address=10.7.0.0/24 "
+		     "dst-address=10.8.0.0/24 peer=x tunnel=yes\n";
+	ch = conf_adopt(A.c, conf_for(0, &o.a));
+	ck_assert_uint_eq(conf_changes_walk(ch, NULL, NULL), 2); /* the peer, the policy */
+	ike_apply_changes(A.ike, A.c, ch);
+	conf_changes_free(ch);
+	ck_assert_ptr_eq(conf_find(A.c, CONF_M_PEER, conf_str(peer, CONF_PEER_NAME)), peer);
+	nwire = 0;
+	settle();
+	ck_assert_uint_eq(nwire, 0);
+	check_child_pair(&in1, &out1);
+	ck_assert_uint_eq(in1, in0);
+	ck_assert_uint_eq(out1, out0);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(walk(&A).n, 1);
+}
+END_TEST
+
 /* An address for the index test: IPv4 or IPv6 text and a port. */
 static struct net_addr at(const char *ip, uint16_t port)
 {
@@ -5136,6 +5168,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_view_lookups);
 	tcase_add_test(life, test_rekey_slots);
 	tcase_add_test(life, test_reload_keeps_child);
+	tcase_add_test(life, test_reload_changes_keeps_child);
 	tcase_add_test(life, test_view_matches_walk);
 	tcase_add_test(life, test_view_identities_by_id);
 	tcase_add_test(life, test_initial_contact_per_identity);
