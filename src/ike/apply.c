@@ -62,18 +62,33 @@ void ike_forget_starts(struct ike *eng)
 	eng->nstart = 0;
 }
 
-/* Every peer after a whole configuration; after a change, those it touched. */
+/* Every peer after a whole configuration, START_BATCH of them a turn START_PACE apart
+ * (100,000 non-passive peers do not all send IKE_SA_INIT in one burst, and the loop
+ * serves the answers between); after a change, those it touched. */
+#define START_BATCH 256
+#define START_PACE  0.01 /* seconds */
+
 static void on_start(struct loop_timer *w, void *arg)
 {
 	struct ike *eng = arg;
 	const struct conf *c = eng->conf;
+	size_t npeers = c ? conf_count(c, CONF_M_PEER) : 0, end;
 
 	(void)w;
-	for (size_t i = 0; eng->start_all && c && eng->view && i < conf_count(c, CONF_M_PEER); i++)
-		start_peer(eng, conf_item_at(c, CONF_M_PEER, i));
+	if (eng->start_all && eng->view) {
+		end = eng->start_next + START_BATCH < npeers ? eng->start_next + START_BATCH
+							     : npeers;
+		for (; eng->start_next < end; eng->start_next++)
+			start_peer(eng, conf_item_at(c, CONF_M_PEER, eng->start_next));
+		if (end < npeers) {
+			loop_timer_again(eng->start_timer, START_PACE);
+			return;
+		}
+	}
 	for (size_t i = 0; !eng->start_all && eng->view && i < eng->nstart; i++)
 		start_peer(eng, ike_view_peer(eng->view, eng->start[i]));
 	eng->start_all = false;
+	eng->start_next = 0;
 	ike_forget_starts(eng);
 }
 
@@ -148,6 +163,7 @@ void ike_apply(struct ike *eng, const struct conf *c)
 	take_conf(eng, c);
 	build_view(eng, c);
 	eng->start_all = true;
+	eng->start_next = 0; /* (a start under way begins again: starting is idempotent) */
 	follow_config(eng, c);
 }
 

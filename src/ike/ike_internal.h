@@ -298,6 +298,7 @@ struct ike {
 	uint32_t next_serial;
 	struct loop_timer *start_timer; /* initiations after ike_apply */
 	bool start_all;			/* of every policy (a whole configuration) */
+	size_t start_next;		/* with start_all: the next peer to start */
 	char **start;			/* or of these peers' (what a change touched) */
 	size_t nstart;
 	/* drops the shared responder DH keys once old (RFC 7296 2.12, sa_init.c); NULL until

@@ -1843,6 +1843,50 @@ END_TEST
 /* The kernel's soft expiry of the outbound SA rekeys too (both SAs of a pair expire, the
  * outbound one is found by SPI and the peer's address); an outbound SPI towards another
  * address is nobody's. */
+static void count_sa(void *arg, const struct ike_peer_info *i)
+{
+	(void)i;
+	(*(unsigned *)arg)++;
+}
+
+static unsigned ike_sas(const struct end *e)
+{
+	unsigned n = 0;
+
+	ike_walk(e->ike, count_sa, &n);
+	return n;
+}
+
+/* A configuration of many non-passive peers starts them 256 a turn, not all at once (each
+ * turn 10 ms after the last): 600 peers, 256 after the first turn, all of them later. */
+START_TEST(test_start_paced)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	ends_up(&defaults);
+	for (int i = 0; i < 600; i++)
+		sb_printf(
+			&t,
+			"/ip ipsec peer add name=p%d address=10.9.%d.%d/32 local-address=192.0.2.1 "
+			"exchange-mode=ike2\n"
+			"/ip ipsec identity add peer=p%d secret=x\n"
+			"/ip ipsec policy add src-address=10.1.%d.%d/32 dst-address=10.2.%d.%d/32 "
+			"peer=p%d tunnel=yes\n",
+			i, i / 256, i % 256, i, i / 256, i % 256, i / 256, i % 256, i);
+	conf_free(A.c);
+	A.c = load(sb_str(&t));
+	sb_free(&t);
+	ck_assert_ptr_nonnull(A.c);
+	ike_apply(A.ike, A.c);
+	settle();
+	ck_assert_uint_eq(ike_sas(&A), 256);
+	run_until(1000 + 0.015);
+	ck_assert_uint_eq(ike_sas(&A), 512);
+	run_until(1000 + 1);
+	ck_assert_uint_eq(ike_sas(&A), 600);
+}
+END_TEST
+
 START_TEST(test_child_rekey_on_outbound_expiry)
 {
 	uint32_t old_in, old_out, new_in;
@@ -5155,6 +5199,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_kill);
 	tcase_add_test(life, test_child_rekey);
 	tcase_add_test(life, test_child_rekey_on_outbound_expiry);
+	tcase_add_test(life, test_start_paced);
 	tcase_add_test(life, test_child_rekey_collision);
 	tcase_add_test(life, test_child_rekey_collision_late);
 	tcase_add_test(life, test_child_hard_expire);
