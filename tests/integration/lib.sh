@@ -971,13 +971,23 @@ expect_ping_bg() {
 }
 
 # expect_tunnel_carries GW: topo_two_hosts' client ca pings cb, and the packet counters
-# of both of gateway GW's ESP SAs (the CHILD SA pair it holds now) grow.
+# of both of gateway GW's ESP SAs (the CHILD SA pair it holds now) grow. A pair that a
+# rekey replaced while the pings ran (short lifetimes) is no verdict: the pings go again
+# over the new pair, once.
 expect_tunnel_carries() {
-	local gw=$1 spis pkts0=() i n
-	read -ra spis <<<"$(esp_spis "$gw")"
+	local gw=$1 spis pkts0=() i n try pinged gone
+	for try in 1 2; do
+		read -ra spis <<<"$(esp_spis "$gw")"
+		for i in "${!spis[@]}"; do pkts0[i]=$(sa_packets "$gw" esp "${spis[i]}") || pkts0[i]=0; done
+		pinged=0
+		ping_ok ca 10.2.0.2 >/dev/null 2>&1 || pinged=$?
+		gone=
+		for i in "${!spis[@]}"; do sa_exists "$gw" esp "${spis[i]}" || gone=1; done
+		[ -n "$gone" ] && [ "$try" -eq 1 ] || break
+		log "$gw's pair ${spis[*]} was rekeyed while the pings ran: once more"
+	done
 	expect_eq "$gw holds one ESP SA pair (${spis[*]})" 2 "${#spis[@]}"
-	for i in "${!spis[@]}"; do pkts0[i]=$(sa_packets "$gw" esp "${spis[i]}") || pkts0[i]=0; done
-	expect_ok "ping client a -> client b" ping_ok ca 10.2.0.2
+	expect_eq "ping client a -> client b (status)" 0 "$pinged"
 	for i in "${!spis[@]}"; do
 		n=$(sa_packets "$gw" esp "${spis[i]}") || n=gone
 		expect_gt "$gw's SA ${spis[i]} counted the pings" "$n" "${pkts0[i]}"
