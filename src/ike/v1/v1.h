@@ -124,6 +124,30 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 /* An informational in the clear for sa during phase 1: an error notify ends it. */
 void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
 
+/* p1_sig.c: phase 1 by signatures (digital-signature, rsa-key) */
+/* Whether the identity signs (auth-method=digital-signature or rsa-key). */
+bool ikev1_sig_used(const struct conf_item *id);
+/* Whether a negotiated authentication method is a signature's (3, 9, 10, 11). */
+bool ikev1_auth_is_sig(uint16_t method);
+/* The authentication method our key gives (3 RSA, 9/10/11 ECDSA); 0 with the reason
+ * logged when the certificate or key is missing or cannot sign. */
+uint16_t ikev1_sig_method(struct ike_sa *sa, const struct conf_item *id);
+/* my-id=auto with a certificate: its first subjectAltName, else its subject (as IKEv2);
+ * 0, or -ENOENT when ike_my_id decides. */
+int ikev1_sig_my_id(struct ike_sa *sa, const struct conf_item *id, uint8_t *type, uint8_t *buf,
+		    size_t *len);
+/* CERTREQ payloads naming the CAs we trust, when the SA's identity uses certificates. */
+void ikev1_sig_put_certreq(struct ike_sa *sa, struct ikev1_enc *e);
+/* Our CERT payloads (with a certificate) and SIG over hash (HASH_I or HASH_R). 0 or
+ * -errno, logged. */
+int ikev1_sig_put(struct ike_sa *sa, const struct conf_item *id, const uint8_t *hash, size_t hlen,
+		  struct ikev1_enc *e);
+/* The peer's ID payload body id_b, certificate (CERT payloads of m or remote-certificate)
+ * and SIG of m over hash; sa->remote_id (and remote_cert) on success. 0 or -EPERM
+ * (logged), -EBADMSG. */
+int ikev1_sig_check(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_msg *m,
+		    const struct crypto_chunk *id_b, const uint8_t *hash, size_t hlen);
+
 /* replace.c: a new ISAKMP SA in place of an old one */
 /* Starts a new ISAKMP SA to replace old (at 90% of its lifetime): without INITIAL-CONTACT,
  * which would make the peer drop the old one's IPsec SAs at once (strongSwan does). 0 or
