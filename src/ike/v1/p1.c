@@ -1058,13 +1058,13 @@ void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m)
 			our_offer_str(sa, ours, sizeof(ours));
 			ike_sa_fail(sa, "peer says NO-PROPOSAL-CHOSEN: we offered %s", ours);
 		} else if (t == IKEV1_N_AUTHENTICATION_FAILED) {
-			ike_sa_fail(
-				sa,
-				"peer says AUTHENTICATION-FAILED: the pre-shared keys or the IDs "
-				"differ%s",
-				sa->v1->exch == IKEV1_EXCH_AGGRESSIVE
-					? ", or the peer refuses aggressive mode"
-					: "");
+			ike_sa_fail(sa, "peer says AUTHENTICATION-FAILED: %s%s",
+				    ikev1_auth_is_sig(sa->v1->auth_method)
+					    ? "it refused our certificate, signature or ID"
+					    : "the pre-shared keys or the IDs differ",
+				    sa->v1->exch == IKEV1_EXCH_AGGRESSIVE
+					    ? ", or the peer refuses aggressive mode"
+					    : "");
 		} else {
 			ike_sa_fail(sa, "peer says %s during phase 1", ikev1_notify_name(t));
 		}
