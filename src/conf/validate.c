@@ -111,6 +111,25 @@ static bool empty(const struct conf_item *it, int p)
 	return !it->v[p].s || !*it->v[p].s || !strcmp(it->v[p].s, "none");
 }
 
+/* An identity of an IKEv1 peer (exchange-mode main, aggressive or base) whose auth-method
+ * IKEv1 cannot do: EAP is IKEv2's (RFC 7296 2.16), the engine would fail every
+ * negotiation. A warning: the peer may be changed to ike2 later. */
+static void check_identity_v1(struct vctx *v, const struct conf_item *it, const char *am)
+{
+	const struct conf_item *peer =
+		empty(it, CONF_IDENTITY_PEER)
+			? NULL
+			: conf_find(v->c, CONF_M_PEER, conf_str(it, CONF_IDENTITY_PEER));
+	const char *mode = peer ? choice(peer, CONF_PEER_EXCHANGE_MODE) : "";
+
+	if (peer && strcmp(mode, "ike2") && !strncmp(am, "eap", 3))
+		verr(v, CONF_WARNING, it, CONF_IDENTITY_AUTH_METHOD,
+		     "auth-method=%s is IKEv2's: peer %s uses exchange-mode=%s (IKEv1), which "
+		     "authenticates by pre-shared-key, pre-shared-key-xauth, digital-signature or "
+		     "rsa-key; every negotiation of this identity fails",
+		     am, conf_str(peer, CONF_PEER_NAME), mode);
+}
+
 /* What each authentication method cannot do without (seed 001, identity). */
 static void check_identity(struct vctx *v, const struct conf_item *it)
 {
@@ -129,6 +148,7 @@ static void check_identity(struct vctx *v, const struct conf_item *it)
 	else if (!strcmp(am, "eap") && empty(it, CONF_IDENTITY_USERNAME))
 		verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
 		     "auth-method=%s needs username= (and password=)", am);
+	check_identity_v1(v, it, am);
 }
 
 static void check_peer(struct vctx *v, const struct conf_item *it)

@@ -437,6 +437,33 @@ START_TEST(test_auth_method_needs)
 }
 END_TEST
 
+/* EAP is IKEv2's: an identity of an IKEv1 peer with it loads, with a warning; the same
+ * of an IKEv2 peer, or another method of an IKEv1 one, none. */
+START_TEST(test_auth_method_ikev1)
+{
+	static const char text[] = "/ip ipsec peer\nadd name=a address=1.2.3.4 exchange-mode=%s\n"
+				   "/ip ipsec identity\nadd peer=a %s\n";
+	static const char eap[] = "auth-method=eap username=u password=p";
+	static const char psk[] = "auth-method=pre-shared-key-xauth secret=x";
+	char buf[256];
+	struct conf *c;
+
+	snprintf(buf, sizeof(buf), text, "main", eap);
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(has_diag("t.conf:4:", "warning: auth-method=eap is IKEv2's: peer a uses "
+					"exchange-mode=main (IKEv1)"));
+	conf_free(c);
+	snprintf(buf, sizeof(buf), text, "ike2", eap);
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(!has_diag("t.conf:4:", "is IKEv2's"));
+	conf_free(c);
+	snprintf(buf, sizeof(buf), text, "aggressive", psk);
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(!has_diag("t.conf:4:", "is IKEv2's"));
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_policy_rules)
 {
 	struct conf *c = load("/ip ipsec policy\nadd src-address=10.0.0.0/24 "
@@ -1350,6 +1377,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_required_property);
 	tcase_add_test(t, test_address_families);
 	tcase_add_test(t, test_auth_method_needs);
+	tcase_add_test(t, test_auth_method_ikev1);
 	tcase_add_test(t, test_policy_rules);
 	tcase_add_test(t, test_manual_sa_key_lengths);
 	tcase_add_test(t, test_manual_sa_in_out_and_abbreviations);
