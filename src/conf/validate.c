@@ -125,8 +125,8 @@ static void check_identity_v1(struct vctx *v, const struct conf_item *it, const 
 	if (peer && strcmp(mode, "ike2") && !strncmp(am, "eap", 3))
 		verr(v, CONF_WARNING, it, CONF_IDENTITY_AUTH_METHOD,
 		     "auth-method=%s is IKEv2's: peer %s uses exchange-mode=%s (IKEv1), which "
-		     "authenticates by pre-shared-key, pre-shared-key-xauth, digital-signature or "
-		     "rsa-key; every negotiation of this identity fails",
+		     "authenticates by pre-shared-key, pre-shared-key-xauth, digital-signature, "
+		     "rsa-key or rsa-signature-hybrid; every negotiation of this identity fails",
 		     am, conf_str(peer, CONF_PEER_NAME), mode);
 }
 

@@ -1753,6 +1753,47 @@ START_TEST(test_v1_id_not_in_cert)
 }
 END_TEST
 
+/* Hybrid (HybridInitRSA): b, the gateway, signs with its RSA certificate; a, with no
+ * certificate, sends HASH_I and passes XAuth against b's /ip ipsec user. */
+#define HYBRID "auth-method=rsa-signature-hybrid"
+
+static void hybrid_up(const char *password)
+{
+	static char client[128];
+	const struct side b = {{CA, MOON}, {{0}}, {HYBRID " certificate=moon"}};
+	struct side a = {{CA}, {{0}}, {client}};
+
+	snprintf(client, sizeof(client), HYBRID " username=alice password=%s", password);
+	more[1] = "/ip ipsec user\nadd name=alice password=secret-pw\n";
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+}
+
+START_TEST(test_v1_hybrid)
+{
+	hybrid_up("secret-pw");
+	expect_v1_up();
+	ck_assert_str_eq(walk(&A).remote_id, "moon.example.org");
+	ck_assert_str_eq(walk(&A).remote_cert, "CN=moon, O=test");
+	ck_assert_str_eq(walk(&B).remote_id, "192.0.2.1");
+	ck_assert_str_eq(walk(&B).remote_cert, "");
+	expect_logged("XAuth: the gateway accepted us");
+}
+END_TEST
+
+/* The wrong XAuth password: phase 1 stands, XAuth fails, nothing is installed. */
+START_TEST(test_v1_hybrid_wrong_password)
+{
+	hybrid_up("wrong-pw");
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0); /* the gateway deleted the ISAKMP SA */
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+	expect_logged("XAuth: the gateway refused our user name or password");
+}
+END_TEST
+
 static Suite *ike_authn_suite(void)
 {
 	Suite *s = suite_create("ike_authn");
@@ -1809,6 +1850,8 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(v1, test_v1_revoked);
 	tcase_add_test(v1, test_v1_remote_id_mismatch);
 	tcase_add_test(v1, test_v1_id_not_in_cert);
+	tcase_add_test(v1, test_v1_hybrid);
+	tcase_add_test(v1, test_v1_hybrid_wrong_password);
 	return s;
 }
 

@@ -413,7 +413,9 @@ void ikev1_cfg_start(struct ike_sa *sa)
 	const struct conf_item *id = identity(sa);
 	bool client = false;
 
-	v->xauth_pending = v->auth_method == IKEV1_AUTH_XAUTH_INIT_PSK;
+	/* the initiator is the XAuth client (hybrid: its only proof) */
+	v->xauth_pending = v->auth_method == IKEV1_AUTH_XAUTH_INIT_PSK ||
+			   v->auth_method == IKEV1_AUTH_HYBRID_INIT_RSA;
 	v->cfg_pending = modecfg(sa, &client) && client;
 	if (id && !sa->initiator) {
 		const char *group = conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP);

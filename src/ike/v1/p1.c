@@ -376,7 +376,7 @@ static int put_proof(struct ike_sa *sa, struct ikev1_enc *e, const uint8_t *h)
 	const struct conf_item *id;
 	size_t hl = crypto_v1_hash_len(sa->v1->hash);
 
-	if (!ikev1_auth_is_sig(sa->v1->auth_method)) {
+	if (!ikev1_sig_signs(sa->v1->auth_method, sa->initiator)) {
 		ikev1_put_hash(e, h, hl);
 		return 0;
 	}
@@ -390,12 +390,14 @@ static int check_proof(struct ike_sa *sa, const struct conf_item *id, const stru
 {
 	size_t hl = crypto_v1_hash_len(sa->v1->hash);
 
-	if (ikev1_auth_is_sig(sa->v1->auth_method))
+	if (ikev1_sig_signs(sa->v1->auth_method, !sa->initiator))
 		return ikev1_sig_check(sa, id, m, id_b, h, hl);
 	if (!m->nhash)
 		return -EBADMSG;
 	if (m->hash[0].len != hl || !crypto_memeq(m->hash[0].ptr, h, hl)) {
-		ike_sa_fail(sa, "the peer's %s is wrong: the pre-shared keys differ", what);
+		ike_sa_fail(sa, "the peer's %s is wrong: %s", what,
+			    ikev1_auth_is_sig(sa->v1->auth_method) ? "the keys differ"
+								   : "the pre-shared keys differ");
 		return -EPERM;
 	}
 	return 1; /* the ID is the caller's to check */

@@ -2,11 +2,15 @@
  * aggressive modes: auth-method=digital-signature (a certificate and its key; the peer's
  * certificate, sent in CERT payloads or pinned by remote-certificate, checked against the
  * store's CAs and CRLs and its ID against the certificate as for IKEv2, RFC 4945) and
- * auth-method=rsa-key (bare keys of /ip ipsec key, key= ours, remote-key= the peer's).
- * The authentication method of the proposal follows our key: 3 for RSA, RFC 4754's 9, 10
- * or 11 for ECDSA on P-256, P-384 or P-521; both ends must use the same. HASH_I and HASH_R
- * are what p1.c computes for a pre-shared key (with SKEYID of 5.1's signature form), and
- * the SIG payload carries their signature (crypto's sig_v1_*). */
+ * auth-method=rsa-key (bare keys of /ip ipsec key, key= ours, remote-key= the peer's),
+ * and auth-method=rsa-signature-hybrid (draft-ietf-ipsec-isakmp-hybrid-auth-05,
+ * HybridInitRSA 64221 as strongSwan and RouterOS number it: only the responder, a
+ * gateway, signs with its RSA certificate; the initiator proves nothing in phase 1 but
+ * sends HASH_I, and passes XAuth after it, cfg.c). The authentication method of the
+ * proposal follows our key: 3 for RSA, RFC 4754's 9, 10 or 11 for ECDSA on P-256, P-384
+ * or P-521; both ends must use the same. HASH_I and HASH_R are what p1.c computes for a
+ * pre-shared key (with SKEYID of 5.1's signature form), and the SIG payload carries their
+ * signature (crypto's sig_v1_*). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +41,16 @@ static EVP_PKEY *key_named(const struct ike_sa *sa, const char *name)
 	return d->key && name && *name ? d->key(d->arg, name) : NULL;
 }
 
+static bool hybrid(const struct conf_item *id)
+{
+	return !strcmp(ike_choice(id, CONF_IDENTITY_AUTH_METHOD), "rsa-signature-hybrid");
+}
+
+/* Certificates prove one end at least: ours, the peer's, or (hybrid) the gateway's. */
 static bool with_cert(const struct conf_item *id)
 {
-	return !strcmp(ike_choice(id, CONF_IDENTITY_AUTH_METHOD), "digital-signature");
+	return hybrid(id) ||
+	       !strcmp(ike_choice(id, CONF_IDENTITY_AUTH_METHOD), "digital-signature");
 }
 
 bool ikev1_sig_used(const struct conf_item *id)
@@ -50,7 +61,13 @@ bool ikev1_sig_used(const struct conf_item *id)
 bool ikev1_auth_is_sig(uint16_t method)
 {
 	return method == IKEV1_AUTH_RSA_SIG || method == IKEV1_AUTH_ECDSA_256 ||
-	       method == IKEV1_AUTH_ECDSA_384 || method == IKEV1_AUTH_ECDSA_521;
+	       method == IKEV1_AUTH_ECDSA_384 || method == IKEV1_AUTH_ECDSA_521 ||
+	       method == IKEV1_AUTH_HYBRID_INIT_RSA;
+}
+
+bool ikev1_sig_signs(uint16_t method, bool initiator)
+{
+	return ikev1_auth_is_sig(method) && !(method == IKEV1_AUTH_HYBRID_INIT_RSA && initiator);
 }
 
 /* Our certificate's entry (digital-signature), NULL with the reason logged. */
@@ -87,9 +104,19 @@ static EVP_PKEY *my_key(struct ike_sa *sa, const struct conf_item *id)
 
 uint16_t ikev1_sig_method(struct ike_sa *sa, const struct conf_item *id)
 {
-	EVP_PKEY *k = my_key(sa, id);
-	int m = k ? sig_v1_method(k) : -ENOENT;
+	EVP_PKEY *k;
+	int m;
 
+	if (hybrid(id) && sa->initiator) /* the XAuth client: no key of ours */
+		return IKEV1_AUTH_HYBRID_INIT_RSA;
+	k = my_key(sa, id);
+	m = k ? sig_v1_method(k) : -ENOENT;
+	if (hybrid(id) && m > 0 && m != IKEV1_AUTH_RSA_SIG) {
+		ike_sa_fail(sa, "auth-method=rsa-signature-hybrid needs an RSA certificate");
+		return 0;
+	}
+	if (hybrid(id) && m > 0)
+		return IKEV1_AUTH_HYBRID_INIT_RSA;
 	if (k && m < 0)
 		ike_sa_fail(sa,
 			    "our %s key cannot sign over IKEv1 (RSA or ECDSA on P-256, P-384 "
@@ -105,9 +132,10 @@ int ikev1_sig_my_id(struct ike_sa *sa, const struct conf_item *id, uint8_t *type
 	const struct pki_entry *e;
 	size_t room = 255;
 
-	/* my-id=auto: the certificate's first subjectAltName, else its subject */
-	if (!with_cert(id) || (my && strcmp(my, "auto")) || !(e = my_cert(sa, id)) ||
-	    pki_cert_default_id(e->cert, type, buf, &room) < 0)
+	/* my-id=auto: the certificate's first subjectAltName, else its subject (a hybrid
+	 * initiator has none: its address) */
+	if (!with_cert(id) || (my && strcmp(my, "auto")) || (hybrid(id) && sa->initiator) ||
+	    !(e = my_cert(sa, id)) || pki_cert_default_id(e->cert, type, buf, &room) < 0)
 		return -ENOENT;
 	*len = room;
 	return 0;
@@ -283,14 +311,16 @@ static int check_id(struct ike_sa *sa, const struct conf_item *id, X509 *cert, u
 static int check_sig(struct ike_sa *sa, EVP_PKEY *pub, const struct ikev1_msg *m,
 		     const uint8_t *hash, size_t hlen)
 {
+	uint16_t method = sa->v1->auth_method;
 	char why[160];
 
+	if (method == IKEV1_AUTH_HYBRID_INIT_RSA) /* the gateway's RSA signature */
+		method = IKEV1_AUTH_RSA_SIG;
 	if (!ikev1_has(m, IKEV1_PLD_SIG)) {
 		ike_sa_fail(sa, "the peer's phase 1 message lacks its SIG payload");
 		return -EPERM;
 	}
-	if (sig_v1_verify(pub, sa->v1->auth_method, m->sig.ptr, m->sig.len, hash, hlen, why,
-			  sizeof(why)) < 0) {
+	if (sig_v1_verify(pub, method, m->sig.ptr, m->sig.len, hash, hlen, why, sizeof(why)) < 0) {
 		ike_sa_fail(sa, "the peer's SIG is not valid: %s", why);
 		return -EPERM;
 	}

@@ -127,8 +127,12 @@ void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
 /* p1_sig.c: phase 1 by signatures (digital-signature, rsa-key) */
 /* Whether the identity signs (auth-method=digital-signature or rsa-key). */
 bool ikev1_sig_used(const struct conf_item *id);
-/* Whether a negotiated authentication method is a signature's (3, 9, 10, 11). */
+/* Whether a negotiated authentication method is a signature's (3, 9, 10, 11, hybrid
+ * 64221): SKEYID of RFC 2409 5.1's signature form. */
 bool ikev1_auth_is_sig(uint16_t method);
+/* Whether the initiator (or the responder) proves itself by SIG under method: with a
+ * signature method both do; under hybrid only the responder, the initiator by HASH_I. */
+bool ikev1_sig_signs(uint16_t method, bool initiator);
 /* The authentication method our key gives (3 RSA, 9/10/11 ECDSA); 0 with the reason
  * logged when the certificate or key is missing or cannot sign. */
 uint16_t ikev1_sig_method(struct ike_sa *sa, const struct conf_item *id);
