@@ -154,6 +154,7 @@ pki_copy() {
 #   remote_ids           several identities instead of one: remote-ids separated by
 #                        spaces, one identity each, all with cert
 #   crl=yes              import the CA's CRL (pki_crl) as well
+#   auth=digital-signature  the identities' auth-method (rsa-signature-hybrid: IKEv1)
 #   passive=no, exchange=ike2, enc=aes-256, hash=sha256, dh=ecp256,modp2048
 #                                                           the peer and its profile
 #   penc=aes-256-cbc, pauth=sha256                          the proposal
@@ -161,7 +162,8 @@ pki_copy() {
 # The certificates imported are named ca, NAME and ca-crl.
 conf_ike_cert() {
 	local -A o=([passive]=no [enc]=aes-256 [hash]=sha256 [dh]='ecp256,modp2048'
-		[penc]=aes-256-cbc [pauth]=sha256 [crl]=yes [remote_id]=auto [exchange]=ike2)
+		[penc]=aes-256-cbc [pauth]=sha256 [crl]=yes [remote_id]=auto [exchange]=ike2
+		[auth]=digital-signature)
 	local kv k rid
 	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
 	for k in peer local_ts remote_ts pki cert; do
@@ -179,7 +181,7 @@ conf_ike_cert() {
 		"/ip ipsec profile add name=p1 enc-algorithm=${o[enc]} hash-algorithm=${o[hash]} dh-group=${o[dh]}" \
 		"/ip ipsec peer add name=other address=${o[peer]}/32 exchange-mode=${o[exchange]} profile=p1 passive=${o[passive]}"
 	for rid in ${o[remote_ids]}; do
-		echo "/ip ipsec identity add peer=other auth-method=digital-signature certificate=${o[cert]} remote-id=$rid"
+		echo "/ip ipsec identity add peer=other auth-method=${o[auth]} certificate=${o[cert]} remote-id=$rid"
 	done
 	printf '%s\n' \
 		"/ip ipsec proposal add name=pr1 enc-algorithms=${o[penc]} auth-algorithms=${o[pauth]} pfs-group=none" \

@@ -342,7 +342,8 @@ static int gateway_rx(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c
 	const struct wire_bytes *name = NULL, *pw = NULL;
 	bool ok;
 
-	if (c->type == IKEV1_CFG_REPLY && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
+	if (c->type == IKEV1_CFG_REPLY && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid &&
+	    !v->xauth_status_sent) {
 		for (unsigned i = 0; i < c->n; i++) {
 			if (c->a[i].type == IKEV1_CFG_XAUTH_USER_NAME && !c->a[i].tv)
 				name = &c->a[i].value;
@@ -355,15 +356,21 @@ static int gateway_rx(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c
 		out.ident = c->ident;
 		attr_tv(&out, IKEV1_CFG_XAUTH_STATUS, ok);
 		v->xauth_ok = ok;
+		v->xauth_status_sent = true;
 		ikev1_ivs_forget(&v->ivs, mid);
 		send_cfg(sa, ikev1_new_mid(sa), &out, true); /* SET/ACK: an exchange of its own */
 		if (ok)
 			log_info(LOG_IKE, sa->ctx, "XAuth: user %s logged in", v->xauth_user);
 		return 0;
 	}
-	if (c->type == IKEV1_CFG_ACK && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
-		if (!v->xauth_ok) {
-			ike_sa_fail(sa, "XAuth failed: deleting the ISAKMP SA");
+	/* the STATUS answered by anything but an ACK (strongSwan without an XAuth method
+	 * sends an empty REPLY): XAuth failed, and no new STATUS goes out for it */
+	if (v->xauth_status_sent && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
+		if (c->type != IKEV1_CFG_ACK || !v->xauth_ok) {
+			ike_sa_fail(sa, "XAuth failed%s: deleting the ISAKMP SA",
+				    c->type != IKEV1_CFG_ACK
+					    ? " (the client did not ACK our STATUS)"
+					    : "");
 			ikev1_send_delete_isakmp(sa);
 			ike_sa_destroy(sa, true);
 			return 1;

@@ -74,6 +74,7 @@ struct ikev1_state {
 	/* the transaction exchange (cfg.c): XAuth to pass, mode-config to get, the message
 	 * of ours that waits for an answer */
 	bool xauth_pending, xauth_ok, cfg_pending, cfg_waiting;
+	bool xauth_status_sent; /* gateway: its STATUS (SET) went out, only an ACK is due */
 	uint32_t cfg_mid;
 	struct wbuf cfg_last;
 	char *xauth_user; /* who passed XAuth (gateway) */
