@@ -111,23 +111,29 @@ static bool empty(const struct conf_item *it, int p)
 	return !it->v[p].s || !*it->v[p].s || !strcmp(it->v[p].s, "none");
 }
 
-/* An identity of an IKEv1 peer (exchange-mode main, aggressive or base) whose auth-method
- * IKEv1 cannot do: EAP is IKEv2's (RFC 7296 2.16), the engine would fail every
- * negotiation. A warning: the peer may be changed to ike2 later. */
-static void check_identity_v1(struct vctx *v, const struct conf_item *it, const char *am)
+/* An identity whose auth-method its peer's IKE version cannot do: EAP is IKEv2's (RFC
+ * 7296 2.16), hybrid authentication IKEv1's (draft-ietf-ipsec-isakmp-hybrid-auth); the
+ * engine would fail every negotiation. A warning: the peer's exchange-mode may change. */
+static void check_identity_version(struct vctx *v, const struct conf_item *it, const char *am)
 {
 	const struct conf_item *peer =
 		empty(it, CONF_IDENTITY_PEER)
 			? NULL
 			: conf_find(v->c, CONF_M_PEER, conf_str(it, CONF_IDENTITY_PEER));
 	const char *mode = peer ? choice(peer, CONF_PEER_EXCHANGE_MODE) : "";
+	bool v2 = !strcmp(mode, "ike2");
 
-	if (peer && strcmp(mode, "ike2") && !strncmp(am, "eap", 3))
+	if (peer && !v2 && !strncmp(am, "eap", 3))
 		verr(v, CONF_WARNING, it, CONF_IDENTITY_AUTH_METHOD,
 		     "auth-method=%s is IKEv2's: peer %s uses exchange-mode=%s (IKEv1), which "
 		     "authenticates by pre-shared-key, pre-shared-key-xauth, digital-signature, "
 		     "rsa-key or rsa-signature-hybrid; every negotiation of this identity fails",
 		     am, conf_str(peer, CONF_PEER_NAME), mode);
+	else if (peer && v2 && !strcmp(am, "rsa-signature-hybrid"))
+		verr(v, CONF_WARNING, it, CONF_IDENTITY_AUTH_METHOD,
+		     "auth-method=%s is IKEv1's: peer %s uses exchange-mode=ike2; every "
+		     "negotiation of this identity fails",
+		     am, conf_str(peer, CONF_PEER_NAME));
 }
 
 /* What each authentication method cannot do without (seed 001, identity). */
@@ -148,7 +154,7 @@ static void check_identity(struct vctx *v, const struct conf_item *it)
 	else if (!strcmp(am, "eap") && empty(it, CONF_IDENTITY_USERNAME))
 		verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
 		     "auth-method=%s needs username= (and password=)", am);
-	check_identity_v1(v, it, am);
+	check_identity_version(v, it, am);
 }
 
 static void check_peer(struct vctx *v, const struct conf_item *it)

@@ -437,8 +437,8 @@ START_TEST(test_auth_method_needs)
 }
 END_TEST
 
-/* EAP is IKEv2's: an identity of an IKEv1 peer with it loads, with a warning; the same
- * of an IKEv2 peer, or another method of an IKEv1 one, none. */
+/* EAP is IKEv2's, hybrid IKEv1's: an identity of a peer of the other version with it
+ * loads, with a warning; the same of a peer of its version, or another method, none. */
 START_TEST(test_auth_method_ikev1)
 {
 	static const char text[] = "/ip ipsec peer\nadd name=a address=1.2.3.4 exchange-mode=%s\n"
@@ -460,6 +460,15 @@ START_TEST(test_auth_method_ikev1)
 	snprintf(buf, sizeof(buf), text, "aggressive", psk);
 	ck_assert_ptr_nonnull(c = load(buf));
 	ck_assert(!has_diag("t.conf:4:", "is IKEv2's"));
+	conf_free(c);
+	snprintf(buf, sizeof(buf), text, "ike2", "auth-method=rsa-signature-hybrid");
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(has_diag("t.conf:4:", "warning: auth-method=rsa-signature-hybrid is IKEv1's: "
+					"peer a uses exchange-mode=ike2"));
+	conf_free(c);
+	snprintf(buf, sizeof(buf), text, "main", "auth-method=rsa-signature-hybrid");
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(!has_diag("t.conf:4:", "is IKEv1's"));
 	conf_free(c);
 }
 END_TEST
