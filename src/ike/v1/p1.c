@@ -67,8 +67,8 @@ static uint16_t auth_method(struct ike_sa *sa, const struct conf_item *id)
 	if (ikev1_sig_used(id))
 		return ikev1_sig_method(sa, id);
 	ike_sa_fail(sa,
-		    "auth-method=%s is not implemented for IKEv1 yet (pre-shared-key, "
-		    "digital-signature and rsa-key are)",
+		    "auth-method=%s is not done by IKEv1 (pre-shared-key, pre-shared-key-xauth, "
+		    "digital-signature, rsa-key and rsa-signature-hybrid are)",
 		    m);
 	return 0;
 }
@@ -548,8 +548,7 @@ int ikev1_p1_start(struct ike_sa *sa)
 		if (!ikev1_auth_is_sig(v->auth_method))
 			log_warn(LOG_IKE, sa->ctx,
 				 "aggressive mode with a pre-shared key: its hash can be captured "
-				 "and "
-				 "the key guessed offline");
+				 "and the key guessed offline");
 	}
 	v->p1 = v->exch == IKEV1_EXCH_AGGRESSIVE ? IKEV1_AM_I1 : IKEV1_MM_I1;
 	sa->state = IKE_STATE_INIT_SENT;
@@ -804,8 +803,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 	if (!ikev1_auth_is_sig(v->auth_method))
 		log_warn(LOG_IKE, sa->ctx,
 			 "aggressive mode with a pre-shared key: its hash can be captured and the "
-			 "key "
-			 "guessed offline");
+			 "key guessed offline");
 	if (!ikev1_has(m, IKEV1_PLD_KE) || !ikev1_has(m, IKEV1_PLD_NONCE) || !m->nid ||
 	    m->nid > 1 || !(sa->dh = crypto_dh_new(ch.dh)) || new_nonce(&sa->nr) < 0 ||
 	    keep(&sa->ni, m->nonce.ptr, m->nonce.len) < 0 ||
@@ -868,8 +866,9 @@ static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_
 		return -ENOMEM;
 	if (hash_of(sa, true, &sa->v1->idi_b, h) < 0)
 		return -ENOMEM;
-	r = check_proof(sa, id, m, &sa->v1->idi_b, h, "HASH_I");
-	return r == 1 && with_id ? check_id(sa, id, &m->id[0]) : r == 1 ? 0 : r;
+	if ((r = check_proof(sa, id, m, &sa->v1->idi_b, h, "HASH_I")) != 1)
+		return r;
+	return with_id ? check_id(sa, id, &m->id[0]) : 0;
 }
 
 /* The same message as the last one taken: its answer was lost, and a responder sends that
