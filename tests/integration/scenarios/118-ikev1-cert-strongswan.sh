@@ -11,6 +11,8 @@
 #      verified b.test's RSA signature and the chain to the test CA), a ping between the
 #      clients crosses as ESP both ways, both ends' kernels count it on both SAs;
 #      ipsecd's stop deletes the ISAKMP SA, which takes strongSwan's IKE_SA down.
+#   1b. The same with ECDSA P-256 certificates at both ends (RFC 4754's method 9):
+#      strongSwan verifies b.test's signature as ECDSA over the bare hash.
 #   2. strongSwan initiates to ipsecd (passive): the same, ipsecd the responder.
 #   3. strongSwan presents c.test, whose certificate the CRL revokes: ipsecd refuses
 #      with AUTHENTICATION-FAILED and logs that it is revoked; no keyed SA at either end.
@@ -33,7 +35,8 @@
 SW_PLUGINS="$SW_PLUGINS xauth-generic" # 4: the XAuth client's user name and password
 require "strongSwan is installed" sw_require
 pki=$IT_WORK/pki
-require "the test PKI is made (openssl)" pki_make "$pki" a:rsa:a.test b:rsa:b.test c:rsa:c.test
+require "the test PKI is made (openssl)" pki_make "$pki" a:rsa:a.test b:rsa:b.test c:rsa:c.test \
+	a-ec:ec:a.test b-ec:ec:b.test
 require "the CA revokes c.test" pki_revoke "$pki" c
 require "the CA issues its CRL" pki_crl "$pki"
 topo_two_hosts
@@ -60,9 +63,9 @@ a_load() {
 	expect_grep "$part. strongSwan loads its connection" "loaded connection 'gw'" \
 		sw_load a "$IT_WORK/a.swanctl.conf"
 }
-# up PART SIDE: both ends have the ISAKMP SA and the IPsec SA pair; ipsecd (SIDE:
-# initiator or responder) authenticated a.test by its certificate, strongSwan b.test by
-# its RSA signature.
+# up PART SIDE [SCHEME]: both ends have the ISAKMP SA and the IPsec SA pair; ipsecd
+# (SIDE: initiator or responder) authenticated a.test by its certificate, strongSwan
+# b.test by its signature of SCHEME (strongSwan's name: RSA_EMSA_PKCS1_NULL unless told).
 up() {
 	expect_ok "$1. b's ISAKMP SA is established" wait_until 15 ike_established b
 	expect_ok "$1. strongSwan has the IKE_SA and CHILD_SA up" sw_wait_established a net 10
@@ -72,8 +75,8 @@ up() {
 	expect_grep "$1. b is the $2" "side=$2" ipsecctl_on b active-peers print detail
 	expect_grep "$1. active-peers shows the certificate's subject" \
 		'certificate-subject=.*CN=a\.test' ipsecctl_on b active-peers print detail
-	expect_ok "$1. strongSwan verified b.test's RSA signature" \
-		log_has "$a_log" "authentication of 'b\.test' with RSA.* successful"
+	expect_ok "$1. strongSwan verified b.test's signature (${3:-RSA_EMSA_PKCS1_NULL})" \
+		log_has "$a_log" "authentication of 'b\.test' with ${3:-RSA_EMSA_PKCS1_NULL} successful"
 	expect_ok "$1. strongSwan checked b.test's chain to the test CA" \
 		log_has "$a_log" 'reached self-signed root ca with a path length of 0'
 }
@@ -101,7 +104,7 @@ traffic() {
 # strongSwan retransmits an IKEv1 request that ipsecd refused (an unprotected notify
 # does not stop it): at most twice, 2 s apart at first, so that 3 and 4b end soon.
 sw_start a a "retransmit_timeout = 2" "retransmit_tries = 2"
-require "strongSwan gets the CA, its certificates and keys" sw_install_pki a "$pki" a c
+require "strongSwan gets the CA, its certificates and keys" sw_install_pki a "$pki" a c a-ec
 
 # --- 1. ipsecd b -> strongSwan a
 a_load 1 cert=a.pem
@@ -113,6 +116,17 @@ up 1 initiator
 traffic 1
 expect_ok "1. b stops with status 0" daemon_stop b
 expect_ok "1. b's Delete takes strongSwan's IKE_SA down" wait_until 5 not sw_established a
+
+# --- 1b. the same with ECDSA P-256
+a_load 1b cert=a-ec.pem
+b_conf cert=b-ec remote_id=fqdn:a.test
+mark "$b_log"
+mark "$a_log"
+daemon_start b # it initiates at once
+up 1b initiator ECDSA_WITH_NULL
+traffic 1b
+expect_ok "1b. b stops with status 0" daemon_stop b
+expect_ok "1b. b's Delete takes strongSwan's IKE_SA down" wait_until 5 not sw_established a
 
 # --- 2. strongSwan a -> ipsecd b
 b_conf cert=b passive=yes remote_id=fqdn:a.test
