@@ -9,6 +9,8 @@
 #   fuzz_auth       AUTH signatures, certificates, IDs and raw keys a peer sends
 #   fuzz_radius     RADIUS replies, through src/radius's decoder, checks and encoders
 #   fuzz_eap        EAP packets, through src/eap's codec and the EAP-MSCHAPv2 machines
+#   fuzz_eap_tls    what a PEAP/TTLS server sends: src/eap's TLS framing engine, the PEAP
+#                   and TTLS phase 2 parsers, the client's method choice
 # FUZZ_TARGETS (space-separated names) runs only those.
 # and runs each for FUZZ_RUNS runs (default 60000, seed FUZZ_SEED, default 1), at most
 # FUZZ_SECONDS (default 20), on a copy of its seed corpus (fuzz/corpus/conf, xfrm_stat,
@@ -82,5 +84,8 @@ run_target fuzz_auth fuzz/corpus/auth src/crypto/sig.c src/crypto/sig_v1.c src/c
 	src/crypto/keygen.c src/crypto/alg.c src/crypto/prf.c src/common/buf.c fuzz/fuzz_auth.c -Isrc/crypto
 run_target fuzz_radius fuzz/corpus/radius src/radius/packet.c src/radius/reply.c \
 	src/crypto/aaa.c src/crypto/alg.c src/common/buf.c fuzz/fuzz_radius.c -Isrc/crypto
-run_target fuzz_eap fuzz/corpus/eap src/eap/*.c src/crypto/aaa.c src/crypto/alg.c \
-	src/common/buf.c fuzz/fuzz_eap.c -Isrc/crypto
+# src/eap's TLS methods need the pki store (src/crypto/cert*.c) and libssl
+eap_srcs=(src/eap/*.c src/crypto/aaa.c src/crypto/alg.c src/crypto/cert.c src/crypto/cert_id.c
+	src/common/buf.c -Isrc/crypto -lssl)
+run_target fuzz_eap fuzz/corpus/eap "${eap_srcs[@]}" fuzz/fuzz_eap.c
+run_target fuzz_eap_tls fuzz/corpus/eap_tls "${eap_srcs[@]}" fuzz/fuzz_eap_tls.c

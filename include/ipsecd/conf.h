@@ -32,6 +32,7 @@ enum conf_type {
 	CONF_T_PROTO,  /* IP protocol: all, a name (tcp, udp, icmp, ...) or 0..255; all = -1 */
 	CONF_T_FILE,   /* a file path */
 	CONF_T_SPI,    /* SPI 0x100..0xFFFFFFFF, or IN/OUT: in << 32 | out */
+	CONF_T_MSTIME, /* RouterOS time to the millisecond (300ms, 1s500ms, 3s), ms in min..max */
 };
 
 /* Property flags. */

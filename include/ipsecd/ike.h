@@ -84,6 +84,7 @@ struct ike_peer_info {
 	const char *remote_id;	  /* the ID the peer authenticated, or "" */
 	const char *remote_cert;  /* the subject of its certificate, or "" */
 	const char *eap_identity; /* the user a RADIUS server authenticated (eap-radius), or "" */
+	const char *xauth_user;	  /* (IKEv1 gateway) the user who passed XAuth, or "" */
 	/* mode-config: the address given to the peer (we are its gateway) or given to us by
 	 * it (we are its client); family 0: none */
 	struct net_addr dynamic_address;

@@ -228,6 +228,9 @@ int kern_wait(struct kern *k, int timeout_ms);
  * Return 0 or -errno. */
 int kern_sa_dump(struct kern *k, kern_sa_fn fn, void *arg);
 int kern_sp_dump(struct kern *k, kern_sp_fn fn, void *arg);
+/* One SA by its id, as the dump shows it (fn called once), synchronous too: 0, or
+ * -ENOENT when the kernel has none. */
+int kern_sa_get(struct kern *k, const struct kern_sa_id *id, kern_sa_fn fn, void *arg);
 
 /* Exempts a UDP socket (IKE's) from the SPD in both directions (IP_XFRM_POLICY /
  * IPV6_XFRM_POLICY). Returns 0 or -errno. */

@@ -192,6 +192,9 @@ struct radius_reply {
 	size_t send_key_len, recv_key_len;
 	uint8_t send_key[RADIUS_MPPE_KEY_MAX], recv_key[RADIUS_MPPE_KEY_MAX];
 	char reply_message[RADIUS_ATTR_MAX + 1]; /* the first, NUL-terminated, "" when none */
+	/* RADIUS_RES_TIMEOUT: what every server was given (tries transmissions, timeout_ms
+	 * apart) and how long that took, for the log line a user acts on */
+	unsigned int timeout_ms, tries, waited_ms;
 };
 
 /* Decodes a verified reply's attributes into r (code, EAP, State, Class, Framed-IP-Address,

@@ -54,6 +54,7 @@ static const char *const auth_method_aliases[] = {"rsa-signature=digital-signatu
 static const char *const auth_methods_v6[] = {
 	"pre-shared-key",	"rsa-signature",	"rsa-key",
 	"pre-shared-key-xauth", "rsa-signature-hybrid", NULL};
+/* src/ike/v2/eap.c maps these to EAP types by position: keep the order */
 static const char *const eap_methods[] = {"eap-mschapv2", "eap-peap", "eap-tls", "eap-ttls", NULL};
 static const char *const generate_policies[] = {"no", "port-override", "port-strict", NULL};
 static const char *const generate_aliases[] = {"yes=port-override", NULL};
@@ -161,9 +162,11 @@ static const struct conf_prop radius_props[CONF_RADIUS_NPROPS] = {
 				     .type = CONF_T_ADDR,
 				     .help = "local address requests are sent from"},
 	[CONF_RADIUS_TIMEOUT] = {.name = "timeout",
-				 .type = CONF_T_INT,
-				 .def = "300",
-				 .help = "milliseconds to wait for a reply before retrying"},
+				 .type = CONF_T_MSTIME,
+				 .def = "300ms",
+				 .min = 1,
+				 .max = 60000,
+				 .help = "time to wait for a reply before retrying (300ms, 2s)"},
 };
 
 /* --- /ip ipsec key --- */
@@ -907,6 +910,8 @@ static const struct conf_prop apeer_props[CONF_APEER_NPROPS] = {
 	[CONF_APEER_TX_BYTES] = RO(CONF_T_INT, "tx-bytes", "bytes sent to it"),
 	[CONF_APEER_TX_PACKETS] = RO(CONF_T_INT, "tx-packets", "packets sent to it"),
 	[CONF_APEER_UPTIME] = RO(CONF_T_TIME, "uptime", "time since phase 1 was established"),
+	[CONF_APEER_XAUTH_USER] = RO(CONF_T_STR, "xauth-user",
+				     "the user who passed XAuth (IKEv1 pre-shared-key-xauth)"),
 };
 
 /* --- /ip ipsec statistics --- */

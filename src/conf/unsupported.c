@@ -27,8 +27,6 @@ static const struct gap gaps[] = {
 	 "is not enforced by this version: IKE SAs are rekeyed on lifetime only"},
 	{CONF_M_PROPOSAL, CONF_PROPOSAL_DISABLED, VALUES("yes"),
 	 "is not honoured by this version: policies that name the proposal still offer it"},
-	{CONF_M_SETTINGS, CONF_SETTINGS_XAUTH_USE_RADIUS, VALUES("yes"),
-	 "is not done by this version (RADIUS, XAuth)"},
 };
 
 /* "peer office", "identity for peer office", "policy 10.1.0.0/24->10.2.0.0/24". */

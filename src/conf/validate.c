@@ -136,6 +136,30 @@ static void check_identity_version(struct vctx *v, const struct conf_item *it, c
 		     am, conf_str(peer, CONF_PEER_NAME));
 }
 
+/* auth-method=eap: eap-tls needs our certificate, the others a user name (seed 001,
+ * eap-methods). */
+static void check_eap_methods(struct vctx *v, const struct conf_item *it)
+{
+	const struct conf_list *l = conf_enums(it, CONF_IDENTITY_EAP_METHODS);
+	const char *const *names = it->menu->props[CONF_IDENTITY_EAP_METHODS].choices;
+
+	for (uint32_t i = 0; l && i < l->n; i++) {
+		const char *m = names[l->v[i]];
+
+		if (!strcmp(m, "eap-tls") && empty(it, CONF_IDENTITY_CERTIFICATE)) {
+			verr(v, CONF_ERROR, it, CONF_IDENTITY_EAP_METHODS,
+			     "eap-methods=eap-tls needs certificate= (with its private key)");
+			return;
+		}
+		if (strcmp(m, "eap-tls") && empty(it, CONF_IDENTITY_USERNAME)) {
+			verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
+			     "auth-method=eap with eap-methods=%s needs username= (and password=)",
+			     m);
+			return;
+		}
+	}
+}
+
 /* What each authentication method cannot do without (seed 001, identity). */
 static void check_identity(struct vctx *v, const struct conf_item *it)
 {
@@ -151,9 +175,8 @@ static void check_identity(struct vctx *v, const struct conf_item *it)
 		 (empty(it, CONF_IDENTITY_KEY) || empty(it, CONF_IDENTITY_REMOTE_KEY)))
 		verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
 		     "auth-method=%s needs key= and remote-key=", am);
-	else if (!strcmp(am, "eap") && empty(it, CONF_IDENTITY_USERNAME))
-		verr(v, CONF_ERROR, it, CONF_IDENTITY_AUTH_METHOD,
-		     "auth-method=%s needs username= (and password=)", am);
+	else if (!strcmp(am, "eap"))
+		check_eap_methods(v, it);
 	check_identity_version(v, it, am);
 }
 

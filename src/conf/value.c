@@ -94,7 +94,7 @@ static int time_range_error(const struct conf_prop *p, const char *text, struct 
 
 /* RouterOS times: 1w2d3h4m5s, 500ms, 00:30:00, 1d00:00:00, or plain seconds. Returns 0,
  * -EINVAL when s is not a time, -ERANGE when it is one too long for an int64. */
-static int parse_time(const char *s, long long *out)
+static int parse_time_in(const char *s, long long per_second, long long *out)
 {
 	long long total = 0;
 	bool big = false;
@@ -125,7 +125,7 @@ static int parse_time(const char *s, long long *out)
 			return -EINVAL;
 		if (days > INT64_MAX / 86400 - 1)
 			return -ERANGE;
-		*out = (long long)days * 86400 + h * 3600LL + m * 60LL + sec;
+		*out = ((long long)days * 86400 + h * 3600LL + m * 60LL + sec) * per_second;
 		return 0;
 	}
 	while (*s) {
@@ -139,18 +139,31 @@ static int parse_time(const char *s, long long *out)
 		big |= errno == ERANGE;
 		s = end;
 		if (strncmp(s, "ms", 2) == 0) {
-			if (v % 1000)
+			if (v % (1000 / per_second))
 				return -EINVAL;
-			v /= 1000;
+			v /= 1000 / per_second;
 			s += 2;
 		} else if (*s && !(unit = time_unit(*s++))) {
 			return -EINVAL;
+		} else {
+			unit *= per_second;
 		}
 		big |= __builtin_mul_overflow(v, unit, &v) ||
 		       __builtin_add_overflow(total, v, &total);
 	}
 	*out = total;
 	return big ? -ERANGE : 0;
+}
+
+/* Seconds (ms only in whole seconds), or milliseconds. */
+static int parse_time(const char *s, long long *out)
+{
+	return parse_time_in(s, 1, out);
+}
+
+static int parse_mstime(const char *s, long long *out)
+{
+	return parse_time_in(s, 1000, out);
 }
 
 static void format_time(long long t, struct strbuf *out)
@@ -170,6 +183,15 @@ static void format_time(long long t, struct strbuf *out)
 			t %= units[i].s;
 		}
 	}
+}
+
+/* 300ms, 3s, 1s500ms: whole seconds as format_time, then the milliseconds left. */
+static void format_mstime(long long ms, struct strbuf *out)
+{
+	if (ms >= 1000 || ms == 0)
+		format_time(ms / 1000, out);
+	if (ms % 1000)
+		sb_printf(out, "%lldms", ms % 1000);
 }
 
 static int parse_size(const char *s, long long *out)
@@ -443,6 +465,20 @@ static int parse_scalar(const struct conf_prop *p, const char *text, union conf_
 			return time_range_error(p, text, why);
 		out->i = v;
 		return 0;
+	case CONF_T_MSTIME:
+		if ((r = parse_mstime(text, &v)) == -EINVAL)
+			return sb_printf(why, "\"%s\" is not a time (e.g. 300ms, 2s, 1s500ms)",
+					 text),
+			       -EINVAL;
+		if (r < 0 || !in_range(p, v)) {
+			sb_printf(why, "\"%s\" is out of range; valid: ", text);
+			format_mstime(p->min, why);
+			sb_puts(why, "..");
+			format_mstime(p->max, why);
+			return -EINVAL;
+		}
+		out->i = v;
+		return 0;
 	case CONF_T_SIZE:
 		if (parse_size(text, &v) < 0)
 			return sb_printf(why, "\"%s\" is not a size (e.g. 1000, 64k, 2G)", text),
@@ -663,6 +699,9 @@ void conf_val_format(const struct conf_prop *p, const union conf_val *v, struct 
 		break;
 	case CONF_T_TIME:
 		format_time(v->i, out);
+		break;
+	case CONF_T_MSTIME:
+		format_mstime(v->i, out);
 		break;
 	case CONF_T_SPI:
 		if ((uint64_t)v->i >> 32 == ((uint64_t)v->i & 0xFFFFFFFFu))

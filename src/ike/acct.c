@@ -1,11 +1,12 @@
-/* acct: the RADIUS side of a client a RADIUS server authenticated (auth-method=eap-radius):
- * what its Access-Accept said that lives as long as the IKE SA (the user, Class,
- * Framed-IP-Address) and, with /ip ipsec settings accounting=yes, its accounting session
- * (RFC 2866): Start when its first CHILD SA is installed, Interim-Update every
- * interim-update, Stop when the IKE SA goes, with the bytes and packets of its CHILD SAs
- * from the kernel's counters (read through ike_deps.sa_counters before the SAs leave the
- * kernel; those of CHILD SAs gone earlier, by rekey or delete, are kept) and a terminate
- * cause. Requests go through ike_deps.radius_acct, fire and forget: the client retries and
+/* acct: the user a client authenticated as, whatever the IKE version: an EAP identity a
+ * RADIUS server accepted (IKEv2, auth-method=eap-radius) or an XAuth user (IKEv1,
+ * pre-shared-key-xauth, checked by RADIUS or /ip ipsec user). What RADIUS's Access-Accept
+ * said lives as long as the IKE SA (Class, Framed-IP-Address) and, with /ip ipsec settings
+ * accounting=yes, the user has an accounting session (RFC 2866): Start when its first
+ * CHILD SA (IPsec SA) is installed, Interim-Update every interim-update, Stop when the IKE
+ * SA goes, with the bytes and packets of its CHILD SAs from the kernel's counters (read
+ * through ike_deps.sa_counters before the SAs leave the kernel; those of CHILD SAs gone
+ * earlier, by rekey or delete, are kept) and a terminate cause. Requests go through ike_deps.radius_acct, fire and forget: the client retries and
  * fails over on its own. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +38,12 @@ int ike_acct_begin(struct ike_sa *sa, const char *user, const struct radius_repl
 	if (!a)
 		return -1;
 	snprintf(a->user, sizeof(a->user), "%s", user);
-	a->nclass = r->nclass < RADIUS_MAX_CLASS ? r->nclass : RADIUS_MAX_CLASS;
-	memcpy(a->class_, r->class_, a->nclass * sizeof(a->class_[0]));
-	a->has_framed = r->has_framed_ip;
-	a->framed = r->framed_ip;
+	if (r) {
+		a->nclass = r->nclass < RADIUS_MAX_CLASS ? r->nclass : RADIUS_MAX_CLASS;
+		memcpy(a->class_, r->class_, a->nclass * sizeof(a->class_[0]));
+		a->has_framed = r->has_framed_ip;
+		a->framed = r->framed_ip;
+	}
 	ike_acct_free(sa);
 	sa->acct = a;
 	return 0;

@@ -35,15 +35,7 @@ static struct ike_child *child_of(struct ike *eng, const struct kern_sa_id *id)
 
 	if (c && c->state != CHILD_STATE_DELETING)
 		return c;
-	/* the outbound SA: found through the IKE SAs' children (expiries are rare) */
-	struct ike_sa *sa;
-	size_t pos = 0;
-
-	while ((sa = ike_tab_next(&eng->sas, &pos)))
-		for (c = sa->children; c; c = c->next)
-			if (c->spi_out == id->spi && c->proto == id->proto)
-				return c;
-	return NULL;
+	return ike_child_find_out(eng, id); /* the outbound SA */
 }
 
 void ike_expire(struct ike *eng, const struct kern_sa_id *id, bool hard)
@@ -83,6 +75,7 @@ void ike_mapping(struct ike *eng, const struct kern_sa_id *id, const struct kern
 	if (addr->family == sa->remote.family)
 		memcpy(sa->remote.bytes, addr->bytes, sizeof(sa->remote.bytes));
 	sa->remote.port = port;
+	ike_children_reindex(sa);
 }
 
 void ike_sa_deleted(struct ike *eng, const struct kern_sa_id *id)
@@ -147,7 +140,8 @@ void ike_walk(struct ike *eng, void (*fn)(void *arg, const struct ike_peer_info 
 			.remote_cert = sa->remote_cert ? sa->remote_cert : "",
 			.dynamic_address = sa->vip,
 			.dynamic_ours = sa->vip.family && !sa->vip_leased && !sa->vip_radius,
-			.eap_identity = ike_acct_user(sa) ? ike_acct_user(sa) : "",
+			.eap_identity = ike_acct_user(sa) && !sa->v1 ? ike_acct_user(sa) : "",
+			.xauth_user = ike_acct_user(sa) && sa->v1 ? ike_acct_user(sa) : "",
 		};
 		fn(arg, &i);
 	}

@@ -35,7 +35,8 @@ struct ike_gpol {
 	uint32_t reqid;
 	uint8_t proto;
 	bool tunnel;
-	bool failed; /* the kernel refused part of it */
+	bool failed;		    /* the kernel refused part of it */
+	bool nat_local, nat_remote; /* transport mode, that end behind a NAT */
 	unsigned pending;
 	struct kern_addr local, remote; /* the SA's ends */
 	uint32_t ike_serial;
@@ -109,20 +110,36 @@ static void answer(void *arg, int err, const char *msg)
 	free(r);
 }
 
+/* Transport mode through a NAT (RFC 3947 5.2, RFC 7296 2.23.1): after decapsulation the
+ * kernel sees a packet with the addresses it had on the wire, not the private ones the IDs
+ * or traffic selectors name (which the selectors keep, for rekeys): in the kernel a host
+ * selector for an end behind a NAT is that end's IKE address, ports and protocol kept. */
+static struct kern_sel kernel_view(const struct ike_gpol *g, size_t i)
+{
+	struct kern_sel s = g->sel[i];
+	uint8_t host = s.family == AF_INET ? 32 : 128;
+
+	if (g->nat_remote && s.dst_plen == host && g->remote.family == s.family)
+		memcpy(s.dst, g->remote.bytes, sizeof(s.dst));
+	if (g->nat_local && s.src_plen == host && g->local.family == s.family)
+		memcpy(s.src, g->local.bytes, sizeof(s.src));
+	return s;
+}
+
 static void sp_of(const struct ike_gpol *g, size_t i, enum kern_dir dir, struct kern_sp *sp)
 {
-	const struct kern_sel *s = &g->sel[i];
+	const struct kern_sel s = kernel_view(g, i);
 	bool out = dir == KERN_DIR_OUT;
 
 	memset(sp, 0, sizeof(*sp));
-	sp->sel = *s;
+	sp->sel = s;
 	if (!out) {
-		memcpy(sp->sel.src, s->dst, 16);
-		memcpy(sp->sel.dst, s->src, 16);
-		sp->sel.src_plen = s->dst_plen;
-		sp->sel.dst_plen = s->src_plen;
-		sp->sel.sport = s->dport;
-		sp->sel.dport = s->sport;
+		memcpy(sp->sel.src, s.dst, 16);
+		memcpy(sp->sel.dst, s.src, 16);
+		sp->sel.src_plen = s.dst_plen;
+		sp->sel.dst_plen = s.src_plen;
+		sp->sel.sport = s.dport;
+		sp->sel.dport = s.sport;
 	}
 	sp->dir = dir;
 	sp->priority = GPOL_PRIORITY;
@@ -198,13 +215,22 @@ struct ike_gpol *ike_gpol_new(struct ike_sa *sa, const struct kern_sel *sels, si
 
 	if (!n || n > IKEV2_MAX_TS)
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (claimed(eng, &sels[i])) {
-			log_info(LOG_IKE, sa->ctx,
-				 "generated policy would take the traffic of another client's: "
-				 "refused");
-			return NULL;
+	for (i = 0; i < n; i++) {
+		struct ike_gpol *o = claimed(eng, &sels[i]);
+
+		if (!o)
+			continue;
+		/* the same client's again (an IKEv1 quick mode rekeys without saying which
+		 * SA it replaces): the new SA shares the policies */
+		if (n == 1 && o->n == 1 && o->ike_serial == sa->serial && o->tunnel == tunnel &&
+		    o->proto == proto) {
+			o->refs++;
+			return o;
 		}
+		log_info(LOG_IKE, sa->ctx,
+			 "generated policy would take the traffic of another client's: refused");
+		return NULL;
+	}
 	g = calloc(1, sizeof(*g) + n * sizeof(g->sel[0]));
 	if (!g)
 		return NULL;
@@ -212,6 +238,8 @@ struct ike_gpol *ike_gpol_new(struct ike_sa *sa, const struct kern_sel *sels, si
 	g->refs = 1;
 	g->proto = proto;
 	g->tunnel = tunnel;
+	g->nat_local = !tunnel && sa->nat_here;
+	g->nat_remote = !tunnel && sa->nat_there;
 	g->ike_serial = sa->serial;
 	to_kaddr(&g->local, &sa->local);
 	to_kaddr(&g->remote, &sa->remote);
@@ -280,7 +308,7 @@ void ike_gen_policy_walk(struct ike *eng,
 	while ((g = ike_tab_next(&eng->gpols, &pos)))
 		for (size_t i = 0; i < g->n; i++) {
 			struct ike_gen_policy_info in = {
-				.sel = g->sel[i],
+				.sel = kernel_view(g, i),
 				.proto = g->proto,
 				.tunnel = g->tunnel,
 				.peer = g->peer,

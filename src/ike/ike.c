@@ -188,7 +188,11 @@ void ike_slot_release(struct ike_sa *sa)
 
 void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote)
 {
+	bool moved = memcmp(sa->remote.bytes, remote->bytes, sizeof(remote->bytes)) != 0;
+
 	sa->remote = *remote;
+	if (moved)
+		ike_children_reindex(sa);
 }
 
 struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_sa *prev)
@@ -346,15 +350,61 @@ struct ike_child *ike_child_new(struct ike_sa *sa, const struct conf_item *polic
 	return c;
 }
 
+/* Outbound SPIs are the peers' choice and repeat across peers: the key takes the peer's
+ * address too (FNV-1a), and a find checks what it found. */
+static uint64_t child_out_key(uint8_t proto, uint32_t spi, const uint8_t addr[16])
+{
+	uint8_t k[21] = {proto, (uint8_t)(spi >> 24), (uint8_t)(spi >> 16), (uint8_t)(spi >> 8),
+			 (uint8_t)spi};
+	uint64_t h = 1469598103934665603ull;
+
+	memcpy(k + 5, addr, 16);
+	for (size_t i = 0; i < sizeof(k); i++)
+		h = (h ^ k[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t out_key_of(const struct ike_child *c)
+{
+	return child_out_key(c->proto, c->spi_out, c->ike->remote.bytes);
+}
+
 void ike_child_index(struct ike_child *c)
 {
+	struct ike *eng = c->ike->eng;
+
 	if (c->spi_in)
-		ike_tab_put(&c->ike->eng->children, child_key(c->proto, c->spi_in), c);
+		ike_tab_put(&eng->children, child_key(c->proto, c->spi_in), c);
+	if (c->spi_out)
+		ike_tab_put(&eng->children_out, c->out_key = out_key_of(c), c);
+}
+
+/* The peer's address changed: its CHILD SAs' outbound keys follow. */
+void ike_children_reindex(struct ike_sa *sa)
+{
+	for (struct ike_child *c = sa->children; c; c = c->next) {
+		if (!c->out_key)
+			continue;
+		if (ike_tab_get(&sa->eng->children_out, c->out_key) == c)
+			ike_tab_del(&sa->eng->children_out, c->out_key);
+		ike_tab_put(&sa->eng->children_out, c->out_key = out_key_of(c), c);
+	}
 }
 
 struct ike_child *ike_child_find(struct ike *eng, uint8_t proto, uint32_t spi_in)
 {
 	return ike_tab_get(&eng->children, child_key(proto, spi_in));
+}
+
+struct ike_child *ike_child_find_out(struct ike *eng, const struct kern_sa_id *id)
+{
+	struct ike_child *c =
+		ike_tab_get(&eng->children_out, child_out_key(id->proto, id->spi, id->dst.bytes));
+
+	return c && c->spi_out == id->spi && c->proto == id->proto &&
+			       !memcmp(c->ike->remote.bytes, id->dst.bytes, sizeof(id->dst.bytes))
+		       ? c
+		       : NULL;
 }
 
 static void kernel_sa_del(struct ike_child *c, bool inbound)
@@ -374,6 +424,8 @@ void ike_child_free(struct ike_child *c, bool delete_kernel)
 
 	if (c->spi_in && ike_tab_get(&eng->children, child_key(c->proto, c->spi_in)) == c)
 		ike_tab_del(&eng->children, child_key(c->proto, c->spi_in));
+	if (c->out_key && ike_tab_get(&eng->children_out, c->out_key) == c)
+		ike_tab_del(&eng->children_out, c->out_key);
 	if (delete_kernel)
 		ike_acct_child_gone(c);
 	/* a larval SA from ALLOCSPI goes too: it would linger until the kernel's timeout */
@@ -501,26 +553,26 @@ static bool child_for_policy(const struct ike_sa *sa, uint32_t policy_id)
 	return sa->creating && sa->creating->policy_id == policy_id;
 }
 
-/* Starts what a policy needs: an IKE SA with its peer, or a CHILD SA in one. */
-void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
-		     const struct kern_sel *acquired)
+/* Starts what a policy needs: an IKE SA with its peer, or a CHILD SA in one. Negative when
+ * no IKE SA could be started (the peer cannot be reached, say). */
+int ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
+		    const struct kern_sel *acquired)
 {
 	struct ike_sa *sa = sa_for_peer(eng, conf_str(peer, CONF_PEER_NAME));
 
 	if (!sa) {
 		const struct ike_version_ops *ops = ike_ops_for(peer);
 
-		if (ops)
-			ops->initiate(eng, peer, pol, acquired);
-		return;
+		return ops ? ops->initiate(eng, peer, pol, acquired) : -ENOTSUP;
 	}
 	if (child_for_policy(sa, pol->id))
-		return;
+		return 0;
 	if (sa->state == IKE_STATE_ESTABLISHED && !(sa->tasks & IKE_TASK_CHILD_CREATE)) {
 		sa->tasks |= IKE_TASK_CHILD_CREATE;
 		sa->pending_policy = pol->id;
 		sa->ops->run_tasks(sa);
 	}
+	return 0;
 }
 
 /* The source address the routing table picks for remote: a connected UDP socket sends
@@ -605,38 +657,43 @@ static bool peer_initiates(const struct conf_item *peer)
 	       ike_ops_for(peer) != NULL;
 }
 
+/* A mode-config client with no static policy: its CHILD SA comes from its first template. */
+static void start_modecfg_client(struct ike *eng, const struct conf_item *peer)
+{
+	const struct conf_item *id = ike_identity_of(eng, conf_str(peer, CONF_PEER_NAME));
+	const char *mc = id ? conf_str(id, CONF_IDENTITY_MODE_CONFIG) : NULL;
+	size_t n = 0;
+	const struct conf_item *const *t =
+		mc && strcmp(mc, "none") && ike_gen_mode_of(id) != IKE_GEN_NO
+			? ike_view_templates(eng->view,
+					     conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP), &n)
+			: NULL;
+
+	if (n)
+		ike_want_policy(eng, peer, t[0], NULL);
+}
+
+/* Starts the non-passive peers, each with the policies the view files under it; a peer
+ * that cannot be started (no route to it) is tried once, not once per policy. */
 static void on_start(struct loop_timer *w, void *arg)
 {
 	struct ike *eng = arg;
 	const struct conf *c = eng->conf;
 
 	(void)w;
-	for (size_t i = 0; c && i < conf_count(c, CONF_M_POLICY); i++) {
-		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
-		const char *pn = conf_str(pol, CONF_POLICY_PEER);
-		const struct conf_item *peer = pn && *pn ? ike_peer_find(c, pn) : NULL;
-
-		if (peer && ike_policy_is_ours(pol, pn) && peer_initiates(peer))
-			ike_want_policy(eng, peer, pol, NULL);
-	}
-	/* mode-config clients: their CHILD SA comes from their first template */
 	for (size_t i = 0; c && eng->view && i < conf_count(c, CONF_M_PEER); i++) {
 		const struct conf_item *peer = conf_item_at(c, CONF_M_PEER, i);
-		const char *name = conf_str(peer, CONF_PEER_NAME);
-		const struct conf_item *id =
-			peer_initiates(peer) ? ike_identity_of(eng, name) : NULL;
-		const char *mc = id ? conf_str(id, CONF_IDENTITY_MODE_CONFIG) : NULL;
-		size_t n = 0, np = 0;
-		const struct conf_item *const *t =
-			mc && strcmp(mc, "none") && ike_gen_mode_of(id) != IKE_GEN_NO
-				? ike_view_templates(
-					  eng->view,
-					  conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP), &n)
-				: NULL;
+		size_t np = 0;
+		const struct conf_item *const *pols;
 
-		ike_view_policies(eng->view, name, &np);
-		if (n && !np)
-			ike_want_policy(eng, peer, t[0], NULL);
+		if (!peer_initiates(peer))
+			continue;
+		pols = ike_view_policies(eng->view, conf_str(peer, CONF_PEER_NAME), &np);
+		for (size_t j = 0; j < np; j++)
+			if (ike_want_policy(eng, peer, pols[j], NULL) < 0)
+				break;
+		if (!np)
+			start_modecfg_client(eng, peer);
 	}
 }
 
@@ -719,6 +776,7 @@ void ike_free(struct ike *eng)
 	ike_tab_free(&eng->half);
 	ike_tab_free(&eng->half_src);
 	ike_tab_free(&eng->children);
+	ike_tab_free(&eng->children_out);
 	ike_tab_free(&eng->ids);
 	ike_tab_free(&eng->peer_sas);
 	ike_view_free(eng->view);

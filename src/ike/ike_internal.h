@@ -67,6 +67,7 @@ struct ike_child {
 	bool tunnel;
 	bool pfs;
 	uint32_t spi_in, spi_out; /* ours (kernel-allocated), the peer's */
+	uint64_t out_key;	  /* in the engine's children_out (0: not there) */
 	struct kern_sel sel;	  /* outbound view: local -> remote */
 	struct ike_chosen alg;
 	double established;
@@ -228,14 +229,15 @@ struct ike_sa {
 	struct conf_addr *split;
 	struct ikev2_eap *eap;	     /* (client) EAP in IKE_AUTH (v2/eap.c), until established */
 	struct ikev2_eap_gw *eap_gw; /* (gateway) the same for eap-radius (v2/eap_gw.c) */
-	struct ike_acct *acct;	     /* a RADIUS-authenticated client's session (acct.c) */
+	struct ike_acct *acct;	     /* an EAP or XAuth user's session (acct.c) */
 };
 
 /* acct.c: what a RADIUS server's Access-Accept said of a client (user, Class,
  * Framed-IP-Address), kept with its IKE SA, and its accounting session (RFC 2866). */
-/* At the Access-Accept; replaces what sa had. 0 or -1 (out of memory). */
+/* At the Access-Accept (r), or when XAuth passed a local user (r NULL); replaces what sa
+ * had. 0 or -1 (out of memory). */
 int ike_acct_begin(struct ike_sa *sa, const char *user, const struct radius_reply *r);
-/* The RADIUS user, or NULL when RADIUS did not authenticate this client. */
+/* The authenticated user (ike_acct_begin), or NULL. */
 const char *ike_acct_user(const struct ike_sa *sa);
 /* Framed-IP-Address from the Access-Accept, which mode-config gives instead of a lease. */
 bool ike_acct_framed_ip(const struct ike_sa *sa, struct net_addr *out);
@@ -280,6 +282,7 @@ struct ike {
 	unsigned slots_busy;
 	struct ike_sa *wait_head, *wait_tail;
 	struct ike_tab children;       /* by proto << 32 | inbound SPI */
+	struct ike_tab children_out;   /* by a hash of proto, outbound SPI and peer address */
 	struct ike_tab ids;	       /* the first SA of each (peer, remote ID) */
 	struct ike_tab peer_sas;       /* the first SA of each peer item */
 	struct ike_token *tokens;      /* kernel requests yet to be answered (spi.c) */
@@ -380,9 +383,12 @@ double ike_now(const struct ike *eng);
 struct ike_child *ike_child_new(struct ike_sa *sa, const struct conf_item *policy);
 void ike_child_free(struct ike_child *c, bool delete_kernel);
 struct ike_child *ike_child_find(struct ike *eng, uint8_t proto, uint32_t spi_in);
+/* An installed CHILD SA by its outbound kernel SA; NULL if none. */
+struct ike_child *ike_child_find_out(struct ike *eng, const struct kern_sa_id *id);
 void ike_child_index(struct ike_child *c);
-void ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
-		     const struct kern_sel *acquired);
+void ike_children_reindex(struct ike_sa *sa);
+int ike_want_policy(struct ike *eng, const struct conf_item *peer, const struct conf_item *pol,
+		    const struct kern_sel *acquired);
 
 /* peer.c: the configuration as the engine needs it */
 const struct conf_item *ike_peer_find(const struct conf *c, const char *name);

@@ -124,6 +124,28 @@ static const char *rec_flags(const struct ctl_record *rec)
 	return f ? f : "";
 }
 
+/* The row's number: the item's position in its whole menu (.nr), which is what `remove N`
+ * and `set N` act on, also when `print where` showed only some rows; else its place. */
+static size_t rec_nr(const struct ctl_record *rec, size_t place)
+{
+	const char *v = ctl_record_get(rec, ".nr");
+	char *end;
+	unsigned long nr = v && *v ? strtoul(v, &end, 10) : 0;
+
+	return v && *v && !*end ? (size_t)nr : place;
+}
+
+/* Digits of the largest row number. */
+static size_t nr_width(const struct ctl_record *recs, size_t n)
+{
+	size_t top = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (rec_nr(&recs[i], i) > top)
+			top = rec_nr(&recs[i], i);
+	return ndigits(top);
+}
+
 static size_t flags_width(const struct ctl_record *recs, size_t n)
 {
 	size_t w = 0;
@@ -272,7 +294,7 @@ int render_table(struct strbuf *out, const struct render_reply *r)
 	if (split_all(r, &recs) < 0)
 		return -EINVAL;
 	table_init(&t, r->columns, recs, r->nrecords);
-	iw = ndigits(r->nrecords ? r->nrecords - 1 : 0);
+	iw = nr_width(recs, r->nrecords);
 	fw = flags_width(recs, r->nrecords);
 	render_legend(out, recs, r->nrecords);
 	sb_putc(&lead, '#');
@@ -282,7 +304,7 @@ int render_table(struct strbuf *out, const struct render_reply *r)
 		const char *f = rec_flags(&recs[i]);
 
 		sb_reset(&lead);
-		sb_printf(&lead, "%*zu", (int)iw, i);
+		sb_printf(&lead, "%*zu", (int)iw, rec_nr(&recs[i], i));
 		if (fw) {
 			sb_printf(&lead, " %s", f);
 			pad(&lead, fw - dwidth(f));
@@ -351,7 +373,7 @@ int render_detail(struct strbuf *out, const struct render_reply *r)
 
 	if (split_all(r, &recs) < 0)
 		return -EINVAL;
-	iw = ndigits(r->nrecords ? r->nrecords - 1 : 0);
+	iw = nr_width(recs, r->nrecords);
 	iw = iw < 2 ? 2 : iw;
 	fw = flags_width(recs, r->nrecords);
 	render_legend(out, recs, r->nrecords);
@@ -361,7 +383,7 @@ int render_detail(struct strbuf *out, const struct render_reply *r)
 		if (i)
 			sb_putc(out, '\n');
 		sb_reset(&lead);
-		sb_printf(&lead, "%*zu  ", (int)iw, i);
+		sb_printf(&lead, "%*zu  ", (int)iw, rec_nr(&recs[i], i));
 		if (fw) {
 			sb_puts(&lead, f);
 			pad(&lead, fw - dwidth(f) + 2);

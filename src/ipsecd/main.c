@@ -169,6 +169,7 @@ static void apply(struct daemon *d, struct conf *next, const char *why)
 	spd_apply(d->spd, d->conf);
 	if (d->ike)
 		ike_configure(d->ike, d->conf);
+	runtime_radius_start(&d->rt, d->loop, d->conf); /* /radius changed: a new client */
 }
 
 static void reload(struct daemon *d)

@@ -4,6 +4,7 @@
 #ifndef IPSECD_RUNTIME_H
 #define IPSECD_RUNTIME_H
 
+#include "ipsecd/buf.h"
 #include "ipsecd/conf.h"
 #include "ipsecd/ike.h"
 #include "ipsecd/kernel.h"
@@ -22,10 +23,15 @@ struct runtime {
 	 * and the file to remove if that change is refused. */
 	char *pending_change, *pending_file;
 	struct radius_client *radius; /* /radius for service=ipsec; NULL: none (radius_glue.c) */
+	struct radius_client **radius_old; /* replaced ones with requests still in flight */
+	size_t nradius_old;
+	struct loop_timer *radius_sweep; /* frees those once their requests are done */
+	struct wbuf radius_conf;	 /* what the current one was made from (secret: wiped) */
 };
 
-/* radius_glue.c: the RADIUS client from c's /radius, made once (0, or -errno logged; no
- * server is not an error); stop frees it; auth and cancel are ike_deps' members over r. */
+/* radius_glue.c: the RADIUS client from c's /radius (0, or -errno logged; no server is not
+ * an error), made again when /radius changed since the last call (at start, reload and
+ * ipsecctl changes); stop frees it; auth and cancel are ike_deps' members over r. */
 int runtime_radius_start(struct runtime *r, struct loop *l, const struct conf *c);
 void runtime_radius_stop(struct runtime *r);
 struct radius_handle *runtime_radius_auth(void *arg, const struct radius_req *req, radius_cb cb,
@@ -33,7 +39,7 @@ struct radius_handle *runtime_radius_auth(void *arg, const struct radius_req *re
 void runtime_radius_cancel(void *arg, struct radius_handle *h);
 struct radius_handle *runtime_radius_acct(void *arg, const struct radius_acct_req *req,
 					  radius_cb cb, void *cbarg);
-/* One kernel SA's byte and packet counters (a dump of the SAD, filtered). 0 or -ENOENT. */
+/* One kernel SA's byte and packet counters (XFRM_MSG_GETSA). 0 or -ENOENT. */
 int runtime_sa_counters(void *arg, const struct kern_sa_id *id, uint64_t *bytes, uint64_t *packets);
 
 /* conf_runtime callbacks over r (r must outlive their use). */

@@ -67,6 +67,8 @@ static void one_peer(void *arg, const struct ike_peer_info *i)
 		conf_set_text(p->into, it, CONF_APEER_REMOTE_ID, i->remote_id);
 	if (*i->eap_identity)
 		conf_set_text(p->into, it, CONF_APEER_EAP_IDENTITY, i->eap_identity);
+	if (*i->xauth_user)
+		conf_set_text(p->into, it, CONF_APEER_XAUTH_USER, i->xauth_user);
 	if (*i->remote_cert)
 		conf_set_text(p->into, it, CONF_APEER_CERTIFICATE_SUBJECT, i->remote_cert);
 }

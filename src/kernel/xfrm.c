@@ -421,9 +421,10 @@ static int dump_one(struct nlmsghdr *h, const struct dump_cb *cb)
 	return 0;
 }
 
-static int dump(struct kern *k, int type, const struct dump_cb *cb)
+/* Sends msg on the dump socket and hands what comes back to cb: a dump's messages until
+ * NLMSG_DONE, or a request's answer until its ack (NLMSG_ERROR, 0 or the error). */
+static int transact(struct kern *k, struct nl_msg *msg, bool is_dump, const struct dump_cb *cb)
 {
-	struct nl_msg *msg = xfrm_msg_dump(type);
 	struct sockaddr_nl who;
 	unsigned char *buf = NULL;
 	int len, err = 0;
@@ -432,6 +433,8 @@ static int dump(struct kern *k, int type, const struct dump_cb *cb)
 	if (!msg)
 		return -ENOMEM;
 	nlmsg_hdr(msg)->nlmsg_seq = ++k->seq;
+	if (!is_dump)
+		nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
 	if (nl_send_auto(k->dump, msg) < 0) {
 		nlmsg_free(msg);
 		return -EIO;
@@ -442,14 +445,20 @@ static int dump(struct kern *k, int type, const struct dump_cb *cb)
 		size_t total = (size_t)len;
 
 		for (; nlmsg_ok(h, len) && !done; h = nlmsg_next(h, &len)) {
-			if (h->nlmsg_type == NLMSG_DONE)
+			if (h->nlmsg_type == NLMSG_DONE && is_dump) {
 				done = true;
-			else if (!err)
+			} else if (h->nlmsg_type == NLMSG_ERROR && !is_dump) {
+				char ext[128];
+
+				xfrm_parse_ack(h, &err, ext, sizeof(ext));
+				done = true;
+			} else if (!err) {
 				err = dump_one(h, cb);
+			}
 			if (err && h->nlmsg_type == NLMSG_ERROR)
 				done = true;
 		}
-		explicit_bzero(buf, total); /* dumps of SAs carry keys */
+		explicit_bzero(buf, total); /* SAs carry keys */
 		free(buf);
 		buf = NULL;
 	}
@@ -462,12 +471,20 @@ int kern_sa_dump(struct kern *k, kern_sa_fn fn, void *arg)
 {
 	struct dump_cb cb = {.sa = fn, .arg = arg};
 
-	return dump(k, XFRM_MSG_GETSA, &cb);
+	return transact(k, xfrm_msg_dump(XFRM_MSG_GETSA), true, &cb);
+}
+
+int kern_sa_get(struct kern *k, const struct kern_sa_id *id, kern_sa_fn fn, void *arg)
+{
+	struct dump_cb cb = {.sa = fn, .arg = arg};
+	int err = transact(k, xfrm_msg_sa_get(id), false, &cb);
+
+	return err == -ESRCH ? -ENOENT : err;
 }
 
 int kern_sp_dump(struct kern *k, kern_sp_fn fn, void *arg)
 {
 	struct dump_cb cb = {.sp = fn, .arg = arg};
 
-	return dump(k, XFRM_MSG_GETPOLICY, &cb);
+	return transact(k, xfrm_msg_dump(XFRM_MSG_GETPOLICY), true, &cb);
 }

@@ -239,6 +239,15 @@ struct nl_msg *xfrm_msg_sa_del(const struct kern_sa_id *id)
 	return fixed_msg(XFRM_MSG_DELSA, &x, sizeof(x));
 }
 
+struct nl_msg *xfrm_msg_sa_get(const struct kern_sa_id *id)
+{
+	struct xfrm_usersa_id x = {
+		.spi = htonl(id->spi), .family = id->dst.family, .proto = id->proto};
+
+	put_addr(&x.daddr, id->dst.bytes, id->dst.family);
+	return fixed_msg(XFRM_MSG_GETSA, &x, sizeof(x));
+}
+
 static void put_tmpl(struct xfrm_user_tmpl *t, const struct kern_tmpl *k, uint8_t family)
 {
 	memset(t, 0, sizeof(*t));

@@ -13,6 +13,7 @@
  * The caller frees SA messages with xfrm_msg_free_wiped(). */
 struct nl_msg *xfrm_msg_sa_add(const struct kern_sa *sa, bool update);
 struct nl_msg *xfrm_msg_sa_del(const struct kern_sa_id *id);
+struct nl_msg *xfrm_msg_sa_get(const struct kern_sa_id *id);
 struct nl_msg *xfrm_msg_sp_add(const struct kern_sp *sp, bool update);
 struct nl_msg *xfrm_msg_sp_del(const struct kern_sp *sp);
 struct nl_msg *xfrm_msg_alloc_spi(const struct kern_addr *src, const struct kern_addr *dst,

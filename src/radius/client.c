@@ -265,6 +265,9 @@ static void fail(struct radius_handle *h, enum radius_result res)
 
 	r.result = res;
 	r.server = NULL;
+	r.timeout_ms = (unsigned int)(h->c->timeout * 1000 + 0.5);
+	r.tries = h->c->tries;
+	r.waited_ms = (unsigned int)((loop_now(h->c->loop) - h->started) * 1000 + 0.5);
 	complete(h, &r);
 }
 

@@ -83,7 +83,7 @@ NS=()
 [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null && NS=(unshare -n)
 "${NS[@]}" ./ipsecd -F -f "$CONF" -S "$SOCK" -p "$PID" -K "$T/keys" 2>"$T/log" &
 daemon_pid=$!
-for _ in $(seq 100); do ctl peer print >/dev/null 2>&1 && break; sleep 0.05; done # readiness poll
+for _ in $(seq 1200); do ctl peer print >/dev/null 2>&1 && break; sleep 0.05; done # readiness poll
 
 check "peer print" 0 ctl peer print
 has "peer print shows the peer" "site-b" "$T/out"
@@ -173,7 +173,7 @@ check "second instance refused" 1 ./ipsecd -F -f "$CONF" -S "$SOCK" -p "$PID"
 # A FIFO as the configuration: refused at once, never waited on for a writer
 mv "$CONF" "$CONF.good" && mkfifo "$CONF"
 kill -HUP "$daemon_pid"
-for _ in $(seq 100); do grep -q "reload of .* refused" "$T/log" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "reload of .* refused" "$T/log" && break; sleep 0.05; done
 has "a FIFO reload is refused" "cannot read: not a regular file (a FIFO)" "$T/log"
 check "the daemon answers after a FIFO reload" 0 timeout 10 ./ipsecctl -s "$SOCK" peer print
 timeout 2 sh -c ": >'$CONF'" 2>/dev/null # frees a daemon stuck in open()
@@ -181,7 +181,7 @@ rm -f "$CONF" && mv "$CONF.good" "$CONF"
 
 cp "$T/many.conf" "$CONF.new" && mv "$CONF" "$CONF.good" && mv "$CONF.new" "$CONF"
 kill -HUP "$daemon_pid"
-for _ in $(seq 100); do [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ] && break; sleep 0.05; done
 if [ "$(grep -c "reload of .* refused" "$T/log")" -ge 2 ]; then ok "bad reload is refused"; else
 	not_ok "bad reload is refused"; fi
 has "the log names the first errors of a reload" "ipsecd.conf:20:5: .*acounting" "$T/log"
@@ -192,7 +192,7 @@ check "after a bad reload the peer is still there" 0 ctl peer print where name=s
 has "site-b kept" "site-b" "$T/out"
 { cat "$CONF.good"; printf '/ip ipsec peer\nadd name=site-c address=198.51.100.3/32 exchange-mode=base\n'; } >"$CONF"
 kill -HUP "$daemon_pid"
-for _ in $(seq 100); do grep -q "reload: " "$T/log" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "reload: " "$T/log" && break; sleep 0.05; done
 check "good reload applies" 0 ctl peer print where name=site-c
 has "the reload logs what is not negotiated" \
 	"config warning: .*ipsecd.conf:[0-9]*:[0-9]*: peer site-c: exchange-mode=base is not negotiated" "$T/log"

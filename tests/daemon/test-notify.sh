@@ -97,7 +97,7 @@ else not_ok "no <N> level prefixes in the journal's lines"; fi
 kill -TERM "$daemon_pid"
 wait "$daemon_pid"; rc=$?
 if [ "$rc" -eq 0 ]; then ok "SIGTERM exits 0"; else not_ok "SIGTERM exit status $rc"; fi
-sleep 0.2 # the last datagram is in the listener's queue; let it print it
+wait_for 'STOPPING=1' # the last datagram may still be in the listener's queue
 order=$(grep -v WATCHDOG "$T/msgs" | sed -E 's/^[0-9.]+ pid=[0-9-]+ //; s/\|.*//' | tr '\n' ' ')
 if [ "$order" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ]; then
 	ok "READY, RELOADING, READY, STOPPING in that order"

@@ -107,7 +107,7 @@ sw_pid() { echo "${_sw_pid[$1]:-}"; }
 sw_running() { [ -n "${_sw_pid[$1]:-}" ] && _it_running "${_sw_pid[$1]}"; }
 
 # _sw_settings LINE...: strongswan.conf for charon, and swanctl's part of it. Extra
-# lines go into the charon section; one that sets install_routes or install_virtual_ip
+# lines go into the charon section (SW_TOP_SETTINGS, text, at the top level); one that sets install_routes or install_virtual_ip
 # replaces the default (no). printf only: writing a file costs no process.
 _sw_settings() {
 	local l routes='	install_routes = no' vip='	install_virtual_ip = no'
@@ -152,6 +152,8 @@ _sw_settings() {
 		'swanctl {' \
 		"	load = $SW_SWANCTL_PLUGINS" \
 		'}'
+	# SW_TOP_SETTINGS: lines outside the charon section (libtls { ... })
+	[ -z "${SW_TOP_SETTINGS:-}" ] || printf '%s\n' "$SW_TOP_SETTINGS"
 }
 
 # sw_start HOST NAME [LINE...]: starts charon instance NAME in HOST's network namespace

@@ -907,6 +907,18 @@ START_TEST(test_render_table)
 	ck_assert_int_eq(render_table(&b, &r), 0);
 	ck_assert_str_eq(sb_str(&b), "#  NAME  ADDRESS\n0  a     1.1.1.1\n");
 	render_reply_free(&r);
+
+	/* print where: the rows keep the numbers remove and set act on (.nr), in both layouts */
+	static const char *const some[] = {".id=*4 .nr=3 name=c", ".id=*9 .nr=12 name=d", NULL};
+
+	sb_reset(&b);
+	reply_fill(&r, "name", some);
+	ck_assert_int_eq(render_table(&b, &r), 0);
+	ck_assert_str_eq(sb_str(&b), "#   NAME\n 3  c\n12  d\n");
+	sb_reset(&b);
+	ck_assert_int_eq(render_detail(&b, &r), 0);
+	ck_assert_str_eq(sb_str(&b), " 3  name=c\n\n12  name=d\n");
+	render_reply_free(&r);
 	sb_free(&b);
 }
 END_TEST

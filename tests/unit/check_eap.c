@@ -1,12 +1,18 @@
 /* check_eap: the EAP codec, EAP-TLS fragments, and EAP-MSCHAPv2 against RFC 2759 9.2 and
- * RFC 3079 3.5.3's vectors, then both state machines talking to each other. */
+ * RFC 3079 3.5.3's vectors, then both state machines talking to each other; then the
+ * EAP-TLS, PEAP and TTLS peer against fake_tls_server (OpenSSL as the server) and the
+ * client choosing among its methods. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipsecd/crypto.h"
+#include "fake_tls_server.h"
 #include "ipsecd/eap.h"
+#include "ipsecd/eap_tls.h"
+#include "ipsecd/pki.h"
+#include "pki_fixture.h"
 
 /* RFC 2759 9.2 */
 static const uint8_t auth_chal[16] = {0x5B, 0x5D, 0x7C, 0x7D, 0x7B, 0x3F, 0x2F, 0x3E,
@@ -298,6 +304,360 @@ START_TEST(ms_forged_authenticator)
 }
 END_TEST
 
+/* --- EAP-TLS, PEAP, TTLS --- */
+
+static struct pki_fixture fx;
+static struct pki_store *store;
+
+/* The store trusts ca and inter and holds sun (by inter) with its key: our certificate. */
+static void tls_setup(void)
+{
+	char path[128], msg[PKI_MSG_MAX];
+
+	ck_assert_int_eq(crypto_init(), 0);
+	ck_assert(pki_fixture_build(&fx));
+	store = pki_store_new();
+	ck_assert_int_eq(pki_store_import(store,
+					  pki_fixture_path(&fx, "ca.pem", path, sizeof(path)), "ca",
+					  NULL, 0, msg, sizeof(msg)),
+			 0);
+	ck_assert_int_eq(pki_store_import(store,
+					  pki_fixture_path(&fx, "inter.pem", path, sizeof(path)),
+					  "inter", NULL, 0, msg, sizeof(msg)),
+			 0);
+	ck_assert_int_eq(pki_store_import(store,
+					  pki_fixture_path(&fx, "sun.pem", path, sizeof(path)),
+					  "sun", NULL, 0, msg, sizeof(msg)),
+			 0);
+	ck_assert_int_eq(pki_store_import(store,
+					  pki_fixture_path(&fx, "sun-p8.key", path, sizeof(path)),
+					  NULL, PKI_FIX_PASS, 0, msg, sizeof(msg)),
+			 0);
+}
+
+static void tls_teardown(void)
+{
+	pki_store_free(store);
+	pki_fixture_free(&fx);
+}
+
+static struct eap_tls_peer *peer_of(uint8_t type, size_t frag)
+{
+	struct eap_tls_conf c = {.type = type,
+				 .store = store,
+				 .cert = pki_store_find(store, "sun"),
+				 .user = "User",
+				 .password = "clientPass",
+				 .frag = frag,
+				 .now = T_NOW};
+	char why[128];
+	struct eap_tls_peer *p = eap_tls_peer_new(&c, why, sizeof(why));
+
+	ck_assert_msg(p != NULL, "%s", why);
+	return p;
+}
+
+/* Server and peer talk until one ends; the peer's status; *srv the server's (1 Success,
+ * -1 Failure, 0 still going). */
+static enum eap_status tls_converse(struct tls_srv *s, struct eap_tls_peer *p, int *srv,
+				    int *rounds)
+{
+	struct wbuf req, resp;
+	enum eap_status st = EAP_ST_CONTINUE;
+
+	wbuf_init(&req);
+	wbuf_init(&resp);
+	tls_srv_start(s, &req);
+	*srv = 0;
+	for (*rounds = 0; *rounds < 1000; ++*rounds) {
+		wbuf_reset(&resp);
+		if (eap_tls_peer_process(p, req.p, req.len, &resp, &st) < 0 ||
+		    st != EAP_ST_CONTINUE)
+			break;
+		wbuf_reset(&req);
+		*srv = tls_srv_process(s, resp.p, resp.len, &req);
+	}
+	wbuf_free(&req);
+	wbuf_free(&resp);
+	return st;
+}
+
+static void tls_run(uint8_t type, size_t srv_frag, size_t peer_frag, const char *srv_pw,
+		    enum eap_status want)
+{
+	struct tls_srv *s =
+		tls_srv_new(type, fx.moon, fx.moon_key, NULL, srv_frag, srv_pw ? srv_pw : "x");
+	struct eap_tls_peer *p = peer_of(type, peer_frag);
+	int srv, rounds;
+	enum eap_status st = tls_converse(s, p, &srv, &rounds);
+
+	ck_assert_msg(st == want, "status %d, error: %s", st, eap_tls_peer_error(p));
+	if (want == EAP_ST_SUCCESS) {
+		ck_assert_int_eq(srv, 1);
+		ck_assert_ptr_nonnull(eap_tls_peer_msk(p));
+		ck_assert_mem_eq(eap_tls_peer_msk(p), tls_srv_msk(s), EAP_TLS_MSK_LEN);
+		ck_assert_str_eq(eap_tls_peer_error(p), "");
+		/* EAP-TLS: our certificate went; small fragments: many rounds */
+		ck_assert(type != EAP_T_TLS || tls_srv_got_client_cert(s));
+		ck_assert(srv_frag > 200 || rounds > 10);
+	} else {
+		ck_assert_ptr_null(eap_tls_peer_msk(p));
+		ck_assert_str_ne(eap_tls_peer_error(p), "");
+	}
+	eap_tls_peer_free(p);
+	tls_srv_free(s);
+}
+
+START_TEST(tls_exchange)
+{
+	tls_run(EAP_T_TLS, 1400, 0, NULL, EAP_ST_SUCCESS);
+	/* both sides fragment: L on the first, M on all but the last, ACKs between */
+	tls_run(EAP_T_TLS, 100, 150, NULL, EAP_ST_SUCCESS);
+	/* tiny fragments from the server: hundreds of rounds */
+	tls_run(EAP_T_TLS, 16, 1000, NULL, EAP_ST_SUCCESS);
+}
+END_TEST
+
+START_TEST(peap_ttls_exchange)
+{
+	tls_run(EAP_T_PEAP, 300, 0, "clientPass", EAP_ST_SUCCESS);
+	tls_run(EAP_T_TTLS, 300, 0, "clientPass", EAP_ST_SUCCESS);
+	/* the wrong password: the inner method fails, so does the whole */
+	tls_run(EAP_T_PEAP, 300, 0, "other", EAP_ST_FAILURE);
+	tls_run(EAP_T_TTLS, 300, 0, "other", EAP_ST_FAILURE);
+}
+END_TEST
+
+/* strongSwan's TTLS server ends a failed phase 2 with a close_notify: a failure that
+ * says so, not a protocol error. */
+START_TEST(ttls_tunnel_closed)
+{
+	struct tls_srv *s = tls_srv_new(EAP_T_TTLS, fx.moon, fx.moon_key, NULL, 1000, "other");
+	struct eap_tls_peer *p = peer_of(EAP_T_TTLS, 0);
+	int srv, rounds;
+
+	tls_srv_close_on_failure(s);
+	ck_assert_int_eq(tls_converse(s, p, &srv, &rounds), EAP_ST_FAILURE);
+	ck_assert_msg(strstr(eap_tls_peer_error(p), "closed the TLS tunnel"), "%s",
+		      eap_tls_peer_error(p));
+	ck_assert_ptr_null(eap_tls_peer_msk(p));
+	eap_tls_peer_free(p);
+	tls_srv_free(s);
+}
+END_TEST
+
+/* A server certificate from a CA the store does not have: the handshake is refused. */
+START_TEST(tls_bad_server_cert)
+{
+	struct tls_srv *s = tls_srv_new(EAP_T_TLS, fx.stranger, fx.stranger_key, NULL, 1000, "x");
+	struct eap_tls_peer *p = peer_of(EAP_T_TLS, 0);
+	int srv, rounds;
+
+	ck_assert_int_eq(tls_converse(s, p, &srv, &rounds), EAP_ST_FAILURE);
+	ck_assert_msg(strstr(eap_tls_peer_error(p), "certificate is refused"), "%s",
+		      eap_tls_peer_error(p));
+	ck_assert_ptr_null(eap_tls_peer_msk(p));
+	eap_tls_peer_free(p);
+	tls_srv_free(s);
+	/* an expired one, issued by the trusted CA */
+	s = tls_srv_new(EAP_T_PEAP, fx.expired, fx.expired_key, NULL, 1000, "clientPass");
+	p = peer_of(EAP_T_PEAP, 0);
+	ck_assert_int_eq(tls_converse(s, p, &srv, &rounds), EAP_ST_FAILURE);
+	ck_assert_ptr_nonnull(strstr(eap_tls_peer_error(p), "refused"));
+	eap_tls_peer_free(p);
+	tls_srv_free(s);
+}
+END_TEST
+
+/* Feeds pkt to a fresh EAP-TLS peer after its Start; the result and status. */
+static int after_start(const uint8_t *pkt, size_t len, enum eap_status *st,
+		       struct eap_tls_peer **pp)
+{
+	static const uint8_t start[] = {1, 1, 0, 6, EAP_T_TLS, EAP_TLS_S};
+	struct eap_tls_peer *p = peer_of(EAP_T_TLS, 100);
+	struct wbuf out;
+	int r;
+
+	wbuf_init(&out);
+	ck_assert_int_eq(eap_tls_peer_process(p, start, sizeof(start), &out, st), 0);
+	ck_assert_int_eq(*st, EAP_ST_CONTINUE);
+	ck_assert_uint_gt(out.len, 10); /* the first fragment of the ClientHello, with L and M */
+	ck_assert_uint_eq(out.p[5], EAP_TLS_L | EAP_TLS_M);
+	wbuf_reset(&out);
+	r = eap_tls_peer_process(p, pkt, len, &out, st);
+	wbuf_free(&out);
+	*pp = p;
+	return r;
+}
+
+START_TEST(tls_early_success)
+{
+	static const uint8_t success[] = {EAP_CODE_SUCCESS, 2, 0, 4};
+	struct eap_tls_peer *p;
+	enum eap_status st;
+
+	ck_assert_int_eq(after_start(success, sizeof(success), &st, &p), 0);
+	ck_assert_int_eq(st, EAP_ST_FAILURE);
+	ck_assert_ptr_null(eap_tls_peer_msk(p));
+	ck_assert_ptr_nonnull(strstr(eap_tls_peer_error(p), "before the method finished"));
+	eap_tls_peer_free(p);
+}
+END_TEST
+
+START_TEST(tls_bad_framing)
+{
+	/* data while our ClientHello's fragments wait for their ACK */
+	static const uint8_t data[] = {1, 2, 0, 8, EAP_T_TLS, 0, 0x16, 0x03};
+	/* a second Start; another method's Request; a Response */
+	static const uint8_t start2[] = {1, 2, 0, 6, EAP_T_TLS, EAP_TLS_S};
+	static const uint8_t md5[] = {1, 2, 0, 6, EAP_T_MD5, 0};
+	static const uint8_t resp[] = {2, 2, 0, 6, EAP_T_TLS, 0};
+	/* L past EAP_TLS_MAX_MSG */
+	static const uint8_t huge[] = {1, 2, 0, 10, EAP_T_TLS, EAP_TLS_L, 0, 2, 0, 0};
+	const struct {
+		const uint8_t *p;
+		size_t len;
+		int err;
+	} cases[] = {{data, sizeof(data), -EPROTO},
+		     {start2, sizeof(start2), -EPROTO},
+		     {md5, sizeof(md5), -EPROTO},
+		     {resp, sizeof(resp), -EBADMSG},
+		     {huge, sizeof(huge), -E2BIG}};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct eap_tls_peer *p;
+		enum eap_status st;
+
+		ck_assert_int_eq(after_start(cases[i].p, cases[i].len, &st, &p), cases[i].err);
+		ck_assert_str_ne(eap_tls_peer_error(p), "");
+		eap_tls_peer_free(p);
+	}
+}
+END_TEST
+
+/* The server's fragments: one past its L, and an inconsistent L on a later one. */
+START_TEST(tls_bad_reassembly)
+{
+	static const uint8_t start[] = {1, 1, 0, 6, EAP_T_TLS, EAP_TLS_S};
+	static const uint8_t ack[] = {1, 0, 0, 6, EAP_T_TLS, 0};
+	static const uint8_t first[] = {1, 0, 0, 12, EAP_T_TLS, EAP_TLS_L | EAP_TLS_M,
+					0, 0, 0, 3,  0x16,	0x03};
+	static const uint8_t over[] = {1, 0, 0, 8, EAP_T_TLS, 0, 0x01, 0x02};
+	struct eap_tls_peer *p = peer_of(EAP_T_TLS, 1000);
+	struct wbuf out;
+	enum eap_status st;
+	uint8_t pkt[16];
+
+	wbuf_init(&out);
+	ck_assert_int_eq(eap_tls_peer_process(p, start, sizeof(start), &out, &st), 0);
+	memcpy(pkt, first, sizeof(first));
+	pkt[1] = 2;
+	wbuf_reset(&out);
+	ck_assert_int_eq(eap_tls_peer_process(p, pkt, sizeof(first), &out, &st), 0);
+	ck_assert_uint_eq(out.len, 6); /* acknowledged */
+	ck_assert_uint_eq(out.p[5], 0);
+	memcpy(pkt, over, sizeof(over));
+	pkt[1] = 3;
+	wbuf_reset(&out);
+	ck_assert_int_eq(eap_tls_peer_process(p, pkt, sizeof(over), &out, &st), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(eap_tls_peer_error(p), "do not add up"));
+	(void)ack;
+	wbuf_free(&out);
+	eap_tls_peer_free(p);
+}
+END_TEST
+
+/* The client: Identity, a Nak for a method not configured, then the one it accepts. */
+START_TEST(client_nak)
+{
+	static const uint8_t ident[] = {1, 1, 0, 5, EAP_T_IDENTITY};
+	static const uint8_t md5[] = {1, 2, 0, 6, EAP_T_MD5, 0};
+	static const uint8_t early[] = {EAP_CODE_SUCCESS, 3, 0, 4};
+	const uint8_t methods[] = {EAP_T_TTLS, EAP_T_TLS};
+	struct eap_client_conf c = {.identity = "sun",
+				    .methods = methods,
+				    .nmethods = 2,
+				    .store = store,
+				    .cert = pki_store_find(store, "sun"),
+				    .now = T_NOW};
+	struct eap_client *x = eap_client_new(&c);
+	struct wbuf out;
+	enum eap_status st;
+	size_t mlen;
+
+	wbuf_init(&out);
+	ck_assert_int_eq(eap_client_process(x, ident, sizeof(ident), &out, &st), 0);
+	ck_assert_mem_eq(out.p, ((const uint8_t[]){2, 1, 0, 8, 1, 's', 'u', 'n'}), 8);
+	wbuf_reset(&out);
+	ck_assert_int_eq(eap_client_process(x, md5, sizeof(md5), &out, &st), 0);
+	ck_assert_uint_eq(out.len, 7); /* a Nak with ours, in order */
+	ck_assert_mem_eq(out.p, ((const uint8_t[]){2, 2, 0, 7, EAP_T_NAK, EAP_T_TTLS, EAP_T_TLS}),
+			 7);
+	ck_assert_int_eq(eap_client_method(x), 0);
+	wbuf_reset(&out);
+	ck_assert_int_eq(eap_client_process(x, early, sizeof(early), &out, &st), 0);
+	ck_assert_int_eq(st, EAP_ST_FAILURE);
+	ck_assert_ptr_null(eap_client_msk(x, &mlen));
+	eap_client_free(x);
+	wbuf_free(&out);
+}
+END_TEST
+
+/* The client runs EAP-TLS against the server: the MSK comes out. */
+START_TEST(client_tls)
+{
+	const uint8_t methods[] = {EAP_T_MSCHAPV2, EAP_T_TLS};
+	struct eap_client_conf c = {.identity = "sun",
+				    .methods = methods,
+				    .nmethods = 2,
+				    .store = store,
+				    .cert = pki_store_find(store, "sun"),
+				    .now = T_NOW};
+	struct eap_client *x = eap_client_new(&c);
+	struct tls_srv *s = tls_srv_new(EAP_T_TLS, fx.moon, fx.moon_key, NULL, 500, "x");
+	struct wbuf req, resp;
+	enum eap_status st = EAP_ST_CONTINUE;
+	size_t mlen = 0;
+
+	wbuf_init(&req);
+	wbuf_init(&resp);
+	tls_srv_start(s, &req);
+	for (int i = 0; i < 40 && st == EAP_ST_CONTINUE; i++) {
+		wbuf_reset(&resp);
+		ck_assert_int_eq(eap_client_process(x, req.p, req.len, &resp, &st), 0);
+		wbuf_reset(&req);
+		if (st == EAP_ST_CONTINUE)
+			tls_srv_process(s, resp.p, resp.len, &req);
+	}
+	ck_assert_int_eq(st, EAP_ST_SUCCESS);
+	ck_assert_int_eq(eap_client_method(x), EAP_T_TLS);
+	ck_assert_ptr_nonnull(eap_client_msk(x, &mlen));
+	ck_assert_uint_eq(mlen, EAP_TLS_MSK_LEN);
+	ck_assert_mem_eq(eap_client_msk(x, &mlen), tls_srv_msk(s), EAP_TLS_MSK_LEN);
+	tls_srv_free(s);
+	eap_client_free(x);
+	wbuf_free(&req);
+	wbuf_free(&resp);
+}
+END_TEST
+
+/* What a peer refuses to be made for. */
+START_TEST(tls_conf_refused)
+{
+	struct eap_tls_conf c = {.type = EAP_T_TLS, .store = store};
+	char why[128];
+
+	ck_assert_ptr_null(eap_tls_peer_new(&c, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "certificate"));
+	c.type = EAP_T_PEAP;
+	ck_assert_ptr_null(eap_tls_peer_new(&c, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "username"));
+	c.store = NULL;
+	ck_assert_ptr_null(eap_tls_peer_new(&c, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "store"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("eap");
@@ -316,6 +676,20 @@ int main(void)
 	tcase_add_test(tc, ms_exchange);
 	tcase_add_test(tc, ms_early_success);
 	tcase_add_test(tc, ms_forged_authenticator);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tls");
+	tcase_add_unchecked_fixture(tc, tls_setup, tls_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, tls_exchange);
+	tcase_add_test(tc, peap_ttls_exchange);
+	tcase_add_test(tc, tls_bad_server_cert);
+	tcase_add_test(tc, ttls_tunnel_closed);
+	tcase_add_test(tc, tls_early_success);
+	tcase_add_test(tc, tls_bad_framing);
+	tcase_add_test(tc, tls_bad_reassembly);
+	tcase_add_test(tc, client_nak);
+	tcase_add_test(tc, client_tls);
+	tcase_add_test(tc, tls_conf_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -223,6 +223,7 @@ static struct {
 	uint8_t eap[RADIUS_MAX_LEN];
 	size_t eap_len;
 	unsigned requests, cancelled;
+	unsigned with_state; /* requests that carried the State of the last Challenge */
 	char user[64];
 	bool framed; /* the Accept gives Framed-IP-Address 10.8.0.77 */
 	/* accounting: every request b sent, in order */
@@ -291,6 +292,11 @@ static struct radius_handle *rad_auth(void *arg, const struct radius_req *q, rad
 	memcpy(rad.eap, q->eap, q->eap_len);
 	rad.eap_len = q->eap_len;
 	snprintf(rad.user, sizeof(rad.user), "%s", q->user);
+	/* RFC 2865 5.24: the State of a Challenge goes back unchanged with the next request */
+	if (q->state_len == 4 && !memcmp(q->state, "st8e", 4))
+		rad.with_state++;
+	else
+		ck_assert_uint_eq(q->state_len, 0);
 	rad.cb = cb;
 	rad.cbarg = cbarg;
 	rad.pending = true;
@@ -1322,11 +1328,11 @@ START_TEST(test_eap_mschapv2)
 	/* identity, challenge, success ack: three Access-Requests; five IKE_AUTH rounds
 	 * (no AUTH, those three EAP Responses, the MSK's AUTH) */
 	ck_assert_uint_eq(rad.requests, 3);
+	ck_assert_uint_eq(rad.with_state, 2); /* all but the first */
 	ck_assert_uint_eq(auth_req.seen, 5);
 	ck_assert_uint_eq(auth_resp.seen, 5);
 	ck_assert_uint_eq(auth_req.method, IKEV2_AUTH_SHARED_KEY); /* the MSK's */
 	ck_assert_uint_eq(auth_resp.method, IKEV2_AUTH_SHARED_KEY);
-	expect_logged("eap-methods: eap-peap is not implemented yet, skipped");
 	expect_logged("EAP-MSCHAPv2 succeeded for user alice");
 	expect_logged("EAP user alice authenticated");
 }
@@ -1573,23 +1579,66 @@ START_TEST(test_eap_early_success)
 	settle();
 	ck_assert_uint_eq(walk(&A).n, 0);
 	ck_assert_uint_eq(ike_stats(A.ike)->established, 0);
-	expect_logged("EAP-MSCHAPv2 failed for user alice");
+	expect_logged("EAP failed for user alice: an EAP-Success before any method ran");
 }
 END_TEST
 
-START_TEST(test_eap_method_missing)
+/* No /radius server answers: the gateway's log line names the timeout and the tries, the
+ * client gets EAP-Failure and neither end keeps anything. */
+START_TEST(test_eap_radius_timeout)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+	static struct radius_reply r;
+
+	ends_up(&a, &eap_gw);
+	rad.hold = true;
+	start();
+	ck_assert(rad.pending);
+	memset(&r, 0, sizeof(r));
+	r.result = RADIUS_RES_TIMEOUT;
+	r.timeout_ms = 1000;
+	r.tries = 3;
+	r.waited_ms = 3001;
+	rad.pending = false;
+	rad.cb(rad.cbarg, &r);
+	settle();
+	expect_nothing();
+	ck_assert_uint_eq(ike_stats(B.ike)->failed, 1);
+	expect_logged("RADIUS: no server answered for EAP user alice in 3001 ms (/radius "
+		      "timeout=1000ms, 3 tries per server)");
+}
+END_TEST
+
+/* eap-radius without a certificate is EAP-only (RFC 5998): a client that does not send
+ * EAP_ONLY_AUTHENTICATION (ipsecd's) is refused before any RADIUS round, with the reason. */
+START_TEST(test_eap_only_not_offered)
+{
+	const struct side a = {.certs = {CA}, .ids = {EAP_CLIENT(EAP_PASS)}};
+	const struct side b = {.certs = {CA},
+			       .ids = {"auth-method=eap-radius my-id=fqdn:moon.example.org"}};
+
+	ends_up(&a, &b);
+	start();
+	expect_nothing();
+	ck_assert_uint_eq(rad.requests, 0);
+	expect_logged("auth-method=eap-radius without certificate= is EAP-only authentication "
+		      "(RFC 5998), which the client did not offer");
+}
+END_TEST
+
+/* eap-tls with a certificate= that has no private key: refused before IKE_AUTH. */
+START_TEST(test_eap_tls_no_key)
 {
 	const struct side a = {.certs = {CA},
-			       .ids = {"auth-method=eap eap-methods=eap-tls username=alice "
-				       "password=x remote-id=fqdn:moon.example.org"}};
+			       .ids = {"auth-method=eap eap-methods=eap-tls certificate=ca "
+				       "remote-id=fqdn:moon.example.org"}};
 
 	ends_up(&a, &eap_gw);
 	start();
 	ck_assert_uint_eq(walk(&A).n, 0);
 	ck_assert_uint_eq(ike_stats(B.ike)->established, 0); /* b's half-open SA times out */
 	ck_assert_uint_eq(auth_req.seen, 0);
-	expect_logged("eap-methods: eap-tls is not implemented yet, skipped");
-	expect_logged("none of them is implemented yet");
+	expect_logged("eap-methods=eap-tls: certificate=ca has no private key loaded");
 }
 END_TEST
 
@@ -1841,7 +1890,9 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(eap, test_eap_accounting_rekeys);
 	tcase_add_test(eap, test_eap_radius_slow);
 	tcase_add_test(eap, test_eap_early_success);
-	tcase_add_test(eap, test_eap_method_missing);
+	tcase_add_test(eap, test_eap_tls_no_key);
+	tcase_add_test(eap, test_eap_radius_timeout);
+	tcase_add_test(eap, test_eap_only_not_offered);
 	tcase_add_test(v1, test_v1_main_rsa_cert);
 	tcase_add_test(v1, test_v1_aggressive_ecdsa);
 	tcase_add_test(v1, test_v1_rsa_key);

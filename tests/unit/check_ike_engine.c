@@ -39,7 +39,7 @@ struct end {
 };
 
 static struct loop *lp;
-static struct end A = {.name = "a"}, B = {.name = "b"};
+static struct end A = {.name = "a"}, B = {.name = "b"}, C = {.name = "c"}; /* c: 3 ends */
 
 /* What went over the wire, in order. */
 struct seen {
@@ -155,6 +155,116 @@ static struct conf *conf_for(int i, const struct side *o)
 	return load(text);
 }
 
+/* --- a fake RADIUS server for b (xauth-use-radius=yes, accounting=yes): it keeps each
+ * Access-Request until the test answers it (rad_answer) --- */
+
+#define RAD_MAX 4
+
+static bool b_without_radius; /* b has no RADIUS client (no /radius for service=ipsec) */
+
+static struct {
+	unsigned n; /* Access-Requests so far; each one waits until answered or cancelled */
+	struct {
+		bool pending;
+		char user[64], password[130], calling[64];
+		uint32_t nas_port;
+		radius_cb cb;
+		void *cbarg;
+	} req[RAD_MAX];
+	unsigned cancelled;
+	unsigned nacct; /* Accounting-Requests, in order */
+	struct {
+		enum radius_acct_status status;
+		char user[64];
+		uint64_t in_octets, out_octets;
+		uint32_t in_packets, out_packets, cause;
+		bool framed_ip;
+	} acct[8];
+} rad;
+
+static struct radius_handle *rad_auth(void *arg, const struct radius_req *q, radius_cb cb,
+				      void *cbarg)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+
+	(void)arg;
+	ck_assert_uint_lt(rad.n, RAD_MAX);
+	if (q->calling && q->calling->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)q->calling)->sin_addr, a,
+			  sizeof(a));
+	rad.req[rad.n].pending = true;
+	snprintf(rad.req[rad.n].user, sizeof(rad.req[0].user), "%s", q->user);
+	snprintf(rad.req[rad.n].password, sizeof(rad.req[0].password), "%s",
+		 q->password ? q->password : "(none)");
+	snprintf(rad.req[rad.n].calling, sizeof(rad.req[0].calling), "%s", a);
+	rad.req[rad.n].nas_port = q->nas_port;
+	rad.req[rad.n].cb = cb;
+	rad.req[rad.n].cbarg = cbarg;
+	return (struct radius_handle *)&rad.req[rad.n++];
+}
+
+static void rad_cancel(void *arg, struct radius_handle *h)
+{
+	(void)arg;
+	for (unsigned i = 0; i < rad.n; i++)
+		if (h == (void *)&rad.req[i]) {
+			ck_assert(rad.req[i].pending);
+			rad.req[i].pending = false;
+			rad.cancelled++;
+			return;
+		}
+	ck_abort_msg("an unknown RADIUS handle cancelled");
+}
+
+static struct radius_handle *rad_acct(void *arg, const struct radius_acct_req *q, radius_cb cb,
+				      void *cbarg)
+{
+	(void)arg;
+	(void)cb;
+	(void)cbarg;
+	ck_assert_uint_lt(rad.nacct, 8);
+	rad.acct[rad.nacct].status = q->status;
+	snprintf(rad.acct[rad.nacct].user, sizeof(rad.acct[0].user), "%s", q->user);
+	rad.acct[rad.nacct].in_octets = q->in_octets;
+	rad.acct[rad.nacct].out_octets = q->out_octets;
+	rad.acct[rad.nacct].in_packets = q->in_packets;
+	rad.acct[rad.nacct].out_packets = q->out_packets;
+	rad.acct[rad.nacct].cause = q->terminate_cause;
+	rad.acct[rad.nacct].framed_ip = q->framed_ip != NULL;
+	rad.nacct++;
+	return (struct radius_handle *)&rad.acct; /* fire and forget: never completed */
+}
+
+/* b's kernel counters: its inbound SAs (to 192.0.2.2) carried 1000 bytes in 10 packets,
+ * its outbound ones 2000 in 20. */
+static int sa_counters(void *arg, const struct kern_sa_id *id, uint64_t *bytes, uint64_t *packets)
+{
+	bool in = fake_addr_is(&id->dst, "192.0.2.2");
+
+	(void)arg;
+	*bytes = in ? 1000 : 2000;
+	*packets = in ? 10 : 20;
+	return 0;
+}
+
+/* Answers Access-Request i (framed: Framed-IP-Address 10.8.0.77 in an Accept). */
+static void rad_answer(unsigned i, enum radius_result res, bool framed)
+{
+	static struct radius_reply r;
+
+	ck_assert_uint_lt(i, rad.n);
+	ck_assert(rad.req[i].pending);
+	rad.req[i].pending = false;
+	memset(&r, 0, sizeof(r));
+	r.result = res;
+	r.server = "fake";
+	r.has_framed_ip = framed;
+	r.framed_ip.s_addr = htonl(0x0a08004d);
+	if (res == RADIUS_RES_REJECT)
+		snprintf(r.reply_message, sizeof(r.reply_message), "bad password");
+	rad.req[i].cb(rad.req[i].cbarg, &r);
+}
+
 static void end_up(struct end *e, bool a, const struct opts *o)
 {
 	e->c = conf_for(a ? 0 : 1, a ? &o->a : &o->b);
@@ -162,8 +272,15 @@ static void end_up(struct end *e, bool a, const struct opts *o)
 	e->n = fake_net_new(lp);
 	ck_assert_ptr_nonnull(e->k);
 	ck_assert_ptr_nonnull(e->n);
-	struct ike_deps d = {
-		.loop = lp, .kern = e->k, .net = e->n, .policy_reqid = reqid_of, .arg = e};
+	struct ike_deps d = {.loop = lp,
+			     .kern = e->k,
+			     .net = e->n,
+			     .policy_reqid = reqid_of,
+			     .radius_auth = a || b_without_radius ? NULL : rad_auth,
+			     .radius_cancel = a || b_without_radius ? NULL : rad_cancel,
+			     .radius_acct = a ? NULL : rad_acct,
+			     .sa_counters = a ? NULL : sa_counters,
+			     .arg = e};
 
 	e->ike = ike_new(&d);
 	ck_assert_ptr_nonnull(e->ike);
@@ -185,6 +302,8 @@ static void setup(void)
 	path_mtu = 0;
 	lost_frags = 0;
 	A.ike = B.ike = NULL;
+	memset(&rad, 0, sizeof(rad));
+	b_without_radius = false;
 }
 
 static void end_down(struct end *e)
@@ -205,6 +324,7 @@ static void teardown(void)
 {
 	end_down(&A);
 	end_down(&B);
+	end_down(&C);
 	fake_loop_free(lp);
 	lp = NULL;
 }
@@ -1632,6 +1752,34 @@ START_TEST(test_initial_contact_per_identity)
 END_TEST
 
 /* --- rekeys --- */
+
+/* The kernel's soft expiry of the outbound SA rekeys too (both SAs of a pair expire, the
+ * outbound one is found by SPI and the peer's address); an outbound SPI towards another
+ * address is nobody's. */
+START_TEST(test_child_rekey_on_outbound_expiry)
+{
+	uint32_t old_in, old_out, new_in;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&old_in, &old_out);
+	struct kern_sa_id id = sa_to(&A, "192.0.2.2")->id, other = id;
+
+	ck_assert_uint_eq(id.spi, old_out);
+	inet_pton(AF_INET, "192.0.2.99", other.dst.bytes);
+	nwire = 0;
+	ike_expire(A.ike, &other, false);
+	settle();
+	ck_assert_uint_eq(nwire, 0);
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_eq(wire[0].exch, IKEV2_EXCH_CREATE_CHILD_SA);
+	ck_assert(wire[0].from_a);
+	check_child_pair(&new_in, NULL);
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert(fake_kern_deleted(A.k, IPPROTO_ESP, old_out));
+}
+END_TEST
 
 START_TEST(test_child_rekey)
 {
@@ -3456,12 +3604,15 @@ END_TEST
 
 /* XAuth over a pre-shared key: the gateway (b, passive) asks a's user name and password,
  * checks them against /ip ipsec user and only then takes a quick mode. */
-static void xauth_up(const char *password, const char *a_extra, const char *b_extra)
+static void xauth_up_from(const char *password, const char *a_extra, const char *b_extra,
+			  const char *b_peer)
 {
 	static char pa[512], pb[512];
 	struct opts o = defaults;
 
 	o.a.mode = o.b.mode = "main";
+	if (b_peer)
+		o.b.peer = b_peer;
 	snprintf(pa, sizeof(pa), "%s", a_extra);
 	snprintf(pb, sizeof(pb), "/ip ipsec user\nadd name=alice password=%s\n%s", password,
 		 b_extra);
@@ -3487,6 +3638,11 @@ static void xauth_up(const char *password, const char *a_extra, const char *b_ex
 	}
 }
 
+static void xauth_up(const char *password, const char *a_extra, const char *b_extra)
+{
+	xauth_up_from(password, a_extra, b_extra, NULL);
+}
+
 START_TEST(test_v1_xauth)
 {
 	xauth_up("secret-pw", "", "");
@@ -3494,6 +3650,9 @@ START_TEST(test_v1_xauth)
 	ck_assert_uint_eq(established(&A), 1);
 	ck_assert_uint_eq(established(&B), 1);
 	check_child_pair(NULL, NULL);
+	ck_assert_str_eq(walk(&B).i[0].xauth_user, "alice"); /* active-peers' xauth-user */
+	ck_assert_str_eq(walk(&B).i[0].eap_identity, "");
+	ck_assert_uint_eq(rad.n, 0); /* /ip ipsec user, not RADIUS */
 }
 END_TEST
 
@@ -3504,6 +3663,230 @@ START_TEST(test_v1_xauth_wrong_password)
 	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
 	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
 	ck_assert_uint_eq(established(&B), 0); /* the gateway deleted the ISAKMP SA */
+}
+END_TEST
+
+/* --- XAuth over RADIUS (/ip ipsec settings xauth-use-radius=yes): b's own user alice has
+ * another password, so only RADIUS can let a in (/ip ipsec user is not consulted) --- */
+
+#define XAUTH_RADIUS "/ip ipsec settings\nset xauth-use-radius=yes\n"
+
+/* a's XAuth REPLY reached b, which waits for RADIUS with nothing installed. */
+static void xauth_radius_waits(void)
+{
+	ck_assert_uint_eq(rad.n, 1);
+	ck_assert(rad.req[0].pending);
+	ck_assert_str_eq(rad.req[0].user, "alice");
+	ck_assert_str_eq(rad.req[0].password, "secret-pw");
+	ck_assert_str_eq(rad.req[0].calling, "192.0.2.1");
+	ck_assert_uint_ne(rad.req[0].nas_port, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+
+START_TEST(test_v1_xauth_radius_accept)
+{
+	xauth_up("not-alices-pw", "", XAUTH_RADIUS);
+	start();
+	xauth_radius_waits();
+	/* time passes while RADIUS thinks: nothing is asked twice, nothing gives up */
+	run_until(1000 + 20);
+	ck_assert_uint_eq(rad.n, 1);
+	ck_assert_uint_eq(walk(&B).n, 1);
+	rad_answer(0, RADIUS_RES_ACCEPT, false);
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_str_eq(walk(&B).i[0].xauth_user, "alice");
+	ck_assert_uint_eq(rad.nacct, 0); /* accounting=no */
+}
+END_TEST
+
+START_TEST(test_v1_xauth_radius_reject)
+{
+	xauth_up("secret-pw", "", XAUTH_RADIUS); /* the local user would pass: RADIUS decides */
+	start();
+	xauth_radius_waits();
+	rad_answer(0, RADIUS_RES_REJECT, false);
+	settle();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_eq(walk(&B).n, 0); /* b deleted the ISAKMP SA */
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_ge(ike_stats(B.ike)->failed, 1);
+}
+END_TEST
+
+/* xauth-use-radius=yes without a RADIUS client: the user fails at once. */
+START_TEST(test_v1_xauth_radius_no_server)
+{
+	b_without_radius = true;
+	xauth_up("secret-pw", "", XAUTH_RADIUS);
+	start();
+	ck_assert_uint_eq(rad.n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* A third end, c: a client like a from 192.0.2.3, user bob. */
+
+static void c_up(void)
+{
+	struct side s = defaults.a;
+	struct conf_item *peer, *id;
+
+	s.mode = "main";
+	C.c = conf_for(0, &s);
+	peer = conf_item_at(C.c, CONF_M_PEER, 0);
+	id = conf_item_at(C.c, CONF_M_IDENTITY, 0);
+	ck_assert_int_eq(conf_set_text(C.c, peer, CONF_PEER_LOCAL_ADDRESS, "192.0.2.3"), 0);
+	ck_assert_int_eq(conf_set_text(C.c, id, CONF_IDENTITY_AUTH_METHOD, "pre-shared-key-xauth"),
+			 0);
+	ck_assert_int_eq(conf_set_text(C.c, id, CONF_IDENTITY_USERNAME, "bob"), 0);
+	ck_assert_int_eq(conf_set_text(C.c, id, CONF_IDENTITY_PASSWORD, "bobs-pw"), 0);
+	C.k = fake_kern_new(lp, 0xc0000100u);
+	C.n = fake_net_new(lp);
+	ck_assert_ptr_nonnull(C.k);
+	ck_assert_ptr_nonnull(C.n);
+	struct ike_deps d = {
+		.loop = lp, .kern = C.k, .net = C.n, .policy_reqid = reqid_of, .arg = &C};
+
+	C.ike = ike_new(&d);
+	ck_assert_ptr_nonnull(C.ike);
+	ike_apply(C.ike, C.c);
+}
+
+/* b's datagrams to a or c, by address. */
+static unsigned flush_from_b(void)
+{
+	struct fake_dgram *d;
+	unsigned n = 0;
+
+	while ((d = fake_net_pop(B.n))) {
+		struct net_pkt p;
+		struct kern_addr to = {.family = d->remote.family};
+
+		memcpy(to.bytes, d->remote.bytes, sizeof(to.bytes));
+		fake_net_pkt(d, &p);
+		ike_recv(fake_addr_is(&to, "192.0.2.3") ? C.ike : A.ike, &p);
+		free(d);
+		n++;
+	}
+	return n;
+}
+
+static void settle3(void)
+{
+	for (int i = 0; i < 1000; i++)
+		if (!(fake_kern_run(A.k) + fake_kern_run(B.k) + fake_kern_run(C.k) +
+		      fake_loop_run_due(lp) + flush(&A, &B) + flush(&C, &B) + flush_from_b()))
+			return;
+	ck_abort_msg("three ends do not settle");
+}
+
+/* RADIUS never answers for a (timeout) while c negotiates: c is accepted, gets its IPsec
+ * SAs, and keeps them when a's ISAKMP SA goes. */
+START_TEST(test_v1_xauth_radius_timeout_other_peer)
+{
+	xauth_up_from("not-alices-pw", "", XAUTH_RADIUS, "192.0.2.0/24");
+	start();
+	xauth_radius_waits();
+	c_up();
+	settle3();
+	ck_assert_uint_eq(rad.n, 2);
+	ck_assert_str_eq(rad.req[1].user, "bob");
+	ck_assert_str_eq(rad.req[1].password, "bobs-pw");
+	ck_assert_str_eq(rad.req[1].calling, "192.0.2.3");
+	ck_assert(rad.req[0].pending); /* a still waits */
+	rad_answer(1, RADIUS_RES_ACCEPT, false);
+	settle3();
+	ck_assert_uint_eq(established(&C), 1);
+	ck_assert_uint_eq(fake_kern_nsa(C.k, false), 2);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 2);
+	rad_answer(0, RADIUS_RES_TIMEOUT, false);
+	settle3();
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(walk(&B).n, 1); /* c's */
+	ck_assert_str_eq(walk(&B).i[0].xauth_user, "bob");
+	ck_assert_uint_eq(established(&C), 1);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 2);
+	ck_assert_uint_eq(rad.cancelled, 0);
+}
+END_TEST
+
+/* The Access-Accept's Framed-IP-Address is a's mode-config address: no lease is taken. */
+START_TEST(test_v1_xauth_radius_framed_ip)
+{
+	xauth_up("not-alices-pw", "",
+		 XAUTH_RADIUS "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+			      "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+	char a[INET6_ADDRSTRLEN];
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	start();
+	xauth_radius_waits();
+	rad_answer(0, RADIUS_RES_ACCEPT, true);
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	inet_ntop(AF_INET, walk(&A).i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.77");
+	inet_ntop(AF_INET, walk(&B).i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.77");
+	ck_assert_uint_eq(leases(&B).held, 0);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* accounting=yes: Start with the first IPsec SA, Interim-Update every interim-update, Stop
+ * when a deletes, with what b's kernel counted and the cause. */
+START_TEST(test_v1_xauth_radius_accounting)
+{
+	xauth_up("not-alices-pw", "",
+		 "/ip ipsec settings\nset xauth-use-radius=yes accounting=yes "
+		 "interim-update=1m\n");
+	start();
+	xauth_radius_waits();
+	ck_assert_uint_eq(rad.nacct, 0);
+	rad_answer(0, RADIUS_RES_ACCEPT, false);
+	settle();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(rad.nacct, 1);
+	ck_assert_int_eq(rad.acct[0].status, RADIUS_ACCT_START);
+	ck_assert_str_eq(rad.acct[0].user, "alice");
+	run_until(loop_now(lp) + 61);
+	ck_assert_uint_eq(rad.nacct, 2);
+	ck_assert_int_eq(rad.acct[1].status, RADIUS_ACCT_INTERIM);
+	ck_assert_uint_eq(rad.acct[1].in_octets, 1000);
+	ck_assert_uint_eq(rad.acct[1].out_octets, 2000);
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(rad.nacct, 3);
+	ck_assert_int_eq(rad.acct[2].status, RADIUS_ACCT_STOP);
+	ck_assert_str_eq(rad.acct[2].user, "alice");
+	ck_assert_uint_eq(rad.acct[2].in_octets, 1000);
+	ck_assert_uint_eq(rad.acct[2].out_octets, 2000);
+	ck_assert_uint_eq(rad.acct[2].in_packets, 10);
+	ck_assert_uint_eq(rad.acct[2].out_packets, 20);
+	ck_assert_uint_eq(rad.acct[2].cause, RADIUS_TERM_USER_REQUEST);
+}
+END_TEST
+
+/* The ISAKMP SA goes while RADIUS thinks: the request is cancelled, no callback comes. */
+START_TEST(test_v1_xauth_radius_cancel)
+{
+	xauth_up("not-alices-pw", "", XAUTH_RADIUS);
+	start();
+	xauth_radius_waits();
+	ck_assert_int_eq(ike_kill(B.ike, NULL), 1);
+	ck_assert_uint_eq(rad.cancelled, 1);
+	ck_assert(!rad.req[0].pending);
 }
 END_TEST
 
@@ -3540,6 +3923,130 @@ START_TEST(test_v1_modecfg)
 	settle();
 	ck_assert_uint_eq(fake_kern_nifaddr(A.k, &ifa), 0);
 	ck_assert_uint_eq(leases(&B).held, 0);
+}
+END_TEST
+
+/* A push-mode client (it never asks): a's mode-config REQUESTs are lost. b's XAuth goes
+ * REQUEST, SET (status), and a answers each; after the status a's next transaction
+ * messages (its REQUEST and repeats) are dropped until b's third, the pushed SET. */
+static unsigned b_tx, a_tx_after_status;
+
+static bool lose_modecfg_request(bool from_a, struct fake_dgram *d)
+{
+	if (d->len < 19 || d->data[18] != 6) /* IKEv1 TRANSACTION */
+		return true;
+	if (!from_a) {
+		b_tx++;
+		return true;
+	}
+	return b_tx != 2 || a_tx_after_status++ == 0;
+}
+
+START_TEST(test_v1_modecfg_push)
+{
+	xauth_up("secret-pw", "",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
+		 "split-include=10.2.0.0/24\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	b_tx = a_tx_after_status = 0;
+	filter = lose_modecfg_request;
+	start();
+	run_until(1000 + 30);
+	ck_assert_uint_eq(b_tx, 3); /* XAuth REQUEST, its status, then the push */
+	ck_assert_uint_ge(a_tx_after_status, 2);
+	ck_assert_uint_eq(established(&A), 1);
+
+	struct walk wa = walk(&A), wb = walk(&B);
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, wa.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	inet_ntop(AF_INET, wb.i[0].dynamic_address.bytes, a, sizeof(a));
+	ck_assert_str_eq(a, "10.8.0.10");
+	ck_assert_uint_eq(leases(&B).held, 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+/* Counts b's transaction messages, drops nothing. */
+static bool count_transactions(bool from_a, struct fake_dgram *d)
+{
+	if (!from_a && d->len > 18 && d->data[18] == 6)
+		b_tx++;
+	return true;
+}
+
+/* An IKEv1 mode-config client with no static policy: after XAuth and mode-config it starts
+ * quick mode from its template (its address to the template's dst-address), and both ends
+ * generate their policies; a rekey keeps them (the same client's policies are shared by
+ * the new SA, not refused as another client's). */
+START_TEST(test_v1_modecfg_client_template)
+{
+	uint32_t old_in, new_in;
+
+	xauth_up("secret-pw", "/ip ipsec policy\nadd template=yes dst-address=10.2.0.0/24\n",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n"
+		 "/ip ipsec policy\nadd template=yes src-address=10.2.0.0/24 "
+		 "dst-address=10.8.0.0/24\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(
+		conf_set_text(A.c, (struct conf_item *)policy_of(&A), CONF_POLICY_DISABLED, "yes"),
+		0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(
+		conf_set_text(B.c, (struct conf_item *)policy_of(&B), CONF_POLICY_DISABLED, "yes"),
+		0);
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(gen_policies(&A), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert_ptr_nonnull(sp_of(&A, KERN_DIR_OUT, "10.8.0.10", 32, "10.2.0.0", 24));
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.8.0.10", 32));
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 2);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.1")->reqid, sa_to(&A, "192.0.2.2")->reqid);
+	old_in = sa_to(&A, "192.0.2.1")->id.spi;
+
+	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
+
+	ike_expire(A.ike, &id, false);
+	settle();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 2);
+	new_in = sa_to(&A, "192.0.2.1")->id.spi;
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert_uint_eq(gen_policies(&A), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "10.2.0.0", 24, "10.8.0.10", 32));
+}
+END_TEST
+
+/* A client that asks is answered and never pushed to: b sends no SET after XAuth's. */
+START_TEST(test_v1_modecfg_pull_no_push)
+{
+	xauth_up("secret-pw", "",
+		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw\n");
+	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+
+	ck_assert_int_eq(conf_set_text(A.c, ida, CONF_IDENTITY_MODE_CONFIG, "request-only"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_MODE_CONFIG, "rw"), 0);
+	b_tx = a_tx_after_status = 0;
+	filter = count_transactions;
+	start();
+	run_until(1000 + 30);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(b_tx, 3); /* XAuth REQUEST, its status, the REPLY: no SET more */
 }
 END_TEST
 
@@ -3924,6 +4431,51 @@ START_TEST(test_v1_generate_policy)
 }
 END_TEST
 
+/* L2TP/IPsec from behind a NAT: a asks for transport mode between its own address and
+ * b's; b generates the policy from a template, and in b's kernel the client end is the
+ * NAT's address (what b sees after decapsulation), not the private one a's IDs or
+ * traffic selectors name. Both versions. */
+static void generate_transport_behind_nat(const char *mode)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = mode;
+	o.b.peer = "198.51.100.7";
+	o.b.prefix = "/ip ipsec policy\nadd template=yes src-address=0.0.0.0/0 "
+		     "dst-address=0.0.0.0/0\n";
+	ends_up(&o);
+	struct conf_item *pola = (struct conf_item *)policy_of(&A);
+	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
+	struct conf_item *polb = (struct conf_item *)policy_of(&B);
+
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_TUNNEL, "no"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_SRC_ADDRESS, "192.0.2.1/32"), 0);
+	ck_assert_int_eq(conf_set_text(A.c, pola, CONF_POLICY_DST_ADDRESS, "192.0.2.2/32"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, idb, CONF_IDENTITY_GENERATE_POLICY, "port-strict"), 0);
+	ck_assert_int_eq(conf_set_text(B.c, polb, CONF_POLICY_DISABLED, "yes"), 0);
+	filter = nat_a;
+	lenient_net = true;
+	start();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(gen_policies(&B), 1);
+	ck_assert(!sa_to(&B, "198.51.100.7")->tunnel);
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_OUT, "192.0.2.2", 32, "198.51.100.7", 32));
+	ck_assert_ptr_nonnull(sp_of(&B, KERN_DIR_IN, "198.51.100.7", 32, "192.0.2.2", 32));
+	ck_assert_ptr_null(sp_of(&B, KERN_DIR_OUT, "192.0.2.2", 32, "192.0.2.1", 32));
+}
+
+START_TEST(test_v1_generate_transport_behind_nat)
+{
+	generate_transport_behind_nat("main");
+}
+END_TEST
+
+START_TEST(test_v2_generate_transport_behind_nat)
+{
+	generate_transport_behind_nat(NULL);
+}
+END_TEST
+
 static uint64_t bad_total(const struct ike_stats *st)
 {
 	return st->rx_no_sa + st->rx_malformed + st->rx_dropped;
@@ -4043,8 +4595,20 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(bad, test_v1_bad_inputs);
 	tcase_add_test(hs, test_v1_xauth);
 	tcase_add_test(hs, test_v1_xauth_wrong_password);
+	tcase_add_test(hs, test_v1_xauth_radius_accept);
+	tcase_add_test(hs, test_v1_xauth_radius_reject);
+	tcase_add_test(hs, test_v1_xauth_radius_no_server);
+	tcase_add_test(hs, test_v1_xauth_radius_timeout_other_peer);
+	tcase_add_test(hs, test_v1_xauth_radius_framed_ip);
+	tcase_add_test(hs, test_v1_xauth_radius_accounting);
+	tcase_add_test(hs, test_v1_xauth_radius_cancel);
 	tcase_add_test(hs, test_v1_modecfg);
 	tcase_add_test(hs, test_v1_generate_policy);
+	tcase_add_test(hs, test_v1_modecfg_push);
+	tcase_add_test(hs, test_v1_modecfg_client_template);
+	tcase_add_test(hs, test_v1_modecfg_pull_no_push);
+	tcase_add_test(hs, test_v1_generate_transport_behind_nat);
+	tcase_add_test(hs, test_v2_generate_transport_behind_nat);
 	tcase_add_test(hs, test_v1_flush_then_acquire);
 	tcase_add_test(hs, test_v1_no_proposal_chosen);
 	tcase_add_test(hs, test_v1_quick_mode_refused);
@@ -4081,6 +4645,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(bad, test_wrong_psk);
 	tcase_add_test(life, test_kill);
 	tcase_add_test(life, test_child_rekey);
+	tcase_add_test(life, test_child_rekey_on_outbound_expiry);
 	tcase_add_test(life, test_child_rekey_collision);
 	tcase_add_test(life, test_child_rekey_collision_late);
 	tcase_add_test(life, test_child_hard_expire);

@@ -727,7 +727,7 @@ START_TEST(test_v7_defaults_others)
 	check_def(CONF_M_MANUAL_SA, "lifetime", "0s");
 	check_def(CONF_M_RADIUS, "authentication-port", "1812");
 	check_def(CONF_M_RADIUS, "accounting-port", "1813");
-	check_def(CONF_M_RADIUS, "timeout", "300");
+	check_def(CONF_M_RADIUS, "timeout", "300ms"); /* RouterOS: time, 300ms */
 	check_def(CONF_M_SETTINGS, "accounting", NULL);
 	check_def(CONF_M_SETTINGS, "xauth-use-radius", NULL);
 	ck_assert(in_list(prop(CONF_M_RADIUS, "service")->choices, "ipsec", 5));

@@ -529,6 +529,19 @@ static void ev_sp_deleted(void *arg, uint32_t index, enum kern_dir dir)
 	s->index = index;
 }
 
+struct got_sa {
+	int n;
+	uint32_t spi;
+};
+
+static void got_one_sa(void *arg, const struct kern_sa_info *i)
+{
+	struct got_sa *g = arg;
+
+	g->n++;
+	g->spi = i->sa.id.spi;
+}
+
 START_TEST(test_kernel_spi_events_bypass)
 {
 	struct seen_events seen = {0};
@@ -550,6 +563,17 @@ START_TEST(test_kernel_spi_events_bypass)
 	ck_assert_int_eq(c.last_err, 0);
 	ck_assert_uint_ge(c.spi, 0x1000);
 	ck_assert_uint_le(c.spi, 0x1fff);
+
+	/* the (larval) SA the SPI made, by its id alone; a neighbour's SPI finds nothing */
+	struct kern_sa_id id = {.dst = b, .spi = c.spi, .proto = IPPROTO_ESP};
+	struct got_sa g = {0};
+
+	ck_assert_int_eq(kern_sa_get(k, &id, got_one_sa, &g), 0);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_uint_eq(g.spi, c.spi);
+	id.spi = c.spi + 1;
+	ck_assert_int_eq(kern_sa_get(k, &id, got_one_sa, &g), -ENOENT);
+	ck_assert_int_eq(g.n, 1);
 
 	/* a policy of ours deleted through another socket is an event; our own is not */
 	struct kern_sp sp = nth_policy(1, KERN_DIR_IN), sp2 = nth_policy(2, KERN_DIR_IN);

@@ -2,17 +2,21 @@
  * 1: XAuth (draft-beaulieu-ike-xauth-02) and mode-config.
  *
  * XAuth (auth-method=pre-shared-key-xauth: phase 1's method is XAuthInitPreShared): the
- * gateway (the responder, a passive peer) asks for a user name and password, checks them
- * against /ip ipsec user, and says whether they passed (SET XAUTH_STATUS, answered by an
- * ACK); the client (an active peer) answers with its identity's username and password. A
- * user who fails is told so and the ISAKMP SA goes. No quick mode is taken or started
- * before XAuth passed.
+ * gateway (the responder, a passive peer) asks for a user name and password, has them
+ * checked (xauth.c: /ip ipsec user, or RADIUS), and says whether they passed (SET
+ * XAUTH_STATUS, answered by an ACK); the client (an active peer) answers with its
+ * identity's username and password. A user who fails is told so and the ISAKMP SA goes. No
+ * quick mode is taken or started before XAuth passed.
  *
- * Mode-config (pull, as strongSwan, Libreswan and the Cisco-style clients do by default):
- * the client asks (REQUEST) for an address, DNS and networks; the gateway answers (REPLY)
- * from the identity's mode-config, the address from the user's own `address` or else
- * leased from the pool, split-include as INTERNAL_IP4_SUBNET and Cisco Unity's
- * UNITY_SPLIT_INCLUDE. Every message is HDR*, HASH(1), ATTR. */
+ * Mode-config: by pull, as strongSwan, Libreswan and the Cisco-style clients do by
+ * default, the client asks (REQUEST) for an address, DNS and networks and the gateway
+ * answers (REPLY) from the identity's mode-config, the address from the user's own
+ * `address`, RADIUS's Framed-IP-Address, or else leased from the pool, split-include as
+ * INTERNAL_IP4_SUBNET and Cisco Unity's UNITY_SPLIT_INCLUDE. A client that waits to be
+ * told (push: strongSwan's pull=no, older Cisco-style clients) gets the same attributes in
+ * a SET, answered by an ACK, once it has neither asked nor started a quick mode for
+ * PUSH_AFTER seconds after phase 1 (or XAuth) was done: a pulling client asks at once, so
+ * it never sees one. Every message is HDR*, HASH(1), ATTR. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -21,8 +25,11 @@
 #include <string.h>
 
 #include "../tmpl.h"
+#include "ipsecd/loop.h"
 #include "ipsecd/log.h"
 #include "v1.h"
+
+#define PUSH_AFTER 2.0 /* seconds */
 
 static void attr_tv(struct ikev1_cfg *c, uint16_t type, uint16_t val)
 {
@@ -237,64 +244,28 @@ static void xauth_ask(struct ike_sa *sa)
 		log_error(LOG_IKE, sa->ctx, "XAuth request could not be sent");
 }
 
-/* The user's name and password against /ip ipsec user. */
-static bool user_ok(struct ike_sa *sa, const struct wire_bytes *name, const struct wire_bytes *pw)
+/* The identity's mode-config as attributes in out (its address only when want4); false,
+ * logged, when it serves none or none can be given. */
+static bool modecfg_attrs(struct ike_sa *sa, bool want4, struct ikev1_cfg *out)
 {
-	char n[256];
-	const struct conf_item *u;
-	const char *want;
-
-	if (!name || !pw || name->len >= sizeof(n))
-		return false;
-	memcpy(n, name->ptr, name->len);
-	n[name->len] = '\0';
-	u = conf_find(sa->eng->conf, CONF_M_USER, n);
-	want = u ? conf_str(u, CONF_USER_PASSWORD) : NULL;
-	if (!u || conf_bool(u, CONF_USER_DISABLED) || !want || strlen(want) != pw->len ||
-	    !crypto_memeq(want, pw->ptr, pw->len)) {
-		log_info(LOG_IKE, sa->ctx, "XAuth: user %s refused (%s)", n,
-			 !u				    ? "no such user"
-			 : conf_bool(u, CONF_USER_DISABLED) ? "disabled"
-							    : "wrong password");
-		return false;
-	}
-	free(sa->v1->xauth_user);
-	sa->v1->xauth_user = strdup(n);
-	return true;
-}
-
-static void serve_modecfg(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *req)
-{
-	static struct ikev1_cfg out;
 	static uint8_t addr[4], mask[4], dns[IKE_MODECFG_MAX_DNS][4], sub[IKE_MODECFG_MAX_SPLIT][8],
 		unity[IKE_MODECFG_MAX_SPLIT * 14];
 	bool client;
 	const struct conf_item *mc = modecfg(sa, &client);
-	const struct conf_item *u =
-		sa->v1->xauth_user ? conf_find(sa->eng->conf, CONF_M_USER, sa->v1->xauth_user)
-				   : NULL;
+	const struct conf_item *u = ikev1_xauth_local_user(sa);
 	struct ike_modecfg g;
-	bool want4 = false;
 	size_t nu = 0;
 
-	memset(&out, 0, sizeof(out));
-	out.type = IKEV1_CFG_REPLY;
-	out.ident = req->ident;
-	for (unsigned i = 0; i < req->n; i++)
-		want4 |= req->a[i].type == IKEV1_CFG_INTERNAL_IP4_ADDRESS;
 	if (!mc || client) {
 		log_info(LOG_IKE, sa->ctx, "mode-config asked for; the identity serves none");
-		send_cfg(sa, mid, &out, false);
-		return;
+		return false;
 	}
 	const struct conf_addr *ua =
 		u && conf_is_set(u, CONF_USER_ADDRESS) ? conf_addr(u, CONF_USER_ADDRESS) : NULL;
 
 	/* the user's own address first, else a lease */
-	if (ike_modecfg_serve(sa, mc, want4 && !ua, false, &g) < 0) {
-		send_cfg(sa, mid, &out, false); /* an empty answer: the client gives up */
-		return;
-	}
+	if (ike_modecfg_serve(sa, mc, want4 && !ua, false, &g) < 0)
+		return false; /* (an empty answer: the client gives up) */
 	if (ua && ua->family == AF_INET) {
 		sa->vip.family = AF_INET;
 		memcpy(sa->vip.bytes, ua->bytes, 4);
@@ -302,17 +273,17 @@ static void serve_modecfg(struct ike_sa *sa, uint32_t mid, const struct ikev1_cf
 	}
 	if (g.addr.family == AF_INET) {
 		memcpy(addr, g.addr.bytes, 4);
-		attr_tlv(&out, IKEV1_CFG_INTERNAL_IP4_ADDRESS, addr, 4);
+		attr_tlv(out, IKEV1_CFG_INTERNAL_IP4_ADDRESS, addr, 4);
 		uint32_t m = g.plen ? ~0u << (32 - g.plen) : 0xffffffffu;
 
 		mask[0] = (uint8_t)(m >> 24), mask[1] = (uint8_t)(m >> 16);
 		mask[2] = (uint8_t)(m >> 8), mask[3] = (uint8_t)m;
-		attr_tlv(&out, IKEV1_CFG_INTERNAL_IP4_NETMASK, mask, 4);
+		attr_tlv(out, IKEV1_CFG_INTERNAL_IP4_NETMASK, mask, 4);
 	}
 	for (size_t i = 0; i < g.ndns; i++)
 		if (g.dns[i].family == AF_INET) {
 			memcpy(dns[i], g.dns[i].bytes, 4);
-			attr_tlv(&out, IKEV1_CFG_INTERNAL_IP4_DNS, dns[i], 4);
+			attr_tlv(out, IKEV1_CFG_INTERNAL_IP4_DNS, dns[i], 4);
 		}
 	for (size_t i = 0; i < g.nsplit; i++) {
 		const struct conf_addr *s = &g.split[i];
@@ -323,59 +294,137 @@ static void serve_modecfg(struct ike_sa *sa, uint32_t mid, const struct ikev1_cf
 		memcpy(sub[i], s->bytes, 4);
 		sub[i][4] = (uint8_t)(m >> 24), sub[i][5] = (uint8_t)(m >> 16);
 		sub[i][6] = (uint8_t)(m >> 8), sub[i][7] = (uint8_t)m;
-		attr_tlv(&out, IKEV1_CFG_INTERNAL_IP4_SUBNET, sub[i], 8);
+		attr_tlv(out, IKEV1_CFG_INTERNAL_IP4_SUBNET, sub[i], 8);
 		/* Cisco Unity: address, mask, protocol, source and destination port (0: any) */
 		memcpy(unity + 14 * nu, sub[i], 8);
 		memset(unity + 14 * nu + 8, 0, 6);
 		nu++;
 	}
 	if (nu)
-		attr_tlv(&out, IKEV1_CFG_UNITY_SPLIT_INCLUDE, unity, 14 * nu);
+		attr_tlv(out, IKEV1_CFG_UNITY_SPLIT_INCLUDE, unity, 14 * nu);
+	return true;
+}
+
+static void serve_modecfg(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *req)
+{
+	static struct ikev1_cfg out;
+	bool want4 = false;
+
+	memset(&out, 0, sizeof(out));
+	out.type = IKEV1_CFG_REPLY;
+	out.ident = req->ident;
+	for (unsigned i = 0; i < req->n; i++)
+		want4 |= req->a[i].type == IKEV1_CFG_INTERNAL_IP4_ADDRESS;
+	ikev1_cfg_no_push(sa);
+	if (!modecfg_attrs(sa, want4, &out))
+		out.n = 0;
 	send_cfg(sa, mid, &out, false);
+}
+
+/* The client has not asked: it waits to be told (push). A SET, an exchange of its own. */
+static void on_push(struct loop_timer *w, void *arg)
+{
+	static struct ikev1_cfg out;
+	struct ike_sa *sa = arg;
+	struct ikev1_state *v = sa->v1;
+
+	(void)w;
+	loop_timer_free(v->push);
+	v->push = NULL;
+	if (v->cfg_waiting || v->qms || sa->children)
+		return; /* busy with another exchange, or the client went on without */
+	memset(&out, 0, sizeof(out));
+	out.type = IKEV1_CFG_SET;
+	if (crypto_random(&out.ident, sizeof(out.ident)) < 0)
+		out.ident = 1;
+	if (!modecfg_attrs(sa, true, &out) || !out.n)
+		return;
+	log_info(LOG_IKE, sa->ctx, "mode-config: the client has not asked; pushing it");
+	if (send_cfg(sa, ikev1_new_mid(sa), &out, true) == 0)
+		v->pushing = true;
+}
+
+static void push_later(struct ike_sa *sa)
+{
+	bool client;
+
+	if (!sa->initiator && modecfg(sa, &client) && !client && !sa->v1->push)
+		sa->v1->push = loop_timer_new(sa->eng->d.loop, PUSH_AFTER, 0, on_push, sa);
+}
+
+void ikev1_cfg_no_push(struct ike_sa *sa)
+{
+	if (!sa->v1)
+		return;
+	loop_timer_free(sa->v1->push);
+	sa->v1->push = NULL;
+}
+
+void ikev1_xauth_verdict(struct ike_sa *sa, bool ok)
+{
+	static struct ikev1_cfg out;
+	struct ikev1_state *v = sa->v1;
+
+	memset(&out, 0, sizeof(out));
+	out.type = IKEV1_CFG_SET;
+	out.ident = v->xauth_ident;
+	attr_tv(&out, IKEV1_CFG_XAUTH_STATUS, ok);
+	v->xauth_ok = ok;
+	v->xauth_status_sent = true;
+	send_cfg(sa, ikev1_new_mid(sa), &out, true); /* SET/ACK: an exchange of its own */
+	if (ok)
+		log_info(LOG_IKE, sa->ctx, "XAuth: user %s logged in", v->xauth_user);
+}
+
+/* The client's name and password: no more REQUESTs of ours; the check answers. */
+static void xauth_reply(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c)
+{
+	struct ikev1_state *v = sa->v1;
+	const struct wire_bytes *name = NULL, *pw = NULL;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->a[i].type == IKEV1_CFG_XAUTH_USER_NAME && !c->a[i].tv)
+			name = &c->a[i].value;
+		if (c->a[i].type == IKEV1_CFG_XAUTH_USER_PASSWORD && !c->a[i].tv)
+			pw = &c->a[i].value;
+	}
+	v->xauth_ident = c->ident;
+	ikev1_ivs_forget(&v->ivs, mid);
+	v->cfg_waiting = false; /* repeats of the REPLY are dropped while RADIUS answers */
+	wbuf_free(&v->cfg_last);
+	ikev1_disarm(sa);
+	ikev1_xauth_check(sa, name, pw);
 }
 
 /* 1 when the ISAKMP SA is gone (a user who failed XAuth). */
 static int gateway_rx(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c)
 {
-	static struct ikev1_cfg out;
 	struct ikev1_state *v = sa->v1;
-	const struct wire_bytes *name = NULL, *pw = NULL;
-	bool ok;
 
 	if (c->type == IKEV1_CFG_REPLY && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid &&
 	    !v->xauth_status_sent) {
-		for (unsigned i = 0; i < c->n; i++) {
-			if (c->a[i].type == IKEV1_CFG_XAUTH_USER_NAME && !c->a[i].tv)
-				name = &c->a[i].value;
-			if (c->a[i].type == IKEV1_CFG_XAUTH_USER_PASSWORD && !c->a[i].tv)
-				pw = &c->a[i].value;
-		}
-		ok = user_ok(sa, name, pw);
-		memset(&out, 0, sizeof(out));
-		out.type = IKEV1_CFG_SET;
-		out.ident = c->ident;
-		attr_tv(&out, IKEV1_CFG_XAUTH_STATUS, ok);
-		v->xauth_ok = ok;
-		v->xauth_status_sent = true;
-		ikev1_ivs_forget(&v->ivs, mid);
-		send_cfg(sa, ikev1_new_mid(sa), &out, true); /* SET/ACK: an exchange of its own */
-		if (ok)
-			log_info(LOG_IKE, sa->ctx, "XAuth: user %s logged in", v->xauth_user);
+		xauth_reply(sa, mid, c);
 		return 0;
 	}
 	/* the STATUS answered by anything but an ACK (strongSwan without an XAuth method
 	 * sends an empty REPLY): XAuth failed, and no new STATUS goes out for it */
 	if (v->xauth_status_sent && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
 		if (c->type != IKEV1_CFG_ACK || !v->xauth_ok) {
-			ike_sa_fail(sa, "XAuth failed%s: deleting the ISAKMP SA",
-				    c->type != IKEV1_CFG_ACK
-					    ? " (the client did not ACK our STATUS)"
-					    : "");
+			log_info(LOG_IKE, sa->ctx, "XAuth failed%s: deleting the ISAKMP SA",
+				 c->type != IKEV1_CFG_ACK ? " (the client did not ACK our STATUS)"
+							  : "");
 			ikev1_send_delete_isakmp(sa);
 			ike_sa_destroy(sa, true);
 			return 1;
 		}
 		v->xauth_pending = false;
+		ready(sa);
+		push_later(sa);
+		return 0;
+	}
+	if (c->type == IKEV1_CFG_ACK && v->pushing && v->cfg_waiting && mid == v->cfg_mid) {
+		v->pushing = false;
+		log_info(LOG_IKE, sa->ctx, "mode-config: the client took what we pushed");
 		ready(sa);
 		return 0;
 	}
@@ -437,6 +486,8 @@ void ikev1_cfg_start(struct ike_sa *sa)
 		xauth_ask(sa);
 	else if (!v->xauth_pending && v->cfg_pending)
 		pull(sa);
+	else if (!v->xauth_pending)
+		push_later(sa);
 }
 
 /* Quick mode waits for this. */

@@ -326,6 +326,7 @@ int ikev1_info_recv(struct ike_sa *sa, const struct ikev1_msg *m)
 		struct ike_sa *to = newest_other(sa);
 
 		log_info(LOG_IKE, sa->ctx, "peer deleted the ISAKMP SA");
+		ike_acct_cause(sa, RADIUS_TERM_USER_REQUEST);
 		/* its IPsec SAs live on in IKEv1 (RFC 2409 leaves them to their lifetime): a
 		 * newer ISAKMP SA with the peer (strongSwan reauthenticating) takes them, as
 		 * strongSwan does, now or when it comes; if none comes, like strongSwan and

@@ -263,6 +263,7 @@ static void established(struct ike_sa *sa, struct ikev1_qm *qm)
 	c->state = CHILD_STATE_INSTALLED;
 	c->established = ike_now(sa->eng);
 	ike_child_index(c);
+	ike_acct_child_up(c); /* an XAuth user's first IPsec SA starts accounting */
 	c->next = sa->children;
 	sa->children = c;
 	sa->nchildren++;
@@ -404,6 +405,28 @@ static void qm1_spi(struct ike_sa *sa, int err, uint32_t spi)
 		qm_drop(sa, qm);
 }
 
+/* A mode-config client's IDs from its template: its address (the template's protocol and
+ * port) to the template's dst-address. Quick mode cannot narrow, so IDci is exactly the
+ * address the gateway gave. */
+static int client_ids(struct ike_sa *sa, const struct conf_item *tmpl, struct ikev1_qm *qm)
+{
+	struct ikev2_ts_set l;
+
+	if (!sa->vip.family || !ike_tmpl_ts(tmpl, &l, &qm->ts_r) ||
+	    l.ts[0].type != qm->ts_r.ts[0].type) {
+		log_info(LOG_IKE, sa->ctx,
+			 "template %u: no mode-config address of its family: "
+			 "no IPsec SA",
+			 tmpl->id);
+		return -EINVAL;
+	}
+	host_ts(&sa->vip, &qm->ts_l);
+	qm->ts_l.ts[0].proto = l.ts[0].proto;
+	qm->ts_l.ts[0].start_port = l.ts[0].start_port;
+	qm->ts_l.ts[0].end_port = l.ts[0].end_port;
+	return 0;
+}
+
 void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_child *rekeys)
 {
 	struct ikev1_qm *qm;
@@ -421,8 +444,19 @@ void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_c
 	qm->rekeys = rekeys;
 	c->proto = ike_policy_ipproto(pol);
 	c->tunnel = conf_bool(pol, CONF_POLICY_TUNNEL);
-	c->reqid = sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
 	qm->pfs = pfs_group(pol, sa);
+	if (conf_bool(pol, CONF_POLICY_TEMPLATE)) {
+		/* a mode-config client: tunnel mode, its policy made from the template once
+		 * the SA is up (qm2_recv), so the reqid comes then */
+		c->tunnel = true;
+		if (client_ids(sa, pol, qm) < 0) {
+			qm_drop(sa, qm);
+			return;
+		}
+		ike_alloc_spi(sa, c->proto, qm1_spi);
+		return;
+	}
+	c->reqid = sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
 	ike_ts_from_policy(pol, &qm->ts_l, &qm->ts_r);
 	if (!c->reqid) {
 		log_info(LOG_IKE, sa->ctx, "policy has no kernel policies installed: no IPsec SA");
@@ -571,12 +605,23 @@ static int qm2_recv(struct ike_sa *sa, struct ikev1_qm *qm, const struct ikev1_m
 		return 0;
 	}
 	c->pfs = qm->dh != NULL;
+	if (!c->gp && conf_bool(pol, CONF_POLICY_TEMPLATE)) {
+		/* a template's IPsec SA (a mode-config client): its policies are made now, or
+		 * (a rekey) shared with the SA it replaces */
+		if (!(c->gp = ike_gpol_new(sa, &c->sel, 1, c->tunnel, c->proto, sa->gen_group))) {
+			ike_sa_fail(sa, "the client's policies could not be made");
+			qm_drop(sa, qm);
+			return 0;
+		}
+		c->reqid = ike_gpol_reqid(c->gp);
+	}
 	if (send_qm3(sa, qm) < 0 || install(sa, qm, true, true) < 0) {
 		ike_sa_fail(sa, "IPsec SA keys could not be made");
 		qm_drop(sa, qm);
 		return 0;
 	}
 	established(sa, qm);
+	ike_vip_route(sa, c->gp); /* a mode-config client's own traffic, from its address */
 	finish(sa, qm);
 	return 0;
 }

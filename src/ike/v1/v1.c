@@ -422,6 +422,8 @@ void ikev1_state_free(struct ike_sa *sa)
 	crypto_chunk_clear(&v->idr_b);
 	crypto_chunk_clear(&v->psk);
 	wbuf_free(&v->cfg_last);
+	loop_timer_free(v->push);
+	ikev1_xauth_cancel(sa);
 	free(v->xauth_user);
 	free(v);
 	sa->v1 = NULL;

@@ -77,7 +77,11 @@ struct ikev1_state {
 	bool xauth_status_sent; /* gateway: its STATUS (SET) went out, only an ACK is due */
 	uint32_t cfg_mid;
 	struct wbuf cfg_last;
-	char *xauth_user; /* who passed XAuth (gateway) */
+	struct loop_timer *push;       /* (gateway) mode-config SET unless the client asks */
+	bool pushing;		       /* (gateway) our SET waits for its ACK */
+	char *xauth_user;	       /* (gateway) who passed XAuth, or is being checked */
+	uint16_t xauth_ident;	       /* the Identifier of the client's XAuth REPLY */
+	struct radius_handle *xauth_h; /* (gateway) the user is with RADIUS (xauth.c) */
 	/* Phase 1 "rekey" (RFC 2409 has none): a new ISAKMP SA replaces an old one; the new
 	 * one's replaces is the old one's serial until the old one is retired */
 	uint32_t replaces;
@@ -182,6 +186,20 @@ void ikev1_cfg_start(struct ike_sa *sa);
 /* 0, -EPERM (wrong HASH), or 1: the ISAKMP SA is gone (XAuth failed). */
 int ikev1_cfg_recv(struct ike_sa *sa, const struct ikev1_msg *m);
 bool ikev1_cfg_busy(const struct ike_sa *sa);
+/* (gateway) no mode-config push for this SA any more: the client asked, or went on. */
+void ikev1_cfg_no_push(struct ike_sa *sa);
+/* The XAuth server's verdict on the user (SET XAUTH_STATUS, then the client's ACK). */
+void ikev1_xauth_verdict(struct ike_sa *sa, bool ok);
+
+/* xauth.c: the XAuth server's check of a user name and password, now (/ip ipsec user) or
+ * later (RADIUS); either way it ends in ikev1_xauth_verdict, unless the SA goes first. */
+void ikev1_xauth_check(struct ike_sa *sa, const struct wire_bytes *name,
+		       const struct wire_bytes *password);
+/* The SA goes: a RADIUS request of its is forgotten. */
+void ikev1_xauth_cancel(struct ike_sa *sa);
+/* The /ip ipsec user item of the user who passed XAuth here, NULL when RADIUS checked it
+ * (or nobody passed). */
+const struct conf_item *ikev1_xauth_local_user(const struct ike_sa *sa);
 
 /* info.c: informational exchanges (notify, delete, DPD) */
 /* 0, -EPERM (wrong HASH), or 1: the peer deleted the ISAKMP SA, which is gone. */

@@ -118,6 +118,8 @@ int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2
 
 		a->kind = IKEV2_AUTHN_CERT;
 		a->eap_gw = !strcmp(method, "eap-radius");
+		if (a->eap_gw && (!name || !*name || !strcmp(name, "none")))
+			return 0; /* no certificate: EAP-only (RFC 5998, eap_gw.c) */
 		a->cert = s && name ? pki_store_find(s, name) : NULL;
 		if (!a->cert || !a->cert->key) {
 			ike_sa_fail(sa, "certificate=%s %s", name ? name : "",
@@ -158,7 +160,7 @@ void ikev2_authn_my_id(struct ike_sa *sa, const struct ikev2_authn *a, uint8_t *
 	size_t room = 255;
 
 	/* my-id=auto: with a certificate its first subjectAltName, else its subject */
-	if (a->kind == IKEV2_AUTHN_CERT && (!my || !strcmp(my, "auto")) &&
+	if (a->kind == IKEV2_AUTHN_CERT && a->cert && (!my || !strcmp(my, "auto")) &&
 	    pki_cert_default_id(a->cert->cert, type, buf, &room) == 0) {
 		*len = room;
 		return;

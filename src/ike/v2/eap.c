@@ -1,15 +1,18 @@
 /* eap: IKEv2 with EAP (RFC 7296 2.16), the client's side (auth-method=eap). The first
  * IKE_AUTH request leaves AUTH out; the gateway answers with IDr, CERT and its AUTH (a
  * signature, checked as for digital-signature identities) and the first EAP Request; the
- * EAP conversation runs over further IKE_AUTH exchanges (eap.h's EAP-MSCHAPv2 peer with
- * the identity's username and password); after EAP-Success each end sends an AUTH keyed
+ * EAP conversation runs over further IKE_AUTH exchanges (eap_tls.h's client: the methods
+ * of eap-methods in order, EAP-MSCHAPv2 with the identity's username and password, EAP-TLS
+ * with its certificate, PEAP and TTLS with EAP-MSCHAPv2 inside, the TLS server checked
+ * against the certificate store); after EAP-Success each end sends an AUTH keyed
  * with the MSK (2.16: the shared secret is the MSK, with the key pad of 2.15), and the
  * last response carries what a one-round IKE_AUTH response carries (CP, SA, TSi, TSr). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipsecd/eap.h"
+#include "ipsecd/eap_tls.h"
+#include "ipsecd/pki.h"
 #include "ipsecd/log.h"
 #include "v2.h"
 
@@ -21,61 +24,122 @@ enum eap_phase {
 
 struct ikev2_eap {
 	enum eap_phase phase;
-	struct eap_ms_peer *peer;
-	char *user;
+	struct eap_client *peer;
+	char *user;		    /* the EAP identity, for logs */
 	uint8_t idi[260], idr[260]; /* the ID payload bodies each AUTH covers */
 	size_t idi_len, idr_len;
 	unsigned rounds;
 	bool done; /* the gateway's MSK-based AUTH is valid */
 };
 
-#define EAP_MAX_ROUNDS 16 /* EAP-MSCHAPv2 needs 3 or 4; a gateway looping is refused */
+/* EAP-MSCHAPv2 needs 3 or 4 rounds, EAP-TLS about 4 plus one per fragment (a chain of a
+ * few kB: 10 or so), PEAP/TTLS 5 more; a gateway looping is refused */
+#define EAP_MAX_ROUNDS 64
 
 void ikev2_eap_free(struct ikev2_eap *x)
 {
 	if (!x)
 		return;
-	eap_ms_peer_free(x->peer);
+	eap_client_free(x->peer);
 	free(x->user);
 	crypto_cleanse(x, sizeof(*x));
 	free(x);
 }
 
-/* The first EAP method of eap-methods we have; each one before it is logged. */
-static bool method_ok(struct ike_sa *sa, const struct conf_item *id)
+/* The EAP type of each eap-methods choice, in menus.c's order of the choices. */
+static const uint8_t method_types[] = {EAP_T_MSCHAPV2, EAP_T_PEAP, EAP_T_TLS, EAP_T_TTLS};
+
+/* eap-methods as EAP types, in order; false (the SA failed) when there is none. */
+static bool methods_of(struct ike_sa *sa, const struct conf_item *id, uint8_t *types, size_t *n,
+		       bool *tls)
 {
 	const struct conf_list *l = conf_enums(id, CONF_IDENTITY_EAP_METHODS);
-	const char *const *names = id->menu->props[CONF_IDENTITY_EAP_METHODS].choices;
+	const size_t known = sizeof(method_types) / sizeof(method_types[0]);
 
-	for (uint32_t i = 0; l && i < l->n; i++) {
-		if (!strcmp(names[l->v[i]], "eap-mschapv2"))
-			return true;
-		log_warn(LOG_IKE, sa->ctx, "eap-methods: %s is not implemented yet, skipped",
-			 names[l->v[i]]);
+	*n = 0;
+	*tls = false;
+	for (uint32_t i = 0; l && i < l->n && *n < known; i++) {
+		if (l->v[i] >= known)
+			continue;
+		types[*n] = method_types[l->v[i]];
+		*tls |= types[*n] == EAP_T_TLS;
+		(*n)++;
 	}
-	ike_sa_fail(sa, "eap-methods: none of them is implemented yet (only eap-mschapv2 is)");
-	return false;
+	if (!*n)
+		ike_sa_fail(sa, "eap-methods: none is set");
+	return *n > 0;
+}
+
+/* certificate= (EAP-TLS's client certificate), NULL when unset. false: set but unusable. */
+static bool eap_cert(struct ike_sa *sa, const struct conf_item *id, struct pki_store *store,
+		     bool tls, const struct pki_entry **out)
+{
+	const char *name = conf_str(id, CONF_IDENTITY_CERTIFICATE);
+
+	*out = store && name && *name ? pki_store_find(store, name) : NULL;
+	if (tls && (!*out || !(*out)->key)) {
+		ike_sa_fail(sa, "eap-methods=eap-tls: certificate=%s %s", name ? name : "",
+			    *out ? "has no private key loaded" : "is not loaded");
+		return false;
+	}
+	return true;
+}
+
+static struct eap_client *client_new(struct ike_sa *sa, const struct conf_item *id,
+				     const char *ident)
+{
+	const struct ike_deps *d = &sa->eng->d;
+	struct pki_store *store = d->pki ? d->pki(d->arg) : NULL;
+	struct eap_client_conf c = {.identity = ident,
+				    .user = conf_str(id, CONF_IDENTITY_USERNAME),
+				    .password = conf_str(id, CONF_IDENTITY_PASSWORD),
+				    .store = store};
+	uint8_t types[4];
+	bool tls;
+	struct eap_client *x;
+
+	if (!methods_of(sa, id, types, &c.nmethods, &tls) || !eap_cert(sa, id, store, tls, &c.cert))
+		return NULL;
+	c.methods = types;
+	if (!(x = eap_client_new(&c)))
+		ike_sa_fail(sa, "out of memory for EAP");
+	return x;
+}
+
+/* The EAP identity: username=, else (EAP-TLS) the certificate's common name. */
+static const char *identity_of(const struct conf_item *id, const struct ike_sa *sa)
+{
+	const char *user = conf_str(id, CONF_IDENTITY_USERNAME);
+	const char *cert = conf_str(id, CONF_IDENTITY_CERTIFICATE);
+	const struct ike_deps *d = &sa->eng->d;
+	struct pki_store *store = d->pki ? d->pki(d->arg) : NULL;
+	const struct pki_entry *e = store && cert && *cert ? pki_store_find(store, cert) : NULL;
+
+	if (user && *user)
+		return user;
+	return e && e->common_name[0] ? e->common_name : NULL;
 }
 
 int ikev2_eap_client_begin(struct ike_sa *sa, const struct conf_item *id, const uint8_t *idi,
 			   size_t len)
 {
-	const char *user = conf_str(id, CONF_IDENTITY_USERNAME);
-	const char *pw = conf_str(id, CONF_IDENTITY_PASSWORD);
+	const char *ident = identity_of(id, sa);
 	struct ikev2_eap *x;
 
-	if (!method_ok(sa, id))
-		return -ENOTSUP;
-	if (!user || !*user) {
-		ike_sa_fail(sa, "auth-method=eap needs username=");
+	if (!ident) {
+		ike_sa_fail(sa, "auth-method=eap needs username= (or, for eap-tls, a certificate= "
+				"with a common name)");
 		return -ENOENT;
 	}
 	x = calloc(1, sizeof(*x));
-	if (!x || len > sizeof(x->idi) || !(x->user = strdup(user)) ||
-	    !(x->peer = eap_ms_peer_new(user, pw ? pw : ""))) {
+	if (!x || len > sizeof(x->idi) || !(x->user = strdup(ident))) {
 		ikev2_eap_free(x);
 		ike_sa_fail(sa, "out of memory for EAP");
 		return -ENOMEM;
+	}
+	if (!(x->peer = client_new(sa, id, ident))) { /* it said why */
+		ikev2_eap_free(x);
+		return -EINVAL;
 	}
 	memcpy(x->idi, idi, len);
 	x->idi_len = len;
@@ -115,8 +179,9 @@ static int send_next(struct ike_sa *sa, const struct wbuf *eap, const uint8_t *a
 static int msk_auth(struct ike_sa *sa, bool ours, uint8_t *mac, size_t *mlen)
 {
 	struct ikev2_eap *x = sa->eap;
-	const uint8_t *msk = eap_ms_peer_msk(x->peer);
-	struct crypto_chunk key = {(uint8_t *)msk, EAP_MS_MSK_LEN};
+	size_t klen = 0;
+	const uint8_t *msk = eap_client_msk(x->peer, &klen);
+	struct crypto_chunk key = {(uint8_t *)msk, klen};
 
 	if (!msk)
 		return -EPERM;
@@ -132,6 +197,7 @@ static int eap_step(struct ike_sa *sa, const struct ikev2_msg *m)
 	enum eap_status st;
 	uint8_t mac[64];
 	size_t mlen = 0;
+	const char *method;
 	int r;
 
 	if (!ikev2_has(m, IKEV2_PLD_EAP)) {
@@ -144,18 +210,22 @@ static int eap_step(struct ike_sa *sa, const struct ikev2_msg *m)
 	}
 	wbuf_init(&out);
 	out.secret = true;
-	r = eap_ms_peer_process(x->peer, m->eap.ptr, m->eap.len, &out, &st);
+	r = eap_client_process(x->peer, m->eap.ptr, m->eap.len, &out, &st);
+	method = eap_type_name(eap_client_method(x->peer));
 	if (r < 0) {
-		ike_sa_fail(sa, "EAP: the gateway's message is not one EAP-MSCHAPv2 expects (%s)",
-			    strerror(-r));
+		ike_sa_fail(sa, "EAP: the gateway's message is not one %s expects: %s",
+			    eap_client_method(x->peer) ? method : "the EAP client",
+			    eap_client_error(x->peer));
 	} else if (st == EAP_ST_FAILURE) {
-		ike_sa_fail(sa,
-			    "EAP-MSCHAPv2 failed for user %s: the gateway refused the password, "
-			    "or could not prove it knows it",
-			    x->user);
+		ike_sa_fail(sa, "%s failed for user %s: %s",
+			    eap_client_method(x->peer) ? method : "EAP", x->user,
+			    eap_client_error(x->peer));
 		r = -EACCES;
 	} else if (st == EAP_ST_SUCCESS) {
-		log_info(LOG_IKE, sa->ctx, "EAP-MSCHAPv2 succeeded for user %s", x->user);
+		const char *tls = eap_client_tls_version(x->peer);
+
+		log_info(LOG_IKE, sa->ctx, "%s succeeded for user %s%s%s", method, x->user,
+			 *tls ? " over " : "", tls);
 		if ((r = msk_auth(sa, true, mac, &mlen)) == 0 &&
 		    (r = send_next(sa, NULL, mac, mlen)) == 0)
 			x->phase = EAP_PH_AUTH;

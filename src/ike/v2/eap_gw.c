@@ -5,7 +5,12 @@
  * is checked with the MSK from MS-MPPE-Recv-Key || Send-Key, and our last response carries
  * our MSK-based AUTH, CP and the CHILD SA the first request asked for (its payloads are
  * kept until then). While RADIUS answers, the client's retransmissions of the request are
- * dropped: it is answered once, when the reply comes. */
+ * dropped: it is answered once, when the reply comes.
+ * Without a certificate (RouterOS: "only clients supporting EAP-only will be able to
+ * connect") the gateway does EAP-only authentication (RFC 5998): the client must have sent
+ * EAP_ONLY_AUTHENTICATION, our first response has no CERT and no AUTH, and the EAP method
+ * RADIUS ran must be one that authenticates the server too and yields keys, so that the
+ * AUTH keyed with the MSK is the gateway's proof. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +28,9 @@ struct ikev2_eap_gw {
 	uint32_t msgid;		 /* of the IKE_AUTH request it answers */
 	uint8_t eap_id;		 /* our last EAP Identifier */
 	unsigned rounds;
-	bool accepted; /* Access-Accept: the MSK is there */
+	bool accepted;	/* Access-Accept: the MSK is there */
+	bool eap_only;	/* RFC 5998: no certificate, the MSK's AUTH is all our proof */
+	uint8_t method; /* the EAP method type of the client's last Response */
 	char user[RADIUS_ATTR_MAX + 1];
 	struct radius_bytes state;
 	uint8_t msk[2 * RADIUS_MPPE_KEY_MAX];
@@ -49,6 +56,22 @@ void ikev2_eap_gw_free(struct ike_sa *sa)
 	crypto_cleanse(g, sizeof(*g));
 	free(g);
 	sa->eap_gw = NULL;
+}
+
+/* RFC 5998 4: EAP methods that authenticate both ends and derive keys, so that the MSK
+ * binds the gateway; EAP-MSCHAPv2 and PEAP check the server as well (the authenticator
+ * response, the TLS server certificate). */
+static bool mutual_method(uint8_t type)
+{
+	static const uint8_t safe[] = {
+		EAP_T_TLS,	EAP_T_TTLS,    EAP_T_PEAP,    EAP_T_MSCHAPV2, 18 /* SIM */,
+		23 /* AKA */,	43 /* FAST */, 46 /* PAX */,  47 /* PSK */,   48 /* SAKE */,
+		49 /* IKEv2 */, 50 /* AKA' */, 51 /* GPSK */, 52 /* pwd */,   53 /* EKE */};
+
+	for (size_t i = 0; i < sizeof(safe); i++)
+		if (safe[i] == type)
+			return true;
+	return false;
 }
 
 /* An IKE_AUTH response to msgid carrying one EAP message. */
@@ -94,6 +117,11 @@ int ikev2_eap_gw_start(struct ike_sa *sa, const struct ikev2_msg *m, const struc
 	}
 	if (m->idi.body.len > sizeof(g->idi) || !sa->eng->cur_plain)
 		return -EBADMSG;
+	if (!a->cert && !ikev2_notify_find(m, IKEV2_N_EAP_ONLY_AUTHENTICATION)) {
+		ike_sa_fail(sa, "auth-method=eap-radius without certificate= is EAP-only "
+				"authentication (RFC 5998), which the client did not offer");
+		return -EPERM;
+	}
 	if (!(g = calloc(1, sizeof(*g))) || !(g->first = malloc(sa->eng->cur_plain_len + 1))) {
 		free(g);
 		return -ENOMEM;
@@ -106,9 +134,11 @@ int ikev2_eap_gw_start(struct ike_sa *sa, const struct ikev2_msg *m, const struc
 	g->first_type = m->sk_next;
 	g->first_hdr = m->hdr;
 	g->eap_id = 1;
+	g->eap_only = !a->cert;
 	sa->eap_gw = g;
 
-	/* 2.16: IDr, CERT, AUTH (our signature), EAP-Request/Identity */
+	/* 2.16: IDr, CERT, AUTH (our signature), EAP-Request/Identity; RFC 5998: IDr and
+	 * the EAP-Request only */
 	ikev2_authn_my_id(sa, a, &idtype, idv, &idlen);
 	body[0] = idtype;
 	body[1] = body[2] = body[3] = 0;
@@ -118,8 +148,12 @@ int ikev2_eap_gw_start(struct ike_sa *sa, const struct ikev2_msg *m, const struc
 	wbuf_init(&eap);
 	ikev2_enc_inner_begin(&e, &in);
 	ikev2_put_id(&e, IKEV2_PLD_IDR, idtype, idv, idlen);
-	ikev2_authn_put_cert(sa, a, false, &e);
-	if ((r = ikev2_authn_put_auth(sa, a, body, idlen + 4, &e)) == 0) {
+	r = 0;
+	if (!g->eap_only) {
+		ikev2_authn_put_cert(sa, a, false, &e);
+		r = ikev2_authn_put_auth(sa, a, body, idlen + 4, &e);
+	}
+	if (r == 0) {
 		eap_put_identity(&eap, EAP_CODE_REQUEST, g->eap_id, "");
 		ikev2_put_eap(&e, eap.p, eap.len);
 		if ((r = ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, true, m->hdr.msgid, &e, &out)) == 0)
@@ -135,7 +169,8 @@ int ikev2_eap_gw_start(struct ike_sa *sa, const struct ikev2_msg *m, const struc
 	char shown[256];
 
 	pki_id_str(m->idi.type, m->idi.data.ptr, m->idi.data.len, shown, sizeof(shown));
-	log_info(LOG_IKE, sa->ctx, "EAP for %s: identity request sent", shown);
+	log_info(LOG_IKE, sa->ctx, "EAP for %s: identity request sent%s", shown,
+		 g->eap_only ? " (EAP-only authentication (RFC 5998): no certificate)" : "");
 	return 0;
 }
 
@@ -161,6 +196,15 @@ static void radius_done(void *arg, const struct radius_reply *r)
 		send_eap(sa, g->msgid, r->eap, r->eap_len);
 		return;
 	case RADIUS_RES_ACCEPT:
+		if (g->eap_only && !mutual_method(g->method)) {
+			ike_sa_fail(sa,
+				    "EAP-only authentication (RFC 5998): EAP method %u of user %s "
+				    "does not authenticate the server; give the identity a "
+				    "certificate",
+				    g->method, g->user);
+			eap_fail(sa, g->msgid);
+			return;
+		}
 		if (r->recv_key_len + r->send_key_len < 32) {
 			ike_sa_fail(sa, "RADIUS %s accepted %s without MS-MPPE keys: no MSK",
 				    r->server ? r->server : "", g->user);
@@ -191,7 +235,10 @@ static void radius_done(void *arg, const struct radius_reply *r)
 			    g->user, r->reply_message[0] ? ": " : "", r->reply_message);
 		break;
 	case RADIUS_RES_TIMEOUT:
-		ike_sa_fail(sa, "RADIUS: no server answered for EAP user %s", g->user);
+		ike_sa_fail(sa,
+			    "RADIUS: no server answered for EAP user %s in %u ms (/radius "
+			    "timeout=%ums, %u tries per server)",
+			    g->user, r->waited_ms, r->timeout_ms, r->tries);
 		break;
 	default:
 		ike_sa_fail(sa, "RADIUS: the request for EAP user %s could not be sent", g->user);
@@ -237,6 +284,8 @@ static void relay(struct ike_sa *sa, const struct ikev2_msg *m)
 			 g->user);
 		eap_decode(idr.p, idr.len, &ep);
 	}
+	if (ep.type != EAP_T_IDENTITY && ep.type != EAP_T_NAK && ep.type != EAP_T_NOTIFICATION)
+		g->method = ep.type;
 	if (ep.type == EAP_T_IDENTITY && !g->user[0]) {
 		size_t n = ep.data.len < RADIUS_ATTR_MAX ? ep.data.len : RADIUS_ATTR_MAX;
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# timeout: 240
 # A flood of IKE_SA_INIT requests against ipsecd (issue 14, "How it must be shown"),
 # while strongSwan connects again and again. ipsecd on b answers any address
 # (peer 0.0.0.0/0, passive, PSK; cookie-threshold 8, half-open-per-address 20,
@@ -13,12 +14,13 @@
 # b routes 198.18.0.0/15 to a, a to ca, which is no router and drops the answers.
 # During 1-3 strongSwan on a (retransmitting every second) initiates, is timed, checked
 # and terminated over and over, each attempt decided while the flood still runs; the
-# first that succeeds in a phase carries a ping whose replies b's SA counts. In 3 every
-# attempt must succeed. In 1 and 2 they are counted, not asserted: in user-mode Linux
-# (one CPU for the flood, its forwarding through a and ipsecd) the full-rate flood
-# sends 34000-90000 requests a second, ipsecd answers 3500-9000 with cookies, and b's
-# socket drops the rest (Udp RcvbufErrors; the input backlog drops none), strongSwan's
-# requests with them, so that an attempt may not get through in 12 s.
+# first that succeeds in a phase carries a ping whose replies b's SA counts. In 1-3 every
+# attempt must succeed. The flood runs at nice 19: in user-mode Linux one CPU carries the
+# flood's sender, its forwarding through a and ipsecd, and an attacker does not share the
+# responder's CPU; at equal priority the sender took most of it (34000-90000 requests a
+# second, ipsecd got to answer 3500-9000, b's socket dropped the rest, strongSwan's
+# requests with them, and 1 of 2 attempts failed in some runs). At nice 19 it still sends
+# as fast as the CPU left to it allows, and every request reaches ipsecd.
 # Checked too: ipsecd never dies; half-open SAs never exceed one address's
 # half-open-per-address plus strongSwan's (spoofers never return a cookie and
 # cookie-threshold is lower), nor half-open-limit in 4; the limits were reached (cookies,
@@ -27,7 +29,6 @@
 # lines give the flood's packets, attempt latencies (min/median/max, swanctl's start
 # included), peak half-open SAs, peak RSS and RSS after, b's Udp RcvbufErrors and the
 # backlog drops. No assertion on time.
-# timeout: 240
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$IT_DIR/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../strongswan.sh
@@ -152,7 +153,8 @@ phase() {
 	sampler=$!
 	log "phase $n: $label, $secs s"
 	_it_deadline "$((secs - ATTEMPT_SECONDS))"
-	on ca "$FLOOD" "$@" -d 192.0.2.2 -r "$FLOOD_PPS" -t "$secs" >"$IT_WORK/flood-$n.out" 2>&1 &
+	on ca nice -n 19 "$FLOOD" "$@" -d 192.0.2.2 -r "$FLOOD_PPS" -t "$secs" \
+		>"$IT_WORK/flood-$n.out" 2>&1 &
 	fpid=$!
 	if [ "$attempts" != no ]; then
 		t_end=$_it_until
@@ -194,8 +196,8 @@ log "figures: before: ipsecd RSS $rss0 kB; connect $(lat_figures)"
 
 # ---------------------------------------------------------------- the flood
 
-phase 1 25 "spoofed sources, one reused SPIi" count -m spoof -s 198.18.0.0/15 -i 0123456789abcdef
-phase 2 25 "spoofed sources, random SPIs" count -m spoof -s 198.18.0.0/15 -i random
+phase 1 25 "spoofed sources, one reused SPIi" all -m spoof -s 198.18.0.0/15 -i 0123456789abcdef
+phase 2 25 "spoofed sources, random SPIs" all -m spoof -s 198.18.0.0/15 -i random
 dropped0=$(ike_stat ike-init-dropped-address)
 phase 3 20 "one address, 16 ports, cookies returned" all -m cookie -b 10.1.0.2 -n 16
 expect_grep "3. the cookie flood was asked for cookies and returned them" \
