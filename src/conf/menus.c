@@ -831,8 +831,9 @@ static const struct conf_prop settings_props[CONF_SETTINGS_NPROPS] = {
 		 .def = "1280",
 		 .min = 0,
 		 .max = 65535,
-		 .help = "IKEv2 messages larger than datagrams of this many "
-			 "bytes go in fragments (RFC 7383); 0: never, else "
+		 .help = "IKE messages larger than datagrams of this many "
+			 "bytes go in fragments (RFC 7383; IKEv1: Cisco's); 0: "
+			 "never, else "
 			 "576 or more (ipsecd)"},
 	[CONF_SETTINGS_INSECURE_KEY_FILES] = {.name = "insecure-key-files",
 					      .type = CONF_T_ENUM,

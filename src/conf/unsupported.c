@@ -16,9 +16,6 @@ struct gap {
 #define VALUES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct gap gaps[] = {
-	{CONF_M_PEER, CONF_PEER_EXCHANGE_MODE, VALUES("base"),
-	 "is not negotiated by this version (IKEv1 base mode); the peer is never initiated or "
-	 "answered"},
 	{CONF_M_IDENTITY, CONF_IDENTITY_NOTRACK_CHAIN, NULL,
 	 "is not used by this version: no firewall rule is added"},
 	{CONF_M_MODE_CONFIG, CONF_MODECONF_SRC_ADDRESS_LIST, NULL,

@@ -634,7 +634,7 @@ const struct ike_version_ops *ike_ops_for(const struct conf_item *peer)
 
 	if (!strcmp(mode, "ike2"))
 		return &ikev2_ops;
-	return strcmp(mode, "base") ? &ikev1_ops : NULL; /* main, aggressive; base not yet */
+	return &ikev1_ops; /* main, aggressive, base */
 }
 
 /* By the header's major version; IKEv2 answers the ones nobody speaks (INVALID_MAJOR_VERSION,

@@ -21,6 +21,7 @@ struct loop_timer;
 struct ike_token;
 struct ikev1_state;
 struct ikev2_frag_set;
+struct ikev1_frags;
 
 /* --- a table keyed by 64-bit values (SPIs), open addressing --- */
 struct ike_tab {
@@ -294,6 +295,7 @@ struct ike {
 	struct ike_stats st;
 	/* 2.6: the cookie secrets and their rotation (sa_init.c) */
 	unsigned frag_size; /* RFC 7383: largest datagram of a fragment; 0: no fragmentation */
+	struct ikev1_frags *v1_frags; /* IKEv1 messages being reassembled (v1/frag.c) */
 	struct {
 		uint8_t cur[32], prev[32]; /* prev: the one before cur, when have_prev */
 		uint32_t version;	   /* cur's; prev's is version - 1 */

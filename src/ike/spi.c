@@ -141,7 +141,8 @@ void ike_child_kern_sa(const struct ike_child *c, bool inbound, const uint8_t *e
 	const struct ike_sa *sa = c->ike;
 	const struct conf_item *pol = ike_policy_by_id(sa->eng, c->policy_id);
 	const struct conf_item *prop = pol ? ike_proposal_of(sa->eng->conf, pol) : NULL;
-	int64_t life = prop ? conf_int(prop, CONF_PROPOSAL_LIFETIME) : 1800;
+	/* IKEv1 agrees on a lifetime (proposal-check, RESPONDER-LIFETIME); IKEv2 does not */
+	int64_t life = c->life ? c->life : prop ? conf_int(prop, CONF_PROPOSAL_LIFETIME) : 1800;
 
 	memset(k, 0, sizeof(*k));
 	k->id.proto = c->proto;
@@ -158,9 +159,13 @@ void ike_child_kern_sa(const struct ike_child *c, bool inbound, const uint8_t *e
 	memcpy(k->auth_key.bytes, ak, akl);
 	k->replay_window = inbound ? IKE_REPLAY_WINDOW : 0;
 	/* soft expiry rekeys; the original initiator's SAs expire a little earlier so
-	 * that both ends rarely rekey at once (2.8.1) */
+	 * that both ends rarely rekey at once (2.8.1); an IKEv1 responder's, which took the
+	 * initiator's lifetime, later still: the initiator rekeys before (strongSwan by 91%
+	 * of it with its defaults) */
+	unsigned soft = sa->initiator ? 85 : c->life ? 95 : 90;
+
 	k->lft.hard_add = life > 0 ? (uint64_t)life : 0;
-	k->lft.soft_add = life > 0 ? (uint64_t)life * (sa->initiator ? 85 : 90) / 100 : 0;
+	k->lft.soft_add = life > 0 ? (uint64_t)life * soft / 100 : 0;
 	if (ike_sa_udp_encap(sa)) {
 		k->encap_sport = inbound ? sa->remote.port : sa->local.port;
 		k->encap_dport = inbound ? sa->local.port : sa->remote.port;

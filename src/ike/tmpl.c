@@ -125,6 +125,25 @@ static void pin_vip(struct ikev2_ts_set *set, const struct net_addr *vip)
 	set->n = (uint8_t)kept;
 }
 
+void ike_tmpl_own_address(struct ikev2_ts_set *tsi, const struct net_addr *vip,
+			  const struct net_addr *peer)
+{
+	size_t n = vip->family == AF_INET6 ? 16 : 4;
+	uint8_t type = n == 16 ? IKEV2_TS_IPV6_ADDR_RANGE : IKEV2_TS_IPV4_ADDR_RANGE;
+
+	if (vip->family != peer->family || (vip->family != AF_INET && vip->family != AF_INET6))
+		return;
+	for (unsigned i = 0; i < tsi->n && i < IKEV2_MAX_TS; i++) {
+		struct ikev2_ts *ts = &tsi->ts[i];
+
+		if (ts->type == type && !memcmp(ts->start, peer->bytes, n) &&
+		    !memcmp(ts->end, peer->bytes, n)) {
+			memcpy(ts->start, vip->bytes, n);
+			memcpy(ts->end, vip->bytes, n);
+		}
+	}
+}
+
 /* --- one template --- */
 
 /* The first pair, in the narrowed sets' order, whose protocols agree, as one TS each. A

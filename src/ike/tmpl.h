@@ -30,6 +30,12 @@ bool ike_tmpl_ts(const struct conf_item *t, struct ikev2_ts_set *local,
 /* identity generate-policy of an identity item. */
 enum ike_gen_mode ike_gen_mode_of(const struct conf_item *identity);
 
+/* A mode-config client proposes, before it has its address, the one it has: Libreswan
+ * 4.10's TSi is its IKE address alone. A TS of tsi that is the peer's address peer
+ * alone (ports and protocol aside) becomes vip, the address it was just given. */
+void ike_tmpl_own_address(struct ikev2_ts_set *tsi, const struct net_addr *vip,
+			  const struct net_addr *peer);
+
 /* theirs_r: the peer's proposal of our side (IKEv2 TSr), theirs_i: of its own side
  * (TSi); vip: the address mode-config gave the peer, or NULL. On success 0, *which the
  * template that matched, and out_local/out_remote the narrowed selectors (our side, the

@@ -365,7 +365,9 @@ int ikev1_decode(const uint8_t *buf, size_t len, struct ikev1_msg *m)
 	m->extra = len - m->hdr.length;
 	rbuf_init(&r, buf, m->hdr.length);
 	rbuf_skip(&r, IKEV1_HDR_LEN);
-	if (m->hdr.flags & IKEV1_FLAG_ENCRYPTION) {
+	/* racoon sets E on its fragments, whose payload is in the clear: the pieces of the
+	 * whole message, encrypted or not, are inside it */
+	if ((m->hdr.flags & IKEV1_FLAG_ENCRYPTION) && m->hdr.next != IKEV1_PLD_FRAGMENT) {
 		if (!rbuf_left(&r))
 			return malformed(m, "encrypted message without a body");
 		ikev1_rest(&r, &m->enc);

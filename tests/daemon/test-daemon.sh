@@ -48,12 +48,12 @@ has "-n counts the rest" "^\.\.\. and 99980 more errors$" "$T/err"
 has "-n gives the total" "many.conf: 100000 error(s)" "$T/err"
 if [ "$(wc -l <"$T/err")" -eq 22 ]; then ok "-n prints 22 lines for 100000 errors"; else
 	not_ok "-n printed $(wc -l <"$T/err") lines for 100000 errors"; fi
-printf '/ip ipsec peer\nadd name=office address=192.0.2.1/32 exchange-mode=base\nadd name=v2 address=192.0.2.2/32 exchange-mode=ike2\n/ip ipsec identity\nadd peer=v2 auth-method=rsa-signature-hybrid\n' >"$T/ikev1.conf"
+printf '/ip ipsec proposal add name=off disabled=yes\n/ip ipsec peer\nadd name=v2 address=192.0.2.2/32 exchange-mode=ike2\nadd name=office address=192.0.2.1/32 exchange-mode=base\n/ip ipsec identity\nadd peer=v2 auth-method=rsa-signature-hybrid\n' >"$T/ikev1.conf"
 check "ipsecd -n loads what it does not negotiate" 0 ./ipsecd -n -f "$T/ikev1.conf"
-has "-n warns about exchange-mode=base, located" \
-	"ikev1.conf:2:38: warning: peer office: exchange-mode=base is not negotiated by this version" "$T/err"
+has "-n warns about disabled=yes, located" \
+	"ikev1.conf:1:33: warning: proposal off: disabled=yes is not honoured by this version" "$T/err"
 has "-n warns about auth-method=rsa-signature-hybrid on an IKEv2 peer" \
-	"ikev1.conf:5:13: warning: auth-method=rsa-signature-hybrid is IKEv1's: peer v2 uses exchange-mode=ike2" "$T/err"
+	"ikev1.conf:6:13: warning: auth-method=rsa-signature-hybrid is IKEv1's: peer v2 uses exchange-mode=ike2" "$T/err"
 has "-n counts them" "ikev1.conf: configuration ok (2 warning(s))" "$T/out"
 check "ipsecd -V" 0 ./ipsecd -V
 check "ipsecd -n refuses a device" 1 timeout 20 ./ipsecd -n -f /dev/zero
@@ -96,8 +96,11 @@ if [ "$(id -u)" = 0 ]; then
 	has "secret exported for root" "secret=s3cret-psk" "$T/out"
 	check "runtime add" 0 ctl peer add name=rt address=203.0.113.7/32 comment="two words" \
 		exchange-mode=base
+	if [ -s "$T/err" ]; then not_ok "base mode drew a warning:"; sed 's/^/#   /' "$T/err"; else
+		ok "base mode, negotiated, draws no warning"; fi
+	check "runtime add of what is not done" 0 ctl proposal add name=rtp disabled=yes
 	has "ipsecctl warns about what the change brings in" \
-		"ipsecctl:1:.*warning: peer rt: exchange-mode=base is not negotiated" "$T/err"
+		"ipsecctl:1:.*warning: proposal rtp: disabled=yes is not honoured" "$T/err"
 	check "a change that brings nothing unsupported is quiet" 0 ctl peer set site-b comment=x
 	if [ -s "$T/err" ]; then not_ok "quiet change printed:"; sed 's/^/#   /' "$T/err"; else
 		ok "quiet change printed nothing"; fi
@@ -190,12 +193,12 @@ if [ "$(grep -c acounting "$T/log")" -eq 20 ]; then ok "the log holds 20 of the 
 	not_ok "the log holds $(grep -c acounting "$T/log") errors"; fi
 check "after a bad reload the peer is still there" 0 ctl peer print where name=site-b
 has "site-b kept" "site-b" "$T/out"
-{ cat "$CONF.good"; printf '/ip ipsec peer\nadd name=site-c address=198.51.100.3/32 exchange-mode=base\n'; } >"$CONF"
+{ cat "$CONF.good"; printf '/ip ipsec peer\nadd name=site-c address=198.51.100.3/32 exchange-mode=base\n/ip ipsec proposal\nadd name=off-c disabled=yes\n'; } >"$CONF"
 kill -HUP "$daemon_pid"
 for _ in $(seq 1200); do grep -q "reload: " "$T/log" && break; sleep 0.05; done
 check "good reload applies" 0 ctl peer print where name=site-c
 has "the reload logs what is not negotiated" \
-	"config warning: .*ipsecd.conf:[0-9]*:[0-9]*: peer site-c: exchange-mode=base is not negotiated" "$T/log"
+	"config warning: .*ipsecd.conf:[0-9]*:[0-9]*: proposal off-c: disabled=yes is not honoured" "$T/log"
 has "site-c added by reload" "site-c" "$T/out"
 
 kill -TERM "$daemon_pid"

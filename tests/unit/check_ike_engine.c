@@ -23,6 +23,7 @@
 #include "ipsecd/wire.h"
 #include "ipsecd/wire_v1.h"
 #include "v2/v2.h" /* ikev2_protect(): requests the engine would never send */
+#include "v1/v1.h" /* ikev1_frag_held(): what IKEv1 reassembly keeps */
 
 #define REQID 0x49000001u
 #define A_SPI 0xa0000100u /* first SPI a's kernel gives out */
@@ -3604,13 +3605,13 @@ END_TEST
 
 /* XAuth over a pre-shared key: the gateway (b, passive) asks a's user name and password,
  * checks them against /ip ipsec user and only then takes a quick mode. */
-static void xauth_up_from(const char *password, const char *a_extra, const char *b_extra,
-			  const char *b_peer)
+static void xauth_up_from(const char *mode, const char *password, const char *a_extra,
+			  const char *b_extra, const char *b_peer)
 {
 	static char pa[512], pb[512];
 	struct opts o = defaults;
 
-	o.a.mode = o.b.mode = "main";
+	o.a.mode = o.b.mode = mode;
 	if (b_peer)
 		o.b.peer = b_peer;
 	snprintf(pa, sizeof(pa), "%s", a_extra);
@@ -3640,12 +3641,18 @@ static void xauth_up_from(const char *password, const char *a_extra, const char 
 
 static void xauth_up(const char *password, const char *a_extra, const char *b_extra)
 {
-	xauth_up_from(password, a_extra, b_extra, NULL);
+	xauth_up_from("main", password, a_extra, b_extra, NULL);
+}
+
+static void xauth_up_mode(const char *mode, const char *password, const char *a_extra,
+			  const char *b_extra)
+{
+	xauth_up_from(mode, password, a_extra, b_extra, NULL);
 }
 
 START_TEST(test_v1_xauth)
 {
-	xauth_up("secret-pw", "", "");
+	xauth_up_mode("main", "secret-pw", "", "");
 	start();
 	ck_assert_uint_eq(established(&A), 1);
 	ck_assert_uint_eq(established(&B), 1);
@@ -3658,7 +3665,7 @@ END_TEST
 
 START_TEST(test_v1_xauth_wrong_password)
 {
-	xauth_up("another-pw", "", "");
+	xauth_up_mode("main", "another-pw", "", "");
 	start();
 	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
 	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
@@ -3790,7 +3797,7 @@ static void settle3(void)
  * SAs, and keeps them when a's ISAKMP SA goes. */
 START_TEST(test_v1_xauth_radius_timeout_other_peer)
 {
-	xauth_up_from("not-alices-pw", "", XAUTH_RADIUS, "192.0.2.0/24");
+	xauth_up_from("main", "not-alices-pw", "", XAUTH_RADIUS, "192.0.2.0/24");
 	start();
 	xauth_radius_waits();
 	c_up();
@@ -3893,10 +3900,10 @@ END_TEST
 /* Mode-config over IKEv1 (pull): a asks, b leases from its pool; then quick mode. */
 START_TEST(test_v1_modecfg)
 {
-	xauth_up("secret-pw", "",
-		 "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
-		 "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
-		 "split-include=10.2.0.0/24 static-dns=10.2.0.53\n");
+	xauth_up_mode("main", "secret-pw", "",
+		      "/ip pool\nadd name=rw ranges=10.8.0.10-10.8.0.11\n"
+		      "/ip ipsec mode-config\nadd name=rw responder=yes address-pool=rw "
+		      "split-include=10.2.0.0/24 static-dns=10.2.0.53\n");
 	struct conf_item *ida = conf_item_at(A.c, CONF_M_IDENTITY, 0);
 	struct conf_item *idb = conf_item_at(B.c, CONF_M_IDENTITY, 0);
 
@@ -4573,6 +4580,402 @@ START_TEST(test_v1_bad_inputs)
 }
 END_TEST
 
+/* --- IKEv1 lifetimes (proposal-check) --- */
+
+/* a's proposal lifetime a_life against b's 30m under b's proposal-check. */
+static void v1_life_up(const char *a_life, const char *check)
+{
+	static char a_esp[64], b_p1[64];
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "main";
+	snprintf(a_esp, sizeof(a_esp), "aes-256-cbc lifetime=%s", a_life);
+	snprintf(b_p1, sizeof(b_p1), "aes-256 proposal-check=%s", check);
+	o.a.esp_enc = a_esp;
+	o.b.p1_enc = b_p1;
+	ends_up(&o);
+	start();
+}
+
+/* claim: b takes its shorter 30 minutes and says so (RESPONDER-LIFETIME); a installs
+ * those, not its hour. */
+START_TEST(test_v1_life_claim)
+{
+	v1_life_up("1h", "claim");
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.1")->lft.hard_add, 1800);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.2")->lft.hard_add, 1800);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.1")->lft.hard_add, 1800);
+}
+END_TEST
+
+/* strict: a shorter lifetime is taken by both ends, a longer one refused. */
+START_TEST(test_v1_life_strict)
+{
+	v1_life_up("10m", "strict");
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.1")->lft.hard_add, 600);
+	ck_assert_uint_eq(sa_to(&B, "192.0.2.2")->lft.hard_add, 600);
+	ck_assert_uint_eq(sa_to(&A, "192.0.2.2")->lft.hard_add, 600);
+}
+END_TEST
+
+START_TEST(test_v1_life_strict_longer)
+{
+	v1_life_up("1h", "strict");
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* --- IKEv1 base mode --- */
+
+static unsigned base_msgs[2]; /* base mode datagrams seen, from a and from b */
+
+static bool count_base(bool from_a, struct fake_dgram *d)
+{
+	if (d->len > 19 && d->data[18] == IKEV1_EXCH_BASE)
+		base_msgs[from_a ? 0 : 1]++;
+	return true;
+}
+
+/* Base mode with a pre-shared key (a initiates, b answers), then quick mode: four
+ * messages in the clear, two each way, and the same ESP SAs at both ends. */
+START_TEST(test_v1_base_mode)
+{
+	v1_up("base");
+	base_msgs[0] = base_msgs[1] = 0;
+	filter = count_base;
+	start();
+	ck_assert_uint_eq(base_msgs[0], 2);
+	ck_assert_uint_eq(base_msgs[1], 2);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(ph2(&B), 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+}
+END_TEST
+
+/* Different keys: b finds HASH_I wrong and says AUTHENTICATION-FAILED; a gives up at once
+ * (no retransmission), nothing is installed at either end. */
+START_TEST(test_v1_base_wrong_psk)
+{
+	struct opts o = defaults;
+
+	o.a.mode = o.b.mode = "base";
+	o.b.secret = "another-secret-0123456789";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->retransmits, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->failed, 1);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* One end in base mode, the other in main mode: b answers nothing, nothing is made. */
+START_TEST(test_v1_base_against_main)
+{
+	struct opts o = defaults;
+
+	o.a.mode = "base";
+	o.b.mode = "main";
+	ends_up(&o);
+	start();
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(established(&A), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+}
+END_TEST
+
+/* a behind a NAT: the NAT-D of messages 3 and 4 find it, a moves to port 4500 with its
+ * quick mode and b follows it there; the ESP SAs are UDP-encapsulated. */
+START_TEST(test_v1_base_nat)
+{
+	v1_nat("base");
+}
+END_TEST
+
+/* XAuth after base mode: the transaction exchange runs as after main mode. */
+START_TEST(test_v1_base_xauth)
+{
+	xauth_up_mode("base", "secret-pw", "", "");
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_v1_base_xauth_wrong_password)
+{
+	xauth_up_mode("base", "another-pw", "", "");
+	start();
+	ck_assert_uint_eq(fake_kern_nsa(A.k, false), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, false), 0);
+	ck_assert_uint_eq(established(&B), 0);
+}
+END_TEST
+
+/* --- IKEv1 fragmentation --- */
+
+static unsigned v1_frags[2]; /* IKEv1 fragment datagrams seen, from a and from b */
+
+static bool count_v1_frags(bool from_a, struct fake_dgram *d)
+{
+	if (d->len > IKEV1_HDR_LEN && d->data[16] == IKEV1_PLD_FRAGMENT)
+		v1_frags[from_a ? 0 : 1]++;
+	return true;
+}
+
+/* Both ends announce fragmentation; with a fragment size of 200 bytes main mode's messages
+ * from the second on go in fragments both ways (the first cannot: the peer has not
+ * announced it yet), are made whole, and the tunnel comes up. */
+START_TEST(test_v1_frag_handshake)
+{
+	v1_up("main");
+	ike_set_fragment_size(A.ike, 200);
+	ike_set_fragment_size(B.ike, 200);
+	v1_frags[0] = v1_frags[1] = 0;
+	filter = count_v1_frags;
+	start();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	check_child_pair(NULL, NULL);
+	ck_assert_uint_gt(v1_frags[0], 1);
+	ck_assert_uint_gt(v1_frags[1], 1);
+	ck_assert_uint_ge(ike_stats(A.ike)->rx_reassembled, 1);
+	ck_assert_uint_ge(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_frag_dropped, 0);
+	ck_assert_uint_eq(ikev1_frag_held(A.ike) + ikev1_frag_held(B.ike), 0);
+	ck_assert(wire[0].from_a && wire[0].exch == IKEV1_EXCH_IDPROT);
+	for (unsigned i = 1; i < nwire; i++) /* but the first, none larger than the size */
+		ck_assert_msg(wire[i].len <= 200 - 28, "datagram %u: %zu bytes", i, wire[i].len);
+}
+END_TEST
+
+/* No fragmentation at b (size 0): a's messages go whole, b announces nothing, and a
+ * fragment that comes all the same is dropped. */
+START_TEST(test_v1_frag_off)
+{
+	v1_up("main");
+	ike_set_fragment_size(A.ike, 200);
+	ike_set_fragment_size(B.ike, 0);
+	v1_frags[0] = v1_frags[1] = 0;
+	filter = count_v1_frags;
+	start();
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(v1_frags[0] + v1_frags[1], 0);
+}
+END_TEST
+
+/* a's first main mode message, held back: the tests cut it into fragments for b. */
+static struct fake_dgram *v1_first;
+
+static bool hold_v1_first(bool from_a, struct fake_dgram *d)
+{
+	if (from_a && !v1_first && d->len > IKEV1_HDR_LEN && d->data[18] == IKEV1_EXCH_IDPROT) {
+		v1_first = copy_dgram(d);
+		return false;
+	}
+	return true;
+}
+
+/* a's first messages (no responder cookie yet): its retransmissions of the held one. */
+static bool drop_v1_first(bool from_a, struct fake_dgram *d)
+{
+	static const uint8_t zero[8];
+
+	return !from_a || d->len < IKEV1_HDR_LEN || memcmp(d->data + 8, zero, 8);
+}
+
+static void v1_first_up(void)
+{
+	v1_up("main");
+	v1_first = NULL;
+	filter = hold_v1_first;
+	start();
+	ck_assert_ptr_nonnull(v1_first);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	filter = drop_v1_first;
+}
+
+static void v1_first_teardown(void)
+{
+	free(v1_first);
+	v1_first = NULL;
+}
+
+/* A fragment datagram from a to b under v1_first's cookies: fragment id, number, the last
+ * flag, and data. */
+static void send_fragment(uint16_t id, unsigned num, bool last, const uint8_t *data, size_t len)
+{
+	struct ikev1_hdr h;
+	struct ikev1_enc e;
+	struct wbuf w;
+	struct fake_dgram *d;
+
+	ck_assert_int_eq(ikev1_decode_hdr(v1_first->data, v1_first->len, &h), 0);
+	h.msgid = 0;
+	h.flags = 0;
+	wbuf_init(&w);
+	ikev1_enc_begin(&e, &w, &h);
+	ikev1_put_frag(&e, id, (uint8_t)num, last, data, len);
+	ikev1_enc_end(&e);
+	ck_assert(!w.err);
+	d = malloc(sizeof(*d) + w.len);
+	ck_assert_ptr_nonnull(d);
+	*d = *v1_first;
+	d->len = w.len;
+	memcpy(d->data, w.p, w.len);
+	deliver(&B, d);
+	free(d);
+	wbuf_free(&w);
+}
+
+/* Piece num of n of a's first message as fragment num. */
+static void send_piece(unsigned num, unsigned n)
+{
+	size_t each = (v1_first->len + n - 1) / n, off = (num - 1) * each;
+	size_t len = v1_first->len - off < each ? v1_first->len - off : each;
+
+	send_fragment(1, num, num == n, v1_first->data + off, len);
+}
+
+/* b made a's first message whole and answered it: the handshake goes on to the end. */
+static void v1_first_answered(void)
+{
+	settle();
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+}
+
+START_TEST(test_v1_frag_in_order)
+{
+	v1_first_up();
+	for (unsigned i = 1; i <= 3; i++)
+		send_piece(i, 3);
+	v1_first_answered();
+}
+END_TEST
+
+START_TEST(test_v1_frag_out_of_order)
+{
+	v1_first_up();
+	send_piece(3, 4);
+	send_piece(1, 4);
+	ck_assert_uint_eq(walk(&B).n, 0);
+	send_piece(4, 4);
+	send_piece(2, 4);
+	v1_first_answered();
+}
+END_TEST
+
+/* Duplicates add nothing; the message is made whole once. */
+START_TEST(test_v1_frag_duplicates)
+{
+	v1_first_up();
+	send_piece(1, 3);
+	send_piece(1, 3);
+	send_piece(2, 3);
+	send_piece(2, 3);
+	send_piece(3, 3);
+	v1_first_answered();
+	ck_assert_uint_eq(walk(&B).n, 1);
+}
+END_TEST
+
+/* A fragment numbered past IKEV1_FRAG_MAX is dropped: the message never comes whole and
+ * goes at the timeout. */
+START_TEST(test_v1_frag_too_many)
+{
+	uint8_t piece[8] = {0};
+
+	v1_first_up();
+	for (unsigned i = 1; i < IKEV1_FRAG_MAX; i++)
+		send_fragment(1, i, false, piece, sizeof(piece));
+	uint64_t malformed = ike_stats(B.ike)->rx_malformed;
+
+	send_fragment(1, IKEV1_FRAG_MAX + 1, true, piece, sizeof(piece));
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_malformed, malformed + 1);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), (IKEV1_FRAG_MAX - 1) * sizeof(piece));
+	run_until(loop_now(lp) + IKEV1_FRAG_TIMEOUT + 1);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+END_TEST
+
+/* Two fragments of three, then the reassembly timeout: they go; the third alone makes
+ * nothing. */
+START_TEST(test_v1_frag_timeout)
+{
+	v1_first_up();
+	send_piece(1, 3);
+	send_piece(2, 3);
+	ck_assert_uint_gt(ikev1_frag_held(B.ike), 0);
+	run_until(loop_now(lp) + IKEV1_FRAG_TIMEOUT - 1);
+	ck_assert_uint_gt(ikev1_frag_held(B.ike), 0); /* not before its time */
+	run_until(loop_now(lp) + 2);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	send_piece(3, 3);
+	settle();
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+END_TEST
+
+/* More than a message can hold (65535 bytes): the set is refused, its parts freed, and
+ * the rest of its fragments is not kept again. */
+START_TEST(test_v1_frag_oversize)
+{
+	static uint8_t piece[1400];
+
+	v1_first_up();
+	for (unsigned i = 1; i <= 46; i++)
+		send_fragment(1, i, false, piece, sizeof(piece));
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 46 * sizeof(piece));
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 0);
+	send_fragment(1, 47, false, piece, sizeof(piece)); /* 65800 bytes */
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	send_fragment(1, 48, false, piece, sizeof(piece));
+	send_fragment(1, 49, true, piece, 10);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+}
+END_TEST
+
+/* Fragments numbered past the one flagged last, either way round: the set is refused. */
+START_TEST(test_v1_frag_past_last)
+{
+	v1_first_up();
+	send_fragment(1, 3, false, v1_first->data, 40);
+	send_fragment(1, 2, true, v1_first->data, 40);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	send_fragment(2, 1, true, v1_first->data, 40); /* whole: 40 bytes, malformed */
+	send_fragment(3, 1, false, v1_first->data, 40);
+	send_fragment(3, 3, false, v1_first->data, 40);
+	send_fragment(3, 2, true, v1_first->data, 40);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 2);
+	ck_assert_uint_eq(ikev1_frag_held(B.ike), 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 1);
+	ck_assert_uint_eq(walk(&B).n, 0);
+}
+END_TEST
+
 static Suite *ike_engine_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -4614,6 +5017,24 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(hs, test_v1_quick_mode_refused);
 	tcase_add_test(hs, test_v1_nat_main);
 	tcase_add_test(hs, test_v1_nat_aggressive);
+	tcase_add_test(hs, test_v1_life_claim);
+	tcase_add_test(hs, test_v1_life_strict);
+	tcase_add_test(hs, test_v1_life_strict_longer);
+	tcase_add_test(hs, test_v1_base_mode);
+	tcase_add_test(frag, test_v1_frag_handshake);
+	tcase_add_test(frag, test_v1_frag_off);
+	tcase_add_test(frag, test_v1_frag_in_order);
+	tcase_add_test(frag, test_v1_frag_out_of_order);
+	tcase_add_test(frag, test_v1_frag_duplicates);
+	tcase_add_test(frag, test_v1_frag_too_many);
+	tcase_add_test(frag, test_v1_frag_timeout);
+	tcase_add_test(frag, test_v1_frag_oversize);
+	tcase_add_test(frag, test_v1_frag_past_last);
+	tcase_add_test(hs, test_v1_base_wrong_psk);
+	tcase_add_test(hs, test_v1_base_against_main);
+	tcase_add_test(hs, test_v1_base_nat);
+	tcase_add_test(hs, test_v1_base_xauth);
+	tcase_add_test(hs, test_v1_base_xauth_wrong_password);
 	tcase_add_test(life, test_v1_soft_expiry_both_sas);
 	tcase_add_test(life, test_v1_isakmp_replaced);
 	tcase_add_test(life, test_v1_peer_deletes_replaced_isakmp);
@@ -4684,6 +5105,7 @@ static Suite *ike_engine_suite(void)
 	suite_add_tcase(s, cookie);
 	tcase_add_checked_fixture(frag, setup, teardown);
 	tcase_add_checked_fixture(frag, NULL, taken_teardown);
+	tcase_add_checked_fixture(frag, NULL, v1_first_teardown);
 	tcase_add_test(frag, test_frag_auth);
 	tcase_add_test(frag, test_frag_off_at_one_end);
 	tcase_add_test(frag, test_frag_ike_rekey);

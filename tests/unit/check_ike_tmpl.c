@@ -658,6 +658,50 @@ START_TEST(test_random)
 }
 END_TEST
 
+/* A client that proposes its own IKE address before it has the one it asked for
+ * (Libreswan 4.10, scenario 143): that TS stands for the address it was given, ports and
+ * protocol kept; anything else is left as proposed, for the templates to judge. */
+START_TEST(test_own_address)
+{
+	struct net_addr vip = addr("10.8.0.7"), peer = addr("10.0.1.2");
+	struct ikev2_ts_set s = set(4, any("10.0.1.2/32"), ts("10.0.1.2/32", 17, 500, 500),
+				    any("10.0.1.0/24"), any("10.0.1.3/32"));
+	char t[128];
+
+	ike_tmpl_own_address(&s, &vip, &peer);
+	ck_assert_uint_eq(s.n, 4);
+	ike_ts_str(&s.ts[0], t, sizeof(t));
+	ck_assert_str_eq(t, "10.8.0.7/32");
+	ike_ts_str(&s.ts[1], t, sizeof(t));
+	ck_assert_str_eq(t, "10.8.0.7/32[udp/500]");
+	ike_ts_str(&s.ts[2], t, sizeof(t));
+	ck_assert_str_eq(t, "10.0.1.0/24");
+	ike_ts_str(&s.ts[3], t, sizeof(t));
+	ck_assert_str_eq(t, "10.0.1.3/32");
+
+	/* a vip of the other family than the peer's address: nothing changes */
+	struct net_addr vip6 = addr("2001:db8:8::7");
+	struct ikev2_ts_set s4 = set(1, any("10.0.1.2/32"));
+
+	ike_tmpl_own_address(&s4, &vip6, &peer);
+	ike_ts_str(&s4.ts[0], t, sizeof(t));
+	ck_assert_str_eq(t, "10.0.1.2/32");
+
+	/* then narrowed as any proposal of the given address */
+	use("/ip ipsec policy\n"
+	    "add template=yes src-address=192.168.50.0/24 dst-address=10.8.0.0/24\n");
+	struct ikev2_ts_set ti = set(1, any("10.0.1.2/32"));
+
+	ck_assert_str_eq(
+		gen("default", IKE_GEN_PORT_STRICT, "10.8.0.7", ti, set(1, any("192.168.50.0/24"))),
+		"ENOENT");
+	ike_tmpl_own_address(&ti, &vip, &peer);
+	ck_assert_str_eq(
+		gen("default", IKE_GEN_PORT_STRICT, "10.8.0.7", ti, set(1, any("192.168.50.0/24"))),
+		"192.168.50.0/24<-10.8.0.7/32 #0");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ike_tmpl");
@@ -669,6 +713,7 @@ static Suite *suite(void)
 	tcase_add_test(n, test_protocols);
 	tcase_add_test(n, test_families);
 	tcase_add_test(n, test_vip);
+	tcase_add_test(n, test_own_address);
 	tcase_add_test(n, test_first_template_wins);
 	tcase_add_test(n, test_several_ts);
 	tcase_add_test(n, test_refusal_text);

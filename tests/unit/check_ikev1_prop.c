@@ -957,6 +957,40 @@ START_TEST(test_p2_reply_life)
 }
 END_TEST
 
+/* Their lifetime taken as it is (proposal-check obey; the quick-mode responder passes 0):
+ * the reply carries it unchanged, never a Life Duration of 0, which Libreswan 4.10 takes
+ * at its word and replaces the SA at once, over and over (scenario 140). */
+START_TEST(test_p2_reply_life_theirs)
+{
+	struct ike_chosen c;
+	uint32_t life;
+	bool claim;
+	unsigned trans;
+	char why[200];
+
+	esp_ours("");
+	p_begin();
+	p_prop(1, IKEV1_PROTO_ESP, 1);
+	esp_trans(IKEV1_ESP_AES, 256, IKEV1_AUTH_ALG_HMAC_SHA1, IKEV1_ENCAP_TUNNEL, 0, 28800);
+	ck_assert_int_eq(
+		choose(&tunnel, 0, IKEV1_CHECK_OBEY, &c, &life, &claim, &trans, why, sizeof(why)),
+		0);
+	ck_assert(!claim);
+	ck_assert_uint_eq(life, 28800);
+	ikev1_reply_p2(last, trans, 0x55667788, claim ? life : 0, &reply);
+	ck_assert_int_eq(attr(wire(&reply.sa), 0, IKEV1_P2_SA_LIFE_TYPE), IKEV1_LIFE_SECONDS);
+	ck_assert_int_eq(attr(last, 0, IKEV1_P2_SA_LIFE_DURATION), 28800);
+
+	/* none given: none in the reply either (RFC 2407's default for both ends) */
+	p_begin();
+	p_prop(1, IKEV1_PROTO_ESP, 1);
+	esp_trans(IKEV1_ESP_AES, 256, IKEV1_AUTH_ALG_HMAC_SHA1, IKEV1_ENCAP_TUNNEL, 0, 0);
+	ikev1_reply_p2(wire(&peer), 0, 1, 0, &reply);
+	ck_assert_int_eq(reply.sa.nattr, peer.nattr);
+	ck_assert_int_eq(attr(wire(&reply.sa), 0, IKEV1_P2_SA_LIFE_DURATION), -1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ikev1_prop");
@@ -986,6 +1020,7 @@ static Suite *suite(void)
 	tcase_add_test(p2, test_p2_bundle_and_proto);
 	tcase_add_test(p2, test_p2_accept_refusals);
 	tcase_add_test(p2, test_p2_reply_life);
+	tcase_add_test(p2, test_p2_reply_life_theirs);
 	suite_add_tcase(s, p1);
 	suite_add_tcase(s, p2);
 	return s;

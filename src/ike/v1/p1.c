@@ -1,6 +1,7 @@
 /* p1: IKEv1 phase 1, the ISAKMP SA (RFC 2409 5): main mode (identity protection, six
  * messages) and aggressive mode (three), with pre-shared keys or signatures (p1_sig.c
- * signs and checks: SIG and CERT take the place of HASH); vendor IDs for NAT-T (RFC
+ * signs and checks: SIG and CERT take the place of HASH); base mode, four, is in base.c
+ * and shares the pieces at the end of this file; vendor IDs for NAT-T (RFC
  * 3947 and its drafts) and DPD (RFC 3706); NAT discovery (RFC 3947 3) and the move to
  * port 4500 that follows it. In main mode the responder must know the key before it
  * sees the initiator's ID (the ID travels encrypted under it), so the peer is chosen by
@@ -90,6 +91,7 @@ static void put_vids(struct ike_sa *sa, struct ikev1_enc *e)
 		ikev1_put_vendor(e, ikev1_vid_natt_02, 16);
 	}
 	ikev1_put_vendor(e, ikev1_vid_dpd, 16);
+	ikev1_frag_put_vid(sa, e);
 }
 
 static void read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
@@ -107,6 +109,8 @@ static void read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
 			 !memcmp(b->ptr, ikev1_vid_natt_03, 16);
 		v->dpd_vid |= !memcmp(b->ptr, ikev1_vid_dpd, 16);
 	}
+	for (unsigned i = 0; i < m->nvendor; i++)
+		v->frag_vid |= ikev1_frag_vid(sa->eng, &m->vendor[i]);
 	v->nat_vid = natt_on(sa) && (rfc || draft);
 	v->nat_draft = !rfc && draft;
 }
@@ -340,6 +344,13 @@ static int take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t 
 	return 0;
 }
 
+static const char *mode_name(uint8_t exch)
+{
+	return exch == IKEV1_EXCH_AGGRESSIVE ? "aggressive mode"
+	       : exch == IKEV1_EXCH_BASE     ? "base mode"
+					     : "main mode";
+}
+
 static void established(struct ike_sa *sa)
 {
 	struct ikev1_state *v = sa->v1;
@@ -357,8 +368,7 @@ static void established(struct ike_sa *sa)
 	/* the ISAKMP SA lives its negotiated lifetime, not the profile's */
 	sa->rekey_at = v->life ? sa->established + v->life * (sa->initiator ? 0.90 : 0.95) : 0;
 	ike_sa_schedule(sa);
-	log_info(LOG_IKE, sa->ctx, "ISAKMP SA established (%s, %s) with %s",
-		 v->exch == IKEV1_EXCH_AGGRESSIVE ? "aggressive mode" : "main mode",
+	log_info(LOG_IKE, sa->ctx, "ISAKMP SA established (%s, %s) with %s", mode_name(v->exch),
 		 sa->initiator ? "initiator" : "responder", sa->remote_id ? sa->remote_id : "?");
 	ikev1_take_held(sa);
 	if (v->replaces)
@@ -534,6 +544,8 @@ int ikev1_p1_start(struct ike_sa *sa)
 
 	if (!id || offer(sa, id, &o) < 0 || load_psk(sa, id) < 0)
 		return -EINVAL;
+	if (v->exch == IKEV1_EXCH_BASE)
+		return ikev1_base_start(sa, &o.sa);
 	if (v->exch == IKEV1_EXCH_AGGRESSIVE) {
 		/* the group is the profile's first: there is no second try in aggressive mode */
 		uint16_t group = 0;
@@ -714,7 +726,7 @@ static const struct conf_item *peer_for(struct ike *eng, const struct net_pkt *p
 			 net_addr_str(&p->remote, a, sizeof(a)));
 		return NULL;
 	}
-	if (strcmp(mode, exch == IKEV1_EXCH_AGGRESSIVE ? "aggressive" : "main")) {
+	if (strncmp(mode, mode_name(exch), strlen(mode))) { /* "main" for "main mode" */
 		log_info(LOG_IKE, NULL, "IKEv1 %s from %s: peer %s has exchange-mode=%s",
 			 ikev1_exch_name(exch), net_addr_str(&p->remote, a, sizeof(a)),
 			 conf_str(peer, CONF_PEER_NAME), mode);
@@ -794,6 +806,10 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 	}
 	ikev1_reply_p1(&m->sa, trans, &reply);
 	sa->state = IKE_STATE_INIT_DONE;
+	if (v->exch == IKEV1_EXCH_BASE) {
+		ikev1_base_respond(sa, m, &reply);
+		return;
+	}
 	if (v->exch == IKEV1_EXCH_IDPROT) {
 		v->p1 = IKEV1_MM_R1;
 		send_plain(sa, IKEV1_EXCH_IDPROT, false, build_r1, &reply);
@@ -1030,6 +1046,11 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		initial_contact_rx(sa, m);
 		established(sa);
 		break;
+	case IKEV1_BM_I1:
+	case IKEV1_BM_R1:
+	case IKEV1_BM_I2:
+		ikev1_base_recv(sa, p, m);
+		break;
 	case IKEV1_P1_DONE:
 		/* the peer did not get our last message */
 		if (!sa->initiator && sa->resp_pkt.len)
@@ -1085,10 +1106,6 @@ int ikev1_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 	int r;
 
 	(void)acquired;
-	if (!strcmp(mode, "base")) {
-		log_info(LOG_IKE, NULL, "peer %s: exchange-mode=base is not implemented yet", name);
-		return -EOPNOTSUPP;
-	}
 	if ((r = ike_peer_endpoints(eng, peer, &local, &remote)) < 0)
 		return r;
 	if (!(sa = ike_sa_new(eng, &ikev1_ops, name, true, &local, &remote)))
@@ -1097,9 +1114,110 @@ int ikev1_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 		ike_sa_destroy(sa, false);
 		return -ENOMEM;
 	}
-	sa->v1->exch = !strcmp(mode, "aggressive") ? IKEV1_EXCH_AGGRESSIVE : IKEV1_EXCH_IDPROT;
+	sa->v1->exch = !strcmp(mode, "aggressive") ? IKEV1_EXCH_AGGRESSIVE
+		       : !strcmp(mode, "base")	   ? IKEV1_EXCH_BASE
+						   : IKEV1_EXCH_IDPROT;
 	sa->pending_policy = policy ? policy->id : 0;
 	if ((r = ikev1_p1_start(sa)) < 0)
 		ike_sa_destroy(sa, false);
 	return r;
+}
+
+/* --- the pieces base mode (base.c) shares with main and aggressive mode --- */
+
+const struct conf_item *ikev1_p1_identity(struct ike_sa *sa)
+{
+	return identity_of(sa);
+}
+
+int ikev1_p1_offer(struct ike_sa *sa, const struct conf_item *id, struct ikev1_sa_buf *out)
+{
+	return offer(sa, id, out);
+}
+
+int ikev1_p1_take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t life)
+{
+	return take_choice(sa, ch, life);
+}
+
+int ikev1_p1_keep(struct crypto_chunk *c, const void *p, size_t len)
+{
+	return keep(c, p, len);
+}
+
+int ikev1_p1_new_nonce(struct crypto_chunk *n)
+{
+	return new_nonce(n);
+}
+
+int ikev1_p1_my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body)
+{
+	return my_id(sa, id, body);
+}
+
+void ikev1_p1_put_id(struct ikev1_enc *e, const struct crypto_chunk *body)
+{
+	put_id_body(e, body);
+}
+
+int ikev1_p1_check_id(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_id *pid)
+{
+	return check_id(sa, id, pid);
+}
+
+void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e)
+{
+	put_vids(sa, e);
+}
+
+void ikev1_p1_read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
+{
+	read_vids(sa, m);
+}
+
+void ikev1_p1_put_natd(struct ike_sa *sa, struct ikev1_enc *e)
+{
+	put_natd(sa, e);
+}
+
+void ikev1_p1_read_natd(struct ike_sa *sa, const struct ikev1_msg *m)
+{
+	read_natd(sa, m);
+}
+
+void ikev1_p1_float(struct ike_sa *sa)
+{
+	float_ports(sa);
+}
+
+void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p)
+{
+	follow_float(sa, p);
+}
+
+void ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
+			 void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg),
+			 void *arg)
+{
+	send_plain(sa, exch, expect_reply, build, arg);
+}
+
+void ikev1_p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p)
+{
+	p1_bytes(sa, p);
+}
+
+int ikev1_p1_make_keys(struct ike_sa *sa, const uint8_t *peer_pub, size_t peer_len)
+{
+	return make_keys(sa, peer_pub, peer_len);
+}
+
+int ikev1_p1_hash(struct ike_sa *sa, bool initiator, const struct crypto_chunk *id_b, uint8_t *out)
+{
+	return hash_of(sa, initiator, id_b, out);
+}
+
+void ikev1_p1_established(struct ike_sa *sa)
+{
+	established(sa);
 }

@@ -1004,8 +1004,9 @@ void ikev1_reply_p2(const struct ikev1_sa *theirs, unsigned trans, uint32_t spi,
 	out->sa.p[0].spi_size = 4;
 	out->sa.p[0].spi[0] = (uint8_t)(spi >> 24), out->sa.p[0].spi[1] = (uint8_t)(spi >> 16);
 	out->sa.p[0].spi[2] = (uint8_t)(spi >> 8), out->sa.p[0].spi[3] = (uint8_t)spi;
-	if (tf_read(&out->sa, &out->sa.t[0], false, &f) &&
-	    (f.life_s ? f.life_s : P2_DEFAULT_LIFE) == life)
+	/* 0: theirs as it is (a Life Duration of 0 would make Libreswan replace the SA at once) */
+	if (!life || (tf_read(&out->sa, &out->sa.t[0], false, &f) &&
+		      (f.life_s ? f.life_s : P2_DEFAULT_LIFE) == life))
 		return;
 	set_life(out, life);
 }

@@ -105,7 +105,7 @@ int ikev1_choose_p2(const struct ikev1_sa *ours, const struct ikev1_sa *theirs,
 int ikev1_accept_p2(const struct ikev1_sa *ours, const struct ikev1_sa *reply,
 		    struct ike_chosen *chosen, uint32_t *life);
 /* The responder's reply: the chosen proposal and transform of theirs, our SPI in it, and
- * the lifetime life (seconds) when it differs from theirs. */
+ * the lifetime life (seconds) when it differs from theirs (0: theirs as they sent it). */
 void ikev1_reply_p2(const struct ikev1_sa *theirs, unsigned trans, uint32_t spi, uint32_t life,
 		    struct ikev1_sa_buf *out);
 

@@ -94,8 +94,11 @@ int ikev1_seal(struct ike_sa *sa, const struct ikev1_hdr *h, uint8_t first,
 
 void ikev1_send(struct ike_sa *sa, const struct wbuf *out)
 {
-	int r = net_send(sa->eng->d.net, &sa->local, &sa->remote, sa->natt, out->p, out->len);
+	int r;
 
+	if (ikev1_frag_wanted(sa, out->len) && ikev1_frag_send(sa, out) == 0)
+		return;
+	r = net_send(sa->eng->d.net, &sa->local, &sa->remote, sa->natt, out->p, out->len);
 	if (r < 0) {
 		log_debug(LOG_NET, sa->ctx, "send of %zu bytes failed: %s", out->len, strerror(-r));
 		return;
@@ -312,6 +315,9 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 	}
 	/* the IV moves on now (an answer is sealed with it); back when the HASH fails */
 	ikev1_ivs_set(&v->ivs, m->hdr.msgid, next);
+	/* a base mode initiator behind a NAT moves to port 4500 only after phase 1 (main
+	 * mode's follows it there with phase 1's last message) */
+	ikev1_p1_follow_float(sa, p);
 	switch (m->hdr.exch) {
 	case IKEV1_EXCH_QUICK:
 		r = ikev1_qm_recv(sa, m);
@@ -348,7 +354,36 @@ static void recv_protected(struct ike_sa *sa, const struct net_pkt *p, struct ik
 	free(plain);
 }
 
+static void recv_one(struct ike *eng, const struct net_pkt *p, bool reassembled);
+
+/* A message in fragments: once whole, handled as if it had come so (not fragments again). */
+static void recv_fragment(struct ike *eng, const struct net_pkt *p, const struct ikev1_msg *m,
+			  bool reassembled)
+{
+	struct net_pkt whole = *p;
+	uint8_t *buf = NULL;
+
+	if (reassembled) {
+		eng->st.rx_malformed++;
+		log_debug(LOG_IKE, NULL, "IKEv1 message reassembled into a fragment dropped");
+		return;
+	}
+	if (ikev1_frag_recv(eng, p, m, &buf, &whole.len) != 0)
+		return;
+	whole.data = buf;
+	if (whole.len >= IKEV1_HDR_LEN)
+		recv_one(eng, &whole, true);
+	else
+		eng->st.rx_malformed++;
+	free(buf);
+}
+
 void ikev1_recv(struct ike *eng, const struct net_pkt *p)
+{
+	recv_one(eng, p, false);
+}
+
+static void recv_one(struct ike *eng, const struct net_pkt *p, bool reassembled)
 {
 	static struct ikev1_msg m; /* single-threaded; 29 KiB kept off the stack */
 	struct ike_sa *sa;
@@ -360,10 +395,15 @@ void ikev1_recv(struct ike *eng, const struct net_pkt *p)
 			  m.why ? m.why : strerror(-r));
 		return;
 	}
+	if (m.hdr.next == IKEV1_PLD_FRAGMENT) {
+		recv_fragment(eng, p, &m, reassembled);
+		return;
+	}
 	sa = find_sa(eng, &m.hdr);
 	if (sa && sa->state == IKE_STATE_DEAD)
 		sa = NULL;
-	if (m.hdr.exch == IKEV1_EXCH_IDPROT || m.hdr.exch == IKEV1_EXCH_AGGRESSIVE) {
+	if (m.hdr.exch == IKEV1_EXCH_IDPROT || m.hdr.exch == IKEV1_EXCH_AGGRESSIVE ||
+	    m.hdr.exch == IKEV1_EXCH_BASE) {
 		if (!sa && m.hdr.rcookie) {
 			eng->st.rx_no_sa++;
 			return;
@@ -490,7 +530,7 @@ static void run_tasks(struct ike_sa *sa)
 
 static void engine_free(struct ike *eng)
 {
-	(void)eng;
+	ikev1_frag_engine_free(eng);
 }
 
 const struct ike_version_ops ikev1_ops = {

@@ -14,6 +14,12 @@
 #define IKEV1_NONCE_LEN 32
 #define IKEV1_RTX_BASE	2.0
 #define IKEV1_QM_MAX	8 /* quick modes in progress at once per ISAKMP SA */
+/* Fragmentation (frag.c): fragments of one message, messages reassembled at once and the
+ * bytes they hold engine-wide, and how long an incomplete one is kept (as for IKEv2). */
+#define IKEV1_FRAG_MAX	     64
+#define IKEV1_FRAG_SETS	     16
+#define IKEV1_FRAG_MAX_BYTES (256 * 1024)
+#define IKEV1_FRAG_TIMEOUT   20.0
 
 enum ikev1_p1_state {
 	IKEV1_MM_I1, /* initiator: SA sent */
@@ -23,6 +29,9 @@ enum ikev1_p1_state {
 	IKEV1_MM_I3, /* initiator: ID, HASH_I sent */
 	IKEV1_AM_I1, /* aggressive initiator: SA, KE, Ni, ID sent */
 	IKEV1_AM_R1, /* aggressive responder: answered, waiting for HASH_I */
+	IKEV1_BM_I1, /* base initiator: SA, Ni, IDii sent */
+	IKEV1_BM_R1, /* base responder: SA, Nr, IDir answered, waiting for KE, HASH_I */
+	IKEV1_BM_I2, /* base initiator: KE, HASH_I sent */
 	IKEV1_P1_DONE,
 };
 
@@ -49,7 +58,7 @@ struct ikev1_qm {
 
 struct ikev1_state {
 	enum ikev1_p1_state p1;
-	uint8_t exch;	      /* IKEV1_EXCH_IDPROT or _AGGRESSIVE */
+	uint8_t exch;	      /* IKEV1_EXCH_IDPROT, _AGGRESSIVE or _BASE */
 	uint16_t auth_method; /* as negotiated (IKEV1_AUTH_PSK, ...) */
 	uint16_t hash;	      /* the negotiated Hash Algorithm (IKEv1 value) */
 	uint32_t life;	      /* phase 1 lifetime, seconds */
@@ -63,6 +72,8 @@ struct ikev1_state {
 	bool nat_vid;			  /* the peer speaks RFC 3947 (or a draft) */
 	bool nat_draft;			  /* ... only a draft: draft payload types and modes */
 	bool dpd_vid;			  /* the peer does RFC 3706 DPD */
+	bool frag_vid;			  /* the peer takes fragments (frag.c) */
+	uint16_t frag_id;		  /* the fragment ID of our last message in fragments */
 	uint32_t dpd_seq;		  /* our last R-U-THERE sequence number */
 	bool dpd_out;			  /* an R-U-THERE of ours is unanswered */
 	uint8_t last_rx[20];		  /* digest of the last message handled (duplicates) */
@@ -156,6 +167,60 @@ int ikev1_sig_put(struct ike_sa *sa, const struct conf_item *id, const uint8_t *
  * (logged), -EBADMSG. */
 int ikev1_sig_check(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_msg *m,
 		    const struct crypto_chunk *id_b, const uint8_t *hash, size_t hlen);
+
+/* The pieces of p1.c that base.c shares (what they do is said in p1.c). */
+const struct conf_item *ikev1_p1_identity(struct ike_sa *sa);
+int ikev1_p1_offer(struct ike_sa *sa, const struct conf_item *id, struct ikev1_sa_buf *out);
+int ikev1_p1_take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t life);
+int ikev1_p1_keep(struct crypto_chunk *c, const void *p, size_t len);
+int ikev1_p1_new_nonce(struct crypto_chunk *n);
+int ikev1_p1_my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body);
+void ikev1_p1_put_id(struct ikev1_enc *e, const struct crypto_chunk *body);
+int ikev1_p1_check_id(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_id *pid);
+void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e);
+void ikev1_p1_read_vids(struct ike_sa *sa, const struct ikev1_msg *m);
+void ikev1_p1_put_natd(struct ike_sa *sa, struct ikev1_enc *e);
+void ikev1_p1_read_natd(struct ike_sa *sa, const struct ikev1_msg *m);
+/* Initiator: to port 4500 when a NAT was found; responder: after a peer that did. */
+void ikev1_p1_float(struct ike_sa *sa);
+void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p);
+void ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
+			 void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg),
+			 void *arg);
+void ikev1_p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p);
+/* SKEYID (from the pre-shared key, then wiped), its children, the cipher, the IVs. */
+int ikev1_p1_make_keys(struct ike_sa *sa, const uint8_t *peer_pub, size_t peer_len);
+/* Main mode's HASH_I (initiator) or HASH_R over the ID body id_b. */
+int ikev1_p1_hash(struct ike_sa *sa, bool initiator, const struct crypto_chunk *id_b, uint8_t *out);
+void ikev1_p1_established(struct ike_sa *sa);
+
+/* base.c: base mode (RFC 2408 4.8), pre-shared keys */
+/* The initiator's first message, with the offer p1.c made. 0 or -errno. */
+int ikev1_base_start(struct ike_sa *sa, const struct ikev1_sa *offer);
+/* The responder's answer to m, a new SA's first message, reply its chosen transform. */
+void ikev1_base_respond(struct ike_sa *sa, const struct ikev1_msg *m, const struct ikev1_sa *reply);
+/* The messages after the first (in the clear). */
+void ikev1_base_recv(struct ike_sa *sa, const struct net_pkt *p, const struct ikev1_msg *m);
+
+/* frag.c: IKEv1 fragmentation (Cisco's, as strongSwan and racoon speak it) */
+extern const uint8_t ikev1_vid_frag[16];
+/* Our vendor ID when the engine has fragmentation on. */
+void ikev1_frag_put_vid(struct ike_sa *sa, struct ikev1_enc *e);
+/* Whether vid is the peer's FRAGMENTATION (with or without capability flags) and the engine
+ * has fragmentation on. */
+bool ikev1_frag_vid(const struct ike *eng, const struct wire_bytes *vid);
+/* Whether a message of msglen bytes to sa's peer goes in fragments. */
+bool ikev1_frag_wanted(const struct ike_sa *sa, size_t msglen);
+/* Sends the whole message out as fragments. 0, -EMSGSIZE (over IKEV1_FRAG_MAX) or -errno. */
+int ikev1_frag_send(struct ike_sa *sa, const struct wbuf *out);
+/* A datagram whose first payload is a fragment: kept. 0 with the whole message in *whole
+ * (*len bytes, the caller's to free), 1 when it is not whole yet, or -errno (dropped:
+ * malformed, over a limit, fragmentation off). */
+int ikev1_frag_recv(struct ike *eng, const struct net_pkt *p, const struct ikev1_msg *m,
+		    uint8_t **whole, size_t *len);
+/* The bytes fragments hold now (tests). */
+size_t ikev1_frag_held(const struct ike *eng);
+void ikev1_frag_engine_free(struct ike *eng);
 
 /* replace.c: a new ISAKMP SA in place of an old one */
 /* Starts a new ISAKMP SA to replace old (at 90% of its lifetime): without INITIAL-CONTACT,

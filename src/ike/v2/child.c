@@ -329,10 +329,13 @@ static const struct conf_item *pick_template(struct ike_sa *sa, const struct ike
 	size_t n;
 	const struct conf_item *const *t = ike_view_templates(sa->eng->view, sa->gen_group, &n);
 	const struct conf_item *which = NULL;
+	struct ikev2_ts_set ti = m->tsi;
 	char why[400];
 
+	if (sa->vip_leased || sa->vip_radius)
+		ike_tmpl_own_address(&ti, &sa->vip, &sa->remote);
 	if (ike_tmpl_narrow(t, n, (enum ike_gen_mode)sa->gen_mode, sa->vip.family ? &sa->vip : NULL,
-			    &m->tsi, &m->tsr, tsr, tsi, &which, why, sizeof(why)) < 0) {
+			    &ti, &m->tsr, tsr, tsi, &which, why, sizeof(why)) < 0) {
 		log_info(LOG_IKE, sa->ctx, "no template of group %s matches: %s", sa->gen_group,
 			 why);
 		return NULL;
