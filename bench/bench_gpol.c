@@ -29,12 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_xfrm.h"
 #include "ipsecd/kernel.h"
 #include "ipsecd/log.h"
 
@@ -43,35 +41,6 @@
 /* as src/ike/gpol.c: slots from GPOL_SLOT_BASE, priority GPOL_PRIORITY */
 #define SLOT_BASE 0x100000u
 #define PRIORITY  30000u
-
-/* --- clocks --- */
-
-struct clock {
-	double wall, user, sys;
-};
-
-static double tv_ms(const struct timeval *tv)
-{
-	return (double)tv->tv_sec * 1e3 + (double)tv->tv_usec / 1e3;
-}
-
-static struct clock now(void)
-{
-	struct timespec ts;
-	struct rusage ru;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	getrusage(RUSAGE_SELF, &ru);
-	return (struct clock){(double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6,
-			      tv_ms(&ru.ru_utime), tv_ms(&ru.ru_stime)};
-}
-
-static struct clock since(struct clock t0)
-{
-	struct clock t = now();
-
-	return (struct clock){t.wall - t0.wall, t.user - t0.user, t.sys - t0.sys};
-}
 
 /* --- the policies of client i, as gpol.c builds them --- */
 
@@ -190,141 +159,9 @@ static void client_del(struct kern *k, long i)
 	kern_commit(k);
 }
 
-/* --- the kernel's view --- */
-
-struct sps {
-	struct kern_sp *sp;
-	size_t n, cap;
-	size_t others; /* entries not made by ipsecd */
-};
-
-static void collect(void *arg, const struct kern_sp *sp)
-{
-	struct sps *l = arg;
-
-	if (!kern_sp_index_ours(sp->index)) {
-		l->others++;
-		return;
-	}
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 1024;
-		l->sp = realloc(l->sp, l->cap * sizeof(*l->sp));
-		if (!l->sp) {
-			perror("bench_gpol");
-			exit(1);
-		}
-	}
-	l->sp[l->n++] = *sp;
-}
-
-static int dump(struct kern *k, struct sps *l)
-{
-	int err;
-
-	memset(l, 0, sizeof(*l));
-	if ((err = kern_sp_dump(k, collect, l)) < 0)
-		fprintf(stderr, "bench_gpol: dumping the kernel's policies: %s\n", strerror(-err));
-	return err;
-}
-
-static int by_index(const void *a, const void *b)
-{
-	const struct kern_sp *x = a, *y = b;
-
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static const char *addr(uint8_t family, const uint8_t *bytes, char *buf)
-{
-	return inet_ntop(family, bytes, buf, INET6_ADDRSTRLEN);
-}
-
-/* One `ip xfrm policy add` line for sp (what this bench makes: selectors without ports,
- * one tunnel template). */
-static void write_ip_line(FILE *f, const struct kern_sp *sp)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	const struct kern_tmpl *t = &sp->tmpl[0];
-
-	fprintf(f, "xfrm policy add src %s/%u dst %s/%u dir %s priority %u index %u",
-		addr(sp->sel.family, sp->sel.src, a), sp->sel.src_plen,
-		addr(sp->sel.family, sp->sel.dst, b), sp->sel.dst_plen, kern_dir_name(sp->dir),
-		sp->priority, sp->index);
-	if (sp->ntmpl)
-		fprintf(f, " tmpl src %s dst %s proto %s mode tunnel reqid %u level %s",
-			addr(t->src.family, t->src.bytes, a), addr(t->dst.family, t->dst.bytes, b),
-			kern_proto_name(t->proto), t->reqid,
-			t->level == KERN_LEVEL_USE ? "use" : "required");
-	fputc('\n', f);
-}
-
-static int write_batch(const char *path, struct sps *l)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		fprintf(stderr, "bench_gpol: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	qsort(l->sp, l->n, sizeof(*l->sp), by_index);
-	for (size_t i = 0; i < l->n; i++)
-		write_ip_line(f, &l->sp[i]);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "bench_gpol: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* A namespace with no interface but lo counts as fresh where init's cannot be looked at. */
-static bool only_lo(void)
-{
-	FILE *f = fopen("/proc/self/net/dev", "r");
-	char line[512], name[64];
-	bool ok = f != NULL;
-	int end;
-
-	while (ok && fgets(line, sizeof(line), f)) {
-		end = 0;
-		if (sscanf(line, " %63[^:|]:%n", name, &end) == 1 && end && strcmp(name, "lo"))
-			ok = false;
-	}
-	if (f)
-		fclose(f);
-	return ok;
-}
-
-static int check_netns(struct kern *k)
-{
-	struct stat self, init;
-	bool own;
-	struct sps l;
-
-	if (stat("/proc/self/ns/net", &self) == 0 && stat("/proc/1/ns/net", &init) == 0)
-		own = self.st_ino != init.st_ino || self.st_dev != init.st_dev;
-	else
-		own = only_lo();
-	if (!own) {
-		fprintf(stderr, "bench_gpol: refusing to run in the host's network namespace; "
-				"run it as `unshare -n bench_gpol ...`\n");
-		return -1;
-	}
-	if (dump(k, &l) < 0)
-		return -1;
-	free(l.sp);
-	if (l.n || l.others) {
-		fprintf(stderr,
-			"bench_gpol: the SPD of this namespace is not empty (%zu); run it "
-			"in a fresh one (unshare -n)\n",
-			l.n + l.others);
-		return -1;
-	}
-	return 0;
-}
-
 /* --- the bench --- */
 
-static void report(const char *what, long n, struct clock t)
+static void report(const char *what, long n, struct bench_clock t)
 {
 	printf("%s %ld clients (%ld kernel policies): %.1f ms wall, cpu %.1f ms (user %.1f, sys "
 	       "%.1f), %.0f kernel policies/s\n",
@@ -335,7 +172,7 @@ static void report(const char *what, long n, struct clock t)
 static int install(struct kern *k, long n, long turn)
 {
 	struct tally t = {0};
-	struct clock t0 = now(), took;
+	struct bench_clock t0 = bench_clock_now(), took;
 
 	for (long i = 0; i < n; i++) {
 		client_add(k, i, &t);
@@ -344,7 +181,7 @@ static int install(struct kern *k, long n, long turn)
 	}
 	int err = kern_wait(k, WAIT_MS);
 
-	took = since(t0);
+	took = bench_clock_since(t0);
 	if (err < 0 || t.answered != 3 * n) {
 		fprintf(stderr, "bench_gpol: %ld of %ld requests answered in %d ms\n", t.answered,
 			3 * n, WAIT_MS);
@@ -362,10 +199,10 @@ static int install(struct kern *k, long n, long turn)
 static int check(struct kern *k, long n, const char *batch)
 {
 	size_t dirs[3] = {0};
-	struct sps l;
+	struct bench_sps l;
 	int err = 0;
 
-	if (dump(k, &l) < 0)
+	if (bench_sps_dump(k, &l) < 0)
 		return -1;
 	for (size_t i = 0; i < l.n; i++)
 		if (l.sp[i].dir <= KERN_DIR_FWD)
@@ -378,15 +215,15 @@ static int check(struct kern *k, long n, const char *batch)
 	if (err)
 		fprintf(stderr, "bench_gpol: expected %ld kernel policies per direction\n", n);
 	if (!err && batch)
-		err = write_batch(batch, &l);
+		err = bench_write_ip_batch(batch, &l);
 	free(l.sp);
 	return err;
 }
 
 static int remove_all(struct kern *k, long n, long turn)
 {
-	struct clock t0 = now();
-	struct sps l;
+	struct bench_clock t0 = bench_clock_now();
+	struct bench_sps l;
 
 	for (long i = 0; i < n; i++) {
 		client_del(k, i);
@@ -397,8 +234,8 @@ static int remove_all(struct kern *k, long n, long turn)
 		fprintf(stderr, "bench_gpol: the removals were not answered in %d ms\n", WAIT_MS);
 		return -1;
 	}
-	report("remove", n, since(t0));
-	if (dump(k, &l) < 0)
+	report("remove", n, bench_clock_since(t0));
+	if (bench_sps_dump(k, &l) < 0)
 		return -1;
 	free(l.sp);
 	if (l.n) {
@@ -453,7 +290,7 @@ int main(int argc, char **argv)
 			strerror(-err));
 		return 1;
 	}
-	if (check_netns(k) < 0 || install(k, n, turn) < 0 || check(k, n, batch) < 0 ||
+	if (bench_check_netns(k) < 0 || install(k, n, turn) < 0 || check(k, n, batch) < 0 ||
 	    remove_all(k, n, turn) < 0) {
 		kern_close(k);
 		return 1;

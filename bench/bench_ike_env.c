@@ -1,6 +1,6 @@
 /* bench_ike_env: net.h faked for the IKE benchmarks, keeping nothing per SA: the net hands
  * each datagram to a socket at once (the kernel is bench_kern.c's). And the engine,
- * configurations and checks they share. */
+ * configurations, batched initiators and checks they share. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* program_invocation_short_name */
 #endif
@@ -142,6 +142,69 @@ struct conf *bench_conf_load(const char *what, char *text, size_t len)
 	conf_diags_free(&ds);
 	free(text);
 	return c;
+}
+
+/* --- initiators in batches --- */
+
+#define RX_BATCH 64 /* datagrams per readiness, as the real net (NET_RX_BATCH) */
+
+static void batches_next(struct bench_batches *bs)
+{
+	long b = bs->started++;
+
+	bs->e[b] = bs->make(bs, b);
+}
+
+static void batches_check(struct bench_batches *bs)
+{
+	const struct ike_stats *st = ike_stats(bs->e[bs->started - 1]);
+
+	for (long b = 0; b < bs->started; b++)
+		if (ike_stats(bs->e[b])->failed) {
+			fprintf(stderr, "%s: %s of batch %ld failed\n",
+				program_invocation_short_name, bs->who, b);
+			exit(1);
+		}
+	if (st->established >= (uint64_t)bs->batch && bs->started < bs->nbatch)
+		batches_next(bs);
+}
+
+/* A datagram goes to the batch its local address (the initiator's) belongs to. */
+static void batches_rx(struct loop_io *w, int fd, int events, void *arg)
+{
+	static uint8_t buf[BENCH_DGRAM_MAX];
+	struct bench_batches *bs = arg;
+	struct net_pkt p;
+	int r = 1;
+
+	(void)w;
+	(void)events;
+	for (int i = 0; i < RX_BATCH && (r = bench_net_recv(fd, buf, &p)) > 0; i++) {
+		uint32_t a = (uint32_t)p.local.bytes[0] << 24 | (uint32_t)p.local.bytes[1] << 16 |
+			     (uint32_t)p.local.bytes[2] << 8 | p.local.bytes[3];
+		long b = (long)(a - 0x0a000001u) / bs->batch;
+
+		if (b >= 0 && b < bs->started)
+			ike_recv(bs->e[b], &p);
+		bench_kern_run(bs->k);
+		batches_check(bs);
+	}
+	if (r < 0) /* the responder is done */
+		loop_break(bs->l);
+}
+
+int bench_batches_run(struct bench_batches *bs, int fd)
+{
+	bs->l = loop_default();
+	bs->k = bench_kern_new(0xb0000100u);
+	bs->n = bench_net_new(fd);
+	bs->e = calloc((size_t)bs->nbatch, sizeof(*bs->e));
+	if (!bs->l || !bs->k || !bs->n || !bs->e ||
+	    !loop_io_new(bs->l, fd, LOOP_READ, batches_rx, bs))
+		return 1;
+	batches_next(bs);
+	loop_run(bs->l);
+	return 0;
 }
 
 /* --- checks and figures --- */

@@ -1,10 +1,11 @@
-/* bench_ike_env: what the IKE benchmarks (bench_ike_mem, bench_ike_cert) share. The kernel
- * and net modules as the IKE engine sees them (kernel.h, net.h), faked, and as light as they can be
- * so that what they keep does not count against the engine: the kernel answers requests when the
- * bench runs it and remembers nothing but counters; the net writes each datagram at once to a
- * connected SOCK_SEQPACKET socket, with the addresses in front, and keeps nothing. The loop is the
- * real one (libevloop). Then the engine as both make it, their configurations' loading,
- * and the checks both make of the daemon at the end. */
+/* bench_ike_env: what the IKE benchmarks (bench_ike_mem, bench_ike_cert, bench_rw,
+ * bench_eap_radius) share. The kernel and net modules as the IKE engine sees them (kernel.h,
+ * net.h), faked, and as light as they can be so that what they keep does not count against
+ * the engine: the kernel answers requests when the bench runs it and remembers nothing but
+ * counters; the net writes each datagram at once to a connected SOCK_SEQPACKET socket, with
+ * the addresses in front, and keeps nothing. The loop is the real one (libevloop). Then the
+ * engine as they make it, their configurations' loading, the initiators they run in batches,
+ * and the checks they make of the daemon at the end. */
 #ifndef IPSECD_BENCH_IKE_ENV_H
 #define IPSECD_BENCH_IKE_ENV_H
 
@@ -50,6 +51,30 @@ struct ike *bench_engine(struct loop *l, struct kern *k, struct net *n, struct p
 /* text (len bytes, from open_memstream; freed here) loaded as a file named what; exits
  * with the diagnostics unless it loads without a word. */
 struct conf *bench_conf_load(const char *what, char *text, size_t len);
+
+/* --- initiators in batches --- */
+
+/* The initiators of a bench's child process: nbatch engines, each with `batch` peers whose
+ * local addresses are 10.0.0.1 + b * batch + j (j < batch), all on one loop, kernel and
+ * net. A batch starts when the one before it has established all of its IKE SAs. */
+struct bench_batches {
+	long batch, nbatch; /* the caller's */
+	const char *who;    /* "peers", "clients": for the failure message */
+	void *arg;	    /* the caller's, for make */
+	/* Batch b's engine on bs->l, bs->k and bs->n, configured and applied. */
+	struct ike *(*make)(struct bench_batches *bs, long b);
+	/* bench_batches_run's */
+	struct loop *l;
+	struct kern *k;
+	struct net *n;
+	long started;	/* batches */
+	struct ike **e; /* nbatch, the first `started` made */
+};
+
+/* Runs the batches one after another, their datagrams over fd, until the other end closes
+ * it; exits 1 when an exchange of theirs fails. 1: the setup failed, 0: done (the caller
+ * exits: nothing of it is freed). */
+int bench_batches_run(struct bench_batches *bs, int fd);
 
 /* --- checks and figures --- */
 

@@ -196,76 +196,26 @@ static struct conf *peers_conf(const struct algs *alg, long first, long n)
 
 /* --- the peers (child process): B initiators at a time, one engine per batch --- */
 
-struct peers {
-	const struct opts *o;
-	struct loop *l;
-	struct kern *k;
-	struct net *n;
-	long nbatch, started;
-	struct conf **c;
-	struct ike **e;
-};
-
-static void peers_next(struct peers *ps)
+/* The conf is never freed: the process exits when the daemon is done. */
+static struct ike *peers_batch(struct bench_batches *bs, long b)
 {
-	long b = ps->started++;
+	const struct opts *o = bs->arg;
+	struct conf *c = peers_conf(o->alg, b * o->batch, o->batch);
+	struct ike *e = bench_engine(bs->l, bs->k, bs->n, NULL);
 
-	ps->c[b] = peers_conf(ps->o->alg, b * ps->o->batch, ps->o->batch);
-	ps->e[b] = bench_engine(ps->l, ps->k, ps->n, NULL);
-	ike_apply(ps->e[b], ps->c[b]);
-}
-
-static void peers_check(struct peers *ps)
-{
-	const struct ike_stats *st = ike_stats(ps->e[ps->started - 1]);
-
-	for (long b = 0; b < ps->started; b++)
-		if (ike_stats(ps->e[b])->failed) {
-			fprintf(stderr, "bench_ike_mem: peers of batch %ld failed\n", b);
-			exit(1);
-		}
-	if (st->established >= (uint64_t)ps->o->batch && ps->started < ps->nbatch)
-		peers_next(ps);
-}
-
-static void peers_rx(struct loop_io *w, int fd, int events, void *arg)
-{
-	static uint8_t buf[BENCH_DGRAM_MAX];
-	struct peers *ps = arg;
-	struct net_pkt p;
-	int r = 1;
-
-	(void)w;
-	(void)events;
-	for (int i = 0; i < RX_BATCH && (r = bench_net_recv(fd, buf, &p)) > 0; i++) {
-		uint32_t a = (uint32_t)p.local.bytes[0] << 24 | (uint32_t)p.local.bytes[1] << 16 |
-			     (uint32_t)p.local.bytes[2] << 8 | p.local.bytes[3];
-		long b = (long)(a - 0x0a000001u) / ps->o->batch;
-
-		if (b >= 0 && b < ps->started)
-			ike_recv(ps->e[b], &p);
-		bench_kern_run(ps->k);
-		peers_check(ps);
-	}
-	if (r < 0) /* the daemon is done */
-		loop_break(ps->l);
+	ike_apply(e, c);
+	return e;
 }
 
 static int peers_main(const struct opts *o, int fd)
 {
-	struct peers ps = {.o = o, .nbatch = (o->n + o->warmup) / o->batch};
+	struct bench_batches bs = {.batch = o->batch,
+				   .nbatch = (o->n + o->warmup) / o->batch,
+				   .who = "peers",
+				   .arg = (void *)o,
+				   .make = peers_batch};
 
-	ps.l = loop_default();
-	ps.k = bench_kern_new(0xb0000100u);
-	ps.n = bench_net_new(fd);
-	ps.c = calloc((size_t)ps.nbatch, sizeof(*ps.c));
-	ps.e = calloc((size_t)ps.nbatch, sizeof(*ps.e));
-	if (!ps.l || !ps.k || !ps.n || !ps.c || !ps.e ||
-	    !loop_io_new(ps.l, fd, LOOP_READ, peers_rx, &ps))
-		return 1;
-	peers_next(&ps);
-	loop_run(ps.l);
-	return 0; /* exit() frees it all; nothing of it is measured */
+	return bench_batches_run(&bs, fd);
 }
 
 /* --- the daemon (this process) --- */
@@ -700,8 +650,10 @@ static void report(struct daemon *d)
 {
 	long n = d->o->n;
 
-	printf("handshakes: %ld in %.0f ms wall, daemon CPU %.0f ms (%.0f us/SA)\n", n,
-	       d->wall1 - d->wall0, d->cpu1 - d->cpu0, (d->cpu1 - d->cpu0) * 1e3 / (double)n);
+	printf("handshakes: %ld in %.0f ms wall, daemon CPU %.0f ms (%.0f us/SA, %.0f per "
+	       "CPU-second)\n",
+	       n, d->wall1 - d->wall0, d->cpu1 - d->cpu0, (d->cpu1 - d->cpu0) * 1e3 / (double)n,
+	       d->cpu1 > d->cpu0 ? (double)n * 1e3 / (d->cpu1 - d->cpu0) : 0);
 	printf("rss: before %ld KiB, after %ld KiB, delta %ld KiB: %ld bytes/SA\n",
 	       d->base.rss / 1024, d->end.rss / 1024, (d->end.rss - d->base.rss) / 1024,
 	       (d->end.rss - d->base.rss) / n);

@@ -233,74 +233,29 @@ static struct conf *clients_conf(enum mode m, const struct algs *alg, long first
 struct clients {
 	const struct opts *o;
 	enum mode m;
-	struct loop *l;
-	struct kern *k;
-	struct net *n;
-	long nbatch, started;
-	struct conf **c;
-	struct ike **e;
 };
 
-static void clients_next(struct clients *cs)
+/* The conf is never freed: the process exits when the gateway is done. */
+static struct ike *clients_batch(struct bench_batches *bs, long b)
 {
-	long b = cs->started++;
+	const struct clients *cs = bs->arg;
+	struct conf *c = clients_conf(cs->m, cs->o->alg, b * cs->o->batch, cs->o->batch);
+	struct ike *e = bench_engine(bs->l, bs->k, bs->n, NULL);
 
-	cs->c[b] = clients_conf(cs->m, cs->o->alg, b * cs->o->batch, cs->o->batch);
-	cs->e[b] = bench_engine(cs->l, cs->k, cs->n, NULL);
-	ike_apply(cs->e[b], cs->c[b]);
-}
-
-static void clients_check(struct clients *cs)
-{
-	const struct ike_stats *st = ike_stats(cs->e[cs->started - 1]);
-
-	for (long b = 0; b < cs->started; b++)
-		if (ike_stats(cs->e[b])->failed) {
-			fprintf(stderr, "bench_rw: clients of batch %ld failed\n", b);
-			exit(1);
-		}
-	if (st->established >= (uint64_t)cs->o->batch && cs->started < cs->nbatch)
-		clients_next(cs);
-}
-
-static void clients_rx(struct loop_io *w, int fd, int events, void *arg)
-{
-	static uint8_t buf[BENCH_DGRAM_MAX];
-	struct clients *cs = arg;
-	struct net_pkt p;
-	int r = 1;
-
-	(void)w;
-	(void)events;
-	for (int i = 0; i < RX_BATCH && (r = bench_net_recv(fd, buf, &p)) > 0; i++) {
-		uint32_t a = (uint32_t)p.local.bytes[0] << 24 | (uint32_t)p.local.bytes[1] << 16 |
-			     (uint32_t)p.local.bytes[2] << 8 | p.local.bytes[3];
-		long b = (long)(a - 0x0a000001u) / cs->o->batch;
-
-		if (b >= 0 && b < cs->started)
-			ike_recv(cs->e[b], &p);
-		bench_kern_run(cs->k);
-		clients_check(cs);
-	}
-	if (r < 0) /* the gateway is done */
-		loop_break(cs->l);
+	ike_apply(e, c);
+	return e;
 }
 
 static int clients_main(const struct opts *o, enum mode m, int fd)
 {
-	struct clients cs = {.o = o, .m = m, .nbatch = (o->n + o->warmup) / o->batch};
+	struct clients cs = {.o = o, .m = m};
+	struct bench_batches bs = {.batch = o->batch,
+				   .nbatch = (o->n + o->warmup) / o->batch,
+				   .who = "clients",
+				   .arg = &cs,
+				   .make = clients_batch};
 
-	cs.l = loop_default();
-	cs.k = bench_kern_new(0xb0000100u);
-	cs.n = bench_net_new(fd);
-	cs.c = calloc((size_t)cs.nbatch, sizeof(*cs.c));
-	cs.e = calloc((size_t)cs.nbatch, sizeof(*cs.e));
-	if (!cs.l || !cs.k || !cs.n || !cs.c || !cs.e ||
-	    !loop_io_new(cs.l, fd, LOOP_READ, clients_rx, &cs))
-		return 1;
-	clients_next(&cs);
-	loop_run(cs.l);
-	return 0; /* exit() frees it all; nothing of it is measured */
+	return bench_batches_run(&bs, fd);
 }
 
 /* --- the gateway (the case's process) --- */

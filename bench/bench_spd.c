@@ -17,59 +17,21 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* open_memstream */
 #endif
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <netinet/in.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "ipsecd/conf.h"
 #include "ipsecd/kernel.h"
 #include "ipsecd/log.h"
+#include "bench_xfrm.h"
 #include "spd.h"
 
 #define MAX_ITEMS (1L << 15) /* the address plan below: one /24 of 10.0.0.0/9 per policy */
 #define WAIT_MS	  60000
-
-/* Wall clock, and the process's user and system time, in ms. */
-struct clock {
-	double wall, user, sys;
-};
-
-static double ts_ms(const struct timespec *ts)
-{
-	return (double)ts->tv_sec * 1e3 + (double)ts->tv_nsec / 1e6;
-}
-
-static double tv_ms(const struct timeval *tv)
-{
-	return (double)tv->tv_sec * 1e3 + (double)tv->tv_usec / 1e3;
-}
-
-static struct clock now(void)
-{
-	struct timespec ts;
-	struct rusage ru;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	getrusage(RUSAGE_SELF, &ru);
-	return (struct clock){ts_ms(&ts), tv_ms(&ru.ru_utime), tv_ms(&ru.ru_stime)};
-}
-
-static struct clock since(struct clock t0)
-{
-	struct clock t = now();
-
-	return (struct clock){t.wall - t0.wall, t.user - t0.user, t.sys - t0.sys};
-}
 
 /* Policy i: 10.(i>>8).(i&255).0/24 (in 10.0.0.0/9) to the same /24 in 10.128.0.0/9. */
 static void write_conf(FILE *f, long n)
@@ -88,7 +50,7 @@ static void write_conf(FILE *f, long n)
 			128 + (i >> 8), i & 255, i >> 8, i & 255);
 }
 
-static struct conf *load(long n, struct clock *took)
+static struct conf *load(long n, struct bench_clock *took)
 {
 	struct conf_diags ds;
 	char *text = NULL;
@@ -103,7 +65,7 @@ static struct conf *load(long n, struct clock *took)
 	fclose(f);
 	conf_diags_init(&ds);
 
-	struct clock t0 = now();
+	struct bench_clock t0 = bench_clock_now();
 	struct conf *c = conf_new();
 
 	if (conf_load_buf(c, "bench", text, len, CONF_FROM_FILE, &ds) < 0 || ds.n) {
@@ -111,158 +73,13 @@ static struct conf *load(long n, struct clock *took)
 		conf_diags_print(&ds, stderr);
 		exit(1);
 	}
-	*took = since(t0);
+	*took = bench_clock_since(t0);
 	conf_diags_free(&ds);
 	free(text);
 	return c;
 }
 
-/* --- the kernel's view --- */
-
-struct sps {
-	struct kern_sp *sp;
-	size_t n, cap;
-	size_t others; /* entries not made by ipsecd */
-};
-
-static void collect(void *arg, const struct kern_sp *sp)
-{
-	struct sps *l = arg;
-
-	if (!kern_sp_index_ours(sp->index)) {
-		l->others++;
-		return;
-	}
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 1024;
-		l->sp = realloc(l->sp, l->cap * sizeof(*l->sp));
-		if (!l->sp) {
-			perror("bench_spd");
-			exit(1);
-		}
-	}
-	l->sp[l->n++] = *sp;
-}
-
-static int dump(struct kern *k, struct sps *l)
-{
-	int err;
-
-	memset(l, 0, sizeof(*l));
-	if ((err = kern_sp_dump(k, collect, l)) < 0)
-		fprintf(stderr, "bench_spd: dumping the kernel's policies: %s\n", strerror(-err));
-	return err;
-}
-
-/* In the order ipsecd sent them: slots are taken in sequence, the direction is the low
- * bits. */
-static int by_index(const void *a, const void *b)
-{
-	const struct kern_sp *x = a, *y = b;
-
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static const char *addr(uint8_t family, const uint8_t *bytes, char *buf)
-{
-	return inet_ntop(family, bytes, buf, INET6_ADDRSTRLEN);
-}
-
-static void write_ip_line(FILE *f, const struct kern_sp *sp)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-
-	fprintf(f, "xfrm policy add src %s/%u dst %s/%u dir %s priority %u index %u",
-		addr(sp->sel.family, sp->sel.src, a), sp->sel.src_plen,
-		addr(sp->sel.family, sp->sel.dst, b), sp->sel.dst_plen, kern_dir_name(sp->dir),
-		sp->priority, sp->index);
-	if (sp->sel.proto)
-		fprintf(f, " proto %u", sp->sel.proto);
-	if (sp->block)
-		fputs(" action block", f);
-	for (int i = 0; i < sp->ntmpl; i++) {
-		const struct kern_tmpl *t = &sp->tmpl[i];
-
-		fputs(" tmpl", f);
-		if (t->tunnel)
-			fprintf(f, " src %s dst %s", addr(t->src.family, t->src.bytes, a),
-				addr(t->dst.family, t->dst.bytes, b));
-		fprintf(f, " proto %s mode %s reqid %u level %s", kern_proto_name(t->proto),
-			t->tunnel ? "tunnel" : "transport", t->reqid,
-			t->level == KERN_LEVEL_USE ? "use" : "required");
-	}
-	fputc('\n', f);
-}
-
-static int write_batch(const char *path, struct sps *l)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		fprintf(stderr, "bench_spd: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	qsort(l->sp, l->n, sizeof(*l->sp), by_index);
-	for (size_t i = 0; i < l->n; i++)
-		write_ip_line(f, &l->sp[i]);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "bench_spd: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* A fresh namespace (unshare -n) has no interface but lo. */
-static bool only_lo(void)
-{
-	FILE *f = fopen("/proc/self/net/dev", "r");
-	char line[512], name[64];
-	bool ok = f != NULL;
-	int end;
-
-	while (ok && fgets(line, sizeof(line), f)) {
-		end = 0;
-		/* "  eth0: 1234 ...": the two header lines have no colon */
-		if (sscanf(line, " %63[^:|]:%n", name, &end) == 1 && end && strcmp(name, "lo"))
-			ok = false;
-	}
-	if (f)
-		fclose(f);
-	return ok;
-}
-
-/* Inside a network namespace of its own, with an empty SPD: never the host's tables.
- * Where init's namespace cannot be looked at (a container without CAP_SYS_PTRACE), a
- * namespace with no interface but lo counts as fresh. */
-static int check_netns(struct kern *k)
-{
-	struct stat self, init;
-	bool own;
-	struct sps l;
-
-	if (stat("/proc/self/ns/net", &self) == 0 && stat("/proc/1/ns/net", &init) == 0)
-		own = self.st_ino != init.st_ino || self.st_dev != init.st_dev;
-	else
-		own = only_lo();
-	if (!own) {
-		fprintf(stderr, "bench_spd: refusing to run in the host's network namespace; "
-				"run it as `unshare -n bench_spd ...`\n");
-		return -1;
-	}
-	if (dump(k, &l) < 0)
-		return -1;
-	free(l.sp);
-	if (l.n || l.others) {
-		fprintf(stderr,
-			"bench_spd: the SPD of this namespace is not empty (%zu policies); "
-			"run it in a fresh one (unshare -n)\n",
-			l.n + l.others);
-		return -1;
-	}
-	return 0;
-}
-
-static void report(const char *what, long n, size_t entries, struct clock t)
+static void report(const char *what, long n, size_t entries, struct bench_clock t)
 {
 	printf("%s %ld policies (%zu kernel policies): %.1f ms (cpu %.1f ms: user %.1f, "
 	       "sys %.1f), %.0f kernel policies/s\n",
@@ -272,9 +89,9 @@ static void report(const char *what, long n, size_t entries, struct clock t)
 
 static int bench(long n, const char *batch)
 {
-	struct clock load_t, apply_t, wait_t, dump_t, free_t, t0;
+	struct bench_clock load_t, apply_t, wait_t, dump_t, free_t, t0;
 	size_t want = 3 * (size_t)n, npol, nsa, dirs[3] = {0};
-	struct sps l;
+	struct bench_sps l;
 	int err = 0;
 	struct kern *k = kern_open(NULL, &err);
 
@@ -283,7 +100,7 @@ static int bench(long n, const char *batch)
 			strerror(-err));
 		return 1;
 	}
-	if (check_netns(k) < 0) {
+	if (bench_check_netns(k) < 0) {
 		kern_close(k);
 		return 1;
 	}
@@ -295,25 +112,25 @@ static int bench(long n, const char *batch)
 
 	struct spd *s = spd_new(k);
 
-	t0 = now();
+	t0 = bench_clock_now();
 	spd_apply(s, c);
-	apply_t = since(t0);
-	t0 = now();
+	apply_t = bench_clock_since(t0);
+	t0 = bench_clock_now();
 	err = kern_wait(k, WAIT_MS);
-	wait_t = since(t0);
+	wait_t = bench_clock_since(t0);
 	if (err < 0) {
 		fprintf(stderr, "bench_spd: the kernel did not answer every request in %d ms\n",
 			WAIT_MS);
 		return 1;
 	}
-	struct clock install = {apply_t.wall + wait_t.wall, apply_t.user + wait_t.user,
-				apply_t.sys + wait_t.sys};
+	struct bench_clock install = {apply_t.wall + wait_t.wall, apply_t.user + wait_t.user,
+				      apply_t.sys + wait_t.sys};
 
 	spd_counts(s, &npol, &nsa);
-	t0 = now();
-	if (dump(k, &l) < 0)
+	t0 = bench_clock_now();
+	if (bench_sps_dump(k, &l) < 0)
 		return 1;
-	dump_t = since(t0);
+	dump_t = bench_clock_since(t0);
 	for (size_t i = 0; i < l.n; i++)
 		if (l.sp[i].dir <= KERN_DIR_FWD)
 			dirs[l.sp[i].dir]++;
@@ -333,15 +150,15 @@ static int bench(long n, const char *batch)
 			want, n);
 		err = 1;
 	}
-	if (batch && write_batch(batch, &l) < 0)
+	if (batch && bench_write_ip_batch(batch, &l) < 0)
 		err = 1;
 	free(l.sp);
 
-	t0 = now();
+	t0 = bench_clock_now();
 	spd_free(s);
-	free_t = since(t0);
+	free_t = bench_clock_since(t0);
 	report("remove", n, want, free_t);
-	if (dump(k, &l) < 0)
+	if (bench_sps_dump(k, &l) < 0)
 		return 1;
 	if (l.n) {
 		fprintf(stderr, "bench_spd: %zu policies still in the kernel after spd_free\n",

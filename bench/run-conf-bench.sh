@@ -7,32 +7,26 @@
 #   BENCH_N=50000 BUILD=build-san bench/run-conf-bench.sh
 set -euo pipefail
 
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+# shellcheck source=bench/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 n=${BENCH_N:-10000}
-build=${BUILD:-build}
 runs=5
 target_load_ms=250
 target_bytes=1024
 target_print_ms=300
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/conf-bench.XXXXXX")
 daemon=
-cleanup() {
+# lib.sh calls it at exit: the daemon goes with the script
+bench_stop() {
 	if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
 		kill -TERM "$daemon" 2>/dev/null || true
 		wait "$daemon" 2>/dev/null || true
 	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# verdict VALUE TARGET: "ok" when VALUE < TARGET, else "MISSED"
-verdict() {
-	awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 < t + 0) ? "ok" : "MISSED" }'
 }
 
-echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+# shellcheck disable=SC2119 # nothing to add: bench_conf uses no other library
+machine
 
 # --- bench_conf ---
 
@@ -49,9 +43,9 @@ fi
 echo "== bench_conf $n"
 "$bench" "$n" | while IFS= read -r line; do
 	if [[ $line =~ ^load\+validate\ .*peers.*:\ ([0-9.]+)\ ms ]]; then
-		line+="  [target < $target_load_ms ms: $(verdict "${BASH_REMATCH[1]}" "$target_load_ms")]"
+		line+="  [target < $target_load_ms ms: $(verdict_below "${BASH_REMATCH[1]}" "$target_load_ms")]"
 	elif [[ $line =~ ^memory:\ ([0-9]+)\ bytes/policy\ \(policies\ only ]]; then
-		line+="  [target < $target_bytes bytes: $(verdict "${BASH_REMATCH[1]}" "$target_bytes")]"
+		line+="  [target < $target_bytes bytes: $(verdict_below "${BASH_REMATCH[1]}" "$target_bytes")]"
 	fi
 	echo "$line"
 done
@@ -113,7 +107,7 @@ time_ctl() {
 	mapfile -t ms < <(printf '%s\n' "${ms[@]}" | sort -g)
 	printf '%-34s best %6s ms, median %6s ms (%d runs, %d bytes)  [target < %d ms: %s]\n' \
 		"$label" "${ms[0]}" "${ms[runs / 2]}" "$runs" "$bytes" "$target_print_ms" \
-		"$(verdict "${ms[runs / 2]}" "$target_print_ms")"
+		"$(verdict_below "${ms[runs / 2]}" "$target_print_ms")"
 }
 
 echo "== ipsecctl on $n peers+identities+policies"

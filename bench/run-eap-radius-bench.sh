@@ -15,54 +15,27 @@
 #   BENCH_N=5000 BENCH_RUNS=1 BENCH_PORT=28120 bench/run-eap-radius-bench.sh
 set -euo pipefail
 
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+# shellcheck source=bench/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 n=${BENCH_N:-1000}
-build=${BUILD:-build}
 runs=${BENCH_RUNS:-3}
 port=${BENCH_PORT:-28120}
 stall_target_ms=10
 secret="bench-Radius-Secret"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/eap-radius-bench.XXXXXX")
 fr_pid=
-cleanup() {
+# lib.sh calls it at exit: FreeRADIUS goes with the script
+bench_stop() {
 	[ -z "$fr_pid" ] || kill "$fr_pid" 2>/dev/null || true
 	[ -z "$fr_pid" ] || wait "$fr_pid" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-field() { # field TEXT REGEX: the first group of REGEX in TEXT
-	if ! [[ $1 =~ $2 ]]; then
-		echo "run-eap-radius-bench: no '$2' in bench_eap_radius's output" >&2
-		exit 1
-	fi
-	echo "${BASH_REMATCH[1]}"
-}
-
-if ! command -v freeradius >/dev/null; then
-	echo "run-eap-radius-bench: no freeradius: apt-get install freeradius" >&2
-	exit 1
-fi
-if [ ! -f "$build/Makefile" ]; then
-	echo "run-eap-radius-bench: no $build/Makefile: configure and build first" >&2
-	exit 1
-fi
-if ! make -s -C "$build" bench/bench_eap_radius >/dev/null 2>"$tmp/make.log" &&
-	! make -s -C "$build" bench/bench_eap_radius >/dev/null 2>"$tmp/make.log"; then
-	cat "$tmp/make.log" >&2
-	echo "run-eap-radius-bench: building $build/bench/bench_eap_radius failed" >&2
-	exit 1
-fi
+command -v freeradius >/dev/null || die "no freeradius: apt-get install freeradius"
+build_bench bench_eap_radius
 bench=$build/bench/bench_eap_radius
 
-echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-	head -n 1), $(freeradius -v 2>/dev/null | head -n 1 | sed 's/^radiusd: //')"
+machine "$(freeradius -v 2>/dev/null | head -n 1 | sed 's/^radiusd: //')"
 
 log() { :; } # pki.sh's
 # shellcheck source=tests/integration/pki.sh
@@ -83,8 +56,7 @@ for _ in $(seq 100); do
 done
 if ! grep -q "Ready to process requests" "$tmp/freeradius.log"; then
 	cat "$tmp/freeradius.log" >&2
-	echo "run-eap-radius-bench: FreeRADIUS did not start on 127.0.0.1:$port" >&2
-	exit 1
+	die "FreeRADIUS did not start on 127.0.0.1:$port"
 fi
 
 cpu=() rss=() stall=() stall_cpu=()
@@ -92,8 +64,7 @@ for ((r = 1; r <= runs; r++)); do
 	if ! "$bench" -p "$tmp/pki" -s "$secret" -r "$port" "$n" >"$tmp/out" 2>"$tmp/err"; then
 		cat "$tmp/out" "$tmp/err" >&2
 		tail -20 "$tmp/freeradius.log" >&2
-		echo "run-eap-radius-bench: bench_eap_radius failed (run $r)" >&2
-		exit 1
+		die "bench_eap_radius failed (run $r)"
 	fi
 	[ "$r" -ne 1 ] || cat "$tmp/out"
 	out=$(cat "$tmp/out")
@@ -108,4 +79,4 @@ printf 'RSS per connected client median %6s bytes (%s)\n' "$(median "${rss[@]}")
 printf 'longest loop stall, wall median %6s ms   (%s)\n' "$(median "${stall[@]}")" "${stall[*]}"
 printf 'longest loop stall, CPU  median %6s ms   (%s)  [target < %d ms: %s]\n' "$s" \
 	"${stall_cpu[*]}" "$stall_target_ms" \
-	"$(awk -v v="$s" -v t="$stall_target_ms" 'BEGIN { print (v + 0 < t + 0) ? "ok" : "MISSED" }')"
+	"$(verdict_below "$s" "$stall_target_ms")"

@@ -20,26 +20,18 @@
 #   BENCH_CPU=any bench/run-ike-cert-bench.sh   the scheduler places the processes
 set -euo pipefail
 
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+# shellcheck source=bench/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 n=${BENCH_N:-2000}
-build=${BUILD:-build}
 runs=${BENCH_RUNS:-3}
 factor=1.25
 speed_seconds=1
 cpu=${BENCH_CPU:-$(awk '/^Cpus_allowed_list:/ { split($2, a, /[-,]/); print a[1] }' \
 	/proc/self/status)}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ike-cert-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-
-# verdict VALUE TARGET: "ok" when VALUE <= TARGET, else "MISSED"
-verdict() {
-	awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 <= t + 0) ? "ok" : "MISSED" }'
-}
-
-# median VALUE...: the middle one (the upper middle for an even count)
-median() {
+# median_upper VALUE...: the middle one (the upper middle for an even count)
+median_upper() {
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
 }
 
@@ -49,41 +41,14 @@ minmax() {
 		END { printf "min %s, max %s", lo, hi }'
 }
 
-# field LINE REGEX: the first group of REGEX (bash) in LINE, or fail
-field() {
-	if ! [[ $1 =~ $2 ]]; then
-		echo "run-ike-cert-bench: no '$2' in '$1'" >&2
-		exit 1
-	fi
-	echo "${BASH_REMATCH[1]}"
-}
-
-if ! type -P openssl >/dev/null; then
-	echo "run-ike-cert-bench: no openssl command: apt-get install openssl" >&2
-	exit 1
-fi
+type -P openssl >/dev/null || die "no openssl command: apt-get install openssl"
 on=()
 if [ "$cpu" != any ]; then
-	if ! type -P taskset >/dev/null; then
-		echo "run-ike-cert-bench: no taskset command: apt-get install util-linux" >&2
-		exit 1
-	fi
+	type -P taskset >/dev/null || die "no taskset command: apt-get install util-linux"
 	on=(taskset -c "$cpu")
 fi
-echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-	head -n 1), $(openssl version); bench and openssl speed on CPU $cpu"
-
-if [ ! -f "$build/Makefile" ]; then
-	echo "run-ike-cert-bench: no $build/Makefile: configure and build first" >&2
-	exit 1
-fi
-# Automake may regenerate a stale Makefile and ask to be run again.
-if ! make -s -C "$build" bench/bench_ike_cert >/dev/null 2>"$tmp/make.log" &&
-	! make -s -C "$build" bench/bench_ike_cert >/dev/null 2>"$tmp/make.log"; then
-	cat "$tmp/make.log" >&2
-	echo "run-ike-cert-bench: building $build/bench/bench_ike_cert failed" >&2
-	exit 1
-fi
+machine "$(openssl version); bench and openssl speed on CPU $cpu"
+build_bench bench_ike_cert
 bench=$build/bench/bench_ike_cert
 
 # A CA, the daemon's and the peer's ECDSA P-256 certificates, and the CA's (empty) CRL.
@@ -98,15 +63,13 @@ speed() {
 	# +F4:<index>:<bits>:<sign/s>:<verify/s>, OpenSSL's machine-readable ECDSA result
 	if ! "${on[@]}" openssl speed -seconds "$speed_seconds" -mr ecdsap256 >"$tmp/speed" 2>&1; then
 		cat "$tmp/speed" >&2
-		echo "run-ike-cert-bench: openssl speed ecdsap256 failed" >&2
-		exit 1
+		die "openssl speed ecdsap256 failed"
 	fi
 	line=$(grep '^+F4:' "$tmp/speed" || true)
 	IFS=: read -r _ _ bits sps vps <<<"$line"
 	if [ "${bits:-}" != 256 ] || [ -z "${vps:-}" ]; then
 		cat "$tmp/speed" >&2
-		echo "run-ike-cert-bench: no ECDSA P-256 result in openssl speed's output" >&2
-		exit 1
+		die "no ECDSA P-256 result in openssl speed's output"
 	fi
 }
 
@@ -118,8 +81,7 @@ for ((r = 1; r <= runs; r++)); do
 	sps0=$sps vps0=$vps
 	if ! "$bench" -c "$cpu" -p "$tmp/pki" "$n" >"$tmp/out" 2>"$tmp/err"; then
 		cat "$tmp/out" "$tmp/err" >&2
-		echo "run-ike-cert-bench: bench_ike_cert failed (run $r)" >&2
-		exit 1
+		die "bench_ike_cert failed (run $r)"
 	fi
 	speed
 	if [ "$r" -eq 1 ]; then
@@ -143,21 +105,22 @@ for ((r = 1; r <= runs; r++)); do
 		"extra/budget ${ratio[-1]}"
 done
 
-m_extra=$(median "${extra[@]}")
-m_budget=$(median "${budget[@]}")
-m_ratio=$(median "${ratio[@]}")
-m_chains=$(median "${chains[@]}")
+m_extra=$(median_upper "${extra[@]}")
+m_budget=$(median_upper "${budget[@]}")
+m_ratio=$(median_upper "${ratio[@]}")
+m_chains=$(median_upper "${chains[@]}")
 echo "== $n handshakes per mode from one peer, responder CPU, median of $runs runs"
-printf '%-44s %8s us  (%s)\n' "PSK CPU/handshake" "$(median "${psk[@]}")" "$(minmax "${psk[@]}")"
-printf '%-44s %8s us  (%s)\n' "certificate CPU/handshake" "$(median "${cert[@]}")" \
+printf '%-44s %8s us  (%s)\n' "PSK CPU/handshake" "$(median_upper "${psk[@]}")" \
+	"$(minmax "${psk[@]}")"
+printf '%-44s %8s us  (%s)\n' "certificate CPU/handshake" "$(median_upper "${cert[@]}")" \
 	"$(minmax "${cert[@]}")"
 printf '%-44s %8s us  (%s)\n' "extra (certificate - PSK)" "$m_extra" "$(minmax "${extra[@]}")"
 printf '%-44s %8s us, verify %s us\n' "openssl speed ecdsap256: sign" \
-	"$(median "${sign_us[@]}")" "$(median "${verify_us[@]}")"
+	"$(median_upper "${sign_us[@]}")" "$(median_upper "${verify_us[@]}")"
 printf '%-44s %8s us  (%s)\n' "budget $factor x (sign + verify)" "$m_budget" \
 	"$(minmax "${budget[@]}")"
 # each run's extra against the budget measured around it, then the median of those
 printf '%-44s %8s      (%s)\n' "extra / budget, run by run" "$m_ratio" "$(minmax "${ratio[@]}")"
-printf '%-44s %8s <= 1: %s\n' "extra within budget" "$m_ratio" "$(verdict "$m_ratio" 1)"
+printf '%-44s %8s <= 1: %s\n' "extra within budget" "$m_ratio" "$(verdict_at_most "$m_ratio" 1)"
 printf '%-44s %8s of %s handshakes: %s\n' "chain verifications (cache misses)" "$m_chains" \
-	"$n" "$(verdict "$m_chains" 0)"
+	"$n" "$(verdict_at_most "$m_chains" 0)"

@@ -10,35 +10,15 @@
 #   BENCH_N=50000 BENCH_RUNS=5 BUILD=build-san bench/run-ike-mem-bench.sh
 set -euo pipefail
 
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+# shellcheck source=bench/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 n=${BENCH_N:-10000}
-build=${BUILD:-build}
 runs=${BENCH_RUNS:-3}
 target_bytes=4096
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ike-mem-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-
-# verdict VALUE TARGET: "ok" when VALUE < TARGET, else "MISSED"
-verdict() {
-	awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 < t + 0) ? "ok" : "MISSED" }'
-}
-
-echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-	head -n 1), $(openssl version 2>/dev/null || echo "openssl ?")"
-
-if [ ! -f "$build/Makefile" ]; then
-	echo "run-ike-mem-bench: no $build/Makefile: configure and build first" >&2
-	exit 1
-fi
-# Automake may regenerate a stale Makefile and ask to be run again.
-if ! make -s -C "$build" bench/bench_ike_mem >/dev/null 2>"$tmp/make.log" &&
-	! make -s -C "$build" bench/bench_ike_mem >/dev/null 2>"$tmp/make.log"; then
-	cat "$tmp/make.log" >&2
-	echo "run-ike-mem-bench: building $build/bench/bench_ike_mem failed" >&2
-	exit 1
-fi
+machine "$(openssl version 2>/dev/null || echo "openssl ?")"
+build_bench bench_ike_mem
 bench=$build/bench/bench_ike_mem
 
 for alg in cbc gcm; do
@@ -47,21 +27,19 @@ for alg in cbc gcm; do
 	for ((r = 1; r <= runs; r++)); do
 		if ! "$bench" -a "$alg" "$n" >"$tmp/out" 2>"$tmp/err"; then
 			cat "$tmp/out" "$tmp/err" >&2
-			echo "run-ike-mem-bench: bench_ike_mem failed (run $r)" >&2
-			exit 1
+			die "bench_ike_mem failed (run $r)"
 		fi
 		if [ "$r" -eq 1 ]; then
 			cat "$tmp/out"
 		fi
 		line=$(grep '^rss: ' "$tmp/out")
 		if ! [[ $line =~ :\ (-?[0-9]+)\ bytes/SA ]]; then
-			echo "run-ike-mem-bench: no bytes/SA in bench_ike_mem's output" >&2
-			exit 1
+			die "no bytes/SA in bench_ike_mem's output"
 		fi
 		per_sa+=("${BASH_REMATCH[1]}")
 	done
 	mapfile -t per_sa < <(printf '%s\n' "${per_sa[@]}" | sort -g)
 	printf '%-34s median %6s bytes/SA, min %s, max %s (%d runs)  [target < %d: %s]\n' \
 		"RSS delta / SAs ($alg)" "${per_sa[runs / 2]}" "${per_sa[0]}" "${per_sa[-1]}" \
-		"$runs" "$target_bytes" "$(verdict "${per_sa[runs / 2]}" "$target_bytes")"
+		"$runs" "$target_bytes" "$(verdict_below "${per_sa[runs / 2]}" "$target_bytes")"
 done

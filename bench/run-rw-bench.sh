@@ -11,23 +11,17 @@
 #   BENCH_N=50000 BENCH_RUNS=5 BENCH_ALG=gcm BENCH_CPU=1 bench/run-rw-bench.sh
 set -euo pipefail
 
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+# shellcheck source=bench/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 n=${BENCH_N:-10000}
 runs=${BENCH_RUNS:-3}
 alg=${BENCH_ALG:-cbc}
-build=${BUILD:-build}
 # one CPU for the gateway and its clients alike (empty: wherever the scheduler puts them)
 cpu=${BENCH_CPU-0}
 
-echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-	head -n 1), $(openssl version 2>/dev/null || echo "openssl ?")"
-# Automake may regenerate a stale Makefile and ask to be run again.
-if ! make -s -C "$build" bench/bench_rw >/dev/null 2>&1 &&
-	! make -s -C "$build" bench/bench_rw >/dev/null; then
-	echo "run-rw-bench: building $build/bench/bench_rw failed" >&2
-	exit 1
-fi
+machine "$(openssl version 2>/dev/null || echo "openssl ?")"
+build_bench bench_rw
 pin=()
 if [ -n "$cpu" ]; then
 	pin=(taskset -c "$cpu")

@@ -10,51 +10,21 @@
 #   BENCH_N=20000 BENCH_RUNS=9 BENCH_SETTLE=2 BUILD=build-san bench/run-spd-bench.sh
 set -euo pipefail
 
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+# shellcheck source=bench/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 n=${BENCH_N:-10000}
-build=${BUILD:-build}
 runs=${BENCH_RUNS:-5}
 # A namespace is torn down after its last process exits, asynchronously: ip's still holds
 # 3N policies. Each timed step waits this long first so that it does not pay for that.
 settle=${BENCH_SETTLE:-1}
 target_ratio=2
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "run-spd-bench: must run as root: it installs XFRM policies, each run in a" \
-		"network namespace of its own (unshare -n)" >&2
-	exit 1
-fi
-for tool in unshare ip; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "run-spd-bench: $tool is missing" >&2
-		exit 1
-	fi
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/spd-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-
-# verdict VALUE TARGET: "ok" when VALUE <= TARGET, else "MISSED"
-verdict() {
-	awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 <= t + 0) ? "ok" : "MISSED" }'
-}
-
-# ratio A B: A / B with two decimals
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'
-}
-
-echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-	head -n 1), kernel $(uname -r), $(ip -V)"
-
-# Automake may regenerate a stale Makefile and ask to be run again.
-if ! make -s -C "$build" bench/bench_spd >/dev/null 2>"$tmp/make.log" &&
-	! make -s -C "$build" bench/bench_spd >/dev/null 2>"$tmp/make.log"; then
-	cat "$tmp/make.log" >&2
-	echo "run-spd-bench: building $build/bench/bench_spd failed" >&2
-	exit 1
-fi
+need_root "it installs XFRM policies, each run in a network namespace of its own" \
+	"(unshare -n)"
+need_tools unshare ip
+machine "kernel $(uname -r), $(ip -V)"
+build_bench bench_spd
 bench=$build/bench/bench_spd
 batch=$tmp/batch
 
@@ -77,29 +47,25 @@ for ((r = 1; r <= runs; r++)); do
 	sleep "$settle"
 	if ! unshare -n "$bench" -b "$batch" "$n" >"$tmp/out" 2>"$tmp/err"; then
 		cat "$tmp/out" "$tmp/err" >&2
-		echo "run-spd-bench: bench_spd failed (run $r)" >&2
-		exit 1
+		die "bench_spd failed (run $r)"
 	fi
 	if [ "$r" -eq 1 ]; then
 		cat "$tmp/out"
 	fi
 	line=$(grep '^install ' "$tmp/out")
 	if ! [[ $line =~ :\ ([0-9.]+)\ ms ]]; then
-		echo "run-spd-bench: no install time in bench_spd's output" >&2
-		exit 1
+		die "no install time in bench_spd's output"
 	fi
 	ms=${BASH_REMATCH[1]}
 	sleep "$settle"
 	if ! out=$(ip_install "$batch" 2>&1); then
 		echo "$out" >&2
-		echo "run-spd-bench: ip -batch failed (run $r)" >&2
-		exit 1
+		die "ip -batch failed (run $r)"
 	fi
 	ip_ms=$(head -n 1 <<<"$out")
 	count=$(sed -n 2p <<<"$out" | tr -s ' \t' ' ')
 	if [ "$count" != " SPD IN $n OUT $n FWD $n" ]; then
-		echo "run-spd-bench: ip -batch left$count, expected $n per direction" >&2
-		exit 1
+		die "ip -batch left$count, expected $n per direction"
 	fi
 	ours+=("$ms")
 	theirs+=("$ip_ms")
@@ -119,4 +85,4 @@ printf '%-34s best %8s ms, median %8s ms (%d runs)\n' "ip -batch" "${theirs[0]}"
 printf '%-34s best/best %s, median/median %s, per-run median %s  [target <= %sx: %s]\n' \
 	"ratio ipsecd / ip" "$(ratio "${ours[0]}" "${theirs[0]}")" \
 	"$(ratio "${ours[mid]}" "${theirs[mid]}")" "${ratios[mid]}" "$target_ratio" \
-	"$(verdict "$(ratio "${ours[mid]}" "${theirs[mid]}")" "$target_ratio")"
+	"$(verdict_at_most "$(ratio "${ours[mid]}" "${theirs[mid]}")" "$target_ratio")"

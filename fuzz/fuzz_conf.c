@@ -74,7 +74,7 @@ static void check_round_trip(const struct conf *c)
 static void run_ctl(struct conf **cp, const uint8_t *data, size_t size)
 {
 	struct conf_diags ds;
-	struct conf *old = NULL;
+	struct conf_changes *old = NULL;
 	char *line = malloc(size + 1);
 
 	if (!line)
@@ -86,7 +86,7 @@ static void run_ctl(struct conf **cp, const uint8_t *data, size_t size)
 			  &ds) == 0 &&
 	    old)
 		check_round_trip(*cp);
-	conf_free(old);
+	conf_changes_free(old);
 	conf_diags_free(&ds);
 	free(line);
 }

@@ -206,6 +206,8 @@ struct conf_item {
 	uint8_t builtin; /* a default entry: can be set, not removed */
 	uint8_t dynamic; /* added by the engines, not by configuration */
 	uint8_t invalid; /* validation flagged it (policy duplicates) */
+	uint8_t journal; /* model.c: what the change being made did to it (CONF_J_*) */
+	uint32_t pos;	 /* model.c: its index in its menu while it is in the model */
 	union conf_val v[];
 };
 
@@ -246,7 +248,7 @@ void conf_diags_print(const struct conf_diags *ds, FILE *out);
 /* A new model holding only the built-in entries. Caller frees with conf_free(). */
 struct conf *conf_new(void);
 void conf_free(struct conf *c);
-/* A deep copy (for atomic changes: change the copy, validate, swap). */
+/* A deep copy. */
 struct conf *conf_clone(const struct conf *c);
 
 size_t conf_count(const struct conf *c, enum conf_menu_id m);
@@ -297,6 +299,26 @@ typedef void (*conf_diff_fn)(enum conf_change what, const struct conf_item *old_
 /* Calls fn for each item added, removed or changed between a and b (matched by name, or
  * for unnamed menus by id then by content). Returns the number of differences. */
 size_t conf_diff(const struct conf *a, const struct conf *b, conf_diff_fn fn, void *arg);
+
+/* What one ipsecctl change did to the running model: the items it added, removed and
+ * changed. A change is made in place; the model is never copied. */
+struct conf_changes;
+/* Calls fn (may be NULL) for each item the change removed (old_it: the removed item,
+ * new_it NULL), then each it changed (old_it: a copy of the item as it was, new_it: the
+ * item in the model, the same pointer as before the change), then each it added.
+ * Returns how many. */
+size_t conf_changes_walk(const struct conf_changes *ch, conf_diff_fn fn, void *arg);
+/* Frees the removed items and the copies. Accepts NULL. */
+void conf_changes_free(struct conf_changes *ch);
+/* Makes c hold next's configuration (a reloaded file; next is consumed): the items that
+ * did not change stay as they are, the same pointers, a changed named item takes the new
+ * values in place, and what changed is returned as an ipsecctl change's record. Unnamed
+ * items (identities, policies) are matched by content: a changed one is removed and
+ * added. The caller frees the record. */
+struct conf_changes *conf_adopt(struct conf *c, struct conf *next);
+/* Undoes the change ch made to c (an accepted change the daemon could not take after
+ * all) and frees ch. */
+void conf_changes_revert(struct conf *c, struct conf_changes *ch);
 
 /* --- commands from ipsecctl --- */
 
@@ -357,11 +379,12 @@ void conf_format_time(long long secs, char *buf, size_t len);
 
 /* Runs one command line from the control socket: print (detail, where PROP=VALUE),
  * export (show-sensitive), add/set/remove/enable/disable, and through rt (may be NULL)
- * the runtime menus and verbs. A change is made on a copy of *cp, validated, and only
- * then swapped in: on success *old receives the previous model (caller diffs and frees
- * it); on refusal nothing changes and ds says why.
+ * the runtime menus and verbs. A change is made on *cp in place, recorded, and validated
+ * (the items it touched and those that refer to them): on success *chg receives what it
+ * did (caller applies it to the engines and frees it); on refusal it is undone, nothing
+ * changes and ds says why. *chg stays NULL for a command that changes nothing.
  * Returns 0, -EINVAL (refused), -EPERM (not allowed for this caller) or -ENOTSUP
  * (a runtime menu or verb whose data is not available). */
 int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const struct conf_sink *sink,
-		  const struct conf_runtime *rt, struct conf **old, struct conf_diags *ds);
+		  const struct conf_runtime *rt, struct conf_changes **chg, struct conf_diags *ds);
 #endif

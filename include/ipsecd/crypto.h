@@ -24,7 +24,8 @@ bool crypto_memeq(const void *a, const void *b, size_t len);
  * the legacy provider DES and Blowfish are unsupported. 0, or -EIO when even the default
  * provider is missing. */
 int crypto_init(void);
-/* len random bytes (RAND_bytes) into buf. 0 or -EIO. */
+/* len random bytes (RAND_bytes; small requests from a fork-safe page of its output) into
+ * buf. 0 or -EIO. */
 int crypto_random(void *buf, size_t len);
 
 struct crypto_iov { /* one piece of a PRF's input, borrowed */
@@ -60,6 +61,22 @@ struct crypto_dh;
 /* Generates a key pair of ours; the caller frees it with crypto_dh_free. NULL when the
  * group is unknown or unsupported or generation failed. */
 struct crypto_dh *crypto_dh_new(uint16_t group);
+/* RFC 7296 2.12: a key pair of the group that is shared, for a bounded time, by the key
+ * exchanges that ask for one: the group's current key until it has served
+ * CRYPTO_DH_REUSE_USES exchanges or is CRYPTO_DH_REUSE_AGE seconds old (now: the caller's
+ * clock, seconds), then a new one. The nonces, new in every exchange, keep each SA's keys
+ * apart; what is given up is forward secrecy among the SAs that shared a key while it
+ * lives. Freed with crypto_dh_free like crypto_dh_new's; NULL as crypto_dh_new. */
+struct crypto_dh *crypto_dh_reused(uint16_t group, double now);
+#define CRYPTO_DH_REUSE_USES 128
+#define CRYPTO_DH_REUSE_AGE  2.0
+/* Drops the shared keys that are spent at now (HUGE_VAL: all of them; each is wiped when
+ * its last holder frees it). Returns the seconds until the next one is due, 0 when none
+ * is left: a caller keeps no key longer than CRYPTO_DH_REUSE_AGE by calling it then. */
+double crypto_dh_reuse_expire(double now);
+/* Sets the limits (tests); max_uses <= 1 or max_age <= 0 turns reuse off. Drops the
+ * shared keys. */
+void crypto_dh_set_reuse(unsigned max_uses, double max_age);
 void crypto_dh_free(struct crypto_dh *dh); /* accepts NULL; the private key is wiped */
 uint16_t crypto_dh_group(const struct crypto_dh *dh);
 /* Our public value as KE data (crypto_dh_pub_len bytes); borrowed until crypto_dh_free. */

@@ -55,6 +55,9 @@ void ike_free(struct ike *ike);
 /* The configuration now in force (borrowed until the next call or ike_free). Peers that
  * changed or went away lose their SAs; non-passive peers with policies initiate. */
 void ike_apply(struct ike *ike, const struct conf *c);
+/* c changed in place by ch (an ipsecctl change): the engine takes what ch did, and only
+ * that (its view is updated item by item; the peers ch touched initiate). */
+void ike_apply_changes(struct ike *ike, const struct conf *c, const struct conf_changes *ch);
 
 /* A datagram from net. */
 void ike_recv(struct ike *ike, const struct net_pkt *p);

@@ -1,6 +1,7 @@
-/* ctl_exec: commands from ipsecctl. print and export read the model; changes run on a
- * copy that is validated before it replaces the running model, so a refused command
- * changes nothing. Runtime menus and verbs are answered by the daemon (conf_runtime). */
+/* ctl_exec: commands from ipsecctl. print and export read the model; changes are made on
+ * the running model in place and recorded (journal.c), then what they touched is
+ * validated: a refused command is undone and changes nothing, an accepted one hands the
+ * record to the daemon. Runtime menus and verbs are answered by the daemon (conf_runtime). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -364,7 +365,7 @@ static int run_ctl(struct conf_parse_ctx *px, const char *line)
 }
 
 int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const struct conf_sink *sink,
-		  const struct conf_runtime *rt, struct conf **old, struct conf_diags *ds)
+		  const struct conf_runtime *rt, struct conf_changes **chg, struct conf_diags *ds)
 {
 	struct conf_parse_ctx px = {.c = *cp,
 				    .rt = rt,
@@ -375,7 +376,7 @@ int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const stru
 				    .sink = sink,
 				    .probe = true};
 
-	*old = NULL;
+	*chg = NULL;
 	px.locs.file = px.file;
 	px.locs.changes_only = true;
 	if (run_ctl(&px, line) == 0)
@@ -390,21 +391,20 @@ int conf_ctl_exec(struct conf **cp, const char *line, unsigned flags, const stru
 			      "changing the configuration needs root");
 		return -EPERM;
 	}
-	/* The change, on a copy. */
-	px.c = conf_clone(*cp);
+	/* The change, recorded, on the model itself. */
+	conf_journal_begin(px.c);
 	px.probe = false;
 	run_ctl(&px, line);
 	free((char *)px.menu_prefix);
 	if (!ds->nerrors && !px.status) {
 		conf_v6_convert_policies(px.c, ds);
-		conf_validate_at(px.c, ds, &px.locs);
+		conf_validate_change(px.c, ds, &px.locs);
 	}
 	free(px.locs.e);
 	if (ds->nerrors || px.status) {
-		conf_free(px.c);
+		conf_journal_abort(px.c);
 		return px.status ? px.status : -EINVAL;
 	}
-	*old = *cp;
-	*cp = px.c;
+	*chg = conf_journal_end(px.c);
 	return 0;
 }

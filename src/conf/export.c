@@ -184,7 +184,7 @@ static char *diff_key(const struct conf_item *it)
 	return sb_take(&k);
 }
 
-static bool same_item(const struct conf_item *a, const struct conf_item *b)
+bool conf_item_same(const struct conf_item *a, const struct conf_item *b)
 {
 	for (size_t p = 0; p < a->menu->nprops; p++)
 		if (!(a->menu->props[p].flags & CONF_F_RO) &&
@@ -213,7 +213,7 @@ static size_t diff_menu_ids(const struct conf *a, const struct conf *b, enum con
 
 		if (o && o->menu == n->menu) {
 			by_id[n->id] = NULL; /* seen */
-			if (!same_item(o, n) && ++diffs && fn)
+			if (!conf_item_same(o, n) && ++diffs && fn)
 				fn(CONF_CHANGED, o, n, arg);
 		} else if (++diffs && fn) {
 			fn(CONF_ADDED, NULL, n, arg);
@@ -250,7 +250,7 @@ static size_t diff_menu(const struct conf *a, const struct conf *b, enum conf_me
 		o = hash_get(&old, kb[i]);
 		if (o && !hash_get(&seen, kb[i])) {
 			hash_put(&seen, kb[i], (void *)n);
-			if (!same_item(o, n) && ++diffs && fn)
+			if (!conf_item_same(o, n) && ++diffs && fn)
 				fn(CONF_CHANGED, o, n, arg);
 			continue;
 		}

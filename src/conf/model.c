@@ -17,6 +17,8 @@ struct conf_item *conf_item_new(struct conf *c, const struct conf_menu *m)
 
 	it->menu = m;
 	it->id = ++c->next_id;
+	if (c->jl)
+		it->journal = CONF_J_NEW; /* nothing to keep a copy of */
 	for (size_t i = 0; i < m->nprops; i++)
 		it->v[i] = *conf_prop_default(m, (int)i);
 	return it;
@@ -37,6 +39,13 @@ static const char *item_name(const struct conf_item *it)
 	return it->menu->name_prop >= 0 ? it->v[it->menu->name_prop].s : NULL;
 }
 
+/* Items from index `from` on learn their (new) index. */
+static void renumber(struct conf_tab *t, size_t from)
+{
+	for (size_t i = from; i < t->n; i++)
+		t->items[i]->pos = (uint32_t)i;
+}
+
 void conf_insert(struct conf *c, struct conf_item *it, size_t pos)
 {
 	struct conf_tab *t = &c->tab[it->menu->id];
@@ -50,21 +59,21 @@ void conf_insert(struct conf *c, struct conf_item *it, size_t pos)
 	memmove(&t->items[pos + 1], &t->items[pos], (t->n - pos) * sizeof(*t->items));
 	t->items[pos] = it;
 	t->n++;
+	renumber(t, pos);
 	if (item_name(it))
 		hash_put(&t->byname, item_name(it), it);
+	if (c->jl)
+		conf_journal_add(c, CONF_ADDED, it, NULL, pos);
 }
 
 size_t conf_item_index(const struct conf *c, const struct conf_item *it)
 {
 	const struct conf_tab *t = &c->tab[it->menu->id];
 
-	for (size_t i = 0; i < t->n; i++)
-		if (t->items[i] == it)
-			return i;
-	return (size_t)-1;
+	return it->pos < t->n && t->items[it->pos] == it ? it->pos : (size_t)-1;
 }
 
-void conf_remove_item(struct conf *c, struct conf_item *it)
+void conf_item_unlink(struct conf *c, struct conf_item *it)
 {
 	struct conf_tab *t = &c->tab[it->menu->id];
 	size_t i = conf_item_index(c, it);
@@ -75,7 +84,21 @@ void conf_remove_item(struct conf *c, struct conf_item *it)
 		hash_del(&t->byname, item_name(it));
 	memmove(&t->items[i], &t->items[i + 1], (t->n - i - 1) * sizeof(*t->items));
 	t->n--;
-	conf_item_free(it);
+	renumber(t, i);
+}
+
+/* While a change is recorded the item is kept: the change reports it, or puts it back. */
+void conf_remove_item(struct conf *c, struct conf_item *it)
+{
+	size_t pos = conf_item_index(c, it);
+
+	if (pos == (size_t)-1)
+		return;
+	conf_item_unlink(c, it);
+	if (c->jl)
+		conf_journal_add(c, CONF_REMOVED, it, NULL, pos);
+	else
+		conf_item_free(it);
 }
 
 void conf_item_set(struct conf *c, struct conf_item *it, int prop, union conf_val *v)
@@ -83,6 +106,7 @@ void conf_item_set(struct conf *c, struct conf_item *it, int prop, union conf_va
 	struct conf_tab *t = &c->tab[it->menu->id];
 	bool is_name = prop == it->menu->name_prop;
 
+	conf_touch(c, it);
 	if (is_name && item_name(it) && hash_get(&t->byname, item_name(it)) == it)
 		hash_del(&t->byname, item_name(it));
 	if (it->set & bit(prop))
@@ -98,6 +122,7 @@ void conf_item_unset(struct conf *c, struct conf_item *it, int prop)
 {
 	if (!(it->set & bit(prop)))
 		return;
+	conf_touch(c, it);
 	if (prop == it->menu->name_prop)
 		hash_del(&c->tab[it->menu->id].byname, item_name(it));
 	conf_val_free(&it->menu->props[prop], &it->v[prop]);
@@ -163,6 +188,38 @@ void conf_free(struct conf *c)
 	free(c);
 }
 
+struct conf_item *conf_item_copy(const struct conf_item *src)
+{
+	const struct conf_menu *menu = src->menu;
+	size_t sz = sizeof(*src) + menu->nprops * sizeof(src->v[0]);
+	struct conf_item *it = xmalloc(sz);
+
+	memcpy(it, src, sz);
+	it->journal = 0;
+	for (size_t p = 0; p < menu->nprops; p++)
+		if (src->set & bit((int)p))
+			conf_val_copy(&menu->props[p], &it->v[p], &src->v[p]);
+	return it;
+}
+
+void conf_item_restore(struct conf *c, struct conf_item *it, struct conf_item *old)
+{
+	struct conf_tab *t = &c->tab[it->menu->id];
+	size_t sz = sizeof(*it) + it->menu->nprops * sizeof(it->v[0]);
+	uint32_t pos = it->pos;
+
+	if (item_name(it) && hash_get(&t->byname, item_name(it)) == it)
+		hash_del(&t->byname, item_name(it));
+	for (size_t i = 0; i < it->menu->nprops; i++)
+		if (it->set & bit((int)i))
+			conf_val_free(&it->menu->props[i], &it->v[i]);
+	memcpy(it, old, sz); /* the values move to it */
+	it->pos = pos;
+	free(old);
+	if (conf_item_index(c, it) != (size_t)-1 && item_name(it))
+		hash_put(&t->byname, item_name(it), it);
+}
+
 struct conf *conf_clone(const struct conf *c)
 {
 	struct conf *n = xcalloc(1, sizeof(*n));
@@ -172,18 +229,8 @@ struct conf *conf_clone(const struct conf *c)
 	for (int m = 0; m < CONF_M_COUNT; m++) {
 		const struct conf_tab *t = &c->tab[m];
 
-		for (size_t i = 0; i < t->n; i++) {
-			const struct conf_item *src = t->items[i];
-			const struct conf_menu *menu = src->menu;
-			size_t sz = sizeof(*src) + menu->nprops * sizeof(src->v[0]);
-			struct conf_item *it = xmalloc(sz);
-
-			memcpy(it, src, sz);
-			for (size_t p = 0; p < menu->nprops; p++)
-				if (src->set & bit((int)p))
-					conf_val_copy(&menu->props[p], &it->v[p], &src->v[p]);
-			conf_insert(n, it, (size_t)-1);
-		}
+		for (size_t i = 0; i < t->n; i++)
+			conf_insert(n, conf_item_copy(t->items[i]), (size_t)-1);
 	}
 	return n;
 }

@@ -103,21 +103,23 @@ static void check_item(const struct gap *g, const struct conf_item *it, struct c
 	sb_free(&msg);
 }
 
+void conf_check_unsupported_item(const struct conf_item *it, struct conf_diags *ds,
+				 const struct conf_locmap *lm)
+{
+	int dis = conf_prop_index(it->menu, "disabled");
+	/* a disabled item does nothing anyway, but a disabled proposal does */
+	bool off = dis >= 0 && conf_bool(it, dis);
+
+	for (size_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
+		if (gaps[g].menu == it->menu->id && !it->dynamic && (!off || gaps[g].prop == dis))
+			check_item(&gaps[g], it, ds, lm);
+}
+
 void conf_check_unsupported(const struct conf *c, struct conf_diags *ds,
 			    const struct conf_locmap *lm)
 {
-	for (int m = 0; m < CONF_M_COUNT; m++) {
-		int dis = conf_prop_index(&conf_menus[m], "disabled");
-
-		for (size_t i = 0; i < conf_count(c, (enum conf_menu_id)m); i++) {
-			const struct conf_item *it = conf_item_at(c, (enum conf_menu_id)m, i);
-			/* a disabled item does nothing anyway, but a disabled proposal does */
-			bool off = dis >= 0 && conf_bool(it, dis);
-
-			for (size_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
-				if (gaps[g].menu == (enum conf_menu_id)m && !it->dynamic &&
-				    (!off || gaps[g].prop == dis))
-					check_item(&gaps[g], it, ds, lm);
-		}
-	}
+	for (int m = 0; m < CONF_M_COUNT; m++)
+		for (size_t i = 0; i < conf_count(c, (enum conf_menu_id)m); i++)
+			conf_check_unsupported_item(conf_item_at(c, (enum conf_menu_id)m, i), ds,
+						    lm);
 }

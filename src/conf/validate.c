@@ -318,41 +318,84 @@ static void check_policy(struct vctx *v, struct conf_item *it)
 		     "ports need protocol=tcp, udp, sctp, dccp or udp-lite");
 }
 
-/* Duplicate policies (same selectors) are marked invalid, as RouterOS does. */
-static void check_policy_dups(struct vctx *v)
+/* The selectors of a policy as a key: their bytes, in hex. */
+#define SEL_RAW_LEN (2 * 18 + 3 * 8 + 1)
+#define SEL_KEY_LEN (2 * SEL_RAW_LEN + 1)
+
+static void sel_key(const struct conf_item *it, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[SEL_RAW_LEN], *r = raw;
+	static const int num[] = {CONF_POLICY_PROTOCOL, CONF_POLICY_SRC_PORT, CONF_POLICY_DST_PORT};
+
+	for (int a = 0; a < 2; a++) {
+		const struct conf_addr *x =
+			&it->v[a ? CONF_POLICY_DST_ADDRESS : CONF_POLICY_SRC_ADDRESS].a;
+
+		*r++ = x->family;
+		*r++ = x->plen;
+		memcpy(r, x->bytes, 16);
+		r += 16;
+	}
+	for (int i = 0; i < 3; i++) {
+		memcpy(r, &it->v[num[i]].i, 8);
+		r += 8;
+	}
+	*r++ = conf_bool(it, CONF_POLICY_TEMPLATE);
+	for (size_t i = 0; i < SEL_RAW_LEN; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * SEL_RAW_LEN] = '\0';
+}
+
+/* The selectors as the warning names them. */
+static void sel_text(const struct conf_item *it, struct strbuf *k)
 {
 	static const int key[] = {CONF_POLICY_SRC_ADDRESS, CONF_POLICY_DST_ADDRESS,
 				  CONF_POLICY_PROTOCOL,	   CONF_POLICY_SRC_PORT,
 				  CONF_POLICY_DST_PORT,	   CONF_POLICY_TEMPLATE};
+
+	for (size_t j = 0; j < sizeof(key) / sizeof(key[0]); j++) {
+		conf_val_format(&it->menu->props[key[j]], &it->v[key[j]], k);
+		sb_putc(k, ' ');
+	}
+}
+
+/* Duplicate policies (same selectors) are marked invalid, as RouterOS does. A change
+ * (c->jl) is warned about only for the policies it touched or whose mark it moved. */
+static void check_policy_dups(struct vctx *v)
+{
 	struct hash seen = HASH_INIT;
 	size_t n = conf_count(v->c, CONF_M_POLICY);
-	char **keys = xcalloc(n + 1, sizeof(*keys));
+	char(*keys)[SEL_KEY_LEN] = xcalloc(n + 1, sizeof(*keys));
 
 	for (size_t i = 0; i < n; i++) {
 		struct conf_item *it = conf_item_at(v->c, CONF_M_POLICY, i);
-		struct strbuf k = STRBUF_INIT;
+		uint8_t invalid = 0;
 
-		it->invalid = 0;
-		if (conf_bool(it, CONF_POLICY_DISABLED))
-			continue;
-		for (size_t j = 0; j < sizeof(key) / sizeof(key[0]); j++) {
-			conf_val_format(&it->menu->props[key[j]], &it->v[key[j]], &k);
-			sb_putc(&k, ' ');
+		if (!conf_bool(it, CONF_POLICY_DISABLED)) {
+			sel_key(it, keys[i]);
+			invalid = hash_get(&seen, keys[i]) != NULL;
+			if (!invalid)
+				hash_put(&seen, keys[i], it);
 		}
-		keys[i] = sb_take(&k);
-		if (hash_get(&seen, keys[i])) {
-			it->invalid = 1;
+		if (invalid != it->invalid) {
+			conf_touch(v->c, it);
+			it->invalid = invalid;
+		}
+		if (invalid && (!v->c->jl || it->journal)) {
+			struct strbuf k = STRBUF_INIT;
+
+			sel_text(it, &k);
 			verr(v, CONF_WARNING, it, -1,
 			     "policy duplicates an earlier one with the same selectors (%s); it is "
 			     "marked invalid",
-			     keys[i]);
-			continue;
+			     sb_str(&k));
+			sb_free(&k);
 		}
-		hash_put(&seen, keys[i], it);
 	}
 	hash_free(&seen);
-	for (size_t i = 0; i < n; i++)
-		free(keys[i]);
 	free(keys);
 }
 
@@ -424,31 +467,131 @@ static void check_pool_overlaps(struct vctx *v)
 	free(all);
 }
 
+/* The checks of one item on its own and against what it refers to. */
+static void check_item(struct vctx *v, struct conf_item *it)
+{
+	check_refs(v, it);
+	switch (it->menu->id) {
+	case CONF_M_IDENTITY:
+		check_identity(v, it);
+		break;
+	case CONF_M_PEER:
+		check_peer(v, it);
+		break;
+	case CONF_M_SETTINGS:
+		check_settings(v, it);
+		break;
+	case CONF_M_MANUAL_SA:
+		check_manual_sa(v, it);
+		break;
+	case CONF_M_POLICY:
+		check_policy(v, it);
+		break;
+	default:
+		break;
+	}
+}
+
 int conf_validate_at(struct conf *c, struct conf_diags *ds, const struct conf_locmap *lm)
 {
 	struct vctx v = {c, ds, lm};
 	size_t before = ds->nerrors;
 
-	for (int m = 0; m < CONF_M_COUNT; m++) {
-		for (size_t i = 0; i < conf_count(c, (enum conf_menu_id)m); i++) {
-			struct conf_item *it = conf_item_at(c, (enum conf_menu_id)m, i);
-
-			check_refs(&v, it);
-			if (m == CONF_M_IDENTITY)
-				check_identity(&v, it);
-			else if (m == CONF_M_PEER)
-				check_peer(&v, it);
-			else if (m == CONF_M_SETTINGS)
-				check_settings(&v, it);
-			else if (m == CONF_M_MANUAL_SA)
-				check_manual_sa(&v, it);
-			else if (m == CONF_M_POLICY)
-				check_policy(&v, it);
-		}
-	}
+	for (int m = 0; m < CONF_M_COUNT; m++)
+		for (size_t i = 0; i < conf_count(c, (enum conf_menu_id)m); i++)
+			check_item(&v, conf_item_at(c, (enum conf_menu_id)m, i));
 	check_policy_dups(&v);
 	check_pool_overlaps(&v);
 	conf_check_unsupported(c, ds, lm);
+	return ds->nerrors > before ? -EINVAL : 0;
+}
+
+/* --- a change's validation --- */
+
+/* Marks an item checked by this validation (journal bit), once. */
+#define CHECKED 0x80
+
+static void check_once(struct vctx *v, struct conf_item *it, struct conf_item ***list, size_t *n)
+{
+	if (it->journal & CHECKED)
+		return;
+	it->journal |= CHECKED;
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = it;
+	check_item(v, it);
+}
+
+/* The items that refer by name to `name` of menu m: their references and the checks that
+ * depend on what they refer to (a policy on its peer's exchange-mode). */
+static void check_referrers(struct vctx *v, enum conf_menu_id m, const char *name,
+			    struct conf_item ***list, size_t *n)
+{
+	for (int mm = 0; mm < CONF_M_COUNT; mm++) {
+		const struct conf_menu *menu = &conf_menus[mm];
+
+		for (size_t p = 0; p < menu->nprops; p++) {
+			const struct conf_prop *prop = &menu->props[p];
+
+			if (prop->type != CONF_T_REF || prop->ref != m ||
+			    (prop->flags & CONF_F_LEGACY))
+				continue;
+			for (size_t i = 0; i < conf_count(v->c, (enum conf_menu_id)mm); i++) {
+				struct conf_item *it = conf_item_at(v->c, (enum conf_menu_id)mm, i);
+
+				if (it->v[p].s && !strcmp(it->v[p].s, name))
+					check_once(v, it, list, n);
+			}
+		}
+	}
+}
+
+static const char *name_of(const struct conf_item *it)
+{
+	return it->menu->name_prop >= 0 ? it->v[it->menu->name_prop].s : NULL;
+}
+
+/* Does a change from old to it matter to the items that refer to it? Its name, and for a
+ * peer its exchange-mode (check_policy). */
+static bool referrers_affected(const struct conf_item *old, const struct conf_item *it)
+{
+	const char *a = name_of(old), *b = it ? name_of(it) : NULL;
+
+	if (!it || !a || !b || strcmp(a, b))
+		return true;
+	return it->menu->id == CONF_M_PEER &&
+	       conf_int(old, CONF_PEER_EXCHANGE_MODE) != conf_int(it, CONF_PEER_EXCHANGE_MODE);
+}
+
+int conf_validate_change(struct conf *c, struct conf_diags *ds, const struct conf_locmap *lm)
+{
+	struct vctx v = {c, ds, lm};
+	struct conf_changes *ch = c->jl;
+	size_t before = ds->nerrors, n = ch->n, nchecked = 0;
+	struct conf_item **checked = NULL;
+	bool policies = false, pools = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct conf_jent *e = &ch->e[i];
+		bool in_model = conf_item_index(c, e->it) != (size_t)-1;
+		const struct conf_item *old = e->what == CONF_CHANGED ? e->old : e->it;
+
+		policies |= e->it->menu->id == CONF_M_POLICY;
+		pools |= e->it->menu->id == CONF_M_POOL;
+		if (in_model) {
+			check_once(&v, e->it, &checked, &nchecked);
+			conf_check_unsupported_item(e->it, ds, lm);
+		}
+		if (e->what != CONF_ADDED && name_of(old) && *name_of(old) &&
+		    referrers_affected(old, in_model ? e->it : NULL))
+			check_referrers(&v, e->it->menu->id, name_of(old), &checked, &nchecked);
+	}
+	for (size_t i = 0; i < nchecked; i++)
+		checked[i]->journal &= (uint8_t)~CHECKED;
+	free(checked);
+	if (policies)
+		check_policy_dups(&v);
+	if (pools)
+		check_pool_overlaps(&v);
 	return ds->nerrors > before ? -EINVAL : 0;
 }
 

@@ -641,6 +641,32 @@ bool conf_val_equal(const struct conf_prop *p, const union conf_val *a, const un
 	}
 }
 
+static uint64_t mix(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *b = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+uint64_t conf_val_hash(const struct conf_prop *p, const union conf_val *v, uint64_t h)
+{
+	switch (p->type) {
+	case CONF_T_ENUMS:
+		return v->list ? mix(h, v->list->v, v->list->n * sizeof(v->list->v[0])) : h;
+	case CONF_T_RANGES:
+		return v->rng ? mix(h, v->rng->r, v->rng->n * sizeof(v->rng->r[0])) : h;
+	case CONF_T_PREFIX:
+	case CONF_T_ADDR:
+		return mix(h, &v->a, sizeof(v->a));
+	default:
+		if (owns_pointer(p))
+			return v->s ? mix(h, v->s, strlen(v->s)) : h;
+		return mix(h, &v->i, sizeof(v->i));
+	}
+}
+
 int conf_range_prefix(const struct conf_range *r)
 {
 	unsigned max = r->lo.family == AF_INET ? 32 : 128, plen = 0;

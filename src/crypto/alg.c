@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -47,10 +48,8 @@ int crypto_init(void)
 	return deflt ? 0 : -EIO;
 }
 
-int crypto_random(void *buf, size_t len)
+static int rand_direct(uint8_t *p, size_t len)
 {
-	uint8_t *p = buf;
-
 	while (len) { /* RAND_bytes takes an int */
 		int n = len > INT_MAX ? INT_MAX : (int)len;
 
@@ -59,6 +58,58 @@ int crypto_random(void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* Small requests are served from a page of RAND_bytes output: a call costs a microsecond
+ * or two whatever its length (the DRBG's lock, its reseed and fork checks), and a
+ * handshake asks for half a dozen pieces of 8 to 32 bytes (SPI, nonce, IVs). What is
+ * handed out is wiped from the page. The kernel zeroes the page in a child after fork
+ * (MADV_WIPEONFORK): the child finds it empty and refills it, so two processes never hand
+ * out the same bytes. Where the kernel cannot do that, every call goes to RAND_bytes. */
+#define POOL_PAGE  4096
+#define POOL_TAKES 256 /* larger requests go to RAND_bytes */
+
+static struct rand_pool {
+	size_t left; /* bytes at the end of b not yet handed out; 0 after a fork */
+	uint8_t b[POOL_PAGE - sizeof(size_t)];
+} * pool;
+static bool pool_failed;
+
+static struct rand_pool *pool_get(void)
+{
+	void *p;
+
+	if (pool || pool_failed)
+		return pool;
+	p = mmap(NULL, POOL_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED && madvise(p, POOL_PAGE, MADV_WIPEONFORK) == 0) {
+		madvise(p, POOL_PAGE, MADV_DONTDUMP); /* best effort: not in a core file */
+		pool = p;
+	} else {
+		if (p != MAP_FAILED)
+			munmap(p, POOL_PAGE);
+		pool_failed = true;
+	}
+	return pool;
+}
+
+int crypto_random(void *buf, size_t len)
+{
+	struct rand_pool *rp = len <= POOL_TAKES ? pool_get() : NULL;
+	uint8_t *from;
+
+	if (!rp)
+		return rand_direct(buf, len);
+	if (rp->left < len) {
+		if (rand_direct(rp->b, sizeof(rp->b)) < 0)
+			return -EIO;
+		rp->left = sizeof(rp->b);
+	}
+	from = rp->b + sizeof(rp->b) - rp->left;
+	memcpy(buf, from, len);
+	OPENSSL_cleanse(from, len);
+	rp->left -= len;
 	return 0;
 }
 

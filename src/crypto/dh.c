@@ -3,6 +3,7 @@
  * (x | y as KE data, x as the shared secret) and Curve25519 (RFC 8031). The ec2n groups
  * (3, 4) have no OpenSSL 3 support and are unknown here. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,9 +47,28 @@ static const struct group groups[] = {
 struct crypto_dh {
 	const struct group *g;
 	EVP_PKEY *key; /* our key pair; OpenSSL wipes the private part when freeing it */
+	/* derivations with key, set up at the first one and kept while the key is: a reused
+	 * key (below) derives many times, and only the peer changes */
+	EVP_PKEY_CTX *derive;
+	unsigned refs; /* its holders: callers, and the group's reuse slot */
 	uint8_t pub[MAX_PUB];
 	size_t publen;
 };
+
+/* RFC 7296 2.12: a responder may reuse its Diffie-Hellman value across IKE SAs for a short
+ * time. Each group's current key is shared until it has served max_uses key exchanges or
+ * is max_age seconds old; then (or when crypto_dh_reuse_expire sees it old) it is dropped,
+ * and wiped once the last holder frees it. */
+static struct reuse_slot {
+	struct crypto_dh *dh; /* NULL: none yet */
+	unsigned uses;
+	double born;
+} reuse_slots[N(groups)];
+
+static struct {
+	unsigned max_uses;
+	double max_age;
+} reuse_policy = {CRYPTO_DH_REUSE_USES, CRYPTO_DH_REUSE_AGE};
 
 static const struct group *group_find(uint16_t id)
 {
@@ -136,8 +156,9 @@ const uint8_t *crypto_dh_public(const struct crypto_dh *dh, size_t *len)
 
 void crypto_dh_free(struct crypto_dh *dh)
 {
-	if (!dh)
+	if (!dh || --dh->refs > 0)
 		return;
+	EVP_PKEY_CTX_free(dh->derive);
 	EVP_PKEY_free(dh->key);
 	free(dh);
 }
@@ -184,6 +205,7 @@ struct crypto_dh *crypto_dh_new(uint16_t group)
 	if (!dh)
 		return NULL;
 	dh->g = g;
+	dh->refs = 1;
 	dh->key = generate(g);
 	if (!dh->key || !export_public(dh)) {
 		crypto_dh_free(dh);
@@ -220,18 +242,21 @@ static struct peer_slot *peer_slot(const struct crypto_dh *dh)
 }
 
 /* The peer's public key in our group from its KE data (length already checked), if it may
- * be used. A MODP value must lie in 2..p-2, and in the prime-order subgroup where OpenSSL
- * knows q (EVP_PKEY_public_check). An ECP point must be on the curve and not the point at
- * infinity (RFC 6989 2.3); the curves of RFC 5903 have prime order (cofactor 1), so every
- * such point is in the group and the full check's multiplication by the order, as dear as
- * the ECDH itself, proves nothing more (EVP_PKEY_public_check_quick). X25519 takes any
- * value (RFC 8031 2.3: the result is checked instead). Borrowed for ECP and MODP (the
- * group's slot), the caller's to free for X25519: *owned says which. */
+ * be used (RFC 6989: all the more since a responder reuses its key, crypto_dh_reused).
+ * A MODP value must lie in 2..p-2, and in the prime-order subgroup where OpenSSL knows q
+ * (EVP_PKEY_public_check). An ECP point must be on the curve and not the point at infinity
+ * (RFC 6989 2.3); the curves of RFC 5903 have prime order (cofactor 1), so every such
+ * point is in the group. Decoding checks all of it: an uncompressed point (0x04 | x | y)
+ * cannot encode infinity, and OpenSSL refuses coordinates past the field prime and points
+ * off the curve as it sets them (EC_POINT_oct2point; check_ikecrypto's bad points prove
+ * it). EVP_PKEY_public_check_quick would redo the curve equation after an inversion, a
+ * twentieth of a handshake for nothing. X25519 takes any value (RFC 8031 2.3: the result is
+ * checked instead). Borrowed for ECP and MODP (the group's slot), the caller's to free for
+ * X25519: *owned says which. */
 static EVP_PKEY *peer_key(const struct crypto_dh *dh, const uint8_t *data, size_t len, bool *owned)
 {
 	uint8_t pt[1 + 2 * MAX_EC_COORD];
 	struct peer_slot *s;
-	int ok;
 
 	*owned = dh->g->kind == X25519;
 	if (*owned)
@@ -246,9 +271,7 @@ static EVP_PKEY *peer_key(const struct crypto_dh *dh, const uint8_t *data, size_
 	}
 	if (!EVP_PKEY_set1_encoded_public_key(s->key, data, len))
 		return NULL;
-	ok = dh->g->kind == ECP ? EVP_PKEY_public_check_quick(s->check)
-				: EVP_PKEY_public_check(s->check);
-	return ok == 1 ? s->key : NULL;
+	return dh->g->kind == ECP || EVP_PKEY_public_check(s->check) == 1 ? s->key : NULL;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -260,23 +283,36 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-/* Derives into out (allocated here) from a peer value peer_key accepted. */
+/* The key's derivation context, made at its first derivation. NULL on error. */
+static EVP_PKEY_CTX *derive_ctx(struct crypto_dh *dh)
+{
+	if (dh->derive)
+		return dh->derive;
+	dh->derive = EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL);
+	if (dh->derive && (EVP_PKEY_derive_init(dh->derive) <= 0 ||
+			   (dh->g->kind == MODP && EVP_PKEY_CTX_set_dh_pad(dh->derive, 1) <= 0))) {
+		EVP_PKEY_CTX_free(dh->derive);
+		dh->derive = NULL;
+	}
+	return dh->derive;
+}
+
+/* Derives into out (allocated here) from a peer value peer_key accepted. The context
+ * keeps a reference to the peer's key until the next derivation sets another. */
 static int derive(struct crypto_dh *dh, EVP_PKEY *peer, struct crypto_chunk *out)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL);
+	EVP_PKEY_CTX *ctx = derive_ctx(dh);
 	size_t n = 0;
 	int r = -EINVAL;
 
-	if (ctx && EVP_PKEY_derive_init(ctx) > 0 &&
-	    (dh->g->kind != MODP || EVP_PKEY_CTX_set_dh_pad(ctx, 1) > 0) &&
-	    EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) > 0 && EVP_PKEY_derive(ctx, NULL, &n) > 0) {
+	if (ctx && EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) > 0 &&
+	    EVP_PKEY_derive(ctx, NULL, &n) > 0) {
 		r = -ENOMEM;
 		if ((out->ptr = malloc(n)) != NULL) {
 			out->len = n;
 			r = EVP_PKEY_derive(ctx, out->ptr, &out->len) > 0 ? 0 : -EINVAL;
 		}
 	}
-	EVP_PKEY_CTX_free(ctx);
 	return r;
 }
 
@@ -301,4 +337,65 @@ int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len,
 		EVP_PKEY_free(pk);
 	ERR_clear_error();
 	return r;
+}
+
+/* --- reuse (RFC 7296 2.12) --- */
+
+void crypto_dh_set_reuse(unsigned max_uses, double max_age)
+{
+	reuse_policy.max_uses = max_uses;
+	reuse_policy.max_age = max_age;
+	crypto_dh_reuse_expire(HUGE_VAL);
+}
+
+static bool spent(const struct reuse_slot *s, double now)
+{
+	return s->uses >= reuse_policy.max_uses || now < s->born ||
+	       now - s->born >= reuse_policy.max_age;
+}
+
+static void slot_drop(struct reuse_slot *s)
+{
+	crypto_dh_free(s->dh); /* wiped now, or when its last holder is done */
+	*s = (struct reuse_slot){0};
+}
+
+struct crypto_dh *crypto_dh_reused(uint16_t group, double now)
+{
+	const struct group *g = group_find(group);
+	struct reuse_slot *s = g ? &reuse_slots[g - groups] : NULL;
+
+	if (!s || reuse_policy.max_uses <= 1 || reuse_policy.max_age <= 0)
+		return crypto_dh_new(group); /* reuse is off */
+	if (s->dh && spent(s, now))
+		slot_drop(s);
+	if (!s->dh) {
+		if (!(s->dh = crypto_dh_new(group)))
+			return NULL;
+		s->born = now;
+	}
+	s->uses++;
+	s->dh->refs++;
+	return s->dh;
+}
+
+double crypto_dh_reuse_expire(double now)
+{
+	double next = 0;
+
+	for (size_t i = 0; i < N(reuse_slots); i++) {
+		struct reuse_slot *s = &reuse_slots[i];
+		double left;
+
+		if (!s->dh)
+			continue;
+		if (now == HUGE_VAL || spent(s, now)) {
+			slot_drop(s);
+			continue;
+		}
+		left = s->born + reuse_policy.max_age - now;
+		if (!next || left < next)
+			next = left;
+	}
+	return next;
 }

@@ -651,109 +651,6 @@ static void ike_dispatch(struct ike *eng, const struct net_pkt *p)
 	ikev2_ops.recv(eng, p);
 }
 
-static bool peer_initiates(const struct conf_item *peer)
-{
-	return !conf_bool(peer, CONF_PEER_DISABLED) && !conf_bool(peer, CONF_PEER_PASSIVE) &&
-	       ike_ops_for(peer) != NULL;
-}
-
-/* A mode-config client with no static policy: its CHILD SA comes from its first template. */
-static void start_modecfg_client(struct ike *eng, const struct conf_item *peer)
-{
-	const struct conf_item *id = ike_identity_of(eng, conf_str(peer, CONF_PEER_NAME));
-	const char *mc = id ? conf_str(id, CONF_IDENTITY_MODE_CONFIG) : NULL;
-	size_t n = 0;
-	const struct conf_item *const *t =
-		mc && strcmp(mc, "none") && ike_gen_mode_of(id) != IKE_GEN_NO
-			? ike_view_templates(eng->view,
-					     conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP), &n)
-			: NULL;
-
-	if (n)
-		ike_want_policy(eng, peer, t[0], NULL);
-}
-
-/* Starts the non-passive peers, each with the policies the view files under it; a peer
- * that cannot be started (no route to it) is tried once, not once per policy. */
-static void on_start(struct loop_timer *w, void *arg)
-{
-	struct ike *eng = arg;
-	const struct conf *c = eng->conf;
-
-	(void)w;
-	for (size_t i = 0; c && eng->view && i < conf_count(c, CONF_M_PEER); i++) {
-		const struct conf_item *peer = conf_item_at(c, CONF_M_PEER, i);
-		size_t np = 0;
-		const struct conf_item *const *pols;
-
-		if (!peer_initiates(peer))
-			continue;
-		pols = ike_view_policies(eng->view, conf_str(peer, CONF_PEER_NAME), &np);
-		for (size_t j = 0; j < np; j++)
-			if (ike_want_policy(eng, peer, pols[j], NULL) < 0)
-				break;
-		if (!np)
-			start_modecfg_client(eng, peer);
-	}
-}
-
-static void follow_policy(struct ike *eng, struct ike_child *c)
-{
-	const struct conf_item *pol = ike_view_policy_by_reqid(eng->view, c->reqid);
-	size_t n;
-
-	if (pol) {
-		c->policy_id = pol->id;
-	} else if (c->gp) {
-		/* a generated one follows its group's first template (its proposal); with none
-		 * left its rekey fails and it expires */
-		const struct conf_item *const *t =
-			ike_view_templates(eng->view, c->ike->gen_group, &n);
-
-		c->policy_id = n ? t[0]->id : 0;
-	}
-}
-
-void ike_apply(struct ike *eng, const struct conf *c)
-{
-	struct ike_sa *sa;
-	size_t pos = 0;
-
-	eng->conf = c;
-	if (ike_pools_apply(eng->pools, c) < 0)
-		log_error(LOG_IKE, NULL,
-			  "out of memory applying /ip pool: the pools are as before");
-	ike_modecfg_load_system_dns(eng);
-	ike_view_free(eng->view);
-	eng->view = ike_view_build(c, eng->d.policy_reqid, eng->d.arg);
-	if (!eng->view)
-		log_error(LOG_IKE, NULL,
-			  "out of memory indexing the configuration: no negotiation "
-			  "until the next one");
-	/* peers that went away or were disabled take their SAs with them; the CHILD SAs of
-	 * the others follow their policy to its item in this configuration: item ids are
-	 * given anew on every load, while a policy's reqid (its kernel entries') stays */
-	while ((sa = ike_tab_next(&eng->sas, &pos))) {
-		const struct conf_item *peer = ike_peer_find(c, sa->peer);
-
-		if (!peer || conf_bool(peer, CONF_PEER_DISABLED)) {
-			log_info(LOG_IKE, sa->ctx, "peer removed from the configuration: deleting");
-			sa->ops->send_delete(sa);
-			ike_acct_cause(sa, RADIUS_TERM_ADMIN_RESET);
-			ike_sa_destroy(sa, true);
-			continue;
-		}
-		for (struct ike_child *ch = sa->children; ch; ch = ch->next)
-			follow_policy(eng, ch);
-		if (sa->creating)
-			follow_policy(eng, sa->creating);
-	}
-	if (!eng->start)
-		eng->start = loop_timer_new(eng->d.loop, 0, 0, on_start, eng);
-	else
-		loop_timer_again(eng->start, 0);
-}
-
 void ike_free(struct ike *eng)
 {
 	struct ike_sa *sa;
@@ -771,7 +668,8 @@ void ike_free(struct ike *eng)
 		versions[i]->engine_free(eng);
 	ike_vip_stop(eng);
 	ike_forget_tokens(eng);
-	loop_timer_free(eng->start);
+	loop_timer_free(eng->start_timer);
+	ike_forget_starts(eng);
 	ike_tab_free(&eng->sas);
 	ike_tab_free(&eng->half);
 	ike_tab_free(&eng->half_src);

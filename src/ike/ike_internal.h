@@ -290,8 +290,21 @@ struct ike {
 	const struct net_pkt *cur_pkt; /* the datagram being handled */
 	const uint8_t *cur_plain;      /* and its inner payloads, decrypted (IKEv2) */
 	size_t cur_plain_len;
+	/* a held request replayed (v2/ikev2.c): its inner payloads as they were decrypted
+	 * when it came, for that SA's next decryption to take instead */
+	const struct ike_sa *replay_sa;
+	const uint8_t *replay_plain;
+	size_t replay_len;
 	uint32_t next_serial;
-	struct loop_timer *start; /* initiations after ike_apply */
+	struct loop_timer *start_timer; /* initiations after ike_apply */
+	bool start_all;			/* of every policy (a whole configuration) */
+	size_t start_next;		/* with start_all: the next peer to start */
+	char **start;			/* or of these peers' (what a change touched) */
+	size_t nstart;
+	/* drops the shared responder DH keys once old (RFC 7296 2.12, sa_init.c); NULL until
+	 * one is taken; dh_armed: running */
+	struct loop_timer *dh_expiry;
+	bool dh_armed;
 	struct ike_stats st;
 	/* 2.6: the cookie secrets and their rotation (sa_init.c) */
 	unsigned frag_size; /* RFC 7383: largest datagram of a fragment; 0: no fragmentation */
@@ -304,13 +317,21 @@ struct ike {
 	} cookie;
 };
 
-/* view.c: the configuration indexed for the engine, built by ike_apply. */
+/* view.c: the configuration indexed for the engine, built by ike_apply and kept in step
+ * with ipsecctl's changes by ike_apply_changes. */
 struct ike_view;
-struct ike_view *ike_view_build(const struct conf *c,
-				uint32_t (*reqid)(void *arg, const struct conf *c,
-						  const struct conf_item *pol),
-				void *arg);
+/* The reqid of a policy's kernel entries (0: none). */
+typedef uint32_t (*ike_view_reqid_fn)(void *arg, const struct conf *c, const struct conf_item *pol);
+struct ike_view *ike_view_build(const struct conf *c, ike_view_reqid_fn reqid, void *arg);
 void ike_view_free(struct ike_view *v);
+/* Takes one difference of c (in conf_changes_walk's order: removed, changed, added) into
+ * the view, in place; then ike_view_update_done once after the last. Returns 0, or
+ * -ENOMEM: the view is then incomplete and must be built anew. */
+int ike_view_update(struct ike_view *v, const struct conf *c, enum conf_change what,
+		    const struct conf_item *old, const struct conf_item *it);
+int ike_view_update_done(struct ike_view *v, const struct conf *c);
+/* apply.c: forgets the peers waiting to initiate (ike_free). */
+void ike_forget_starts(struct ike *eng);
 /* The enabled peer with the longest address prefix holding remote (the first in the
  * configuration among equals) whose local-address, if set, is local and whose
  * exchange-mode speaks IKE version major (2: ike2; 1: main, aggressive, base); or NULL.

@@ -182,14 +182,28 @@ bool ike_ts_subset(const struct ikev2_ts_set *inner, const struct ikev2_ts_set *
 
 /* --- the kernel's form --- */
 
+/* The bits of a up to and including its last 1: the shortest prefix a is the first
+ * address of. 0 for all zeros. */
+static unsigned aligned_from(const uint8_t *a, size_t n)
+{
+	size_t i = n;
+
+	while (i > 0 && !a[i - 1])
+		i--;
+	if (i == 0)
+		return 0;
+	return (unsigned)i * 8 - (unsigned)__builtin_ctz(a[i - 1]);
+}
+
 bool ike_ts_to_prefix(const struct ikev2_ts *ts, uint8_t *family, uint8_t addr[16], uint8_t *plen)
 {
 	size_t n = alen(ts);
 	unsigned bits = (unsigned)n * 8, p;
 	uint8_t lo[16], hi[16];
 
-	/* the shortest plen at which start is the first address of a block ending by end */
-	for (p = 0; p < bits; p++) {
+	/* the shortest plen at which start is the first address of a block ending by end;
+	 * none is shorter than the bits up to start's last 1 */
+	for (p = aligned_from(ts->start, n); p < bits; p++) {
 		host_bits(lo, ts->start, n, p, false);
 		host_bits(hi, ts->start, n, p, true);
 		if (!memcmp(lo, ts->start, n) && memcmp(hi, ts->end, n) <= 0)

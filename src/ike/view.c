@@ -1,77 +1,38 @@
-/* view: the configuration as the engine decides from it, built once when a configuration
- * is applied (ike_apply) so that no negotiation walks or string-compares the model.
+/* view: the configuration as the engine decides from it, so that no negotiation walks or
+ * string-compares the model. Built when a configuration is applied whole (ike_apply), and
+ * kept in step with an ipsecctl change item by item (ike_view_update): a change of one
+ * peer, identity or policy touches that item's entries and nothing else.
  *
  * - peers by address prefix: one table keyed by (family, prefix length, masked address)
  *   and the prefix lengths in use, longest first, so a look-up costs one probe per length
  *   in use; among peers with the same prefix the first in the configuration wins, and a
  *   peer with a local-address takes only requests to that address;
  * - each peer with its profile, its enabled identities and the policies IKE negotiates
- *   for it, in configuration order; peers by name;
+ *   for it, in configuration order; peers by name and by item id;
  * - each peer's identities by the ID their remote-id names (type and value, as the peer
  *   sends it), and apart from those the ones that accept any ID or are checked another
  *   way (auto, ignore, match-by=certificate): a gateway with an identity per user finds
  *   a user's in one probe;
  * - policies by item id and by the reqid of their kernel entries;
  * - policy groups by name, each with its enabled templates (template=yes) in
- *   configuration order, and mode-configs by name (built-ins such as request-only too).
+ *   configuration order, and mode-configs by name (built-ins such as request-only too):
+ *   few, so filed anew whenever one of them or a template changes (view_named.c).
  *
- * The chains of a table slot are the peers' own links (next_name, next_prefix), so a
- * 64-bit key that two names or prefixes share costs a compare, never a wrong answer. */
+ * Each entry remembers the keys it was filed under, so it can be taken out after its item
+ * changed. The chains of a table slot are the entries' own links, kept in configuration
+ * order (an item's pos), so a 64-bit key that two names or prefixes share costs a compare,
+ * never a wrong answer. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "ike_internal.h"
 #include "ipsecd/conf_menus.h"
+#include "view.h"
 
-struct ike_vpeer {
-	const struct conf_item *it;
-	const struct conf_item *profile;
-	const struct conf_item **ids;  /* enabled identities, in configuration order */
-	const struct conf_item **pols; /* the policies IKE negotiates for it (ike_policy_is_ours) */
-	uint32_t nids, npols;
-	struct ike_vident *others; /* identities not filed by ID, in configuration order */
-	uint32_t nothers;
-	uint8_t major; /* the IKE version its exchange-mode speaks: 2 (ike2) or 1 */
-	struct ike_vpeer *next_name, *next_prefix;
-};
-
-/* An identity as the responder looks it up: by (peer, ID) in id_by_key, or in its peer's
- * others. pos: its place among the peer's identities (the first wins among equals). */
-struct ike_vident {
-	const struct conf_item *it;
-	const struct ike_vpeer *peer;
-	uint32_t pos;
-	uint8_t type, len;
-	uint8_t data[64];	 /* the ID's value; longer ones are not filed */
-	struct ike_vident *next; /* the next with the same key */
-};
-
-/* A policy group or a mode-config, filed by name. */
-struct ike_vnamed {
-	const struct conf_item *it;
-	const struct conf_item **tmpls; /* groups: the enabled templates, in order */
-	uint32_t ntmpls;
-	struct ike_vnamed *next; /* the next with the same key */
-};
-
-struct ike_view {
-	struct ike_vpeer *peers;
-	size_t npeers;
-	const struct conf_item **refs; /* backing store of every peer's ids and pols */
-	struct ike_tab by_name, by_prefix, pol_by_id, pol_by_reqid;
-	struct ike_vident *idents; /* one per enabled identity of an existing peer */
-	struct ike_tab id_by_key;
-	struct ike_vnamed *named;	    /* the groups, then the mode-configs */
-	const struct conf_item **tmpl_refs; /* backing store of every group's templates */
-	struct ike_tab group_by_name, modeconf_by_name;
-	/* the prefix lengths some enabled peer has, longest first, per family */
-	uint8_t plen4[33], plen6[129];
-	uint8_t nplen4, nplen6;
-};
-
-static uint64_t finish(uint64_t h)
+uint64_t ike_view_finish(uint64_t h)
 {
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -79,13 +40,13 @@ static uint64_t finish(uint64_t h)
 	return h == 0 || h == UINT64_MAX ? 1 : h;
 }
 
-static uint64_t name_key(const char *s)
+uint64_t ike_view_name_key(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return finish(h);
+	return ike_view_finish(h);
 }
 
 /* The key of the prefix plen of address bytes (bits past plen ignored). */
@@ -99,8 +60,8 @@ static uint64_t prefix_key(uint8_t family, uint8_t plen, const uint8_t *bytes)
 	if (plen % 8)
 		b[full] = (uint8_t)(bytes[full] & (0xff << (8 - plen % 8)));
 	memcpy(w, b, sizeof(w));
-	return finish(((uint64_t)family << 8 | plen) * 0x9e3779b97f4a7c15ull ^ w[0] ^
-		      finish(w[1] ^ 0x5bd1e995ull));
+	return ike_view_finish(((uint64_t)family << 8 | plen) * 0x9e3779b97f4a7c15ull ^ w[0] ^
+			       ike_view_finish(w[1] ^ 0x5bd1e995ull));
 }
 
 static bool prefix_has(const struct conf_addr *p, const struct net_addr *a)
@@ -117,93 +78,199 @@ static bool prefix_has(const struct conf_addr *p, const struct net_addr *a)
 	return true;
 }
 
-static void add_plen(uint8_t *list, uint8_t *n, uint8_t plen)
+/* --- chains: a table slot's entries, linked, in configuration order --- */
+
+int ike_view_chain_add(struct ike_tab *t, uint64_t key, struct ike_vnode *n)
 {
-	size_t i = 0;
+	struct ike_vnode *head = ike_tab_get(t, key), **pp = &head;
 
-	while (i < *n && list[i] > plen)
-		i++;
-	if (i < *n && list[i] == plen)
-		return;
-	memmove(list + i + 1, list + i, *n - i);
-	list[i] = plen;
-	++*n;
-}
-
-/* Appends p to the chain of key in t (chains keep configuration order). */
-static int chain_add(struct ike_tab *t, uint64_t key, struct ike_vpeer *p, bool by_name)
-{
-	struct ike_vpeer *head = ike_tab_get(t, key), *q = head;
-
-	if (!head)
-		return ike_tab_put(t, key, p);
-	if (by_name) {
-		while (q->next_name)
-			q = q->next_name;
-		q->next_name = p;
-	} else {
-		while (q->next_prefix)
-			q = q->next_prefix;
-		q->next_prefix = p;
+	if (head && head->tail->it->pos < n->it->pos) {
+		/* after the last: how a whole configuration is filed, in order */
+		n->next = NULL;
+		head->tail->next = n;
+		head->tail = n;
+		return 0;
 	}
-	return 0;
+	while (*pp && (*pp)->it->pos < n->it->pos)
+		pp = &(*pp)->next;
+	n->next = *pp;
+	*pp = n;
+	if (pp != &head)
+		return 0;
+	n->tail = n->next ? n->next->tail : n;
+	return ike_tab_put(t, key, head);
 }
 
-void ike_view_free(struct ike_view *v)
+void ike_view_chain_del(struct ike_tab *t, uint64_t key, struct ike_vnode *n)
 {
-	if (!v)
+	struct ike_vnode *head = ike_tab_get(t, key), *prev = NULL, *q;
+
+	for (q = head; q && q != n; q = q->next)
+		prev = q;
+	if (!q)
 		return;
-	ike_tab_free(&v->by_name);
-	ike_tab_free(&v->by_prefix);
-	ike_tab_free(&v->pol_by_id);
-	ike_tab_free(&v->pol_by_reqid);
-	ike_tab_free(&v->group_by_name);
-	ike_tab_free(&v->modeconf_by_name);
-	ike_tab_free(&v->id_by_key);
-	free(v->idents);
-	free(v->tmpl_refs);
-	free(v->named);
-	free(v->refs);
-	free(v->peers);
-	free(v);
+	if (prev) {
+		prev->next = n->next;
+		if (head->tail == n)
+			head->tail = prev;
+	} else if (n->next) {
+		n->next->tail = n->tail;
+		ike_tab_put(t, key, n->next); /* a key held: never fails */
+	} else {
+		ike_tab_del(t, key);
+	}
+	n->next = NULL;
 }
+
+/* --- ordered arrays: a peer's identities and policies --- */
+
+/* Inserts it into (*a)[0..*n) by configuration order; returns its index or -ENOMEM. */
+static int array_add(const struct conf_item ***a, uint32_t *n, uint32_t *cap,
+		     const struct conf_item *it)
+{
+	uint32_t lo = 0, hi = *n;
+
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 2;
+		const struct conf_item **na = realloc(*a, nc * sizeof(*na));
+
+		if (!na)
+			return -ENOMEM;
+		*a = na;
+		*cap = nc;
+	}
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if ((*a)[mid]->pos < it->pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(*a + lo + 1, *a + lo, (*n - lo) * sizeof(**a));
+	(*a)[lo] = it;
+	++*n;
+	return (int)lo;
+}
+
+static int array_del(const struct conf_item **a, uint32_t *n, const struct conf_item *it)
+{
+	for (uint32_t i = 0; i < *n; i++)
+		if (a[i] == it) {
+			memmove(a + i, a + i + 1, (*n - i - 1) * sizeof(*a));
+			--*n;
+			return (int)i;
+		}
+	return -1;
+}
+
+/* --- peers --- */
 
 static struct ike_vpeer *peer_by_name(const struct ike_view *v, const char *name)
 {
-	struct ike_vpeer *p = v && name && *name ? ike_tab_get(&v->by_name, name_key(name)) : NULL;
+	struct ike_vnode *n =
+		v && name && *name ? ike_tab_get(&v->by_name, ike_view_name_key(name)) : NULL;
 
-	while (p && strcmp(conf_str(p->it, CONF_PEER_NAME), name))
-		p = p->next_name;
-	return p;
+	while (n && strcmp(conf_str(n->it, CONF_PEER_NAME), name))
+		n = n->next;
+	return n ? IKE_VIEW_OF(n, struct ike_vpeer, name) : NULL;
 }
 
-/* Counts each peer's identities and policies (pass 0) or files them (pass 1). */
-static void file_refs(struct ike_view *v, const struct conf *c, int pass)
+static void plen_count(struct ike_view *v, uint8_t family, uint8_t plen, int d)
 {
-	for (size_t i = 0; i < conf_count(c, CONF_M_IDENTITY); i++) {
-		const struct conf_item *id = conf_item_at(c, CONF_M_IDENTITY, i);
-		struct ike_vpeer *p = conf_bool(id, CONF_IDENTITY_DISABLED)
-					      ? NULL
-					      : peer_by_name(v, conf_str(id, CONF_IDENTITY_PEER));
+	uint32_t *cnt = family == AF_INET ? v->cnt4 : v->cnt6;
+	uint8_t *list = family == AF_INET ? v->plen4 : v->plen6;
+	uint8_t *n = family == AF_INET ? &v->nplen4 : &v->nplen6;
+	int max = family == AF_INET ? 32 : 128;
 
-		if (p && pass)
-			p->ids[p->nids] = id;
-		if (p)
-			p->nids++;
-	}
-	for (size_t i = 0; i < conf_count(c, CONF_M_POLICY); i++) {
-		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
-		const char *pn = conf_str(pol, CONF_POLICY_PEER);
-		struct ike_vpeer *p = peer_by_name(v, pn);
-
-		if (p && !ike_policy_is_ours(pol, pn))
-			p = NULL;
-		if (p && pass)
-			p->pols[p->npols] = pol;
-		if (p)
-			p->npols++;
-	}
+	cnt[plen] = (uint32_t)((int)cnt[plen] + d);
+	if ((d > 0 && cnt[plen] != 1) || (d < 0 && cnt[plen] != 0))
+		return;
+	*n = 0; /* a length came or went: the list, longest first, anew */
+	for (int l = max; l >= 0; l--)
+		if (cnt[l])
+			list[(*n)++] = (uint8_t)l;
 }
+
+/* Files the peer by name, and by prefix when it takes requests (enabled, an address). */
+static int peer_file(struct ike_view *v, const struct conf *c, struct ike_vpeer *p)
+{
+	const struct conf_addr *a = conf_addr(p->it, CONF_PEER_ADDRESS);
+
+	p->profile = ike_profile_of(c, p->it);
+	p->major = strcmp(ike_choice(p->it, CONF_PEER_EXCHANGE_MODE), "ike2") ? 1 : 2;
+	p->name.it = p->prefix.it = p->it;
+	p->name_key = ike_view_name_key(conf_str(p->it, CONF_PEER_NAME));
+	if (ike_view_chain_add(&v->by_name, p->name_key, &p->name) < 0)
+		return -ENOMEM;
+	p->family = 0;
+	if (conf_bool(p->it, CONF_PEER_DISABLED) || (a->family != AF_INET && a->family != AF_INET6))
+		return 0;
+	p->prefix_key = prefix_key(a->family, a->plen, a->bytes);
+	if (ike_view_chain_add(&v->by_prefix, p->prefix_key, &p->prefix) < 0)
+		return -ENOMEM;
+	p->family = a->family;
+	p->plen = a->plen;
+	plen_count(v, p->family, p->plen, 1);
+	return 0;
+}
+
+static void peer_unfile(struct ike_view *v, struct ike_vpeer *p)
+{
+	ike_view_chain_del(&v->by_name, p->name_key, &p->name);
+	if (!p->family)
+		return;
+	ike_view_chain_del(&v->by_prefix, p->prefix_key, &p->prefix);
+	plen_count(v, p->family, p->plen, -1);
+	p->family = 0;
+}
+
+static int peer_add(struct ike_view *v, const struct conf *c, const struct conf_item *it)
+{
+	struct ike_vpeer *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->it = it;
+	if (ike_tab_put(&v->peer_by_id, (uint64_t)it->id + 1, p) < 0) {
+		free(p);
+		return -ENOMEM;
+	}
+	v->npeers++;
+	return peer_file(v, c, p);
+}
+
+static void ident_drop(struct ike_view *v, struct ike_vident *e);
+
+static void peer_free(struct ike_vpeer *p)
+{
+	free(p->ids);
+	free(p->vids);
+	free(p->pols);
+	free(p);
+}
+
+static void peer_del(struct ike_view *v, const struct conf_item *it)
+{
+	struct ike_vpeer *p = ike_tab_del(&v->peer_by_id, (uint64_t)it->id + 1);
+
+	if (!p)
+		return;
+	peer_unfile(v, p);
+	/* what still names it goes with it (a valid change leaves nothing) */
+	while (p->nids)
+		ident_drop(v, p->vids[p->nids - 1]);
+	for (uint32_t i = 0; i < p->npols; i++) {
+		struct ike_vpol *vp = ike_tab_get(&v->pol_by_id, (uint64_t)p->pols[i]->id + 1);
+
+		if (vp)
+			vp->peer = NULL;
+	}
+	v->npeers--;
+	peer_free(p);
+}
+
+/* --- identities --- */
 
 static uint64_t id_key(const struct ike_vpeer *p, uint8_t type, const uint8_t *data, size_t len)
 {
@@ -212,7 +279,7 @@ static uint64_t id_key(const struct ike_vpeer *p, uint8_t type, const uint8_t *d
 	h = (h ^ type) * 0x100000001b3ull;
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ data[i]) * 0x100000001b3ull;
-	return finish(h);
+	return ike_view_finish(h);
 }
 
 /* The ID an identity's remote-id names, when it is one fixed value the peer must send
@@ -230,192 +297,245 @@ static bool fixed_id(const struct conf_item *id, struct ike_vident *e)
 	return true;
 }
 
-/* Files every peer's identities: by ID, or in its others (which share idents' storage:
- * each peer's others are contiguous, since peers are filed in order). */
-static int file_idents(struct ike_view *v)
+/* The identities' places among their peer's, from index `from` on. */
+static void ident_renumber(struct ike_vpeer *p, uint32_t from)
 {
-	size_t total = 0, k = 0;
-
-	for (size_t i = 0; i < v->npeers; i++)
-		total += v->peers[i].nids;
-	if (total && !(v->idents = calloc(total, sizeof(*v->idents))))
-		return -ENOMEM;
-	/* others first, peer by peer, then the filed ones after them all */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < v->npeers; i++) {
-			struct ike_vpeer *p = &v->peers[i];
-
-			if (!pass)
-				p->others = v->idents + k;
-			for (uint32_t j = 0; j < p->nids; j++) {
-				struct ike_vident e = {.it = p->ids[j], .peer = p, .pos = j};
-				bool fixed = fixed_id(p->ids[j], &e);
-
-				if (fixed != (pass == 1))
-					continue;
-				v->idents[k] = e;
-				if (!pass) {
-					p->nothers++;
-				} else {
-					struct ike_vident *n = &v->idents[k];
-					uint64_t key = id_key(p, n->type, n->data, n->len);
-					struct ike_vident *q = ike_tab_get(&v->id_by_key, key);
-
-					if (!q && ike_tab_put(&v->id_by_key, key, n) < 0)
-						return -ENOMEM;
-					while (q && q->next)
-						q = q->next;
-					if (q)
-						q->next = n;
-				}
-				k++;
-			}
-		}
-	return 0;
+	for (uint32_t i = from; i < p->nids; i++)
+		p->vids[i]->pos = i;
 }
 
-/* The group or mode-config called name in t, or NULL. */
-static struct ike_vnamed *named_get(const struct ike_tab *t, const char *name, int name_prop)
+static int ident_add(struct ike_view *v, const struct conf_item *it)
 {
-	struct ike_vnamed *e = name && *name ? ike_tab_get(t, name_key(name)) : NULL;
+	struct ike_vpeer *p = conf_bool(it, CONF_IDENTITY_DISABLED)
+				      ? NULL
+				      : peer_by_name(v, conf_str(it, CONF_IDENTITY_PEER));
+	struct ike_vident *e;
+	uint32_t cap = p ? p->cap_ids : 0;
+	int at;
 
-	while (e && strcmp(conf_str(e->it, name_prop), name))
-		e = e->next;
-	return e;
-}
-
-static int named_add(struct ike_tab *t, struct ike_vnamed *e, int name_prop)
-{
-	const char *name = conf_str(e->it, name_prop);
-	struct ike_vnamed *q;
-
-	if (!name || !*name)
+	if (!p)
 		return 0;
-	q = ike_tab_get(t, name_key(name));
-	if (!q)
-		return ike_tab_put(t, name_key(name), e);
-	while (q->next)
-		q = q->next;
-	q->next = e;
-	return 0;
-}
+	if (!(e = calloc(1, sizeof(*e))) || ike_tab_put(&v->ident_by_id, (uint64_t)it->id + 1, e))
+		goto fail;
+	e->it = e->node.it = it;
+	e->peer = p;
+	if ((at = array_add(&p->ids, &p->nids, &cap, it)) < 0)
+		goto fail_id;
+	if (cap != p->cap_ids) {
+		struct ike_vident **nv = realloc(p->vids, cap * sizeof(*nv));
 
-/* The group an enabled template belongs to; NULL for any other policy. */
-static struct ike_vnamed *group_of(const struct ike_view *v, const struct conf_item *pol)
-{
-	if (!conf_bool(pol, CONF_POLICY_TEMPLATE) || conf_bool(pol, CONF_POLICY_DISABLED))
-		return NULL;
-	return named_get(&v->group_by_name, conf_str(pol, CONF_POLICY_GROUP), CONF_GROUP_NAME);
-}
-
-/* Files groups and mode-configs by name, and each group's templates. */
-static int file_named(struct ike_view *v, const struct conf *c)
-{
-	size_t ng = conf_count(c, CONF_M_POLICY_GROUP), nm = conf_count(c, CONF_M_MODE_CONFIG);
-	size_t np = conf_count(c, CONF_M_POLICY), nt = 0;
-	struct ike_vnamed *e;
-
-	if (ng + nm && !(v->named = calloc(ng + nm, sizeof(*v->named))))
-		return -ENOMEM;
-	for (size_t i = 0; i < ng + nm; i++) {
-		bool group = i < ng;
-
-		e = &v->named[i];
-		e->it = group ? conf_item_at(c, CONF_M_POLICY_GROUP, i)
-			      : conf_item_at(c, CONF_M_MODE_CONFIG, i - ng);
-		if (named_add(group ? &v->group_by_name : &v->modeconf_by_name, e,
-			      group ? CONF_GROUP_NAME : CONF_MODECONF_NAME) < 0)
-			return -ENOMEM;
-	}
-	for (size_t i = 0; i < np; i++)
-		if ((e = group_of(v, conf_item_at(c, CONF_M_POLICY, i)))) {
-			e->ntmpls++;
-			nt++;
+		if (!nv) {
+			array_del(p->ids, &p->nids, it);
+			goto fail_id;
 		}
-	if (nt && !(v->tmpl_refs = calloc(nt, sizeof(*v->tmpl_refs))))
-		return -ENOMEM;
-	nt = 0;
-	for (size_t i = 0; i < ng; i++) {
-		v->named[i].tmpls = v->tmpl_refs + nt;
-		nt += v->named[i].ntmpls;
-		v->named[i].ntmpls = 0;
+		p->vids = nv;
+		p->cap_ids = cap;
 	}
-	for (size_t i = 0; i < np; i++) {
-		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
+	memmove(p->vids + at + 1, p->vids + at, (p->nids - 1 - (uint32_t)at) * sizeof(*p->vids));
+	p->vids[at] = e;
+	ident_renumber(p, (uint32_t)at);
+	e->filed = fixed_id(it, e);
+	if (e->filed) {
+		e->key = id_key(p, e->type, e->data, e->len);
+		if (ike_view_chain_add(&v->id_by_key, e->key, &e->node) < 0) {
+			e->filed = false;
+			ident_drop(v, e);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+fail_id:
+	ike_tab_del(&v->ident_by_id, (uint64_t)it->id + 1);
+fail:
+	free(e);
+	return -ENOMEM;
+}
 
-		if ((e = group_of(v, pol)))
-			e->tmpls[e->ntmpls++] = pol;
+static void ident_drop(struct ike_view *v, struct ike_vident *e)
+{
+	struct ike_vpeer *p = e->peer;
+	int at = array_del(p->ids, &p->nids, e->it);
+
+	if (at >= 0) {
+		memmove(p->vids + at, p->vids + at + 1,
+			(p->nids - (uint32_t)at) * sizeof(*p->vids));
+		ident_renumber(p, (uint32_t)at);
 	}
+	if (e->filed)
+		ike_view_chain_del(&v->id_by_key, e->key, &e->node);
+	ike_tab_del(&v->ident_by_id, (uint64_t)e->it->id + 1);
+	free(e);
+}
+
+static void ident_del(struct ike_view *v, const struct conf_item *it)
+{
+	struct ike_vident *e = ike_tab_get(&v->ident_by_id, (uint64_t)it->id + 1);
+
+	if (e)
+		ident_drop(v, e);
+}
+
+/* --- policies --- */
+
+static int pol_add(struct ike_view *v, const struct conf *c, const struct conf_item *it)
+{
+	const char *pn = conf_str(it, CONF_POLICY_PEER);
+	struct ike_vpeer *p = peer_by_name(v, pn);
+	struct ike_vpol *vp = calloc(1, sizeof(*vp));
+
+	if (!vp)
+		return -ENOMEM;
+	vp->node.it = it;
+	if (ike_tab_put(&v->pol_by_id, (uint64_t)it->id + 1, vp) < 0) {
+		free(vp);
+		return -ENOMEM;
+	}
+	if (p && ike_policy_is_ours(it, pn)) {
+		if (array_add(&p->pols, &p->npols, &p->cap_pols, it) < 0)
+			return -ENOMEM;
+		vp->peer = p;
+	}
+	vp->reqid = v->reqid ? v->reqid(v->reqid_arg, c, it) : 0;
+	if (vp->reqid && ike_view_chain_add(&v->pol_by_reqid, vp->reqid, &vp->node) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
-struct ike_view *ike_view_build(const struct conf *c,
-				uint32_t (*reqid)(void *arg, const struct conf *c,
-						  const struct conf_item *pol),
-				void *arg)
+static void pol_del(struct ike_view *v, const struct conf_item *it)
+{
+	struct ike_vpol *vp = ike_tab_del(&v->pol_by_id, (uint64_t)it->id + 1);
+
+	if (!vp)
+		return;
+	if (vp->peer)
+		array_del(vp->peer->pols, &vp->peer->npols, it);
+	if (vp->reqid)
+		ike_view_chain_del(&v->pol_by_reqid, vp->reqid, &vp->node);
+	free(vp);
+}
+
+/* --- the whole view --- */
+
+void ike_view_free(struct ike_view *v)
+{
+	size_t pos = 0;
+	void *e;
+
+	if (!v)
+		return;
+	while ((e = ike_tab_next(&v->ident_by_id, &pos)))
+		free(e);
+	pos = 0;
+	while ((e = ike_tab_next(&v->pol_by_id, &pos)))
+		free(e);
+	pos = 0;
+	while ((e = ike_tab_next(&v->peer_by_id, &pos)))
+		peer_free(e);
+	ike_tab_free(&v->by_name);
+	ike_tab_free(&v->by_prefix);
+	ike_tab_free(&v->peer_by_id);
+	ike_tab_free(&v->ident_by_id);
+	ike_tab_free(&v->id_by_key);
+	ike_tab_free(&v->pol_by_id);
+	ike_tab_free(&v->pol_by_reqid);
+	ike_view_named_free(v);
+	free(v);
+}
+
+struct ike_view *ike_view_build(const struct conf *c, ike_view_reqid_fn reqid, void *arg)
 {
 	struct ike_view *v = calloc(1, sizeof(*v));
-	size_t n = c ? conf_count(c, CONF_M_PEER) : 0, nrefs = 0;
+	static const enum conf_menu_id order[] = {CONF_M_PEER, CONF_M_IDENTITY, CONF_M_POLICY};
 
-	if (!v || (n && !(v->peers = calloc(n, sizeof(*v->peers)))))
+	if (!v)
+		return NULL;
+	v->reqid = reqid;
+	v->reqid_arg = arg;
+	for (size_t m = 0; c && m < sizeof(order) / sizeof(order[0]); m++)
+		for (size_t i = 0; i < conf_count(c, order[m]); i++)
+			if (ike_view_update(v, c, CONF_ADDED, NULL, conf_item_at(c, order[m], i)) <
+			    0)
+				goto fail;
+	v->named_stale = false; /* filed now, templates and all */
+	if (c && ike_view_named_file(v, c) < 0)
 		goto fail;
-	v->npeers = n;
-	for (size_t i = 0; i < n; i++) {
-		struct ike_vpeer *p = &v->peers[i];
-		const struct conf_addr *a;
-
-		p->it = conf_item_at(c, CONF_M_PEER, i);
-		p->profile = ike_profile_of(c, p->it);
-		p->major = strcmp(ike_choice(p->it, CONF_PEER_EXCHANGE_MODE), "ike2") ? 1 : 2;
-		if (chain_add(&v->by_name, name_key(conf_str(p->it, CONF_PEER_NAME)), p, true) < 0)
-			goto fail;
-		if (conf_bool(p->it, CONF_PEER_DISABLED))
-			continue;
-		a = conf_addr(p->it, CONF_PEER_ADDRESS);
-		if (a->family != AF_INET && a->family != AF_INET6)
-			continue;
-		if (chain_add(&v->by_prefix, prefix_key(a->family, a->plen, a->bytes), p, false) <
-		    0)
-			goto fail;
-		if (a->family == AF_INET)
-			add_plen(v->plen4, &v->nplen4, a->plen);
-		else
-			add_plen(v->plen6, &v->nplen6, a->plen);
-	}
-	if (!c)
-		return v;
-	file_refs(v, c, 0);
-	for (size_t i = 0; i < n; i++)
-		nrefs += v->peers[i].nids + v->peers[i].npols;
-	if (nrefs && !(v->refs = calloc(nrefs, sizeof(*v->refs))))
-		goto fail;
-	nrefs = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct ike_vpeer *p = &v->peers[i];
-
-		p->ids = v->refs + nrefs;
-		p->pols = p->ids + p->nids;
-		nrefs += p->nids + p->npols;
-		p->nids = p->npols = 0;
-	}
-	file_refs(v, c, 1);
-	if (file_named(v, c) < 0 || file_idents(v) < 0)
-		goto fail;
-	for (size_t i = 0; i < conf_count(c, CONF_M_POLICY); i++) {
-		const struct conf_item *pol = conf_item_at(c, CONF_M_POLICY, i);
-		uint32_t r = reqid ? reqid(arg, c, pol) : 0;
-
-		if (ike_tab_put(&v->pol_by_id, (uint64_t)pol->id + 1, (void *)pol) < 0)
-			goto fail;
-		if (r && !ike_tab_get(&v->pol_by_reqid, r) &&
-		    ike_tab_put(&v->pol_by_reqid, r, (void *)pol) < 0)
-			goto fail;
-	}
 	return v;
 fail:
 	ike_view_free(v);
 	return NULL;
 }
+
+/* Every peer's profile again: a profile came or went. */
+static void profiles_again(struct ike_view *v, const struct conf *c)
+{
+	size_t pos = 0;
+	struct ike_vpeer *p;
+
+	while ((p = ike_tab_next(&v->peer_by_id, &pos)))
+		p->profile = ike_profile_of(c, p->it);
+}
+
+static int peer_change(struct ike_view *v, const struct conf *c, const struct conf_item *it)
+{
+	struct ike_vpeer *p = ike_tab_get(&v->peer_by_id, (uint64_t)it->id + 1);
+
+	if (!p)
+		return peer_add(v, c, it);
+	peer_unfile(v, p);
+	return peer_file(v, c, p);
+}
+
+int ike_view_update(struct ike_view *v, const struct conf *c, enum conf_change what,
+		    const struct conf_item *old, const struct conf_item *it)
+{
+	const struct conf_item *any = it ? it : old;
+	int r = 0;
+
+	switch (any->menu->id) {
+	case CONF_M_PEER:
+		if (what == CONF_REMOVED)
+			peer_del(v, old);
+		else
+			r = what == CONF_ADDED ? peer_add(v, c, it) : peer_change(v, c, it);
+		break;
+	case CONF_M_IDENTITY:
+		if (what != CONF_ADDED)
+			ident_del(v, what == CONF_REMOVED ? old : it);
+		if (what != CONF_REMOVED)
+			r = ident_add(v, it);
+		break;
+	case CONF_M_POLICY:
+		if (what != CONF_ADDED)
+			pol_del(v, what == CONF_REMOVED ? old : it);
+		if (what != CONF_REMOVED)
+			r = pol_add(v, c, it);
+		if (ike_view_is_template(old) || ike_view_is_template(it))
+			v->named_stale = true;
+		break;
+	case CONF_M_PROFILE:
+		if (what != CONF_CHANGED)
+			profiles_again(v, c);
+		break;
+	case CONF_M_POLICY_GROUP:
+	case CONF_M_MODE_CONFIG:
+		v->named_stale = true;
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+int ike_view_update_done(struct ike_view *v, const struct conf *c)
+{
+	if (!v->named_stale)
+		return 0;
+	v->named_stale = false;
+	ike_view_named_free(v);
+	return ike_view_named_file(v, c);
+}
+
+/* --- look-ups --- */
 
 const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
 					       const struct net_addr *remote,
@@ -427,10 +547,11 @@ const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
 	if (remote->family != AF_INET && remote->family != AF_INET6)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		struct ike_vpeer *p = ike_tab_get(
+		struct ike_vnode *q = ike_tab_get(
 			&v->by_prefix, prefix_key(remote->family, plens[i], remote->bytes));
 
-		for (; p; p = p->next_prefix) {
+		for (; q; q = q->next) {
+			const struct ike_vpeer *p = IKE_VIEW_OF(q, struct ike_vpeer, prefix);
 			const struct conf_addr *a = conf_addr(p->it, CONF_PEER_ADDRESS);
 			const struct conf_addr *la = conf_addr(p->it, CONF_PEER_LOCAL_ADDRESS);
 
@@ -466,7 +587,7 @@ const struct conf_item *const *ike_view_identities(const struct ike_view *v, con
 	struct ike_vpeer *p = peer_by_name(v, peer);
 
 	*n = p ? p->nids : 0;
-	return p ? p->ids : NULL;
+	return p && p->nids ? p->ids : NULL;
 }
 
 const struct conf_item *const *ike_view_policies(const struct ike_view *v, const char *peer,
@@ -475,33 +596,21 @@ const struct conf_item *const *ike_view_policies(const struct ike_view *v, const
 	struct ike_vpeer *p = peer_by_name(v, peer);
 
 	*n = p ? p->npols : 0;
-	return p ? p->pols : NULL;
+	return p && p->npols ? p->pols : NULL;
 }
 
 const struct conf_item *ike_view_policy(const struct ike_view *v, uint32_t id)
 {
-	return v ? ike_tab_get(&v->pol_by_id, (uint64_t)id + 1) : NULL;
+	struct ike_vpol *vp = v ? ike_tab_get(&v->pol_by_id, (uint64_t)id + 1) : NULL;
+
+	return vp ? vp->node.it : NULL;
 }
 
 const struct conf_item *ike_view_policy_by_reqid(const struct ike_view *v, uint32_t reqid)
 {
-	return v && reqid ? ike_tab_get(&v->pol_by_reqid, reqid) : NULL;
-}
+	struct ike_vnode *n = v && reqid ? ike_tab_get(&v->pol_by_reqid, reqid) : NULL;
 
-const struct conf_item *const *ike_view_templates(const struct ike_view *v, const char *group,
-						  size_t *n)
-{
-	struct ike_vnamed *e = v ? named_get(&v->group_by_name, group, CONF_GROUP_NAME) : NULL;
-
-	*n = e ? e->ntmpls : 0;
-	return e ? e->tmpls : NULL;
-}
-
-const struct conf_item *ike_view_mode_config(const struct ike_view *v, const char *name)
-{
-	struct ike_vnamed *e = v ? named_get(&v->modeconf_by_name, name, CONF_MODECONF_NAME) : NULL;
-
-	return e ? e->it : NULL;
+	return n ? n->it : NULL;
 }
 
 size_t ike_view_identities_for(const struct ike_view *v, const char *peer, uint8_t type,
@@ -509,20 +618,25 @@ size_t ike_view_identities_for(const struct ike_view *v, const char *peer, uint8
 			       uint32_t *pos, size_t max)
 {
 	struct ike_vpeer *p = peer_by_name(v, peer);
-	struct ike_vident *e;
+	struct ike_vnode *q;
 	size_t n = 0;
 
 	if (!p)
 		return 0;
-	for (e = ike_tab_get(&v->id_by_key, id_key(p, type, data, len)); e && n < max; e = e->next)
+	for (q = ike_tab_get(&v->id_by_key, id_key(p, type, data, len)); q && n < max;
+	     q = q->next) {
+		const struct ike_vident *e = IKE_VIEW_OF(q, struct ike_vident, node);
+
 		if (e->peer == p && e->type == type && e->len == len &&
 		    !memcmp(e->data, data, len)) {
 			out[n] = e->it;
 			pos[n++] = e->pos;
 		}
-	for (uint32_t i = 0; i < p->nothers && n < max; i++) {
-		out[n] = p->others[i].it;
-		pos[n++] = p->others[i].pos;
 	}
+	for (uint32_t i = 0; i < p->nids && n < max; i++)
+		if (!p->vids[i]->filed) {
+			out[n] = p->vids[i]->it;
+			pos[n++] = p->vids[i]->pos;
+		}
 	return n;
 }

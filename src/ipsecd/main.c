@@ -126,18 +126,15 @@ static void count_cred_items(enum conf_change what, const struct conf_item *o,
 			it->menu->id == CONF_M_SETTINGS; /* insecure-key-files */
 }
 
-/* The credentials for next, read again when `always` or when its imports changed. On
- * failure (the errors in ds) the running ones stay. */
-static int refresh_creds(struct daemon *d, const struct conf *next, bool always,
+/* The credentials for next, read again when `always` or when its imports changed (the
+ * flag `changed` says). On failure (the errors in ds) the running ones stay. */
+static int refresh_creds(struct daemon *d, const struct conf *next, bool changed,
 			 struct conf_diags *ds)
 {
 	struct creds *cr;
-	bool changed = always || !d->rt.creds;
 	int r;
 
-	if (!changed)
-		conf_diff(d->conf, next, count_cred_items, &changed);
-	if (!changed)
+	if (!changed && d->rt.creds)
 		return 0;
 	if ((r = creds_build(next, d->cert_dir, &cr, ds)) < 0)
 		return r;
@@ -146,30 +143,34 @@ static int refresh_creds(struct daemon *d, const struct conf *next, bool always,
 	return 0;
 }
 
-/* Takes the new model; the engines will be told the difference here. */
-/* The engine takes a configuration: its settings' limits, then its peers and policies. */
-static void ike_configure(struct ike *ike, const struct conf *c)
+/* The engine takes a configuration: its settings' limits, then its peers and policies,
+ * all of them, or (ch) what an ipsecctl change did to them. */
+static void ike_configure(struct ike *ike, const struct conf *c, const struct conf_changes *ch)
 {
 	struct ike_limits lim;
 
 	ike_limits_from_conf(c, &lim);
 	ike_set_limits(ike, &lim);
-	ike_apply(ike, c);
+	if (ch)
+		ike_apply_changes(ike, c, ch);
+	else
+		ike_apply(ike, c);
 }
 
-static void apply(struct daemon *d, struct conf *next, const char *why)
+/* A change made on d->conf in place (an accepted ipsecctl command, or a reload taken in
+ * by conf_adopt): the kernel and the engine take what it did, and only that. */
+static void apply_changes(struct daemon *d, struct conf_changes *ch, const char *why)
 {
 	struct diff_count dc = {0};
 
-	conf_diff(d->conf, next, count_diff, &dc);
+	conf_changes_walk(ch, count_diff, &dc);
 	log_info(LOG_CONFIG, NULL, "%s: %zu added, %zu removed, %zu changed", why, dc.added,
 		 dc.removed, dc.changed);
-	conf_free(d->conf);
-	d->conf = next;
-	spd_apply(d->spd, d->conf);
+	spd_apply_changes(d->spd, d->conf, ch);
 	if (d->ike)
-		ike_configure(d->ike, d->conf);
+		ike_configure(d->ike, d->conf, ch);
 	runtime_radius_start(&d->rt, d->loop, d->conf); /* /radius changed: a new client */
+	conf_changes_free(ch);
 }
 
 static void reload(struct daemon *d)
@@ -188,7 +189,7 @@ static void reload(struct daemon *d)
 		log_error(LOG_CONFIG, NULL, "reload of %s refused: %zu error(s); nothing changed",
 			  d->conf_path, ds.nerrors);
 	else
-		apply(d, next, "reload");
+		apply_changes(d, conf_adopt(d->conf, next), "reload");
 	conf_diags_free(&ds);
 }
 
@@ -196,17 +197,19 @@ static int ctl_exec(void *arg, const char *line, unsigned flags, const struct co
 		    struct conf_diags *ds)
 {
 	struct daemon *d = arg;
-	struct conf *old = NULL;
-	struct conf *next = d->conf;
-	int r = conf_ctl_exec(&next, line, flags, sink, &d->runtime, &old, ds);
+	struct conf_changes *ch = NULL;
+	int r = conf_ctl_exec(&d->conf, line, flags, sink, &d->runtime, &ch, ds);
 
-	if (r == 0 && old) {
-		d->conf = old; /* apply() diffs old against next, then keeps next */
-		if ((r = refresh_creds(d, next, false, ds)) < 0) {
-			conf_free(next); /* a file of an import failed: nothing changes */
+	if (r == 0 && ch) {
+		bool creds = false;
+
+		conf_changes_walk(ch, count_cred_items, &creds);
+		if ((r = refresh_creds(d, d->conf, creds, ds)) < 0) {
+			/* a file of an import failed: nothing changes */
+			conf_changes_revert(d->conf, ch);
 			return r;
 		}
-		apply(d, next, "ipsecctl");
+		apply_changes(d, ch, "ipsecctl");
 	}
 	if (d->rt.pending_change) {
 		/* generate-key's import: the key joins the configuration like any other */
@@ -529,7 +532,7 @@ static int ike_start(struct daemon *d)
 	d->ike = d->rt.ike = ike_new(&deps);
 	if (!d->ike)
 		return -1;
-	ike_configure(d->ike, d->conf);
+	ike_configure(d->ike, d->conf, NULL);
 	log_info(LOG_NET, NULL, "IKE on UDP ports %u and %u", net_port(d->net, false),
 		 net_port(d->net, true));
 	return 0;

@@ -257,6 +257,17 @@ const char *spd_want_policy(struct spd *s, const struct conf *c, const struct co
 	return NULL;
 }
 
+void spd_policy_keys(const struct conf_item *it, char keys[MAX_SP][KEY_LEN])
+{
+	struct kern_sel sel, in;
+
+	policy_sel(it, &sel);
+	in = reverse(&sel);
+	sel_key(&sel, KERN_DIR_OUT, keys[0]);
+	sel_key(&in, KERN_DIR_IN, keys[1]);
+	sel_key(&in, KERN_DIR_FWD, keys[2]);
+}
+
 bool spd_policy_skipped(const struct conf_item *it)
 {
 	return conf_bool(it, CONF_POLICY_DISABLED) || conf_bool(it, CONF_POLICY_TEMPLATE) ||

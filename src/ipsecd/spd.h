@@ -25,6 +25,9 @@ int spd_remove_leftovers(struct spd *s);
  * from what is installed. Answers come back asynchronously; failures are logged with
  * the policy's position and the kernel's reason, and show in spd_policy_status(). */
 void spd_apply(struct spd *s, const struct conf *c);
+/* The same for c changed in place by ch (an ipsecctl change): only the policies ch
+ * touched, and those of the peers it changed, are computed again (spd_change.c). */
+void spd_apply_changes(struct spd *s, const struct conf *c, const struct conf_changes *ch);
 
 /* Requests spd_apply() sent that the kernel has not answered yet: 0 once the kernel
  * holds what the last apply asked for (or refused it, logged). */

@@ -9,6 +9,24 @@
 #include "ipsecd/strbuf.h"
 #include "spd_internal.h"
 
+static bool broken(enum ent_state st)
+{
+	return st == ENT_FAILED || st == ENT_GONE;
+}
+
+/* Entries in the table the kernel refused or lost are counted (spd_broken). */
+static void ent_state(struct ent *e, enum ent_state st)
+{
+	if (!e->dying)
+		e->s->nbroken = e->s->nbroken + broken(st) - broken(e->state);
+	e->state = st;
+}
+
+size_t spd_broken(const struct spd *s)
+{
+	return s->nbroken;
+}
+
 static void ent_free(struct ent *e)
 {
 	free(e->why);
@@ -47,9 +65,9 @@ static void dying_done(struct ent *e, int err, const char *msg)
 	if (e->deleting && err && err != -ENOENT && err != -ESRCH)
 		log_warn(LOG_KERNEL, NULL, "removing %s %s: %s", ent_what(e), e->key + 1, msg);
 	if (!e->deleting && !err)
-		e->state = ENT_OK;
+		ent_state(e, ENT_OK);
 	else if (!e->deleting && err)
-		e->state = ENT_FAILED;
+		ent_state(e, ENT_FAILED);
 	if (e->inflight)
 		return;
 	if (!e->deleting && e->state == ENT_OK) {
@@ -75,12 +93,12 @@ static void on_done(void *arg, int err, const char *msg)
 		if (e->state != ENT_OK)
 			log_debug(LOG_KERNEL, NULL, "policy %u: %s %s installed", e->pos,
 				  ent_what(e), e->key + 1);
-		e->state = ENT_OK;
+		ent_state(e, ENT_OK);
 		free(e->why);
 		e->why = NULL;
 		return;
 	}
-	e->state = ENT_FAILED;
+	ent_state(e, ENT_FAILED);
 	free(e->why);
 	e->why = xstrdup(err == -EEXIST ? "the kernel has such an entry already, not made by "
 					  "ipsecd: left alone"
@@ -114,9 +132,10 @@ static void send_delete(struct spd *s, struct ent *e)
 
 /* Takes the entry out of the table; it is deleted from the kernel and freed once the
  * requests about it are answered (dying_done). */
-static void ent_remove(struct spd *s, struct ent *e)
+void spd_ent_remove(struct spd *s, struct ent *e)
 {
 	hash_del(&s->ents, e->key);
+	s->nbroken -= broken(e->state);
 	e->dying = true;
 	if (!e->inflight)
 		dying_done(e, e->state == ENT_OK ? 0 : -ENOENT, NULL);
@@ -136,7 +155,7 @@ static void ensure_sp(struct spd *s, const char *key, const struct kern_sp *want
 		if (!failed && !memcmp(&sp, &e->u.sp, sizeof(sp)))
 			return; /* unchanged: not touched */
 		e->u.sp = sp;
-		e->state = ENT_PENDING;
+		ent_state(e, ENT_PENDING);
 		e->inflight++;
 		s->inflight++;
 		/* a refused add is tried again as an add: never replace another's entry */
@@ -164,7 +183,7 @@ static void ensure_sa(struct spd *s, const char *key, const struct kern_sa *want
 	}
 	/* Keys and algorithms of an installed SA cannot be changed: replace it. */
 	if (e)
-		ent_remove(s, e);
+		spd_ent_remove(s, e);
 	e = ent_new(s, key, true);
 	e->pos = pos;
 	e->u.sa = *want;
@@ -174,13 +193,7 @@ static void ensure_sa(struct spd *s, const char *key, const struct kern_sa *want
 }
 
 /* Policy positions in priority order: v6 `priority` (higher first), then the list. */
-struct ranked {
-	const struct conf_item *it;
-	int64_t prio;
-	size_t pos;
-};
-
-static int by_rank(const void *a, const void *b)
+int spd_rank_cmp(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
 
@@ -189,23 +202,23 @@ static int by_rank(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static void apply_policy(struct spd *s, const struct conf *c, const struct ranked *r, unsigned rank)
+/* w receives what the policy became (nsp = 0 when it cannot be installed). */
+void spd_apply_policy(struct spd *s, const struct conf *c, const struct ranked *r, unsigned rank,
+		      struct want *w)
 {
-	struct want w;
-	const char *why = spd_want_policy(s, c, r->it, rank, true, &w);
+	const char *why = spd_want_policy(s, c, r->it, rank, true, w);
 	unsigned pos = (unsigned)r->pos + 1;
 
 	if (why) {
 		log_warn(LOG_KERNEL, NULL, "policy %u: not installed: %s", pos, why);
-		explicit_bzero(&w, sizeof(w));
+		explicit_bzero(w, sizeof(*w));
 		return;
 	}
 	/* SAs first, so that traffic the new policies catch finds its SAs */
-	for (int i = 0; i < w.nsa; i++)
-		ensure_sa(s, w.sa_key[i], &w.sa[i], pos);
-	for (int i = 0; i < w.nsp; i++)
-		ensure_sp(s, w.sp_key[i], &w.sp[i], pos);
-	explicit_bzero(&w, sizeof(w));
+	for (int i = 0; i < w->nsa; i++)
+		ensure_sa(s, w->sa_key[i], &w->sa[i], pos);
+	for (int i = 0; i < w->nsp; i++)
+		ensure_sp(s, w->sp_key[i], &w->sp[i], pos);
 }
 
 void spd_apply(struct spd *s, const struct conf *c)
@@ -222,14 +235,18 @@ void spd_apply(struct spd *s, const struct conf *c)
 		if (!spd_policy_skipped(it))
 			r[k++] = (struct ranked){it, conf_int(it, CONF_POLICY_PRIORITY), i};
 	}
-	qsort(r, k, sizeof(*r), by_rank);
-	for (size_t i = 0; i < k; i++)
-		apply_policy(s, c, &r[i], (unsigned)i);
+	qsort(r, k, sizeof(*r), spd_rank_cmp);
+	for (size_t i = 0; i < k; i++) {
+		struct want w;
+
+		spd_apply_policy(s, c, &r[i], (unsigned)i, &w);
+		explicit_bzero(&w, sizeof(w));
+	}
 	free(r);
 	pos = 0;
 	while ((e = hash_next(&s->ents, &pos)))
 		if (!e->seen)
-			ent_remove(s, e);
+			spd_ent_remove(s, e);
 	kern_commit(s->k);
 }
 
@@ -310,7 +327,7 @@ void spd_free(struct spd *s)
 	if (!s)
 		return;
 	while ((e = hash_next(&s->ents, &pos)))
-		ent_remove(s, e);
+		spd_ent_remove(s, e);
 	if (kern_wait(s->k, WAIT_MS) < 0)
 		log_error(LOG_KERNEL, NULL, "the kernel did not answer every removal in %d ms",
 			  WAIT_MS);
@@ -383,7 +400,7 @@ static void mark_gone(struct ent *e, const char *what)
 {
 	if (e->state != ENT_OK)
 		return;
-	e->state = ENT_GONE;
+	ent_state(e, ENT_GONE);
 	log_warn(LOG_KERNEL, NULL, "policy %u: %s %s %s; it comes back at the next reload", e->pos,
 		 ent_what(e), e->key + 1, what);
 }

@@ -47,6 +47,7 @@ struct spd {
 	uint32_t next_slot;
 	size_t nsp, nsa;
 	size_t inflight; /* requests sent about entries and not yet answered */
+	size_t nbroken;	 /* entries in ents the kernel refused or lost (ENT_FAILED, ENT_GONE) */
 };
 
 /* What one policy item becomes. */
@@ -66,6 +67,22 @@ const char *spd_want_policy(struct spd *s, const struct conf *c, const struct co
 			    unsigned rank, bool create, struct want *w);
 /* The table key of an SA. */
 void spd_sa_key(const struct kern_sa_id *id, char *buf);
+/* The keys of the kernel policies a policy's selectors name (out, in, fwd): every one it
+ * may have installed. */
+void spd_policy_keys(const struct conf_item *it, char keys[MAX_SP][KEY_LEN]);
+/* spd_apply.c, for spd_change.c: the kernel made to hold what policy `it` at rank asks
+ * (its SAs and policies added or updated); an entry taken out (deleted once answered). */
+struct ranked {
+	const struct conf_item *it;
+	int64_t prio;
+	size_t pos;
+};
+int spd_rank_cmp(const void *a, const void *b);
+void spd_apply_policy(struct spd *s, const struct conf *c, const struct ranked *r, unsigned rank,
+		      struct want *w);
+void spd_ent_remove(struct spd *s, struct ent *e);
+/* How many entries the kernel refused or lost: the next apply puts them back. */
+size_t spd_broken(const struct spd *s);
 /* Disabled, template or invalid: not a kernel entry. */
 bool spd_policy_skipped(const struct conf_item *it);
 

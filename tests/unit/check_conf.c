@@ -741,7 +741,7 @@ static void cap_text(void *arg, const char *t)
 }
 
 static int ctl(struct conf **c, const char *line, unsigned flags, struct capture *k,
-	       struct conf **old)
+	       struct conf_changes **old)
 {
 	struct conf_sink sink = {cap_cols, cap_rec, cap_text, k};
 
@@ -753,7 +753,8 @@ static int ctl(struct conf **c, const char *line, unsigned flags, struct capture
 
 START_TEST(test_ctl_print)
 {
-	struct conf *c = load(full_config), *old = NULL;
+	struct conf *c = load(full_config);
+	struct conf_changes *old = NULL;
 	struct capture k;
 
 	ck_assert_int_eq(ctl(&c, "peer print", 0, &k, &old), 0);
@@ -834,7 +835,8 @@ static int fake_verb(void *arg, enum conf_menu_id m, const char *verb, const cha
 
 START_TEST(test_ctl_runtime)
 {
-	struct conf *c = load(full_config), *old = NULL;
+	struct conf *c = load(full_config);
+	struct conf_changes *old = NULL;
 	struct conf_runtime rt = {
 		.fill = fake_fill, .annotate = fake_annotate, .verb = fake_verb, .arg = NULL};
 	struct conf_sink sink;
@@ -951,7 +953,7 @@ static int rw_ctl(struct conf **c, const char *line, unsigned flags, struct capt
 	struct conf_runtime rt = {
 		.fill = rw_fill, .verb = rw_verb, .dynamic = rw_dynamic, .arg = NULL};
 	struct conf_sink sink = {cap_cols, cap_rec, cap_text, k};
-	struct conf *old = NULL;
+	struct conf_changes *old = NULL;
 	int r;
 
 	memset(k, 0, sizeof(*k));
@@ -1075,14 +1077,16 @@ START_TEST(test_ctl_pool_used)
 	ck_assert_int_eq(rw_ctl(&c, "/ip pool used add address=10.8.0.20", CONF_CTL_ROOT, &k),
 			 -ENOTSUP);
 	/* without a daemon it is refused like every runtime menu */
-	ck_assert_int_eq(ctl(&c, "/ip pool used print", 0, &k, &(struct conf *){NULL}), -ENOTSUP);
+	ck_assert_int_eq(ctl(&c, "/ip pool used print", 0, &k, &(struct conf_changes *){NULL}),
+			 -ENOTSUP);
 	conf_free(c);
 }
 END_TEST
 
 START_TEST(test_ctl_changes_are_atomic)
 {
-	struct conf *c = load(full_config), *old = NULL, *before = c;
+	struct conf *c = load(full_config), *before = c;
+	struct conf_changes *old = NULL;
 	struct capture k;
 	char *e0 = export_str(c, CONF_EXPORT_SENSITIVE);
 
@@ -1110,12 +1114,205 @@ START_TEST(test_ctl_changes_are_atomic)
 	ck_assert_int_eq(ctl(&c, "peer add name=x address=198.51.100.7 exchange-mode=ike2",
 			     CONF_CTL_ROOT, &k, &old),
 			 0);
-	ck_assert_ptr_eq(old, before);
+	ck_assert_ptr_eq(c, before); /* changed in place */
 	ck_assert_ptr_nonnull(conf_find(c, CONF_M_PEER, "x"));
-	ck_assert_ptr_null(conf_find(old, CONF_M_PEER, "x"));
-	ck_assert_uint_eq(conf_diff(old, c, NULL, NULL), 1);
-	conf_free(old);
+	ck_assert_uint_eq(conf_changes_walk(old, NULL, NULL), 1);
+	conf_changes_free(old);
 	free(e0);
+	conf_free(c);
+}
+END_TEST
+
+/* Every item of every menu, in order: a refused change must leave the very same ones. */
+static struct conf_item **all_items(const struct conf *c, size_t *n)
+{
+	struct conf_item **v = NULL;
+
+	*n = 0;
+	for (int m = 0; m < CONF_M_COUNT; m++)
+		for (size_t i = 0; i < conf_count(c, (enum conf_menu_id)m); i++) {
+			v = realloc(v, (*n + 1) * sizeof(*v));
+			v[(*n)++] = conf_item_at(c, (enum conf_menu_id)m, i);
+		}
+	return v;
+}
+
+START_TEST(test_ctl_refused_changes_nothing)
+{
+	static const char *const refused[] = {
+		"peer remove office2",
+		"peer set office2 name=office3",
+		"profile remove strong",
+		"policy set 0 ipsec-protocols=esp,ah",
+		"identity set 0 secret=\"\"",
+		"peer add name=office2 address=192.0.2.9",
+		"/ip pool add name=p2 ranges=10.9.0.100-10.9.0.110",
+		"peer set [ find ] address=192.0.2.1/32 local-address=2001:db8::1",
+	};
+	struct conf *c = load(full_config), *fresh = load(full_config);
+	struct conf_changes *ch = NULL;
+	struct capture k;
+	size_t n0, n1;
+	struct conf_item **before = all_items(c, &n0);
+	char *e0 = export_str(c, CONF_EXPORT_SENSITIVE);
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		ck_assert_msg(ctl(&c, refused[i], CONF_CTL_ROOT, &k, &ch) == -EINVAL, "%s",
+			      refused[i]);
+		ck_assert_uint_gt(ds.nerrors, 0);
+		ck_assert_ptr_null(ch);
+		char *e1 = export_str(c, CONF_EXPORT_SENSITIVE);
+		struct conf_item **after = all_items(c, &n1);
+
+		ck_assert_msg(!strcmp(e0, e1), "%s changed the model", refused[i]);
+		ck_assert_uint_eq(n0, n1);
+		ck_assert_msg(!memcmp(before, after, n0 * sizeof(*before)), "%s moved items",
+			      refused[i]);
+		free(after);
+		free(e1);
+	}
+	/* not even an item id was used up */
+	ck_assert_int_eq(ctl(&c, "peer add name=x address=198.51.100.7", CONF_CTL_ROOT, &k, &ch),
+			 0);
+	conf_changes_free(ch);
+	ck_assert_int_eq(
+		ctl(&fresh, "peer add name=x address=198.51.100.7", CONF_CTL_ROOT, &k, &ch), 0);
+	conf_changes_free(ch);
+	ck_assert_uint_eq(conf_find(c, CONF_M_PEER, "x")->id,
+			  conf_find(fresh, CONF_M_PEER, "x")->id);
+	free(before);
+	free(e0);
+	conf_free(c);
+	conf_free(fresh);
+}
+END_TEST
+
+struct rec {
+	size_t added, removed, changed;
+	const struct conf_item *old, *now;
+};
+
+static void on_rec(enum conf_change what, const struct conf_item *o, const struct conf_item *n,
+		   void *arg)
+{
+	struct rec *r = arg;
+
+	r->added += what == CONF_ADDED;
+	r->removed += what == CONF_REMOVED;
+	r->changed += what == CONF_CHANGED;
+	r->old = o;
+	r->now = n;
+}
+
+/* The record of a change says what it did: the item changed in place, a copy from before;
+ * a policy whose duplicate mark moved counts as changed. */
+START_TEST(test_ctl_change_record)
+{
+	struct conf *c = load(full_config);
+	struct conf_item *peer = conf_find(c, CONF_M_PEER, "office2");
+	struct conf_changes *ch = NULL;
+	struct capture k;
+	struct rec r = {0};
+
+	ck_assert_int_eq(ctl(&c, "peer set office2 passive=yes", CONF_CTL_ROOT, &k, &ch), 0);
+	ck_assert_uint_eq(conf_changes_walk(ch, on_rec, &r), 1);
+	ck_assert_uint_eq(r.changed, 1);
+	ck_assert_ptr_eq(r.now, peer);
+	ck_assert(!conf_bool(r.old, CONF_PEER_PASSIVE) && conf_bool(peer, CONF_PEER_PASSIVE));
+	conf_changes_free(ch);
+	/* the same value again: nothing changed */
+	ck_assert_int_eq(ctl(&c, "peer set office2 passive=yes", CONF_CTL_ROOT, &k, &ch), 0);
+	ck_assert_uint_eq(conf_changes_walk(ch, NULL, NULL), 0);
+	conf_changes_free(ch);
+	/* a duplicate policy is added, marked invalid and warned about */
+	ck_assert_int_eq(ctl(&c,
+			     "policy add dst-address=10.2.0.0/24 src-address=10.1.0.0/24 "
+			     "peer=office2 tunnel=yes",
+			     CONF_CTL_ROOT, &k, &ch),
+			 0);
+	ck_assert(has_diag("ipsecctl:1:", "policy duplicates an earlier one"));
+	memset(&r, 0, sizeof(r));
+	ck_assert_uint_eq(conf_changes_walk(ch, on_rec, &r), 1);
+	ck_assert_uint_eq(r.added, 1);
+	ck_assert_int_eq(r.now->invalid, 1);
+	conf_changes_free(ch);
+	/* the first one goes: the duplicate becomes valid, a change of its own */
+	ck_assert_int_eq(ctl(&c, "policy remove 0", CONF_CTL_ROOT, &k, &ch), 0);
+	memset(&r, 0, sizeof(r));
+	ck_assert_uint_eq(conf_changes_walk(ch, on_rec, &r), 2);
+	ck_assert_uint_eq(r.removed, 1);
+	ck_assert_uint_eq(r.changed, 1);
+	ck_assert_int_eq(r.old->invalid, 1);
+	ck_assert_int_eq(r.now->invalid, 0);
+	conf_changes_free(ch);
+	conf_free(c);
+}
+END_TEST
+
+static const char *choice_of(const struct conf_item *it, int prop)
+{
+	return it->menu->props[prop].choices[conf_int(it, prop)];
+}
+
+/* What refers to a changed item is checked again: a policy with esp,ah is fine for an
+ * IKEv1 peer, and refuses the peer's move to IKEv2. */
+START_TEST(test_ctl_change_checks_referrers)
+{
+	struct conf *c = load(full_config);
+	struct conf_changes *ch = NULL;
+	struct capture k;
+
+	ck_assert_int_eq(ctl(&c, "peer set office2 exchange-mode=main", CONF_CTL_ROOT, &k, &ch), 0);
+	conf_changes_free(ch);
+	ck_assert_int_eq(ctl(&c, "policy set 0 ipsec-protocols=esp,ah", CONF_CTL_ROOT, &k, &ch), 0);
+	conf_changes_free(ch);
+	ck_assert_int_eq(ctl(&c, "peer set office2 exchange-mode=ike2", CONF_CTL_ROOT, &k, &ch),
+			 -EINVAL);
+	ck_assert(has_diag("ipsecctl:", "ipsec-protocols=esp,ah needs IKEv1"));
+	/* still main */
+	ck_assert_str_eq(choice_of(conf_find(c, CONF_M_PEER, "office2"), CONF_PEER_EXCHANGE_MODE),
+			 "main");
+	conf_free(c);
+}
+END_TEST
+
+/* A reload taken in: unchanged items stay (same pointers), a changed named item takes
+ * the new values in place, an unnamed one changed is removed and added; the result
+ * exports as the new file does. */
+START_TEST(test_adopt_reload)
+{
+	struct conf *c = load(full_config);
+	struct conf_item *office2 = conf_find(c, CONF_M_PEER, "office2");
+	struct conf_item *rw = conf_find(c, CONF_M_PEER, "rw");
+	struct conf_item *pol0 = conf_item_at(c, CONF_M_POLICY, 0);
+	char *text = export_str(c, CONF_EXPORT_SENSITIVE);
+	struct strbuf changed = STRBUF_INIT;
+	struct rec r = {0};
+
+	sb_puts(&changed, text);
+	sb_puts(&changed, "/ip ipsec peer\nset office2 passive=yes\n"
+			  "/ip ipsec policy\nadd dst-address=10.5.0.0/24 src-address=10.1.0.0/24 "
+			  "action=none\n");
+	struct conf *next = load(sb_str(&changed)), *want = load(sb_str(&changed));
+	struct conf_changes *ch = conf_adopt(c, next);
+
+	ck_assert_uint_eq(conf_changes_walk(ch, on_rec, &r), 2);
+	ck_assert_uint_eq(r.changed, 1);
+	ck_assert_uint_eq(r.added, 1);
+	ck_assert_ptr_eq(conf_find(c, CONF_M_PEER, "office2"), office2);
+	ck_assert(conf_bool(office2, CONF_PEER_PASSIVE));
+	ck_assert_ptr_eq(conf_find(c, CONF_M_PEER, "rw"), rw);
+	ck_assert_ptr_eq(conf_item_at(c, CONF_M_POLICY, 0), pol0);
+	char *e1 = export_str(c, CONF_EXPORT_SENSITIVE),
+	     *e2 = export_str(want, CONF_EXPORT_SENSITIVE);
+
+	ck_assert_str_eq(e1, e2);
+	conf_changes_free(ch);
+	free(e1);
+	free(e2);
+	free(text);
+	sb_free(&changed);
+	conf_free(want);
 	conf_free(c);
 }
 END_TEST
@@ -1303,7 +1500,8 @@ END_TEST
  * does draws none. From ipsecctl only a change that brings one in is warned about. */
 START_TEST(test_unsupported_warns)
 {
-	struct conf *c, *old = NULL;
+	struct conf *c;
+	struct conf_changes *old = NULL;
 	struct capture k;
 
 	c = load("/ip ipsec profile\n"
@@ -1349,17 +1547,17 @@ START_TEST(test_unsupported_warns)
 	/* ipsecctl: a change that brings one in is warned about; other changes are quiet */
 	ck_assert_int_eq(ctl(&c, "peer set v2 comment=quiet", CONF_CTL_ROOT, &k, &old), 0);
 	ck_assert_uint_eq(ds.n, 0);
-	conf_free(old);
+	conf_changes_free(old);
 	ck_assert_int_eq(ctl(&c, "proposal add name=off2 disabled=yes", CONF_CTL_ROOT, &k, &old),
 			 0);
 	ck_assert(has_diag("ipsecctl:1:24: warning",
 			   "proposal off2: disabled=yes is not honoured by this version"));
 	ck_assert_uint_eq(ds.n, 1);
-	conf_free(old);
+	conf_changes_free(old);
 	ck_assert_int_eq(ctl(&c, "peer add name=new address=192.0.2.7", CONF_CTL_ROOT, &k, &old),
 			 0);
 	ck_assert_uint_eq(ds.n, 0); /* main, the default, is negotiated */
-	conf_free(old);
+	conf_changes_free(old);
 	conf_free(c);
 
 	/* what is done draws nothing */
@@ -1415,6 +1613,10 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_ctl_dynamic_policies);
 	tcase_add_test(t, test_ctl_pool_used);
 	tcase_add_test(t, test_ctl_changes_are_atomic);
+	tcase_add_test(t, test_ctl_refused_changes_nothing);
+	tcase_add_test(t, test_ctl_change_record);
+	tcase_add_test(t, test_ctl_change_checks_referrers);
+	tcase_add_test(t, test_adopt_reload);
 	tcase_add_test(t, test_diff);
 	tcase_add_test(t, test_diff_of_clone);
 	tcase_add_test(t, test_clone_is_deep);

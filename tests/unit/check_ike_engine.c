@@ -671,6 +671,60 @@ START_TEST(test_handshake)
 }
 END_TEST
 
+/* RFC 7296 2.12: the responder's key pair is the shared one, and the engine drops it once
+ * it is CRYPTO_DH_REUSE_AGE old even when no exchange comes; the initiator's is its own. */
+START_TEST(test_responder_dh_reuse)
+{
+	ends_up(&defaults);
+	double t0 = loop_now(lp);
+
+	establish();
+	ck_assert(B.ike->dh_armed);
+	ck_assert(!A.ike->dh_armed);
+	size_t armed = fake_loop_armed(lp);
+
+	run_until(t0 + CRYPTO_DH_REUSE_AGE + 0.001);
+	ck_assert(!B.ike->dh_armed);
+	ck_assert_uint_eq(fake_loop_armed(lp), armed - 1);
+	ck_assert(crypto_dh_reuse_expire(loop_now(lp)) == 0); /* no key is left to drop */
+	ck_assert_uint_eq(established(&B), 1);
+}
+END_TEST
+
+/* The first SA of an end's engine, or NULL. */
+static struct ike_sa *first_sa(const struct end *e)
+{
+	size_t pos = 0;
+
+	return ike_tab_next(&e->ike->sas, &pos);
+}
+
+/* An IKE_AUTH request held for its SPI is decrypted once: the replay takes the inner
+ * payloads kept when it came, so a change to the held datagram's ICV goes unseen. */
+START_TEST(test_held_request_opened_once)
+{
+	struct ike_sa *sa = NULL;
+
+	ends_up(&defaults);
+	ike_apply(B.ike, B.c);
+	ike_apply(A.ike, A.c);
+	for (int i = 0; i < 20 && !(sa && sa->held); i++) { /* B's kernel does not answer */
+		fake_kern_run(A.k);
+		fake_loop_run_due(lp);
+		flush(&A, &B);
+		flush(&B, &A);
+		sa = first_sa(&B);
+	}
+	ck_assert(sa && sa->held);
+	ck_assert_uint_gt(sa->held_data.len, sa->held_pkt.len); /* the inner payloads kept */
+	sa->held_data.p[sa->held_pkt.len - 1] ^= 0x01;		/* the ICV's last byte */
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 0);
+}
+END_TEST
+
 /* --- CHILD SAs that fail --- */
 
 static void last_error_one(void *arg, const struct ike_peer_info *i)
@@ -1606,6 +1660,38 @@ START_TEST(test_reload_keeps_child)
 }
 END_TEST
 
+/* The same reload as the daemon takes it: the new file adopted into the running model
+ * (conf_adopt) and the engine given only what changed; the tunnel keeps its CHILD SA. */
+START_TEST(test_reload_changes_keeps_child)
+{
+	struct opts o = defaults;
+	uint32_t in0, out0, in1, out1;
+	const struct conf_item *peer;
+	struct conf_changes *ch;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&in0, &out0);
+	peer = conf_item_at(A.c, CONF_M_PEER, 0);
+	o.a.prefix = "/ip ipsec peer\nadd name=x address=198.51.100.99/32 exchange-mode=ike2 "
+		     "passive=yes\n/ip ipsec policy\nadd src-address=10.7.0.0/24 "
+		     "dst-address=10.8.0.0/24 peer=x tunnel=yes\n";
+	ch = conf_adopt(A.c, conf_for(0, &o.a));
+	ck_assert_uint_eq(conf_changes_walk(ch, NULL, NULL), 2); /* the peer, the policy */
+	ike_apply_changes(A.ike, A.c, ch);
+	conf_changes_free(ch);
+	ck_assert_ptr_eq(conf_find(A.c, CONF_M_PEER, conf_str(peer, CONF_PEER_NAME)), peer);
+	nwire = 0;
+	settle();
+	ck_assert_uint_eq(nwire, 0);
+	check_child_pair(&in1, &out1);
+	ck_assert_uint_eq(in1, in0);
+	ck_assert_uint_eq(out1, out0);
+	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(walk(&A).n, 1);
+}
+END_TEST
+
 /* An address for the index test: IPv4 or IPv6 text and a port. */
 static struct net_addr at(const char *ip, uint16_t port)
 {
@@ -1757,6 +1843,50 @@ END_TEST
 /* The kernel's soft expiry of the outbound SA rekeys too (both SAs of a pair expire, the
  * outbound one is found by SPI and the peer's address); an outbound SPI towards another
  * address is nobody's. */
+static void count_sa(void *arg, const struct ike_peer_info *i)
+{
+	(void)i;
+	(*(unsigned *)arg)++;
+}
+
+static unsigned ike_sas(const struct end *e)
+{
+	unsigned n = 0;
+
+	ike_walk(e->ike, count_sa, &n);
+	return n;
+}
+
+/* A configuration of many non-passive peers starts them 256 a turn, not all at once (each
+ * turn 10 ms after the last): 600 peers, 256 after the first turn, all of them later. */
+START_TEST(test_start_paced)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	ends_up(&defaults);
+	for (int i = 0; i < 600; i++)
+		sb_printf(
+			&t,
+			"/ip ipsec peer add name=p%d address=10.9.%d.%d/32 local-address=192.0.2.1 "
+			"exchange-mode=ike2\n"
+			"/ip ipsec identity add peer=p%d secret=x\n"
+			"/ip ipsec policy add src-address=10.1.%d.%d/32 dst-address=10.2.%d.%d/32 "
+			"peer=p%d tunnel=yes\n",
+			i, i / 256, i % 256, i, i / 256, i % 256, i / 256, i % 256, i);
+	conf_free(A.c);
+	A.c = load(sb_str(&t));
+	sb_free(&t);
+	ck_assert_ptr_nonnull(A.c);
+	ike_apply(A.ike, A.c);
+	settle();
+	ck_assert_uint_eq(ike_sas(&A), 256);
+	run_until(1000 + 0.015);
+	ck_assert_uint_eq(ike_sas(&A), 512);
+	run_until(1000 + 1);
+	ck_assert_uint_eq(ike_sas(&A), 600);
+}
+END_TEST
+
 START_TEST(test_child_rekey_on_outbound_expiry)
 {
 	uint32_t old_in, old_out, new_in;
@@ -4991,6 +5121,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_checked_fixture(rtx, NULL, lost_teardown);
 	tcase_add_checked_fixture(bad, NULL, cache_teardown);
 	tcase_add_test(hs, test_handshake);
+	tcase_add_test(hs, test_responder_dh_reuse);
+	tcase_add_test(hs, test_held_request_opened_once);
 	tcase_add_test(hs, test_v1_main_mode);
 	tcase_add_test(hs, test_v1_aggressive_mode);
 	tcase_add_test(hs, test_v1_wrong_psk);
@@ -5067,6 +5199,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_kill);
 	tcase_add_test(life, test_child_rekey);
 	tcase_add_test(life, test_child_rekey_on_outbound_expiry);
+	tcase_add_test(life, test_start_paced);
 	tcase_add_test(life, test_child_rekey_collision);
 	tcase_add_test(life, test_child_rekey_collision_late);
 	tcase_add_test(life, test_child_hard_expire);
@@ -5080,6 +5213,7 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_view_lookups);
 	tcase_add_test(life, test_rekey_slots);
 	tcase_add_test(life, test_reload_keeps_child);
+	tcase_add_test(life, test_reload_changes_keeps_child);
 	tcase_add_test(life, test_view_matches_walk);
 	tcase_add_test(life, test_view_identities_by_id);
 	tcase_add_test(life, test_initial_contact_per_identity);

@@ -455,6 +455,20 @@ START_TEST(test_dh_ecp_bad_points)
 	refused(dh, buf, n, "(0, 0)");
 	memset(buf, 0xff, n);
 	refused(dh, buf, n, "coordinates past the field prime");
+	/* G with x + p: on the curve modulo p, but not a field element (fits P-521's coordinate
+	 * bytes only) */
+	BIGNUM *p = BN_new(), *x = BN_new();
+
+	ck_assert(p && x && EC_GROUP_get_curve(grp, p, NULL, NULL, NULL));
+	ck_assert_ptr_nonnull(BN_bin2bn(oct + 1, (int)(n / 2), x));
+	ck_assert(BN_add(x, x, p));
+	if ((size_t)BN_num_bytes(x) <= n / 2) {
+		memcpy(buf, oct + 1, n);
+		ck_assert_int_eq(BN_bn2binpad(x, buf, (int)(n / 2)), (int)(n / 2));
+		refused(dh, buf, n, "G with x + p");
+	}
+	BN_free(p);
+	BN_free(x);
 	EC_GROUP_free(grp);
 	crypto_dh_free(dh);
 }
@@ -1419,6 +1433,19 @@ START_TEST(test_psk_auth)
 					&outlen),
 			 0);
 	ck_assert(memcmp(got, want, pl) != 0);
+	/* in two steps, one keyed PRF for two AUTH values: the same result each time */
+	struct crypto_prf *k = ikev2_psk_prf(prf, (const uint8_t *)secret, strlen(secret));
+
+	ck_assert_ptr_nonnull(k);
+	for (int i = 0; i < 2; i++) {
+		memset(got, 0, sizeof(got));
+		ck_assert_int_eq(ikev2_psk_auth_with(k, prf, msg, 300, msg + 300, 32, &sk_p,
+						     id_body, sizeof(id_body), got, &outlen),
+				 0);
+		ck_assert_uint_eq(outlen, pl);
+		ck_assert_mem_eq(got, want, pl);
+	}
+	crypto_prf_free(k);
 }
 END_TEST
 
@@ -1430,6 +1457,18 @@ START_TEST(test_psk_auth_bad_prf)
 
 	ck_assert_int_lt(ikev2_psk_auth(99, k, 4, k, 4, k, 4, &sk_p, k, 4, out, &outlen), 0);
 	ck_assert_uint_eq(outlen, 0);
+	ck_assert_ptr_null(ikev2_psk_prf(99, k, 4));
+	outlen = 99;
+	ck_assert_int_eq(ikev2_psk_auth_with(NULL, 5, k, 4, k, 4, &sk_p, k, 4, out, &outlen),
+			 -EINVAL);
+	ck_assert_uint_eq(outlen, 0);
+	/* a PRF of another length (SHA-512's against PRF_HMAC_SHA2_256) */
+	struct crypto_prf *k512 = ikev2_psk_prf(7, k, 4);
+
+	ck_assert_ptr_nonnull(k512);
+	ck_assert_int_eq(ikev2_psk_auth_with(k512, 5, k, 4, k, 4, &sk_p, k, 4, out, &outlen),
+			 -EINVAL);
+	crypto_prf_free(k512);
 }
 END_TEST
 

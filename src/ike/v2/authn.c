@@ -95,6 +95,7 @@ void ikev2_authn_put_certreq(struct ike_sa *sa, struct ikev2_enc *e)
 void ikev2_authn_clear(struct ikev2_authn *a)
 {
 	crypto_chunk_clear(&a->psk);
+	crypto_prf_free(a->psk_prf);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -110,6 +111,11 @@ int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2
 		if (ike_psk(id, &a->psk) < 0) {
 			ike_sa_fail(sa, "the identity has no secret");
 			return -ENOENT;
+		}
+		/* made once for the peer's AUTH and ours */
+		if (!(a->psk_prf = ikev2_psk_prf(sa->alg.prf, a->psk.ptr, a->psk.len))) {
+			ike_sa_fail(sa, "the PRF could not be keyed with the secret");
+			return -EIO;
 		}
 		return 0;
 	}
@@ -217,6 +223,20 @@ void ikev2_authn_put_cert(struct ike_sa *sa, const struct ikev2_authn *a, bool c
 		ikev2_authn_put_certreq(sa, e);
 }
 
+/* AUTH with k, the PRF keyed with the secret's pad key: ours or the peer's. */
+static int psk_auth(struct ike_sa *sa, struct crypto_prf *k, bool ours, const uint8_t *body,
+		    size_t blen, uint8_t *out, size_t *outlen)
+{
+	/* each end signs the IKE_SA_INIT message it sent and the other end's nonce */
+	const struct wbuf *msg = ours ? &sa->init_ours : &sa->init_theirs;
+	bool signer_is_i = ours == sa->initiator;
+	const struct crypto_chunk *nonce = signer_is_i ? &sa->nr : &sa->ni;
+	const struct crypto_chunk *skp = signer_is_i ? &sa->keys.sk_pi : &sa->keys.sk_pr;
+
+	return ikev2_psk_auth_with(k, sa->alg.prf, msg->p, msg->len, nonce->ptr, nonce->len, skp,
+				   body, blen, out, outlen);
+}
+
 int ikev2_authn_put_auth(struct ike_sa *sa, const struct ikev2_authn *a, const uint8_t *body,
 			 size_t blen, struct ikev2_enc *e)
 {
@@ -233,7 +253,7 @@ int ikev2_authn_put_auth(struct ike_sa *sa, const struct ikev2_authn *a, const u
 		uint8_t mac[64];
 		size_t mlen = 0;
 
-		r = ikev2_authn_psk(sa, &a->psk, true, body, blen, mac, &mlen);
+		r = psk_auth(sa, a->psk_prf, true, body, blen, mac, &mlen);
 		if (r == 0)
 			ikev2_put_auth(e, IKEV2_AUTH_SHARED_KEY, mac, mlen);
 		crypto_cleanse(mac, sizeof(mac));
@@ -257,14 +277,11 @@ int ikev2_authn_put_auth(struct ike_sa *sa, const struct ikev2_authn *a, const u
 int ikev2_authn_psk(struct ike_sa *sa, const struct crypto_chunk *psk, bool ours,
 		    const uint8_t *body, size_t blen, uint8_t *out, size_t *outlen)
 {
-	/* each end signs the IKE_SA_INIT message it sent and the other end's nonce */
-	const struct wbuf *msg = ours ? &sa->init_ours : &sa->init_theirs;
-	bool signer_is_i = ours == sa->initiator;
-	const struct crypto_chunk *nonce = signer_is_i ? &sa->nr : &sa->ni;
-	const struct crypto_chunk *skp = signer_is_i ? &sa->keys.sk_pi : &sa->keys.sk_pr;
+	struct crypto_prf *k = ikev2_psk_prf(sa->alg.prf, psk->ptr, psk->len);
+	int r = psk_auth(sa, k, ours, body, blen, out, outlen);
 
-	return ikev2_psk_auth(sa->alg.prf, psk->ptr, psk->len, msg->p, msg->len, nonce->ptr,
-			      nonce->len, skp, body, blen, out, outlen);
+	crypto_prf_free(k);
+	return r;
 }
 
 /* --- the peer's side --- */
@@ -420,7 +437,7 @@ static int check_psk(struct ike_sa *sa, const struct ikev2_authn *a, const struc
 			    m->auth.method);
 		return -EPERM;
 	}
-	if (ikev2_authn_psk(sa, &a->psk, false, pid->body.ptr, pid->body.len, want, &wlen) < 0 ||
+	if (psk_auth(sa, a->psk_prf, false, pid->body.ptr, pid->body.len, want, &wlen) < 0 ||
 	    m->auth.data.len != wlen || !crypto_memeq(want, m->auth.data.ptr, wlen)) {
 		crypto_cleanse(want, sizeof(want));
 		ike_sa_fail(sa, "AUTHENTICATION_FAILED: the peer's AUTH does not match our "

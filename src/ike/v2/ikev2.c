@@ -2,6 +2,7 @@
  * (window 1, RFC 7296 2.3), and the kernel's asynchronous SPI allocation, whose answer
  * may come after the IKE SA is gone. */
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "ipsecd/log.h"
+#include "ipsecd/loop.h"
 #include "v2.h"
 
 int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct conf_item *policy,
@@ -33,8 +35,11 @@ int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 
 /* --- a request held until the kernel gave the SPI its answer needs --- */
 
+/* The held datagram goes through the engine again; its inner payloads, kept after it
+ * (ikev2_defer), spare the replay a second decryption. */
 static void deferred_ready(struct ike_sa *sa, int err, uint32_t spi)
 {
+	struct ike *eng = sa->eng;
 	struct net_pkt p = sa->held_pkt;
 	struct wbuf data = sa->held_data;
 
@@ -44,20 +49,35 @@ static void deferred_ready(struct ike_sa *sa, int err, uint32_t spi)
 	sa->spi_failed = err < 0;
 	sa->held = false;
 	wbuf_init(&sa->held_data);
-	p.data = data.p;
-	p.len = data.len;
-	ike_recv(sa->eng, &p); /* the same request again; this time the SPI is there */
+	p.data = data.p; /* p.len: the datagram's, as held */
+	if (data.len > p.len) {
+		eng->replay_sa = sa;
+		eng->replay_plain = data.p + p.len;
+		eng->replay_len = data.len - p.len;
+	}
+	ike_recv(eng, &p); /* the same request again; this time the SPI is there */
+	eng->replay_sa = NULL;
+	eng->replay_plain = NULL;
+	eng->replay_len = 0;
 	wbuf_free(&data);
 }
 
 void ikev2_defer(struct ike_sa *sa, uint8_t ikev2_proto)
 {
+	const struct ike *eng = sa->eng;
+	const struct net_pkt *p = eng->cur_pkt;
+
 	if (sa->held) /* a retransmission of the request we are holding */
 		return;
 	sa->held = true;
-	sa->held_pkt = *sa->eng->cur_pkt;
+	sa->held_pkt = *p;
 	wbuf_init(&sa->held_data);
-	wbuf_bytes(&sa->held_data, sa->eng->cur_pkt->data, sa->eng->cur_pkt->len);
+	sa->held_data.secret = true; /* the inner payloads may follow the datagram */
+	wbuf_bytes(&sa->held_data, p->data, p->len);
+	/* kept when the datagram's first payload is SK (RFC 7296 3.14); a fragmented
+	 * request is put together again from its fragments instead (frag.c) */
+	if (eng->cur_plain && p->len > 16 && p->data[16] == IKEV2_PLD_SK)
+		wbuf_bytes(&sa->held_data, eng->cur_plain, eng->cur_plain_len);
 	ike_alloc_spi(sa, ikev2_proto == IKEV2_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP, deferred_ready);
 }
 
@@ -125,7 +145,9 @@ static void sa_free(struct ike_sa *sa, bool delete_kernel)
 
 static void engine_free(struct ike *eng)
 {
-	(void)eng;
+	loop_timer_free(eng->dh_expiry);
+	eng->dh_expiry = NULL;
+	crypto_dh_reuse_expire(HUGE_VAL); /* no key outlives its engine */
 }
 
 const struct ike_version_ops ikev2_ops = {

@@ -134,28 +134,50 @@ int ikev2_derive_child_keys(uint16_t prf, const struct crypto_chunk *sk_d, const
 	return crypto_prf_plus(prf, sk_d->ptr, sk_d->len, s, 3, out, len);
 }
 
+struct crypto_prf *ikev2_psk_prf(uint16_t prf, const uint8_t *secret, size_t secretlen)
+{
+	static const char pad[] = "Key Pad for IKEv2"; /* 17 octets, no NUL (2.15) */
+	struct crypto_iov kp[] = {{pad, sizeof(pad) - 1}};
+	size_t pl = crypto_prf_out_len(prf);
+	uint8_t key[MAX_PRF];
+	struct crypto_prf *k = NULL;
+
+	if (pl && prf_once(prf, secret, secretlen, kp, 1, key) == 0)
+		k = crypto_prf_new(prf, key, pl);
+	crypto_cleanse(key, sizeof(key));
+	return k;
+}
+
+int ikev2_psk_auth_with(struct crypto_prf *k, uint16_t prf, const uint8_t *msg, size_t msglen,
+			const uint8_t *nonce, size_t noncelen, const struct crypto_chunk *sk_p,
+			const uint8_t *id_body, size_t idlen, uint8_t *out, size_t *outlen)
+{
+	size_t pl = crypto_prf_out_len(prf);
+	uint8_t macid[MAX_PRF];
+	struct crypto_iov id[] = {{id_body, idlen}};
+	struct crypto_iov signed_octets[] = {{msg, msglen}, {nonce, noncelen}, {macid, pl}};
+	int r = pl && k && crypto_prf_len(k) == pl ? 0 : -EINVAL;
+
+	*outlen = 0;
+	if (r == 0) /* MACedIDForR/I = prf(SK_px, IDx') */
+		r = prf_once(prf, sk_p->ptr, sk_p->len, id, 1, macid);
+	if (r == 0) /* AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) */
+		r = crypto_prf_run(k, signed_octets, 3, out);
+	if (r == 0)
+		*outlen = pl;
+	crypto_cleanse(macid, sizeof(macid));
+	return r;
+}
+
 int ikev2_psk_auth(uint16_t prf, const uint8_t *secret, size_t secretlen, const uint8_t *msg,
 		   size_t msglen, const uint8_t *nonce, size_t noncelen,
 		   const struct crypto_chunk *sk_p, const uint8_t *id_body, size_t idlen,
 		   uint8_t *out, size_t *outlen)
 {
-	static const char pad[] = "Key Pad for IKEv2"; /* 17 octets, no NUL (2.15) */
-	size_t pl = crypto_prf_out_len(prf);
-	uint8_t macid[MAX_PRF], key[MAX_PRF];
-	struct crypto_iov id[] = {{id_body, idlen}}, kp[] = {{pad, sizeof(pad) - 1}};
-	struct crypto_iov signed_octets[] = {{msg, msglen}, {nonce, noncelen}, {macid, pl}};
-	int r = pl ? 0 : -EINVAL;
+	struct crypto_prf *k = ikev2_psk_prf(prf, secret, secretlen);
+	int r = ikev2_psk_auth_with(k, prf, msg, msglen, nonce, noncelen, sk_p, id_body, idlen, out,
+				    outlen);
 
-	*outlen = 0;
-	if (r == 0) /* MACedIDForR/I = prf(SK_px, IDx') */
-		r = prf_once(prf, sk_p->ptr, sk_p->len, id, 1, macid);
-	if (r == 0)
-		r = prf_once(prf, secret, secretlen, kp, 1, key);
-	if (r == 0) /* AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) */
-		r = prf_once(prf, key, pl, signed_octets, 3, out);
-	if (r == 0)
-		*outlen = pl;
-	crypto_cleanse(key, sizeof(key));
-	crypto_cleanse(macid, sizeof(macid));
+	crypto_prf_free(k);
 	return r;
 }

@@ -41,5 +41,12 @@ int ikev2_psk_auth(uint16_t prf, const uint8_t *secret, size_t secretlen, const 
 		   size_t msglen, const uint8_t *nonce, size_t noncelen,
 		   const struct crypto_chunk *sk_p, const uint8_t *id_body, size_t idlen,
 		   uint8_t *out, size_t *outlen);
+/* The same in two steps, for both AUTH of one exchange with one secret: a PRF keyed with
+ * prf(secret, "Key Pad for IKEv2") (NULL on error; crypto_prf_free), then AUTH with it
+ * (-EINVAL when k is NULL or not of prf). */
+struct crypto_prf *ikev2_psk_prf(uint16_t prf, const uint8_t *secret, size_t secretlen);
+int ikev2_psk_auth_with(struct crypto_prf *k, uint16_t prf, const uint8_t *msg, size_t msglen,
+			const uint8_t *nonce, size_t noncelen, const struct crypto_chunk *sk_p,
+			const uint8_t *id_body, size_t idlen, uint8_t *out, size_t *outlen);
 
 #endif

@@ -249,11 +249,21 @@ static bool msgid_ok(struct ike_sa *sa, const struct ikev2_hdr *h, bool *dup)
 static int decrypt(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg *m, uint8_t **plain,
 		   size_t *plen)
 {
+	struct ike *eng = sa->eng;
+
 	if (!ikev2_has(m, IKEV2_PLD_SK))
 		return -EBADMSG;
 	*plain = malloc(m->sk.len ? m->sk.len : 1);
 	if (!*plain)
 		return -ENOMEM;
+	if (eng->replay_sa == sa && eng->replay_plain && eng->replay_len <= m->sk.len) {
+		/* a held request again: opened and checked when it came (ikev2_defer) */
+		memcpy(*plain, eng->replay_plain, eng->replay_len);
+		*plen = eng->replay_len;
+		eng->replay_sa = NULL;
+		eng->replay_plain = NULL;
+		return 0;
+	}
 	if (crypto_sk_open(sa->sk_in, p->data, m->sk_aad_len, m->sk.ptr, m->sk.len, *plain, plen) <
 	    0) {
 		sa->eng->st.rx_auth_failed++;

@@ -169,7 +169,8 @@ static int respond(struct ike_sa *sa, struct ike_sa *n, const struct ikev2_msg *
 	size_t publen;
 	int r;
 
-	if (copy(&n->ni, &m->nonce) < 0 || nonce(&n->nr) < 0 || !(n->dh = crypto_dh_new(n->alg.dh)))
+	if (copy(&n->ni, &m->nonce) < 0 || nonce(&n->nr) < 0 ||
+	    !(n->dh = ikev2_responder_dh(sa->eng, n->alg.dh)))
 		return -ENOMEM;
 	if (ikev2_sa_keys(n, m->ke.data.ptr, m->ke.data.len, &sa->keys) < 0)
 		return -EBADMSG;

@@ -73,6 +73,9 @@ void ikev2_answer_major_version(struct ike *eng, const struct net_pkt *p,
 				const struct ikev2_hdr *req);
 void ikev2_sa_init_reply(struct ike_sa *sa, const struct ikev2_msg *m, const struct net_pkt *p);
 /* Derives the IKE SA's keys and SK contexts from the DH result and nonces. */
+/* A responder's key pair for group: the shared one of RFC 7296 2.12 (crypto_dh_reused),
+ * kept no longer than its time by the engine's timer (sa_init.c). Freed with crypto_dh_free. */
+struct crypto_dh *ikev2_responder_dh(struct ike *eng, uint16_t group);
 int ikev2_sa_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t len,
 		  const struct ikev2_keys *old);
 /* NAT detection data: SHA-1(SPIi | SPIr | IP | port) (2.23). */
@@ -161,6 +164,7 @@ struct ikev2_authn { /* our credentials under one identity */
 	const struct conf_item *id;
 	enum ikev2_authn_kind kind;
 	struct crypto_chunk psk;      /* PSK */
+	struct crypto_prf *psk_prf;   /* PSK: keyed with prf(psk, "Key Pad for IKEv2") (2.15) */
 	const struct pki_entry *cert; /* CERT: ours, with its key */
 	struct evp_pkey_st *key;      /* CERT, RSA_KEY: our private key */
 	bool eap_gw; /* CERT for auth-method=eap-radius: the client's proof is EAP */

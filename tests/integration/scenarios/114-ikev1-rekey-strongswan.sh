@@ -7,9 +7,12 @@
 #      SA's lifetime (27 s); the IPsec SAs, which IKEv1 does not tie to an ISAKMP SA,
 #      stay, the old ISAKMP SA is deleted, and the next quick mode runs under the new one;
 #   2. strongSwan on a initiates to ipsecd on b (passive, long lifetimes) with a CHILD_SA
-#      rekey_time of 12 s and an IKE_SA reauth_time of 22 s (strongSwan does not rekey
-#      an IKEv1 SA, it reauthenticates: a new main mode, then quick modes under it):
-#      ipsecd answers each, and deletes what strongSwan deletes.
+#      rekey_time of 12 s (life_time 40 s) and an IKE_SA reauth_time of 22 s (strongSwan
+#      does not rekey an IKEv1 SA, it reauthenticates: a new main mode, then quick modes
+#      under it): ipsecd answers each, and deletes what strongSwan deletes. Both ends
+#      install the lifetime quick mode agreed, strongSwan's: with its default life_time
+#      (rekey_time + 10%, 13.2 s) an IPsec SA could reach its hard lifetime while
+#      strongSwan was between the old ISAKMP SA and the new one, at both ends.
 # A ping every 0.2 s from client a to client b runs throughout each part and must lose at
 # most one packet. Afterwards: none of the old SPIs is left, both kernels hold the same
 # single pair, ipsecd has one ISAKMP SA younger than the first, and the tunnel works.
@@ -69,7 +72,8 @@ expect_ok "1. ipsecd on a stops with status 0" daemon_stop a
 conf_ike peer=192.0.2.1 local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 psk="$psk" passive=yes \
 	exchange=main >"$(conf_file b)"
 sw_conf_psk version=1 local=192.0.2.1 remote=192.0.2.2 local_ts=10.1.0.0/24 \
-	remote_ts=10.2.0.0/24 child_rekey=12s ike_reauth=22s psk="$psk" >"$IT_WORK/a.swanctl.conf"
+	remote_ts=10.2.0.0/24 child_rekey=12s child_life=40s ike_reauth=22s psk="$psk" \
+	>"$IT_WORK/a.swanctl.conf"
 # (ike debug: what ipsecd makes of strongSwan's reauthentication, should it fail)
 daemon_start b -d ike=debug
 sw_start a a "delete_rekeyed = yes"

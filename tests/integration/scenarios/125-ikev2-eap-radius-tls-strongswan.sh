@@ -70,7 +70,7 @@ fr_last() { grep -E "^\([0-9]+\) +$1 = " "$fr_log" | tail -1 | sed 's/.* = //'; 
 
 {
 	conf_rw_gateway pki="$pki" cert=gw auth_method=eap-radius
-	printf '%s\n' "/radius add address=127.0.0.1 secret=$secret service=ipsec authentication-port=18120 accounting-port=18121 timeout=2000" \
+	printf '%s\n' "/radius add address=127.0.0.1 secret=$secret service=ipsec authentication-port=18120 accounting-port=18121 timeout=2s" \
 		"/ip ipsec settings set accounting=yes ike-fragment-size=1000"
 } >"$(conf_file b)"
 daemon_start b -d ike=debug # logs the reassembly of IKE fragments

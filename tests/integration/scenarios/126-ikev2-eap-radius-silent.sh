@@ -2,8 +2,8 @@
 # timeout: 180
 # A RADIUS server that never answers (issue 17): b (auth-method=eap-radius for alice, and
 # a pre-shared-key identity for rw2.test on the same peer) has /radius 127.0.0.1 on a port
-# where a listener takes every datagram and answers none, timeout=3000 (ms, RouterOS's
-# unit), so each Access-Request is sent 3 times, 3 s apart: b gives up after 9 s.
+# where a listener takes every datagram and answers none, timeout=3s, so each
+# Access-Request is sent 3 times, 3 s apart: b gives up after 9 s.
 #   1. rw1 (strongSwan, EAP-MSCHAPv2 as alice) starts; once b has relayed alice's EAP
 #      identity to the silent server, rw2 (strongSwan, PSK) connects: its handshake
 #      completes while rw1's is still waiting for RADIUS (the loop is not blocked), and it
@@ -55,7 +55,7 @@ require "the silent listener is bound" wait_until 10 test -e "$heard.ready"
 {
 	conf_rw_gateway pki="$pki" cert=gw auth_method=eap-radius remote_id=fqdn:alice \
 		extra="/ip ipsec identity add peer=rw auth-method=pre-shared-key secret=\"$psk\" remote-id=fqdn:rw2.test generate-policy=port-strict mode-config=rw policy-template-group=rw"
-	printf '%s\n' "/radius add address=127.0.0.1 secret=never-used service=ipsec authentication-port=18140 accounting-port=18141 timeout=3000"
+	printf '%s\n' "/radius add address=127.0.0.1 secret=never-used service=ipsec authentication-port=18140 accounting-port=18141 timeout=3s"
 } >"$(conf_file b)"
 daemon_start b
 
