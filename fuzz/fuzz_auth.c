@@ -1,7 +1,8 @@
 /* fuzz_auth: what a peer sends for certificate and raw-key authentication, on untrusted
  * bytes (libFuzzer target). The first byte picks the path:
- *   AUTH data   sig_verify under each method with P-256, RSA and Ed25519 keys made once;
- *               garbage must never verify
+ *   AUTH data   sig_verify under each method with P-256, RSA and Ed25519 keys made once,
+ *               and the same bytes as IKEv1's SIG data through sig_v1_verify; garbage
+ *               must never verify
  *   CERT data   pki_cert_from_der, then the rest of the bytes as an ID of every type
  *               against the certificate and through pki_id_str
  *   SPKI        sig_key_from_spki (a raw public key)
@@ -36,12 +37,19 @@ static void init(void)
 static void auth_data(uint8_t sel, const uint8_t *p, size_t n)
 {
 	static const uint8_t methods[] = {1, 9, 10, 11, 14, 2, 0, 255};
+	static const uint16_t v1_methods[] = {3, 9, 10, 11, 64221};
 	char why[160];
 
 	why[0] = 'x';
 	if (sig_verify(keys[sel % 3], methods[(sel / 3) % 8], p, n, octets, sizeof(octets), why,
 		       sizeof(why)) == 0)
 		abort(); /* random bytes are no valid signature */
+	if (!memchr(why, '\0', sizeof(why)))
+		abort();
+	why[0] = 'x';
+	if (sig_v1_verify(keys[sel % 3], v1_methods[(sel / 3) % 5], p, n, octets, 32, why,
+			  sizeof(why)) == 0)
+		abort();
 	if (!memchr(why, '\0', sizeof(why)))
 		abort();
 }

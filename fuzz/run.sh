@@ -80,7 +80,7 @@ run_target fuzz_xfrm_msg fuzz/corpus/xfrm_msg src/kernel/xfrm_msg.c src/kernel/a
 run_target fuzz_ike_msg fuzz/corpus/ike_msg src/wire/*.c src/common/buf.c fuzz/fuzz_ike_msg.c
 run_target fuzz_ikev1_msg fuzz/corpus/ikev1_msg src/wire/*.c src/common/buf.c \
 	fuzz/fuzz_ikev1_msg.c
-run_target fuzz_auth fuzz/corpus/auth src/crypto/sig.c src/crypto/cert.c src/crypto/cert_id.c \
+run_target fuzz_auth fuzz/corpus/auth src/crypto/sig.c src/crypto/sig_v1.c src/crypto/cert.c src/crypto/cert_id.c \
 	src/crypto/keygen.c src/crypto/alg.c src/crypto/prf.c src/common/buf.c fuzz/fuzz_auth.c -Isrc/crypto
 run_target fuzz_radius fuzz/corpus/radius src/radius/packet.c src/radius/reply.c \
 	src/crypto/aaa.c src/crypto/alg.c src/common/buf.c fuzz/fuzz_radius.c -Isrc/crypto

@@ -71,6 +71,20 @@ int sig_sign_pkcs1(EVP_PKEY *key, uint8_t method, uint16_t hash, const uint8_t *
 int sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *auth_data, size_t len,
 	       const uint8_t *octets, size_t olen, char *why, size_t whylen);
 
+/* IKEv1 phase 1 (RFC 2409 5.1, RFC 4754): the SIG payload over HASH_I or HASH_R, which is
+ * signed as it is (sig_v1.c). The authentication method of key: 3 (RSA), 9/10/11 (ECDSA on
+ * P-256/384/521), or -ENOTSUP. */
+int sig_v1_method(EVP_PKEY *key);
+/* Signs hash[0..hlen) with the private key into *out (the caller's to crypto_chunk_clear):
+ * RSA a PKCS#1 v1.5 block of the bare hash (modulus-long), ECDSA r | s of the curve's size.
+ * 0, -ENOTSUP (key type or curve), -EINVAL (no private half, hash too long), -ENOMEM. */
+int sig_v1_sign(EVP_PKEY *key, const uint8_t *hash, size_t hlen, struct crypto_chunk *out);
+/* Checks the peer's SIG data sig[0..len) (untrusted) for authentication method method
+ * against pub and our hash. 0 valid (why names the scheme); -EINVAL (method and key do not
+ * fit), -EBADMSG (wrong length, does not verify), -ENOMEM; why says which. */
+int sig_v1_verify(EVP_PKEY *pub, uint16_t method, const uint8_t *sig, size_t len,
+		  const uint8_t *hash, size_t hlen, char *why, size_t whylen);
+
 /* Drops the per-key cache of key kinds (and the references it holds to keys): for leak
  * checkers at exit, and for tests. */
 void sig_cache_clear(void);

@@ -16,8 +16,6 @@ struct gap {
 #define VALUES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct gap gaps[] = {
-	{CONF_M_IDENTITY, CONF_IDENTITY_AUTH_METHOD, VALUES("rsa-signature-hybrid"),
-	 "is not negotiated by this version; the identity fails every authentication"},
 	{CONF_M_IDENTITY, CONF_IDENTITY_NOTRACK_CHAIN, NULL,
 	 "is not used by this version: no firewall rule is added"},
 	{CONF_M_MODE_CONFIG, CONF_MODECONF_SRC_ADDRESS_LIST, NULL,

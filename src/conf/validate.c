@@ -111,6 +111,31 @@ static bool empty(const struct conf_item *it, int p)
 	return !it->v[p].s || !*it->v[p].s || !strcmp(it->v[p].s, "none");
 }
 
+/* An identity whose auth-method its peer's IKE version cannot do: EAP is IKEv2's (RFC
+ * 7296 2.16), hybrid authentication IKEv1's (draft-ietf-ipsec-isakmp-hybrid-auth); the
+ * engine would fail every negotiation. A warning: the peer's exchange-mode may change. */
+static void check_identity_version(struct vctx *v, const struct conf_item *it, const char *am)
+{
+	const struct conf_item *peer =
+		empty(it, CONF_IDENTITY_PEER)
+			? NULL
+			: conf_find(v->c, CONF_M_PEER, conf_str(it, CONF_IDENTITY_PEER));
+	const char *mode = peer ? choice(peer, CONF_PEER_EXCHANGE_MODE) : "";
+	bool v2 = !strcmp(mode, "ike2");
+
+	if (peer && !v2 && !strncmp(am, "eap", 3))
+		verr(v, CONF_WARNING, it, CONF_IDENTITY_AUTH_METHOD,
+		     "auth-method=%s is IKEv2's: peer %s uses exchange-mode=%s (IKEv1), which "
+		     "authenticates by pre-shared-key, pre-shared-key-xauth, digital-signature, "
+		     "rsa-key or rsa-signature-hybrid; every negotiation of this identity fails",
+		     am, conf_str(peer, CONF_PEER_NAME), mode);
+	else if (peer && v2 && !strcmp(am, "rsa-signature-hybrid"))
+		verr(v, CONF_WARNING, it, CONF_IDENTITY_AUTH_METHOD,
+		     "auth-method=%s is IKEv1's: peer %s uses exchange-mode=ike2; every "
+		     "negotiation of this identity fails",
+		     am, conf_str(peer, CONF_PEER_NAME));
+}
+
 /* auth-method=eap: eap-tls needs our certificate, the others a user name (seed 001,
  * eap-methods). */
 static void check_eap_methods(struct vctx *v, const struct conf_item *it)
@@ -152,6 +177,7 @@ static void check_identity(struct vctx *v, const struct conf_item *it)
 		     "auth-method=%s needs key= and remote-key=", am);
 	else if (!strcmp(am, "eap"))
 		check_eap_methods(v, it);
+	check_identity_version(v, it, am);
 }
 
 static void check_peer(struct vctx *v, const struct conf_item *it)

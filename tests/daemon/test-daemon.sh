@@ -52,8 +52,8 @@ printf '/ip ipsec proposal add name=off disabled=yes\n/ip ipsec peer\nadd name=v
 check "ipsecd -n loads what it does not negotiate" 0 ./ipsecd -n -f "$T/ikev1.conf"
 has "-n warns about disabled=yes, located" \
 	"ikev1.conf:1:33: warning: proposal off: disabled=yes is not honoured by this version" "$T/err"
-has "-n warns about auth-method=rsa-signature-hybrid" \
-	"ikev1.conf:6:13: warning: identity for peer v2: auth-method=rsa-signature-hybrid is not negotiated" "$T/err"
+has "-n warns about auth-method=rsa-signature-hybrid on an IKEv2 peer" \
+	"ikev1.conf:6:13: warning: auth-method=rsa-signature-hybrid is IKEv1's: peer v2 uses exchange-mode=ike2" "$T/err"
 has "-n counts them" "ikev1.conf: configuration ok (2 warning(s))" "$T/out"
 check "ipsecd -V" 0 ./ipsecd -V
 check "ipsecd -n refuses a device" 1 timeout 20 ./ipsecd -n -f /dev/zero

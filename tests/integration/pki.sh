@@ -145,21 +145,25 @@ pki_copy() {
 
 # ---------------------------------------------------------------- ipsecd
 
-# conf_ike_cert KEY=VALUE...: prints an ipsecd configuration with one IKEv2 peer
-# authenticated by certificates and one tunnel policy between two subnets. Keys:
+# conf_ike_cert KEY=VALUE...: prints an ipsecd configuration with one IKEv2 peer (IKEv1
+# with exchange=main or aggressive) authenticated by certificates and one tunnel policy
+# between two subnets. Keys:
 #   peer (its address), local_ts, remote_ts, pki (pki_make's directory),
 #   cert (a leaf's NAME)                                    required
 #   remote_id=auto       the identity's remote-id (fqdn:a.test, ignore, ...)
 #   remote_ids           several identities instead of one: remote-ids separated by
 #                        spaces, one identity each, all with cert
 #   crl=yes              import the CA's CRL (pki_crl) as well
-#   passive=no, enc=aes-256, hash=sha256, dh=ecp256,modp2048   the peer and its profile
+#   auth=digital-signature  the identities' auth-method (rsa-signature-hybrid: IKEv1)
+#   passive=no, exchange=ike2, enc=aes-256, hash=sha256, dh=ecp256,modp2048
+#                                                           the peer and its profile
 #   penc=aes-256-cbc, pauth=sha256                          the proposal
 #   extra                                                   more lines, appended as is
 # The certificates imported are named ca, NAME and ca-crl.
 conf_ike_cert() {
 	local -A o=([passive]=no [enc]=aes-256 [hash]=sha256 [dh]='ecp256,modp2048'
-		[penc]=aes-256-cbc [pauth]=sha256 [crl]=yes [remote_id]=auto)
+		[penc]=aes-256-cbc [pauth]=sha256 [crl]=yes [remote_id]=auto [exchange]=ike2
+		[auth]=digital-signature)
 	local kv k rid
 	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
 	for k in peer local_ts remote_ts pki cert; do
@@ -175,9 +179,9 @@ conf_ike_cert() {
 	[ "${o[crl]}" != yes ] || echo "/certificate import file-name=${o[pki]}/ca.crl name=ca-crl"
 	printf '%s\n' \
 		"/ip ipsec profile add name=p1 enc-algorithm=${o[enc]} hash-algorithm=${o[hash]} dh-group=${o[dh]}" \
-		"/ip ipsec peer add name=other address=${o[peer]}/32 exchange-mode=ike2 profile=p1 passive=${o[passive]}"
+		"/ip ipsec peer add name=other address=${o[peer]}/32 exchange-mode=${o[exchange]} profile=p1 passive=${o[passive]}"
 	for rid in ${o[remote_ids]}; do
-		echo "/ip ipsec identity add peer=other auth-method=digital-signature certificate=${o[cert]} remote-id=$rid"
+		echo "/ip ipsec identity add peer=other auth-method=${o[auth]} certificate=${o[cert]} remote-id=$rid"
 	done
 	printf '%s\n' \
 		"/ip ipsec proposal add name=pr1 enc-algorithms=${o[penc]} auth-algorithms=${o[pauth]} pfs-group=none" \
@@ -212,10 +216,11 @@ sw_install_pki() ( # a subshell: its umask is its own
 #   local, remote, local_ts, remote_ts   as sw_conf_psk's
 #   cert                 this end's certificate, a file in x509/ (certs = ...)
 #   local_id, remote_id  the identities (the certificate's SAN, the other's)
-# and optionally ike=aes256-sha256-ecp256, esp=aes256-sha256. The rest is strongSwan's
-# default: send_cert = ifasked, send_certreq = yes.
+# and optionally ike=aes256-sha256-ecp256, esp=aes256-sha256, version=0 (any, initiating
+# IKEv2; 1: IKEv1 main mode). The rest is strongSwan's default: send_cert = ifasked,
+# send_certreq = yes.
 sw_conf_cert() {
-	local -A o=([ike]=aes256-sha256-ecp256 [esp]=aes256-sha256)
+	local -A o=([ike]=aes256-sha256-ecp256 [esp]=aes256-sha256 [version]=0)
 	local kv k
 	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
 	for k in local remote local_ts remote_ts cert local_id remote_id; do
@@ -231,6 +236,7 @@ sw_conf_cert() {
 		"		local_addrs = ${o[local]}" \
 		"		remote_addrs = ${o[remote]}" \
 		"		proposals = ${o[ike]}" \
+		"		version = ${o[version]}" \
 		'		mobike = no' \
 		'		local {' \
 		'			auth = pubkey' \

@@ -77,6 +77,7 @@ sw_require() {
 		openssl | gcm) pkgs+=(libstrongswan-standard-plugins) ;;
 		vici) pkgs+=(strongswan-swanctl) ;;
 		socket-default) pkgs+=(strongswan-libcharon) ;;
+		eap-* | xauth-*) pkgs+=(libcharon-extauth-plugins) ;;
 		*) pkgs+=(libstrongswan) ;;
 		esac
 	done

@@ -454,6 +454,42 @@ START_TEST(test_auth_method_needs)
 }
 END_TEST
 
+/* EAP is IKEv2's, hybrid IKEv1's: an identity of a peer of the other version with it
+ * loads, with a warning; the same of a peer of its version, or another method, none. */
+START_TEST(test_auth_method_ikev1)
+{
+	static const char text[] = "/ip ipsec peer\nadd name=a address=1.2.3.4 exchange-mode=%s\n"
+				   "/ip ipsec identity\nadd peer=a %s\n";
+	static const char eap[] = "auth-method=eap eap-methods=eap-mschapv2 username=u password=p";
+	static const char psk[] = "auth-method=pre-shared-key-xauth secret=x";
+	char buf[256];
+	struct conf *c;
+
+	snprintf(buf, sizeof(buf), text, "main", eap);
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(has_diag("t.conf:4:", "warning: auth-method=eap is IKEv2's: peer a uses "
+					"exchange-mode=main (IKEv1)"));
+	conf_free(c);
+	snprintf(buf, sizeof(buf), text, "ike2", eap);
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(!has_diag("t.conf:4:", "is IKEv2's"));
+	conf_free(c);
+	snprintf(buf, sizeof(buf), text, "aggressive", psk);
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(!has_diag("t.conf:4:", "is IKEv2's"));
+	conf_free(c);
+	snprintf(buf, sizeof(buf), text, "ike2", "auth-method=rsa-signature-hybrid");
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(has_diag("t.conf:4:", "warning: auth-method=rsa-signature-hybrid is IKEv1's: "
+					"peer a uses exchange-mode=ike2"));
+	conf_free(c);
+	snprintf(buf, sizeof(buf), text, "main", "auth-method=rsa-signature-hybrid");
+	ck_assert_ptr_nonnull(c = load(buf));
+	ck_assert(!has_diag("t.conf:4:", "is IKEv1's"));
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_policy_rules)
 {
 	struct conf *c = load("/ip ipsec policy\nadd src-address=10.0.0.0/24 "
@@ -1478,7 +1514,7 @@ START_TEST(test_unsupported_warns)
 		 "/ip ipsec mode-config\nadd name=mc address-pool=none src-address-list=rw\n"
 		 "/ip ipsec identity\n"
 		 "add peer=office secret=x generate-policy=port-strict mode-config=mc\n"
-		 "add peer=v2 auth-method=rsa-signature-hybrid\n"
+		 "add peer=dflt auth-method=rsa-signature-hybrid\n"
 		 "add peer=dflt auth-method=pre-shared-key-xauth secret=x username=u password=p\n"
 		 "/ip ipsec proposal\nadd name=off disabled=yes\n"
 		 "/ip ipsec policy\n"
@@ -1498,9 +1534,7 @@ START_TEST(test_unsupported_warns)
 	ck_assert(has_diag("t.conf:9:31: warning",
 			   "mode-config mc: src-address-list=rw is not supported yet"));
 	ck_assert(!has_diag("t.conf:11:", "")); /* generate-policy, mode-config: done */
-	ck_assert(has_diag("t.conf:12:13: warning",
-			   "identity for peer v2: auth-method=rsa-signature-hybrid "
-			   "is not negotiated by this version"));
+	ck_assert(!has_diag("t.conf:12:", "")); /* hybrid is done over IKEv1 */
 	ck_assert(!has_diag("t.conf:13:", "")); /* XAuth is done */
 	ck_assert(has_diag("t.conf:15:14: warning", "proposal off: disabled=yes is not honoured"));
 	ck_assert(!has_diag("t.conf:17:", "")); /* templates: done */
@@ -1508,7 +1542,7 @@ START_TEST(test_unsupported_warns)
 	ck_assert(!has_diag("t.conf:22:", "")); /* RADIUS serves eap-radius */
 	ck_assert(!has_diag("t.conf:24:", "")); /* RADIUS accounting: done */
 	ck_assert(!has_diag("t.conf:25:", "")); /* XAuth over RADIUS: done */
-	ck_assert_uint_eq(ds.nwarnings, 4);	/* the disabled peer agg draws none */
+	ck_assert_uint_eq(ds.nwarnings, 3);	/* the disabled peer agg draws none */
 
 	/* ipsecctl: a change that brings one in is warned about; other changes are quiet */
 	ck_assert_int_eq(ctl(&c, "peer set v2 comment=quiet", CONF_CTL_ROOT, &k, &old), 0);
@@ -1564,6 +1598,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_required_property);
 	tcase_add_test(t, test_address_families);
 	tcase_add_test(t, test_auth_method_needs);
+	tcase_add_test(t, test_auth_method_ikev1);
 	tcase_add_test(t, test_policy_rules);
 	tcase_add_test(t, test_manual_sa_key_lengths);
 	tcase_add_test(t, test_manual_sa_in_out_and_abbreviations);

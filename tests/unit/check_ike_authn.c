@@ -91,6 +91,8 @@ struct side {
 
 /* Configuration lines after the rest of a's and b's, or NULL (setup clears them). */
 static const char *more[2];
+/* Both peers' exchange-mode: ike2 unless an IKEv1 test says main or aggressive. */
+static const char *xmode;
 
 /* The fixture's credentials, as struct cred initialisers. */
 /* clang-format off */
@@ -150,8 +152,8 @@ static struct conf *conf_for(int i, const struct side *s)
 		"set [ find default=yes ] auth-algorithms=sha256 enc-algorithms=aes-256-cbc "
 		"pfs-group=ecp256\n"
 		"/ip ipsec peer\n"
-		"add name=%s address=%s/32 local-address=%s exchange-mode=ike2%s\n",
-		fixed[i].peer_name, fixed[i].them, fixed[i].me, fixed[i].extra);
+		"add name=%s address=%s/32 local-address=%s exchange-mode=%s%s\n",
+		fixed[i].peer_name, fixed[i].them, fixed[i].me, xmode, fixed[i].extra);
 	fprintf(f, "/certificate\n");
 	for (size_t j = 0; j < 6 && s->certs[j].file; j++)
 		if (s->certs[j].name)
@@ -660,6 +662,7 @@ static void setup(void)
 	path_mtu = 0;
 	memset(&rad, 0, sizeof(rad));
 	more[0] = more[1] = NULL;
+	xmode = "ike2";
 	log_capture();
 }
 
@@ -1639,6 +1642,207 @@ START_TEST(test_eap_tls_no_key)
 }
 END_TEST
 
+/* --- 7. IKEv1 phase 1 by signatures (RFC 2409 5.1) --- */
+
+/* Both ends established one ISAKMP SA and hold the IPsec SA pair, keyed alike across. */
+static void expect_v1_up(void)
+{
+	struct peer_seen wa = walk(&A), wb = walk(&B);
+
+	ck_assert_uint_eq(wa.n, 1);
+	ck_assert_uint_eq(wb.n, 1);
+	ck_assert_str_eq(wa.state, "established");
+	ck_assert_str_eq(wb.state, "established");
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 2);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 2);
+	same_sa(sa_to(&A, "192.0.2.2"), sa_to(&B, "192.0.2.2"));
+	same_sa(sa_to(&B, "192.0.2.1"), sa_to(&A, "192.0.2.1"));
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_auth_failed, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 0);
+}
+
+/* b refused a's proof and said so (AUTHENTICATION-FAILED), a gave up: nothing is left. */
+static void expect_v1_refused_by_b(const char *why)
+{
+	expect_nothing();
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 1);
+	expect_logged(why);
+	expect_logged("peer says AUTHENTICATION-FAILED");
+}
+
+/* Main mode, RSA: the fixture's one RSA leaf at both ends; CERT, SIG (method 3), and
+ * my-id=auto the certificate's first subjectAltName. */
+START_TEST(test_v1_main_rsa_cert)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon") " remote-id=fqdn:moon.example.org"}};
+
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_id, "moon.example.org");
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=moon, O=test");
+	ck_assert_str_eq(walk(&A).remote_cert, "CN=moon, O=test");
+	expect_logged("ISAKMP SA established (main mode, responder) with moon.example.org");
+}
+END_TEST
+
+/* Aggressive mode, ECDSA P-256 (RFC 4754 method 9): a's certificate by the intermediate,
+ * which a sends after its own; b's without subjectAltName, so its ID is its subject. */
+START_TEST(test_v1_aggressive_ecdsa)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {
+		{CA, INTER, {"leaf.pem", "leaf", NULL}, {"stranger.key", NULL, NULL}},
+		{{0}},
+		{DS("leaf") " remote-id=user-fqdn:sun@example.org"}};
+
+	xmode = "aggressive";
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_id, "sun@example.org");
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=sun, O=test");
+	ck_assert_str_eq(walk(&A).remote_id, "CN=leaf-30, O=test");
+	expect_logged("ISAKMP SA established (aggressive mode, initiator) with CN=leaf-30");
+}
+END_TEST
+
+/* Main mode with bare RSA keys (auth-method=rsa-key): IDs are the addresses. */
+START_TEST(test_v1_rsa_key)
+{
+	const struct side a = {{{0}}, A_KEYS("gen.pub"), {RSA_ID}};
+	const struct side b = {{{0}}, B_KEYS("moon.pub"), {RSA_ID}};
+
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_id, "192.0.2.1");
+	ck_assert_str_eq(walk(&A).remote_id, "192.0.2.2");
+	ck_assert_str_eq(walk(&B).remote_cert, "");
+}
+END_TEST
+
+/* b's remote-key is not a's key: a's SIG does not verify. */
+START_TEST(test_v1_rsa_key_wrong)
+{
+	const struct side a = {{{0}}, A_KEYS("gen.pub"), {RSA_ID}};
+	const struct side b = {{{0}}, B_KEYS("wrong.pub"), {RSA_ID}};
+
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+	expect_v1_refused_by_b("the peer's SIG is not valid: RSA PKCS#1 v1.5 signature does not "
+			       "verify");
+}
+END_TEST
+
+/* a's certificate comes from a CA that b does not know. */
+START_TEST(test_v1_untrusted_ca)
+{
+	const struct side a = {
+		{CA, {"stranger.pem", "stranger", NULL}, {"stranger.key", NULL, NULL}},
+		{{0}},
+		{DS("stranger")}};
+	const struct side b = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+	expect_v1_refused_by_b("the peer's certificate is refused: certificate CN=stranger, "
+			       "O=other: issuer CN=Other CA, O=other is not trusted");
+}
+END_TEST
+
+/* b loaded the CA's CRL, which lists a's certificate. */
+START_TEST(test_v1_revoked)
+{
+	const struct side a = {{CA, {"revoked.pem", "venus", NULL}, {"revoked.key", NULL, NULL}},
+			       {{0}},
+			       {DS("venus")}};
+	const struct side b = {{CA, CRL, INTER, SUN}, {{0}}, {DS("sun")}};
+
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+	expect_v1_refused_by_b("the peer's certificate is refused: certificate "
+			       "CN=venus.example.org, O=test: revoked (CRL of CN=Test CA, O=test)");
+}
+END_TEST
+
+/* b wants another ID than the one a's certificate gives. */
+START_TEST(test_v1_remote_id_mismatch)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {
+		{CA, INTER, {"leaf.pem", "leaf", NULL}, {"stranger.key", NULL, NULL}},
+		{{0}},
+		{DS("leaf") " remote-id=fqdn:other.example.org"}};
+
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+	expect_v1_refused_by_b("(it sent sun@example.org)");
+}
+END_TEST
+
+/* An ID that a's certificate does not carry, with remote-id=auto. */
+START_TEST(test_v1_id_not_in_cert)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon") " my-id=fqdn:elsewhere.example.org"}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon")}};
+
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+	expect_v1_refused_by_b("the peer's ID elsewhere.example.org is not in its certificate "
+			       "CN=moon, O=test");
+}
+END_TEST
+
+/* Hybrid (HybridInitRSA): b, the gateway, signs with its RSA certificate; a, with no
+ * certificate, sends HASH_I and passes XAuth against b's /ip ipsec user. */
+#define HYBRID "auth-method=rsa-signature-hybrid"
+
+static void hybrid_up(const char *password)
+{
+	static char client[128];
+	const struct side b = {{CA, MOON}, {{0}}, {HYBRID " certificate=moon"}};
+	struct side a = {{CA}, {{0}}, {client}};
+
+	snprintf(client, sizeof(client), HYBRID " username=alice password=%s", password);
+	more[1] = "/ip ipsec user\nadd name=alice password=secret-pw\n";
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+}
+
+START_TEST(test_v1_hybrid)
+{
+	hybrid_up("secret-pw");
+	expect_v1_up();
+	ck_assert_str_eq(walk(&A).remote_id, "moon.example.org");
+	ck_assert_str_eq(walk(&A).remote_cert, "CN=moon, O=test");
+	ck_assert_str_eq(walk(&B).remote_id, "192.0.2.1");
+	ck_assert_str_eq(walk(&B).remote_cert, "");
+	expect_logged("XAuth: the gateway accepted us");
+}
+END_TEST
+
+/* The wrong XAuth password: phase 1 stands, XAuth fails, nothing is installed. */
+START_TEST(test_v1_hybrid_wrong_password)
+{
+	hybrid_up("wrong-pw");
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(walk(&B).n, 0); /* the gateway deleted the ISAKMP SA */
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+	expect_logged("XAuth: the gateway refused our user name or password");
+}
+END_TEST
+
 static Suite *ike_authn_suite(void)
 {
 	Suite *s = suite_create("ike_authn");
@@ -1646,7 +1850,8 @@ static Suite *ike_authn_suite(void)
 	TCase *bad = tcase_create("refused certificates"), *pin = tcase_create("pinning");
 	TCase *rsa = tcase_create("RSA keys"), *cache = tcase_create("chain cache");
 	TCase *frag = tcase_create("fragmentation"), *eap = tcase_create("EAP");
-	TCase *all[] = {chain, id, bad, pin, rsa, cache, frag, eap};
+	TCase *v1 = tcase_create("IKEv1");
+	TCase *all[] = {chain, id, bad, pin, rsa, cache, frag, eap, v1};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);
@@ -1688,6 +1893,16 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(eap, test_eap_tls_no_key);
 	tcase_add_test(eap, test_eap_radius_timeout);
 	tcase_add_test(eap, test_eap_only_not_offered);
+	tcase_add_test(v1, test_v1_main_rsa_cert);
+	tcase_add_test(v1, test_v1_aggressive_ecdsa);
+	tcase_add_test(v1, test_v1_rsa_key);
+	tcase_add_test(v1, test_v1_rsa_key_wrong);
+	tcase_add_test(v1, test_v1_untrusted_ca);
+	tcase_add_test(v1, test_v1_revoked);
+	tcase_add_test(v1, test_v1_remote_id_mismatch);
+	tcase_add_test(v1, test_v1_id_not_in_cert);
+	tcase_add_test(v1, test_v1_hybrid);
+	tcase_add_test(v1, test_v1_hybrid_wrong_password);
 	return s;
 }
 

@@ -1286,6 +1286,82 @@ START_TEST(test_key_info)
 }
 END_TEST
 
+/* IKEv1 SIG (RFC 2409 5.1): the method follows the key; RSA signs the bare hash in a
+ * PKCS#1 v1.5 block (no DigestInfo: what strongSwan verifies), ECDSA the hash as its
+ * digest, r | s of the curve's size. Another key, another hash, a flipped bit, another
+ * method or length: refused. */
+START_TEST(test_v1_sig)
+{
+	static const struct {
+		int key, other, method;
+		size_t len;
+	} k[] = {{RSA_A, RSA_B, 3, 256},
+		 {P256_A, P256_B, 9, 64},
+		 {P384_A, P384_B, 10, 96},
+		 {P521_A, P521_B, 11, 132}};
+	uint8_t hash[32], other[32];
+	char why[160];
+
+	fill(hash, sizeof(hash), 7);
+	fill(other, sizeof(other), 8);
+	for (size_t i = 0; i < N(k); i++) {
+		EVP_PKEY *key = keys[k[i].key];
+		struct crypto_chunk sig = {0};
+
+		ck_assert_int_eq(sig_v1_method(key), k[i].method);
+		ck_assert_int_eq(sig_v1_sign(key, hash, sizeof(hash), &sig), 0);
+		ck_assert_uint_eq(sig.len, k[i].len);
+		ck_assert_int_eq(sig_v1_verify(key, (uint16_t)k[i].method, sig.ptr, sig.len, hash,
+					       sizeof(hash), why, sizeof(why)),
+				 0);
+		ck_assert_int_eq(sig_v1_verify(keys[k[i].other], (uint16_t)k[i].method, sig.ptr,
+					       sig.len, hash, sizeof(hash), why, sizeof(why)),
+				 -EBADMSG);
+		ck_assert_int_eq(sig_v1_verify(key, (uint16_t)k[i].method, sig.ptr, sig.len, other,
+					       sizeof(other), why, sizeof(why)),
+				 -EBADMSG);
+		ck_assert_int_eq(sig_v1_verify(key, (uint16_t)k[i].method, sig.ptr, sig.len - 1,
+					       hash, sizeof(hash), why, sizeof(why)),
+				 -EBADMSG);
+		ck_assert_int_eq(sig_v1_verify(key, k[i].method == 3 ? 9 : 3, sig.ptr, sig.len,
+					       hash, sizeof(hash), why, sizeof(why)),
+				 -EINVAL);
+		sig.ptr[sig.len / 2] ^= 0x10;
+		ck_assert_int_eq(sig_v1_verify(key, (uint16_t)k[i].method, sig.ptr, sig.len, hash,
+					       sizeof(hash), why, sizeof(why)),
+				 -EBADMSG);
+		ck_assert_msg(strstr(why, "does not verify"), "%s", why);
+		crypto_chunk_clear(&sig);
+	}
+	ck_assert_int_eq(sig_v1_method(keys[ED_A]), -ENOTSUP);
+	struct crypto_chunk none = {0};
+
+	ck_assert_int_eq(sig_v1_sign(keys[ED_A], hash, sizeof(hash), &none), -ENOTSUP);
+	ck_assert_ptr_null(none.ptr);
+}
+END_TEST
+
+/* The RSA block holds the hash itself: the public key recovers exactly it. */
+START_TEST(test_v1_sig_rsa_bare)
+{
+	uint8_t hash[20], out[512];
+	size_t outlen = sizeof(out);
+	struct crypto_chunk sig = {0};
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, keys[RSA_A], NULL);
+
+	fill(hash, sizeof(hash), 3);
+	ck_assert_int_eq(sig_v1_sign(keys[RSA_A], hash, sizeof(hash), &sig), 0);
+	ck_assert_ptr_nonnull(ctx);
+	ck_assert_int_gt(EVP_PKEY_verify_recover_init(ctx), 0);
+	ck_assert_int_gt(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), 0);
+	ck_assert_int_gt(EVP_PKEY_verify_recover(ctx, out, &outlen, sig.ptr, sig.len), 0);
+	ck_assert_uint_eq(outlen, sizeof(hash));
+	ck_assert(!memcmp(out, hash, sizeof(hash)));
+	EVP_PKEY_CTX_free(ctx);
+	crypto_chunk_clear(&sig);
+}
+END_TEST
+
 static Suite *sig_suite(void)
 {
 	Suite *s = suite_create("sig");
@@ -1305,6 +1381,8 @@ static Suite *sig_suite(void)
 	tcase_add_test(sig, test_pss_params);
 	tcase_add_test(sig, test_choose);
 	tcase_add_test(sig, test_hash_algorithms);
+	tcase_add_test(sig, test_v1_sig);
+	tcase_add_test(sig, test_v1_sig_rsa_bare);
 	tcase_add_loop_test(bad, test_truncated, 0, N(cases));
 	tcase_add_test(bad, test_alg_id_malformed);
 	tcase_add_test(bad, test_unsupported);

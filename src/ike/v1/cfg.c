@@ -370,6 +370,7 @@ void ikev1_xauth_verdict(struct ike_sa *sa, bool ok)
 	out.ident = v->xauth_ident;
 	attr_tv(&out, IKEV1_CFG_XAUTH_STATUS, ok);
 	v->xauth_ok = ok;
+	v->xauth_status_sent = true;
 	send_cfg(sa, ikev1_new_mid(sa), &out, true); /* SET/ACK: an exchange of its own */
 	if (ok)
 		log_info(LOG_IKE, sa->ctx, "XAuth: user %s logged in", v->xauth_user);
@@ -400,13 +401,18 @@ static int gateway_rx(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c
 {
 	struct ikev1_state *v = sa->v1;
 
-	if (c->type == IKEV1_CFG_REPLY && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
+	if (c->type == IKEV1_CFG_REPLY && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid &&
+	    !v->xauth_status_sent) {
 		xauth_reply(sa, mid, c);
 		return 0;
 	}
-	if (c->type == IKEV1_CFG_ACK && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
-		if (!v->xauth_ok) {
-			log_info(LOG_IKE, sa->ctx, "XAuth failed: deleting the ISAKMP SA");
+	/* the STATUS answered by anything but an ACK (strongSwan without an XAuth method
+	 * sends an empty REPLY): XAuth failed, and no new STATUS goes out for it */
+	if (v->xauth_status_sent && v->xauth_pending && v->cfg_waiting && mid == v->cfg_mid) {
+		if (c->type != IKEV1_CFG_ACK || !v->xauth_ok) {
+			log_info(LOG_IKE, sa->ctx, "XAuth failed%s: deleting the ISAKMP SA",
+				 c->type != IKEV1_CFG_ACK ? " (the client did not ACK our STATUS)"
+							  : "");
 			ikev1_send_delete_isakmp(sa);
 			ike_sa_destroy(sa, true);
 			return 1;
@@ -463,7 +469,9 @@ void ikev1_cfg_start(struct ike_sa *sa)
 	const struct conf_item *id = identity(sa);
 	bool client = false;
 
-	v->xauth_pending = v->auth_method == IKEV1_AUTH_XAUTH_INIT_PSK;
+	/* the initiator is the XAuth client (hybrid: its only proof) */
+	v->xauth_pending = v->auth_method == IKEV1_AUTH_XAUTH_INIT_PSK ||
+			   v->auth_method == IKEV1_AUTH_HYBRID_INIT_RSA;
 	v->cfg_pending = modecfg(sa, &client) && client;
 	if (id && !sa->initiator) {
 		const char *group = conf_str(id, CONF_IDENTITY_POLICY_TEMPLATE_GROUP);

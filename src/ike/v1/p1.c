@@ -1,6 +1,7 @@
 /* p1: IKEv1 phase 1, the ISAKMP SA (RFC 2409 5): main mode (identity protection, six
- * messages) and aggressive mode (three), with pre-shared keys (base mode, four, is in
- * base.c and shares the pieces at the end of this file); vendor IDs for NAT-T (RFC
+ * messages) and aggressive mode (three), with pre-shared keys or signatures (p1_sig.c
+ * signs and checks: SIG and CERT take the place of HASH); base mode, four, is in base.c
+ * and shares the pieces at the end of this file; vendor IDs for NAT-T (RFC
  * 3947 and its drafts) and DPD (RFC 3706); NAT discovery (RFC 3947 3) and the move to
  * port 4500 that follows it. In main mode the responder must know the key before it
  * sees the initiator's ID (the ID travels encrypted under it), so the peer is chosen by
@@ -64,7 +65,12 @@ static uint16_t auth_method(struct ike_sa *sa, const struct conf_item *id)
 		return IKEV1_AUTH_PSK;
 	if (!strcmp(m, "pre-shared-key-xauth")) /* the initiator is the XAuth client */
 		return IKEV1_AUTH_XAUTH_INIT_PSK;
-	ike_sa_fail(sa, "auth-method=%s is not implemented for IKEv1 yet (pre-shared-key is)", m);
+	if (ikev1_sig_used(id))
+		return ikev1_sig_method(sa, id);
+	ike_sa_fail(sa,
+		    "auth-method=%s is not done by IKEv1 (pre-shared-key, pre-shared-key-xauth, "
+		    "digital-signature, rsa-key and rsa-signature-hybrid are)",
+		    m);
 	return 0;
 }
 
@@ -204,7 +210,10 @@ static int make_keys(struct ike_sa *sa, const uint8_t *peer_pub, size_t peer_len
 	if (!klen || crypto_dh_shared(sa->dh, peer_pub, peer_len, &gxy) < 0)
 		return -EBADMSG;
 	p1_bytes(sa, &p);
-	r = ikev1_skeyid_psk(&p, v->psk.ptr, v->psk.len, &skeyid);
+	/* RFC 2409 5: SKEYID of signatures does without a shared secret */
+	r = ikev1_auth_is_sig(v->auth_method)
+		    ? ikev1_skeyid_sig(&p, gxy.ptr, gxy.len, &skeyid)
+		    : ikev1_skeyid_psk(&p, v->psk.ptr, v->psk.len, &skeyid);
 	if (r == 0)
 		r = ikev1_derive_keys(&p, &skeyid, gxy.ptr, gxy.len, klen, &v->keys);
 	crypto_chunk_clear(&skeyid);
@@ -253,7 +262,8 @@ static int my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_ch
 	uint8_t type, buf[255 + 4];
 	size_t len;
 
-	ike_my_id(id, &sa->local, &type, buf + 4, &len);
+	if (ikev1_sig_my_id(sa, id, &type, buf + 4, &len) < 0)
+		ike_my_id(id, &sa->local, &type, buf + 4, &len);
 	buf[0] = type;
 	buf[1] = 0; /* protocol and port 0: strongSwan's and RouterOS's choice */
 	buf[2] = buf[3] = 0;
@@ -293,6 +303,8 @@ static const struct conf_item *identity_of(struct ike_sa *sa)
 
 static int load_psk(struct ike_sa *sa, const struct conf_item *id)
 {
+	if (ikev1_sig_used(id)) /* auth_method() checked the certificate or key */
+		return 0;
 	if (ike_psk(id, &sa->v1->psk) < 0) {
 		ike_sa_fail(sa, "the identity has no secret");
 		return -ENOENT;
@@ -368,6 +380,39 @@ static void established(struct ike_sa *sa)
 	}
 }
 
+/* Our proof over our HASH h: the HASH itself, or [CERT,] SIG with signatures. */
+static int put_proof(struct ike_sa *sa, struct ikev1_enc *e, const uint8_t *h)
+{
+	const struct conf_item *id;
+	size_t hl = crypto_v1_hash_len(sa->v1->hash);
+
+	if (!ikev1_sig_signs(sa->v1->auth_method, sa->initiator)) {
+		ikev1_put_hash(e, h, hl);
+		return 0;
+	}
+	return (id = identity_of(sa)) ? ikev1_sig_put(sa, id, h, hl, e) : -ENOENT;
+}
+
+/* The peer's proof over our computation h of its HASH: the HASH, or its SIG (p1_sig.c
+ * checks the ID in id_b and the certificate too). what: "HASH_I" or "HASH_R". */
+static int check_proof(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_msg *m,
+		       const struct crypto_chunk *id_b, const uint8_t *h, const char *what)
+{
+	size_t hl = crypto_v1_hash_len(sa->v1->hash);
+
+	if (ikev1_sig_signs(sa->v1->auth_method, !sa->initiator))
+		return ikev1_sig_check(sa, id, m, id_b, h, hl);
+	if (!m->nhash)
+		return -EBADMSG;
+	if (m->hash[0].len != hl || !crypto_memeq(m->hash[0].ptr, h, hl)) {
+		ike_sa_fail(sa, "the peer's %s is wrong: %s", what,
+			    ikev1_auth_is_sig(sa->v1->auth_method) ? "the keys differ"
+								   : "the pre-shared keys differ");
+		return -EPERM;
+	}
+	return 1; /* the ID is the caller's to check */
+}
+
 /* A message in the clear: header, then what build puts in. */
 static void send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
 		       void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg), void *arg)
@@ -406,7 +451,10 @@ static int send_id_hash(struct ike_sa *sa, uint8_t exch, const struct crypto_chu
 	ikev1_enc_chain_begin(&e, &plain);
 	if (send_id)
 		put_id_body(&e, id_b);
-	ikev1_put_hash(&e, h, crypto_v1_hash_len(sa->v1->hash));
+	if ((r = put_proof(sa, &e, h)) < 0) {
+		wbuf_free(&plain);
+		return r;
+	}
 	if (!send_id)
 		put_natd(sa, &e);
 	if (initial_contact) {
@@ -418,7 +466,7 @@ static int send_id_hash(struct ike_sa *sa, uint8_t exch, const struct crypto_chu
 				 spi, 16, NULL, 0);
 	}
 	ikev1_hdr_for(sa, exch, 0, true, &hdr);
-	r = ikev1_seal(sa, &hdr, send_id ? IKEV1_PLD_ID : IKEV1_PLD_HASH, &plain, &out);
+	r = ikev1_seal(sa, &hdr, e.first, &plain, &out);
 	if (r == 0)
 		ikev1_send_p1(sa, &out, expect_reply);
 	wbuf_free(&plain);
@@ -481,6 +529,7 @@ static void build_first(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 		ikev1_put_ke(e, pub, publen);
 		ikev1_put_nonce(e, sa->ni.ptr, sa->ni.len);
 		put_id_body(e, f->id_b);
+		ikev1_sig_put_certreq(sa, e);
 		keep(&sa->v1->gxi, pub, publen);
 	}
 	put_vids(sa, e);
@@ -508,9 +557,10 @@ int ikev1_p1_start(struct ike_sa *sa)
 		    my_id(sa, id, &v->idi_b) < 0)
 			return -ENOMEM;
 		f.id_b = &v->idi_b;
-		log_warn(LOG_IKE, sa->ctx,
-			 "aggressive mode with a pre-shared key: its hash can be captured and "
-			 "the key guessed offline");
+		if (!ikev1_auth_is_sig(v->auth_method))
+			log_warn(LOG_IKE, sa->ctx,
+				 "aggressive mode with a pre-shared key: its hash can be captured "
+				 "and the key guessed offline");
 	}
 	v->p1 = v->exch == IKEV1_EXCH_AGGRESSIVE ? IKEV1_AM_I1 : IKEV1_MM_I1;
 	sa->state = IKE_STATE_INIT_SENT;
@@ -529,6 +579,7 @@ static void build_ke(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 
 	ikev1_put_ke(e, pub, publen);
 	ikev1_put_nonce(e, sa->initiator ? sa->ni.ptr : sa->nr.ptr, IKEV1_NONCE_LEN);
+	ikev1_sig_put_certreq(sa, e);
 	put_natd(sa, e);
 	keep(mine, pub, publen);
 }
@@ -584,18 +635,15 @@ static int check_hash_r(struct ike_sa *sa, const struct ikev1_msg *m)
 {
 	const struct conf_item *id = identity_of(sa);
 	uint8_t h[CRYPTO_V1_MAX_HASH];
-	size_t hl = crypto_v1_hash_len(sa->v1->hash);
+	int r;
 
-	if (!m->nid || !m->nhash || !id)
+	if (!m->nid || !id)
 		return -EBADMSG;
 	if (keep(&sa->v1->idr_b, m->id[0].body.ptr, m->id[0].body.len) < 0 ||
 	    hash_of(sa, false, &sa->v1->idr_b, h) < 0)
 		return -ENOMEM;
-	if (m->hash[0].len != hl || !crypto_memeq(m->hash[0].ptr, h, hl)) {
-		ike_sa_fail(sa, "the peer's HASH_R is wrong: the pre-shared keys differ");
-		return -EPERM;
-	}
-	return check_id(sa, id, &m->id[0]);
+	r = check_proof(sa, id, m, &sa->v1->idr_b, h, "HASH_R");
+	return r == 1 ? check_id(sa, id, &m->id[0]) : r;
 }
 
 /* Aggressive mode's answer: SA, KE, Nr, IDir, HASH_R; then HDR*, HASH_I and NAT-D. */
@@ -660,10 +708,9 @@ static void build_am_r1(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 	ikev1_put_ke(e, pub, publen);
 	ikev1_put_nonce(e, sa->nr.ptr, sa->nr.len);
 	put_id_body(e, &v->idr_b);
-	if (hash_of(sa, false, &v->idr_b, h) == 0)
-		ikev1_put_hash(e, h, crypto_v1_hash_len(v->hash));
-	else
+	if (hash_of(sa, false, &v->idr_b, h) < 0 || put_proof(sa, e, h) < 0)
 		e->w->err = true;
+	ikev1_sig_put_certreq(sa, e);
 	put_vids(sa, e);
 	put_natd(sa, e);
 }
@@ -769,9 +816,10 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 		return;
 	}
 	/* aggressive: KE, Ni and the ID came along */
-	log_warn(LOG_IKE, sa->ctx,
-		 "aggressive mode with a pre-shared key: its hash can be captured and the key "
-		 "guessed offline");
+	if (!ikev1_auth_is_sig(v->auth_method))
+		log_warn(LOG_IKE, sa->ctx,
+			 "aggressive mode with a pre-shared key: its hash can be captured and the "
+			 "key guessed offline");
 	if (!ikev1_has(m, IKEV1_PLD_KE) || !ikev1_has(m, IKEV1_PLD_NONCE) || !m->nid ||
 	    m->nid > 1 || !(sa->dh = crypto_dh_new(ch.dh)) || new_nonce(&sa->nr) < 0 ||
 	    keep(&sa->ni, m->nonce.ptr, m->nonce.len) < 0 ||
@@ -826,18 +874,16 @@ static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_
 {
 	const struct conf_item *id = identity_of(sa);
 	uint8_t h[CRYPTO_V1_MAX_HASH];
-	size_t hl = crypto_v1_hash_len(sa->v1->hash);
+	int r;
 
-	if (!m->nhash || !id || (with_id && !m->nid))
+	if (!id || (with_id && !m->nid))
 		return -EBADMSG;
 	if (with_id && keep(&sa->v1->idi_b, m->id[0].body.ptr, m->id[0].body.len) < 0)
 		return -ENOMEM;
 	if (hash_of(sa, true, &sa->v1->idi_b, h) < 0)
 		return -ENOMEM;
-	if (m->hash[0].len != hl || !crypto_memeq(m->hash[0].ptr, h, hl)) {
-		ike_sa_fail(sa, "the peer's HASH_I is wrong: the pre-shared keys differ");
-		return -EPERM;
-	}
+	if ((r = check_proof(sa, id, m, &sa->v1->idi_b, h, "HASH_I")) != 1)
+		return r;
 	return with_id ? check_id(sa, id, &m->id[0]) : 0;
 }
 
@@ -1034,13 +1080,13 @@ void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m)
 			our_offer_str(sa, ours, sizeof(ours));
 			ike_sa_fail(sa, "peer says NO-PROPOSAL-CHOSEN: we offered %s", ours);
 		} else if (t == IKEV1_N_AUTHENTICATION_FAILED) {
-			ike_sa_fail(
-				sa,
-				"peer says AUTHENTICATION-FAILED: the pre-shared keys or the IDs "
-				"differ%s",
-				sa->v1->exch == IKEV1_EXCH_AGGRESSIVE
-					? ", or the peer refuses aggressive mode"
-					: "");
+			ike_sa_fail(sa, "peer says AUTHENTICATION-FAILED: %s%s",
+				    ikev1_auth_is_sig(sa->v1->auth_method)
+					    ? "it refused our certificate, signature or ID"
+					    : "the pre-shared keys or the IDs differ",
+				    sa->v1->exch == IKEV1_EXCH_AGGRESSIVE
+					    ? ", or the peer refuses aggressive mode"
+					    : "");
 		} else {
 			ike_sa_fail(sa, "peer says %s during phase 1", ikev1_notify_name(t));
 		}

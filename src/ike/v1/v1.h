@@ -85,6 +85,7 @@ struct ikev1_state {
 	/* the transaction exchange (cfg.c): XAuth to pass, mode-config to get, the message
 	 * of ours that waits for an answer */
 	bool xauth_pending, xauth_ok, cfg_pending, cfg_waiting;
+	bool xauth_status_sent; /* gateway: its STATUS (SET) went out, only an ACK is due */
 	uint32_t cfg_mid;
 	struct wbuf cfg_last;
 	struct loop_timer *push;       /* (gateway) mode-config SET unless the client asks */
@@ -138,6 +139,34 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		   const struct ikev1_msg *m);
 /* An informational in the clear for sa during phase 1: an error notify ends it. */
 void ikev1_p1_notified(struct ike_sa *sa, const struct ikev1_msg *m);
+
+/* p1_sig.c: phase 1 by signatures (digital-signature, rsa-key) */
+/* Whether the identity signs (auth-method=digital-signature or rsa-key). */
+bool ikev1_sig_used(const struct conf_item *id);
+/* Whether a negotiated authentication method is a signature's (3, 9, 10, 11, hybrid
+ * 64221): SKEYID of RFC 2409 5.1's signature form. */
+bool ikev1_auth_is_sig(uint16_t method);
+/* Whether the initiator (or the responder) proves itself by SIG under method: with a
+ * signature method both do; under hybrid only the responder, the initiator by HASH_I. */
+bool ikev1_sig_signs(uint16_t method, bool initiator);
+/* The authentication method our key gives (3 RSA, 9/10/11 ECDSA); 0 with the reason
+ * logged when the certificate or key is missing or cannot sign. */
+uint16_t ikev1_sig_method(struct ike_sa *sa, const struct conf_item *id);
+/* my-id=auto with a certificate: its first subjectAltName, else its subject (as IKEv2);
+ * 0, or -ENOENT when ike_my_id decides. */
+int ikev1_sig_my_id(struct ike_sa *sa, const struct conf_item *id, uint8_t *type, uint8_t *buf,
+		    size_t *len);
+/* CERTREQ payloads naming the CAs we trust, when the SA's identity uses certificates. */
+void ikev1_sig_put_certreq(struct ike_sa *sa, struct ikev1_enc *e);
+/* Our CERT payloads (with a certificate) and SIG over hash (HASH_I or HASH_R). 0 or
+ * -errno, logged. */
+int ikev1_sig_put(struct ike_sa *sa, const struct conf_item *id, const uint8_t *hash, size_t hlen,
+		  struct ikev1_enc *e);
+/* The peer's ID payload body id_b, certificate (CERT payloads of m or remote-certificate)
+ * and SIG of m over hash; sa->remote_id (and remote_cert) on success. 0 or -EPERM
+ * (logged), -EBADMSG. */
+int ikev1_sig_check(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_msg *m,
+		    const struct crypto_chunk *id_b, const uint8_t *hash, size_t hlen);
 
 /* The pieces of p1.c that base.c shares (what they do is said in p1.c). */
 const struct conf_item *ikev1_p1_identity(struct ike_sa *sa);
