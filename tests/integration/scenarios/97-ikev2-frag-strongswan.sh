@@ -67,7 +67,11 @@ traffic() {
 	expect_tunnel_carries b
 	capture_stop "link$1" 3 esp
 	expect_gt "$1. b sent the replies as ESP" "$(capture_count "link$1" esp)" 2
-	expect_eq "$1. b sent no ICMP in the clear" 0 "$(capture_count "link$1" icmp)"
+	# echo requests and replies: an ICMP error of b's own (once seen under load, not
+	# kept) is no tunnelled ping in the clear; whatever ICMP there was is shown
+	expect_eq "$1. b sent no ping in the clear" 0 \
+		"$(capture_count "link$1" 'icmp[icmptype] == icmp-echo or icmp[icmptype] == icmp-echoreply')"
+	[ "$(capture_count "link$1" icmp)" -eq 0 ] || capture_show "link$1"
 }
 
 # strongSwan gives up on an unanswered request after 1 + 1.8 s
