@@ -139,8 +139,8 @@ static const char *endpoints(const struct conf *c, const struct conf_item *it,
 
 		if (a->plen != (a->family == AF_INET ? 32 : 128))
 			return "the peer's address is a prefix: a tunnel policy needs a fixed far "
-			       "end (sa-dst-address); policies generated for dynamic peers are "
-			       "not implemented yet";
+			       "end (sa-dst-address), or, for peers that come from anywhere, a "
+			       "template=yes policy and generate-policy on their identity";
 		to_kaddr(remote, a);
 	}
 	if (p && !local->family)
