@@ -41,6 +41,7 @@
 
 #include "bench_ike_env.h"
 #include "ike_internal.h"
+#include "v2/state.h"
 #include "ipsecd/conf.h"
 #include "ipsecd/crypto.h"
 #include "ipsecd/ike.h"
@@ -354,7 +355,7 @@ enum part {
 };
 
 static const char *const part_name[P_N] = {
-	"struct ike_sa",
+	"struct ike_sa (+ its ikev2_state)",
 	"peer name, remote ID, cert subject",
 	"keys SK_d, SK_a*, SK_e*, SK_p*",
 	"Ni, Nr",
@@ -430,22 +431,33 @@ static void drop_timer(void *obj)
 	loop_timer_free(obj);
 }
 
+/* What only an IKEv2 SA has (sa->v2). */
+static void v2_parts(const struct ikev2_state *v, size_t sk_bytes, size_t *p)
+{
+	p[P_SA] += chunk(v);
+	p[P_KEYS] += chunk_c(&v->keys.sk_d) + chunk_c(&v->keys.sk_ai) + chunk_c(&v->keys.sk_ar) +
+		     chunk_c(&v->keys.sk_ei) + chunk_c(&v->keys.sk_er) + chunk_c(&v->keys.sk_pi) +
+		     chunk_c(&v->keys.sk_pr);
+	p[P_NONCES] += chunk_c(&v->child_ni);
+	p[P_INIT] += chunk(v->init_ours.p) + chunk(v->init_theirs.p) + chunk_c(&v->cookie);
+	p[P_REQ] += chunk(v->held_data.p);
+	p[P_SK] += (v->sk_in ? sk_bytes : 0) + (v->sk_out ? sk_bytes : 0);
+	p[P_DH] += v->child_dh ? 1 : 0;
+}
+
 static void sa_parts(const struct ike_sa *sa, size_t sk_bytes, size_t *p)
 {
 	p[P_SA] += chunk(sa);
 	p[P_PEER] += chunk(sa->peer) + chunk(sa->remote_id) + chunk(sa->remote_cert);
-	p[P_KEYS] += chunk_c(&sa->keys.sk_d) + chunk_c(&sa->keys.sk_ai) + chunk_c(&sa->keys.sk_ar) +
-		     chunk_c(&sa->keys.sk_ei) + chunk_c(&sa->keys.sk_er) +
-		     chunk_c(&sa->keys.sk_pi) + chunk_c(&sa->keys.sk_pr);
-	p[P_NONCES] += chunk_c(&sa->ni) + chunk_c(&sa->nr) + chunk_c(&sa->child_ni);
-	p[P_INIT] += chunk(sa->init_ours.p) + chunk(sa->init_theirs.p) + chunk_c(&sa->cookie);
-	p[P_REQ] += chunk(sa->req_pkt.p) + chunk(sa->held_data.p);
+	p[P_NONCES] += chunk_c(&sa->ni) + chunk_c(&sa->nr);
+	p[P_REQ] += chunk(sa->req_pkt.p);
 	p[P_RESP] += chunk(sa->resp_pkt.p);
 	for (const struct ike_child *c = sa->children; c; c = c->next)
 		p[P_CHILD] += chunk(c);
-	p[P_SK] += (sa->sk_in ? sk_bytes : 0) + (sa->sk_out ? sk_bytes : 0);
 	/* an EVP_PKEY is more than its chunk: count that these exist */
-	p[P_DH] += (sa->dh ? 1 : 0) + (sa->child_dh ? 1 : 0);
+	p[P_DH] += sa->dh ? 1 : 0;
+	if (sa->v2)
+		v2_parts(sa->v2, sk_bytes, p);
 }
 
 static void breakdown(struct daemon *d, long total, long malloc_per_sa)
@@ -467,8 +479,8 @@ static void breakdown(struct daemon *d, long total, long malloc_per_sa)
 		       d->e->ids.cap + d->e->peer_sas.cap) *
 		      sizeof(struct ike_tab_ent);
 	printf("breakdown (bytes/SA, malloc chunks incl. headers; sizeof ike_sa %zu, "
-	       "ike_child %zu):\n",
-	       sizeof(struct ike_sa), sizeof(struct ike_child));
+	       "ikev2_state %zu, ike_child %zu):\n",
+	       sizeof(struct ike_sa), sizeof(struct ikev2_state), sizeof(struct ike_child));
 	for (int i = 0; i < P_N; i++) {
 		if (i == P_DH) {
 			printf("  %-34s %6zu left (of %ld SAs)\n", part_name[i], ndh, total);

@@ -44,6 +44,7 @@
 
 #include "bench_ike_env.h"
 #include "ike_internal.h"
+#include "v2/state.h"
 #include "pool.h"
 #include "ipsecd/conf.h"
 #include "ipsecd/crypto.h"
@@ -391,18 +392,12 @@ enum part {
 };
 
 static const char *const part_name[P_N] = {
-	"struct ike_sa",
-	"peer name, remote ID, template group",
-	"keys SK_d, SK_a*, SK_e*, SK_p*",
-	"Ni, Nr",
-	"messages kept (last response, ...)",
-	"struct ike_child",
-	"crypto_sk in + out (whole)",
-	"timers (loop_timer + ev heap)",
-	"SA tables (sas, half, children, ids)",
-	"struct ike_gpol + peer, group",
-	"gpol tables (gpols, gp_sels, free)",
-	"lease (1000 taken apart)",
+	"struct ike_sa (+ its ikev2_state)",	"peer name, remote ID, template group",
+	"keys SK_d, SK_a*, SK_e*, SK_p*",	"Ni, Nr",
+	"messages kept (last response, ...)",	"struct ike_child",
+	"crypto_sk in + out (whole)",		"timers (loop_timer + ev heap)",
+	"SA tables (sas, half, children, ids)", "struct ike_gpol + peer, group",
+	"gpol tables (gpols, gp_sels, free)",	"lease (1000 taken apart)",
 };
 
 /* The malloc bytes one sealed-once crypto_sk keeps: as an SA holds one (OpenSSL sets a
@@ -479,21 +474,31 @@ static void gen_parts(void *arg, const struct ike_gen_policy_info *i)
 	p[P_GPOL] += chunk(i->peer) + chunk(i->group);
 }
 
+/* What only an IKEv2 SA has (sa->v2). */
+static void v2_parts(const struct ikev2_state *v, size_t *p)
+{
+	p[P_SA] += chunk(v);
+	p[P_KEYS] += chunk_c(&v->keys.sk_d) + chunk_c(&v->keys.sk_ai) + chunk_c(&v->keys.sk_ar) +
+		     chunk_c(&v->keys.sk_ei) + chunk_c(&v->keys.sk_er) + chunk_c(&v->keys.sk_pi) +
+		     chunk_c(&v->keys.sk_pr);
+	p[P_NONCES] += chunk_c(&v->child_ni);
+	p[P_MSGS] += chunk(v->init_ours.p) + chunk(v->init_theirs.p) + chunk_c(&v->cookie) +
+		     chunk(v->held_data.p);
+	p[P_SK] += (v->sk_in ? 1 : 0) + (v->sk_out ? 1 : 0); /* times sk_cost */
+}
+
 static void sa_parts(const struct ike_sa *sa, size_t *p)
 {
 	p[P_SA] += chunk(sa);
 	p[P_STR] += chunk(sa->peer) + chunk(sa->remote_id) + chunk(sa->remote_cert) +
 		    chunk(sa->gen_group) + chunk(sa->split);
-	p[P_KEYS] += chunk_c(&sa->keys.sk_d) + chunk_c(&sa->keys.sk_ai) + chunk_c(&sa->keys.sk_ar) +
-		     chunk_c(&sa->keys.sk_ei) + chunk_c(&sa->keys.sk_er) +
-		     chunk_c(&sa->keys.sk_pi) + chunk_c(&sa->keys.sk_pr);
-	p[P_NONCES] += chunk_c(&sa->ni) + chunk_c(&sa->nr) + chunk_c(&sa->child_ni);
-	p[P_MSGS] += chunk(sa->init_ours.p) + chunk(sa->init_theirs.p) + chunk_c(&sa->cookie) +
-		     chunk(sa->req_pkt.p) + chunk(sa->held_data.p) + chunk(sa->resp_pkt.p);
+	p[P_NONCES] += chunk_c(&sa->ni) + chunk_c(&sa->nr);
+	p[P_MSGS] += chunk(sa->req_pkt.p) + chunk(sa->resp_pkt.p);
 	for (const struct ike_child *c = sa->children; c; c = c->next)
 		p[P_CHILD] += chunk(c);
-	p[P_SK] += (sa->sk_in ? 1 : 0) + (sa->sk_out ? 1 : 0); /* times sk_cost */
-	p[P_TIMER] += (sa->life ? 1 : 0) + (sa->rtx ? 1 : 0);  /* times timer_cost */
+	p[P_TIMER] += (sa->life ? 1 : 0) + (sa->rtx ? 1 : 0); /* times timer_cost */
+	if (sa->v2)
+		v2_parts(sa->v2, p);
 }
 
 static void breakdown(struct gateway *g, long total, long malloc_per)

@@ -240,13 +240,17 @@ struct ike_sa *ike_sa_new(struct ike *eng, const struct ike_version_ops *ops, co
 		sa->spi_r = spi;
 	sa->local = *local;
 	sa->created = sa->last_seen = ike_now(eng);
-	wbuf_init(&sa->init_ours);
-	wbuf_init(&sa->init_theirs);
 	wbuf_init(&sa->req_pkt);
 	wbuf_init(&sa->resp_pkt);
 	snprintf(sa->ctx, sizeof(sa->ctx), "peer %s ike#%u", *sa->peer ? sa->peer : "?",
 		 sa->serial);
+	if (ops->sa_new && ops->sa_new(sa) < 0) {
+		free(sa->peer);
+		free(sa);
+		return NULL;
+	}
 	if (ike_tab_put(&eng->sas, spi, sa) < 0) {
+		ops->sa_free(sa, false);
 		free(sa->peer);
 		free(sa);
 		return NULL;
@@ -269,19 +273,10 @@ void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
 
 static void free_secrets(struct ike_sa *sa)
 {
-	crypto_sk_free(sa->sk_in);
-	crypto_sk_free(sa->sk_out);
-	sa->sk_in = sa->sk_out = NULL;
 	crypto_dh_free(sa->dh);
 	sa->dh = NULL;
 	crypto_chunk_clear(&sa->ni);
 	crypto_chunk_clear(&sa->nr);
-	crypto_chunk_clear(&sa->cookie);
-	wbuf_free(&sa->init_ours);
-	wbuf_free(&sa->init_theirs);
-	ikev2_eap_free(sa->eap);
-	sa->eap = NULL;
-	ikev2_eap_gw_free(sa);
 }
 
 void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
@@ -297,25 +292,18 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	}
 	if (sa->creating)
 		ike_child_free(sa->creating, delete_kernel);
-	if (sa->new_ike)
-		ike_sa_destroy(sa->new_ike, delete_kernel);
 	if (ike_tab_get(&eng->sas, ike_sa_local_spi(sa)) == sa)
 		ike_tab_del(&eng->sas, ike_sa_local_spi(sa));
 	ike_slot_release(sa);
 	list_del(&eng->ids, sa, offsetof(struct ike_sa, by_id));
 	list_del(&eng->peer_sas, sa, offsetof(struct ike_sa, by_peer));
 	ike_half_del(sa);
-	if (sa->spare_spi)
-		ike_release_spi(sa, IPPROTO_ESP, sa->spare_spi);
 	loop_timer_free(sa->rtx);
 	loop_timer_free(sa->life);
 	sa->ops->sa_free(sa, delete_kernel);
 	if (delete_kernel)
 		ike_vip_remove(sa);
 	free_secrets(sa);
-	crypto_chunk_clear(&sa->child_ni);
-	crypto_dh_free(sa->child_dh);
-	wbuf_free(&sa->held_data);
 	wbuf_free(&sa->req_pkt);
 	wbuf_free(&sa->resp_pkt);
 	ike_modecfg_release(sa);
@@ -518,11 +506,8 @@ void ike_sa_established(struct ike_sa *sa)
 	sa->established = now;
 	ike_sa_index_id(sa);
 	sa->eng->st.established++;
-	wbuf_free(&sa->init_ours);
-	wbuf_free(&sa->init_theirs);
-	ikev2_eap_free(sa->eap);
-	sa->eap = NULL;
-	ikev2_eap_gw_free(sa);
+	if (sa->ops->handshake_done)
+		sa->ops->handshake_done(sa);
 	crypto_dh_free(sa->dh);
 	sa->dh = NULL;
 	/* The original initiator rekeys at 90% of the lifetime, the responder at 95%:

@@ -11,7 +11,6 @@
 #include "ipsecd/ike.h"
 #include "ipsecd/wire.h"
 #include "proposal.h"
-#include "v2/keymat.h"
 
 #define IKE_NATT_KEEPALIVE    20.0
 #define IKE_MODECFG_MAX_DNS   4
@@ -20,7 +19,7 @@
 struct loop_timer;
 struct ike_token;
 struct ikev1_state;
-struct ikev2_frag_set;
+struct ikev2_state;
 struct ikev1_frags;
 
 /* --- a table keyed by 64-bit values (SPIs), open addressing --- */
@@ -89,19 +88,6 @@ enum ike_task {
 	IKE_TASK_DELETE = 1u << 4,
 };
 
-/* How the reply to our outstanding request is handled. */
-enum ike_req_kind {
-	IKE_REQ_NONE,
-	IKE_REQ_SA_INIT,
-	IKE_REQ_AUTH,
-	IKE_REQ_CHILD,
-	IKE_REQ_CHILD_REKEY,
-	IKE_REQ_IKE_REKEY,
-	IKE_REQ_INFO,
-	IKE_REQ_DELETE_CHILD,
-	IKE_REQ_DELETE,
-};
-
 /* An IKE SA's place in one of the engine's lists of SAs that share a key (ike.c). */
 struct ike_sa_link {
 	struct ike_sa *prev, *next;
@@ -127,6 +113,10 @@ struct ike_version_ops {
 	/* the kernel refused one of c's SAs (ike_install_sa) */
 	void (*child_install_failed)(struct ike_sa *sa, struct ike_child *c, int err,
 				     const char *msg);
+	/* makes the version's state of a new SA (NULL: none): 0 or -ENOMEM */
+	int (*sa_new)(struct ike_sa *sa);
+	/* the SA is established: drops what only its handshake needed (NULL: nothing) */
+	void (*handshake_done)(struct ike_sa *sa);
 	/* frees the version's state of an SA that goes (keys, fragments, a client's address
 	 * on our interface when delete_kernel) */
 	void (*sa_free)(struct ike_sa *sa, bool delete_kernel);
@@ -161,45 +151,20 @@ struct ike_sa {
 	uint64_t half_key, half_src_key;
 
 	struct ike_chosen alg;
-	struct ikev2_keys keys;
-	struct crypto_sk *sk_out, *sk_in;
 	struct crypto_dh *dh;
 	struct crypto_chunk ni, nr;
-	struct wbuf init_ours, init_theirs; /* IKE_SA_INIT messages, until AUTH is done */
-	struct crypto_chunk cookie;
-	uint16_t dh_group; /* the group our KE uses (initiator) */
-	/* the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) and CERTREQ, from IKE_SA_INIT */
-	uint8_t npeer_hashes;
-	bool peer_7427, peer_certreq;
-	uint16_t peer_hashes[6];
-	/* RFC 7383: both ends announced fragmentation; the fragments of a request [0] and of
-	 * a response [1] being reassembled (frag.c) */
-	bool frag_on;
-	struct ikev2_frag_set *frags[2];
 
 	/* requests we send (window 1) */
-	uint32_t msgid_out;
-	enum ike_req_kind req;
 	struct wbuf req_pkt;
 	unsigned rtx_count;
 	struct loop_timer *rtx;
 	unsigned tasks;
-	uint32_t pending_policy;      /* CHILD_CREATE: the policy item id */
-	struct ike_child *rekeying;   /* CHILD_REKEY: the child being replaced */
-	struct ike_child *creating;   /* the child being negotiated */
-	struct ike_sa *new_ike;	      /* IKE_REKEY: the SA being made */
-	struct crypto_chunk child_ni; /* CREATE_CHILD_SA we started: our nonce */
-	struct crypto_dh *child_dh;   /* and our PFS key */
-	uint32_t spare_spi;	      /* an inbound SPI the kernel gave for a held request */
-	bool spi_failed;	      /* the kernel gave none */
-	bool held;		      /* a request waits for that SPI */
-	struct net_pkt held_pkt;
-	struct wbuf held_data;
+	uint32_t pending_policy;    /* CHILD_CREATE: the policy item id */
+	struct ike_child *rekeying; /* CHILD_REKEY: the child being replaced */
+	struct ike_child *creating; /* the child being negotiated */
 
-	/* requests we receive */
-	uint32_t msgid_in; /* the next one we expect */
+	/* requests we receive: our last response, for duplicates */
 	struct wbuf resp_pkt;
-	bool resp_natt;
 
 	struct ike_child *children;
 	unsigned nchildren;
@@ -216,6 +181,7 @@ struct ike_sa {
 	bool vip_radius; /* vip is the Framed-IP-Address RADIUS gave (no lease) */
 	bool vip_on_if;	 /* (client) vip is on the interface towards the peer: removed with it */
 	struct ikev1_state *v1; /* an IKEv1 SA's (v1/v1.h); NULL for IKEv2 */
+	struct ikev2_state *v2; /* an IKEv2 SA's (v2/state.h); NULL for IKEv1 */
 	int vip_ifindex;
 	/* (client) what cp.c routed from vip towards the peer (the networks of our generated
 	 * policies, table IKEV2_CP_TABLE): removed with vip */
@@ -224,13 +190,10 @@ struct ike_sa {
 	/* how the identity the peer authenticated with makes CHILD SAs (tmpl.h): its
 	 * generate-policy and policy-template-group; and (client) the split-include
 	 * networks the gateway sent */
-	uint8_t gen_mode;
+	uint8_t gen_mode, nsplit;
 	char *gen_group;
-	uint8_t nsplit;
 	struct conf_addr *split;
-	struct ikev2_eap *eap;	     /* (client) EAP in IKE_AUTH (v2/eap.c), until established */
-	struct ikev2_eap_gw *eap_gw; /* (gateway) the same for eap-radius (v2/eap_gw.c) */
-	struct ike_acct *acct;	     /* an EAP or XAuth user's session (acct.c) */
+	struct ike_acct *acct; /* an EAP or XAuth user's session (acct.c) */
 };
 
 /* acct.c: what a RADIUS server's Access-Accept said of a client (user, Class,
@@ -253,11 +216,6 @@ void ike_acct_move(struct ike_sa *from, struct ike_sa *to);
 /* Stop, with the counters of the CHILD SAs still in the kernel; then nothing more. */
 void ike_acct_end(struct ike_sa *sa);
 void ike_acct_free(struct ike_sa *sa);
-
-/* Frees (wiping) an IKE SA's EAP state; NULL is fine. */
-void ikev2_eap_free(struct ikev2_eap *x);
-/* Frees a gateway's EAP state, cancelling its RADIUS request; NULL is fine. */
-void ikev2_eap_gw_free(struct ike_sa *sa);
 
 struct ike {
 	struct ike_deps d;

@@ -541,7 +541,7 @@ const struct conf_item *ike_view_peer_for_addr(const struct ike_view *v,
 					       const struct net_addr *remote,
 					       const struct net_addr *local, uint8_t major)
 {
-	const uint8_t *plens = remote->family == AF_INET6 ? v->plen6 : v->plen4;
+	const uint8_t *plens = !v ? NULL : remote->family == AF_INET6 ? v->plen6 : v->plen4;
 	size_t n = !v ? 0 : remote->family == AF_INET6 ? v->nplen6 : v->nplen4;
 
 	if (remote->family != AF_INET && remote->family != AF_INET6)

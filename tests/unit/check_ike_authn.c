@@ -20,6 +20,7 @@
 
 #include "fake_env.h"
 #include "ike_internal.h" /* inner(): the receiver's SK keys open a message */
+#include "v2/state.h"
 #include "ipsecd/conf.h"
 #include "ipsecd/crypto.h"
 #include "ipsecd/eap.h"
@@ -531,7 +532,7 @@ static bool inner(const struct end *rx, const struct fake_dgram *d, struct ikev2
 	bool from_i = m->hdr.flags & IKEV2_FLAG_INITIATOR;
 	struct ike_sa *sa = ike_tab_get(&rx->ike->sas, from_i ? m->hdr.spi_r : m->hdr.spi_i);
 
-	if (!sa || !sa->sk_in)
+	if (!sa || !sa->v2->sk_in)
 		return false;
 	bool frag = m->present & (1u << (IKEV2_PLD_SKF - 32));
 
@@ -542,7 +543,7 @@ static bool inner(const struct end *rx, const struct fake_dgram *d, struct ikev2
 		ck_assert_uint_eq(m->sk_next, IKEV2_PLD_NONE); /* 2.5: only fragment 1 names it */
 	}
 	ck_assert_uint_le(plen + m->sk.len, sizeof(plain));
-	ck_assert_int_eq(crypto_sk_open(sa->sk_in, d->data, m->sk_aad_len, m->sk.ptr, m->sk.len,
+	ck_assert_int_eq(crypto_sk_open(sa->v2->sk_in, d->data, m->sk_aad_len, m->sk.ptr, m->sk.len,
 					plain + plen, &n),
 			 0);
 	plen += n;

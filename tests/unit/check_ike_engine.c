@@ -592,11 +592,11 @@ static bool has_notify(const struct end *rx, const struct fake_dgram *d, uint16_
 	struct ike_sa *sa = ike_tab_get(&rx->ike->sas, from_i ? m.hdr.spi_r : m.hdr.spi_i);
 
 	ck_assert_ptr_nonnull(sa);
-	ck_assert_ptr_nonnull(sa->sk_in);
+	ck_assert_ptr_nonnull(sa->v2->sk_in);
 	ck_assert_uint_le(m.sk.len, sizeof(plain));
-	ck_assert_int_eq(
-		crypto_sk_open(sa->sk_in, d->data, m.sk_aad_len, m.sk.ptr, m.sk.len, plain, &plen),
-		0);
+	ck_assert_int_eq(crypto_sk_open(sa->v2->sk_in, d->data, m.sk_aad_len, m.sk.ptr, m.sk.len,
+					plain, &plen),
+			 0);
 	ck_assert_int_eq(ikev2_decode_inner(plain, plen, m.sk_next, &m), 0);
 	for (unsigned i = 0; i < m.nnotify; i++)
 		if (m.notify[i].type == type)
@@ -708,16 +708,17 @@ START_TEST(test_held_request_opened_once)
 	ends_up(&defaults);
 	ike_apply(B.ike, B.c);
 	ike_apply(A.ike, A.c);
-	for (int i = 0; i < 20 && !(sa && sa->held); i++) { /* B's kernel does not answer */
+	for (int i = 0; i < 20 && !(sa && sa->v2->held); i++) { /* B's kernel does not answer */
 		fake_kern_run(A.k);
 		fake_loop_run_due(lp);
 		flush(&A, &B);
 		flush(&B, &A);
 		sa = first_sa(&B);
 	}
-	ck_assert(sa && sa->held);
-	ck_assert_uint_gt(sa->held_data.len, sa->held_pkt.len); /* the inner payloads kept */
-	sa->held_data.p[sa->held_pkt.len - 1] ^= 0x01;		/* the ICV's last byte */
+	ck_assert(sa && sa->v2->held);
+	ck_assert_uint_gt(sa->v2->held_data.len,
+			  sa->v2->held_pkt.len);	       /* the inner payloads kept */
+	sa->v2->held_data.p[sa->v2->held_pkt.len - 1] ^= 0x01; /* the ICV's last byte */
 	settle();
 	ck_assert_uint_eq(established(&A), 1);
 	ck_assert_uint_eq(established(&B), 1);
@@ -2444,8 +2445,9 @@ START_TEST(test_ike_rekey_bad_ke)
 	uint64_t spi0 = asa->spi_i;
 
 	for (int i = 0; i < 2; i++) {
-		send_ike_rekey(asa, asa->msgid_out, i ? short_ke : zero, i ? sizeof(short_ke) : 64);
-		asa->msgid_out++; /* that request was a's as far as b knows */
+		send_ike_rekey(asa, asa->v2->msgid_out, i ? short_ke : zero,
+			       i ? sizeof(short_ke) : 64);
+		asa->v2->msgid_out++; /* that request was a's as far as b knows */
 		d = fake_net_pop(B.n);
 		ck_assert_ptr_nonnull(d);
 		ck_assert_msg(has_notify(&A, d, IKEV2_N_INVALID_SYNTAX), "case %d", i);
@@ -2488,8 +2490,8 @@ START_TEST(test_create_child_before_auth)
 
 	ck_assert_ptr_null(bsa->dh);
 	ck_assert_uint_eq(bsa->resp_pkt.len, 0);
-	ck_assert_uint_gt(bsa->init_ours.len, 0);
-	ck_assert_uint_gt(bsa->init_theirs.len, 0);
+	ck_assert_uint_gt(bsa->v2->init_ours.len, 0);
+	ck_assert_uint_gt(bsa->v2->init_theirs.len, 0);
 	send_ike_rekey(asa, 1, zero, sizeof(zero));
 	ck_assert_uint_eq(fake_net_queued(B.n), 0);
 	ck_assert_uint_eq(ike_stats(B.ike)->rx_dropped, 1);
@@ -2794,8 +2796,8 @@ START_TEST(test_frag_ike_rekey)
 	ck_assert_uint_eq(established(&A), 1);
 	ck_assert_uint_eq(established(&B), 1);
 	ck_assert_uint_ne(walk(&A).i[0].spi_i, spi0);
-	ck_assert(sa_of(&A)->frag_on);
-	ck_assert(sa_of(&B)->frag_on);
+	ck_assert(sa_of(&A)->v2->frag_on);
+	ck_assert(sa_of(&B)->v2->frag_on);
 
 	struct kern_sa_id id = sa_to(&A, "192.0.2.1")->id;
 	size_t w0 = nwire;
@@ -3045,7 +3047,7 @@ START_TEST(test_frag_oversized)
 	frag_up(IKE_FRAGMENT_SIZE, IKE_FRAGMENT_SIZE, 0);
 	establish();
 	struct ike_sa *a = sa_of(&A), *b = sa_of(&B);
-	unsigned n = send_frags(a, a->msgid_out, 70000, &B);
+	unsigned n = send_frags(a, a->v2->msgid_out, 70000, &B);
 
 	ck_assert_uint_ge(n, 60);
 	ck_assert_uint_le(n, IKEV2_MAX_FRAGMENTS);
@@ -3055,7 +3057,7 @@ START_TEST(test_frag_oversized)
 	ck_assert_uint_eq(ike_stats(B.ike)->rx_reassembled, 0);
 
 	/* the same message again: its fragments are ignored until the reassembly timeout */
-	send_frags(a, a->msgid_out, 70000, &B);
+	send_frags(a, a->v2->msgid_out, 70000, &B);
 	ck_assert_uint_eq(ikev2_frag_held(b), 0);
 	ck_assert_uint_eq(ike_stats(B.ike)->rx_frag_dropped, 1);
 
@@ -3066,7 +3068,7 @@ START_TEST(test_frag_oversized)
 	uint64_t malformed = ike_stats(B.ike)->rx_malformed;
 
 	wbuf_init(&w);
-	ikev2_hdr_for(a, IKEV2_EXCH_INFORMATIONAL, false, a->msgid_out, &h);
+	ikev2_hdr_for(a, IKEV2_EXCH_INFORMATIONAL, false, a->v2->msgid_out, &h);
 	ck_assert_int_eq(ikev2_frag_seal(a, &h, IKEV2_PLD_NOTIFY, plain, sizeof(plain), &w), 0);
 	for (int i = 0; i < 2; i++) {
 		struct net_pkt p = {

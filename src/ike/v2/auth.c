@@ -98,7 +98,7 @@ static void auth_send(struct ike_sa *sa)
 		ike_child_free(sa->creating, true);
 		sa->creating = NULL;
 	}
-	r = ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, false, sa->msgid_out, &e, &out);
+	r = ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, false, sa->v2->msgid_out, &e, &out);
 	wbuf_free(&in);
 	if (r < 0) {
 		wbuf_free(&out);
@@ -163,7 +163,7 @@ void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 	struct ike_child *c = sa->creating;
 	int r;
 
-	if (id && sa->eap) { /* 2.16: the EAP rounds, then the MSK's AUTH */
+	if (id && sa->v2->eap) { /* 2.16: the EAP rounds, then the MSK's AUTH */
 		if ((r = ikev2_eap_client_reply(sa, m, id)) == 0) {
 			ikev2_authn_clear(&a);
 			return;
@@ -286,10 +286,10 @@ void ikev2_auth_accept(struct ike_sa *sa, const struct ikev2_msg *m, uint32_t ms
 	if (ikev2_notify_find(m, IKEV2_N_INITIAL_CONTACT))
 		drop_older(sa);
 	auth_respond(sa, m, msgid, a, id, msk);
-	if (sa->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
+	if (sa->v2->spare_spi) { /* the first CHILD SA was refused: its larval SA goes */
 		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.n ? m->sa.p[0].proto : 0),
-				sa->spare_spi);
-		sa->spare_spi = 0;
+				sa->v2->spare_spi);
+		sa->v2->spare_spi = 0;
 	}
 	ike_sa_established(sa);
 	log_info(LOG_IKE, sa->ctx, "IKE SA established (responder) with %s", sa->remote_id);
@@ -306,7 +306,7 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	struct ikev2_authn a = {0};
 	const struct conf_item *id;
 
-	if (sa->eap_gw) { /* 2.16: the EAP rounds and the MSK's AUTH */
+	if (sa->v2->eap_gw) { /* 2.16: the EAP rounds and the MSK's AUTH */
 		ikev2_eap_gw_request(sa, m);
 		return;
 	}
@@ -317,7 +317,7 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	}
 	/* a CHILD SA needs an inbound SPI from the kernel first: ask, and come back with
 	 * the same message (ikev2_defer replays it) */
-	if (ikev2_has(m, IKEV2_PLD_SA) && !sa->spare_spi && !sa->spi_failed) {
+	if (ikev2_has(m, IKEV2_PLD_SA) && !sa->v2->spare_spi && !sa->v2->spi_failed) {
 		ikev2_defer(sa, m->sa.n ? m->sa.p[0].proto : IKEV2_PROTO_ESP);
 		return;
 	}

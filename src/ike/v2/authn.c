@@ -69,13 +69,14 @@ void ikev2_authn_read_init(struct ike_sa *sa, const struct ikev2_msg *m)
 {
 	const struct ikev2_notify *n = ikev2_notify_find(m, IKEV2_N_SIGNATURE_HASH_ALGORITHMS);
 
-	sa->peer_7427 = n != NULL;
-	sa->npeer_hashes = 0;
+	sa->v2->peer_7427 = n != NULL;
+	sa->v2->npeer_hashes = 0;
 	for (size_t i = 0; n && i + 1 < n->data.len; i += 2)
-		if (sa->npeer_hashes < sizeof(sa->peer_hashes) / sizeof(sa->peer_hashes[0]))
-			sa->peer_hashes[sa->npeer_hashes++] =
+		if (sa->v2->npeer_hashes <
+		    sizeof(sa->v2->peer_hashes) / sizeof(sa->v2->peer_hashes[0]))
+			sa->v2->peer_hashes[sa->v2->npeer_hashes++] =
 				(uint16_t)(n->data.ptr[i] << 8 | n->data.ptr[i + 1]);
-	sa->peer_certreq = ikev2_has(m, IKEV2_PLD_CERTREQ);
+	sa->v2->peer_certreq = ikev2_has(m, IKEV2_PLD_CERTREQ);
 }
 
 void ikev2_authn_put_certreq(struct ike_sa *sa, struct ikev2_enc *e)
@@ -179,10 +180,10 @@ void ikev2_authn_my_id(struct ike_sa *sa, const struct ikev2_authn *a, uint8_t *
 static int signed_octets(struct ike_sa *sa, bool ours, const uint8_t *body, size_t blen,
 			 struct crypto_chunk *out)
 {
-	const struct wbuf *msg = ours ? &sa->init_ours : &sa->init_theirs;
+	const struct wbuf *msg = ours ? &sa->v2->init_ours : &sa->v2->init_theirs;
 	bool signer_is_i = ours == sa->initiator;
 	const struct crypto_chunk *nonce = signer_is_i ? &sa->nr : &sa->ni;
-	const struct crypto_chunk *skp = signer_is_i ? &sa->keys.sk_pi : &sa->keys.sk_pr;
+	const struct crypto_chunk *skp = signer_is_i ? &sa->v2->keys.sk_pi : &sa->v2->keys.sk_pr;
 	struct crypto_prf *prf = crypto_prf_new(sa->alg.prf, skp->ptr, skp->len);
 	size_t pl = prf ? crypto_prf_len(prf) : 0;
 	struct crypto_iov id = {body, blen};
@@ -228,10 +229,10 @@ static int psk_auth(struct ike_sa *sa, struct crypto_prf *k, bool ours, const ui
 		    size_t blen, uint8_t *out, size_t *outlen)
 {
 	/* each end signs the IKE_SA_INIT message it sent and the other end's nonce */
-	const struct wbuf *msg = ours ? &sa->init_ours : &sa->init_theirs;
+	const struct wbuf *msg = ours ? &sa->v2->init_ours : &sa->v2->init_theirs;
 	bool signer_is_i = ours == sa->initiator;
 	const struct crypto_chunk *nonce = signer_is_i ? &sa->nr : &sa->ni;
-	const struct crypto_chunk *skp = signer_is_i ? &sa->keys.sk_pi : &sa->keys.sk_pr;
+	const struct crypto_chunk *skp = signer_is_i ? &sa->v2->keys.sk_pi : &sa->v2->keys.sk_pr;
 
 	return ikev2_psk_auth_with(k, sa->alg.prf, msg->p, msg->len, nonce->ptr, nonce->len, skp,
 				   body, blen, out, outlen);
@@ -259,8 +260,8 @@ int ikev2_authn_put_auth(struct ike_sa *sa, const struct ikev2_authn *a, const u
 		crypto_cleanse(mac, sizeof(mac));
 		return r;
 	}
-	if ((r = sig_choose(a->key, sa->peer_7427, sa->peer_hashes, sa->npeer_hashes, &method,
-			    &hash)) < 0) {
+	if ((r = sig_choose(a->key, sa->v2->peer_7427, sa->v2->peer_hashes, sa->v2->npeer_hashes,
+			    &method, &hash)) < 0) {
 		ike_sa_fail(sa, "no signature scheme fits our key and the peer's hash list");
 		return r;
 	}

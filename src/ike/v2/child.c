@@ -78,8 +78,8 @@ static int install(struct ike_child *c, bool i_am_initiator, const uint8_t *gir,
 	if ((c->proto == IPPROTO_ESP && !ka) || (c->proto == IPPROTO_AH && !ia) ||
 	    2 * (ekl + akl) > sizeof(km))
 		return -EINVAL;
-	if (ikev2_derive_child_keys(sa->keys.prf, &sa->keys.sk_d, gir, girlen, ni, nilen, nr, nrlen,
-				    km, 2 * (ekl + akl)) < 0)
+	if (ikev2_derive_child_keys(sa->v2->keys.prf, &sa->v2->keys.sk_d, gir, girlen, ni, nilen,
+				    nr, nrlen, km, 2 * (ekl + akl)) < 0)
 		return -EIO;
 	const uint8_t *i_e = km, *i_a = km + ekl, *r_e = km + ekl + akl, *r_a = r_e + ekl;
 	const uint8_t *in_e = i_am_initiator ? r_e : i_e, *in_a = i_am_initiator ? r_a : i_a;
@@ -404,7 +404,7 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint
 			      : conf_bool(pol, CONF_POLICY_TUNNEL);
 	c->reqid = generated ? 0 : sa->eng->d.policy_reqid(sa->eng->d.arg, sa->eng->conf, pol);
 	c->spi_out = (uint32_t)c->alg.spi;
-	c->spi_in = sa->spare_spi; /* taken only once the SA is installed */
+	c->spi_in = sa->v2->spare_spi; /* taken only once the SA is installed */
 	if (!c->spi_in || sel_from_ts(&tsr.ts[0], &tsi.ts[0], &c->sel) < 0 ||
 	    (pfs && crypto_dh_shared(dh, m->ke.data.ptr, m->ke.data.len, &gir) < 0)) {
 		ike_sa_fail(sa, "CHILD SA could not be set up (SPI, selectors or PFS)");
@@ -439,7 +439,7 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, const uint
 		free(c);
 		return IKEV2_N_TEMPORARY_FAILURE;
 	}
-	sa->spare_spi = 0;
+	sa->v2->spare_spi = 0;
 	if (!c->tunnel)
 		ikev2_put_notify(inner, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	ike_chosen_to_sa(&c->alg, 4, c->spi_in, &reply);

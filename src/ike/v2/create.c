@@ -53,14 +53,14 @@ static void child_send(struct ike_sa *sa, int err, uint32_t spi)
 	if (!c || err < 0 || !pol)
 		goto fail;
 	c->spi_in = spi;
-	crypto_dh_free(sa->child_dh);
-	sa->child_dh = NULL;
-	if (pfs_wanted(sa, pol, &group) && !(sa->child_dh = crypto_dh_new(group)))
+	crypto_dh_free(sa->v2->child_dh);
+	sa->v2->child_dh = NULL;
+	if (pfs_wanted(sa, pol, &group) && !(sa->v2->child_dh = crypto_dh_new(group)))
 		goto fail;
-	crypto_chunk_clear(&sa->child_ni);
-	sa->child_ni.ptr = malloc(IKEV2_NONCE_LEN);
-	sa->child_ni.len = IKEV2_NONCE_LEN;
-	if (!sa->child_ni.ptr || crypto_random(sa->child_ni.ptr, sa->child_ni.len) < 0)
+	crypto_chunk_clear(&sa->v2->child_ni);
+	sa->v2->child_ni.ptr = malloc(IKEV2_NONCE_LEN);
+	sa->v2->child_ni.len = IKEV2_NONCE_LEN;
+	if (!sa->v2->child_ni.ptr || crypto_random(sa->v2->child_ni.ptr, sa->v2->child_ni.len) < 0)
 		goto fail;
 	wbuf_init(&in);
 	wbuf_init(&out);
@@ -75,15 +75,16 @@ static void child_send(struct ike_sa *sa, int err, uint32_t spi)
 		ikev2_put_notify(&e, c->proto == IPPROTO_AH ? IKEV2_PROTO_AH : IKEV2_PROTO_ESP,
 				 IKEV2_N_REKEY_SA, old, 4, NULL, 0);
 	}
-	if (ikev2_child_put_offer(sa, c, &e, sa->child_dh != NULL) == 0) {
-		ikev2_put_nonce(&e, sa->child_ni.ptr, sa->child_ni.len);
-		if (sa->child_dh) {
+	if (ikev2_child_put_offer(sa, c, &e, sa->v2->child_dh != NULL) == 0) {
+		ikev2_put_nonce(&e, sa->v2->child_ni.ptr, sa->v2->child_ni.len);
+		if (sa->v2->child_dh) {
 			size_t publen;
-			const uint8_t *pub = crypto_dh_public(sa->child_dh, &publen);
+			const uint8_t *pub = crypto_dh_public(sa->v2->child_dh, &publen);
 
 			ikev2_put_ke(&e, group, pub, publen);
 		}
-		r = ikev2_protect(sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->msgid_out, &e, &out);
+		r = ikev2_protect(sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->v2->msgid_out, &e,
+				  &out);
 	}
 	wbuf_free(&in);
 	if (r == 0)
@@ -165,11 +166,12 @@ void ikev2_create_child_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 	    !ikev2_has(m, IKEV2_PLD_NONCE)) {
 		ike_sa_fail(sa, "CREATE_CHILD_SA response lacks a Nonce");
 		ike_child_free(c, true);
-	} else if (ikev2_child_complete(sa, c, m, sa->child_ni.ptr, sa->child_ni.len, m->nonce.ptr,
-					m->nonce.len, sa->child_dh) < 0) {
+	} else if (ikev2_child_complete(sa, c, m, sa->v2->child_ni.ptr, sa->v2->child_ni.len,
+					m->nonce.ptr, m->nonce.len, sa->v2->child_dh) < 0) {
 		ike_child_free(c, true);
 	} else {
-		min_nonce(c, sa->child_ni.ptr, sa->child_ni.len, m->nonce.ptr, m->nonce.len);
+		min_nonce(c, sa->v2->child_ni.ptr, sa->v2->child_ni.len, m->nonce.ptr,
+			  m->nonce.len);
 		ikev2_child_attach(sa, c);
 		if (old) {
 			old->state = CHILD_STATE_REKEYED;
@@ -177,9 +179,9 @@ void ikev2_create_child_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 			ikev2_queue_delete_child(sa, old); /* 1.3.3: the initiator deletes it */
 		}
 	}
-	crypto_dh_free(sa->child_dh);
-	sa->child_dh = NULL;
-	crypto_chunk_clear(&sa->child_ni);
+	crypto_dh_free(sa->v2->child_dh);
+	sa->v2->child_dh = NULL;
+	crypto_chunk_clear(&sa->v2->child_ni);
 	ikev2_request_done(sa);
 }
 
@@ -265,11 +267,11 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		ikev2_ike_rekey_request(sa, m);
 		return;
 	}
-	if (!sa->spare_spi && !sa->spi_failed) {
+	if (!sa->v2->spare_spi && !sa->v2->spi_failed) {
 		ikev2_defer(sa, m->sa.p[0].proto);
 		return;
 	}
-	sa->spi_failed = false;
+	sa->v2->spi_failed = false;
 	struct ike_child *old = rekeyed_child(sa, m);
 
 	/* 2.25: a rekey of a CHILD SA we are deleting or have deleted (most likely after
@@ -281,9 +283,10 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m)
 		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid,
 				     old ? IKEV2_N_TEMPORARY_FAILURE : IKEV2_N_CHILD_SA_NOT_FOUND,
 				     NULL, 0);
-		if (sa->spare_spi) {
-			ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
-			sa->spare_spi = 0;
+		if (sa->v2->spare_spi) {
+			ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto),
+					sa->v2->spare_spi);
+			sa->v2->spare_spi = 0;
 		}
 		return;
 	}
@@ -297,8 +300,8 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	}
 	respond_child(sa, m, dh, old);
 	crypto_dh_free(dh);
-	if (sa->spare_spi) { /* not used: the request failed */
-		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->spare_spi);
-		sa->spare_spi = 0;
+	if (sa->v2->spare_spi) { /* not used: the request failed */
+		ike_release_spi(sa, ikev2_proto_ipproto(m->sa.p[0].proto), sa->v2->spare_spi);
+		sa->v2->spare_spi = 0;
 	}
 }

@@ -143,8 +143,8 @@ int ikev2_eap_client_begin(struct ike_sa *sa, const struct conf_item *id, const 
 	}
 	memcpy(x->idi, idi, len);
 	x->idi_len = len;
-	ikev2_eap_free(sa->eap);
-	sa->eap = x;
+	ikev2_eap_free(sa->v2->eap);
+	sa->v2->eap = x;
 	return 0;
 }
 
@@ -164,7 +164,7 @@ static int send_next(struct ike_sa *sa, const struct wbuf *eap, const uint8_t *a
 		ikev2_put_eap(&e, eap->p, eap->len);
 	else
 		ikev2_put_auth(&e, IKEV2_AUTH_SHARED_KEY, auth, alen);
-	r = ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, false, sa->msgid_out, &e, &out);
+	r = ikev2_protect(sa, IKEV2_EXCH_IKE_AUTH, false, sa->v2->msgid_out, &e, &out);
 	wbuf_free(&in);
 	if (r < 0) {
 		wbuf_free(&out);
@@ -178,7 +178,7 @@ static int send_next(struct ike_sa *sa, const struct wbuf *eap, const uint8_t *a
 /* AUTH over an ID body with the MSK as the shared key (ours: our signed octets). */
 static int msk_auth(struct ike_sa *sa, bool ours, uint8_t *mac, size_t *mlen)
 {
-	struct ikev2_eap *x = sa->eap;
+	struct ikev2_eap *x = sa->v2->eap;
 	size_t klen = 0;
 	const uint8_t *msk = eap_client_msk(x->peer, &klen);
 	struct crypto_chunk key = {(uint8_t *)msk, klen};
@@ -192,7 +192,7 @@ static int msk_auth(struct ike_sa *sa, bool ours, uint8_t *mac, size_t *mlen)
 /* One EAP message from the gateway: answer it, or after EAP-Success send AUTH. */
 static int eap_step(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct ikev2_eap *x = sa->eap;
+	struct ikev2_eap *x = sa->v2->eap;
 	struct wbuf out;
 	enum eap_status st;
 	uint8_t mac[64];
@@ -243,7 +243,7 @@ static int eap_step(struct ike_sa *sa, const struct ikev2_msg *m)
 /* The first response: the gateway's ID, certificate and signature, and EAP's start. */
 static int first_reply(struct ike_sa *sa, const struct ikev2_msg *m, const struct conf_item *id)
 {
-	struct ikev2_eap *x = sa->eap;
+	struct ikev2_eap *x = sa->v2->eap;
 	struct ikev2_authn a;
 	int r;
 
@@ -285,14 +285,14 @@ static int last_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 				"EAP MSK");
 	else
 		r = 0;
-	sa->eap->done = r == 0;
+	sa->v2->eap->done = r == 0;
 	crypto_cleanse(want, sizeof(want));
 	return r;
 }
 
 int ikev2_eap_client_reply(struct ike_sa *sa, const struct ikev2_msg *m, const struct conf_item *id)
 {
-	struct ikev2_eap *x = sa->eap;
+	struct ikev2_eap *x = sa->v2->eap;
 	const struct ikev2_notify *n = ikev2_error_notify(m);
 	int r;
 

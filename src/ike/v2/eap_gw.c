@@ -45,7 +45,7 @@ struct ikev2_eap_gw {
 
 void ikev2_eap_gw_free(struct ike_sa *sa)
 {
-	struct ikev2_eap_gw *g = sa->eap_gw;
+	struct ikev2_eap_gw *g = sa->v2->eap_gw;
 	const struct ike_deps *d = &sa->eng->d;
 
 	if (!g)
@@ -55,7 +55,7 @@ void ikev2_eap_gw_free(struct ike_sa *sa)
 	free(g->first);
 	crypto_cleanse(g, sizeof(*g));
 	free(g);
-	sa->eap_gw = NULL;
+	sa->v2->eap_gw = NULL;
 }
 
 /* RFC 5998 4: EAP methods that authenticate both ends and derive keys, so that the MSK
@@ -93,7 +93,7 @@ static void send_eap(struct ike_sa *sa, uint32_t msgid, const uint8_t *eap, size
 /* Ends the client's attempt: EAP-Failure as the response, and the SA goes. */
 static void eap_fail(struct ike_sa *sa, uint32_t msgid)
 {
-	uint8_t f[4] = {EAP_CODE_FAILURE, sa->eap_gw->eap_id, 0, 4};
+	uint8_t f[4] = {EAP_CODE_FAILURE, sa->v2->eap_gw->eap_id, 0, 4};
 
 	send_eap(sa, msgid, f, sizeof(f));
 	ike_sa_destroy(sa, true);
@@ -135,7 +135,7 @@ int ikev2_eap_gw_start(struct ike_sa *sa, const struct ikev2_msg *m, const struc
 	g->first_hdr = m->hdr;
 	g->eap_id = 1;
 	g->eap_only = !a->cert;
-	sa->eap_gw = g;
+	sa->v2->eap_gw = g;
 
 	/* 2.16: IDr, CERT, AUTH (our signature), EAP-Request/Identity; RFC 5998: IDr and
 	 * the EAP-Request only */
@@ -178,7 +178,7 @@ int ikev2_eap_gw_start(struct ike_sa *sa, const struct ikev2_msg *m, const struc
 static void radius_done(void *arg, const struct radius_reply *r)
 {
 	struct ike_sa *sa = arg;
-	struct ikev2_eap_gw *g = sa->eap_gw;
+	struct ikev2_eap_gw *g = sa->v2->eap_gw;
 	struct eap_pkt ep;
 
 	g->h = NULL;
@@ -255,7 +255,7 @@ static bool textual_id(uint8_t type)
 /* An EAP Response from the client: to RADIUS. */
 static void relay(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct ikev2_eap_gw *g = sa->eap_gw;
+	struct ikev2_eap_gw *g = sa->v2->eap_gw;
 	const struct ike_deps *d = &sa->eng->d;
 	struct eap_pkt ep;
 	struct radius_req q = {0};
@@ -320,7 +320,7 @@ static void relay(struct ike_sa *sa, const struct ikev2_msg *m)
 /* The client's AUTH keyed with the MSK; then ours, CP and the CHILD SA. */
 static void finish(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct ikev2_eap_gw *g = sa->eap_gw;
+	struct ikev2_eap_gw *g = sa->v2->eap_gw;
 	struct crypto_chunk msk = {g->msk, g->msk_len};
 	struct ikev2_authn a;
 	struct ikev2_msg first;
@@ -357,7 +357,7 @@ static void finish(struct ike_sa *sa, const struct ikev2_msg *m)
 
 void ikev2_eap_gw_request(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct ikev2_eap_gw *g = sa->eap_gw;
+	struct ikev2_eap_gw *g = sa->v2->eap_gw;
 
 	if (g->h) { /* a retransmission while RADIUS answers: answered once, later */
 		sa->eng->st.rx_dropped++;

@@ -38,13 +38,13 @@ struct ikev2_frag_set {
 void ikev2_frag_put_init(struct ike_sa *sa, struct ikev2_enc *e)
 {
 	/* a responder announces it only to an initiator that did */
-	if (sa->eng->frag_size && (sa->initiator || sa->frag_on))
+	if (sa->eng->frag_size && (sa->initiator || sa->v2->frag_on))
 		ikev2_put_notify(e, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
 }
 
 void ikev2_frag_read_init(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	sa->frag_on =
+	sa->v2->frag_on =
 		sa->eng->frag_size && ikev2_notify_find(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED);
 }
 
@@ -62,7 +62,7 @@ static size_t msg_room(const struct ike_sa *sa)
 
 bool ikev2_frag_wanted(const struct ike_sa *sa, size_t msglen)
 {
-	return sa->frag_on && sa->eng->frag_size && msglen > msg_room(sa);
+	return sa->v2->frag_on && sa->eng->frag_size && msglen > msg_room(sa);
 }
 
 /* The most inner payload bytes whose sealed body fits in room. */
@@ -78,7 +78,7 @@ static size_t chunk_for(const struct crypto_sk *sk, size_t room)
 static int seal_one(struct ike_sa *sa, const struct ikev2_hdr *h, uint8_t next, uint16_t num,
 		    uint16_t total, const uint8_t *plain, size_t len, struct wbuf *out)
 {
-	size_t start = wbuf_mark(out), body = crypto_sk_sealed_len(sa->sk_out, len);
+	size_t start = wbuf_mark(out), body = crypto_sk_sealed_len(sa->v2->sk_out, len);
 	struct ikev2_enc e;
 	size_t off;
 
@@ -89,7 +89,7 @@ static int seal_one(struct ike_sa *sa, const struct ikev2_hdr *h, uint8_t next, 
 	if (out->err)
 		return -ENOMEM;
 	/* the AAD runs from this fragment's IKE header through its fragment numbers */
-	return crypto_sk_seal(sa->sk_out, out->p + start, off + SKF_HDR_LEN - start, plain, len,
+	return crypto_sk_seal(sa->v2->sk_out, out->p + start, off + SKF_HDR_LEN - start, plain, len,
 			      out->p + off + SKF_HDR_LEN, body);
 }
 
@@ -99,7 +99,7 @@ int ikev2_frag_seal(struct ike_sa *sa, const struct ikev2_hdr *h, uint8_t first,
 	size_t room = msg_room(sa), chunk = 0, total;
 
 	if (room > IKEV2_HDR_LEN + SKF_HDR_LEN)
-		chunk = chunk_for(sa->sk_out, room - IKEV2_HDR_LEN - SKF_HDR_LEN);
+		chunk = chunk_for(sa->v2->sk_out, room - IKEV2_HDR_LEN - SKF_HDR_LEN);
 	total = chunk ? (len + chunk - 1) / chunk : 0;
 	if (!total || total > IKEV2_MAX_FRAGMENTS) {
 		log_info(LOG_IKE, sa->ctx,
@@ -125,7 +125,7 @@ int ikev2_frag_seal(struct ike_sa *sa, const struct ikev2_hdr *h, uint8_t first,
 
 static void set_free(struct ike_sa *sa, bool response)
 {
-	struct ikev2_frag_set *s = sa->frags[response];
+	struct ikev2_frag_set *s = sa->v2->frags[response];
 
 	if (!s)
 		return;
@@ -133,12 +133,12 @@ static void set_free(struct ike_sa *sa, bool response)
 		crypto_chunk_clear(&s->part[i]);
 	loop_timer_free(s->timer);
 	free(s);
-	sa->frags[response] = NULL;
+	sa->v2->frags[response] = NULL;
 }
 
 void ikev2_frag_done(struct ike_sa *sa, bool response)
 {
-	if (sa->frags[response] && sa->frags[response]->done_by)
+	if (sa->v2->frags[response] && sa->v2->frags[response]->done_by)
 		set_free(sa, response);
 }
 
@@ -150,7 +150,8 @@ void ikev2_frag_free(struct ike_sa *sa)
 
 size_t ikev2_frag_held(const struct ike_sa *sa)
 {
-	return (sa->frags[0] ? sa->frags[0]->bytes : 0) + (sa->frags[1] ? sa->frags[1]->bytes : 0);
+	return (sa->v2->frags[0] ? sa->v2->frags[0]->bytes : 0) +
+	       (sa->v2->frags[1] ? sa->v2->frags[1]->bytes : 0);
 }
 
 static void dropped(struct ike_sa *sa, bool response, uint32_t msgid, const char *why)
@@ -187,7 +188,7 @@ static struct ikev2_frag_set *set_new(struct ike_sa *sa, const struct ikev2_msg 
 		free(s);
 		return NULL;
 	}
-	sa->frags[s->response] = s;
+	sa->v2->frags[s->response] = s;
 	return s;
 }
 
@@ -196,7 +197,7 @@ static struct ikev2_frag_set *set_new(struct ike_sa *sa, const struct ikev2_msg 
 static void make_room(struct ike_sa *sa, const struct ikev2_msg *m)
 {
 	bool response = m->hdr.flags & IKEV2_FLAG_RESPONSE;
-	struct ikev2_frag_set *s = sa->frags[response];
+	struct ikev2_frag_set *s = sa->v2->frags[response];
 
 	if (!s || (s->msgid == m->hdr.msgid && (s->done_by || m->frag_total <= s->total)))
 		return;
@@ -260,7 +261,7 @@ static int keep(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg *m,
 	struct crypto_chunk c = {part, len};
 
 	make_room(sa, m);
-	s = sa->frags[response];
+	s = sa->v2->frags[response];
 	if (s && adds_nothing(s, m)) {
 		crypto_chunk_clear(&c);
 		return 1;
@@ -302,7 +303,7 @@ int ikev2_frag_open(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg
 	size_t alloc = m->sk.len ? m->sk.len : 1, len = 0;
 	uint8_t *part;
 
-	if (!sa->frag_on) {
+	if (!sa->v2->frag_on) {
 		sa->eng->st.rx_malformed++;
 		log_debug(LOG_IKE, sa->ctx, "fragment without fragmentation announced: dropped");
 		return -EBADMSG;
@@ -310,8 +311,8 @@ int ikev2_frag_open(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg
 	if (!(part = malloc(alloc)))
 		return -ENOMEM;
 	/* 2.6: each fragment is checked and decrypted before it is kept */
-	if (crypto_sk_open(sa->sk_in, p->data, m->sk_aad_len, m->sk.ptr, m->sk.len, part, &len) <
-	    0) {
+	if (crypto_sk_open(sa->v2->sk_in, p->data, m->sk_aad_len, m->sk.ptr, m->sk.len, part,
+			   &len) < 0) {
 		free(part);
 		sa->eng->st.rx_auth_failed++;
 		log_debug(LOG_IKE, sa->ctx,

@@ -40,15 +40,15 @@ int ikev2_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 static void deferred_ready(struct ike_sa *sa, int err, uint32_t spi)
 {
 	struct ike *eng = sa->eng;
-	struct net_pkt p = sa->held_pkt;
-	struct wbuf data = sa->held_data;
+	struct net_pkt p = sa->v2->held_pkt;
+	struct wbuf data = sa->v2->held_data;
 
 	if (err < 0)
 		log_error(LOG_KERNEL, sa->ctx, "no SPI from the kernel: %s", strerror(-err));
-	sa->spare_spi = err < 0 ? 0 : spi;
-	sa->spi_failed = err < 0;
-	sa->held = false;
-	wbuf_init(&sa->held_data);
+	sa->v2->spare_spi = err < 0 ? 0 : spi;
+	sa->v2->spi_failed = err < 0;
+	sa->v2->held = false;
+	wbuf_init(&sa->v2->held_data);
 	p.data = data.p; /* p.len: the datagram's, as held */
 	if (data.len > p.len) {
 		eng->replay_sa = sa;
@@ -67,17 +67,17 @@ void ikev2_defer(struct ike_sa *sa, uint8_t ikev2_proto)
 	const struct ike *eng = sa->eng;
 	const struct net_pkt *p = eng->cur_pkt;
 
-	if (sa->held) /* a retransmission of the request we are holding */
+	if (sa->v2->held) /* a retransmission of the request we are holding */
 		return;
-	sa->held = true;
-	sa->held_pkt = *p;
-	wbuf_init(&sa->held_data);
-	sa->held_data.secret = true; /* the inner payloads may follow the datagram */
-	wbuf_bytes(&sa->held_data, p->data, p->len);
+	sa->v2->held = true;
+	sa->v2->held_pkt = *p;
+	wbuf_init(&sa->v2->held_data);
+	sa->v2->held_data.secret = true; /* the inner payloads may follow the datagram */
+	wbuf_bytes(&sa->v2->held_data, p->data, p->len);
 	/* kept when the datagram's first payload is SK (RFC 7296 3.14); a fragmented
 	 * request is put together again from its fragments instead (frag.c) */
 	if (eng->cur_plain && p->len > 16 && p->data[16] == IKEV2_PLD_SK)
-		wbuf_bytes(&sa->held_data, eng->cur_plain, eng->cur_plain_len);
+		wbuf_bytes(&sa->v2->held_data, eng->cur_plain, eng->cur_plain_len);
 	ike_alloc_spi(sa, ikev2_proto == IKEV2_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP, deferred_ready);
 }
 
@@ -107,7 +107,7 @@ struct ike_child *ikev2_child_new(struct ike_sa *sa, const struct conf_item *pol
 
 void ikev2_run_tasks(struct ike_sa *sa)
 {
-	if (sa->req != IKE_REQ_NONE || sa->state != IKE_STATE_ESTABLISHED || sa->held)
+	if (sa->v2->req != IKE_REQ_NONE || sa->state != IKE_STATE_ESTABLISHED || sa->v2->held)
 		return;
 	if (sa->tasks & IKE_TASK_DELETE) {
 		sa->tasks &= ~IKE_TASK_DELETE;
@@ -118,12 +118,12 @@ void ikev2_run_tasks(struct ike_sa *sa)
 	} else if (sa->tasks & IKE_TASK_IKE_REKEY) {
 		sa->tasks &= ~IKE_TASK_IKE_REKEY;
 		ikev2_ike_rekey_start(sa);
-		if (sa->req == IKE_REQ_NONE && !sa->new_ike) /* nothing under way after all */
+		if (sa->v2->req == IKE_REQ_NONE && !sa->v2->new_ike) /* nothing under way */
 			ike_slot_release(sa);
 	} else if (sa->tasks & IKE_TASK_CHILD_REKEY) {
 		sa->tasks &= ~IKE_TASK_CHILD_REKEY;
 		ikev2_child_rekey_start(sa);
-		if (sa->req == IKE_REQ_NONE && !sa->rekeying) /* (an SPI may be on its way) */
+		if (sa->v2->req == IKE_REQ_NONE && !sa->rekeying) /* (an SPI may be on its way) */
 			ike_slot_release(sa);
 	} else if (sa->tasks & IKE_TASK_CHILD_CREATE) {
 		sa->tasks &= ~IKE_TASK_CHILD_CREATE;
@@ -136,11 +136,45 @@ void ikev2_run_tasks(struct ike_sa *sa)
 
 /* --- what the core calls --- */
 
+static int sa_new(struct ike_sa *sa)
+{
+	if (!(sa->v2 = calloc(1, sizeof(*sa->v2))))
+		return -ENOMEM;
+	wbuf_init(&sa->v2->init_ours);
+	wbuf_init(&sa->v2->init_theirs);
+	return 0;
+}
+
+static void handshake_done(struct ike_sa *sa)
+{
+	struct ikev2_state *v = sa->v2;
+
+	wbuf_free(&v->init_ours);
+	wbuf_free(&v->init_theirs);
+	ikev2_eap_free(v->eap);
+	v->eap = NULL;
+	ikev2_eap_gw_free(sa);
+}
+
 static void sa_free(struct ike_sa *sa, bool delete_kernel)
 {
-	(void)delete_kernel;
-	ikev2_keys_clear(&sa->keys);
+	struct ikev2_state *v = sa->v2;
+
+	if (v->new_ike)
+		ike_sa_destroy(v->new_ike, delete_kernel);
+	if (v->spare_spi)
+		ike_release_spi(sa, IPPROTO_ESP, v->spare_spi);
+	ikev2_keys_clear(&v->keys);
 	ikev2_frag_free(sa);
+	crypto_sk_free(v->sk_in);
+	crypto_sk_free(v->sk_out);
+	crypto_chunk_clear(&v->cookie);
+	crypto_chunk_clear(&v->child_ni);
+	crypto_dh_free(v->child_dh);
+	wbuf_free(&v->held_data);
+	handshake_done(sa);
+	free(v);
+	sa->v2 = NULL;
 }
 
 static void engine_free(struct ike *eng)
@@ -158,6 +192,8 @@ const struct ike_version_ops ikev2_ops = {
 	.send_delete = ikev2_send_delete_ike,
 	.delete_child = ikev2_delete_child_start,
 	.child_install_failed = ikev2_child_install_failed,
+	.sa_new = sa_new,
+	.handshake_done = handshake_done,
 	.sa_free = sa_free,
 	.engine_free = engine_free,
 };

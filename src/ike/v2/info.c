@@ -28,7 +28,7 @@ static int send_info(struct ike_sa *sa, enum ike_req_kind kind, struct ikev2_enc
 	int r;
 
 	wbuf_init(&out);
-	r = ikev2_protect(sa, IKEV2_EXCH_INFORMATIONAL, false, sa->msgid_out, e, &out);
+	r = ikev2_protect(sa, IKEV2_EXCH_INFORMATIONAL, false, sa->v2->msgid_out, e, &out);
 	if (r == 0)
 		ikev2_send_request(sa, kind, &out);
 	wbuf_free(&out);
@@ -92,13 +92,13 @@ void ikev2_send_delete_ike(struct ike_sa *sa)
 	struct wbuf in, out;
 	struct ikev2_enc e;
 
-	if (!sa->sk_out || sa->state != IKE_STATE_ESTABLISHED)
+	if (!sa->v2->sk_out || sa->state != IKE_STATE_ESTABLISHED)
 		return;
 	wbuf_init(&in);
 	wbuf_init(&out);
 	ikev2_enc_inner_begin(&e, &in);
 	ikev2_put_delete(&e, IKEV2_PROTO_IKE, 0, 0, NULL);
-	if (ikev2_protect(sa, IKEV2_EXCH_INFORMATIONAL, false, sa->msgid_out, &e, &out) == 0)
+	if (ikev2_protect(sa, IKEV2_EXCH_INFORMATIONAL, false, sa->v2->msgid_out, &e, &out) == 0)
 		ikev2_send_raw(sa, &out);
 	sa->state = IKE_STATE_DELETING;
 	wbuf_free(&in);
@@ -113,13 +113,14 @@ void ikev2_send_auth_failed(struct ike_sa *sa)
 	struct wbuf in, out;
 	struct ikev2_enc e;
 
-	if (!sa->sk_out)
+	if (!sa->v2->sk_out)
 		return;
 	wbuf_init(&in);
 	wbuf_init(&out);
 	ikev2_enc_inner_begin(&e, &in);
 	ikev2_put_notify(&e, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0, NULL, 0);
-	if (ikev2_protect(sa, IKEV2_EXCH_INFORMATIONAL, false, sa->msgid_out + 1, &e, &out) == 0)
+	if (ikev2_protect(sa, IKEV2_EXCH_INFORMATIONAL, false, sa->v2->msgid_out + 1, &e, &out) ==
+	    0)
 		ikev2_send_raw(sa, &out);
 	wbuf_free(&in);
 	wbuf_free(&out);
@@ -151,7 +152,7 @@ static void forget_children(struct ike_sa *sa, bool only_deleting)
 void ikev2_informational_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 {
 	(void)m;
-	if (sa->req == IKE_REQ_DELETE_CHILD)
+	if (sa->v2->req == IKE_REQ_DELETE_CHILD)
 		forget_children(sa, true);
 	ikev2_request_done(sa);
 }

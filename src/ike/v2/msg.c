@@ -28,7 +28,7 @@ int ikev2_protect(struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid
 		  struct ikev2_enc *inner, struct wbuf *out)
 {
 	size_t plain = inner->w->len;
-	size_t body = crypto_sk_sealed_len(sa->sk_out, plain);
+	size_t body = crypto_sk_sealed_len(sa->v2->sk_out, plain);
 	struct ikev2_hdr h;
 	struct ikev2_enc e;
 
@@ -44,7 +44,7 @@ int ikev2_protect(struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid
 	ikev2_enc_end(&e);
 	if (out->err)
 		return -ENOMEM;
-	return crypto_sk_seal(sa->sk_out, out->p, off + 4, inner->w->p, plain, out->p + off + 4,
+	return crypto_sk_seal(sa->v2->sk_out, out->p, off + 4, inner->w->p, plain, out->p + off + 4,
 			      body);
 }
 
@@ -105,7 +105,8 @@ static void on_retransmit(struct loop_timer *w, void *arg)
 	}
 	sa->rtx_count++;
 	sa->eng->st.retransmits++;
-	log_debug(LOG_IKE, sa->ctx, "retransmitting request %u (%u)", sa->msgid_out, sa->rtx_count);
+	log_debug(LOG_IKE, sa->ctx, "retransmitting request %u (%u)", sa->v2->msgid_out,
+		  sa->rtx_count);
 	ikev2_send_raw(sa, &sa->req_pkt);
 	loop_timer_again(sa->rtx, rtx_wait(sa->rtx_count));
 }
@@ -115,7 +116,7 @@ void ikev2_send_request(struct ike_sa *sa, enum ike_req_kind kind, struct wbuf *
 	wbuf_free(&sa->req_pkt);
 	sa->req_pkt = *out;
 	wbuf_init(out);
-	sa->req = kind;
+	sa->v2->req = kind;
 	sa->rtx_count = 0;
 	ikev2_send_raw(sa, &sa->req_pkt);
 	if (!sa->rtx)
@@ -129,8 +130,8 @@ void ikev2_request_done(struct ike_sa *sa)
 	loop_timer_free(sa->rtx);
 	sa->rtx = NULL;
 	wbuf_free(&sa->req_pkt);
-	sa->req = IKE_REQ_NONE;
-	sa->msgid_out++;
+	sa->v2->req = IKE_REQ_NONE;
+	sa->v2->msgid_out++;
 	ikev2_frag_done(sa, true);
 	ike_slot_release(sa); /* a next rekey of this SA takes its turn in line */
 	ikev2_run_tasks(sa);
@@ -141,7 +142,7 @@ void ikev2_send_response(struct ike_sa *sa, struct wbuf *out)
 	wbuf_free(&sa->resp_pkt);
 	sa->resp_pkt = *out;
 	wbuf_init(out);
-	sa->msgid_in++;
+	sa->v2->msgid_in++;
 	ikev2_frag_done(sa, false);
 	ikev2_send_raw(sa, &sa->resp_pkt);
 }
@@ -210,7 +211,7 @@ static void dispatch_request(struct ike_sa *sa, const struct ikev2_msg *m)
 
 static void dispatch_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	switch (sa->req) {
+	switch (sa->v2->req) {
 	case IKE_REQ_AUTH:
 		ikev2_auth_reply(sa, m);
 		break;
@@ -237,11 +238,11 @@ static bool msgid_ok(struct ike_sa *sa, const struct ikev2_hdr *h, bool *dup)
 {
 	*dup = false;
 	if (h->flags & IKEV2_FLAG_RESPONSE)
-		return sa->req != IKE_REQ_NONE && sa->req != IKE_REQ_SA_INIT &&
-		       h->msgid == sa->msgid_out;
-	if (h->msgid == sa->msgid_in)
+		return sa->v2->req != IKE_REQ_NONE && sa->v2->req != IKE_REQ_SA_INIT &&
+		       h->msgid == sa->v2->msgid_out;
+	if (h->msgid == sa->v2->msgid_in)
 		return true;
-	*dup = sa->resp_pkt.len && h->msgid + 1 == sa->msgid_in;
+	*dup = sa->resp_pkt.len && h->msgid + 1 == sa->v2->msgid_in;
 	return *dup;
 }
 
@@ -264,8 +265,8 @@ static int decrypt(struct ike_sa *sa, const struct net_pkt *p, struct ikev2_msg 
 		eng->replay_plain = NULL;
 		return 0;
 	}
-	if (crypto_sk_open(sa->sk_in, p->data, m->sk_aad_len, m->sk.ptr, m->sk.len, *plain, plen) <
-	    0) {
+	if (crypto_sk_open(sa->v2->sk_in, p->data, m->sk_aad_len, m->sk.ptr, m->sk.len, *plain,
+			   plen) < 0) {
 		sa->eng->st.rx_auth_failed++;
 		log_debug(LOG_IKE, sa->ctx, "message %u fails its integrity check: dropped",
 			  m->hdr.msgid);
@@ -379,7 +380,7 @@ void ikev2_recv(struct ike *eng, const struct net_pkt *p)
 		return;
 	}
 	sa = ike_tab_get(&eng->sas, m.hdr.flags & IKEV2_FLAG_INITIATOR ? m.hdr.spi_r : m.hdr.spi_i);
-	if (!sa || sa->state == IKE_STATE_DEAD) {
+	if (!sa || sa->state == IKE_STATE_DEAD || !sa->v2) { /* !v2: an IKEv1 SA's SPI */
 		eng->st.rx_no_sa++;
 		log_debug(LOG_IKE, NULL, "message for unknown IKE SA %016llx/%016llx dropped",
 			  (unsigned long long)m.hdr.spi_i, (unsigned long long)m.hdr.spi_r);
@@ -390,7 +391,7 @@ void ikev2_recv(struct ike *eng, const struct net_pkt *p)
 			ikev2_sa_init_reply(sa, &m, p);
 		return;
 	}
-	if (!sa->sk_in) {
+	if (!sa->v2->sk_in) {
 		eng->st.rx_dropped++;
 		return;
 	}

@@ -58,7 +58,7 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 		to->remote_id = strdup(from->remote_id);
 	if (from->remote_cert && !to->remote_cert)
 		to->remote_cert = strdup(from->remote_cert);
-	to->frag_on = from->frag_on; /* RFC 7383 2.3: announced once for the IKE SA */
+	to->v2->frag_on = from->v2->frag_on; /* RFC 7383 2.3: announced once for the IKE SA */
 	/* and so do the mode-config address (its lease, its place on our interface) and
 	 * what the identity said of generated policies */
 	to->vip = from->vip;
@@ -106,7 +106,7 @@ void ikev2_ike_rekey_start(struct ike_sa *sa)
 		return;
 	}
 	n->state = IKE_STATE_INIT_SENT;
-	sa->new_ike = n;
+	sa->v2->new_ike = n;
 	const uint8_t *pub = crypto_dh_public(n->dh, &publen);
 
 	wbuf_init(&in);
@@ -115,7 +115,8 @@ void ikev2_ike_rekey_start(struct ike_sa *sa)
 	ikev2_put_sa(&e, &o);
 	ikev2_put_nonce(&e, n->ni.ptr, n->ni.len);
 	ikev2_put_ke(&e, sa->alg.dh, pub, publen);
-	if (ikev2_protect(sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->msgid_out, &e, &out) == 0) {
+	if (ikev2_protect(sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->v2->msgid_out, &e, &out) ==
+	    0) {
 		log_info(LOG_IKE, sa->ctx, "rekeying the IKE SA");
 		ikev2_send_request(sa, IKE_REQ_IKE_REKEY, &out);
 	}
@@ -125,10 +126,10 @@ void ikev2_ike_rekey_start(struct ike_sa *sa)
 
 void ikev2_ike_rekey_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct ike_sa *n = sa->new_ike;
+	struct ike_sa *n = sa->v2->new_ike;
 	struct ikev2_sa o;
 
-	sa->new_ike = NULL;
+	sa->v2->new_ike = NULL;
 	if (!n)
 		goto done;
 	if (!ikev2_has(m, IKEV2_PLD_SA) || !ikev2_has(m, IKEV2_PLD_KE) ||
@@ -143,7 +144,7 @@ void ikev2_ike_rekey_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 		goto done;
 	}
 	n->spi_r = n->alg.spi;
-	if (ikev2_sa_keys(n, m->ke.data.ptr, m->ke.data.len, &sa->keys) < 0) {
+	if (ikev2_sa_keys(n, m->ke.data.ptr, m->ke.data.len, &sa->v2->keys) < 0) {
 		ike_sa_destroy(n, false);
 		goto done;
 	}
@@ -172,7 +173,7 @@ static int respond(struct ike_sa *sa, struct ike_sa *n, const struct ikev2_msg *
 	if (copy(&n->ni, &m->nonce) < 0 || nonce(&n->nr) < 0 ||
 	    !(n->dh = ikev2_responder_dh(sa->eng, n->alg.dh)))
 		return -ENOMEM;
-	if (ikev2_sa_keys(n, m->ke.data.ptr, m->ke.data.len, &sa->keys) < 0)
+	if (ikev2_sa_keys(n, m->ke.data.ptr, m->ke.data.len, &sa->v2->keys) < 0)
 		return -EBADMSG;
 	const uint8_t *pub = crypto_dh_public(n->dh, &publen);
 
@@ -197,13 +198,13 @@ void ikev2_ike_rekey_request(struct ike_sa *sa, const struct ikev2_msg *m)
 	struct ike_chosen ch;
 	struct ike_sa *n;
 
-	if (sa->req == IKE_REQ_IKE_REKEY || !ikev2_has(m, IKEV2_PLD_KE) ||
+	if (sa->v2->req == IKE_REQ_IKE_REKEY || !ikev2_has(m, IKEV2_PLD_KE) ||
 	    offer(sa, 0, &ours) < 0 || ike_choose(&ours, &m->sa, m->ke.group, &ch) < 0 ||
 	    ch.spi_size != 8) {
 		/* a rekey of ours is under way: 2.8.1 lets us refuse; the peer retries */
 		ikev2_respond_notify(sa, m->hdr.exch, m->hdr.msgid,
-				     sa->req == IKE_REQ_IKE_REKEY ? IKEV2_N_TEMPORARY_FAILURE
-								  : IKEV2_N_NO_PROPOSAL_CHOSEN,
+				     sa->v2->req == IKE_REQ_IKE_REKEY ? IKEV2_N_TEMPORARY_FAILURE
+								      : IKEV2_N_NO_PROPOSAL_CHOSEN,
 				     NULL, 0);
 		return;
 	}

@@ -120,27 +120,27 @@ int ikev2_sa_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t len,
 		return r;
 	r = ikev2_derive_ike_keys(sa->alg.prf, old ? &old->sk_d : NULL, old ? old->prf : 0, gir.ptr,
 				  gir.len, sa->ni.ptr, sa->ni.len, sa->nr.ptr, sa->nr.len,
-				  sa->spi_i, sa->spi_r, ekl, ikl, &sa->keys);
+				  sa->spi_i, sa->spi_r, ekl, ikl, &sa->v2->keys);
 	crypto_chunk_clear(&gir);
 	if (r < 0)
 		return r;
-	const struct ikev2_keys *k = &sa->keys;
+	const struct ikev2_keys *k = &sa->v2->keys;
 	const struct crypto_chunk *eo = sa->initiator ? &k->sk_ei : &k->sk_er;
 	const struct crypto_chunk *ao = sa->initiator ? &k->sk_ai : &k->sk_ar;
 	const struct crypto_chunk *ei = sa->initiator ? &k->sk_er : &k->sk_ei;
 	const struct crypto_chunk *ai = sa->initiator ? &k->sk_ar : &k->sk_ai;
 
-	sa->sk_out = crypto_sk_new(sa->alg.encr, sa->alg.encr_keylen, sa->alg.integ, eo->ptr,
-				   eo->len, ao->ptr, ao->len);
-	sa->sk_in = crypto_sk_new(sa->alg.encr, sa->alg.encr_keylen, sa->alg.integ, ei->ptr,
-				  ei->len, ai->ptr, ai->len);
+	sa->v2->sk_out = crypto_sk_new(sa->alg.encr, sa->alg.encr_keylen, sa->alg.integ, eo->ptr,
+				       eo->len, ao->ptr, ao->len);
+	sa->v2->sk_in = crypto_sk_new(sa->alg.encr, sa->alg.encr_keylen, sa->alg.integ, ei->ptr,
+				      ei->len, ai->ptr, ai->len);
 	/* the SK contexts hold their own copies; only SK_d (CHILD SAs, rekeys) and SK_p
 	 * (AUTH) are used from here on */
-	crypto_chunk_clear(&sa->keys.sk_ai);
-	crypto_chunk_clear(&sa->keys.sk_ar);
-	crypto_chunk_clear(&sa->keys.sk_ei);
-	crypto_chunk_clear(&sa->keys.sk_er);
-	return sa->sk_in && sa->sk_out ? 0 : -EIO;
+	crypto_chunk_clear(&sa->v2->keys.sk_ai);
+	crypto_chunk_clear(&sa->v2->keys.sk_ar);
+	crypto_chunk_clear(&sa->v2->keys.sk_ei);
+	crypto_chunk_clear(&sa->v2->keys.sk_er);
+	return sa->v2->sk_in && sa->v2->sk_out ? 0 : -EIO;
 }
 
 static void on_dh_expiry(struct loop_timer *w, void *arg)
@@ -193,11 +193,11 @@ static int send_init(struct ike_sa *sa)
 		ike_sa_fail(sa, "%s", err);
 		return -EINVAL;
 	}
-	if (!sa->dh || crypto_dh_group(sa->dh) != sa->dh_group) {
+	if (!sa->dh || crypto_dh_group(sa->dh) != sa->v2->dh_group) {
 		crypto_dh_free(sa->dh);
-		sa->dh = crypto_dh_new(sa->dh_group);
+		sa->dh = crypto_dh_new(sa->v2->dh_group);
 		if (!sa->dh) {
-			ike_sa_fail(sa, "DH group %u is not available", sa->dh_group);
+			ike_sa_fail(sa, "DH group %u is not available", sa->v2->dh_group);
 			return -EINVAL;
 		}
 	}
@@ -206,10 +206,11 @@ static int send_init(struct ike_sa *sa)
 	wbuf_init(&w);
 	ikev2_hdr_for(sa, IKEV2_EXCH_IKE_SA_INIT, false, 0, &h);
 	ikev2_enc_begin(&e, &w, &h);
-	if (sa->cookie.len) /* 2.6: the cookie goes first */
-		ikev2_put_notify(&e, 0, IKEV2_N_COOKIE, NULL, 0, sa->cookie.ptr, sa->cookie.len);
+	if (sa->v2->cookie.len) /* 2.6: the cookie goes first */
+		ikev2_put_notify(&e, 0, IKEV2_N_COOKIE, NULL, 0, sa->v2->cookie.ptr,
+				 sa->v2->cookie.len);
 	ikev2_put_sa(&e, &offer);
-	ikev2_put_ke(&e, sa->dh_group, pub, publen);
+	ikev2_put_ke(&e, sa->v2->dh_group, pub, publen);
 	ikev2_put_nonce(&e, sa->ni.ptr, sa->ni.len);
 	if (natt_enabled(sa))
 		put_natd(&e, sa, 0);
@@ -220,8 +221,8 @@ static int send_init(struct ike_sa *sa)
 		wbuf_free(&w);
 		return -ENOMEM;
 	}
-	wbuf_reset(&sa->init_ours);
-	wbuf_bytes(&sa->init_ours, w.p, w.len);
+	wbuf_reset(&sa->v2->init_ours);
+	wbuf_bytes(&sa->v2->init_ours, w.p, w.len);
 	ikev2_send_request(sa, IKE_REQ_SA_INIT, &w);
 	return 0;
 }
@@ -235,9 +236,9 @@ int ikev2_sa_init_start(struct ike_sa *sa)
 		ike_sa_fail(sa, "%s", err);
 		return -EINVAL;
 	}
-	for (unsigned i = 0; !sa->dh_group && i < offer.p[0].ntrans; i++)
+	for (unsigned i = 0; !sa->v2->dh_group && i < offer.p[0].ntrans; i++)
 		if (offer.p[0].t[i].type == IKEV2_TRANS_DH)
-			sa->dh_group = offer.p[0].t[i].id;
+			sa->v2->dh_group = offer.p[0].t[i].id;
 	if (new_nonce(&sa->ni) < 0)
 		return -ENOMEM;
 	sa->state = IKE_STATE_INIT_SENT;
@@ -253,19 +254,20 @@ static bool retry_init(struct ike_sa *sa, const struct ikev2_msg *m)
 	if (sa->rtx_count > MAX_INIT_RETRIES)
 		return false;
 	if ((n = ikev2_notify_find(m, IKEV2_N_COOKIE)) && n->data.len >= 1 && n->data.len <= 64) {
-		crypto_chunk_clear(&sa->cookie);
-		sa->cookie.ptr = malloc(n->data.len);
-		if (!sa->cookie.ptr)
+		crypto_chunk_clear(&sa->v2->cookie);
+		sa->v2->cookie.ptr = malloc(n->data.len);
+		if (!sa->v2->cookie.ptr)
 			return false;
-		memcpy(sa->cookie.ptr, n->data.ptr, n->data.len);
-		sa->cookie.len = n->data.len;
+		memcpy(sa->v2->cookie.ptr, n->data.ptr, n->data.len);
+		sa->v2->cookie.len = n->data.len;
 	} else if ((n = ikev2_notify_find(m, IKEV2_N_INVALID_KE_PAYLOAD)) && n->data.len == 2) {
 		uint16_t g = (uint16_t)(n->data.ptr[0] << 8 | n->data.ptr[1]);
 
-		log_info(LOG_IKE, sa->ctx, "peer wants DH group %u instead of %u", g, sa->dh_group);
-		if (g == sa->dh_group || !crypto_dh_supported(g))
+		log_info(LOG_IKE, sa->ctx, "peer wants DH group %u instead of %u", g,
+			 sa->v2->dh_group);
+		if (g == sa->v2->dh_group || !crypto_dh_supported(g))
 			return false;
-		sa->dh_group = g;
+		sa->v2->dh_group = g;
 	} else {
 		return false;
 	}
@@ -302,7 +304,7 @@ static int init_complete(struct ike_sa *sa, const struct ikev2_msg *m, const str
 		ike_sa_fail(sa, "peer chose a proposal we did not offer");
 		return -EBADMSG;
 	}
-	if (m->ke.group != sa->alg.dh || sa->alg.dh != sa->dh_group) {
+	if (m->ke.group != sa->alg.dh || sa->alg.dh != sa->v2->dh_group) {
 		ike_sa_fail(sa, "peer's KE group %u does not match the chosen %u", m->ke.group,
 			    sa->alg.dh);
 		return -EBADMSG;
@@ -317,8 +319,8 @@ static int init_complete(struct ike_sa *sa, const struct ikev2_msg *m, const str
 		ike_sa_fail(sa, "key exchange failed (bad KE data from the peer)");
 		return -EBADMSG;
 	}
-	wbuf_reset(&sa->init_theirs);
-	wbuf_bytes(&sa->init_theirs, p->data, p->len);
+	wbuf_reset(&sa->v2->init_theirs);
+	wbuf_bytes(&sa->v2->init_theirs, p->data, p->len);
 	ikev2_authn_read_init(sa, m);
 	ikev2_frag_read_init(sa, m);
 	if (natt_enabled(sa)) {
@@ -362,8 +364,8 @@ void ikev2_sa_init_reply(struct ike_sa *sa, const struct ikev2_msg *m, const str
 		 net_addr_str(&sa->remote, buf, sizeof(buf)), ours, sa->natt ? ", NAT-T" : "");
 	loop_timer_free(sa->rtx);
 	sa->rtx = NULL;
-	sa->req = IKE_REQ_NONE;
-	sa->msgid_out = 1;
+	sa->v2->req = IKE_REQ_NONE;
+	sa->v2->msgid_out = 1;
 	/* the SPI table knows us by spi_i, which did not change */
 	ikev2_auth_start(sa);
 }
@@ -558,11 +560,11 @@ static int respond_init(struct ike_sa *sa, const struct ikev2_msg *m, const stru
 		wbuf_free(&w);
 		return -ENOMEM;
 	}
-	wbuf_bytes(&sa->init_theirs, p->data, p->len);
-	wbuf_free(&sa->init_ours);
-	sa->init_ours = w;
-	sa->msgid_in++;
-	ikev2_send_raw(sa, &sa->init_ours);
+	wbuf_bytes(&sa->v2->init_theirs, p->data, p->len);
+	wbuf_free(&sa->v2->init_ours);
+	sa->v2->init_ours = w;
+	sa->v2->msgid_in++;
+	ikev2_send_raw(sa, &sa->v2->init_ours);
 	return 0;
 }
 
@@ -616,8 +618,9 @@ void ikev2_sa_init_request(struct ike *eng, const struct net_pkt *p, const struc
 	int r;
 
 	if (sa) {
-		if (sa->init_ours.len) /* a retransmission (2.1): our response again */
-			ikev2_send_raw(sa, &sa->init_ours);
+		/* a retransmission (2.1): our response again; an IKEv1 SA's: dropped */
+		if (sa->v2 && sa->v2->init_ours.len)
+			ikev2_send_raw(sa, &sa->v2->init_ours);
 		return;
 	}
 	if (clash) {

@@ -4,6 +4,7 @@
 #define IPSECD_IKEV2_V2_H
 
 #include "../ike_internal.h"
+#include "state.h"
 
 struct pki_entry;
 struct ikev2_authn;
@@ -86,10 +87,14 @@ void ikev2_auth_start(struct ike_sa *sa);
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_msg *m);
 void ikev2_auth_reply(struct ike_sa *sa, const struct ikev2_msg *m);
 
-/* eap.c: the EAP client in IKE_AUTH (2.16), state in sa->eap. begin: for an identity with
+/* Frees (wiping) an IKE SA's EAP state; NULL is fine. */
+void ikev2_eap_free(struct ikev2_eap *x);
+/* Frees a gateway's EAP state, cancelling its RADIUS request; none is fine. */
+void ikev2_eap_gw_free(struct ike_sa *sa);
+/* eap.c: the EAP client in IKE_AUTH (2.16), state in sa->v2->eap. begin: for an identity with
  * auth-method=eap, before the first IKE_AUTH request (idi: our ID payload body, which our
  * final AUTH covers); 0 or -errno (logged). reply: a response to an IKE_AUTH request while
- * sa->eap is set: 0 when the next request is out, 1 when the gateway's MSK-based AUTH
+ * sa->v2->eap is set: 0 when the next request is out, 1 when the gateway's MSK-based AUTH
  * checked (the caller completes IKE_AUTH with this message: CP, CHILD SA), or -errno with
  * the reason logged (the caller destroys the SA). */
 int ikev2_eap_client_begin(struct ike_sa *sa, const struct conf_item *id, const uint8_t *idi,
@@ -97,7 +102,7 @@ int ikev2_eap_client_begin(struct ike_sa *sa, const struct conf_item *id, const 
 int ikev2_eap_client_reply(struct ike_sa *sa, const struct ikev2_msg *m,
 			   const struct conf_item *id);
 
-/* eap_gw.c: the gateway's side (auth-method=eap-radius), state in sa->eap_gw. start: the
+/* eap_gw.c: the gateway's side (auth-method=eap-radius), state in sa->v2->eap_gw. start: the
  * first IKE_AUTH request (no AUTH) of a client whose identity is a (loaded, eap_gw): our
  * IDr, CERT and signature and the first EAP Request go back; 0 or -errno (logged; the
  * caller refuses). request: every later IKE_AUTH request of that SA. */
