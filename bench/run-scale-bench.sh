@@ -26,7 +26,7 @@ declare -A got
 for ((r = 1; r <= runs; r++)); do
 	for k in "${sizes[@]}"; do
 		out=$(taskset -c "$cpu" "$build/bench/bench_ike_mem" -a gcm -k "$((k - 1))" "$n")
-		us=$(sed -n 's/.*daemon CPU [0-9]* ms (\([0-9]*\) us\/SA).*/\1/p' <<<"$out")
+		us=$(sed -n 's/.*daemon CPU [0-9]* ms (\([0-9]*\) us\/SA[,)].*/\1/p' <<<"$out")
 		[ -n "$us" ] || {
 			echo "$out" >&2
 			exit 1
