@@ -6,8 +6,8 @@
  * CHILD SA (IPsec SA) is installed, Interim-Update every interim-update, Stop when the IKE
  * SA goes, with the bytes and packets of its CHILD SAs from the kernel's counters (read
  * through ike_deps.sa_counters before the SAs leave the kernel; those of CHILD SAs gone
- * earlier, by rekey or delete, are kept) and a terminate cause. Requests go through ike_deps.radius_acct, fire and forget: the client retries and
- * fails over on its own. */
+ * earlier, by rekey or delete, are kept) and a terminate cause. Requests go through
+ * ike_deps.radius_acct, fire and forget: the client retries and fails over on its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
