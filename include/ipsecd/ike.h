@@ -161,6 +161,9 @@ struct ike_stats {
 	/* RFC 7383: messages made whole from fragments, and fragment sets given up (over the
 	 * reassembly limit, incomplete at the timeout, or replaced by a later message) */
 	uint64_t rx_reassembled, rx_frag_dropped;
+	/* IKE SAs a configuration change looked at (their CHILD SAs follow their policies):
+	 * every SA after a whole configuration, those of the peers it touched after a change */
+	uint64_t followed;
 };
 const struct ike_stats *ike_stats(const struct ike *ike);
 

@@ -109,34 +109,69 @@ static void follow_policy(struct ike *eng, struct ike_child *c)
 	}
 }
 
-/* After the view took a configuration: peers that went away or were disabled take their
- * SAs with them; the CHILD SAs of the others follow their policy to its item in this
- * configuration (item ids are given anew on every load, while a policy's reqid, its
- * kernel entries', stays); initiations on the loop's next turn. */
-static void follow_config(struct ike *eng, const struct conf *c)
+/* A peer removed or disabled takes its SAs with it; the CHILD SAs of the others follow
+ * their policy to its item in this configuration (a policy's item may be a new one, its
+ * reqid, its kernel entries', stays). Returns whether the peer's SAs stay. */
+static bool peer_keeps_sas(const struct conf *c, const char *name)
+{
+	const struct conf_item *peer = ike_peer_find(c, name);
+
+	return peer && !conf_bool(peer, CONF_PEER_DISABLED);
+}
+
+static void drop_sa(struct ike_sa *sa)
+{
+	log_info(LOG_IKE, sa->ctx, "peer removed from the configuration: deleting");
+	sa->ops->send_delete(sa);
+	ike_acct_cause(sa, RADIUS_TERM_ADMIN_RESET);
+	ike_sa_destroy(sa, true);
+}
+
+static void follow_sa(struct ike *eng, struct ike_sa *sa)
+{
+	for (struct ike_child *ch = sa->children; ch; ch = ch->next)
+		follow_policy(eng, ch);
+	if (sa->creating)
+		follow_policy(eng, sa->creating);
+	eng->st.followed++;
+}
+
+static void start_soon(struct ike *eng)
+{
+	if (!eng->start_timer)
+		eng->start_timer = loop_timer_new(eng->d.loop, 0, 0, on_start, eng);
+	else
+		loop_timer_again(eng->start_timer, 0);
+}
+
+/* After a whole configuration: every SA (item ids are given anew on every load). */
+static void follow_all(struct ike *eng, const struct conf *c)
 {
 	struct ike_sa *sa;
 	size_t pos = 0;
 
 	while ((sa = ike_tab_next(&eng->sas, &pos))) {
-		const struct conf_item *peer = ike_peer_find(c, sa->peer);
-
-		if (!peer || conf_bool(peer, CONF_PEER_DISABLED)) {
-			log_info(LOG_IKE, sa->ctx, "peer removed from the configuration: deleting");
-			sa->ops->send_delete(sa);
-			ike_acct_cause(sa, RADIUS_TERM_ADMIN_RESET);
-			ike_sa_destroy(sa, true);
-			continue;
-		}
-		for (struct ike_child *ch = sa->children; ch; ch = ch->next)
-			follow_policy(eng, ch);
-		if (sa->creating)
-			follow_policy(eng, sa->creating);
+		if (!peer_keeps_sas(c, sa->peer))
+			drop_sa(sa);
+		else
+			follow_sa(eng, sa);
 	}
-	if (!eng->start_timer)
-		eng->start_timer = loop_timer_new(eng->d.loop, 0, 0, on_start, eng);
-	else
-		loop_timer_again(eng->start_timer, 0);
+	start_soon(eng);
+}
+
+/* After a change: the SAs of the peer items it named, found through their index; the
+ * items it did not touch kept their ids, so the others' CHILD SAs point where they did. */
+static void follow_peer(struct ike *eng, const struct conf *c, const char *name)
+{
+	struct ike_sa *sa;
+
+	if (!peer_keeps_sas(c, name)) {
+		while ((sa = ike_sa_next_of_peer(eng, name, NULL)))
+			drop_sa(sa);
+		return;
+	}
+	for (sa = NULL; (sa = ike_sa_next_of_peer(eng, name, sa));)
+		follow_sa(eng, sa);
 }
 
 static void take_conf(struct ike *eng, const struct conf *c)
@@ -164,30 +199,60 @@ void ike_apply(struct ike *eng, const struct conf *c)
 	build_view(eng, c);
 	eng->start_all = true;
 	eng->start_next = 0; /* (a start under way begins again: starting is idempotent) */
-	follow_config(eng, c);
+	follow_all(eng, c);
 }
 
+/* What a change touched: the peer items (by name, as they were and as they are) whose
+ * SAs it concerns, or every SA when it touched a template or a group (the generated CHILD
+ * SAs of any SA follow their group's first template). */
 struct view_walk {
 	struct ike *eng;
 	const struct conf *c;
 	int err;
+	char **peers;
+	size_t npeers;
+	bool every;
 };
 
-/* The peer an item of a change concerns: it starts again if it should. */
-static void note_start(struct ike *eng, const struct conf_item *it)
+static const char *peer_named(const struct conf_item *it)
 {
-	int prop = it->menu->id == CONF_M_PEER	     ? CONF_PEER_NAME
-		   : it->menu->id == CONF_M_IDENTITY ? CONF_IDENTITY_PEER
-		   : it->menu->id == CONF_M_POLICY   ? CONF_POLICY_PEER
-						     : -1;
-	const char *name = prop >= 0 ? conf_str(it, prop) : NULL;
-	char **n;
+	switch (it->menu->id) {
+	case CONF_M_PEER:
+		return conf_str(it, CONF_PEER_NAME);
+	case CONF_M_IDENTITY:
+		return conf_str(it, CONF_IDENTITY_PEER);
+	case CONF_M_POLICY:
+		return conf_str(it, CONF_POLICY_PEER);
+	default:
+		return NULL;
+	}
+}
 
-	if (!name || !*name || !(n = realloc(eng->start, (eng->nstart + 1) * sizeof(*n))))
-		return;
-	eng->start = n;
-	if ((n[eng->nstart] = strdup(name)))
-		eng->nstart++;
+static int add_name(char ***names, size_t *n, const char *name)
+{
+	char **more;
+
+	if (!name || !*name)
+		return 0;
+	if (!(more = realloc(*names, (*n + 1) * sizeof(*more))))
+		return -ENOMEM;
+	*names = more;
+	if (!(more[*n] = strdup(name)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/* The peer an item of a change concerns starts again if it should; its SAs, and those
+ * of the peer it concerned before, follow the change. */
+static void note_item(struct view_walk *w, const struct conf_item *it)
+{
+	enum conf_menu_id m = it->menu->id;
+
+	if (m == CONF_M_POLICY_GROUP || (m == CONF_M_POLICY && conf_bool(it, CONF_POLICY_TEMPLATE)))
+		w->every = true;
+	else if (m == CONF_M_PEER || m == CONF_M_POLICY)
+		w->every |= add_name(&w->peers, &w->npeers, peer_named(it)) < 0;
 }
 
 static void view_take(enum conf_change what, const struct conf_item *old,
@@ -197,17 +262,31 @@ static void view_take(enum conf_change what, const struct conf_item *old,
 
 	if (!w->err && w->eng->view && ike_view_update(w->eng->view, w->c, what, old, it) < 0)
 		w->err = -ENOMEM;
-	if (it)
-		note_start(w->eng, it);
+	if (old)
+		note_item(w, old);
+	if (it) {
+		note_item(w, it);
+		(void)add_name(&w->eng->start, &w->eng->nstart, peer_named(it));
+	}
 }
 
 void ike_apply_changes(struct ike *eng, const struct conf *c, const struct conf_changes *ch)
 {
-	struct view_walk w = {eng, c, 0};
+	struct view_walk w = {eng, c, 0, NULL, 0, false};
 
 	take_conf(eng, c);
 	conf_changes_walk(ch, view_take, &w);
-	if (!eng->view || w.err || ike_view_update_done(eng->view, c) < 0)
+	if (!eng->view || w.err || ike_view_update_done(eng->view, c) < 0) {
 		build_view(eng, c);
-	follow_config(eng, c);
+		w.every = true;
+	}
+	for (size_t i = 0; !w.every && i < w.npeers; i++)
+		follow_peer(eng, c, w.peers[i]);
+	for (size_t i = 0; i < w.npeers; i++)
+		free(w.peers[i]);
+	free(w.peers);
+	if (w.every)
+		follow_all(eng, c);
+	else
+		start_soon(eng);
 }

@@ -2,6 +2,7 @@
  * EXPIRE rekeys or deletes a CHILD SA, MAPPING follows a peer behind a NAT, an SA deleted
  * by others ends its CHILD SA with the peer too) and what ipsecctl asks of it (active
  * peers, kill, a policy's phase 2). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipsecd/log.h"
@@ -71,11 +72,13 @@ void ike_mapping(struct ike *eng, const struct kern_sa_id *id, const struct kern
 
 	/* RFC 7296 2.23: the peer's NAT changed its port; IKE follows on the next message,
 	 * and the kernel already updated the SA it reported */
+	struct net_addr moved = sa->remote;
+
 	log_info(LOG_IKE, sa->ctx, "NAT mapping of the peer changed to port %u", port);
 	if (addr->family == sa->remote.family)
-		memcpy(sa->remote.bytes, addr->bytes, sizeof(sa->remote.bytes));
-	sa->remote.port = port;
-	ike_children_reindex(sa);
+		memcpy(moved.bytes, addr->bytes, sizeof(moved.bytes));
+	moved.port = port;
+	ike_sa_set_remote(sa, &moved);
 }
 
 void ike_sa_deleted(struct ike *eng, const struct kern_sa_id *id)
@@ -185,23 +188,28 @@ static bool kill_matches(const struct ike_sa *sa, const struct ike_kill_filter *
 	return !f->serial || f->serial == sa->serial;
 }
 
+/* The candidates come from an index (ike_sa_candidates) as serials, each looked up again
+ * before it goes: killing one SA may take others with it. */
 int ike_kill_where(struct ike *eng, const struct ike_kill_filter *f)
 {
-	struct ike_sa *sa;
-	size_t pos = 0;
-	int n = 0;
+	uint32_t *serials = NULL;
+	size_t n = ike_sa_candidates(eng, f, &serials);
+	int killed = 0;
 
-	while ((sa = ike_tab_next(&eng->sas, &pos))) {
-		if (!kill_matches(sa, f))
+	for (size_t i = 0; i < n; i++) {
+		struct ike_sa *sa = ike_sa_by_serial(eng, serials[i]);
+
+		if (!sa || !kill_matches(sa, f))
 			continue;
 		log_info(LOG_IKE, sa->ctx, "killed by ipsecctl");
 		ike_acct_cause(sa, RADIUS_TERM_ADMIN_RESET);
 		if (sa->state == IKE_STATE_ESTABLISHED)
 			sa->ops->send_delete(sa);
 		ike_sa_destroy(sa, true);
-		n++;
+		killed++;
 	}
-	return n;
+	free(serials);
+	return killed;
 }
 
 int ike_kill(struct ike *eng, const struct kern_addr *remote)

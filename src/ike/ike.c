@@ -67,63 +67,6 @@ uint64_t ike_sa_local_spi(const struct ike_sa *sa)
 	return sa->initiator ? sa->spi_i : sa->spi_r;
 }
 
-/* --- IKE SAs by the identities they authenticated (INITIAL_CONTACT's scope, 2.4: the
- * SAs between the same two identities, wherever the peer connects from; no walk over all
- * SAs) --- */
-
-/* FNV-1a over the peer item's name and, when given, the peer's ID text, never 0 or
- * UINT64_MAX (ike_tab's marks). */
-static uint64_t list_key(const char *peer, const char *remote_id)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-
-	for (const char *s = peer; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
-	h = (h ^ 0xff) * 0x100000001b3u; /* no byte of text: "ab"+"c" is not "a"+"bc" */
-	for (const char *s = remote_id ? remote_id : ""; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
-	return h == 0 || h == UINT64_MAX ? 1 : h;
-}
-
-#define LINK(sa, off) ((struct ike_sa_link *)((char *)(sa) + (off)))
-
-/* Puts sa at the head of key's list in t; its link is at offset off in struct ike_sa. */
-static void list_add(struct ike_tab *t, struct ike_sa *sa, size_t off, uint64_t key)
-{
-	struct ike_sa_link *l = LINK(sa, off);
-	struct ike_sa *head = ike_tab_get(t, key);
-
-	if (l->listed || ike_tab_put(t, key, sa) < 0)
-		return;
-	*l = (struct ike_sa_link){.next = head, .key = key, .listed = true};
-	if (head)
-		LINK(head, off)->prev = sa;
-}
-
-static void list_del(struct ike_tab *t, struct ike_sa *sa, size_t off)
-{
-	struct ike_sa_link *l = LINK(sa, off);
-
-	if (!l->listed)
-		return;
-	if (l->next)
-		LINK(l->next, off)->prev = l->prev;
-	if (l->prev)
-		LINK(l->prev, off)->next = l->next;
-	else if (l->next)
-		ike_tab_put(t, l->key, l->next); /* cannot fail */
-	else
-		ike_tab_del(t, l->key);
-	*l = (struct ike_sa_link){0};
-}
-
-void ike_sa_index_id(struct ike_sa *sa)
-{
-	if (sa->remote_id)
-		list_add(&sa->eng->ids, sa, offsetof(struct ike_sa, by_id),
-			 list_key(sa->peer, sa->remote_id));
-}
-
 /* --- rekey slots --- */
 
 static void wait_unlink(struct ike_sa *sa)
@@ -186,39 +129,6 @@ void ike_slot_release(struct ike_sa *sa)
 	}
 }
 
-void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote)
-{
-	bool moved = memcmp(sa->remote.bytes, remote->bytes, sizeof(remote->bytes)) != 0;
-
-	sa->remote = *remote;
-	if (moved)
-		ike_children_reindex(sa);
-}
-
-struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_sa *prev)
-{
-	struct ike_sa *sa;
-
-	if (!like->remote_id)
-		return NULL;
-	sa = prev ? prev->by_id.next
-		  : ike_tab_get(&like->eng->ids, list_key(like->peer, like->remote_id));
-	while (sa && (sa == like || !sa->remote_id || strcmp(sa->remote_id, like->remote_id) ||
-		      strcmp(sa->peer, like->peer)))
-		sa = sa->by_id.next;
-	return sa;
-}
-
-struct ike_sa *ike_sa_next_of_peer(struct ike *eng, const char *peer, const struct ike_sa *prev)
-{
-	struct ike_sa *sa =
-		prev ? prev->by_peer.next : ike_tab_get(&eng->peer_sas, list_key(peer, NULL));
-
-	while (sa && strcmp(sa->peer, peer))
-		sa = sa->by_peer.next;
-	return sa;
-}
-
 struct ike_sa *ike_sa_new(struct ike *eng, const struct ike_version_ops *ops, const char *peer,
 			  bool initiator, const struct net_addr *local,
 			  const struct net_addr *remote)
@@ -256,7 +166,7 @@ struct ike_sa *ike_sa_new(struct ike *eng, const struct ike_version_ops *ops, co
 		return NULL;
 	}
 	ike_sa_set_remote(sa, remote);
-	list_add(&eng->peer_sas, sa, offsetof(struct ike_sa, by_peer), list_key(sa->peer, NULL));
+	ike_find_add(sa);
 	return sa;
 }
 
@@ -295,8 +205,7 @@ void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel)
 	if (ike_tab_get(&eng->sas, ike_sa_local_spi(sa)) == sa)
 		ike_tab_del(&eng->sas, ike_sa_local_spi(sa));
 	ike_slot_release(sa);
-	list_del(&eng->ids, sa, offsetof(struct ike_sa, by_id));
-	list_del(&eng->peer_sas, sa, offsetof(struct ike_sa, by_peer));
+	ike_find_forget(sa);
 	ike_half_del(sa);
 	loop_timer_free(sa->rtx);
 	loop_timer_free(sa->life);
@@ -660,8 +569,7 @@ void ike_free(struct ike *eng)
 	ike_tab_free(&eng->half_src);
 	ike_tab_free(&eng->children);
 	ike_tab_free(&eng->children_out);
-	ike_tab_free(&eng->ids);
-	ike_tab_free(&eng->peer_sas);
+	ike_find_free(eng);
 	ike_view_free(eng->view);
 	ike_gpol_free_all(eng);
 	ike_pools_free(eng->pools);

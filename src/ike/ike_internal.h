@@ -144,6 +144,8 @@ struct ike_sa {
 	/* the established SAs of the same peer item and remote ID (ike_sa_index_id), and all
 	 * the SAs of the same peer item */
 	struct ike_sa_link by_id, by_peer;
+	/* the SAs of the same remote address, remote ID, mode-config address (find.c) */
+	struct ike_sa_link by_addr, by_rid, by_vip;
 	/* a rekey this SA runs holds one of the engine's slots (ike_slot_take), or waits */
 	bool has_slot, waits_slot;
 	struct ike_sa *wait_prev, *wait_next;
@@ -244,6 +246,8 @@ struct ike {
 	struct ike_tab children_out;   /* by a hash of proto, outbound SPI and peer address */
 	struct ike_tab ids;	       /* the first SA of each (peer, remote ID) */
 	struct ike_tab peer_sas;       /* the first SA of each peer item */
+	struct ike_tab serials;	       /* every SA by its serial (find.c) */
+	struct ike_tab find;	       /* first SA by address, remote ID, mode-config address */
 	struct ike_token *tokens;      /* kernel requests yet to be answered (spi.c) */
 	const struct net_pkt *cur_pkt; /* the datagram being handled */
 	const uint8_t *cur_plain;      /* and its inner payloads, decrypted (IKEv2) */
@@ -346,16 +350,34 @@ struct ike_sa *ike_sa_new(struct ike *eng, const struct ike_version_ops *ops, co
 /* The version an exchange-mode negotiates (NULL: none this build has). */
 const struct ike_version_ops *ike_ops_for(const struct conf_item *peer);
 void ike_sa_destroy(struct ike_sa *sa, bool delete_kernel);
-/* The peer moved (2.23: a NAT's new address or port). */
+/* find.c: the IKE SAs by what names them other than their SPI */
+/* Files a new SA under its peer item and serial (ike_sa_new); takes it out of every
+ * index (ike_sa_destroy). */
+void ike_find_add(struct ike_sa *sa);
+void ike_find_forget(struct ike_sa *sa);
+void ike_find_free(struct ike *eng);
+/* Sets the peer's address: on creation, and when it moved (2.23: a NAT's new address or
+ * port). */
 void ike_sa_set_remote(struct ike_sa *sa, const struct net_addr *remote);
-/* Lists an authenticated SA under its peer item and remote ID (done when it is
- * established). */
+/* Lists an authenticated SA under its peer item and remote ID, and its remote ID alone
+ * (done when it is established). */
 void ike_sa_index_id(struct ike_sa *sa);
+/* Lists an SA under its mode-config address (sa->vip), again after it changed. */
+void ike_sa_index_vip(struct ike_sa *sa);
 /* The next IKE SA after prev (NULL: the first) other than like with like's peer item and
  * remote ID; NULL at the end. Looks only at the SAs with that identity. */
 struct ike_sa *ike_sa_next_same_id(const struct ike_sa *like, const struct ike_sa *prev);
 /* The next IKE SA after prev (NULL: the first) of peer item `peer`; NULL at the end. */
 struct ike_sa *ike_sa_next_of_peer(struct ike *eng, const char *peer, const struct ike_sa *prev);
+/* The SA active-peers shows as *serial, or NULL. */
+struct ike_sa *ike_sa_by_serial(const struct ike *eng, uint32_t serial);
+/* The serials (malloc'd in *serials, the caller frees) of the SAs that may match f, from
+ * the most selective index f allows (serial, remote address, remote ID, dynamic address;
+ * every SA when f names none of them): a superset the caller filters. Returns how many. */
+size_t ike_sa_candidates(const struct ike *eng, const struct ike_kill_filter *f,
+			 uint32_t **serials);
+
+/* ike.c */
 void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t ike_sa_local_spi(const struct ike_sa *sa);
 void ike_sa_established(struct ike_sa *sa);

@@ -90,6 +90,7 @@ int ike_modecfg_serve(struct ike_sa *sa, const struct conf_item *mc, bool want4,
 
 		sa->vip = out->addr;
 		sa->vip_radius = true;
+		ike_sa_index_vip(sa);
 		inet_ntop(AF_INET, out->addr.bytes, a, sizeof(a));
 		log_info(LOG_IKE, sa->ctx, "mode-config: %s given to %s (RADIUS Framed-IP-Address)",
 			 a, owner);
@@ -112,6 +113,7 @@ int ike_modecfg_serve(struct ike_sa *sa, const struct conf_item *mc, bool want4,
 	}
 	sa->vip = out->addr;
 	sa->vip_leased = true;
+	ike_sa_index_vip(sa);
 	char a[INET6_ADDRSTRLEN];
 
 	inet_ntop(out->addr.family, out->addr.bytes, a, sizeof(a));
@@ -125,4 +127,5 @@ void ike_modecfg_release(struct ike_sa *sa)
 		ike_pools_release(sa->eng->pools, &sa->vip);
 	sa->vip_leased = sa->vip_radius = false;
 	memset(&sa->vip, 0, sizeof(sa->vip));
+	ike_sa_index_vip(sa);
 }

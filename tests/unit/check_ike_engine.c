@@ -1639,6 +1639,7 @@ START_TEST(test_reload_keeps_child)
 	struct opts o = defaults;
 	uint32_t in0, out0, in1, out1;
 	struct conf *old;
+	uint64_t followed;
 
 	ends_up(&defaults);
 	establish();
@@ -1648,8 +1649,10 @@ START_TEST(test_reload_keeps_child)
 		     "dst-address=10.8.0.0/24 peer=x tunnel=yes\n";
 	old = A.c;
 	A.c = conf_for(0, &o.a);
+	followed = ike_stats(A.ike)->followed;
 	ike_apply(A.ike, A.c);
 	conf_free(old);
+	ck_assert_uint_eq(ike_stats(A.ike)->followed, followed + 1); /* a whole one: every SA */
 	nwire = 0;
 	settle();
 	ck_assert_uint_eq(nwire, 0);
@@ -1669,6 +1672,7 @@ START_TEST(test_reload_changes_keeps_child)
 	uint32_t in0, out0, in1, out1;
 	const struct conf_item *peer;
 	struct conf_changes *ch;
+	uint64_t followed;
 
 	ends_up(&defaults);
 	establish();
@@ -1677,10 +1681,13 @@ START_TEST(test_reload_changes_keeps_child)
 	o.a.prefix = "/ip ipsec peer\nadd name=x address=198.51.100.99/32 exchange-mode=ike2 "
 		     "passive=yes\n/ip ipsec policy\nadd src-address=10.7.0.0/24 "
 		     "dst-address=10.8.0.0/24 peer=x tunnel=yes\n";
+	followed = ike_stats(A.ike)->followed;
 	ch = conf_adopt(A.c, conf_for(0, &o.a));
 	ck_assert_uint_eq(conf_changes_walk(ch, NULL, NULL), 2); /* the peer, the policy */
 	ike_apply_changes(A.ike, A.c, ch);
 	conf_changes_free(ch);
+	/* the tunnel's SA was not looked at: the change touched only peer x */
+	ck_assert_uint_eq(ike_stats(A.ike)->followed, followed);
 	ck_assert_ptr_eq(conf_find(A.c, CONF_M_PEER, conf_str(peer, CONF_PEER_NAME)), peer);
 	nwire = 0;
 	settle();
@@ -1689,6 +1696,46 @@ START_TEST(test_reload_changes_keeps_child)
 	ck_assert_uint_eq(in1, in0);
 	ck_assert_uint_eq(out1, out0);
 	ck_assert_uint_eq(ph2(&A), 1);
+	ck_assert_uint_eq(walk(&A).n, 1);
+}
+END_TEST
+
+/* A change that touches the tunnel's own peer (a second policy of it, added and then
+ * removed) looks at that peer's SA and no other, and the CHILD SA stays. */
+START_TEST(test_reload_changes_follows_touched)
+{
+	struct opts o = defaults;
+	uint32_t in0, out0, in1, out1;
+	struct conf_changes *ch;
+	uint64_t followed;
+	const char *peer;
+
+	ends_up(&defaults);
+	establish();
+	check_child_pair(&in0, &out0);
+	peer = conf_str(conf_item_at(A.c, CONF_M_PEER, 0), CONF_PEER_NAME);
+	char extra[200];
+
+	snprintf(extra, sizeof(extra),
+		 "/ip ipsec policy\nadd src-address=10.7.0.0/24 dst-address=10.8.0.0/24 "
+		 "peer=%s tunnel=yes level=unique\n",
+		 peer);
+	o.a.prefix = extra;
+	followed = ike_stats(A.ike)->followed;
+	ch = conf_adopt(A.c, conf_for(0, &o.a));
+	ck_assert_uint_eq(conf_changes_walk(ch, NULL, NULL), 1);
+	ike_apply_changes(A.ike, A.c, ch);
+	conf_changes_free(ch);
+	ck_assert_uint_eq(ike_stats(A.ike)->followed, followed + 1);
+	ch = conf_adopt(A.c, conf_for(0, &defaults.a));
+	ck_assert_uint_eq(conf_changes_walk(ch, NULL, NULL), 1);
+	ike_apply_changes(A.ike, A.c, ch);
+	conf_changes_free(ch);
+	ck_assert_uint_eq(ike_stats(A.ike)->followed, followed + 2);
+	settle();
+	check_child_pair(&in1, &out1);
+	ck_assert_uint_eq(in1, in0);
+	ck_assert_uint_eq(out1, out0);
 	ck_assert_uint_eq(walk(&A).n, 1);
 }
 END_TEST
@@ -1767,6 +1814,59 @@ START_TEST(test_sa_index_by_identity)
 	for (size_t i = 1; i < 7; i++)
 		if (i != 4)
 			ike_sa_destroy(sa[i], false);
+	ck_assert_uint_eq(walk(&A).n, 0);
+}
+END_TEST
+
+/* kill-connections names SAs by serial, address, remote ID or mode-config address: it
+ * takes its candidates from the index of what it names (not from every SA), follows an SA
+ * whose NAT mapping moved, and kills exactly what matches. */
+START_TEST(test_kill_by_index)
+{
+	struct net_addr nat = at("198.51.100.7", 4500), other = at("198.51.100.8", 500),
+			moved = at("198.51.100.9", 4501), v6 = at("2001:db8::7", 500);
+	struct ike_kill_filter f = {0};
+	struct ike_sa *sa[6];
+	uint32_t *serials = NULL;
+
+	ends_up(&defaults);
+	sa[0] = sa_with_id("b", "fqdn:c1", &nat);
+	sa[1] = sa_with_id("b", "fqdn:c2", &nat);
+	sa[2] = sa_with_id("b", "fqdn:c1", &other);
+	sa[3] = sa_with_id("b", "fqdn:c3", &v6);
+	sa[4] = sa_with_id("b", NULL, &other);
+	sa[5] = sa_with_id("b2", "fqdn:c4", &other);
+	sa[1]->vip = at("10.9.0.2", 0);
+	ike_sa_index_vip(sa[1]);
+	f.remote = (struct kern_addr){.family = AF_INET};
+	memcpy(f.remote.bytes, nat.bytes, 4);
+	ck_assert_uint_eq(ike_sa_candidates(A.ike, &f, &serials), 2);
+	free(serials);
+	f = (struct ike_kill_filter){.remote_id = "fqdn:c1"};
+	ck_assert_uint_eq(ike_sa_candidates(A.ike, &f, &serials), 2);
+	free(serials);
+	/* sa[2]'s NAT mapping moved: found at its new address, no longer at its old one */
+	ike_sa_set_remote(sa[2], &moved);
+	f = (struct ike_kill_filter){.remote = {.family = AF_INET}};
+	memcpy(f.remote.bytes, other.bytes, 4);
+	ck_assert_uint_eq(ike_sa_candidates(A.ike, &f, &serials), 2); /* sa[4], sa[5] */
+	free(serials);
+	memcpy(f.remote.bytes, moved.bytes, 4);
+	f.remote_id = "fqdn:c2"; /* no SA at that address has that ID */
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 0);
+	f.remote_id = "fqdn:c1";
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1); /* sa[2] */
+	f = (struct ike_kill_filter){.dynamic_address = {.family = AF_INET}};
+	memcpy(f.dynamic_address.bytes, sa[1]->vip.bytes, 4);
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1); /* sa[1] */
+	f = (struct ike_kill_filter){.serial = sa[5]->serial};
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1);
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 0); /* gone: its serial names nothing */
+	f = (struct ike_kill_filter){.remote = {.family = AF_INET6}};
+	memcpy(f.remote.bytes, v6.bytes, 16);
+	ck_assert_int_eq(ike_kill_where(A.ike, &f), 1); /* sa[3] */
+	ck_assert_uint_eq(walk(&A).n, 2);		/* sa[0], sa[4] */
+	ck_assert_int_eq(ike_kill_where(A.ike, &(struct ike_kill_filter){0}), 2);
 	ck_assert_uint_eq(walk(&A).n, 0);
 }
 END_TEST
@@ -5216,6 +5316,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(life, test_rekey_slots);
 	tcase_add_test(life, test_reload_keeps_child);
 	tcase_add_test(life, test_reload_changes_keeps_child);
+	tcase_add_test(life, test_reload_changes_follows_touched);
+	tcase_add_test(life, test_kill_by_index);
 	tcase_add_test(life, test_view_matches_walk);
 	tcase_add_test(life, test_view_identities_by_id);
 	tcase_add_test(life, test_initial_contact_per_identity);

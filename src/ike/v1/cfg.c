@@ -132,6 +132,7 @@ static void take(struct ike_sa *sa, const struct ikev1_cfg *c)
 	size_t tl = 0;
 
 	memset(&sa->vip, 0, sizeof(sa->vip));
+	ike_sa_index_vip(sa);
 	for (unsigned i = 0; i < c->n; i++) {
 		const struct ikev1_attr *at = &c->a[i];
 
@@ -141,6 +142,7 @@ static void take(struct ike_sa *sa, const struct ikev1_cfg *c)
 		    !sa->vip.family) {
 			sa->vip.family = AF_INET;
 			memcpy(sa->vip.bytes, at->value.ptr, 4);
+			ike_sa_index_vip(sa);
 		} else if (at->type == IKEV1_CFG_INTERNAL_IP4_DNS && at->value.len == 4) {
 			inet_ntop(AF_INET, at->value.ptr, a, sizeof(a));
 			tl += (size_t)snprintf(text + tl, tl < sizeof(text) ? sizeof(text) - tl : 0,
@@ -269,6 +271,7 @@ static bool modecfg_attrs(struct ike_sa *sa, bool want4, struct ikev1_cfg *out)
 	if (ua && ua->family == AF_INET) {
 		sa->vip.family = AF_INET;
 		memcpy(sa->vip.bytes, ua->bytes, 4);
+		ike_sa_index_vip(sa);
 		g.addr = sa->vip;
 	}
 	if (g.addr.family == AF_INET) {

@@ -168,6 +168,7 @@ int ikev2_cp_take_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 		return -ENOENT;
 	}
 	memset(&sa->vip, 0, sizeof(sa->vip));
+	ike_sa_index_vip(sa);
 	for (unsigned i = 0; i < m->cp.n; i++) {
 		const struct ikev2_cp_attr *at = &m->cp.a[i];
 		const uint8_t *v = at->value.ptr;
@@ -180,6 +181,7 @@ int ikev2_cp_take_reply(struct ike_sa *sa, const struct ikev2_msg *m)
 				break;
 			sa->vip.family = at->type == IKEV2_CFG_IP4_ADDRESS ? AF_INET : AF_INET6;
 			memcpy(sa->vip.bytes, v, len == 4 ? 4 : 16);
+			ike_sa_index_vip(sa);
 			break;
 		case IKEV2_CFG_IP4_DNS:
 		case IKEV2_CFG_IP6_DNS:

@@ -62,6 +62,7 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	/* and so do the mode-config address (its lease, its place on our interface) and
 	 * what the identity said of generated policies */
 	to->vip = from->vip;
+	ike_sa_index_vip(to);
 	to->vip_leased = from->vip_leased;
 	to->vip_on_if = from->vip_on_if;
 	to->vip_ifindex = from->vip_ifindex;
