@@ -271,9 +271,10 @@ static void report(long n, const char *what, const struct timing *t)
 
 static void bench(long n)
 {
-	struct timing best[5] = {0};
-	static const char *const what[] = {"peer add", "peer set", "peer remove",
-					   "reload (1 changed)", "reload (back)"};
+	struct timing best[7] = {0};
+	static const char *const what[] = {"peer add",	   "peer set",	    "peer remove",
+					   "policy add",   "policy remove", "reload (1 changed)",
+					   "reload (back)"};
 	char add[160], set[96];
 	struct bench b;
 
@@ -283,17 +284,22 @@ static void bench(long n)
 		 "exchange-mode=ike2 passive=yes");
 	snprintf(set, sizeof(set), "/ip ipsec peer set p%ld address=11.0.0.2/32", n / 2);
 	for (int r = 0; r < RUNS; r++) {
-		struct timing t[5] = {0};
+		struct timing t[7] = {0};
 
 		ctl(&b, add, &t[0]);
 		ctl(&b, set, &t[1]);
 		ctl(&b, "/ip ipsec peer remove new", &t[2]);
-		reload(&b, true, &t[3]);
-		reload(&b, false, &t[4]);
-		for (int i = 0; i < 5; i++)
+		ctl(&b,
+		    "/ip ipsec policy add peer=p1 src-address=10.254.0.0/24 "
+		    "dst-address=10.253.0.0/24 tunnel=yes comment=bench",
+		    &t[3]);
+		ctl(&b, "/ip ipsec policy remove [find comment=bench]", &t[4]);
+		reload(&b, true, &t[5]);
+		reload(&b, false, &t[6]);
+		for (int i = 0; i < 7; i++)
 			keep_best(&best[i], &t[i]);
 	}
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 7; i++)
 		report(n, what[i], &best[i]);
 	whole_model(&b);
 	teardown(&b);

@@ -158,11 +158,18 @@ static void adopt_menu(struct conf *c, struct conf *next, enum conf_menu_id m)
 struct conf_changes *conf_adopt(struct conf *c, struct conf *next)
 {
 	struct conf_changes *ch;
+	struct conf_diags quiet;
 
 	conf_journal_begin(c);
 	for (int m = 0; m < CONF_M_COUNT; m++)
 		if (!(conf_menus[m].flags & CONF_MF_RUNTIME))
 			adopt_menu(c, next, (enum conf_menu_id)m);
+	/* the index of duplicate policies, if kept, follows (next's validation warned) */
+	if (c->dups) {
+		conf_diags_init(&quiet);
+		conf_dups_change(c, &quiet, NULL, c->jl->n);
+		conf_diags_free(&quiet);
+	}
 	ch = c->jl;
 	c->jl = NULL;
 	for (size_t i = 0; i < ch->n; i++)

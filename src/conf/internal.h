@@ -20,7 +20,19 @@ struct conf {
 	/* clones share it: their items with the same id are the same item (conf_diff
 	 * matches them by id, not by content) */
 	uint64_t lineage;
+	struct conf_dups *dups; /* dups.c: the policies by selectors, while changes are made */
 };
+
+/* dups.c: duplicate policies marked invalid. check: every policy (a whole validation);
+ * change: those of the first n entries of the change being recorded (the model's first
+ * change checks every policy and keeps an index for the next ones); forget: drops the
+ * index (before the model changes other than by a recorded change). */
+struct conf_dups;
+struct conf_locmap;
+void conf_dups_check(struct conf *c, struct conf_diags *ds, const struct conf_locmap *lm);
+void conf_dups_change(struct conf *c, struct conf_diags *ds, const struct conf_locmap *lm,
+		      size_t n);
+void conf_dups_forget(struct conf *c);
 
 /* journal.c: a change made in place, recorded so that it can be undone (a refused
  * command changes nothing) or handed to the engines as what changed. An item's journal

@@ -127,6 +127,7 @@ void conf_changes_free(struct conf_changes *ch)
 /* Newest step first: each is undone in the model it left. */
 void conf_changes_revert(struct conf *c, struct conf_changes *ch)
 {
+	conf_dups_forget(c); /* (before the items the change added go) */
 	for (size_t i = ch->n; i-- > 0;) {
 		struct conf_jent *e = &ch->e[i];
 

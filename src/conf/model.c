@@ -177,6 +177,7 @@ void conf_free(struct conf *c)
 {
 	if (!c)
 		return;
+	conf_dups_forget(c);
 	for (int m = 0; m < CONF_M_COUNT; m++) {
 		struct conf_tab *t = &c->tab[m];
 

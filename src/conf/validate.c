@@ -318,87 +318,6 @@ static void check_policy(struct vctx *v, struct conf_item *it)
 		     "ports need protocol=tcp, udp, sctp, dccp or udp-lite");
 }
 
-/* The selectors of a policy as a key: their bytes, in hex. */
-#define SEL_RAW_LEN (2 * 18 + 3 * 8 + 1)
-#define SEL_KEY_LEN (2 * SEL_RAW_LEN + 1)
-
-static void sel_key(const struct conf_item *it, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t raw[SEL_RAW_LEN], *r = raw;
-	static const int num[] = {CONF_POLICY_PROTOCOL, CONF_POLICY_SRC_PORT, CONF_POLICY_DST_PORT};
-
-	for (int a = 0; a < 2; a++) {
-		const struct conf_addr *x =
-			&it->v[a ? CONF_POLICY_DST_ADDRESS : CONF_POLICY_SRC_ADDRESS].a;
-
-		*r++ = x->family;
-		*r++ = x->plen;
-		memcpy(r, x->bytes, 16);
-		r += 16;
-	}
-	for (int i = 0; i < 3; i++) {
-		memcpy(r, &it->v[num[i]].i, 8);
-		r += 8;
-	}
-	*r++ = conf_bool(it, CONF_POLICY_TEMPLATE);
-	for (size_t i = 0; i < SEL_RAW_LEN; i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[2 * SEL_RAW_LEN] = '\0';
-}
-
-/* The selectors as the warning names them. */
-static void sel_text(const struct conf_item *it, struct strbuf *k)
-{
-	static const int key[] = {CONF_POLICY_SRC_ADDRESS, CONF_POLICY_DST_ADDRESS,
-				  CONF_POLICY_PROTOCOL,	   CONF_POLICY_SRC_PORT,
-				  CONF_POLICY_DST_PORT,	   CONF_POLICY_TEMPLATE};
-
-	for (size_t j = 0; j < sizeof(key) / sizeof(key[0]); j++) {
-		conf_val_format(&it->menu->props[key[j]], &it->v[key[j]], k);
-		sb_putc(k, ' ');
-	}
-}
-
-/* Duplicate policies (same selectors) are marked invalid, as RouterOS does. A change
- * (c->jl) is warned about only for the policies it touched or whose mark it moved. */
-static void check_policy_dups(struct vctx *v)
-{
-	struct hash seen = HASH_INIT;
-	size_t n = conf_count(v->c, CONF_M_POLICY);
-	char(*keys)[SEL_KEY_LEN] = xcalloc(n + 1, sizeof(*keys));
-
-	for (size_t i = 0; i < n; i++) {
-		struct conf_item *it = conf_item_at(v->c, CONF_M_POLICY, i);
-		uint8_t invalid = 0;
-
-		if (!conf_bool(it, CONF_POLICY_DISABLED)) {
-			sel_key(it, keys[i]);
-			invalid = hash_get(&seen, keys[i]) != NULL;
-			if (!invalid)
-				hash_put(&seen, keys[i], it);
-		}
-		if (invalid != it->invalid) {
-			conf_touch(v->c, it);
-			it->invalid = invalid;
-		}
-		if (invalid && (!v->c->jl || it->journal)) {
-			struct strbuf k = STRBUF_INIT;
-
-			sel_text(it, &k);
-			verr(v, CONF_WARNING, it, -1,
-			     "policy duplicates an earlier one with the same selectors (%s); it is "
-			     "marked invalid",
-			     sb_str(&k));
-			sb_free(&k);
-		}
-	}
-	hash_free(&seen);
-	free(keys);
-}
-
 /* One range of a /ip pool item, for the overlap check. */
 struct pool_range {
 	const struct conf_item *pool;
@@ -500,7 +419,7 @@ int conf_validate_at(struct conf *c, struct conf_diags *ds, const struct conf_lo
 	for (int m = 0; m < CONF_M_COUNT; m++)
 		for (size_t i = 0; i < conf_count(c, (enum conf_menu_id)m); i++)
 			check_item(&v, conf_item_at(c, (enum conf_menu_id)m, i));
-	check_policy_dups(&v);
+	conf_dups_check(c, ds, lm);
 	check_pool_overlaps(&v);
 	conf_check_unsupported(c, ds, lm);
 	return ds->nerrors > before ? -EINVAL : 0;
@@ -589,7 +508,7 @@ int conf_validate_change(struct conf *c, struct conf_diags *ds, const struct con
 		checked[i]->journal &= (uint8_t)~CHECKED;
 	free(checked);
 	if (policies)
-		check_policy_dups(&v);
+		conf_dups_change(c, ds, lm, n);
 	if (pools)
 		check_pool_overlaps(&v);
 	return ds->nerrors > before ? -EINVAL : 0;

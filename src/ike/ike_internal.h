@@ -227,7 +227,8 @@ struct ike {
 	/* generated policies (gpol.c): by first index slot, by outbound selector; free
 	 * slots */
 	struct ike_tab gpols, gp_sels;
-	bool rw_rule; /* (client) cp.c's rule consulting IKEV2_CP_TABLE is in the kernel */
+	bool rw_rule;	   /* (client) cp.c's rule consulting IKEV2_CP_TABLE is in the kernel */
+	size_t routed_sas; /* (client) the SAs with routes in that table: the rule's users */
 	/* system-dns: the host's resolvers, read when the configuration is applied */
 	struct conf_addr sys_dns[IKE_MODECFG_MAX_DNS];
 	size_t nsys_dns;

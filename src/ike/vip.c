@@ -103,6 +103,8 @@ static void add_route(struct ike_sa *sa, const struct kern_route *r)
 		return;
 	}
 	sa->routes = more;
+	if (!sa->nroutes)
+		sa->eng->routed_sas++;
 	sa->routes[sa->nroutes++] = *r;
 	kern_route_add(sa->eng->d.kern, r, routed, NULL);
 }
@@ -189,9 +191,6 @@ static void rule_off(struct ike *eng)
 /* The SA's routes out of the kernel; the rule too when no client SA has any left. */
 static void unroute(struct ike_sa *sa)
 {
-	struct ike_sa *o;
-	size_t pos = 0;
-
 	if (!sa->nroutes)
 		return;
 	for (size_t i = 0; i < sa->nroutes; i++)
@@ -199,10 +198,8 @@ static void unroute(struct ike_sa *sa)
 	free(sa->routes);
 	sa->routes = NULL;
 	sa->nroutes = 0;
-	while ((o = ike_tab_next(&sa->eng->sas, &pos)))
-		if (o->nroutes)
-			return;
-	rule_off(sa->eng);
+	if (--sa->eng->routed_sas == 0)
+		rule_off(sa->eng);
 }
 
 void ike_vip_stop(struct ike *eng)

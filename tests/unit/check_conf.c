@@ -3,6 +3,7 @@
  * control commands and diffs. */
 #include <check.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1249,6 +1250,89 @@ START_TEST(test_ctl_change_record)
 }
 END_TEST
 
+/* The duplicate marks a change leaves (dups.c's index, kept between changes) are those a
+ * whole validation of the same model gives: after each of a series of changes, a refused
+ * one (the index dropped and made again) and an adopted reload among them. */
+static void marks_as_whole(const struct conf *c)
+{
+	struct conf *whole = conf_clone(c);
+	struct conf_diags d;
+
+	conf_diags_init(&d);
+	conf_validate(whole, &d);
+	conf_diags_free(&d);
+	ck_assert_uint_eq(conf_count(c, CONF_M_POLICY), conf_count(whole, CONF_M_POLICY));
+	for (size_t i = 0; i < conf_count(c, CONF_M_POLICY); i++)
+		ck_assert_msg(conf_item_at(c, CONF_M_POLICY, i)->invalid ==
+				      conf_item_at(whole, CONF_M_POLICY, i)->invalid,
+			      "policy %zu: marked %u, a whole validation says %u", i,
+			      conf_item_at(c, CONF_M_POLICY, i)->invalid,
+			      conf_item_at(whole, CONF_M_POLICY, i)->invalid);
+	conf_free(whole);
+}
+
+static void change_ok(struct conf **c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void change_ok(struct conf **c, const char *fmt, ...)
+{
+	char line[200];
+	struct conf_changes *ch = NULL;
+	struct capture k;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	ck_assert_msg(ctl(c, line, CONF_CTL_ROOT, &k, &ch) == 0, "refused: %s", line);
+	conf_changes_free(ch);
+	marks_as_whole(*c);
+}
+
+START_TEST(test_ctl_dups_follow_changes)
+{
+#define ADD                                                                                        \
+	"policy add src-address=10.50.0.0/24 dst-address=10.60.0.0/24 peer=office2 "               \
+	"tunnel=yes comment=%d"
+	struct conf *c = load(full_config), *next;
+	size_t b = conf_count(c, CONF_M_POLICY);
+	struct conf_changes *ch = NULL;
+	struct capture k;
+
+	change_ok(&c, ADD, 0); /* b: the first, valid */
+	change_ok(&c, ADD, 1); /* b+1, b+2: its duplicates */
+	change_ok(&c, ADD, 2);
+	ck_assert(conf_item_at(c, CONF_M_POLICY, b + 2)->invalid);
+	change_ok(&c, "policy set %zu disabled=yes", b); /* b+1 is the first now */
+	ck_assert(!conf_item_at(c, CONF_M_POLICY, b + 1)->invalid);
+	change_ok(&c, "policy set %zu disabled=no", b);
+	ck_assert(conf_item_at(c, CONF_M_POLICY, b + 1)->invalid);
+	change_ok(&c, "policy set %zu dst-address=10.61.0.0/24", b + 1); /* leaves the group */
+	ck_assert(!conf_item_at(c, CONF_M_POLICY, b + 1)->invalid);
+	/* refused: nothing changes, and the index made again at the next change agrees */
+	ck_assert_int_lt(ctl(&c,
+			     "policy add src-address=10.50.0.0/24 dst-address=10.60.0.0/24 "
+			     "peer=nosuchpeer tunnel=yes",
+			     CONF_CTL_ROOT, &k, &ch),
+			 0);
+	marks_as_whole(c);
+	change_ok(&c, "policy remove %zu", b); /* b+2 (now b+1) is the first */
+	ck_assert(!conf_item_at(c, CONF_M_POLICY, b + 1)->invalid);
+	change_ok(&c, "policy set %zu dst-address=10.60.0.0/24", b); /* back: a duplicate */
+	ck_assert(conf_item_at(c, CONF_M_POLICY, b + 1)->invalid);
+	/* a reload adopted: the copy of the first goes, the index follows */
+	next = conf_clone(c);
+	ck_assert_int_eq(ctl(&next, "policy remove 0", CONF_CTL_ROOT, &k, &ch), 0);
+	conf_changes_free(ch);
+	change_ok(&next, "policy remove %zu", b - 1);
+	conf_changes_free(conf_adopt(c, next));
+	ck_assert_uint_eq(conf_count(c, CONF_M_POLICY), b);
+	change_ok(&c, ADD, 3); /* a duplicate of the survivor (b-1 now) */
+	ck_assert(conf_item_at(c, CONF_M_POLICY, b)->invalid);
+	conf_free(c);
+#undef ADD
+}
+END_TEST
+
 static const char *choice_of(const struct conf_item *it, int prop)
 {
 	return it->menu->props[prop].choices[conf_int(it, prop)];
@@ -1615,6 +1699,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_ctl_changes_are_atomic);
 	tcase_add_test(t, test_ctl_refused_changes_nothing);
 	tcase_add_test(t, test_ctl_change_record);
+	tcase_add_test(t, test_ctl_dups_follow_changes);
 	tcase_add_test(t, test_ctl_change_checks_referrers);
 	tcase_add_test(t, test_adopt_reload);
 	tcase_add_test(t, test_diff);

@@ -13,15 +13,9 @@
 /* The ISAKMP SA sa replaces, if it is still there. */
 static struct ike_sa *replaced(struct ike_sa *sa)
 {
-	struct ike_sa *o;
-	size_t pos = 0;
+	struct ike_sa *o = sa->v1->replaces ? ike_sa_by_serial(sa->eng, sa->v1->replaces) : NULL;
 
-	if (!sa->v1->replaces)
-		return NULL;
-	while ((o = ike_tab_next(&sa->eng->sas, &pos)))
-		if (o->serial == sa->v1->replaces && o->v1 && o != sa)
-			return o;
-	return NULL;
+	return o && o->v1 && o != sa ? o : NULL;
 }
 
 void ikev1_p1_take_over(struct ike_sa *sa)

@@ -475,16 +475,26 @@ static void sa_free(struct ike_sa *sa, bool delete_kernel)
 	ikev1_state_free(sa);
 }
 
-/* Whether a quick mode of ours (under any ISAKMP SA) already replaces c. */
+static bool rekeys_under(const struct ike_sa *sa, const struct ike_child *c)
+{
+	for (const struct ikev1_qm *qm = sa->v1 ? sa->v1->qms : NULL; qm; qm = qm->next)
+		if (qm->rekeys == c && !qm->done)
+			return true;
+	return false;
+}
+
+/* Whether a quick mode of ours already replaces c: under its own ISAKMP SA, or under one
+ * that replaces it (ikev1_p1_take_over), which is established between the same two
+ * identities (the index of ike_sa_next_same_id: no walk over every SA). */
 static bool rekey_running(const struct ike_child *c)
 {
-	struct ike_sa *sa;
-	size_t pos = 0;
+	const struct ike_sa *sa = NULL;
 
-	while ((sa = ike_tab_next(&c->ike->eng->sas, &pos)))
-		for (const struct ikev1_qm *qm = sa->v1 ? sa->v1->qms : NULL; qm; qm = qm->next)
-			if (qm->rekeys == c && !qm->done)
-				return true;
+	if (rekeys_under(c->ike, c))
+		return true;
+	while ((sa = ike_sa_next_same_id(c->ike, sa)))
+		if (rekeys_under(sa, c))
+			return true;
 	return false;
 }
 

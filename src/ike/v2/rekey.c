@@ -69,6 +69,8 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	to->vip_radius = from->vip_radius;
 	from->vip_leased = from->vip_on_if = from->vip_radius = false;
 	ike_acct_move(from, to);
+	if (to->nroutes) /* (its routes are dropped: from's go on, counted once) */
+		to->eng->routed_sas--;
 	free(to->routes);
 	to->routes = from->routes;
 	to->nroutes = from->nroutes;
