@@ -224,10 +224,10 @@ sw_install_pki() ( # a subshell: its umask is its own
 #   cert                 this end's certificate, a file in x509/ (certs = ...)
 #   local_id, remote_id  the identities (the certificate's SAN, the other's)
 # and optionally ike=aes256-sha256-ecp256, esp=aes256-sha256, version=0 (any, initiating
-# IKEv2; 1: IKEv1 main mode). The rest is strongSwan's default: send_cert = ifasked,
+# IKEv2; 1: IKEv1 main mode), aggressive=yes (IKEv1 aggressive mode). The rest is strongSwan's default: send_cert = ifasked,
 # send_certreq = yes.
 sw_conf_cert() {
-	local -A o=([ike]=aes256-sha256-ecp256 [esp]=aes256-sha256 [version]=0)
+	local -A o=([ike]=aes256-sha256-ecp256 [esp]=aes256-sha256 [version]=0 [aggressive]=no)
 	local kv k
 	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
 	for k in local remote local_ts remote_ts cert local_id remote_id; do
@@ -244,6 +244,7 @@ sw_conf_cert() {
 		"		remote_addrs = ${o[remote]}" \
 		"		proposals = ${o[ike]}" \
 		"		version = ${o[version]}" \
+		"		aggressive = ${o[aggressive]}" \
 		'		mobike = no' \
 		'		local {' \
 		'			auth = pubkey' \
