@@ -2,7 +2,7 @@
 # Interop, IKEv1 with certificates: ipsecd on a (auth-method=digital-signature, RSA
 # certificate a.test) and Libreswan 4.10 on b (pluto, ikev2=no, authby=rsasig, RSA
 # certificate b.test in its NSS database, leftsendcert=always) authenticate each other
-# in main mode by RSA signatures (RFC 2409 5.1), each checking the other's certificate
+# in main mode (and aggressive mode, 5 and 6) by RSA signatures (RFC 2409 5.1), each checking the other's certificate
 # against the test CA of pki.sh (an ECDSA P-256 CA, RSA-2048 leaves, a CRL revoking
 # c.test), each end initiating in turn:
 #   1. ipsecd initiates (Libreswan's connection is auto=add): both have the ISAKMP SA
@@ -15,6 +15,9 @@
 #      not trust: Libreswan refuses it, no keyed SA at either end.
 #   4. Libreswan presents c.test, whose certificate the CRL ipsecd loaded revokes:
 #      ipsecd refuses it and logs why, no keyed SA at either end.
+#   5. Aggressive mode (Libreswan aggressive=yes, one DH group; ipsecd
+#      exchange-mode=aggressive), Libreswan initiating: the checks of 1.
+#   6. The same, ipsecd initiating.
 # Libreswan is downloaded, not installed (libreswan.sh): without the download the
 # scenario skips.
 # timeout: 240
@@ -48,21 +51,23 @@ a_conf() {
 	conf_ike_cert peer=192.0.2.2 local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24 pki="$1" \
 		cert=a exchange=main dh=modp2048 remote_id=fqdn:b.test "${@:2}" >"$(conf_file a)"
 }
-# b_start CERT ID: pluto on b with connection gw, signing as ID with certificate CERT.
+# b_start CERT ID [KEY=VALUE...]: pluto on b with connection gw, signing as ID with
+# certificate CERT (more ipsec.conf lines: aggressive=yes).
 b_start() {
 	ls_conf gw ikev2=no authby=rsasig left=192.0.2.2 "leftid=@$2" "leftcert=$1" \
 		leftsendcert=always leftsubnet=10.2.0.0/24 right=192.0.2.1 rightid=@a.test \
 		rightsubnet=10.1.0.0/24 ike=aes256-sha2_256-modp2048 esp=aes256-sha2_256 \
-		pfs=no auto=add >"$IT_WORK/b.ipsec.conf"
+		pfs=no auto=add "${@:3}" >"$IT_WORK/b.ipsec.conf"
 	: >"$IT_WORK/b.secrets" # (the keys are in the NSS database)
 	ls_start b b "$IT_WORK/b.ipsec.conf" "$IT_WORK/b.secrets"
 }
-# authenticated PART: each end authenticated the other by its certificate.
+# authenticated PART [MODE]: each end authenticated the other by its certificate, in
+# MODE (main unless told, or aggressive).
 authenticated() {
 	expect_grep "$1: ipsecd shows b.test's certificate subject" \
 		'certificate-subject=.*CN=b\.test' ipsecctl_on a active-peers print detail
-	expect_ok "$1: ipsecd authenticated b.test in main mode" log_has "$a_log" \
-		"ISAKMP SA established \(main mode, .*\) with .*b\.test"
+	expect_ok "$1: ipsecd authenticated b.test in ${2:-main} mode" log_has "$a_log" \
+		"ISAKMP SA established \(${2:-main} mode, .*\) with .*b\.test"
 	expect_ok "$1: Libreswan authenticated a.test by an RSA signature" log_has "$b_log" \
 		"IKE SA established \\{auth=RSA_SIG"
 }
@@ -120,5 +125,36 @@ expect_fail "4: ipsecd has no ISAKMP SA" ike_established a
 expect_fail "4: Libreswan has no ISAKMP SA" ls_isakmp_up b
 expect_eq "4: a's kernel has no keyed SA" 0 "$(keyed_sas a)"
 expect_eq "4: b's kernel has no keyed SA" 0 "$(keyed_sas b)"
+
+# --- 5. aggressive mode, Libreswan initiating
+expect_ok "5: a stops with status 0" daemon_stop a
+a_conf "$pki" passive=yes exchange=aggressive
+daemon_start a
+expect_ok "5: pluto stops with status 0" ls_stop b
+require "5: pluto restarts on b as b.test, aggressive" b_start b b.test aggressive=yes
+mark "$a_log"
+mark "$b_log"
+expect_ok "5: Libreswan initiates (whack --initiate)" ls_initiate b gw
+expect_ls_tunnel 5-libreswan-initiates-aggressive responder
+authenticated 5 aggressive
+expect_grep "5: Libreswan was the initiator in aggressive mode" 'STATE_AGGR_I2' \
+	ls_whack b --showstates
+expect_ok "5: Libreswan deletes its SAs (whack --terminate)" ls_down b gw
+expect_ok "5: ipsecd removes its SAs on the deletes" wait_until 10 no_sas a
+expect_ok "5: ipsecd forgets the ISAKMP SA" wait_until 10 no_ike_sa a
+
+# --- 6. aggressive mode, ipsecd initiating
+expect_ok "6: a stops with status 0" daemon_stop a
+a_conf "$pki" exchange=aggressive
+mark "$a_log"
+mark "$b_log"
+daemon_start a
+expect_ls_tunnel 6-ipsecd-initiates-aggressive initiator
+authenticated 6 aggressive
+expect_grep "6: Libreswan was the responder in aggressive mode" 'STATE_AGGR_R2' \
+	ls_whack b --showstates
+expect_grep "6: kill-connections on a" 'killed 1 IKE SA' ipsecctl_on a active-peers kill-connections
+expect_ok "6: a's kernel has no SA left" wait_until 5 no_sas a
+expect_ok "6: Libreswan deletes its SAs on a's deletes" wait_until 10 no_sas b
 expect_ok "pluto stops with status 0" ls_stop b
 finish
