@@ -8,7 +8,9 @@
  * clear, the payload chain; when it is set, it returns the body (after the header, up to the
  * header's length) as m->enc, untouched. The engine decrypts it and hands the plaintext to
  * ikev1_decode_chain() with the header's Next Payload as the first type; bytes after the last
- * payload are IKEv1's padding and are tolerated (m->pad_len).
+ * payload are IKEv1's padding and are tolerated (m->pad_len); so are up to 3 zeros after
+ * the last payload of a clear message that end it on a multiple of 4 octets, as Libreswan
+ * pads.
  *
  * The codec refuses what it cannot read: a length past its parent's end, a count that does
  * not match, an SPI over 16 bytes, an address ID of the wrong size, an unknown payload type
@@ -493,7 +495,7 @@ struct ikev1_msg {
 	/* The payloads read, without padding: what the HASH of Quick Mode, Informational and
 	 * Transaction exchanges covers runs from the end of the HASH payload to its end. */
 	struct wire_bytes chain;
-	size_t pad_len;	     /* decrypted chains: bytes after the last payload */
+	size_t pad_len;	     /* bytes after the last payload (decrypted chains, clear padding) */
 	size_t extra;	     /* datagram bytes beyond the header's length, ignored */
 	uint16_t why_notify; /* on refusal: the RFC 2408 notify that fits */
 	const char *why;     /* on refusal: a short static explanation */

@@ -271,8 +271,24 @@ static int dec_payload(uint8_t type, struct rbuf *body, struct ikev1_msg *m)
 	return 0;
 }
 
+/* What follows the last payload of a clear message: Libreswan pads every IKEv1 message
+ * it sends to a multiple of 4 octets (its aggressive mode request, with an empty CERTREQ,
+ * comes with a zero octet after the last payload). Up to 3 zeros ending the message (r
+ * spans it from its first octet) on such a boundary are that padding. r: a copy. */
+static bool clear_padding(struct rbuf r)
+{
+	uint8_t z;
+
+	if (rbuf_left(&r) > 3 || r.len % 4)
+		return false;
+	while (rbuf_left(&r))
+		if (!rbuf_u8(&r, &z) || z)
+			return false;
+	return true;
+}
+
 /* Reads payloads from r, the first of type `type`, until one names no next payload. What
- * follows is padding when `padded` (a decrypted chain), else an error. */
+ * follows is padding when `padded` (a decrypted chain) or clear_padding, else an error. */
 static int dec_chain(struct rbuf *r, uint8_t type, struct ikev1_msg *m, bool padded)
 {
 	size_t start = r->off;
@@ -295,7 +311,7 @@ static int dec_chain(struct rbuf *r, uint8_t type, struct ikev1_msg *m, bool pad
 	}
 	m->chain.ptr = r->p ? r->p + start : NULL;
 	m->chain.len = r->off - start;
-	if (rbuf_left(r) && !padded)
+	if (rbuf_left(r) && !padded && !clear_padding(*r))
 		return ikev1_fail(m, -EBADMSG, IKEV1_N_UNEQUAL_PAYLOAD_LENGTHS,
 				  "bytes after the last payload");
 	m->pad_len = rbuf_left(r);

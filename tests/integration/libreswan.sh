@@ -26,7 +26,8 @@
 #                 mode-config gave (updown's log)
 #   checks        expect_ls_tunnel LABEL SIDE: topo_two_hosts' tunnel between ipsecd on a
 #                 and pluto on b up, ESP both ways, all four SAs counting
-#   config        ls_conf CONN KEY=VALUE...: an ipsec.conf with one connection
+#   config        ls_conf CONN KEY=VALUE...: an ipsec.conf with one connection;
+#                 ls_install_pki NAME DIR LEAF...: pki.sh's CA and leaves in its NSS db
 #   diagnostics   ls_diagnostics
 #
 # Each instance has its directory $IT_WORK/ls-NAME: ipsec.conf, ipsec.secrets, nss/ (an
@@ -194,6 +195,36 @@ _ls_updown() {
 	chmod 755 "$1/updown.sh"
 }
 
+# _ls_init NAME: the instance's directory, with an empty NSS database, unless made.
+_ls_init() {
+	local d
+	d=$(ls_dir "$1")
+	[ ! -d "$d" ] || return 0
+	mkdir -p "$d/run" "$d/nss" || return 1
+	certutil -N -d "sql:$d/nss" --empty-password || return 1
+	_ls_names+=("$1")
+}
+
+# ls_install_pki NAME DIR LEAF...: puts into instance NAME's NSS database (made here
+# if ls_start has not made it yet) the CA of pki_make DIR, trusted to issue peers'
+# certificates (certutil trust "CT,,"), and each LEAF's certificate with its private
+# key (a PKCS#12 file made with openssl, imported with pk12util) under the nickname
+# LEAF, for ipsec.conf's leftcert=LEAF. Before ls_start: pluto reads its certificates
+# when it loads the connections.
+ls_install_pki() {
+	local name=$1 pki=$2 d leaf p12
+	shift 2
+	_ls_init "$name" || return 1
+	d=$(ls_dir "$name")
+	certutil -A -d "sql:$d/nss" -n ca -t 'CT,,' -i "$pki/ca.pem" || return 1
+	for leaf; do
+		p12=$d/$leaf.p12
+		openssl pkcs12 -export -in "$pki/$leaf.pem" -inkey "$pki/$leaf.key" -name "$leaf" \
+			-passout pass:ls-p12 -out "$p12" &&
+			pk12util -i "$p12" -d "sql:$d/nss" -W ls-p12 >/dev/null || return 1
+	done
+}
+
 # ls_start HOST NAME CONF SECRETS: starts pluto instance NAME in HOST's network namespace
 # with ipsec.conf CONF (ls_conf; "@UPDOWN@" in it becomes the instance's updown script)
 # and ipsec.secrets SECRETS (files, copied into the instance's directory). pluto loads
@@ -207,11 +238,7 @@ ls_start() {
 		echo "ls_start: pluto $name already runs" >&2
 		return 1
 	fi
-	if [ ! -d "$d" ]; then
-		mkdir -p "$d/run" "$d/nss"
-		certutil -N -d "sql:$d/nss" --empty-password || return 1
-		_ls_names+=("$name")
-	fi
+	_ls_init "$name" || return 1
 	rm -f "$d/run/pluto.ctl" "$d/run/pluto.pid"
 	_ls_updown "$d"
 	sed "s|@UPDOWN@|$d/updown.sh|g" "$conf" >"$d/ipsec.conf"

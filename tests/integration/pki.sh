@@ -7,7 +7,7 @@
 #     . "$IT_DIR/strongswan.sh"
 #     . "$IT_DIR/pki.sh"
 # and gets:
-#   PKI           pki_make DIR LEAF...; pki_revoke DIR NAME; pki_crl DIR
+#   PKI           pki_make DIR [ca=CN] LEAF...; pki_revoke DIR NAME; pki_crl DIR
 #   files         pki_copy SRC DST (without a process)
 #   ipsecd        conf_ike_cert KEY=VALUE...: an IKEv2 tunnel authenticated by certificates
 #   strongSwan    sw_install_pki NAME DIR LEAF...; sw_conf_cert KEY=VALUE...
@@ -17,9 +17,11 @@
 # leaf (its key and request), one to sign all the requests, one a revocation and one for
 # the CRL. The certificates are valid from now for 30 days.
 
-# pki_make DIR LEAF...: makes DIR (which must not exist) with
+# pki_make DIR [ca=CN] LEAF...: makes DIR (which must not exist) with
 #   ca.pem, ca.key  an ECDSA P-256 CA (basicConstraints critical CA:TRUE, keyUsage
 #                   critical keyCertSign, cRLSign), subject O=ipsecd-it, CN=ipsecd-it CA
+#                   (CN=CN if told: a second CA must have a name of its own, as the
+#                   serials of its certificates are the first's)
 #   NAME.pem        a leaf certificate for each LEAF, which is NAME:KEYTYPE:DNSNAME:
 #                   KEYTYPE ec (P-256) or rsa (2048 bits), subject O=ipsecd-it, CN=DNSNAME,
 #                   subjectAltName DNS:DNSNAME, keyUsage digitalSignature, signed by the CA
@@ -29,8 +31,13 @@
 #   ca.cnf and the CA's database, for pki_revoke and pki_crl.
 # Fails, with openssl's messages, if openssl does.
 pki_make() ( # a subshell: its umask is its own
-	local d=$1 leaf name kind dns serial i=0 csrs=() names=() newkey
+	local d=$1 leaf name kind dns serial i=0 csrs=() names=() newkey cn='ipsecd-it CA'
 	shift
+	case ${1:-} in ca=*)
+		cn=${1#ca=}
+		shift
+		;;
+	esac
 	if ! type -P openssl >/dev/null; then
 		echo "pki_make: no openssl command: apt-get install openssl" >&2
 		return 1
@@ -70,7 +77,7 @@ pki_make() ( # a subshell: its umask is its own
 		'[dn]' >"$d/ca.cnf"
 	openssl req -config "$d/ca.cnf" -x509 -noenc -days 30 -sha256 \
 		-newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout "$d/ca.key" -out "$d/ca.pem" \
-		-subj "/O=ipsecd-it/CN=ipsecd-it CA" \
+		-subj "/O=ipsecd-it/CN=$cn" \
 		-addext 'basicConstraints = critical, CA:TRUE' \
 		-addext 'keyUsage = critical, keyCertSign, cRLSign' \
 		-addext 'subjectKeyIdentifier = hash' 2>"$d/ca.req.err" || {
@@ -217,10 +224,10 @@ sw_install_pki() ( # a subshell: its umask is its own
 #   cert                 this end's certificate, a file in x509/ (certs = ...)
 #   local_id, remote_id  the identities (the certificate's SAN, the other's)
 # and optionally ike=aes256-sha256-ecp256, esp=aes256-sha256, version=0 (any, initiating
-# IKEv2; 1: IKEv1 main mode). The rest is strongSwan's default: send_cert = ifasked,
+# IKEv2; 1: IKEv1 main mode), aggressive=yes (IKEv1 aggressive mode). The rest is strongSwan's default: send_cert = ifasked,
 # send_certreq = yes.
 sw_conf_cert() {
-	local -A o=([ike]=aes256-sha256-ecp256 [esp]=aes256-sha256 [version]=0)
+	local -A o=([ike]=aes256-sha256-ecp256 [esp]=aes256-sha256 [version]=0 [aggressive]=no)
 	local kv k
 	for kv in "$@"; do o[${kv%%=*}]=${kv#*=}; done
 	for k in local remote local_ts remote_ts cert local_id remote_id; do
@@ -237,6 +244,7 @@ sw_conf_cert() {
 		"		remote_addrs = ${o[remote]}" \
 		"		proposals = ${o[ike]}" \
 		"		version = ${o[version]}" \
+		"		aggressive = ${o[aggressive]}" \
 		'		mobike = no' \
 		'		local {' \
 		'			auth = pubkey' \

@@ -1186,6 +1186,34 @@ START_TEST(test_seed_corpus)
 }
 END_TEST
 
+/* Libreswan pads every IKEv1 message it sends to a multiple of 4 octets, clear ones too
+ * (its aggressive mode request with an empty CERTREQ: "padding IKEv1 message with 1
+ * bytes"); the zeros after the last payload are taken as padding. */
+START_TEST(test_clear_padding)
+{
+	size_t len;
+	/* CERTREQ (X.509, no CA named: 5 octets), then a VID: 28 + 5 + 8 = 41, 3 zeros */
+	uint8_t *p = message(IKEV1_EXCH_AGGRESSIVE, 0, IKEV1_PLD_CERTREQ,
+			     "0d 00 0005 04 00 00 0008 01020304 000000", &len);
+
+	ck_assert_uint_eq(len % 4, 0);
+	ck_assert_msg(ikev1_decode(p, len, &m) == 0, "refused: %s", m.why);
+	ck_assert_uint_eq(m.ncertreq, 1);
+	ck_assert_uint_eq(m.certreq[0].data.len, 0);
+	ck_assert_uint_eq(m.nvendor, 1);
+	ck_assert_uint_eq(m.pad_len, 3);
+	ck_assert_uint_eq(m.chain.len, 13);
+	free(p);
+	/* not zeros, more than 3, or not ending on a multiple of 4: bytes after the end */
+	refuse_msg(IKEV1_PLD_CERTREQ, "0d 00 0005 04 00 00 0008 01020304 000001", -EBADMSG,
+		   IKEV1_N_UNEQUAL_PAYLOAD_LENGTHS);
+	refuse_msg(IKEV1_PLD_VENDOR, "00 00 0008 01020304 00000000", -EBADMSG,
+		   IKEV1_N_UNEQUAL_PAYLOAD_LENGTHS);
+	refuse_msg(IKEV1_PLD_CERTREQ, "0d 00 0005 04 00 00 0008 01020304 00", -EBADMSG,
+		   IKEV1_N_UNEQUAL_PAYLOAD_LENGTHS);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
 	Suite *s = suite_create("ikev1_codec");
@@ -1198,6 +1226,7 @@ static Suite *codec_suite(void)
 	tcase_add_test(known_tc, test_known_quick_mode);
 	tcase_add_test(known_tc, test_known_xauth);
 	tcase_add_test(known_tc, test_known_natd);
+	tcase_add_test(known_tc, test_clear_padding);
 	tcase_add_test(known_tc, test_names);
 	tcase_add_test(known_tc, test_looks_like);
 	tcase_add_test(known_tc, test_attr_uint);
