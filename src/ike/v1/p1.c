@@ -3,10 +3,11 @@
  * signs and checks: SIG and CERT take the place of HASH); base mode, four, is in base.c
  * and shares the pieces at the end of this file; vendor IDs for NAT-T (RFC
  * 3947 and its drafts) and DPD (RFC 3706); NAT discovery (RFC 3947 3) and the move to
- * port 4500 that follows it. In main mode the responder must know the key before it
- * sees the initiator's ID (the ID travels encrypted under it), so the peer is chosen by
- * address, as RouterOS does; aggressive mode shows the ID in the clear and so lets a
- * listener try keys offline: a warning says so once per peer. */
+ * port 4500 that follows it. The peer is found by address; which of its identities
+ * serves a responder is p1_id.c's (by the initiator's ID, except main mode with a
+ * pre-shared key: the key must be known before the ID, which travels encrypted under
+ * it, so it is the first identity's, as RouterOS does). Aggressive mode shows the ID in
+ * the clear and so lets a listener try keys offline: a warning says so once per peer. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -256,51 +257,6 @@ static int new_nonce(struct crypto_chunk *n)
 	return n->ptr && crypto_random(n->ptr, n->len) == 0 ? 0 : -ENOMEM;
 }
 
-/* Our ID payload's body (type, protocol, port, data), kept for the HASH. */
-static int my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body)
-{
-	uint8_t type, buf[255 + 4];
-	size_t len;
-
-	if (ikev1_sig_my_id(sa, id, &type, buf + 4, &len) < 0)
-		ike_my_id(id, &sa->local, &type, buf + 4, &len);
-	buf[0] = type;
-	buf[1] = 0; /* protocol and port 0: strongSwan's and RouterOS's choice */
-	buf[2] = buf[3] = 0;
-	return keep(body, buf, len + 4);
-}
-
-static void put_id_body(struct ikev1_enc *e, const struct crypto_chunk *body)
-{
-	ikev1_put_id(e, body->ptr[0], body->ptr[1], (uint16_t)(body->ptr[2] << 8 | body->ptr[3]),
-		     body->ptr + 4, body->len - 4);
-}
-
-/* The peer's ID against the identity's remote-id; sa->remote_id on success. */
-static int check_id(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_id *pid)
-{
-	char shown[256], why[160];
-
-	pki_id_str(pid->type, pid->data.ptr, pid->data.len, shown, sizeof(shown));
-	if (!ike_remote_id_ok(id, &sa->remote, pid->type, pid->data.ptr, pid->data.len, why,
-			      sizeof(why))) {
-		ike_sa_fail(sa, "%s (it sent %s)", why, shown);
-		return -EPERM;
-	}
-	free(sa->remote_id);
-	sa->remote_id = strdup(shown);
-	return 0;
-}
-
-static const struct conf_item *identity_of(struct ike_sa *sa)
-{
-	const struct conf_item *id = ike_identity_of(sa->eng, sa->peer);
-
-	if (!id)
-		ike_sa_fail(sa, "no identity for this peer");
-	return id;
-}
-
 static int load_psk(struct ike_sa *sa, const struct conf_item *id)
 {
 	if (ikev1_sig_used(id)) /* auth_method() checked the certificate or key */
@@ -390,7 +346,7 @@ static int put_proof(struct ike_sa *sa, struct ikev1_enc *e, const uint8_t *h)
 		ikev1_put_hash(e, h, hl);
 		return 0;
 	}
-	return (id = identity_of(sa)) ? ikev1_sig_put(sa, id, h, hl, e) : -ENOENT;
+	return (id = ikev1_p1_identity(sa)) ? ikev1_sig_put(sa, id, h, hl, e) : -ENOENT;
 }
 
 /* The peer's proof over our computation h of its HASH: the HASH, or its SIG (p1_sig.c
@@ -413,9 +369,10 @@ static int check_proof(struct ike_sa *sa, const struct conf_item *id, const stru
 	return 1; /* the ID is the caller's to check */
 }
 
-/* A message in the clear: header, then what build puts in. */
-static void send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
-		       void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg), void *arg)
+/* A message in the clear: header, then what build puts in. 0, or -EIO when build failed
+ * (nothing is sent). */
+static int send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
+		      void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg), void *arg)
 {
 	struct wbuf w;
 	struct ikev1_enc e;
@@ -426,9 +383,12 @@ static void send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
 	ikev1_enc_begin(&e, &w, &h);
 	build(sa, &e, arg);
 	ikev1_enc_end(&e);
-	if (!w.err)
+	bool ok = !w.err;
+
+	if (ok)
 		ikev1_send_p1(sa, &w, expect_reply);
 	wbuf_free(&w);
+	return ok ? 0 : -EIO;
 }
 
 /* An encrypted phase 1 message: [ID,] HASH [, NAT-D...] [, INITIAL-CONTACT]. id_b: the
@@ -450,7 +410,7 @@ static int send_id_hash(struct ike_sa *sa, uint8_t exch, const struct crypto_chu
 	plain.secret = true;
 	ikev1_enc_chain_begin(&e, &plain);
 	if (send_id)
-		put_id_body(&e, id_b);
+		ikev1_p1_put_id(&e, id_b);
 	if ((r = put_proof(sa, &e, h)) < 0) {
 		wbuf_free(&plain);
 		return r;
@@ -474,39 +434,6 @@ static int send_id_hash(struct ike_sa *sa, uint8_t exch, const struct crypto_chu
 	return r;
 }
 
-/* Not when replacing an ISAKMP SA of ours: the peer would drop the old one's IPsec SAs. */
-static bool wants_initial_contact(const struct ike_sa *sa)
-{
-	const struct conf_item *peer = ike_peer_find(sa->eng->conf, sa->peer);
-
-	return peer && !sa->v1->replaces && conf_bool(peer, CONF_PEER_SEND_INITIAL_CONTACT);
-}
-
-/* INITIAL-CONTACT received: the peer's older ISAKMP SAs (same peer item and ID) go, but for
- * ones it deleted itself whose IPsec SAs are held for a new one. */
-static void initial_contact_rx(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	struct ike_sa *o, *next;
-	bool ic = false;
-
-	for (unsigned i = 0; i < m->nnotify; i++)
-		ic |= m->notify[i].type == IKEV1_N_INITIAL_CONTACT;
-	if (!ic)
-		return;
-	ike_sa_index_id(sa);
-	for (o = ike_sa_next_same_id(sa, NULL); o; o = next) {
-		next = ike_sa_next_same_id(sa, o);
-		/* one the peer deleted just before, whose IPsec SAs wait for this one: the
-		 * peer did not lose them (strongSwan reauthenticating deletes the old IKE_SA,
-		 * then finishes the new one with INITIAL-CONTACT, having no other left) */
-		if (o->v1 && o->state == IKE_STATE_DELETING && o->children)
-			continue;
-		log_info(LOG_IKE, o->ctx, "replaced by ike#%u: the peer (%s) sent INITIAL-CONTACT",
-			 sa->serial, sa->remote_id);
-		ike_sa_destroy(o, true);
-	}
-}
-
 /* --- initiator --- */
 
 struct first {
@@ -528,7 +455,7 @@ static void build_first(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 
 		ikev1_put_ke(e, pub, publen);
 		ikev1_put_nonce(e, sa->ni.ptr, sa->ni.len);
-		put_id_body(e, f->id_b);
+		ikev1_p1_put_id(e, f->id_b);
 		ikev1_sig_put_certreq(sa, e);
 		keep(&sa->v1->gxi, pub, publen);
 	}
@@ -539,7 +466,7 @@ int ikev1_p1_start(struct ike_sa *sa)
 {
 	static struct ikev1_sa_buf o;
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 	struct first f = {.sa = &o.sa};
 
 	if (!id || offer(sa, id, &o) < 0 || load_psk(sa, id) < 0)
@@ -554,7 +481,7 @@ int ikev1_p1_start(struct ike_sa *sa)
 			if (o.sa.a[o.sa.t[0].first_attr + i].type == IKEV1_P1_GROUP_DESC)
 				group = o.sa.a[o.sa.t[0].first_attr + i].val;
 		if (!(sa->dh = crypto_dh_new(group)) || new_nonce(&sa->ni) < 0 ||
-		    my_id(sa, id, &v->idi_b) < 0)
+		    ikev1_p1_my_id(sa, id, &v->idi_b) < 0)
 			return -ENOMEM;
 		f.id_b = &v->idi_b;
 		if (!ikev1_auth_is_sig(v->auth_method))
@@ -588,7 +515,7 @@ static void mm_i_r1(struct ike_sa *sa, const struct ikev1_msg *m)
 {
 	static struct ikev1_sa_buf o;
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 	struct ike_chosen ch;
 	uint32_t life;
 
@@ -611,12 +538,12 @@ static void mm_i_r1(struct ike_sa *sa, const struct ikev1_msg *m)
 static void mm_i_r2(struct ike_sa *sa, const struct ikev1_msg *m)
 {
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 
 	if (!ikev1_has(m, IKEV1_PLD_KE) || !ikev1_has(m, IKEV1_PLD_NONCE) || !id ||
 	    keep(&sa->nr, m->nonce.ptr, m->nonce.len) < 0 ||
 	    keep(&v->gxr, m->ke.ptr, m->ke.len) < 0 || make_keys(sa, m->ke.ptr, m->ke.len) < 0 ||
-	    my_id(sa, id, &v->idi_b) < 0) {
+	    ikev1_p1_my_id(sa, id, &v->idi_b) < 0) {
 		ike_sa_fail(sa, "the peer's key exchange is missing or bad");
 		ike_sa_destroy(sa, false);
 		return;
@@ -625,7 +552,7 @@ static void mm_i_r2(struct ike_sa *sa, const struct ikev1_msg *m)
 	float_ports(sa);
 	v->p1 = IKEV1_MM_I3;
 	sa->state = IKE_STATE_AUTH_SENT;
-	if (send_id_hash(sa, IKEV1_EXCH_IDPROT, &v->idi_b, true, true, wants_initial_contact(sa),
+	if (send_id_hash(sa, IKEV1_EXCH_IDPROT, &v->idi_b, true, true, ikev1_p1_wants_ic(sa),
 			 true) < 0)
 		ike_sa_destroy(sa, false);
 }
@@ -633,7 +560,7 @@ static void mm_i_r2(struct ike_sa *sa, const struct ikev1_msg *m)
 /* The responder's ID and HASH_R (main mode's last message, aggressive mode's second). */
 static int check_hash_r(struct ike_sa *sa, const struct ikev1_msg *m)
 {
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 	uint8_t h[CRYPTO_V1_MAX_HASH];
 	int r;
 
@@ -643,7 +570,7 @@ static int check_hash_r(struct ike_sa *sa, const struct ikev1_msg *m)
 	    hash_of(sa, false, &sa->v1->idr_b, h) < 0)
 		return -ENOMEM;
 	r = check_proof(sa, id, m, &sa->v1->idr_b, h, "HASH_R");
-	return r == 1 ? check_id(sa, id, &m->id[0]) : r;
+	return r == 1 ? ikev1_p1_check_id(sa, id, &m->id[0]) : r;
 }
 
 /* Aggressive mode's answer: SA, KE, Nr, IDir, HASH_R; then HDR*, HASH_I and NAT-D. */
@@ -651,7 +578,7 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 {
 	static struct ikev1_sa_buf o;
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 	struct ike_chosen ch;
 	uint32_t life;
 	int r = -EBADMSG;
@@ -677,8 +604,8 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 	}
 	read_natd(sa, m);
 	float_ports(sa);
-	if (send_id_hash(sa, IKEV1_EXCH_AGGRESSIVE, &v->idi_b, false, true,
-			 wants_initial_contact(sa), false) < 0) {
+	if (send_id_hash(sa, IKEV1_EXCH_AGGRESSIVE, &v->idi_b, false, true, ikev1_p1_wants_ic(sa),
+			 false) < 0) {
 		ike_sa_destroy(sa, false);
 		return;
 	}
@@ -707,7 +634,7 @@ static void build_am_r1(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 	ikev1_put_sa(e, arg);
 	ikev1_put_ke(e, pub, publen);
 	ikev1_put_nonce(e, sa->nr.ptr, sa->nr.len);
-	put_id_body(e, &v->idr_b);
+	ikev1_p1_put_id(e, &v->idr_b);
 	if (hash_of(sa, false, &v->idr_b, h) < 0 || put_proof(sa, e, h) < 0)
 		e->w->err = true;
 	ikev1_sig_put_certreq(sa, e);
@@ -786,13 +713,22 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 		return;
 	}
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id;
 
 	sa->spi_i = m->hdr.icookie;
 	sa->natt = p->natt;
 	sa->rx_packets++;
 	sa->rx_bytes += p->len;
 	v->exch = m->hdr.exch;
+	/* aggressive and base mode show the initiator's ID in the clear: it picks the
+	 * identity, and so the key; main mode's comes later, encrypted (p1_id.c) */
+	if (v->exch != IKEV1_EXCH_IDPROT && m->nid == 1 && ikev1_p1_choose(sa, m, true) < 0) {
+		eng->st.rx_auth_failed++;
+		ikev1_notify_plain(eng, p, &m->hdr, IKEV1_N_INVALID_ID_INFORMATION);
+		ike_sa_destroy(sa, false);
+		return;
+	}
+	id = ikev1_p1_identity(sa);
 	read_vids(sa, m);
 	if (!id || offer(sa, id, &ours) < 0 || load_psk(sa, id) < 0 ||
 	    ikev1_choose_p1(&ours.sa, &m->sa, v->auth_method, &ch, &life, &trans) < 0 ||
@@ -825,7 +761,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 	    keep(&sa->ni, m->nonce.ptr, m->nonce.len) < 0 ||
 	    keep(&v->gxi, m->ke.ptr, m->ke.len) < 0 ||
 	    keep(&v->idi_b, m->id[0].body.ptr, m->id[0].body.len) < 0 ||
-	    check_id(sa, id, &m->id[0]) < 0 || my_id(sa, id, &v->idr_b) < 0) {
+	    ikev1_p1_check_id(sa, id, &m->id[0]) < 0 || ikev1_p1_my_id(sa, id, &v->idr_b) < 0) {
 		if (sa->last_error[0] == '\0')
 			ike_sa_fail(sa, "the aggressive mode request lacks KE, nonce or ID");
 		ike_sa_destroy(sa, false);
@@ -872,11 +808,15 @@ static void mm_r_i2(struct ike_sa *sa, const struct ikev1_msg *m)
 /* The initiator's ID and HASH_I (main mode's fifth message, aggressive mode's third). */
 static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_id)
 {
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id;
 	uint8_t h[CRYPTO_V1_MAX_HASH];
 	int r;
 
-	if (!id || (with_id && !m->nid))
+	/* main mode with signatures: the ID (and certificate) now in hand picks the identity;
+	 * with a pre-shared key it cannot, the key had to decrypt them (p1_id.c) */
+	if (with_id && ikev1_auth_is_sig(sa->v1->auth_method) && ikev1_p1_choose(sa, m, false) < 0)
+		return -EPERM;
+	if (!(id = ikev1_p1_identity(sa)) || (with_id && !m->nid))
 		return -EBADMSG;
 	if (with_id && keep(&sa->v1->idi_b, m->id[0].body.ptr, m->id[0].body.len) < 0)
 		return -ENOMEM;
@@ -884,7 +824,7 @@ static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_
 		return -ENOMEM;
 	if ((r = check_proof(sa, id, m, &sa->v1->idi_b, h, "HASH_I")) != 1)
 		return r;
-	return with_id ? check_id(sa, id, &m->id[0]) : 0;
+	return with_id ? ikev1_p1_check_id(sa, id, &m->id[0]) : 0;
 }
 
 /* The same message as the last one taken: its answer was lost, and a responder sends that
@@ -1009,8 +949,8 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 			ike_sa_destroy(sa, false);
 			break;
 		}
-		initial_contact_rx(sa, m);
-		if (my_id(sa, identity_of(sa), &v->idr_b) < 0 ||
+		ikev1_p1_initial_contact_rx(sa, m);
+		if (ikev1_p1_my_id(sa, ikev1_p1_identity(sa), &v->idr_b) < 0 ||
 		    send_id_hash(sa, IKEV1_EXCH_IDPROT, &v->idr_b, true, false, false, false) < 0) {
 			ike_sa_destroy(sa, false);
 			break;
@@ -1043,7 +983,7 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		 * already sent from port 4500 when it found a NAT */
 		read_natd(sa, m);
 		follow_float(sa, p);
-		initial_contact_rx(sa, m);
+		ikev1_p1_initial_contact_rx(sa, m);
 		established(sa);
 		break;
 	case IKEV1_BM_I1:
@@ -1125,11 +1065,6 @@ int ikev1_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 
 /* --- the pieces base mode (base.c) shares with main and aggressive mode --- */
 
-const struct conf_item *ikev1_p1_identity(struct ike_sa *sa)
-{
-	return identity_of(sa);
-}
-
 int ikev1_p1_offer(struct ike_sa *sa, const struct conf_item *id, struct ikev1_sa_buf *out)
 {
 	return offer(sa, id, out);
@@ -1148,21 +1083,6 @@ int ikev1_p1_keep(struct crypto_chunk *c, const void *p, size_t len)
 int ikev1_p1_new_nonce(struct crypto_chunk *n)
 {
 	return new_nonce(n);
-}
-
-int ikev1_p1_my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body)
-{
-	return my_id(sa, id, body);
-}
-
-void ikev1_p1_put_id(struct ikev1_enc *e, const struct crypto_chunk *body)
-{
-	put_id_body(e, body);
-}
-
-int ikev1_p1_check_id(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_id *pid)
-{
-	return check_id(sa, id, pid);
 }
 
 void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e)
@@ -1195,11 +1115,10 @@ void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p)
 	follow_float(sa, p);
 }
 
-void ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
-			 void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg),
-			 void *arg)
+int ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
+			void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg), void *arg)
 {
-	send_plain(sa, exch, expect_reply, build, arg);
+	return send_plain(sa, exch, expect_reply, build, arg);
 }
 
 void ikev1_p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p)
@@ -1220,4 +1139,15 @@ int ikev1_p1_hash(struct ike_sa *sa, bool initiator, const struct crypto_chunk *
 void ikev1_p1_established(struct ike_sa *sa)
 {
 	established(sa);
+}
+
+int ikev1_p1_put_proof(struct ike_sa *sa, struct ikev1_enc *e, const uint8_t *h)
+{
+	return put_proof(sa, e, h);
+}
+
+int ikev1_p1_check_proof(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_msg *m,
+			 const struct crypto_chunk *id_b, const uint8_t *h, const char *what)
+{
+	return check_proof(sa, id, m, id_b, h, what);
 }
