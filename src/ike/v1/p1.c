@@ -1,21 +1,18 @@
 /* p1: IKEv1 phase 1, the ISAKMP SA (RFC 2409 5): main mode (identity protection, six
  * messages) and aggressive mode (three), with pre-shared keys or signatures (p1_sig.c
  * signs and checks: SIG and CERT take the place of HASH); base mode, four, is in base.c
- * and shares the pieces at the end of this file; vendor IDs for NAT-T (RFC
- * 3947 and its drafts) and DPD (RFC 3706); NAT discovery (RFC 3947 3) and the move to
- * port 4500 that follows it. The peer is found by address; which of its identities
+ * and shares the pieces at the end of this file; vendor IDs, NAT discovery and the move
+ * to port 4500 are p1_nat.c's. The peer is found by address; which of its identities
  * serves a responder is p1_id.c's (by the initiator's ID, except main mode with a
  * pre-shared key: the key must be known before the ID, which travels encrypted under
  * it, so it is the first identity's, as RouterOS does). Aggressive mode shows the ID in
  * the clear and so lets a listener try keys offline: a warning says so once per peer. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
-#include "ipsecd/pki.h"
 #include "v1.h"
 
 /* --- the chosen algorithms in IKEv1's numbers --- */
@@ -75,112 +72,6 @@ static uint16_t auth_method(struct ike_sa *sa, const struct conf_item *id)
 	return 0;
 }
 
-/* --- vendor IDs and NAT discovery --- */
-
-static bool natt_on(const struct ike_sa *sa)
-{
-	const struct conf_item *prof = ikev1_profile(sa);
-
-	return !prof || conf_bool(prof, CONF_PROFILE_NAT_TRAVERSAL);
-}
-
-static void put_vids(struct ike_sa *sa, struct ikev1_enc *e)
-{
-	if (natt_on(sa)) {
-		ikev1_put_vendor(e, ikev1_vid_natt_rfc, 16);
-		ikev1_put_vendor(e, ikev1_vid_natt_03, 16);
-		ikev1_put_vendor(e, ikev1_vid_natt_02, 16);
-	}
-	ikev1_put_vendor(e, ikev1_vid_dpd, 16);
-	ikev1_frag_put_vid(sa, e);
-}
-
-static void read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	struct ikev1_state *v = sa->v1;
-	bool rfc = false, draft = false;
-
-	for (unsigned i = 0; i < m->nvendor; i++) {
-		const struct wire_bytes *b = &m->vendor[i];
-
-		if (b->len != 16)
-			continue;
-		rfc |= !memcmp(b->ptr, ikev1_vid_natt_rfc, 16);
-		draft |= !memcmp(b->ptr, ikev1_vid_natt_02, 16) ||
-			 !memcmp(b->ptr, ikev1_vid_natt_03, 16);
-		v->dpd_vid |= !memcmp(b->ptr, ikev1_vid_dpd, 16);
-	}
-	for (unsigned i = 0; i < m->nvendor; i++)
-		v->frag_vid |= ikev1_frag_vid(sa->eng, &m->vendor[i]);
-	v->nat_vid = natt_on(sa) && (rfc || draft);
-	v->nat_draft = !rfc && draft;
-}
-
-static void cookie_bytes(uint64_t c, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, c >>= 8)
-		out[i] = (uint8_t)c;
-}
-
-/* RFC 3947 3.2: HASH(CKY-I | CKY-R | IP | Port) with the negotiated hash. */
-static int natd_hash(const struct ike_sa *sa, const struct net_addr *a, uint8_t *out)
-{
-	uint8_t ci[8], cr[8], port[2] = {(uint8_t)(a->port >> 8), (uint8_t)a->port};
-	struct crypto_iov iov[4] = {
-		{ci, 8}, {cr, 8}, {a->bytes, a->family == AF_INET ? 4 : 16}, {port, 2}};
-
-	cookie_bytes(sa->spi_i, ci);
-	cookie_bytes(sa->spi_r, cr);
-	return crypto_v1_hash(sa->v1->hash, iov, 4, out);
-}
-
-static void put_natd(struct ike_sa *sa, struct ikev1_enc *e)
-{
-	enum ikev1_pld_type t = sa->v1->nat_draft ? IKEV1_PLD_NATD_DRAFT : IKEV1_PLD_NATD;
-	uint8_t h[CRYPTO_V1_MAX_HASH];
-	size_t hl = crypto_v1_hash_len(sa->v1->hash);
-
-	if (!sa->v1->nat_vid)
-		return;
-	if (natd_hash(sa, &sa->remote, h) == 0) /* the first: the destination */
-		ikev1_put_natd(e, t, h, hl);
-	if (natd_hash(sa, &sa->local, h) == 0)
-		ikev1_put_natd(e, t, h, hl);
-}
-
-/* The peer's NAT-D: its first is what it sees as our address (a NAT in front of us if it
- * differs), the others its own (one of them ours of it, else a NAT in front of it). */
-static void read_natd(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	uint8_t h[CRYPTO_V1_MAX_HASH];
-	size_t hl = crypto_v1_hash_len(sa->v1->hash);
-	bool there = true;
-
-	if (!sa->v1->nat_vid || m->nnatd < 2)
-		return;
-	if (natd_hash(sa, &sa->local, h) == 0)
-		sa->nat_here = m->natd[0].len != hl || memcmp(m->natd[0].ptr, h, hl);
-	if (natd_hash(sa, &sa->remote, h) == 0)
-		for (unsigned i = 1; i < m->nnatd; i++)
-			there &= m->natd[i].len != hl || memcmp(m->natd[i].ptr, h, hl);
-	sa->nat_there = there;
-	if (sa->nat_here || sa->nat_there)
-		log_info(LOG_IKE, sa->ctx, "NAT detected (%s)",
-			 sa->nat_here && sa->nat_there ? "both ends"
-			 : sa->nat_here		       ? "in front of us"
-						       : "in front of the peer");
-}
-
-/* RFC 3947 4: with a NAT found, the initiator goes on from port 4500. */
-static void float_ports(struct ike_sa *sa)
-{
-	if (!sa->initiator || !(sa->nat_here || sa->nat_there) || sa->natt)
-		return;
-	sa->natt = true;
-	sa->local.port = net_port(sa->eng->d.net, true);
-	sa->remote.port = 4500;
-}
-
 /* --- keys --- */
 
 static void p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p)
@@ -193,8 +84,8 @@ static void p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p)
 	p->gxr = (struct crypto_iov){v->gxr.ptr, v->gxr.len};
 	p->ni = (struct crypto_iov){sa->ni.ptr, sa->ni.len};
 	p->nr = (struct crypto_iov){sa->nr.ptr, sa->nr.len};
-	cookie_bytes(sa->spi_i, p->cky_i);
-	cookie_bytes(sa->spi_r, p->cky_r);
+	ikev1_cookie_bytes(sa->spi_i, p->cky_i);
+	ikev1_cookie_bytes(sa->spi_r, p->cky_r);
 	p->sai_b = (struct crypto_iov){v->sai_b.ptr, v->sai_b.len};
 }
 
@@ -416,12 +307,12 @@ static int send_id_hash(struct ike_sa *sa, uint8_t exch, const struct crypto_chu
 		return r;
 	}
 	if (!send_id)
-		put_natd(sa, &e);
+		ikev1_p1_put_natd(sa, &e);
 	if (initial_contact) {
 		uint8_t spi[16];
 
-		cookie_bytes(sa->spi_i, spi);
-		cookie_bytes(sa->spi_r, spi + 8);
+		ikev1_cookie_bytes(sa->spi_i, spi);
+		ikev1_cookie_bytes(sa->spi_r, spi + 8);
 		ikev1_put_notify(&e, IKEV1_DOI_IPSEC, IKEV1_PROTO_ISAKMP, IKEV1_N_INITIAL_CONTACT,
 				 spi, 16, NULL, 0);
 	}
@@ -459,7 +350,7 @@ static void build_first(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 		ikev1_sig_put_certreq(sa, e);
 		keep(&sa->v1->gxi, pub, publen);
 	}
-	put_vids(sa, e);
+	ikev1_p1_put_vids(sa, e);
 }
 
 int ikev1_p1_start(struct ike_sa *sa)
@@ -507,7 +398,7 @@ static void build_ke(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 	ikev1_put_ke(e, pub, publen);
 	ikev1_put_nonce(e, sa->initiator ? sa->ni.ptr : sa->nr.ptr, IKEV1_NONCE_LEN);
 	ikev1_sig_put_certreq(sa, e);
-	put_natd(sa, e);
+	ikev1_p1_put_natd(sa, e);
 	keep(mine, pub, publen);
 }
 
@@ -526,7 +417,7 @@ static void mm_i_r1(struct ike_sa *sa, const struct ikev1_msg *m)
 		return;
 	}
 	sa->spi_r = m->hdr.rcookie;
-	read_vids(sa, m);
+	ikev1_p1_read_vids(sa, m);
 	if (!(sa->dh = crypto_dh_new(ch.dh)) || new_nonce(&sa->ni) < 0) {
 		ike_sa_destroy(sa, false);
 		return;
@@ -548,8 +439,8 @@ static void mm_i_r2(struct ike_sa *sa, const struct ikev1_msg *m)
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	read_natd(sa, m);
-	float_ports(sa);
+	ikev1_p1_read_natd(sa, m);
+	ikev1_p1_float(sa);
 	v->p1 = IKEV1_MM_I3;
 	sa->state = IKE_STATE_AUTH_SENT;
 	if (send_id_hash(sa, IKEV1_EXCH_IDPROT, &v->idi_b, true, true, ikev1_p1_wants_ic(sa),
@@ -588,7 +479,7 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 	    ikev1_accept_p1(&o.sa, &m->sa, &ch, &life) == 0 && ch.dh == crypto_dh_group(sa->dh) &&
 	    take_choice(sa, &ch, life) == 0) {
 		sa->spi_r = m->hdr.rcookie;
-		read_vids(sa, m);
+		ikev1_p1_read_vids(sa, m);
 		if (keep(&sa->nr, m->nonce.ptr, m->nonce.len) == 0 &&
 		    keep(&v->gxr, m->ke.ptr, m->ke.len) == 0 &&
 		    make_keys(sa, m->ke.ptr, m->ke.len) == 0)
@@ -602,8 +493,8 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	read_natd(sa, m);
-	float_ports(sa);
+	ikev1_p1_read_natd(sa, m);
+	ikev1_p1_float(sa);
 	if (send_id_hash(sa, IKEV1_EXCH_AGGRESSIVE, &v->idi_b, false, true, ikev1_p1_wants_ic(sa),
 			 false) < 0) {
 		ike_sa_destroy(sa, false);
@@ -617,7 +508,7 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 static void build_r1(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 {
 	ikev1_put_sa(e, arg);
-	put_vids(sa, e);
+	ikev1_p1_put_vids(sa, e);
 }
 
 struct am_r1 {
@@ -638,8 +529,8 @@ static void build_am_r1(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 	if (hash_of(sa, false, &v->idr_b, h) < 0 || put_proof(sa, e, h) < 0)
 		e->w->err = true;
 	ikev1_sig_put_certreq(sa, e);
-	put_vids(sa, e);
-	put_natd(sa, e);
+	ikev1_p1_put_vids(sa, e);
+	ikev1_p1_put_natd(sa, e);
 }
 
 static const struct conf_item *peer_for(struct ike *eng, const struct net_pkt *p, uint8_t exch)
@@ -729,7 +620,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 		return;
 	}
 	id = ikev1_p1_identity(sa);
-	read_vids(sa, m);
+	ikev1_p1_read_vids(sa, m);
 	if (!id || offer(sa, id, &ours) < 0 || load_psk(sa, id) < 0 ||
 	    ikev1_choose_p1(&ours.sa, &m->sa, v->auth_method, &ch, &life, &trans) < 0 ||
 	    take_choice(sa, &ch, life) < 0 || keep(&v->sai_b, m->sa_body.ptr, m->sa_body.len) < 0 ||
@@ -775,7 +666,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	read_natd(sa, m);
+	ikev1_p1_read_natd(sa, m);
 	v->p1 = IKEV1_AM_R1;
 	send_plain(sa, IKEV1_EXCH_AGGRESSIVE, false, build_am_r1, &reply);
 }
@@ -800,7 +691,7 @@ static void mm_r_i2(struct ike_sa *sa, const struct ikev1_msg *m)
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	read_natd(sa, m);
+	ikev1_p1_read_natd(sa, m);
 	v->p1 = IKEV1_MM_R2;
 	send_plain(sa, IKEV1_EXCH_IDPROT, false, build_ke, &v->gxr);
 }
@@ -850,16 +741,6 @@ static bool p1_repeat(struct ike_sa *sa, const struct net_pkt *p)
 	return false;
 }
 
-/* A peer that moved to port 4500 once a NAT was found (RFC 3947 4) is followed there. */
-static void follow_float(struct ike_sa *sa, const struct net_pkt *p)
-{
-	if (p->natt && !sa->natt && (sa->nat_here || sa->nat_there)) {
-		sa->natt = true;
-		sa->local = p->local;
-		ike_sa_set_remote(sa, &p->remote);
-	}
-}
-
 /* --- the encrypted phase 1 messages --- */
 
 /* Opens an encrypted phase 1 message with phase 1's IV chain. */
@@ -899,7 +780,7 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 	}
 	if (p1_repeat(sa, p))
 		return;
-	follow_float(sa, p);
+	ikev1_p1_follow_float(sa, p);
 	if (m->hdr.flags & IKEV1_FLAG_ENCRYPTION) {
 		memcpy(&dec, m, sizeof(dec));
 		r = open_p1(sa, m, &dec, &plain);
@@ -981,8 +862,8 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		}
 		/* RFC 3947 3.2: the initiator's NAT-D come with its last message, which it
 		 * already sent from port 4500 when it found a NAT */
-		read_natd(sa, m);
-		follow_float(sa, p);
+		ikev1_p1_read_natd(sa, m);
+		ikev1_p1_follow_float(sa, p);
 		ikev1_p1_initial_contact_rx(sa, m);
 		established(sa);
 		break;
@@ -1083,36 +964,6 @@ int ikev1_p1_keep(struct crypto_chunk *c, const void *p, size_t len)
 int ikev1_p1_new_nonce(struct crypto_chunk *n)
 {
 	return new_nonce(n);
-}
-
-void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e)
-{
-	put_vids(sa, e);
-}
-
-void ikev1_p1_read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	read_vids(sa, m);
-}
-
-void ikev1_p1_put_natd(struct ike_sa *sa, struct ikev1_enc *e)
-{
-	put_natd(sa, e);
-}
-
-void ikev1_p1_read_natd(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	read_natd(sa, m);
-}
-
-void ikev1_p1_float(struct ike_sa *sa)
-{
-	float_ports(sa);
-}
-
-void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p)
-{
-	follow_float(sa, p);
 }
 
 int ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,

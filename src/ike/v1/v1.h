@@ -195,18 +195,26 @@ bool ikev1_p1_wants_ic(const struct ike_sa *sa);
 void ikev1_p1_initial_contact(struct ike_sa *sa);
 void ikev1_p1_initial_contact_rx(struct ike_sa *sa, const struct ikev1_msg *m);
 
+/* p1_nat.c: vendor IDs, NAT discovery and the move to port 4500 */
+/* A cookie as the eight bytes of the ISAKMP header. */
+void ikev1_cookie_bytes(uint64_t c, uint8_t out[8]);
+/* Our vendor IDs (NAT-T unless the profile has nat-traversal=no, DPD, fragmentation). */
+void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e);
+/* The peer's: which NAT-T (RFC or draft), DPD, fragmentation it speaks. */
+void ikev1_p1_read_vids(struct ike_sa *sa, const struct ikev1_msg *m);
+/* Our NAT-D payloads (the destination's hash first), when the peer speaks NAT-T. */
+void ikev1_p1_put_natd(struct ike_sa *sa, struct ikev1_enc *e);
+/* The peer's NAT-D: sa->nat_here, sa->nat_there. */
+void ikev1_p1_read_natd(struct ike_sa *sa, const struct ikev1_msg *m);
+/* Initiator: to port 4500 when a NAT was found; responder: after a peer that did. */
+void ikev1_p1_float(struct ike_sa *sa);
+void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p);
+
 /* The pieces of p1.c that base.c shares (what they do is said in p1.c). */
 int ikev1_p1_offer(struct ike_sa *sa, const struct conf_item *id, struct ikev1_sa_buf *out);
 int ikev1_p1_take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t life);
 int ikev1_p1_keep(struct crypto_chunk *c, const void *p, size_t len);
 int ikev1_p1_new_nonce(struct crypto_chunk *n);
-void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e);
-void ikev1_p1_read_vids(struct ike_sa *sa, const struct ikev1_msg *m);
-void ikev1_p1_put_natd(struct ike_sa *sa, struct ikev1_enc *e);
-void ikev1_p1_read_natd(struct ike_sa *sa, const struct ikev1_msg *m);
-/* Initiator: to port 4500 when a NAT was found; responder: after a peer that did. */
-void ikev1_p1_float(struct ike_sa *sa);
-void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p);
 /* A message in the clear; 0, or -EIO when build failed and nothing went. */
 int ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
 			void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg),
