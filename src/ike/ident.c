@@ -56,7 +56,7 @@ static int id_rank(struct ike_sa *sa, const struct conf_item *id, const struct i
 }
 
 const struct conf_item *ike_identity_for(struct ike_sa *sa, const struct ike_peer_id *pid,
-					 ike_identity_fits_fn fits)
+					 ike_identity_fits_fn fits, void *arg)
 {
 	static const struct conf_item *cand[IKE_ID_CANDIDATES];
 	static uint32_t pos[IKE_ID_CANDIDATES];
@@ -67,7 +67,7 @@ const struct conf_item *ike_identity_for(struct ike_sa *sa, const struct ike_pee
 					   cand, pos, IKE_ID_CANDIDATES);
 
 	for (size_t i = 0; i < n; i++) {
-		int rank = fits && !fits(sa, cand[i]) ? 0 : id_rank(sa, cand[i], pid);
+		int rank = fits && !fits(sa, cand[i], arg) ? 0 : id_rank(sa, cand[i], pid);
 
 		if (rank > best_rank || (rank && rank == best_rank && pos[i] < best_pos)) {
 			best = cand[i];

@@ -413,12 +413,13 @@ struct ike_peer_id {
 	size_t cert_len;
 	bool cert_later; /* its certificate comes in a later message (IKEv1) */
 };
-/* Whether an identity can serve the SA at all (IKEv1: the negotiated method). */
-typedef bool (*ike_identity_fits_fn)(struct ike_sa *sa, const struct conf_item *id);
+/* Whether an identity can serve the SA at all (IKEv1: the method negotiated or
+ * proposed); arg is ike_identity_for's. */
+typedef bool (*ike_identity_fits_fn)(struct ike_sa *sa, const struct conf_item *id, void *arg);
 /* The identity of sa's peer for what the initiator sent (fits NULL: any), or NULL with
  * the reason given to ike_sa_fail. */
 const struct conf_item *ike_identity_for(struct ike_sa *sa, const struct ike_peer_id *pid,
-					 ike_identity_fits_fn fits);
+					 ike_identity_fits_fn fits, void *arg);
 /* The PSK: 0x-hex decoded or the text itself. Caller clears. */
 int ike_psk(const struct conf_item *id, struct crypto_chunk *out);
 const char *ike_choice(const struct conf_item *it, int prop);

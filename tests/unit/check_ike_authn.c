@@ -1928,6 +1928,35 @@ START_TEST(test_v1_unknown_id_aggressive)
 }
 END_TEST
 
+/* Two identities that take any ID, a pre-shared key's first: in aggressive and base mode
+ * b passes over it, a proposing signatures only. */
+static void v1_method_picks(const char *mode)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {
+		{CA, MOON},
+		{{0}},
+		{"auth-method=pre-shared-key secret=some-key-0123456789", DS("moon")}};
+
+	xmode = mode;
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=moon, O=test");
+}
+
+START_TEST(test_v1_method_picks_identity_aggressive)
+{
+	v1_method_picks("aggressive");
+}
+END_TEST
+
+START_TEST(test_v1_method_picks_identity_base)
+{
+	v1_method_picks("base");
+}
+END_TEST
+
 /* match-by=certificate: b takes the identity that pins the certificate a sent. */
 START_TEST(test_v1_match_by_certificate)
 {
@@ -2156,6 +2185,8 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(v1, test_v1_unknown_id_main);
 	tcase_add_test(v1, test_v1_unknown_id_aggressive);
 	tcase_add_test(v1, test_v1_match_by_certificate);
+	tcase_add_test(v1, test_v1_method_picks_identity_aggressive);
+	tcase_add_test(v1, test_v1_method_picks_identity_base);
 	tcase_add_test(v1, test_v1_psk_id_picks_key_aggressive);
 	tcase_add_test(v1, test_v1_psk_main_by_address);
 	tcase_add_test(v1, test_v1_base_rsa_cert);

@@ -1,11 +1,12 @@
 /* p1_id: the IDs of IKEv1 phase 1 and the identity they pick. Our ID payload (my-id, or a
  * certificate's), the peer's against remote-id, and a responder's choice among its
  * peer's identities by the ID the initiator sent (ident.c's, as IKEv2's responder
- * chooses): with signatures in main mode when the encrypted ID comes (message 5, its
- * certificate with it), in aggressive and base mode from the first message, which shows
- * the ID in the clear (a certificate comes later there, and is checked against the pin
- * then). Main mode with a pre-shared key cannot: the key must decrypt the ID, so such a
- * peer's key is its first identity's, found by address (RouterOS does the same). The
+ * chooses), among those that do the negotiated method: with signatures in main mode when
+ * the encrypted ID comes (message 5, its certificate with it), in aggressive and base
+ * mode from the first message, which shows the ID in the clear, among the identities
+ * that do a method the initiator proposes (a certificate comes later there, and is
+ * checked against the pin then). Main mode with a pre-shared key cannot: the key must decrypt the
+ * ID, so such a peer's key is its first identity's, found by address (RouterOS does the same). The
  * SA remembers the chosen identity by item id, so a reload in between finds it or fails.
  * INITIAL-CONTACT, received, ends the peer's older ISAKMP SAs with the same ID. */
 #include <errno.h>
@@ -36,19 +37,34 @@ const struct conf_item *ikev1_p1_identity(struct ike_sa *sa)
 	return id;
 }
 
-/* The method an identity does, in IKEv1's numbers, against the one negotiated. */
-static bool fits(struct ike_sa *sa, const struct conf_item *id)
+/* Whether the identity does method m (IKEv1's number). */
+static bool does(struct ike_sa *sa, const struct conf_item *id, uint16_t m)
 {
-	uint16_t m = sa->v1->auth_method;
 	const char *name = ike_choice(id, CONF_IDENTITY_AUTH_METHOD);
 
-	if (!m) /* before the proposal: the identity decides the method */
-		return true;
 	if (ikev1_sig_used(id))
 		return ikev1_sig_fits(sa, id, m);
 	if (!strcmp(name, "pre-shared-key"))
 		return m == IKEV1_AUTH_PSK;
 	return !strcmp(name, "pre-shared-key-xauth") && m == IKEV1_AUTH_XAUTH_INIT_PSK;
+}
+
+/* The identity does the negotiated method or, before the proposal is chosen (aggressive
+ * and base mode's first message, arg), one of those the initiator proposes. */
+static bool fits(struct ike_sa *sa, const struct conf_item *id, void *arg)
+{
+	const struct ikev1_sa *o = arg;
+
+	if (sa->v1->auth_method)
+		return does(sa, id, sa->v1->auth_method);
+	for (unsigned t = 0; t < o->ntrans; t++)
+		for (unsigned i = 0; i < o->t[t].nattr; i++) {
+			const struct ikev1_attr *a = &o->a[o->t[t].first_attr + i];
+
+			if (a->type == IKEV1_P1_AUTH_METHOD && does(sa, id, a->val))
+				return true;
+		}
+	return false;
 }
 
 int ikev1_p1_choose(struct ike_sa *sa, const struct ikev1_msg *m, bool cert_later)
@@ -66,7 +82,7 @@ int ikev1_p1_choose(struct ike_sa *sa, const struct ikev1_msg *m, bool cert_late
 			p.cert = m->cert[i].data.ptr;
 			p.cert_len = m->cert[i].data.len;
 		}
-	if (!m->nid || !(id = ike_identity_for(sa, &p, fits)))
+	if (!m->nid || !(id = ike_identity_for(sa, &p, fits, (void *)&m->sa)))
 		return -EPERM;
 	v->ident = id->id;
 	v->ident_chosen = true;

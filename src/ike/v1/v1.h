@@ -180,8 +180,9 @@ const struct conf_item *ikev1_identity(const struct ike_sa *sa);
 /* The same, with the reason given to ike_sa_fail when there is none. */
 const struct conf_item *ikev1_p1_identity(struct ike_sa *sa);
 /* Responder: the identity for the ID of m (and its certificate, unless cert_later: it
- * comes in a later message) among those that do the negotiated method (any before the
- * proposal is chosen); it is the SA's identity from then on. 0 or -EPERM (logged). */
+ * comes in a later message) among those that do the negotiated method (before the
+ * proposal is chosen: one the initiator proposes in m); it is the SA's identity from
+ * then on. 0 or -EPERM (logged). */
 int ikev1_p1_choose(struct ike_sa *sa, const struct ikev1_msg *m, bool cert_later);
 /* Our ID payload body from the identity (my-id, or the certificate's), for the HASH. */
 int ikev1_p1_my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body);

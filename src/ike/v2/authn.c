@@ -498,5 +498,5 @@ const struct conf_item *ikev2_authn_identity_for(struct ike_sa *sa, const struct
 		p.cert = m->cert[0].data.ptr;
 		p.cert_len = m->cert[0].data.len;
 	}
-	return ike_identity_for(sa, &p, NULL);
+	return ike_identity_for(sa, &p, NULL, NULL);
 }
