@@ -318,6 +318,10 @@ size_t ike_view_identities_for(const struct ike_view *v, const char *peer, uint8
 			       const uint8_t *data, size_t len, const struct conf_item **out,
 			       uint32_t *pos, size_t max);
 const struct conf_item *ike_view_policy_by_reqid(const struct ike_view *v, uint32_t reqid);
+/* The identity item item_id of the peer, or NULL (gone, disabled or another peer's). */
+const struct conf_item *ike_view_identity(const struct ike_view *v, const char *peer,
+					  uint32_t item_id);
+
 /* The enabled template=yes policies of policy group `group`, in configuration order (what
  * generate-policy narrows against, tmpl.h); n = 0 for a group that does not exist. */
 const struct conf_item *const *ike_view_templates(const struct ike_view *v, const char *group,
@@ -422,6 +426,23 @@ bool ike_remote_id_ok(const struct conf_item *id, const struct net_addr *remote,
  * for auto, ignore and an address remote-id that is not an address (which means the
  * peer's own). */
 bool ike_remote_id_fixed(const struct conf_item *id, uint8_t *type, uint8_t *buf, size_t *len);
+/* ident.c: what a responder knows of the initiator when it picks one of the peer's
+ * identities. */
+struct ike_peer_id {
+	uint8_t type; /* the ID's type (IKEv1 and IKEv2 number the ones compared alike) */
+	const uint8_t *data;
+	size_t len;
+	const uint8_t *cert; /* DER of the first X.509 certificate it sent; NULL: none */
+	size_t cert_len;
+	bool cert_later; /* its certificate comes in a later message (IKEv1) */
+};
+/* Whether an identity can serve the SA at all (IKEv1: the method negotiated or
+ * proposed); arg is ike_identity_for's. */
+typedef bool (*ike_identity_fits_fn)(struct ike_sa *sa, const struct conf_item *id, void *arg);
+/* The identity of sa's peer for what the initiator sent (fits NULL: any), or NULL with
+ * the reason given to ike_sa_fail. */
+const struct conf_item *ike_identity_for(struct ike_sa *sa, const struct ike_peer_id *pid,
+					 ike_identity_fits_fn fits, void *arg);
 /* The PSK: 0x-hex decoded or the text itself. Caller clears. */
 int ike_psk(const struct conf_item *id, struct crypto_chunk *out);
 const char *ike_choice(const struct conf_item *it, int prop);

@@ -613,6 +613,15 @@ const struct conf_item *ike_view_policy_by_reqid(const struct ike_view *v, uint3
 	return n ? n->it : NULL;
 }
 
+const struct conf_item *ike_view_identity(const struct ike_view *v, const char *peer,
+					  uint32_t item_id)
+{
+	struct ike_vpeer *p = peer_by_name(v, peer);
+	struct ike_vident *e = p ? ike_tab_get(&v->ident_by_id, (uint64_t)item_id + 1) : NULL;
+
+	return e && e->peer == p ? e->it : NULL;
+}
+
 size_t ike_view_identities_for(const struct ike_view *v, const char *peer, uint8_t type,
 			       const uint8_t *data, size_t len, const struct conf_item **out,
 			       uint32_t *pos, size_t max)

@@ -94,6 +94,7 @@ struct side {
 static const char *more[2];
 /* Both peers' exchange-mode: ike2 unless an IKEv1 test says main or aggressive. */
 static const char *xmode;
+static const char *xmode_hybrid; /* the hybrid tests': main unless a test says otherwise */
 
 /* The fixture's credentials, as struct cred initialisers. */
 /* clang-format off */
@@ -664,6 +665,7 @@ static void setup(void)
 	memset(&rad, 0, sizeof(rad));
 	more[0] = more[1] = NULL;
 	xmode = "ike2";
+	xmode_hybrid = "main";
 	log_capture();
 }
 
@@ -1773,7 +1775,8 @@ START_TEST(test_v1_revoked)
 }
 END_TEST
 
-/* b wants another ID than the one a's certificate gives. */
+/* b's only identity wants another ID than the one a's certificate gives: no identity is
+ * found for a (the same choice as IKEv2's, test_remote_id_mismatch). */
 START_TEST(test_v1_remote_id_mismatch)
 {
 	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
@@ -1785,7 +1788,7 @@ START_TEST(test_v1_remote_id_mismatch)
 	xmode = "main";
 	ends_up(&a, &b);
 	start();
-	expect_v1_refused_by_b("(it sent sun@example.org)");
+	expect_v1_refused_by_b("no identity of peer a accepts the peer's ID sun@example.org");
 }
 END_TEST
 
@@ -1815,7 +1818,7 @@ static void hybrid_up(const char *password)
 
 	snprintf(client, sizeof(client), HYBRID " username=alice password=%s", password);
 	more[1] = "/ip ipsec user\nadd name=alice password=secret-pw\n";
-	xmode = "main";
+	xmode = xmode_hybrid;
 	ends_up(&a, &b);
 	start();
 }
@@ -1841,6 +1844,278 @@ START_TEST(test_v1_hybrid_wrong_password)
 	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
 	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
 	expect_logged("XAuth: the gateway refused our user name or password");
+}
+END_TEST
+
+/* --- 8. IKEv1: the responder's identity by the initiator's ID (ident.c, as IKEv2) --- */
+
+/* b's first identity wants another ID; its second names a's, and signs with venus's
+ * certificate: b chooses it by the ID a sent (in main mode, encrypted, with a's
+ * certificate). ECDSA P-256 all: both identities must do the method a proposes. */
+#define LEAF                                                                                       \
+	{"leaf.pem", "leaf", NULL},                                                                \
+	{                                                                                          \
+		"stranger.key", NULL, NULL                                                         \
+	}
+#define VENUS                                                                                      \
+	{"revoked.pem", "venus", NULL},                                                            \
+	{                                                                                          \
+		"revoked.key", NULL, NULL                                                          \
+	}
+static const struct side two_ids_b = {{CA, INTER, LEAF, VENUS},
+				      {{0}},
+				      {DS("leaf") " remote-id=fqdn:other.example.org",
+				       DS("venus") " remote-id=user-fqdn:sun@example.org"}};
+
+static void v1_two_ids_up(const char *mode)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+
+	xmode = mode;
+	ends_up(&a, &two_ids_b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_id, "sun@example.org");
+	ck_assert_str_eq(walk(&A).remote_cert, "CN=venus.example.org, O=test");
+}
+
+START_TEST(test_v1_id_picks_identity_main)
+{
+	v1_two_ids_up("main");
+}
+END_TEST
+
+/* Aggressive mode: the ID comes in the clear with the first message, before a's
+ * certificate. */
+START_TEST(test_v1_id_picks_identity_aggressive)
+{
+	v1_two_ids_up("aggressive");
+}
+END_TEST
+
+START_TEST(test_v1_id_picks_identity_base)
+{
+	v1_two_ids_up("base");
+}
+END_TEST
+
+/* An ID that none of b's identities names: refused before any proof, in aggressive mode
+ * at the first message (INVALID-ID-INFORMATION), in main mode at the fifth. */
+static void v1_unknown_id(const char *mode)
+{
+	const struct side a = {
+		{CA, INTER, SUN}, {{0}}, {DS("sun") " my-id=fqdn:stranger.example.org"}};
+
+	xmode = mode;
+	ends_up(&a, &two_ids_b);
+	start();
+	expect_nothing();
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 1);
+	expect_logged("no identity of peer a accepts the peer's ID stranger.example.org");
+}
+
+START_TEST(test_v1_unknown_id_main)
+{
+	v1_unknown_id("main");
+	expect_logged("peer says AUTHENTICATION-FAILED");
+}
+END_TEST
+
+START_TEST(test_v1_unknown_id_aggressive)
+{
+	v1_unknown_id("aggressive");
+	expect_logged("peer says INVALID-ID-INFORMATION during phase 1");
+}
+END_TEST
+
+/* Two identities that take any ID, a pre-shared key's first: in aggressive and base mode
+ * b passes over it, a proposing signatures only. */
+static void v1_method_picks(const char *mode)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {
+		{CA, MOON},
+		{{0}},
+		{"auth-method=pre-shared-key secret=some-key-0123456789", DS("moon")}};
+
+	xmode = mode;
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=moon, O=test");
+}
+
+START_TEST(test_v1_method_picks_identity_aggressive)
+{
+	v1_method_picks("aggressive");
+}
+END_TEST
+
+START_TEST(test_v1_method_picks_identity_base)
+{
+	v1_method_picks("base");
+}
+END_TEST
+
+/* match-by=certificate: b takes the identity that pins the certificate a sent. */
+START_TEST(test_v1_match_by_certificate)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {
+		{CA, INTER, LEAF, {"sun.pem", "sun", NULL}, {"stranger.pem", "stranger", NULL}},
+		{{0}},
+		{DS("leaf") " match-by=certificate remote-certificate=stranger",
+		 DS("leaf") " match-by=certificate remote-certificate=sun"}};
+
+	xmode = "main";
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=sun, O=test");
+}
+END_TEST
+
+/* Pre-shared keys: aggressive mode's ID, in the clear, picks b's identity and so its key;
+ * main mode's cannot (the key must decrypt it): b takes its first identity by address, and
+ * its key is not a's. */
+#define PSK_ID(secret, rest) "auth-method=pre-shared-key secret=" secret " " rest
+
+static void v1_psk_two_ids(const char *mode)
+{
+	const struct side a = {
+		{{0}}, {{0}}, {PSK_ID("second-key-0123456789", "my-id=fqdn:alice.example")}};
+	const struct side b = {{{0}},
+			       {{0}},
+			       {PSK_ID("first-key-0123456789", "remote-id=fqdn:other.example"),
+				PSK_ID("second-key-0123456789", "remote-id=fqdn:alice.example")}};
+
+	xmode = mode;
+	ends_up(&a, &b);
+	start();
+}
+
+START_TEST(test_v1_psk_id_picks_key_aggressive)
+{
+	v1_psk_two_ids("aggressive");
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_id, "alice.example");
+}
+END_TEST
+
+START_TEST(test_v1_psk_main_by_address)
+{
+	v1_psk_two_ids("main");
+	ck_assert_uint_eq(walk(&B).n, 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->established, 0);
+	ck_assert_uint_eq(ike_stats(B.ike)->rx_auth_failed, 1);
+	expect_logged("the pre-shared keys differ");
+}
+END_TEST
+
+/* --- 9. IKEv1 base mode with signatures (racoon's hashes, keymat.c) --- */
+
+START_TEST(test_v1_base_rsa_cert)
+{
+	const struct side a = {{CA, MOON}, {{0}}, {DS("moon")}};
+	const struct side b = {{CA, MOON}, {{0}}, {DS("moon") " remote-id=fqdn:moon.example.org"}};
+
+	xmode = "base";
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=moon, O=test");
+	ck_assert_str_eq(walk(&A).remote_cert, "CN=moon, O=test");
+	expect_logged("ISAKMP SA established (base mode, responder) with moon.example.org");
+}
+END_TEST
+
+/* ECDSA P-256 (RFC 4754 method 9) at both ends, a's certificate by the intermediate. */
+START_TEST(test_v1_base_ecdsa)
+{
+	const struct side a = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+	const struct side b = {
+		{CA, INTER, {"leaf.pem", "leaf", NULL}, {"stranger.key", NULL, NULL}},
+		{{0}},
+		{DS("leaf") " remote-id=user-fqdn:sun@example.org"}};
+
+	xmode = "base";
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_cert, "CN=sun, O=test");
+	ck_assert_str_eq(walk(&A).remote_id, "CN=leaf-30, O=test");
+}
+END_TEST
+
+START_TEST(test_v1_base_rsa_key)
+{
+	const struct side a = {{{0}}, A_KEYS("gen.pub"), {RSA_ID}};
+	const struct side b = {{{0}}, B_KEYS("moon.pub"), {RSA_ID}};
+
+	xmode = "base";
+	ends_up(&a, &b);
+	start();
+	expect_v1_up();
+	ck_assert_str_eq(walk(&B).remote_id, "192.0.2.1");
+	ck_assert_str_eq(walk(&A).remote_id, "192.0.2.2");
+}
+END_TEST
+
+/* The responder refuses the initiator's SIG_I (its remote-key is another key). */
+START_TEST(test_v1_base_sig_i_wrong)
+{
+	const struct side a = {{{0}}, A_KEYS("gen.pub"), {RSA_ID}};
+	const struct side b = {{{0}}, B_KEYS("wrong.pub"), {RSA_ID}};
+
+	xmode = "base";
+	ends_up(&a, &b);
+	start();
+	expect_v1_refused_by_b("the peer's SIG is not valid");
+}
+END_TEST
+
+/* The initiator refuses the responder's SIG_R: nothing is installed at a, and b's
+ * half-made SA gets no quick mode. */
+START_TEST(test_v1_base_sig_r_wrong)
+{
+	const struct side a = {{{0}}, A_KEYS("wrong.pub"), {RSA_ID}};
+	const struct side b = {{{0}}, B_KEYS("moon.pub"), {RSA_ID}};
+
+	xmode = "base";
+	ends_up(&a, &b);
+	start();
+	ck_assert_uint_eq(walk(&A).n, 0);
+	ck_assert_uint_eq(fake_kern_nsa(A.k, true), 0);
+	ck_assert_uint_eq(fake_kern_nsa(B.k, true), 0);
+	ck_assert_uint_eq(ike_stats(A.ike)->rx_auth_failed, 1);
+	expect_logged("the peer's SIG is not valid: RSA PKCS#1 v1.5 signature does not verify");
+}
+END_TEST
+
+/* An untrusted certificate in base mode's third message. */
+START_TEST(test_v1_base_untrusted_ca)
+{
+	const struct side a = {
+		{CA, {"stranger.pem", "stranger", NULL}, {"stranger.key", NULL, NULL}},
+		{{0}},
+		{DS("stranger")}};
+	const struct side b = {{CA, INTER, SUN}, {{0}}, {DS("sun")}};
+
+	xmode = "base";
+	ends_up(&a, &b);
+	start();
+	expect_v1_refused_by_b("the peer's certificate is refused");
+}
+END_TEST
+
+START_TEST(test_v1_base_hybrid)
+{
+	xmode_hybrid = "base";
+	hybrid_up("secret-pw");
+	expect_v1_up();
+	ck_assert_str_eq(walk(&A).remote_cert, "CN=moon, O=test");
+	ck_assert_str_eq(walk(&B).remote_cert, "");
+	expect_logged("XAuth: the gateway accepted us");
 }
 END_TEST
 
@@ -1904,6 +2179,23 @@ static Suite *ike_authn_suite(void)
 	tcase_add_test(v1, test_v1_id_not_in_cert);
 	tcase_add_test(v1, test_v1_hybrid);
 	tcase_add_test(v1, test_v1_hybrid_wrong_password);
+	tcase_add_test(v1, test_v1_id_picks_identity_main);
+	tcase_add_test(v1, test_v1_id_picks_identity_aggressive);
+	tcase_add_test(v1, test_v1_id_picks_identity_base);
+	tcase_add_test(v1, test_v1_unknown_id_main);
+	tcase_add_test(v1, test_v1_unknown_id_aggressive);
+	tcase_add_test(v1, test_v1_match_by_certificate);
+	tcase_add_test(v1, test_v1_method_picks_identity_aggressive);
+	tcase_add_test(v1, test_v1_method_picks_identity_base);
+	tcase_add_test(v1, test_v1_psk_id_picks_key_aggressive);
+	tcase_add_test(v1, test_v1_psk_main_by_address);
+	tcase_add_test(v1, test_v1_base_rsa_cert);
+	tcase_add_test(v1, test_v1_base_ecdsa);
+	tcase_add_test(v1, test_v1_base_rsa_key);
+	tcase_add_test(v1, test_v1_base_sig_i_wrong);
+	tcase_add_test(v1, test_v1_base_sig_r_wrong);
+	tcase_add_test(v1, test_v1_base_untrusted_ca);
+	tcase_add_test(v1, test_v1_base_hybrid);
 	return s;
 }
 

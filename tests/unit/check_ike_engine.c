@@ -4911,6 +4911,57 @@ START_TEST(test_v1_base_wrong_psk)
 }
 END_TEST
 
+static bool drop_all_info_from_a(bool from_a, struct fake_dgram *d)
+{
+	return !(from_a && d->len > 19 && d->data[18] == IKEV1_EXCH_INFORMATIONAL);
+}
+
+/* a lost its state in base mode (its deletes never arrived) and comes again: base mode's
+ * messages are all in the clear, so its INITIAL-CONTACT follows phase 1 in a protected
+ * informational; b drops the old ISAKMP SA with its IPsec SAs. With
+ * send-initial-contact=no, b keeps both. */
+static void base_comes_again(const char *peer_extra, uint32_t *old_in)
+{
+	struct opts o = defaults;
+	uint32_t old_out;
+
+	o.a.mode = o.b.mode = "base";
+	o.a.peer_extra = peer_extra;
+	ends_up(&o);
+	start();
+	check_child_pair(old_in, &old_out);
+	filter = drop_all_info_from_a;
+	ck_assert_int_eq(ike_kill(A.ike, NULL), 1);
+	settle();
+	ck_assert_uint_eq(established(&B), 1);
+	filter = NULL;
+	ike_apply(A.ike, A.c);
+	settle();
+	ck_assert_uint_eq(established(&A), 1);
+}
+
+START_TEST(test_v1_base_initial_contact)
+{
+	uint32_t old_in;
+
+	base_comes_again(NULL, &old_in);
+	ck_assert_uint_eq(walk(&B).n, 1);
+	ck_assert_uint_eq(established(&B), 1);
+	ck_assert(fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+	ck_assert_uint_eq(ph2(&B), 1);
+}
+END_TEST
+
+START_TEST(test_v1_base_no_initial_contact)
+{
+	uint32_t old_in;
+
+	base_comes_again(" send-initial-contact=no", &old_in);
+	ck_assert_uint_eq(walk(&B).n, 2);
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
+}
+END_TEST
+
 /* One end in base mode, the other in main mode: b answers nothing, nothing is made. */
 START_TEST(test_v1_base_against_main)
 {
@@ -5266,6 +5317,8 @@ static Suite *ike_engine_suite(void)
 	tcase_add_test(frag, test_v1_frag_past_last);
 	tcase_add_test(hs, test_v1_base_wrong_psk);
 	tcase_add_test(hs, test_v1_base_against_main);
+	tcase_add_test(hs, test_v1_base_initial_contact);
+	tcase_add_test(hs, test_v1_base_no_initial_contact);
 	tcase_add_test(hs, test_v1_base_nat);
 	tcase_add_test(hs, test_v1_base_xauth);
 	tcase_add_test(hs, test_v1_base_xauth_wrong_password);

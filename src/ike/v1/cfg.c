@@ -69,7 +69,7 @@ static int send_cfg(struct ike_sa *sa, uint32_t mid, const struct ikev1_cfg *c, 
 
 static const struct conf_item *identity(const struct ike_sa *sa)
 {
-	return ike_identity_of(sa->eng, sa->peer);
+	return ikev1_identity(sa);
 }
 
 /* The identity's mode-config item, and whether it asks (client) or serves (gateway). */

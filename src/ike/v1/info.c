@@ -235,6 +235,8 @@ static void notify_rx(struct ike_sa *sa, const struct ikev1_notify *n)
 			sa->rtx_count = 0;
 			ikev1_disarm(sa);
 		}
+	} else if (n->type == IKEV1_N_INITIAL_CONTACT) { /* base mode's (p1_id.c) */
+		ikev1_p1_initial_contact(sa);
 	} else if (n->type && n->type < 16384) {
 		ikev1_qm_refused(sa, n);
 	}

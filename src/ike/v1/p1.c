@@ -1,20 +1,18 @@
 /* p1: IKEv1 phase 1, the ISAKMP SA (RFC 2409 5): main mode (identity protection, six
  * messages) and aggressive mode (three), with pre-shared keys or signatures (p1_sig.c
  * signs and checks: SIG and CERT take the place of HASH); base mode, four, is in base.c
- * and shares the pieces at the end of this file; vendor IDs for NAT-T (RFC
- * 3947 and its drafts) and DPD (RFC 3706); NAT discovery (RFC 3947 3) and the move to
- * port 4500 that follows it. In main mode the responder must know the key before it
- * sees the initiator's ID (the ID travels encrypted under it), so the peer is chosen by
- * address, as RouterOS does; aggressive mode shows the ID in the clear and so lets a
- * listener try keys offline: a warning says so once per peer. */
-#include <arpa/inet.h>
+ * and shares the pieces at the end of this file; vendor IDs, NAT discovery and the move
+ * to port 4500 are p1_nat.c's. The peer is found by address; which of its identities
+ * serves a responder is p1_id.c's (by the initiator's ID, except main mode with a
+ * pre-shared key: the key must be known before the ID, which travels encrypted under
+ * it, so it is the first identity's, as RouterOS does). Aggressive mode shows the ID in
+ * the clear and so lets a listener try keys offline: a warning says so once per peer. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipsecd/log.h"
 #include "ipsecd/loop.h"
-#include "ipsecd/pki.h"
 #include "v1.h"
 
 /* --- the chosen algorithms in IKEv1's numbers --- */
@@ -74,112 +72,6 @@ static uint16_t auth_method(struct ike_sa *sa, const struct conf_item *id)
 	return 0;
 }
 
-/* --- vendor IDs and NAT discovery --- */
-
-static bool natt_on(const struct ike_sa *sa)
-{
-	const struct conf_item *prof = ikev1_profile(sa);
-
-	return !prof || conf_bool(prof, CONF_PROFILE_NAT_TRAVERSAL);
-}
-
-static void put_vids(struct ike_sa *sa, struct ikev1_enc *e)
-{
-	if (natt_on(sa)) {
-		ikev1_put_vendor(e, ikev1_vid_natt_rfc, 16);
-		ikev1_put_vendor(e, ikev1_vid_natt_03, 16);
-		ikev1_put_vendor(e, ikev1_vid_natt_02, 16);
-	}
-	ikev1_put_vendor(e, ikev1_vid_dpd, 16);
-	ikev1_frag_put_vid(sa, e);
-}
-
-static void read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	struct ikev1_state *v = sa->v1;
-	bool rfc = false, draft = false;
-
-	for (unsigned i = 0; i < m->nvendor; i++) {
-		const struct wire_bytes *b = &m->vendor[i];
-
-		if (b->len != 16)
-			continue;
-		rfc |= !memcmp(b->ptr, ikev1_vid_natt_rfc, 16);
-		draft |= !memcmp(b->ptr, ikev1_vid_natt_02, 16) ||
-			 !memcmp(b->ptr, ikev1_vid_natt_03, 16);
-		v->dpd_vid |= !memcmp(b->ptr, ikev1_vid_dpd, 16);
-	}
-	for (unsigned i = 0; i < m->nvendor; i++)
-		v->frag_vid |= ikev1_frag_vid(sa->eng, &m->vendor[i]);
-	v->nat_vid = natt_on(sa) && (rfc || draft);
-	v->nat_draft = !rfc && draft;
-}
-
-static void cookie_bytes(uint64_t c, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, c >>= 8)
-		out[i] = (uint8_t)c;
-}
-
-/* RFC 3947 3.2: HASH(CKY-I | CKY-R | IP | Port) with the negotiated hash. */
-static int natd_hash(const struct ike_sa *sa, const struct net_addr *a, uint8_t *out)
-{
-	uint8_t ci[8], cr[8], port[2] = {(uint8_t)(a->port >> 8), (uint8_t)a->port};
-	struct crypto_iov iov[4] = {
-		{ci, 8}, {cr, 8}, {a->bytes, a->family == AF_INET ? 4 : 16}, {port, 2}};
-
-	cookie_bytes(sa->spi_i, ci);
-	cookie_bytes(sa->spi_r, cr);
-	return crypto_v1_hash(sa->v1->hash, iov, 4, out);
-}
-
-static void put_natd(struct ike_sa *sa, struct ikev1_enc *e)
-{
-	enum ikev1_pld_type t = sa->v1->nat_draft ? IKEV1_PLD_NATD_DRAFT : IKEV1_PLD_NATD;
-	uint8_t h[CRYPTO_V1_MAX_HASH];
-	size_t hl = crypto_v1_hash_len(sa->v1->hash);
-
-	if (!sa->v1->nat_vid)
-		return;
-	if (natd_hash(sa, &sa->remote, h) == 0) /* the first: the destination */
-		ikev1_put_natd(e, t, h, hl);
-	if (natd_hash(sa, &sa->local, h) == 0)
-		ikev1_put_natd(e, t, h, hl);
-}
-
-/* The peer's NAT-D: its first is what it sees as our address (a NAT in front of us if it
- * differs), the others its own (one of them ours of it, else a NAT in front of it). */
-static void read_natd(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	uint8_t h[CRYPTO_V1_MAX_HASH];
-	size_t hl = crypto_v1_hash_len(sa->v1->hash);
-	bool there = true;
-
-	if (!sa->v1->nat_vid || m->nnatd < 2)
-		return;
-	if (natd_hash(sa, &sa->local, h) == 0)
-		sa->nat_here = m->natd[0].len != hl || memcmp(m->natd[0].ptr, h, hl);
-	if (natd_hash(sa, &sa->remote, h) == 0)
-		for (unsigned i = 1; i < m->nnatd; i++)
-			there &= m->natd[i].len != hl || memcmp(m->natd[i].ptr, h, hl);
-	sa->nat_there = there;
-	if (sa->nat_here || sa->nat_there)
-		log_info(LOG_IKE, sa->ctx, "NAT detected (%s)",
-			 sa->nat_here && sa->nat_there ? "both ends"
-			 : sa->nat_here		       ? "in front of us"
-						       : "in front of the peer");
-}
-
-/* RFC 3947 4: with a NAT found, the initiator goes on from port 4500. */
-static void float_ports(struct ike_sa *sa)
-{
-	if (!sa->initiator || !(sa->nat_here || sa->nat_there) || sa->natt)
-		return;
-	sa->natt = true;
-	sa->local.port = net_port(sa->eng->d.net, true);
-	sa->remote.port = 4500;
-}
-
 /* --- keys --- */
 
 static void p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p)
@@ -192,8 +84,8 @@ static void p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p)
 	p->gxr = (struct crypto_iov){v->gxr.ptr, v->gxr.len};
 	p->ni = (struct crypto_iov){sa->ni.ptr, sa->ni.len};
 	p->nr = (struct crypto_iov){sa->nr.ptr, sa->nr.len};
-	cookie_bytes(sa->spi_i, p->cky_i);
-	cookie_bytes(sa->spi_r, p->cky_r);
+	ikev1_cookie_bytes(sa->spi_i, p->cky_i);
+	ikev1_cookie_bytes(sa->spi_r, p->cky_r);
 	p->sai_b = (struct crypto_iov){v->sai_b.ptr, v->sai_b.len};
 }
 
@@ -254,51 +146,6 @@ static int new_nonce(struct crypto_chunk *n)
 	n->ptr = malloc(IKEV1_NONCE_LEN);
 	n->len = IKEV1_NONCE_LEN;
 	return n->ptr && crypto_random(n->ptr, n->len) == 0 ? 0 : -ENOMEM;
-}
-
-/* Our ID payload's body (type, protocol, port, data), kept for the HASH. */
-static int my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body)
-{
-	uint8_t type, buf[255 + 4];
-	size_t len;
-
-	if (ikev1_sig_my_id(sa, id, &type, buf + 4, &len) < 0)
-		ike_my_id(id, &sa->local, &type, buf + 4, &len);
-	buf[0] = type;
-	buf[1] = 0; /* protocol and port 0: strongSwan's and RouterOS's choice */
-	buf[2] = buf[3] = 0;
-	return keep(body, buf, len + 4);
-}
-
-static void put_id_body(struct ikev1_enc *e, const struct crypto_chunk *body)
-{
-	ikev1_put_id(e, body->ptr[0], body->ptr[1], (uint16_t)(body->ptr[2] << 8 | body->ptr[3]),
-		     body->ptr + 4, body->len - 4);
-}
-
-/* The peer's ID against the identity's remote-id; sa->remote_id on success. */
-static int check_id(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_id *pid)
-{
-	char shown[256], why[160];
-
-	pki_id_str(pid->type, pid->data.ptr, pid->data.len, shown, sizeof(shown));
-	if (!ike_remote_id_ok(id, &sa->remote, pid->type, pid->data.ptr, pid->data.len, why,
-			      sizeof(why))) {
-		ike_sa_fail(sa, "%s (it sent %s)", why, shown);
-		return -EPERM;
-	}
-	free(sa->remote_id);
-	sa->remote_id = strdup(shown);
-	return 0;
-}
-
-static const struct conf_item *identity_of(struct ike_sa *sa)
-{
-	const struct conf_item *id = ike_identity_of(sa->eng, sa->peer);
-
-	if (!id)
-		ike_sa_fail(sa, "no identity for this peer");
-	return id;
 }
 
 static int load_psk(struct ike_sa *sa, const struct conf_item *id)
@@ -390,7 +237,7 @@ static int put_proof(struct ike_sa *sa, struct ikev1_enc *e, const uint8_t *h)
 		ikev1_put_hash(e, h, hl);
 		return 0;
 	}
-	return (id = identity_of(sa)) ? ikev1_sig_put(sa, id, h, hl, e) : -ENOENT;
+	return (id = ikev1_p1_identity(sa)) ? ikev1_sig_put(sa, id, h, hl, e) : -ENOENT;
 }
 
 /* The peer's proof over our computation h of its HASH: the HASH, or its SIG (p1_sig.c
@@ -413,9 +260,10 @@ static int check_proof(struct ike_sa *sa, const struct conf_item *id, const stru
 	return 1; /* the ID is the caller's to check */
 }
 
-/* A message in the clear: header, then what build puts in. */
-static void send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
-		       void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg), void *arg)
+/* A message in the clear: header, then what build puts in. 0, or -EIO when build failed
+ * (nothing is sent). */
+static int send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
+		      void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg), void *arg)
 {
 	struct wbuf w;
 	struct ikev1_enc e;
@@ -426,9 +274,12 @@ static void send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
 	ikev1_enc_begin(&e, &w, &h);
 	build(sa, &e, arg);
 	ikev1_enc_end(&e);
-	if (!w.err)
+	bool ok = !w.err;
+
+	if (ok)
 		ikev1_send_p1(sa, &w, expect_reply);
 	wbuf_free(&w);
+	return ok ? 0 : -EIO;
 }
 
 /* An encrypted phase 1 message: [ID,] HASH [, NAT-D...] [, INITIAL-CONTACT]. id_b: the
@@ -450,18 +301,18 @@ static int send_id_hash(struct ike_sa *sa, uint8_t exch, const struct crypto_chu
 	plain.secret = true;
 	ikev1_enc_chain_begin(&e, &plain);
 	if (send_id)
-		put_id_body(&e, id_b);
+		ikev1_p1_put_id(&e, id_b);
 	if ((r = put_proof(sa, &e, h)) < 0) {
 		wbuf_free(&plain);
 		return r;
 	}
 	if (!send_id)
-		put_natd(sa, &e);
+		ikev1_p1_put_natd(sa, &e);
 	if (initial_contact) {
 		uint8_t spi[16];
 
-		cookie_bytes(sa->spi_i, spi);
-		cookie_bytes(sa->spi_r, spi + 8);
+		ikev1_cookie_bytes(sa->spi_i, spi);
+		ikev1_cookie_bytes(sa->spi_r, spi + 8);
 		ikev1_put_notify(&e, IKEV1_DOI_IPSEC, IKEV1_PROTO_ISAKMP, IKEV1_N_INITIAL_CONTACT,
 				 spi, 16, NULL, 0);
 	}
@@ -472,39 +323,6 @@ static int send_id_hash(struct ike_sa *sa, uint8_t exch, const struct crypto_chu
 	wbuf_free(&plain);
 	wbuf_free(&out);
 	return r;
-}
-
-/* Not when replacing an ISAKMP SA of ours: the peer would drop the old one's IPsec SAs. */
-static bool wants_initial_contact(const struct ike_sa *sa)
-{
-	const struct conf_item *peer = ike_peer_find(sa->eng->conf, sa->peer);
-
-	return peer && !sa->v1->replaces && conf_bool(peer, CONF_PEER_SEND_INITIAL_CONTACT);
-}
-
-/* INITIAL-CONTACT received: the peer's older ISAKMP SAs (same peer item and ID) go, but for
- * ones it deleted itself whose IPsec SAs are held for a new one. */
-static void initial_contact_rx(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	struct ike_sa *o, *next;
-	bool ic = false;
-
-	for (unsigned i = 0; i < m->nnotify; i++)
-		ic |= m->notify[i].type == IKEV1_N_INITIAL_CONTACT;
-	if (!ic)
-		return;
-	ike_sa_index_id(sa);
-	for (o = ike_sa_next_same_id(sa, NULL); o; o = next) {
-		next = ike_sa_next_same_id(sa, o);
-		/* one the peer deleted just before, whose IPsec SAs wait for this one: the
-		 * peer did not lose them (strongSwan reauthenticating deletes the old IKE_SA,
-		 * then finishes the new one with INITIAL-CONTACT, having no other left) */
-		if (o->v1 && o->state == IKE_STATE_DELETING && o->children)
-			continue;
-		log_info(LOG_IKE, o->ctx, "replaced by ike#%u: the peer (%s) sent INITIAL-CONTACT",
-			 sa->serial, sa->remote_id);
-		ike_sa_destroy(o, true);
-	}
 }
 
 /* --- initiator --- */
@@ -528,18 +346,18 @@ static void build_first(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 
 		ikev1_put_ke(e, pub, publen);
 		ikev1_put_nonce(e, sa->ni.ptr, sa->ni.len);
-		put_id_body(e, f->id_b);
+		ikev1_p1_put_id(e, f->id_b);
 		ikev1_sig_put_certreq(sa, e);
 		keep(&sa->v1->gxi, pub, publen);
 	}
-	put_vids(sa, e);
+	ikev1_p1_put_vids(sa, e);
 }
 
 int ikev1_p1_start(struct ike_sa *sa)
 {
 	static struct ikev1_sa_buf o;
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 	struct first f = {.sa = &o.sa};
 
 	if (!id || offer(sa, id, &o) < 0 || load_psk(sa, id) < 0)
@@ -554,7 +372,7 @@ int ikev1_p1_start(struct ike_sa *sa)
 			if (o.sa.a[o.sa.t[0].first_attr + i].type == IKEV1_P1_GROUP_DESC)
 				group = o.sa.a[o.sa.t[0].first_attr + i].val;
 		if (!(sa->dh = crypto_dh_new(group)) || new_nonce(&sa->ni) < 0 ||
-		    my_id(sa, id, &v->idi_b) < 0)
+		    ikev1_p1_my_id(sa, id, &v->idi_b) < 0)
 			return -ENOMEM;
 		f.id_b = &v->idi_b;
 		if (!ikev1_auth_is_sig(v->auth_method))
@@ -580,7 +398,7 @@ static void build_ke(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 	ikev1_put_ke(e, pub, publen);
 	ikev1_put_nonce(e, sa->initiator ? sa->ni.ptr : sa->nr.ptr, IKEV1_NONCE_LEN);
 	ikev1_sig_put_certreq(sa, e);
-	put_natd(sa, e);
+	ikev1_p1_put_natd(sa, e);
 	keep(mine, pub, publen);
 }
 
@@ -588,7 +406,7 @@ static void mm_i_r1(struct ike_sa *sa, const struct ikev1_msg *m)
 {
 	static struct ikev1_sa_buf o;
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 	struct ike_chosen ch;
 	uint32_t life;
 
@@ -599,7 +417,7 @@ static void mm_i_r1(struct ike_sa *sa, const struct ikev1_msg *m)
 		return;
 	}
 	sa->spi_r = m->hdr.rcookie;
-	read_vids(sa, m);
+	ikev1_p1_read_vids(sa, m);
 	if (!(sa->dh = crypto_dh_new(ch.dh)) || new_nonce(&sa->ni) < 0) {
 		ike_sa_destroy(sa, false);
 		return;
@@ -611,21 +429,21 @@ static void mm_i_r1(struct ike_sa *sa, const struct ikev1_msg *m)
 static void mm_i_r2(struct ike_sa *sa, const struct ikev1_msg *m)
 {
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 
 	if (!ikev1_has(m, IKEV1_PLD_KE) || !ikev1_has(m, IKEV1_PLD_NONCE) || !id ||
 	    keep(&sa->nr, m->nonce.ptr, m->nonce.len) < 0 ||
 	    keep(&v->gxr, m->ke.ptr, m->ke.len) < 0 || make_keys(sa, m->ke.ptr, m->ke.len) < 0 ||
-	    my_id(sa, id, &v->idi_b) < 0) {
+	    ikev1_p1_my_id(sa, id, &v->idi_b) < 0) {
 		ike_sa_fail(sa, "the peer's key exchange is missing or bad");
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	read_natd(sa, m);
-	float_ports(sa);
+	ikev1_p1_read_natd(sa, m);
+	ikev1_p1_float(sa);
 	v->p1 = IKEV1_MM_I3;
 	sa->state = IKE_STATE_AUTH_SENT;
-	if (send_id_hash(sa, IKEV1_EXCH_IDPROT, &v->idi_b, true, true, wants_initial_contact(sa),
+	if (send_id_hash(sa, IKEV1_EXCH_IDPROT, &v->idi_b, true, true, ikev1_p1_wants_ic(sa),
 			 true) < 0)
 		ike_sa_destroy(sa, false);
 }
@@ -633,7 +451,7 @@ static void mm_i_r2(struct ike_sa *sa, const struct ikev1_msg *m)
 /* The responder's ID and HASH_R (main mode's last message, aggressive mode's second). */
 static int check_hash_r(struct ike_sa *sa, const struct ikev1_msg *m)
 {
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 	uint8_t h[CRYPTO_V1_MAX_HASH];
 	int r;
 
@@ -643,7 +461,7 @@ static int check_hash_r(struct ike_sa *sa, const struct ikev1_msg *m)
 	    hash_of(sa, false, &sa->v1->idr_b, h) < 0)
 		return -ENOMEM;
 	r = check_proof(sa, id, m, &sa->v1->idr_b, h, "HASH_R");
-	return r == 1 ? check_id(sa, id, &m->id[0]) : r;
+	return r == 1 ? ikev1_p1_check_id(sa, id, &m->id[0]) : r;
 }
 
 /* Aggressive mode's answer: SA, KE, Nr, IDir, HASH_R; then HDR*, HASH_I and NAT-D. */
@@ -651,7 +469,7 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 {
 	static struct ikev1_sa_buf o;
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id = ikev1_p1_identity(sa);
 	struct ike_chosen ch;
 	uint32_t life;
 	int r = -EBADMSG;
@@ -661,7 +479,7 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 	    ikev1_accept_p1(&o.sa, &m->sa, &ch, &life) == 0 && ch.dh == crypto_dh_group(sa->dh) &&
 	    take_choice(sa, &ch, life) == 0) {
 		sa->spi_r = m->hdr.rcookie;
-		read_vids(sa, m);
+		ikev1_p1_read_vids(sa, m);
 		if (keep(&sa->nr, m->nonce.ptr, m->nonce.len) == 0 &&
 		    keep(&v->gxr, m->ke.ptr, m->ke.len) == 0 &&
 		    make_keys(sa, m->ke.ptr, m->ke.len) == 0)
@@ -675,10 +493,10 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	read_natd(sa, m);
-	float_ports(sa);
-	if (send_id_hash(sa, IKEV1_EXCH_AGGRESSIVE, &v->idi_b, false, true,
-			 wants_initial_contact(sa), false) < 0) {
+	ikev1_p1_read_natd(sa, m);
+	ikev1_p1_float(sa);
+	if (send_id_hash(sa, IKEV1_EXCH_AGGRESSIVE, &v->idi_b, false, true, ikev1_p1_wants_ic(sa),
+			 false) < 0) {
 		ike_sa_destroy(sa, false);
 		return;
 	}
@@ -690,7 +508,7 @@ static void aggressive_i(struct ike_sa *sa, const struct ikev1_msg *m)
 static void build_r1(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 {
 	ikev1_put_sa(e, arg);
-	put_vids(sa, e);
+	ikev1_p1_put_vids(sa, e);
 }
 
 struct am_r1 {
@@ -707,12 +525,12 @@ static void build_am_r1(struct ike_sa *sa, struct ikev1_enc *e, void *arg)
 	ikev1_put_sa(e, arg);
 	ikev1_put_ke(e, pub, publen);
 	ikev1_put_nonce(e, sa->nr.ptr, sa->nr.len);
-	put_id_body(e, &v->idr_b);
+	ikev1_p1_put_id(e, &v->idr_b);
 	if (hash_of(sa, false, &v->idr_b, h) < 0 || put_proof(sa, e, h) < 0)
 		e->w->err = true;
 	ikev1_sig_put_certreq(sa, e);
-	put_vids(sa, e);
-	put_natd(sa, e);
+	ikev1_p1_put_vids(sa, e);
+	ikev1_p1_put_natd(sa, e);
 }
 
 static const struct conf_item *peer_for(struct ike *eng, const struct net_pkt *p, uint8_t exch)
@@ -786,14 +604,23 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 		return;
 	}
 	struct ikev1_state *v = sa->v1;
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id;
 
 	sa->spi_i = m->hdr.icookie;
 	sa->natt = p->natt;
 	sa->rx_packets++;
 	sa->rx_bytes += p->len;
 	v->exch = m->hdr.exch;
-	read_vids(sa, m);
+	/* aggressive and base mode show the initiator's ID in the clear: it picks the
+	 * identity, and so the key; main mode's comes later, encrypted (p1_id.c) */
+	if (v->exch != IKEV1_EXCH_IDPROT && m->nid == 1 && ikev1_p1_choose(sa, m, true) < 0) {
+		eng->st.rx_auth_failed++;
+		ikev1_notify_plain(eng, p, &m->hdr, IKEV1_N_INVALID_ID_INFORMATION);
+		ike_sa_destroy(sa, false);
+		return;
+	}
+	id = ikev1_p1_identity(sa);
+	ikev1_p1_read_vids(sa, m);
 	if (!id || offer(sa, id, &ours) < 0 || load_psk(sa, id) < 0 ||
 	    ikev1_choose_p1(&ours.sa, &m->sa, v->auth_method, &ch, &life, &trans) < 0 ||
 	    take_choice(sa, &ch, life) < 0 || keep(&v->sai_b, m->sa_body.ptr, m->sa_body.len) < 0 ||
@@ -825,7 +652,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 	    keep(&sa->ni, m->nonce.ptr, m->nonce.len) < 0 ||
 	    keep(&v->gxi, m->ke.ptr, m->ke.len) < 0 ||
 	    keep(&v->idi_b, m->id[0].body.ptr, m->id[0].body.len) < 0 ||
-	    check_id(sa, id, &m->id[0]) < 0 || my_id(sa, id, &v->idr_b) < 0) {
+	    ikev1_p1_check_id(sa, id, &m->id[0]) < 0 || ikev1_p1_my_id(sa, id, &v->idr_b) < 0) {
 		if (sa->last_error[0] == '\0')
 			ike_sa_fail(sa, "the aggressive mode request lacks KE, nonce or ID");
 		ike_sa_destroy(sa, false);
@@ -839,7 +666,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	read_natd(sa, m);
+	ikev1_p1_read_natd(sa, m);
 	v->p1 = IKEV1_AM_R1;
 	send_plain(sa, IKEV1_EXCH_AGGRESSIVE, false, build_am_r1, &reply);
 }
@@ -864,7 +691,7 @@ static void mm_r_i2(struct ike_sa *sa, const struct ikev1_msg *m)
 		ike_sa_destroy(sa, false);
 		return;
 	}
-	read_natd(sa, m);
+	ikev1_p1_read_natd(sa, m);
 	v->p1 = IKEV1_MM_R2;
 	send_plain(sa, IKEV1_EXCH_IDPROT, false, build_ke, &v->gxr);
 }
@@ -872,11 +699,15 @@ static void mm_r_i2(struct ike_sa *sa, const struct ikev1_msg *m)
 /* The initiator's ID and HASH_I (main mode's fifth message, aggressive mode's third). */
 static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_id)
 {
-	const struct conf_item *id = identity_of(sa);
+	const struct conf_item *id;
 	uint8_t h[CRYPTO_V1_MAX_HASH];
 	int r;
 
-	if (!id || (with_id && !m->nid))
+	/* main mode with signatures: the ID (and certificate) now in hand picks the identity;
+	 * with a pre-shared key it cannot, the key had to decrypt them (p1_id.c) */
+	if (with_id && ikev1_auth_is_sig(sa->v1->auth_method) && ikev1_p1_choose(sa, m, false) < 0)
+		return -EPERM;
+	if (!(id = ikev1_p1_identity(sa)) || (with_id && !m->nid))
 		return -EBADMSG;
 	if (with_id && keep(&sa->v1->idi_b, m->id[0].body.ptr, m->id[0].body.len) < 0)
 		return -ENOMEM;
@@ -884,7 +715,7 @@ static int check_hash_i(struct ike_sa *sa, const struct ikev1_msg *m, bool with_
 		return -ENOMEM;
 	if ((r = check_proof(sa, id, m, &sa->v1->idi_b, h, "HASH_I")) != 1)
 		return r;
-	return with_id ? check_id(sa, id, &m->id[0]) : 0;
+	return with_id ? ikev1_p1_check_id(sa, id, &m->id[0]) : 0;
 }
 
 /* The same message as the last one taken: its answer was lost, and a responder sends that
@@ -908,16 +739,6 @@ static bool p1_repeat(struct ike_sa *sa, const struct net_pkt *p)
 	memcpy(v->p1_rx, d, sizeof(d));
 	v->have_p1_rx = true;
 	return false;
-}
-
-/* A peer that moved to port 4500 once a NAT was found (RFC 3947 4) is followed there. */
-static void follow_float(struct ike_sa *sa, const struct net_pkt *p)
-{
-	if (p->natt && !sa->natt && (sa->nat_here || sa->nat_there)) {
-		sa->natt = true;
-		sa->local = p->local;
-		ike_sa_set_remote(sa, &p->remote);
-	}
 }
 
 /* --- the encrypted phase 1 messages --- */
@@ -959,7 +780,7 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 	}
 	if (p1_repeat(sa, p))
 		return;
-	follow_float(sa, p);
+	ikev1_p1_follow_float(sa, p);
 	if (m->hdr.flags & IKEV1_FLAG_ENCRYPTION) {
 		memcpy(&dec, m, sizeof(dec));
 		r = open_p1(sa, m, &dec, &plain);
@@ -1009,8 +830,8 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 			ike_sa_destroy(sa, false);
 			break;
 		}
-		initial_contact_rx(sa, m);
-		if (my_id(sa, identity_of(sa), &v->idr_b) < 0 ||
+		ikev1_p1_initial_contact_rx(sa, m);
+		if (ikev1_p1_my_id(sa, ikev1_p1_identity(sa), &v->idr_b) < 0 ||
 		    send_id_hash(sa, IKEV1_EXCH_IDPROT, &v->idr_b, true, false, false, false) < 0) {
 			ike_sa_destroy(sa, false);
 			break;
@@ -1041,9 +862,9 @@ void ikev1_p1_recv(struct ike *eng, struct ike_sa *sa, const struct net_pkt *p,
 		}
 		/* RFC 3947 3.2: the initiator's NAT-D come with its last message, which it
 		 * already sent from port 4500 when it found a NAT */
-		read_natd(sa, m);
-		follow_float(sa, p);
-		initial_contact_rx(sa, m);
+		ikev1_p1_read_natd(sa, m);
+		ikev1_p1_follow_float(sa, p);
+		ikev1_p1_initial_contact_rx(sa, m);
 		established(sa);
 		break;
 	case IKEV1_BM_I1:
@@ -1125,11 +946,6 @@ int ikev1_initiate(struct ike *eng, const struct conf_item *peer, const struct c
 
 /* --- the pieces base mode (base.c) shares with main and aggressive mode --- */
 
-const struct conf_item *ikev1_p1_identity(struct ike_sa *sa)
-{
-	return identity_of(sa);
-}
-
 int ikev1_p1_offer(struct ike_sa *sa, const struct conf_item *id, struct ikev1_sa_buf *out)
 {
 	return offer(sa, id, out);
@@ -1150,56 +966,10 @@ int ikev1_p1_new_nonce(struct crypto_chunk *n)
 	return new_nonce(n);
 }
 
-int ikev1_p1_my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body)
+int ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
+			void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg), void *arg)
 {
-	return my_id(sa, id, body);
-}
-
-void ikev1_p1_put_id(struct ikev1_enc *e, const struct crypto_chunk *body)
-{
-	put_id_body(e, body);
-}
-
-int ikev1_p1_check_id(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_id *pid)
-{
-	return check_id(sa, id, pid);
-}
-
-void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e)
-{
-	put_vids(sa, e);
-}
-
-void ikev1_p1_read_vids(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	read_vids(sa, m);
-}
-
-void ikev1_p1_put_natd(struct ike_sa *sa, struct ikev1_enc *e)
-{
-	put_natd(sa, e);
-}
-
-void ikev1_p1_read_natd(struct ike_sa *sa, const struct ikev1_msg *m)
-{
-	read_natd(sa, m);
-}
-
-void ikev1_p1_float(struct ike_sa *sa)
-{
-	float_ports(sa);
-}
-
-void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p)
-{
-	follow_float(sa, p);
-}
-
-void ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
-			 void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg),
-			 void *arg)
-{
-	send_plain(sa, exch, expect_reply, build, arg);
+	return send_plain(sa, exch, expect_reply, build, arg);
 }
 
 void ikev1_p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p)
@@ -1220,4 +990,15 @@ int ikev1_p1_hash(struct ike_sa *sa, bool initiator, const struct crypto_chunk *
 void ikev1_p1_established(struct ike_sa *sa)
 {
 	established(sa);
+}
+
+int ikev1_p1_put_proof(struct ike_sa *sa, struct ikev1_enc *e, const uint8_t *h)
+{
+	return put_proof(sa, e, h);
+}
+
+int ikev1_p1_check_proof(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_msg *m,
+			 const struct crypto_chunk *id_b, const uint8_t *h, const char *what)
+{
+	return check_proof(sa, id, m, id_b, h, what);
 }

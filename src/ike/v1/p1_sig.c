@@ -125,6 +125,21 @@ uint16_t ikev1_sig_method(struct ike_sa *sa, const struct conf_item *id)
 	return m > 0 ? (uint16_t)m : 0;
 }
 
+bool ikev1_sig_fits(struct ike_sa *sa, const struct conf_item *id, uint16_t method)
+{
+	struct pki_store *s = store_of(sa);
+	const struct pki_entry *e =
+		s && with_cert(id) ? pki_store_find(s, conf_str(id, CONF_IDENTITY_CERTIFICATE))
+				   : NULL;
+	EVP_PKEY *k = with_cert(id) ? (e ? e->key : NULL)
+				    : key_named(sa, conf_str(id, CONF_IDENTITY_KEY));
+	int m = k ? sig_v1_method(k) : -ENOENT;
+
+	if (hybrid(id))
+		return method == IKEV1_AUTH_HYBRID_INIT_RSA && m == IKEV1_AUTH_RSA_SIG;
+	return m > 0 && m == method;
+}
+
 int ikev1_sig_my_id(struct ike_sa *sa, const struct conf_item *id, uint8_t *type, uint8_t *buf,
 		    size_t *len)
 {
@@ -145,7 +160,7 @@ int ikev1_sig_my_id(struct ike_sa *sa, const struct conf_item *id, uint8_t *type
 
 void ikev1_sig_put_certreq(struct ike_sa *sa, struct ikev1_enc *e)
 {
-	const struct conf_item *id = ike_identity_of(sa->eng, sa->peer);
+	const struct conf_item *id = ikev1_identity(sa);
 	struct pki_store *s = store_of(sa);
 	size_t n = s ? pki_store_count(s) : 0;
 

@@ -96,6 +96,9 @@ struct ikev1_state {
 	/* Phase 1 "rekey" (RFC 2409 has none): a new ISAKMP SA replaces an old one; the new
 	 * one's replaces is the old one's serial until the old one is retired */
 	uint32_t replaces;
+	/* (responder) the identity chosen by the peer's ID (p1_id.c), by item id */
+	uint32_t ident;
+	bool ident_chosen;
 };
 
 /* v1.c: the engine's entry points and message I/O */
@@ -158,6 +161,9 @@ int ikev1_sig_my_id(struct ike_sa *sa, const struct conf_item *id, uint8_t *type
 		    size_t *len);
 /* CERTREQ payloads naming the CAs we trust, when the SA's identity uses certificates. */
 void ikev1_sig_put_certreq(struct ike_sa *sa, struct ikev1_enc *e);
+/* Whether the identity's certificate or key signs with method (quietly: for weighing
+ * identities, p1_id.c). */
+bool ikev1_sig_fits(struct ike_sa *sa, const struct conf_item *id, uint16_t method);
 /* Our CERT payloads (with a certificate) and SIG over hash (HASH_I or HASH_R). 0 or
  * -errno, logged. */
 int ikev1_sig_put(struct ike_sa *sa, const struct conf_item *id, const uint8_t *hash, size_t hlen,
@@ -168,33 +174,67 @@ int ikev1_sig_put(struct ike_sa *sa, const struct conf_item *id, const uint8_t *
 int ikev1_sig_check(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_msg *m,
 		    const struct crypto_chunk *id_b, const uint8_t *hash, size_t hlen);
 
-/* The pieces of p1.c that base.c shares (what they do is said in p1.c). */
+/* p1_id.c: IDs and identities of phase 1 */
+/* The SA's identity: a responder's chosen one, else the peer's first; NULL if none. */
+const struct conf_item *ikev1_identity(const struct ike_sa *sa);
+/* The same, with the reason given to ike_sa_fail when there is none. */
 const struct conf_item *ikev1_p1_identity(struct ike_sa *sa);
-int ikev1_p1_offer(struct ike_sa *sa, const struct conf_item *id, struct ikev1_sa_buf *out);
-int ikev1_p1_take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t life);
-int ikev1_p1_keep(struct crypto_chunk *c, const void *p, size_t len);
-int ikev1_p1_new_nonce(struct crypto_chunk *n);
+/* Responder: the identity for the ID of m (and its certificate, unless cert_later: it
+ * comes in a later message) among those that do the negotiated method (before the
+ * proposal is chosen: one the initiator proposes in m); it is the SA's identity from
+ * then on. 0 or -EPERM (logged). */
+int ikev1_p1_choose(struct ike_sa *sa, const struct ikev1_msg *m, bool cert_later);
+/* Our ID payload body from the identity (my-id, or the certificate's), for the HASH. */
 int ikev1_p1_my_id(struct ike_sa *sa, const struct conf_item *id, struct crypto_chunk *body);
 void ikev1_p1_put_id(struct ikev1_enc *e, const struct crypto_chunk *body);
+/* The peer's ID against the identity's remote-id; sa->remote_id on success. */
 int ikev1_p1_check_id(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_id *pid);
+/* Whether we send INITIAL-CONTACT (send-initial-contact, and not when replacing). */
+bool ikev1_p1_wants_ic(const struct ike_sa *sa);
+/* INITIAL-CONTACT from the peer of sa: its older ISAKMP SAs with the same ID go; _rx
+ * looks for it among m's notifies. */
+void ikev1_p1_initial_contact(struct ike_sa *sa);
+void ikev1_p1_initial_contact_rx(struct ike_sa *sa, const struct ikev1_msg *m);
+
+/* p1_nat.c: vendor IDs, NAT discovery and the move to port 4500 */
+/* A cookie as the eight bytes of the ISAKMP header. */
+void ikev1_cookie_bytes(uint64_t c, uint8_t out[8]);
+/* Our vendor IDs (NAT-T unless the profile has nat-traversal=no, DPD, fragmentation). */
 void ikev1_p1_put_vids(struct ike_sa *sa, struct ikev1_enc *e);
+/* The peer's: which NAT-T (RFC or draft), DPD, fragmentation it speaks. */
 void ikev1_p1_read_vids(struct ike_sa *sa, const struct ikev1_msg *m);
+/* Our NAT-D payloads (the destination's hash first), when the peer speaks NAT-T. */
 void ikev1_p1_put_natd(struct ike_sa *sa, struct ikev1_enc *e);
+/* The peer's NAT-D: sa->nat_here, sa->nat_there. */
 void ikev1_p1_read_natd(struct ike_sa *sa, const struct ikev1_msg *m);
 /* Initiator: to port 4500 when a NAT was found; responder: after a peer that did. */
 void ikev1_p1_float(struct ike_sa *sa);
 void ikev1_p1_follow_float(struct ike_sa *sa, const struct net_pkt *p);
-void ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
-			 void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg),
-			 void *arg);
+
+/* The pieces of p1.c that base.c shares (what they do is said in p1.c). */
+int ikev1_p1_offer(struct ike_sa *sa, const struct conf_item *id, struct ikev1_sa_buf *out);
+int ikev1_p1_take_choice(struct ike_sa *sa, const struct ike_chosen *ch, uint32_t life);
+int ikev1_p1_keep(struct crypto_chunk *c, const void *p, size_t len);
+int ikev1_p1_new_nonce(struct crypto_chunk *n);
+/* A message in the clear; 0, or -EIO when build failed and nothing went. */
+int ikev1_p1_send_plain(struct ike_sa *sa, uint8_t exch, bool expect_reply,
+			void (*build)(struct ike_sa *sa, struct ikev1_enc *e, void *arg),
+			void *arg);
 void ikev1_p1_bytes(const struct ike_sa *sa, struct ikev1_p1 *p);
 /* SKEYID (from the pre-shared key, then wiped), its children, the cipher, the IVs. */
 int ikev1_p1_make_keys(struct ike_sa *sa, const uint8_t *peer_pub, size_t peer_len);
 /* Main mode's HASH_I (initiator) or HASH_R over the ID body id_b. */
 int ikev1_p1_hash(struct ike_sa *sa, bool initiator, const struct crypto_chunk *id_b, uint8_t *out);
 void ikev1_p1_established(struct ike_sa *sa);
+/* Our proof over our hash h: HASH, or [CERT,] SIG. 0 or -errno. */
+int ikev1_p1_put_proof(struct ike_sa *sa, struct ikev1_enc *e, const uint8_t *h);
+/* The peer's proof in m over our computation h of it (what: "HASH_I", "HASH_R"): 0 (a
+ * SIG, its ID id_b checked too), 1 (a HASH: the ID is the caller's to check), or -EPERM
+ * (logged), -EBADMSG. */
+int ikev1_p1_check_proof(struct ike_sa *sa, const struct conf_item *id, const struct ikev1_msg *m,
+			 const struct crypto_chunk *id_b, const uint8_t *h, const char *what);
 
-/* base.c: base mode (RFC 2408 4.8), pre-shared keys */
+/* base.c: base mode (RFC 2408 4.8), pre-shared keys or signatures */
 /* The initiator's first message, with the offer p1.c made. 0 or -errno. */
 int ikev1_base_start(struct ike_sa *sa, const struct ikev1_sa *offer);
 /* The responder's answer to m, a new SA's first message, reply its chosen transform. */

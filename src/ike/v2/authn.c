@@ -487,63 +487,16 @@ int ikev2_authn_check_peer(struct ike_sa *sa, const struct ikev2_authn *a,
 	return r;
 }
 
-/* --- the responder's choice of identity --- */
-
-#define IKE_ID_CANDIDATES 4096 /* identities weighed for one ID (those named by it first) */
-
-/* Whether the identity is one for this ID: a remote-id naming an ID must be that ID; a
- * pinned certificate with match-by=certificate must be the one the peer sent. auto and
- * ignore accept any ID, and rank after identities that named it. */
-static int id_rank(struct ike_sa *sa, const struct conf_item *id, const struct ikev2_msg *m,
-		   const struct ikev2_id *pid)
-{
-	const char *want = conf_str(id, CONF_IDENTITY_REMOTE_ID);
-	char why[160];
-	int rank = want && strcmp(want, "auto") && strcmp(want, "ignore") ? 2 : 1;
-
-	if (rank == 2 && !ike_remote_id_ok(id, &sa->remote, pid->type, pid->data.ptr, pid->data.len,
-					   why, sizeof(why)))
-		return 0;
-	if (uses_certificates(id) &&
-	    !strcmp(ike_choice(id, CONF_IDENTITY_MATCH_BY), "certificate")) {
-		struct pki_store *s = store_of(sa);
-		const char *pin = conf_str(id, CONF_IDENTITY_REMOTE_CERTIFICATE);
-		const struct pki_entry *e = s && pin ? pki_store_find(s, pin) : NULL;
-		X509 *sent = m->ncert ? x509_of(s, &m->cert[0]) : NULL;
-		bool same = e && sent && !X509_cmp(e->cert, sent);
-
-		X509_free(sent);
-		return same ? 3 : 0;
-	}
-	return rank;
-}
+/* --- the responder's choice of identity (ident.c, shared with IKEv1) --- */
 
 const struct conf_item *ikev2_authn_identity_for(struct ike_sa *sa, const struct ikev2_msg *m,
 						 const struct ikev2_id *pid)
 {
-	static const struct conf_item *cand[IKE_ID_CANDIDATES];
-	static uint32_t pos[IKE_ID_CANDIDATES];
-	const struct conf_item *best = NULL;
-	uint32_t best_pos = UINT32_MAX;
-	int best_rank = 0;
-	/* the identities that named this ID, and those that take any: not every identity */
-	size_t n = ike_view_identities_for(sa->eng->view, sa->peer, pid->type, pid->data.ptr,
-					   pid->data.len, cand, pos, IKE_ID_CANDIDATES);
+	struct ike_peer_id p = {.type = pid->type, .data = pid->data.ptr, .len = pid->data.len};
 
-	for (size_t i = 0; i < n; i++) {
-		int rank = id_rank(sa, cand[i], m, pid);
-
-		if (rank > best_rank || (rank && rank == best_rank && pos[i] < best_pos)) {
-			best = cand[i];
-			best_rank = rank;
-			best_pos = pos[i];
-		}
+	if (m->ncert && m->cert[0].encoding == IKEV2_CERT_X509_SIG) {
+		p.cert = m->cert[0].data.ptr;
+		p.cert_len = m->cert[0].data.len;
 	}
-	if (!best) {
-		char shown[256];
-
-		pki_id_str(pid->type, pid->data.ptr, pid->data.len, shown, sizeof(shown));
-		ike_sa_fail(sa, "no identity of peer %s accepts the peer's ID %s", sa->peer, shown);
-	}
-	return best;
+	return ike_identity_for(sa, &p, NULL, NULL);
 }
