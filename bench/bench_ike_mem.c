@@ -768,6 +768,11 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->n = (o->n + o->batch - 1) / o->batch * o->batch;
 	if (o->n + o->warmup > MAX_SAS)
 		usage();
+	if (!strcmp(exchange_mode, "main") && o->alg == &algsets[1]) {
+		fprintf(stderr, "bench_ike_mem: -1 takes -a cbc: IKEv1 has no AES-GCM for the "
+				"ISAKMP SA (every handshake would fail)\n");
+		exit(2);
+	}
 }
 
 int main(int argc, char **argv)
@@ -777,7 +782,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	parse(argc, argv, &o);
-	log_init("bench_ike_mem", false, LOG_LVL_WARNING);
+	log_init("bench_ike_mem", false, getenv("BENCH_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARNING);
 	if (crypto_init() < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
 		perror("bench_ike_mem: setup");
 		return 1;

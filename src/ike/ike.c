@@ -3,6 +3,7 @@
  * initiated); kernel events are routed to the SA they concern. The exchanges themselves
  * live in each version's directory (v2/), reached through its struct ike_version_ops. */
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -427,6 +428,38 @@ void ike_sa_established(struct ike_sa *sa)
 	ike_sa_schedule(sa);
 }
 
+/* --- responder key pairs --- */
+
+static void on_dh_expiry(struct loop_timer *w, void *arg)
+{
+	struct ike *eng = arg;
+	double next = crypto_dh_reuse_expire(ike_now(eng));
+
+	eng->dh_armed = next > 0;
+	if (eng->dh_armed)
+		loop_timer_again(w, next);
+}
+
+/* A responder's key pair is the group's shared one (crypto_dh_reused), so that most
+ * responses generate none: RFC 7296 2.12 allows it for IKEv2, and RFC 2409 (IKEv1) has
+ * no rule against it; its cost is the same in both, forward secrecy only between SAs
+ * made with different keys. The engine's timer drops it when it is old, so no
+ * key outlives its time when no exchange comes to replace it. */
+struct crypto_dh *ike_responder_dh(struct ike *eng, uint16_t group)
+{
+	struct crypto_dh *dh = crypto_dh_reused(group, ike_now(eng));
+	double next;
+
+	if (!dh || eng->dh_armed || (next = crypto_dh_reuse_expire(ike_now(eng))) <= 0)
+		return dh;
+	if (eng->dh_expiry)
+		loop_timer_again(eng->dh_expiry, next);
+	else
+		eng->dh_expiry = loop_timer_new(eng->d.loop, next, 0, on_dh_expiry, eng);
+	eng->dh_armed = eng->dh_expiry != NULL;
+	return dh;
+}
+
 /* --- configuration --- */
 
 static struct ike_sa *sa_for_peer(struct ike *eng, const char *peer)
@@ -559,7 +592,11 @@ void ike_free(struct ike *eng)
 		ike_sa_destroy(sa, true);
 	}
 	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-		versions[i]->engine_free(eng);
+		if (versions[i]->engine_free)
+			versions[i]->engine_free(eng);
+	loop_timer_free(eng->dh_expiry);
+	eng->dh_expiry = NULL;
+	crypto_dh_reuse_expire(HUGE_VAL); /* no key outlives its engine */
 	ike_vip_stop(eng);
 	ike_forget_tokens(eng);
 	loop_timer_free(eng->start_timer);

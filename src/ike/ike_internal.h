@@ -120,7 +120,8 @@ struct ike_version_ops {
 	/* frees the version's state of an SA that goes (keys, fragments, a client's address
 	 * on our interface when delete_kernel) */
 	void (*sa_free)(struct ike_sa *sa, bool delete_kernel);
-	/* the engine stops (after its SAs went): what the version keeps engine-wide */
+	/* the engine stops (after its SAs went): what the version keeps engine-wide; NULL:
+	 * nothing */
 	void (*engine_free)(struct ike *eng);
 };
 
@@ -383,6 +384,8 @@ size_t ike_sa_candidates(const struct ike *eng, const struct ike_kill_filter *f,
 			 uint32_t **serials);
 
 /* ike.c */
+/* A responder's Diffie-Hellman key pair of group (shared, crypto_dh_reused), or NULL. */
+struct crypto_dh *ike_responder_dh(struct ike *eng, uint16_t group);
 void ike_sa_fail(struct ike_sa *sa, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t ike_sa_local_spi(const struct ike_sa *sa);
 void ike_sa_established(struct ike_sa *sa);

@@ -240,7 +240,8 @@ static void r_i2(struct ike_sa *sa, const struct net_pkt *p, const struct ikev1_
 		ikev1_notify_plain(sa->eng, p, &m->hdr, IKEV1_N_AUTHENTICATION_FAILED);
 	}
 	if (r == 0 &&
-	    (!(sa->dh = crypto_dh_new(sa->alg.dh)) || !(pub = crypto_dh_public(sa->dh, &publen)) ||
+	    (!(sa->dh = ike_responder_dh(sa->eng, sa->alg.dh)) ||
+	     !(pub = crypto_dh_public(sa->dh, &publen)) ||
 	     ikev1_p1_keep(&v->gxr, pub, publen) < 0 ||
 	     ikev1_p1_make_keys(sa, m->ke.ptr, m->ke.len) < 0 || hash_base_r(sa, h) < 0)) {
 		ike_sa_fail(sa, "the peer's key exchange is bad");

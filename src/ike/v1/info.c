@@ -172,7 +172,10 @@ void ikev1_notify_plain(struct ike *eng, const struct net_pkt *p, const struct i
 /* --- receiving --- */
 
 /* Our IPsec SA that the peer sends to on spi: under sa, or under another ISAKMP SA with
- * the same peer (a delete may come under the ISAKMP SA that replaced the one that made it). */
+ * the same peer (a delete may come under the ISAKMP SA that replaced the one that made it).
+ * "The same peer" here and below: the same peer item and remote ID, whose SAs are listed
+ * together (ike_sa_next_same_id), so a gateway whose one peer item serves thousands of
+ * clients looks at one client's SAs, not at all of them. */
 static struct ike_child *child_of_peer(struct ike_sa *sa, uint8_t proto, uint32_t spi)
 {
 	uint8_t ipproto = proto == IKEV1_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
@@ -181,8 +184,8 @@ static struct ike_child *child_of_peer(struct ike_sa *sa, uint8_t proto, uint32_
 	for (struct ike_child *c = sa->children; c; c = c->next)
 		if (c->spi_out == spi && c->proto == ipproto)
 			return c;
-	while ((o = ike_sa_next_of_peer(sa->eng, sa->peer, o)))
-		if (o != sa && o->v1)
+	while ((o = ike_sa_next_same_id(sa, o)))
+		if (o->v1)
 			for (struct ike_child *c = o->children; c; c = c->next)
 				if (c->spi_out == spi && c->proto == ipproto)
 					return c;
@@ -266,8 +269,8 @@ static struct ike_sa *newest_other(struct ike_sa *sa)
 {
 	struct ike_sa *o = NULL, *to = NULL;
 
-	while ((o = ike_sa_next_of_peer(sa->eng, sa->peer, o)))
-		if (o != sa && o->v1 && o->state == IKE_STATE_ESTABLISHED &&
+	while ((o = ike_sa_next_same_id(sa, o)))
+		if (o->v1 && o->state == IKE_STATE_ESTABLISHED &&
 		    (!to || o->established > to->established))
 			to = o;
 	return to;
@@ -290,14 +293,23 @@ static void hold(struct ike_sa *sa)
 	ike_sa_schedule(sa);
 }
 
+/* The same address (the port may have moved with a NAT's mapping): IDs may be shared (an
+ * XAuth group's), the held IPsec SAs go only to the host that made them. */
+static bool same_host(const struct ike_sa *a, const struct ike_sa *b)
+{
+	return a->remote.family == b->remote.family &&
+	       !memcmp(a->remote.bytes, b->remote.bytes, sizeof(a->remote.bytes));
+}
+
 void ikev1_take_held(struct ike_sa *sa)
 {
 	struct ike_sa *o;
 
 	do {
 		o = NULL;
-		while ((o = ike_sa_next_of_peer(sa->eng, sa->peer, o)))
-			if (o != sa && o->v1 && o->state == IKE_STATE_DELETING && o->children)
+		while ((o = ike_sa_next_same_id(sa, o)))
+			if (o->v1 && o->state == IKE_STATE_DELETING && o->children &&
+			    same_host(o, sa))
 				break;
 		if (o) {
 			move_children(o, sa);

@@ -648,7 +648,7 @@ static void respond_first(struct ike *eng, const struct net_pkt *p, const struct
 			 "aggressive mode with a pre-shared key: its hash can be captured and the "
 			 "key guessed offline");
 	if (!ikev1_has(m, IKEV1_PLD_KE) || !ikev1_has(m, IKEV1_PLD_NONCE) || !m->nid ||
-	    m->nid > 1 || !(sa->dh = crypto_dh_new(ch.dh)) || new_nonce(&sa->nr) < 0 ||
+	    m->nid > 1 || !(sa->dh = ike_responder_dh(sa->eng, ch.dh)) || new_nonce(&sa->nr) < 0 ||
 	    keep(&sa->ni, m->nonce.ptr, m->nonce.len) < 0 ||
 	    keep(&v->gxi, m->ke.ptr, m->ke.len) < 0 ||
 	    keep(&v->idi_b, m->id[0].body.ptr, m->id[0].body.len) < 0 ||
@@ -676,7 +676,7 @@ static void mm_r_i2(struct ike_sa *sa, const struct ikev1_msg *m)
 	struct ikev1_state *v = sa->v1;
 
 	if (!ikev1_has(m, IKEV1_PLD_KE) || !ikev1_has(m, IKEV1_PLD_NONCE) ||
-	    !(sa->dh = crypto_dh_new(sa->alg.dh)) || new_nonce(&sa->nr) < 0 ||
+	    !(sa->dh = ike_responder_dh(sa->eng, sa->alg.dh)) || new_nonce(&sa->nr) < 0 ||
 	    keep(&sa->ni, m->nonce.ptr, m->nonce.len) < 0 ||
 	    keep(&v->gxi, m->ke.ptr, m->ke.len) < 0) {
 		ike_sa_fail(sa, "the peer's key exchange is missing");

@@ -820,7 +820,7 @@ static void respond(struct ike_sa *sa, struct ikev1_qm *qm, const struct ikev1_m
 		return;
 	}
 	if (qm->pfs) {
-		if (!(qm->dh = crypto_dh_new(qm->pfs)) ||
+		if (!(qm->dh = ike_responder_dh(sa->eng, qm->pfs)) ||
 		    crypto_dh_shared(qm->dh, m->ke.ptr, m->ke.len, &qm->gqm) < 0) {
 			refuse(sa, qm, IKEV1_N_INVALID_KEY_INFORMATION, "the PFS key is bad");
 			return;

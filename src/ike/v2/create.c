@@ -296,7 +296,7 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_msg *m)
 					     IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 			return;
 		}
-		dh = ikev2_responder_dh(sa->eng, m->ke.group);
+		dh = ike_responder_dh(sa->eng, m->ke.group);
 	}
 	respond_child(sa, m, dh, old);
 	crypto_dh_free(dh);

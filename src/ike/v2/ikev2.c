@@ -2,7 +2,6 @@
  * (window 1, RFC 7296 2.3), and the kernel's asynchronous SPI allocation, whose answer
  * may come after the IKE SA is gone. */
 #include <errno.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,13 +176,6 @@ static void sa_free(struct ike_sa *sa, bool delete_kernel)
 	sa->v2 = NULL;
 }
 
-static void engine_free(struct ike *eng)
-{
-	loop_timer_free(eng->dh_expiry);
-	eng->dh_expiry = NULL;
-	crypto_dh_reuse_expire(HUGE_VAL); /* no key outlives its engine */
-}
-
 const struct ike_version_ops ikev2_ops = {
 	.major = 2,
 	.recv = ikev2_recv,
@@ -195,5 +187,4 @@ const struct ike_version_ops ikev2_ops = {
 	.sa_new = sa_new,
 	.handshake_done = handshake_done,
 	.sa_free = sa_free,
-	.engine_free = engine_free,
 };

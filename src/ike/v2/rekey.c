@@ -174,7 +174,7 @@ static int respond(struct ike_sa *sa, struct ike_sa *n, const struct ikev2_msg *
 	int r;
 
 	if (copy(&n->ni, &m->nonce) < 0 || nonce(&n->nr) < 0 ||
-	    !(n->dh = ikev2_responder_dh(sa->eng, n->alg.dh)))
+	    !(n->dh = ike_responder_dh(sa->eng, n->alg.dh)))
 		return -ENOMEM;
 	if (ikev2_sa_keys(n, m->ke.data.ptr, m->ke.data.len, &sa->v2->keys) < 0)
 		return -EBADMSG;

@@ -143,34 +143,6 @@ int ikev2_sa_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t len,
 	return sa->v2->sk_in && sa->v2->sk_out ? 0 : -EIO;
 }
 
-static void on_dh_expiry(struct loop_timer *w, void *arg)
-{
-	struct ike *eng = arg;
-	double next = crypto_dh_reuse_expire(ike_now(eng));
-
-	eng->dh_armed = next > 0;
-	if (eng->dh_armed)
-		loop_timer_again(w, next);
-}
-
-/* RFC 7296 2.12: a responder's key pair is the group's shared one (crypto_dh_reused), so
- * that most responses generate none. The engine's timer drops it when it is old, so no
- * key outlives its time when no exchange comes to replace it. */
-struct crypto_dh *ikev2_responder_dh(struct ike *eng, uint16_t group)
-{
-	struct crypto_dh *dh = crypto_dh_reused(group, ike_now(eng));
-	double next;
-
-	if (!dh || eng->dh_armed || (next = crypto_dh_reuse_expire(ike_now(eng))) <= 0)
-		return dh;
-	if (eng->dh_expiry)
-		loop_timer_again(eng->dh_expiry, next);
-	else
-		eng->dh_expiry = loop_timer_new(eng->d.loop, next, 0, on_dh_expiry, eng);
-	eng->dh_armed = eng->dh_expiry != NULL;
-	return dh;
-}
-
 static int new_nonce(struct crypto_chunk *n)
 {
 	n->ptr = malloc(IKEV2_NONCE_LEN);
@@ -524,7 +496,7 @@ static int respond_init(struct ike_sa *sa, const struct ikev2_msg *m, const stru
 	struct wbuf w;
 	size_t publen;
 
-	sa->dh = ikev2_responder_dh(sa->eng, sa->alg.dh);
+	sa->dh = ike_responder_dh(sa->eng, sa->alg.dh);
 	if (!sa->dh || new_nonce(&sa->nr) < 0)
 		return -ENOMEM;
 	sa->ni.ptr = malloc(m->nonce.len);

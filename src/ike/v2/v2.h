@@ -76,7 +76,6 @@ void ikev2_sa_init_reply(struct ike_sa *sa, const struct ikev2_msg *m, const str
 /* Derives the IKE SA's keys and SK contexts from the DH result and nonces. */
 /* A responder's key pair for group: the shared one of RFC 7296 2.12 (crypto_dh_reused),
  * kept no longer than its time by the engine's timer (sa_init.c). Freed with crypto_dh_free. */
-struct crypto_dh *ikev2_responder_dh(struct ike *eng, uint16_t group);
 int ikev2_sa_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t len,
 		  const struct ikev2_keys *old);
 /* NAT detection data: SHA-1(SPIi | SPIr | IP | port) (2.23). */
