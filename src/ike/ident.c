@@ -17,10 +17,9 @@
 /* The methods where the peer's certificate is what match-by=certificate looks at. */
 static bool with_certificates(const struct conf_item *id)
 {
-	const char *m = ike_choice(id, CONF_IDENTITY_AUTH_METHOD);
+	enum ike_auth m = ike_auth_of(id);
 
-	return !strcmp(m, "digital-signature") || !strcmp(m, "eap-radius") ||
-	       !strcmp(m, "rsa-signature-hybrid");
+	return m == IKE_AUTH_SIGNATURE || m == IKE_AUTH_EAP_RADIUS || m == IKE_AUTH_HYBRID;
 }
 
 /* Whether the pinned remote-certificate is the one the peer sent. */

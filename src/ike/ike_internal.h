@@ -449,6 +449,19 @@ const struct conf_item *ike_identity_for(struct ike_sa *sa, const struct ike_pee
 /* The PSK: 0x-hex decoded or the text itself. Caller clears. */
 int ike_psk(const struct conf_item *id, struct crypto_chunk *out);
 const char *ike_choice(const struct conf_item *it, int prop);
+/* An identity's auth-method, as a number the engine compares (no name compares on a
+ * handshake's path). */
+enum ike_auth {
+	IKE_AUTH_OTHER,
+	IKE_AUTH_SIGNATURE, /* digital-signature (RouterOS v6: rsa-signature) */
+	IKE_AUTH_EAP,
+	IKE_AUTH_EAP_RADIUS,
+	IKE_AUTH_PSK,
+	IKE_AUTH_PSK_XAUTH,
+	IKE_AUTH_RSA_KEY,
+	IKE_AUTH_HYBRID, /* rsa-signature-hybrid */
+};
+enum ike_auth ike_auth_of(const struct conf_item *id);
 
 /* vip.c: a mode-config client's address, any IKE version. install: on the interface
  * towards the gateway (sa->vip); route: after the CHILD SA of gp is installed, the

@@ -22,6 +22,53 @@ const char *ike_choice(const struct conf_item *it, int prop)
 	return p->choices && v >= 0 ? p->choices[v] : "";
 }
 
+/* The menus' choice lists (RouterOS v7's and v6's order them differently) are mapped to
+ * enum ike_auth once each, by name; then an identity's method is an array look-up. */
+#define AUTH_LISTS   4
+#define AUTH_CHOICES 16
+
+static enum ike_auth auth_named(const char *m)
+{
+	static const struct {
+		const char *name;
+		enum ike_auth auth;
+	} names[] = {{"digital-signature", IKE_AUTH_SIGNATURE},
+		     {"rsa-signature", IKE_AUTH_SIGNATURE},
+		     {"eap", IKE_AUTH_EAP},
+		     {"eap-radius", IKE_AUTH_EAP_RADIUS},
+		     {"pre-shared-key", IKE_AUTH_PSK},
+		     {"pre-shared-key-xauth", IKE_AUTH_PSK_XAUTH},
+		     {"rsa-key", IKE_AUTH_RSA_KEY},
+		     {"rsa-signature-hybrid", IKE_AUTH_HYBRID}};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(m, names[i].name))
+			return names[i].auth;
+	return IKE_AUTH_OTHER;
+}
+
+enum ike_auth ike_auth_of(const struct conf_item *id)
+{
+	static const char *const *lists[AUTH_LISTS];
+	static uint8_t map[AUTH_LISTS][AUTH_CHOICES];
+	const char *const *ch = id->menu->props[CONF_IDENTITY_AUTH_METHOD].choices;
+	int64_t v = conf_int(id, CONF_IDENTITY_AUTH_METHOD);
+	size_t l = 0;
+
+	if (!ch || v < 0 || v >= AUTH_CHOICES)
+		return v >= 0 && ch ? auth_named(ch[v]) : IKE_AUTH_OTHER;
+	while (l < AUTH_LISTS && lists[l] && lists[l] != ch)
+		l++;
+	if (l == AUTH_LISTS) /* (more lists than menus have: by name) */
+		return auth_named(ch[v]);
+	if (!lists[l]) {
+		for (size_t i = 0; i < AUTH_CHOICES && ch[i]; i++)
+			map[l][i] = (uint8_t)auth_named(ch[i]);
+		lists[l] = ch;
+	}
+	return (enum ike_auth)map[l][v];
+}
+
 const struct conf_item *ike_peer_find(const struct conf *c, const char *name)
 {
 	return c && name && *name ? conf_find(c, CONF_M_PEER, name) : NULL;

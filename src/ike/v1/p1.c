@@ -57,18 +57,18 @@ static uint16_t hash_v1(uint16_t prf_v2)
  * version does not do over IKEv1 yet. */
 static uint16_t auth_method(struct ike_sa *sa, const struct conf_item *id)
 {
-	const char *m = ike_choice(id, CONF_IDENTITY_AUTH_METHOD);
+	enum ike_auth m = ike_auth_of(id);
 
-	if (!strcmp(m, "pre-shared-key"))
+	if (m == IKE_AUTH_PSK)
 		return IKEV1_AUTH_PSK;
-	if (!strcmp(m, "pre-shared-key-xauth")) /* the initiator is the XAuth client */
+	if (m == IKE_AUTH_PSK_XAUTH) /* the initiator is the XAuth client */
 		return IKEV1_AUTH_XAUTH_INIT_PSK;
 	if (ikev1_sig_used(id))
 		return ikev1_sig_method(sa, id);
 	ike_sa_fail(sa,
 		    "auth-method=%s is not done by IKEv1 (pre-shared-key, pre-shared-key-xauth, "
 		    "digital-signature, rsa-key and rsa-signature-hybrid are)",
-		    m);
+		    ike_choice(id, CONF_IDENTITY_AUTH_METHOD));
 	return 0;
 }
 

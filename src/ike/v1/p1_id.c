@@ -40,13 +40,13 @@ const struct conf_item *ikev1_p1_identity(struct ike_sa *sa)
 /* Whether the identity does method m (IKEv1's number). */
 static bool does(struct ike_sa *sa, const struct conf_item *id, uint16_t m)
 {
-	const char *name = ike_choice(id, CONF_IDENTITY_AUTH_METHOD);
+	enum ike_auth a = ike_auth_of(id);
 
 	if (ikev1_sig_used(id))
 		return ikev1_sig_fits(sa, id, m);
-	if (!strcmp(name, "pre-shared-key"))
+	if (a == IKE_AUTH_PSK)
 		return m == IKEV1_AUTH_PSK;
-	return !strcmp(name, "pre-shared-key-xauth") && m == IKEV1_AUTH_XAUTH_INIT_PSK;
+	return a == IKE_AUTH_PSK_XAUTH && m == IKEV1_AUTH_XAUTH_INIT_PSK;
 }
 
 /* The identity does the negotiated method or, before the proposal is chosen (aggressive

@@ -43,19 +43,18 @@ static EVP_PKEY *key_named(const struct ike_sa *sa, const char *name)
 
 static bool hybrid(const struct conf_item *id)
 {
-	return !strcmp(ike_choice(id, CONF_IDENTITY_AUTH_METHOD), "rsa-signature-hybrid");
+	return ike_auth_of(id) == IKE_AUTH_HYBRID;
 }
 
 /* Certificates prove one end at least: ours, the peer's, or (hybrid) the gateway's. */
 static bool with_cert(const struct conf_item *id)
 {
-	return hybrid(id) ||
-	       !strcmp(ike_choice(id, CONF_IDENTITY_AUTH_METHOD), "digital-signature");
+	return hybrid(id) || ike_auth_of(id) == IKE_AUTH_SIGNATURE;
 }
 
 bool ikev1_sig_used(const struct conf_item *id)
 {
-	return with_cert(id) || !strcmp(ike_choice(id, CONF_IDENTITY_AUTH_METHOD), "rsa-key");
+	return with_cert(id) || ike_auth_of(id) == IKE_AUTH_RSA_KEY;
 }
 
 bool ikev1_auth_is_sig(uint16_t method)

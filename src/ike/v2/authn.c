@@ -35,9 +35,9 @@ static EVP_PKEY *key_named(const struct ike_sa *sa, const char *name)
 
 static bool uses_certificates(const struct conf_item *id)
 {
-	const char *m = ike_choice(id, CONF_IDENTITY_AUTH_METHOD);
+	enum ike_auth m = ike_auth_of(id);
 
-	return !strcmp(m, "digital-signature") || !strcmp(m, "eap-radius");
+	return m == IKE_AUTH_SIGNATURE || m == IKE_AUTH_EAP_RADIUS;
 }
 
 /* --- IKE_SA_INIT: what each end can verify --- */
@@ -102,12 +102,12 @@ void ikev2_authn_clear(struct ikev2_authn *a)
 
 int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2_authn *a)
 {
-	const char *method = ike_choice(id, CONF_IDENTITY_AUTH_METHOD);
+	enum ike_auth method = ike_auth_of(id);
 	struct pki_store *s = store_of(sa);
 
 	memset(a, 0, sizeof(*a));
 	a->id = id;
-	if (!strcmp(method, "pre-shared-key")) {
+	if (method == IKE_AUTH_PSK) {
 		a->kind = IKEV2_AUTHN_PSK;
 		if (ike_psk(id, &a->psk) < 0) {
 			ike_sa_fail(sa, "the identity has no secret");
@@ -124,7 +124,7 @@ int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2
 		const char *name = conf_str(id, CONF_IDENTITY_CERTIFICATE);
 
 		a->kind = IKEV2_AUTHN_CERT;
-		a->eap_gw = !strcmp(method, "eap-radius");
+		a->eap_gw = method == IKE_AUTH_EAP_RADIUS;
 		if (a->eap_gw && (!name || !*name || !strcmp(name, "none")))
 			return 0; /* no certificate: EAP-only (RFC 5998, eap_gw.c) */
 		a->cert = s && name ? pki_store_find(s, name) : NULL;
@@ -136,7 +136,7 @@ int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2
 		a->key = a->cert->key;
 		return 0;
 	}
-	if (!strcmp(method, "rsa-key")) {
+	if (method == IKE_AUTH_RSA_KEY) {
 		const char *name = conf_str(id, CONF_IDENTITY_KEY);
 		bool priv = false;
 
@@ -151,12 +151,13 @@ int ikev2_authn_load(struct ike_sa *sa, const struct conf_item *id, struct ikev2
 		}
 		return 0;
 	}
-	if (!strcmp(method, "eap")) {
+	if (method == IKE_AUTH_EAP) {
 		/* 2.16: we prove ourselves with EAP (eap.c), the gateway with a signature */
 		a->kind = IKEV2_AUTHN_EAP;
 		return 0;
 	}
-	ike_sa_fail(sa, "auth-method=%s is not implemented for IKEv2 yet", method);
+	ike_sa_fail(sa, "auth-method=%s is not implemented for IKEv2 yet",
+		    ike_choice(id, CONF_IDENTITY_AUTH_METHOD));
 	return -ENOTSUP;
 }
 

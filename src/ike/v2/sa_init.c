@@ -548,7 +548,7 @@ static const struct conf_item *choose(struct ike *eng, const struct net_pkt *p,
 	struct ikev2_sa ours;
 	char err[160], a[64], theirs[256], mine[256];
 
-	if (!peer || strcmp(ike_choice(peer, CONF_PEER_EXCHANGE_MODE), "ike2")) {
+	if (!peer) { /* (the view offers only exchange-mode=ike2 peers for major 2) */
 		log_info(LOG_IKE, NULL, "IKE_SA_INIT from %s: no ike2 peer matches it",
 			 net_addr_str(&p->remote, a, sizeof(a)));
 		return NULL;
