@@ -10,10 +10,10 @@
  *
  * It prints handshakes per second, the responder's CPU (utime + stime of /proc/PID/stat,
  * all its threads, those that ended included) per handshake and handshakes per responder
- * CPU-second, its RSS growth, failures, and the latency of the handshakes (from the
- * engine's start to the CHILD SA up) at the 50th, 90th and 99th percentile. The last line,
- * "result: key=value ...", is for scripts. Established SAs are kept until the end and then
- * left without a delete: the responder ends the run with N IKE SAs.
+ * CPU-second, its RSS growth, the generator's own peak RSS, failures, and the latency of the
+ * handshakes (from the engine's start to the CHILD SA up) at the 50th, 90th and 99th percentile.
+ * The last line, "result: key=value ...", is for scripts. Established SAs are kept until the end
+ * and then left without a delete: the responder ends the run with N IKE SAs.
  *
  *   ike_load [-m psk|cert] [-n N] [-c C] [-r RESPONDER] [-a FIRST] [-p PID] [-d PKIDIR]
  *            [-s SECRET] [-t TIMEOUT] [-T CAP] [-l LABEL]
@@ -388,6 +388,7 @@ static void report(struct gen *g, double cpu0, double cpu1, long rss0, long rss1
 	const struct opts *o = g->o;
 	double *lat = calloc((size_t)(g->up ? g->up : 1), sizeof(*lat));
 	double wall = (g->end - g->start) / 1e3, cpu = cpu1 - cpu0;
+	struct rusage ru;
 	long k = 0;
 
 	if (!lat)
@@ -408,17 +409,21 @@ static void report(struct gen *g, double cpu0, double cpu1, long rss0, long rss1
 		       "RSS %ld -> %ld KiB\n",
 		       (int)o->pid, cpu, g->up ? cpu * 1e6 / (double)g->up : 0.0,
 		       cpu > 0 ? (double)g->up / cpu : 0.0, rss0, rss1);
-	printf("generator: CPU %.2f s, %llu retransmissions\n", gen_cpu,
-	       (unsigned long long)retransmits(g));
+	/* The generator's peak memory: it shares the guest with the responder at large N. */
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		ru.ru_maxrss = -1;
+	printf("generator: CPU %.2f s, %llu retransmissions, max RSS %ld KiB\n", gen_cpu,
+	       (unsigned long long)retransmits(g), (long)ru.ru_maxrss);
 	printf("result: label=%s mode=%s n=%ld c=%ld up=%ld failed=%ld wall_s=%.3f hs_per_s=%.1f "
 	       "resp_cpu_s=%.3f resp_us_per_hs=%.0f hs_per_resp_cpu_s=%.1f p50_ms=%.1f p90_ms=%.1f "
-	       "p99_ms=%.1f max_ms=%.1f resp_rss_kib=%ld gen_cpu_s=%.2f retransmits=%llu\n",
+	       "p99_ms=%.1f max_ms=%.1f resp_rss_kib=%ld gen_cpu_s=%.2f retransmits=%llu "
+	       "gen_maxrss_kib=%ld\n",
 	       o->label, o->mode == M_CERT ? "cert" : "psk", o->n, o->conc, g->up, g->failed, wall,
 	       (double)g->up / wall, o->pid ? cpu : -1.0,
 	       o->pid && g->up ? cpu * 1e6 / (double)g->up : -1.0,
 	       o->pid && cpu > 0 ? (double)g->up / cpu : -1.0, pct(lat, k, 50), pct(lat, k, 90),
 	       pct(lat, k, 99), k ? lat[k - 1] : 0.0, rss1 - rss0, gen_cpu,
-	       (unsigned long long)retransmits(g));
+	       (unsigned long long)retransmits(g), (long)ru.ru_maxrss);
 	free(lat);
 }
 

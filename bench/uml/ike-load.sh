@@ -162,6 +162,11 @@ one_run() {
 	sad=$(ip -n "$(ns r)" xfrm state count | awk '{ print $3 }')
 	spd=$(ip -n "$(ns r)" xfrm policy count | tr -s ' \t' ' ')
 	log "bench: round $r $m $d: kernel of r: SAD count $sad,$spd"
+	# The guest's memory with the responder's SAs still held (the generator has ended; its
+	# peak is gen_maxrss): how far IPSECD_IT_UML_MEM is from what BENCH_N needs.
+	log "bench: round $r $m $d: guest memory: $(awk '/^(MemTotal|MemAvailable|Slab):/ {
+		printf "%s%s %d MiB", (n++ ? ", " : ""), $1, $2 / 1024 }' /proc/meminfo);" \
+		"generator peak RSS $(field gen_maxrss_kib "$line") KiB"
 	[ "$d" != ipsecd ] || log "bench: round $r $m ipsecd: its log (warnings and errors):" \
 		"$(grep -c . "$IT_WORK/r.log" || true) lines; the first: $(head -n 1 "$IT_WORK/r.log")"
 	log "bench: round $r $m $d: $(field up "$line") up, $(field failed "$line") failed," \
