@@ -15,7 +15,10 @@
 # The 20,000 PSK run completes with nothing else raised (December 2026, 2 shared CPUs): in
 # the 3G guest, after a responder's run, 2.4-2.7 GiB stay available (kernel slab 130 MiB for
 # its 40,000 SAs, charon +350 MiB RSS, ipsecd +53 MiB) and the generator peaks at 330 MiB;
-# its handshakes take 55-180 s a responder, under BENCH_CAP's 900 s.
+# its handshakes take 55-180 s a responder, under BENCH_CAP's 900 s. With certificates
+# (BENCH_MODES=cert) too: 2.2 GiB available after charon (+550 MiB), generator peak 520 MiB,
+# 48,100-52,500 mappings; but the certificates take 400 s to make here, and the generator
+# 420-460 s to read its 20,000 bundles through hostfs before each run (not in its figures).
 #
 # Also: BENCH_DAEMONS ("ipsecd charon"), BENCH_HS_TIMEOUT (30 s a handshake), BENCH_CAP
 # (900 s a generator run), IPSECD_BUILD (build/), IPSECD_IT_UML_MEM (1536M).
