@@ -352,6 +352,27 @@ expect_sw_rw_client() {
 		"$(sw_child_ts "$n" net remote || echo none)"
 }
 
+# expect_sw_site_traffic PART: between strongSwan on a and ipsecd on b, site to site with CHILD_SA "net" (clients ca behind a, cb behind b): pings both ways
+# cross as ESP on both links, none in the clear, and both SAs count them in both kernels.
+expect_sw_site_traffic() {
+	local h spi a_in a_out
+	a_in=$(sw_child_spi a net in) || a_in=0x00000000
+	a_out=$(sw_child_spi a net out) || a_out=0x00000000
+	capture_start a eth0 "link-a$1"
+	capture_start b eth0 "link-b$1"
+	expect_ok "$1. ping client a -> client b" ping_ok ca 10.2.0.2
+	expect_ok "$1. ping client b -> client a" ping_ok cb 10.1.0.2
+	capture_stop "link-a$1" 6 esp
+	capture_stop "link-b$1" 6 esp
+	for h in a b; do
+		expect_gt "$1. $h sent the pings as ESP" "$(capture_count "link-$h$1" esp)" 5
+		expect_eq "$1. $h sent no ICMP in the clear" 0 "$(capture_count "link-$h$1" icmp)"
+		for spi in "$a_in" "$a_out"; do
+			expect_gt "$1. $h's SA $spi counted" "$(sa_packets "$h" esp "$spi" || true)" 0
+		done
+	done
+}
+
 # sw_pool_leases NAME: NAME's pools and their leases (swanctl --list-pools --leases):
 #     rw                   10.9.0.0/28                         1 / 0 / 14
 #       10.9.0.1                       online   '192.0.2.1'
@@ -443,7 +464,7 @@ _sw_opt() { [ -z "${o[$1]:-}" ] || printf '%s%s = %s\n' "$3" "$2" "${o[$1]}"; }
 #   fragmentation        yes, no, accept, force
 sw_conf_psk() {
 	local -A o=([conn]=gw [child]=net [ike]=aes256-sha256-modp2048 [esp]=aes256-sha256
-		[mode]=tunnel [version]=2 [encap]=no [mobike]=no [aggressive]=)
+		[mode]=tunnel [version]=2 [encap]=no [mobike]=no [aggressive]="")
 	local kv k
 	for kv in "$@"; do
 		k=${kv%%=*}

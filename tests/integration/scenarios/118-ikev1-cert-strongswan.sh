@@ -80,26 +80,6 @@ up() {
 	expect_ok "$1. strongSwan checked b.test's chain to the test CA" \
 		log_has "$a_log" 'reached self-signed root ca with a path length of 0'
 }
-# traffic PART: pings both ways cross as ESP, none in the clear, and every SA of both
-# kernels counts them.
-traffic() {
-	local h spi a_in a_out
-	a_in=$(sw_child_spi a net in) || a_in=0x00000000
-	a_out=$(sw_child_spi a net out) || a_out=0x00000000
-	capture_start a eth0 "link-a$1"
-	capture_start b eth0 "link-b$1"
-	expect_ok "$1. ping client a -> client b" ping_ok ca 10.2.0.2
-	expect_ok "$1. ping client b -> client a" ping_ok cb 10.1.0.2
-	capture_stop "link-a$1" 6 esp
-	capture_stop "link-b$1" 6 esp
-	for h in a b; do
-		expect_gt "$1. $h sent the pings as ESP" "$(capture_count "link-$h$1" esp)" 5
-		expect_eq "$1. $h sent no ICMP in the clear" 0 "$(capture_count "link-$h$1" icmp)"
-		for spi in "$a_in" "$a_out"; do
-			expect_gt "$1. $h's SA $spi counted" "$(sa_packets "$h" esp "$spi" || true)" 0
-		done
-	done
-}
 
 # strongSwan retransmits an IKEv1 request that ipsecd refused (an unprotected notify
 # does not stop it): at most twice, 2 s apart at first, so that 3 and 4b end soon.
@@ -113,7 +93,7 @@ mark "$b_log"
 mark "$a_log"
 daemon_start b # it initiates at once
 up 1 initiator
-traffic 1
+expect_sw_site_traffic 1
 expect_ok "1. b stops with status 0" daemon_stop b
 expect_ok "1. b's Delete takes strongSwan's IKE_SA down" wait_until 5 not sw_established a
 
@@ -124,7 +104,7 @@ mark "$b_log"
 mark "$a_log"
 daemon_start b # it initiates at once
 up 1b initiator ECDSA_WITH_NULL
-traffic 1b
+expect_sw_site_traffic 1b
 expect_ok "1b. b stops with status 0" daemon_stop b
 expect_ok "1b. b's Delete takes strongSwan's IKE_SA down" wait_until 5 not sw_established a
 
@@ -135,7 +115,7 @@ mark "$a_log"
 daemon_start b
 expect_ok "2. strongSwan initiates" sw_initiate a net
 up 2 responder
-traffic 2
+expect_sw_site_traffic 2
 expect_ok "2. strongSwan deletes the IKE_SA" sw_terminate a gw
 expect_ok "2. b's ISAKMP SA goes with it" wait_until 5 no_ike_sa b
 
@@ -183,7 +163,7 @@ expect_ok "4. strongSwan has the IKE_SA and CHILD_SA up" sw_wait_established a n
 expect_ok "4. strongSwan verified b.test's RSA signature" \
 	log_has "$a_log" "authentication of 'b\.test' with RSA.* successful"
 expect_ok "4. b passed alice by XAuth" log_has "$b_log" 'XAuth: user alice logged in'
-traffic 4
+expect_sw_site_traffic 4
 expect_ok "4. strongSwan deletes the IKE_SA" sw_terminate a gw
 expect_ok "4. b's ISAKMP SA goes with it" wait_until 5 no_ike_sa b
 a_hybrid 4b wrong-pw
