@@ -4363,8 +4363,9 @@ END_TEST
 
 /* At 90% of the ISAKMP SA's lifetime a new one replaces it: without INITIAL-CONTACT (b
  * keeps the old one's IPsec SAs until they are rekeyed), the IPsec SAs are rekeyed under
- * the new one, then the old one is deleted at both ends; one ISAKMP SA and one pair are
- * left, the same at both ends. */
+ * the new one; the old pair and the old ISAKMP SA are deleted at both ends 2 s later (a
+ * strongSwan peer moves the old pairs to the new IKE_SA first); one ISAKMP SA and one
+ * pair are left, the same at both ends. */
 START_TEST(test_v1_isakmp_replaced)
 {
 	struct opts o = defaults;
@@ -4379,6 +4380,9 @@ START_TEST(test_v1_isakmp_replaced)
 
 	run_until(1000 + 89);
 	ck_assert_uint_eq(walk(&A).i[0].serial, w0.i[0].serial);
+	run_until(1000 + 91); /* replaced and rekeyed: the old ones wait */
+	ck_assert_uint_eq(walk(&A).n, 2);
+	ck_assert(!fake_kern_deleted(B.k, IPPROTO_ESP, old_in));
 	run_until(1000 + 95);
 
 	struct walk wa = walk(&A), wb = walk(&B);

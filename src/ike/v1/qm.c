@@ -270,14 +270,14 @@ static void established(struct ike_sa *sa, struct ikev1_qm *qm)
 	if (qm->rekeys && qm->rekeys->state == CHILD_STATE_INSTALLED) {
 		qm->rekeys->replaced_by = c;
 		qm->rekeys->state = CHILD_STATE_REKEYED;
-		/* under this ISAKMP SA even when the old pair belongs to one this one
-		 * replaces: strongSwan moves a CHILD_SA to the IKE_SA that rekeys it */
-		if (qm->initiator)
+		/* a pair of the ISAKMP SA this one replaces goes a little later, under this
+		 * one (strongSwan moves a CHILD_SA to the IKE_SA that rekeys it): replace.c */
+		if (qm->initiator && qm->rekeys->ike == sa)
 			ikev1_delete_child(sa, qm->rekeys);
 	}
 	qm->rekeys = NULL;
 	if (sa->v1->replaces)
-		ikev1_p1_retire(sa);
+		ikev1_p1_retire_soon(sa);
 	crypto_chunk_clear(&qm->gqm);
 	if (log_enabled(LOG_IKE, LOG_LVL_INFO)) {
 		ike_chosen_str(&c->alg, x, sizeof(x));

@@ -3,11 +3,19 @@
  * mode, without INITIAL-CONTACT (strongSwan would drop the old one's CHILD_SAs at once);
  * once it is up it rekeys the old one's IPsec SAs with quick modes of its own, as
  * strongSwan does when it reauthenticates an IKEv1 SA, and the old ISAKMP SA is deleted
- * when none of them is left. */
+ * when none of them is left.
+ *
+ * The old pairs and the old ISAKMP SA go RETIRE_GRACE after the quick mode that replaced
+ * them, not at once: strongSwan moves the old IKE_SA's CHILD_SAs into the new one in a job
+ * of its own once the new one is up, and a delete that comes before that finds nothing
+ * and leaves the old pair in its kernel (scenario 114 saw it). Both pairs are valid in the
+ * meantime; strongSwan deletes a reauthenticated IKE_SA two seconds late for its own
+ * reasons. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "ipsecd/log.h"
+#include "ipsecd/loop.h"
 #include "v1.h"
 
 /* The ISAKMP SA sa replaces, if it is still there. */
@@ -32,6 +40,35 @@ void ikev1_p1_take_over(struct ike_sa *sa)
 		if (c->state == CHILD_STATE_INSTALLED)
 			ikev1_qm_start(sa, ike_policy_by_id(sa->eng, c->policy_id), c);
 	ikev1_p1_retire(sa);
+}
+
+#define RETIRE_GRACE 2.0 /* seconds */
+
+/* The old ISAKMP SA's pairs that quick modes of sa replaced go, under sa; then the old
+ * ISAKMP SA if none is left. */
+static void on_retire(struct loop_timer *w, void *arg)
+{
+	struct ike_sa *sa = arg, *old = replaced(sa);
+
+	(void)w;
+	for (struct ike_child *c = old ? old->children : NULL, *next; c; c = next) {
+		next = c->next;
+		if (c->state == CHILD_STATE_REKEYED)
+			ikev1_delete_child(sa, c);
+	}
+	ikev1_p1_retire(sa);
+}
+
+void ikev1_p1_retire_soon(struct ike_sa *sa)
+{
+	struct ikev1_state *v = sa->v1;
+
+	if (!v->retire)
+		v->retire = loop_timer_new(sa->eng->d.loop, RETIRE_GRACE, 0, on_retire, sa);
+	else
+		loop_timer_again(v->retire, RETIRE_GRACE);
+	if (!v->retire) /* out of memory: at once, as before */
+		on_retire(NULL, sa);
 }
 
 void ikev1_p1_retire(struct ike_sa *sa)

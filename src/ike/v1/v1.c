@@ -463,6 +463,7 @@ void ikev1_state_free(struct ike_sa *sa)
 	crypto_chunk_clear(&v->psk);
 	wbuf_free(&v->cfg_last);
 	loop_timer_free(v->push);
+	loop_timer_free(v->retire);
 	ikev1_xauth_cancel(sa);
 	free(v->xauth_user);
 	free(v);

@@ -89,6 +89,7 @@ struct ikev1_state {
 	uint32_t cfg_mid;
 	struct wbuf cfg_last;
 	struct loop_timer *push;       /* (gateway) mode-config SET unless the client asks */
+	struct loop_timer *retire;     /* the replaced ISAKMP SA's end (replace.c) */
 	bool pushing;		       /* (gateway) our SET waits for its ACK */
 	char *xauth_user;	       /* (gateway) who passed XAuth, or is being checked */
 	uint16_t xauth_ident;	       /* the Identifier of the client's XAuth REPLY */
@@ -273,6 +274,9 @@ void ikev1_p1_take_over(struct ike_sa *sa);
 /* Deletes the ISAKMP SA that sa replaces, with the peer too, once no IPsec SA of the old
  * one is left; nothing before. */
 void ikev1_p1_retire(struct ike_sa *sa);
+/* The same RETIRE_GRACE after a quick mode of sa replaced a pair of the old one, the old
+ * pairs sa's quick modes replaced deleted first (replace.c says why it waits). */
+void ikev1_p1_retire_soon(struct ike_sa *sa);
 
 /* qm.c: quick mode */
 void ikev1_qm_start(struct ike_sa *sa, const struct conf_item *pol, struct ike_child *rekeys);
